@@ -1,0 +1,156 @@
+"""The command line. The one place that turns errors into exit codes:
+
+0  the books and IT agree (or the command succeeded)
+1  the run found discrepancies, review rows or unmatched rows
+2  bad input or configuration (a ReconcilerError: the message says what and how to fix it)
+Anything else is a bug and keeps its traceback (exit 3 with the traceback on stderr).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import __version__
+from reconciler.config import Config, load_config
+from reconciler.errors import ReconcilerError
+
+log = logging.getLogger("reconciler")
+
+
+def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
+    """Configure only the package logger: one line per event, to stderr (and the log file)."""
+    logger = logging.getLogger("reconciler")
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+    for h in list(logger.handlers):
+        logger.removeHandler(h)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(fmt)
+    logger.addHandler(stderr)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(fmt)
+        logger.addHandler(to_file)
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """ReconcilerError -> its one-line message on stderr and exit 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ReconcilerError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+    return wrapper
+
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="config.yaml to use (default: $RECONCILER_CONFIG, else ./config.yaml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def cli(verbose: bool) -> None:
+    """Reconcile the accounting fixed-asset register with the IT hardware inventory."""
+    setup_logging(verbose)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option
+@click.option("--no-mail", is_flag=True, help="Write the run folder but send no email.")
+@reports_errors
+def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
+    """Reconcile FILE (an accounting export) against the IT inventory.
+
+    Writes <outbox>/<run_id>/ and prints its path as the last line. FILE is left untouched.
+    """
+    from reconciler import pipeline
+
+    config = load_config(config_file)
+    result = pipeline.process_file(file, config, send_mail=not no_mail)
+    s = result.match.rows
+    click.echo(
+        f"{result.register.file_name}: {len(s)} rows, "
+        f"{sum(m.status == 'matched' for m in s)} matched, "
+        f"{sum(m.status == 'review' for m in s)} to review, "
+        f"{sum(m.status == 'unmatched' for m in s)} unmatched, "
+        f"{len(result.findings)} findings"
+    )
+    click.echo(str(result.run_dir))
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@config_option
+@reports_errors
+def check(config_file: Path | None) -> None:
+    """Validate config, rules and the inventory source; report every problem at once."""
+    from reconciler import pipeline
+
+    report = pipeline.check_setup(config_file)
+    click.echo(report)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=7, show_default=True, help="Seed of the synthetic generator.")
+@click.option("--rows", default=60, show_default=True, help="Register rows to generate.")
+@reports_errors
+def demo(directory: Path, seed: int, rows: int) -> None:
+    """Write a self-contained example workspace into DIRECTORY."""
+    from reconciler import synth
+
+    written = synth.write_demo_workspace(directory, seed=seed, rows=rows)
+    click.echo(f"demo workspace in {directory}:")
+    for path in written:
+        click.echo(f"  {path}")
+    register = next(p for p in written if p.parent.name == "inbox" or "inbox" in p.parts)
+    click.echo(f"try: reconciler run --config {directory / 'config.yaml'} {register}")
+
+
+@cli.command()
+@config_option
+@reports_errors
+def watch(config_file: Path | None) -> None:
+    """Run the service: watch the inbox until SIGINT/SIGTERM."""
+    from reconciler import watcher
+
+    config: Config = load_config(config_file)
+    setup_logging(logging.getLogger("reconciler").level == logging.DEBUG, config.log_path)
+    watcher.serve(config)
+
+
+@cli.command("mail-test")
+@config_option
+@click.option("--to", "to", default=None, help="Address to send to (default: the reviewers).")
+@reports_errors
+def mail_test(config_file: Path | None, to: str | None) -> None:
+    """Send a test message with the configured mail settings."""
+    from reconciler import deliver
+
+    config = load_config(config_file)
+    where = deliver.send_test_message(config, to)
+    click.echo(f"test message sent: {where}")
+
+
+def main() -> None:
+    cli(prog_name="reconciler")

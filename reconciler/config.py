@@ -1,0 +1,212 @@
+"""config.yaml, typed. Every problem in the file is reported at once, with its key.
+
+Relative paths resolve against the folder of the config file. Passwords are never in the file:
+`mail.smtp.password_env` names the environment variable that holds one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reconciler.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+CONFIG_ENV = "RECONCILER_CONFIG"
+
+
+class _Section(BaseModel):
+    # A misspelt key is a mistake the user wants to hear about, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class InventoryConfig(_Section):
+    path: Path  # xlsx/xls/ods/csv export, or a SQLite database file
+    table: str | None = None  # the table to read when path is a SQLite database
+    sheet: str | None = None  # the sheet to read from a workbook (default: the first with a header)
+
+
+class WatchConfig(_Section):
+    polling: bool = False  # PollingObserver, for SMB/NFS shares where inotify sees nothing
+    settle_seconds: float = Field(default=5.0, ge=0)
+    interval_seconds: float = Field(default=30.0, gt=0)
+    stale_lock_minutes: float = Field(
+        default=240.0, gt=0
+    )  # an Excel ~$ lock older than this is ignored
+    on_duplicate: Literal["reprocess", "point"] = "reprocess"
+
+
+class LimitsConfig(_Section):
+    max_file_mb: float = Field(default=100.0, gt=0)
+    max_seconds: float = Field(default=600.0, gt=0)
+    max_memory_mb: int = Field(default=4096, gt=0)
+
+
+class ReportConfig(_Section):
+    language: Literal["ru", "en"] = "ru"
+    date: dt.date | None = None  # overrides the date found in the register's title
+    currency: str = "RUB"
+
+
+class SmtpConfig(_Section):
+    host: str = "localhost"
+    port: int = Field(default=587, gt=0, lt=65536)
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None  # the NAME of the environment variable with the password
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class RecipientsConfig(_Section):
+    default: list[str] = Field(default_factory=list)
+    by_folder: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RetryConfig(_Section):
+    first_delay_seconds: float = Field(default=60.0, gt=0)
+    max_delay_seconds: float = Field(default=3600.0, gt=0)
+    deadline_hours: float = Field(default=72.0, gt=0)
+
+
+class MailConfig(_Section):
+    transport: Literal["file", "smtp"] = "file"  # file: .eml files in the run folder
+    from_: str = Field(default="reconciler@localhost", alias="from")
+    reply_to: str | None = None
+    recipients: RecipientsConfig = Field(default_factory=RecipientsConfig)
+    reviewers: list[str] = Field(default_factory=list)
+    auditors: list[str] = Field(default_factory=list)
+    allowed_domains: list[str] = Field(default_factory=list)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [d.lower().lstrip("@") for d in v]
+
+    def all_addresses(self) -> dict[str, str]:
+        """Every configured address with the key it came from, for the domain check."""
+        found = {f"mail.recipients.default[{i}]": a for i, a in enumerate(self.recipients.default)}
+        for folder, addrs in self.recipients.by_folder.items():
+            found |= {f"mail.recipients.by_folder.{folder}[{i}]": a for i, a in enumerate(addrs)}
+        found |= {f"mail.reviewers[{i}]": a for i, a in enumerate(self.reviewers)}
+        found |= {f"mail.auditors[{i}]": a for i, a in enumerate(self.auditors)}
+        return found
+
+
+class AuditConfig(_Section):
+    schedule: str | None = None  # cron syntax, e.g. "0 8 1 * *"
+
+
+class Config(_Section):
+    inbox: Path = Path("inbox")
+    outbox: Path = Path("outbox")
+    archive: Path = Path("archive")
+    quarantine: Path = Path("quarantine")
+    state: Path = Path("state")  # ledger, work folder, log
+    rules: Path = Path("rules")
+    inventory: InventoryConfig
+    watch: WatchConfig = Field(default_factory=WatchConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    mail: MailConfig = Field(default_factory=MailConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+
+    # Not from the file: where it was read from, for messages and relative paths.
+    source: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.state / "ledger.sqlite"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.state / "work"
+
+    @property
+    def log_path(self) -> Path:
+        return self.state / "reconciler.log"
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path) -> Path:
+        p = p.expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+
+    updates = {
+        k: resolve(getattr(config, k))
+        for k in ("inbox", "outbox", "archive", "quarantine", "state", "rules")
+    }
+    inventory = config.inventory.model_copy(update={"path": resolve(config.inventory.path)})
+    return config.model_copy(update={**updates, "inventory": inventory})
+
+
+def _problems(source: Path, error: ValidationError) -> list[str]:
+    problems = []
+    for e in error.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        found = e.get("input")
+        found_text = "" if isinstance(found, dict) else f", found {found!r}"
+        problems.append(f"key '{key}': {e['msg']}{found_text}")
+    return problems
+
+
+def _semantic_problems(config: Config) -> list[str]:
+    """Checks pydantic cannot express: domains of addresses, SMTP password present."""
+    problems = []
+    mail = config.mail
+    for key, address in mail.all_addresses().items():
+        if "@" not in address:
+            problems.append(f"key '{key}': expected an email address, found {address!r}")
+        elif mail.allowed_domains and address.rsplit("@", 1)[1].lower() not in mail.allowed_domains:
+            problems.append(
+                f"key '{key}': {address!r} is outside mail.allowed_domains "
+                f"({', '.join(mail.allowed_domains)}); fix the address or allow its domain"
+            )
+    if mail.smtp.ssl and mail.smtp.starttls:
+        problems.append("key 'mail.smtp': ssl and starttls are exclusive; set one to false")
+    if mail.transport == "smtp" and mail.smtp.username and not mail.smtp.password_env:
+        problems.append(
+            "key 'mail.smtp.password_env': a username is set but no password_env; name the "
+            "environment variable that holds the password (the password never goes in the file)"
+        )
+    return problems
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """--config, else $RECONCILER_CONFIG, else ./config.yaml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    source = config_path(path)
+    if not source.is_file():
+        raise ConfigError(
+            f"no config file at {source}; pass --config PATH, set {CONFIG_ENV}, "
+            "or create one with 'reconciler demo DIR'",
+            source=str(source),
+        )
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"not valid YAML: {e}", source=str(source)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping of keys at the top level", source=str(source))
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_problems(source, e), source=str(source)) from None
+    config = _resolve_paths(config, source.resolve().parent)
+    config = config.model_copy(update={"source": source.resolve()})
+    problems = _semantic_problems(config)
+    if problems:
+        raise ConfigError(problems, source=str(source))
+    return config

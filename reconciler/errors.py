@@ -1,0 +1,71 @@
+"""The errors reconciler raises for bad input or configuration.
+
+Anything that is not a ReconcilerError is a bug and keeps its traceback. Messages are one line
+that names the file (sheet, row, key), what was expected, what was found, and the fix.
+Discrepancies between the books and IT are never exceptions: they are Findings (models.py).
+"""
+
+from __future__ import annotations
+
+
+class ReconcilerError(Exception):
+    """Base of every expected failure; the CLI maps these to exit code 2."""
+
+    exit_code = 2
+
+
+class ConfigError(ReconcilerError):
+    """config.yaml or rules/*.yaml is wrong. Carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[str] | str, *, source: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            message = head + self.problems[0]
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{head}{len(self.problems)} problems:\n{lines}"
+        super().__init__(message)
+
+
+class InputError(ReconcilerError):
+    """A register or inventory file that cannot be read as one.
+
+    `file`, `sheet` and `row` locate the problem; `hint` says what the user should do.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        sheet: str | None = None,
+        row: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file, self.sheet, self.row, self.hint = file, sheet, row, hint
+        self.reason = message
+        where = []
+        if file:
+            where.append(file)
+        if sheet:
+            where.append(f"sheet '{sheet}'")
+        if row:
+            where.append(f"row {row}")
+        text = (", ".join(where) + ": " if where else "") + message
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+
+class InventoryError(InputError):
+    """The IT inventory source cannot be loaded."""
+
+
+class LimitExceeded(InputError):
+    """A file went over a configured size, time or memory limit."""
+
+
+class DeliveryError(ReconcilerError):
+    """An email could not be handed to the mail server (it stays queued for a retry)."""

@@ -1,0 +1,236 @@
+"""The typed values that flow between stages, in the order they flow.
+
+sheets/layout -> Register (BookRow)      inventory -> Inventory (Asset)
+match         -> MatchResult (RowMatch)  checks    -> list[Finding]
+pipeline      -> RunResult (everything above plus the run folder)
+
+Stages never pass loose dicts. Row numbers are Excel's own (1-based), sheet names as in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+# --- the accounting register -------------------------------------------------------------
+
+BOOK_FIELDS = (
+    "inventory_number",
+    "name",
+    "serial",
+    "barcode",
+    "quantity",
+    "cost",
+    "book_value",
+    "acquired_on",
+    "useful_life_months",
+    "location",
+    "custodian",
+    "account",
+)
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """Where the table sits on one sheet of the register."""
+
+    name: str
+    header_row: int  # first row of the header (Excel numbering)
+    header_end_row: int  # last row that is header, a second header row or the 1-2-3 numbering row
+    columns: dict[str, int]  # canonical field -> 1-based column index
+    headers: dict[int, str]  # 1-based column index -> header text as shown (merged rows joined)
+    max_column: int  # last used column; annotation adds columns after it
+    max_row: int
+
+
+@dataclass
+class BookRow:
+    """One data row of the register, values parsed; `extra` keeps every other column."""
+
+    sheet: str
+    row: int
+    inventory_number: str | None = None
+    name: str | None = None
+    serial: str | None = None  # the cell as written; may list several serials
+    barcode: str | None = None
+    quantity: int = 1
+    cost: Decimal | None = None  # initial (historical) cost of the whole line
+    book_value: Decimal | None = None  # residual value
+    acquired_on: date | None = None
+    useful_life_months: int | None = None
+    location: str | None = None
+    custodian: str | None = None  # materially responsible person (МОЛ)
+    account: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # header text -> value
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.sheet, self.row)
+
+
+@dataclass
+class Register:
+    """A whole accounting export as read."""
+
+    path: Path
+    file_name: str  # as the user gave or dropped it (no folders)
+    sha256: str
+    format: str  # xlsx, xlsm, xls, ods, csv
+    sheets: list[SheetInfo]
+    rows: list[BookRow]
+    report_date: date | None = None  # from a title such as "на 30.09.2026"
+
+
+# --- the IT inventory --------------------------------------------------------------------
+
+
+class AssetStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    IN_STOCK = "in_stock"
+    REPAIR = "repair"
+    DISPOSED = "disposed"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Asset:
+    """One IT inventory record in canonical form."""
+
+    asset_id: str
+    inventory_number: str | None = None  # asset tag
+    serial: str | None = None
+    barcode: str | None = None
+    hostname: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    name: str | None = None
+    category: str | None = None
+    cpu: str | None = None
+    ram: str | None = None
+    storage: str | None = None
+    ip: str | None = None
+    location: str | None = None
+    rack: str | None = None
+    custodian: str | None = None
+    status: AssetStatus = AssetStatus.UNKNOWN
+    status_raw: str | None = None
+    warranty_until: date | None = None
+    purchased_on: date | None = None
+    purchase_cost: Decimal | None = None
+    kit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Inventory:
+    source: str  # path or URL, for reports
+    assets: list[Asset]
+
+    def by_id(self) -> dict[str, Asset]:
+        return {a.asset_id: a for a in self.assets}
+
+
+# --- matching ----------------------------------------------------------------------------
+
+
+class RowStatus(StrEnum):
+    MATCHED = "matched"
+    REVIEW = "review"
+    UNMATCHED = "unmatched"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One comparison level's say about a pair, for the `explain` list."""
+
+    level: str  # e.g. "serial", "name", "location", "custodian", "cost", "category"
+    outcome: str  # e.g. "exact", "fuzzy", "agree", "differ", "missing"
+    score: float  # this level's 0-100 score
+    detail: str = ""  # human words: "'DL380G10' ~ 'ProLiant DL380 Gen10'"
+
+    def __str__(self) -> str:
+        text = f"{self.level}: {self.outcome} ({self.score:.0f})"
+        return f"{text} {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    asset_id: str
+    score: float  # 0-100
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass
+class RowMatch:
+    """What matching decided for one book row."""
+
+    row: BookRow
+    status: RowStatus
+    asset_ids: list[str] = field(default_factory=list)  # assigned assets (N for a kit)
+    score: float | None = None  # 0-100; 100 for exact keys
+    matched_on: str | None = None  # serial, inventory_number, barcode, fuzzy, kit, decision
+    candidates: list[Candidate] = field(default_factory=list)  # ranked; for review rows
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def explain(self) -> list[str]:
+        return [str(e) for e in self.evidence]
+
+
+@dataclass
+class MatchResult:
+    rows: list[RowMatch]  # one per BookRow, in register order
+    unmatched_asset_ids: list[str]  # assets no row took, in inventory order
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+@dataclass
+class Finding:
+    """A discrepancy: data, never an exception. Codes are stable (shared/DESIGN.md)."""
+
+    code: str
+    severity: Severity
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    asset_id: str | None = None
+    book_value: str | None = None  # what the books say, as shown to people
+    it_value: str | None = None  # what IT says
+    amount: Decimal | None = None  # value at stake (book value or cost), for summaries
+    accepted: bool = False  # a reviewer accepted it as a known exception (later issue)
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    register: Register
+    inventory: Inventory
+    match: MatchResult
+    findings: list[Finding]
+    report_date: date
+    outputs: dict[str, Path] = field(default_factory=dict)  # kind -> file in run_dir
+    warnings: list[str] = field(default_factory=list)  # e.g. what openpyxl would drop
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the books and IT agree, 1 when there is anything to look at."""
+        if self.findings or any(m.status is not RowStatus.MATCHED for m in self.match.rows):
+            return 1
+        return 0

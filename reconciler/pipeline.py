@@ -1,0 +1,142 @@
+"""run_file(path) -> RunResult: the only place that knows the order of the stages.
+
+read register -> load inventory -> match -> checks -> outputs into a temp run folder -> rename.
+The run folder appears under its final name only when every file in it is complete, so a crash
+never leaves partial output that looks finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+from reconciler import annotate, checks, inventory, layout, match, report
+from reconciler.config import Config, load_config
+from reconciler.errors import ConfigError, InputError, ReconcilerError
+from reconciler.models import RunResult
+from reconciler.rules import Rules, load_rules
+
+log = logging.getLogger(__name__)
+
+TMP_SUFFIX = ".partial"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique across instances sharing one outbox."""
+    now = now or datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def choose_report_date(config: Config, register_date: date | None) -> date:
+    return config.report.date or register_date or date.today()
+
+
+def run_file(
+    path: Path,
+    config: Config,
+    rules: Rules | None = None,
+    *,
+    file_name: str | None = None,
+    folder: str | None = None,
+    run_id: str | None = None,
+) -> RunResult:
+    """Reconcile one register file and write its run folder into the outbox.
+
+    `file_name` is the name as the user dropped it (the service renames files when it claims
+    them); `folder` is the inbox subfolder it came from.
+    """
+    rules = rules or load_rules(config.rules)
+    run_id = run_id or new_run_id()
+    register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
+    assets = inventory.load_inventory(config.inventory, rules)
+    matched = match.match_register(register, assets, rules)
+    report_date = choose_report_date(config, register.report_date)
+    findings = checks.run_checks(
+        register, assets, matched, rules, report_date=report_date, language=config.report.language
+    )
+    final_dir = config.outbox / run_id
+    tmp_dir = config.outbox / (run_id + TMP_SUFFIX)
+    if tmp_dir.exists():  # left by a crash in an earlier attempt of this very run
+        shutil.rmtree(tmp_dir)
+    tmp_dir.mkdir(parents=True)
+    result = RunResult(
+        run_id=run_id,
+        run_dir=tmp_dir,
+        register=register,
+        inventory=assets,
+        match=matched,
+        findings=findings,
+        report_date=report_date,
+    )
+    annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
+    result.outputs["annotated"] = annotated
+    result.warnings += lost_features
+    result.outputs |= report.write_reports(result, rules, config, folder=folder)
+    tmp_dir.rename(final_dir)
+    result.run_dir = final_dir
+    result.outputs = {kind: final_dir / p.name for kind, p in result.outputs.items()}
+    log.info(
+        "processed %s: %d rows, %d findings -> %s",
+        register.file_name,
+        len(register.rows),
+        len(findings),
+        final_dir,
+    )
+    return result
+
+
+def write_error_report(config: Config, run_id: str, file_name: str, error: Exception) -> Path:
+    """Bad input still leaves a trace in the outbox: a run folder holding only error.txt."""
+    run_dir = config.outbox / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "error.txt").write_text(f"{file_name}: {error}\n", encoding="utf-8")
+    return run_dir
+
+
+def process_file(
+    path: Path,
+    config: Config,
+    *,
+    file_name: str | None = None,
+    folder: str | None = None,
+    send_mail: bool = True,
+) -> RunResult:
+    """One file end to end as `reconciler run` does it: run, record, deliver."""
+    run_id = new_run_id()
+    try:
+        result = run_file(path, config, file_name=file_name, folder=folder, run_id=run_id)
+    except InputError as e:
+        write_error_report(config, run_id, file_name or path.name, e)
+        raise
+    return result
+
+
+def check_setup(config_file: Path | None) -> str:
+    """`reconciler check`: config, rules and inventory, every problem at once (ConfigError)."""
+    config = load_config(config_file)
+    problems: list[str] = []
+    rules: Rules | None = None
+    try:
+        rules = load_rules(config.rules)
+    except ConfigError as e:
+        problems += e.problems
+    assets = None
+    if rules is not None:
+        try:
+            assets = inventory.load_inventory(config.inventory, rules)
+        except ReconcilerError as e:
+            problems.append(f"inventory {config.inventory.path}: {e}")
+    for key in ("inbox", "outbox", "state"):
+        folder_path: Path = getattr(config, key)
+        if folder_path.exists() and not folder_path.is_dir():
+            problems.append(f"key '{key}': expected a folder, found a file at {folder_path}")
+    if problems:
+        raise ConfigError(problems, source=str(config.source))
+    assert assets is not None
+    return (
+        f"config {config.source}: ok\nrules {config.rules}: ok\n"
+        f"inventory {assets.source}: {len(assets.assets)} assets"
+    )

@@ -1,0 +1,152 @@
+"""rules/*.yaml, the tables users edit: column synonyms, statuses, normalisation, matching, checks.
+
+Each file is validated by its own model below; every problem across all files is reported at
+once. A file missing from the configured folder falls back to the shipped default, so a user's
+rules folder only needs the files they changed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import ConfigError
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ColumnRules(_Rules):
+    """columns.yaml: header synonyms for the register (`book`) and the inventory (`inventory`).
+
+    Matching is on normalised header text (case, spacing, punctuation and ё folded).
+    """
+
+    book: dict[str, list[str]]
+    inventory: dict[str, list[str]]
+    # First-cell texts that mark a total or group row, not a data row.
+    total_markers: list[str] = Field(default_factory=lambda: ["итого", "всего", "total"])
+
+
+class StatusRules(_Rules):
+    """statuses.yaml: inventory status words -> in_service / in_stock / repair / disposed."""
+
+    in_service: list[str]
+    in_stock: list[str]
+    repair: list[str]
+    disposed: list[str]
+
+
+class NormalizeRules(_Rules):
+    """normalize.yaml: look-alike letters, vendor aliases, category words, model spellings."""
+
+    # Cyrillic letter -> Latin look-alike, applied inside tokens holding Latin letters or digits.
+    lookalikes: dict[str, str]
+    # Canonical vendor -> spellings (lower case).
+    vendors: dict[str, list[str]]
+    # Canonical category -> words that name it in registers and inventories (lower case).
+    categories: dict[str, list[str]]
+    # Regex rewrites applied to model text after folding: [{pattern, replace}].
+    model_rewrites: list[dict[str, str]] = Field(default_factory=list)
+    # Prefixes stripped from serial cells ("S/N", "сер. №").
+    serial_prefixes: list[str] = Field(default_factory=list)
+    # Canonical place -> aliases.
+    places: dict[str, list[str]] = Field(default_factory=dict)
+    # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).
+    stopwords: list[str] = Field(default_factory=list)
+
+
+class MatchingRules(_Rules):
+    """matching.yaml: thresholds, blocking and comparison levels (see the file's comments)."""
+
+    auto: float = 90.0  # at or above: matched
+    review: float = 70.0  # at or above (and below auto): review
+    margin: float = 5.0  # the best must beat the runner-up by this much to be auto
+    levels: dict[str, Any] = Field(default_factory=dict)
+    blocking: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckRule(_Rules):
+    enabled: bool = True
+    severity: str = "medium"
+    message: dict[str, str] = Field(default_factory=dict)  # language -> jinja2-free format string
+
+
+class CheckRules(_Rules):
+    """checks.yaml: accounting rules and the text of each finding code."""
+
+    capitalization_threshold: float = 40000.0
+    cost_tolerance: float = 0.01  # relative
+    codes: dict[str, CheckRule] = Field(default_factory=dict)
+
+
+class Rules(_Rules):
+    columns: ColumnRules
+    statuses: StatusRules
+    normalize: NormalizeRules
+    matching: MatchingRules
+    checks: CheckRules
+
+
+RULE_FILES: dict[str, type[_Rules]] = {
+    "columns": ColumnRules,
+    "statuses": StatusRules,
+    "normalize": NormalizeRules,
+    "matching": MatchingRules,
+    "checks": CheckRules,
+}
+
+
+def default_rules_dir() -> Path:
+    """The shipped defaults: the package's copy when installed, the repo's rules/ in a checkout."""
+    try:
+        from importlib.resources import files
+
+        shipped = Path(str(files("reconciler.default_rules")))
+        if (shipped / "columns.yaml").is_file():
+            return shipped
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"not valid YAML: {e}", source=str(path)) from None
+
+
+def load_rules(folder: Path | None = None) -> Rules:
+    folder = folder or default_rules_dir()
+    defaults = default_rules_dir()
+    problems: list[str] = []
+    parsed: dict[str, _Rules] = {}
+    for name, model in RULE_FILES.items():
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            path = defaults / f"{name}.yaml"
+        try:
+            parsed[name] = model.model_validate(_read_yaml(path))
+        except ConfigError as e:
+            problems.extend(
+                e.problems if e.source is None else [f"{e.source}: {p}" for p in e.problems]
+            )
+        except ValidationError as e:
+            for err in e.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{path}: key '{key}': {err['msg']}")
+    if problems:
+        raise ConfigError(problems, source=str(folder))
+    return Rules.model_validate({k: v.model_dump() for k, v in parsed.items()})
+
+
+@cache
+def default_rules() -> Rules:
+    """The shipped rules, parsed once: for tests and library use without a config."""
+    return load_rules(default_rules_dir())

@@ -1,0 +1,72 @@
+"""config.yaml and rules/*.yaml: every problem reported at once, with its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import load_config
+from reconciler.errors import ConfigError
+from reconciler.rules import load_rules
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "config.yaml", "inventory: {path: inv.xlsx}\ninbox: drop\n")
+    config = load_config(cfg)
+    assert config.inbox == tmp_path / "drop"
+    assert config.inventory.path == tmp_path / "inv.xlsx"
+    assert config.ledger_path == tmp_path / "state" / "ledger.sqlite"
+
+
+def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "config.yaml",
+        "inventory: {path: inv.xlsx}\nwatch: {settle_seconds: -1, polling: maybe}\nmial: {}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(cfg)
+    text = str(caught.value)
+    assert "watch.settle_seconds" in text
+    assert "watch.polling" in text
+    assert "mial" in text
+    assert len(caught.value.problems) == 3
+
+
+def test_address_outside_allowed_domains_is_a_config_error(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "config.yaml",
+        "inventory: {path: inv.xlsx}\n"
+        "mail: {allowed_domains: [corp.ru], reviewers: [it@corp.ru, boss@gmail.com]}\n",
+    )
+    with pytest.raises(ConfigError, match=r"mail\.reviewers\[1\].*boss@gmail.com.*allowed_domains"):
+        load_config(cfg)
+
+
+def test_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="reconciler demo"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_shipped_rules_load() -> None:
+    rules = load_rules()
+    assert rules.checks.capitalization_threshold == 40000
+    assert "serial" in rules.columns.book
+
+
+def test_a_users_rules_folder_overrides_only_the_files_it_has(tmp_path: Path) -> None:
+    write(tmp_path / "matching.yaml", "auto: 95\nreview: 80\nmargin: 3\n")
+    rules = load_rules(tmp_path)
+    assert rules.matching.auto == 95
+    assert "serial" in rules.columns.book  # from the shipped default
+
+
+def test_a_broken_rules_file_names_the_file_and_key(tmp_path: Path) -> None:
+    write(tmp_path / "matching.yaml", "auto: high\n")
+    with pytest.raises(ConfigError, match=r"matching.yaml: key 'auto'"):
+        load_rules(tmp_path)
