@@ -1,0 +1,99 @@
+"""The command line as a user meets it: exit codes, messages, the run folder on the last line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A demo workspace (synthetic inventory + a 1C register with planted discrepancies)."""
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "ws"
+
+
+def demo_register(workspace: Path) -> Path:
+    return next(p for p in (workspace / "inbox").rglob("*") if p.is_file())
+
+
+def test_run_writes_the_run_folder_and_prints_it_last(workspace: Path, tmp_path: Path) -> None:
+    register = demo_register(workspace)
+    copy = tmp_path / register.name
+    shutil.copy(register, copy)
+    before = copy.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["run", str(copy), "--config", str(workspace / "config.yaml"), "--no-mail"]
+    )
+    assert result.exit_code == 1, result.output  # the demo plants discrepancies
+    run_dir = Path(result.output.strip().splitlines()[-1])
+    assert run_dir.parent == workspace / "outbox"
+    doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    assert doc["version"] == 1
+    assert doc["source"]["file"] == register.name
+    assert doc["summary"]["rows"] == len(doc["rows"]) > 0
+    assert copy.read_bytes() == before  # the input is left untouched
+
+
+def test_a_file_that_is_no_spreadsheet_exits_2_with_the_file_named(
+    workspace: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "ведомость.xlsx"
+    bad.write_bytes(b"this is not a workbook at all\n")
+    result = CliRunner().invoke(
+        cli, ["run", str(bad), "--config", str(workspace / "config.yaml"), "--no-mail"]
+    )
+    assert result.exit_code == 2
+    assert "ведомость.xlsx" in result.output
+    assert "Traceback" not in result.output
+    errors = list((workspace / "outbox").glob("*/error.txt"))
+    assert len(errors) == 1  # nothing but the error report is written
+    assert "ведомость.xlsx" in errors[0].read_text(encoding="utf-8")
+
+
+def test_check_reports_a_good_setup(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--config", str(workspace / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "assets" in result.output
+
+
+def test_check_reports_every_problem_at_once(workspace: Path) -> None:
+    config = workspace / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("inventory.xlsx", "no-such-inventory.xlsx")
+    (workspace / "rules" / "matching.yaml").write_text("auto: high\n", encoding="utf-8")
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "matching.yaml" in result.output
+    assert "auto" in result.output
+
+
+def test_a_missing_config_exits_2_and_says_how_to_make_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--config", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2
+    assert "reconciler demo" in result.output
+
+
+def test_the_bundled_example_runs_from_the_repo_config(tmp_path: Path) -> None:
+    """What the README's first command does, with the outbox moved to a temp folder."""
+    config = tmp_path / "config.yaml"
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("examples/inventory.xlsx", str(REPO / "examples" / "inventory.xlsx"))
+    text = text.replace("rules: rules", f"rules: {REPO / 'rules'}")
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["run", str(REPO / "examples" / "register-1c.xlsx"), "--config", str(config)]
+    )
+    assert result.exit_code == 1, result.output
+    run_dir = Path(result.output.strip().splitlines()[-1])
+    assert (run_dir / "results.json").is_file()

@@ -1,0 +1,78 @@
+"""README is the manual: a setting, command or finding code it does not mention is a defect."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from reconciler.cli import cli
+from reconciler.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+FINDING_CODES = [
+    "MISSING_IN_INVENTORY",
+    "MISSING_IN_BOOKS",
+    "LOCATION_MISMATCH",
+    "CUSTODIAN_MISMATCH",
+    "SERIAL_MISMATCH",
+    "COST_MISMATCH",
+    "FULLY_DEPRECIATED_IN_SERVICE",
+    "DISPOSED_STILL_ON_BOOKS",
+    "BELOW_CAPITALIZATION_THRESHOLD",
+    "DUPLICATE_ON_BOOKS",
+    "KIT_INCOMPLETE",
+    "NEEDS_REVIEW",
+]
+
+
+def config_keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        key = prefix + (field.alias or name)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from config_keys(annotation, key + ".")
+        else:
+            yield key
+
+
+@pytest.mark.parametrize("key", list(config_keys(Config)))
+def test_every_config_key_is_documented(key: str) -> None:
+    assert f"`{key}`" in README, f"README.md does not document config key `{key}`"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
+def test_every_command_is_documented(command: str) -> None:
+    assert f"reconciler {command}" in README
+
+
+@pytest.mark.parametrize("code", FINDING_CODES)
+def test_every_finding_code_is_documented(code: str) -> None:
+    assert f"`{code}`" in README
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
+    commands = [line for line in README.splitlines() if line.startswith("python3 -m venv")]
+    assert len(commands) >= 2
+    run_command, test_command = commands[0], commands[1]
+    assert "reconciler run" in run_command
+    assert "pytest" in test_command
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci
+
+
+def test_the_console_script_and_module_agree() -> None:
+    out = subprocess.run(
+        [str(Path(__import__("sys").executable)), "-m", "reconciler", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("reconciler")
