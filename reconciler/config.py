@@ -105,6 +105,16 @@ class MailConfig(_Section):
 class AuditConfig(_Section):
     schedule: str | None = None  # cron syntax, e.g. "0 8 1 * *"
 
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str | None) -> str | None:
+        # A bad expression is reported by `reconciler check`, not first noticed at fire time.
+        if v is not None:
+            from reconciler.schedule import parse_cron
+
+            parse_cron(v)  # ValueError names the field and the fix
+        return v
+
 
 class Config(_Section):
     inbox: Path = Path("inbox")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from reconciler.config import load_config
+from reconciler.errors import ConfigError
 from reconciler.schedule import due_runs, next_fire, parse_cron, previous_fire
 
 
@@ -137,3 +140,12 @@ def test_three_missed_months_are_caught_up_once_with_the_latest() -> None:
 
 def test_never_sent_makes_the_latest_fire_time_due() -> None:
     assert due_runs("0 8 * * *", None, at("2026-04-17T10:00")) == at("2026-04-17T08:00")
+
+
+def test_a_bad_schedule_in_config_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("inventory: {path: inv.xlsx}\naudit: {schedule: '0 25 1 * *'}\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"audit\.schedule.*hour: 25 is out of range 0-23"):
+        load_config(cfg)
+    cfg.write_text("inventory: {path: inv.xlsx}\naudit: {schedule: '0 8 1 * *'}\n", "utf-8")
+    assert load_config(cfg).audit.schedule == "0 8 1 * *"
