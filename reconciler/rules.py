@@ -7,12 +7,13 @@ rules folder only needs the files they changed.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconciler.errors import ConfigError
 
@@ -42,6 +43,22 @@ class StatusRules(_Rules):
     disposed: list[str]
 
 
+class ModelRewrite(_Rules):
+    """One regex rewrite of folded model text, e.g. 'gen\\s*(\\d+)' -> 'g\\1'."""
+
+    pattern: str
+    replace: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression ({e}); fix or quote it") from None
+        return value
+
+
 class NormalizeRules(_Rules):
     """normalize.yaml: look-alike letters, vendor aliases, category words, model spellings."""
 
@@ -51,8 +68,8 @@ class NormalizeRules(_Rules):
     vendors: dict[str, list[str]]
     # Canonical category -> words that name it in registers and inventories (lower case).
     categories: dict[str, list[str]]
-    # Regex rewrites applied to model text after folding: [{pattern, replace}].
-    model_rewrites: list[dict[str, str]] = Field(default_factory=list)
+    # Regex rewrites applied to model text after folding, in order: [{pattern, replace}].
+    model_rewrites: list[ModelRewrite] = Field(default_factory=list)
     # Prefixes stripped from serial cells ("S/N", "сер. №").
     serial_prefixes: list[str] = Field(default_factory=list)
     # Canonical place -> aliases.

@@ -1,0 +1,384 @@
+"""Keys and comparable forms of what the books and IT write differently.
+
+Exact keys (serials, inventory numbers, barcodes) are folded until two spellings of one value are
+one string. Names are turned into a `NameKey`: canonical vendor, category and a token text that
+rapidfuzz compares. The original text is never changed; these are only for comparison.
+
+Public helpers other stages import (names are stable): `fold_lookalikes`, `serial_key`,
+`split_serials`, `inventory_key`, `barcode_key`, `person_key`, `place_key`, `name_key`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reconciler.rules import NormalizeRules
+
+# Cyrillic letters with a Latin twin on the keyboard. rules/normalize.yaml may add more; these are
+# the defaults so that the key helpers work without rules (checks, ledger, tests).
+DEFAULT_LOOKALIKES = {
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+}
+_LOOKALIKE_TABLE = str.maketrans(DEFAULT_LOOKALIKES)
+_LOOKALIKE_SET = frozenset(DEFAULT_LOOKALIKES)
+_LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
+_TOKEN = re.compile(r"\w+")
+
+DEFAULT_SERIAL_PREFIXES = (
+    "серийный номер",
+    "заводской номер",
+    "serial number",
+    "serial no",
+    "serial",
+    "сер. #",
+    "сер.#",
+    "сер #",
+    "сер.",
+    "зав. #",
+    "зав.#",
+    "зав #",
+    "s/n",
+    "s\\n",
+    "sn",
+    "#",
+)
+DEFAULT_INVENTORY_PREFIXES = (
+    "инвентарный номер",
+    "инв. #",
+    "инв.#",
+    "инв #",
+    "инв.",
+    "инв",
+    "inv. no",
+    "inv.",
+    "inv",
+    "asset tag",
+    "#",
+)
+
+
+def _basic(text: str) -> str:
+    """NFKC, lower case, ё -> е; '№' kept as '#' (NFKC would make it the letters 'No')."""
+    return unicodedata.normalize("NFKC", text.replace("№", "#")).lower().replace("ё", "е")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text.replace("№", "#")).replace("ё", "е").replace("Ё", "Е")
+
+
+# Cyrillic 'О' typed after a digit is a zero ('DL38О' -> 'dl380'), not a letter.
+_CYRILLIC_O_AFTER_DIGIT = re.compile(r"(?<=[0-9])[оО]")
+
+
+def _is_lookalike_abbreviation(original: str) -> bool:
+    """'НР', 'ТР' typed in capitals from Cyrillic entirely of look-alikes: a Latin abbreviation.
+
+    Short all-capital tokens only: 'Сервер' is also made of look-alikes but is a Russian word.
+    """
+    return (
+        1 < len(original) <= 3
+        and original.isupper()
+        and all(ch in _LOOKALIKE_SET for ch in original.lower())
+    )
+
+
+@lru_cache(maxsize=200_000)
+def fold_lookalikes(text: str) -> str:
+    """Lower-case text with Cyrillic look-alikes made Latin inside tokens holding Latin or digits.
+
+    'Сервер НР DL38О' -> 'сервер hp dl380': Russian words stay Russian; mixed tokens and short
+    capital abbreviations typed on the Cyrillic layout become Latin.
+    """
+    if not text:
+        return ""
+    norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", _nfkc(text))
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(norm):
+        out.append(norm[pos : m.start()].lower())
+        original = m.group()
+        token = original.lower()
+        if _LATIN_OR_DIGIT.search(token) or _is_lookalike_abbreviation(original):
+            token = token.translate(_LOOKALIKE_TABLE)
+        out.append(token)
+        pos = m.end()
+    out.append(norm[pos:].lower())
+    return "".join(out)
+
+
+def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
+    """Remove one leading label such as 'S/N:' (case already folded)."""
+    stripped = text.lstrip(" :#.-")
+    for prefix in prefixes:
+        if stripped.startswith(prefix):
+            rest = stripped[len(prefix) :]
+            # 'sn' must not eat the start of a serial 'SN1234': require a separator after it
+            # unless the prefix itself ends in punctuation.
+            if prefix[-1].isalnum() and rest[:1].isalnum():
+                continue
+            return rest.lstrip(" :#.-")
+    return stripped
+
+
+def _key_chars(text: str) -> str:
+    """Upper case, every Cyrillic look-alike Latin (keys are never Russian words), alnum only."""
+    text = _CYRILLIC_O_AFTER_DIGIT.sub("0", text).translate(_LOOKALIKE_TABLE)
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+@lru_cache(maxsize=500_000)
+def serial_key(text: str | None) -> str:
+    """'S/N: czj-1234 АВС' -> 'CZJ1234ABC'. Empty string when there is no serial."""
+    if text is None:
+        return ""
+    basic = _basic(str(text)).strip()
+    if not basic:
+        return ""
+    return _key_chars(_strip_prefix(basic, DEFAULT_SERIAL_PREFIXES))
+
+
+_SERIAL_SEPARATORS = re.compile(r"[,;\n\r|]+|\s+(?:и|and)\s+")
+
+
+def split_serials(text: str | None) -> list[str]:
+    """Every serial in a cell: 'S/N CZJ111, CZJ112; CZJ113' -> ['CZJ111', 'CZJ112', 'CZJ113'].
+
+    Commas, semicolons, line breaks and 'и'/'and' separate serials. Within one piece, spaces
+    separate serials only when every part looks like a whole serial (5+ characters with a digit),
+    so 'CZJ 1234 ABC' stays one serial.
+    """
+    if text is None:
+        return []
+    basic = _basic(str(text))
+    keys: list[str] = []
+    for piece in _SERIAL_SEPARATORS.split(basic):
+        piece = _strip_prefix(piece.strip(), DEFAULT_SERIAL_PREFIXES)
+        parts = piece.split()
+        if len(parts) > 1 and all(len(p) >= 5 and any(c.isdigit() for c in p) for p in parts):
+            candidates = parts
+        else:
+            candidates = [piece]
+        for cand in candidates:
+            key = _key_chars(cand)
+            if key and key not in keys:
+                keys.append(key)
+    return keys
+
+
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+@lru_cache(maxsize=500_000)
+def inventory_key(text: str | None) -> str:
+    """'Инв. № 000123' = 'ИНВ-123' = '123'; 'ОС-00045' -> 'OC45'; look-alikes folded.
+
+    Leading zeros of every digit run go (1C pads numbers), separators go, a label such as
+    'Инв. №' goes; a letter code such as 'ОС-' or 'BP-' stays, since it tells series apart.
+    """
+    if text is None:
+        return ""
+    basic = _basic(str(text)).strip()
+    if not basic:
+        return ""
+    key = _key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES))
+    return _LEADING_ZEROS.sub("", key)
+
+
+def barcode_key(text: str | None) -> str:
+    """Barcodes: digits and letters only, upper case ('4 607 001 234 567' -> '4607001234567')."""
+    if text is None:
+        return ""
+    return _key_chars(_basic(str(text)))
+
+
+_PATRONYMIC = re.compile(r"(вич|вна|ична|инична|оглы|кызы)$")
+_PERSON_SPLIT = re.compile(r"[\s.,]+")
+
+
+@lru_cache(maxsize=100_000)
+def person_key(text: str | None) -> str:
+    """Surname and initials: 'Иванов И.И.' = 'Иванов Иван Иванович' = 'И.И. Иванов' -> 'иванов и.и.'.
+
+    Russian order (surname, name, patronymic) is assumed unless a patronymic stands second
+    ('Иван Иванович Иванов') or the initials come first.
+    """
+    if text is None:
+        return ""
+    basic = _basic(str(text)).replace("-", "‐")  # keep double surnames as one token
+    tokens = [t for t in _PERSON_SPLIT.split(basic) if t]
+    if not tokens:
+        return ""
+    long = [t for t in tokens if len(t) > 1]
+    initials = [t for t in tokens if len(t) == 1]
+    if not long:
+        return "".join(f"{i}." for i in initials)
+    if len(long) == 1:
+        surname = long[0]
+    elif len(long) >= 3 and _PATRONYMIC.search(long[1]) and not _PATRONYMIC.search(long[2]):
+        surname = long[2]  # Иван Иванович Иванов
+        initials = [long[0][0], long[1][0], *initials]
+    else:
+        surname = long[0]
+        initials = [t[0] for t in long[1:]] + initials
+    initials_text = "".join(f"{i}." for i in initials[:2])
+    return f"{surname} {initials_text}".strip().replace("‐", "-")
+
+
+_PLACE_NOISE = re.compile(r"[\W_]+")
+
+
+def _place_compact(text: str) -> str:
+    # Every look-alike is folded, Russian words too: a place key is never shown, and 'ЦОД'
+    # typed with a Latin 'O' must still be the same place.
+    return _PLACE_NOISE.sub("", _basic(text)).translate(_LOOKALIKE_TABLE)
+
+
+def place_key(text: str | None, rules: NormalizeRules | None = None) -> str:
+    """Places without case, spacing and punctuation, aliases from rules applied.
+
+    'Москва, ЦОД-1' = 'москва цод 1' (the key folds every look-alike: 'mockbaцoд1'); with
+    `places: {msk-dc1: [Москва ЦОД-1]}` both are 'mskdc1'.
+    """
+    if text is None:
+        return ""
+    compact = _place_compact(str(text))
+    if rules is None:
+        return compact
+    return _tables(rules).places.get(compact, compact)
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """A name or model reduced for comparison. `text` is what rapidfuzz sees."""
+
+    text: str  # canonical tokens joined by spaces (vendor and category words removed)
+    vendor: str | None
+    category: str | None
+    model_tokens: frozenset[str]  # tokens holding a digit: 'dl380', 'g10', 't14s'
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        return frozenset(self.text.split())
+
+
+@dataclass(frozen=True)
+class _NameTables:
+    vendor_re: re.Pattern[str] | None
+    vendor_of: dict[str, str]
+    category_re: re.Pattern[str] | None
+    category_of: dict[str, str]
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    stopwords: frozenset[str]
+    places: dict[str, str]
+    cache: dict[str, NameKey]
+
+
+def _alternation(words: dict[str, str], flags: int = 0) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    ordered = sorted(words, key=len, reverse=True)  # longest first: 'hewlett packard enterprise'
+    body = "|".join(re.escape(w) for w in ordered)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+
+
+# Rules objects are pydantic models (unhashable): tables are cached by identity, holding the
+# rules object so that its id is never reused while the entry lives.
+_TABLES: dict[int, tuple[NormalizeRules, _NameTables]] = {}
+
+
+def _tables(rules: NormalizeRules) -> _NameTables:
+    entry = _TABLES.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    tables = _build_tables(rules)
+    if len(_TABLES) > 64:
+        _TABLES.clear()
+    _TABLES[id(rules)] = (rules, tables)
+    return tables
+
+
+def _build_tables(rules: NormalizeRules) -> _NameTables:
+    vendor_of = {
+        fold_lookalikes(alias): canonical
+        for canonical, aliases in rules.vendors.items()
+        for alias in [canonical, *aliases]
+    }
+    category_of = {
+        _basic(word): canonical
+        for canonical, words in rules.categories.items()
+        for word in [canonical, *words]
+    }
+    rewrites = tuple((re.compile(r.pattern), r.replace) for r in rules.model_rewrites)
+    return _NameTables(
+        vendor_re=_alternation(vendor_of),
+        vendor_of=vendor_of,
+        category_re=_alternation(category_of, re.IGNORECASE),
+        category_of=category_of,
+        rewrites=rewrites,
+        stopwords=frozenset(_basic(w) for w in rules.stopwords),
+        places={
+            _place_compact(alias): _place_compact(canonical)
+            for canonical, aliases in rules.places.items()
+            for alias in [canonical, *aliases]
+        },
+        cache={},
+    )
+
+
+_NAME_NOISE = re.compile(r"[^\w+]+")
+
+
+def name_key(text: str | None, rules: NormalizeRules) -> NameKey:
+    """'Сервер НР ProLiant DL380 G10' -> NameKey('proliant dl380 g10', 'hpe', 'server', ...).
+
+    Category words are found in the text before look-alike folding (they are Russian words), then
+    look-alikes are folded, vendor spellings are replaced by the canonical vendor (and taken out
+    of `text`, so that a vendor word alone never makes two names alike), model spellings are
+    rewritten ('dl380g10', 'gen 10' -> 'dl380 g10'), punctuation and stopwords dropped.
+    """
+    tables = _tables(rules)
+    text = text or ""
+    cached = tables.cache.get(text)
+    if cached is None:
+        cached = tables.cache[text] = _name_key(text, tables)
+    return cached
+
+
+def _name_key(text: str, tables: _NameTables) -> NameKey:
+    # Case is kept until folding: 'НР' in capitals is the abbreviation 'hp'.
+    original = _nfkc(text)
+    category = None
+    if tables.category_re is not None:
+        found = tables.category_re.search(original)
+        if found:
+            category = tables.category_of[found.group().lower()]
+            original = tables.category_re.sub(" ", original)
+    folded = fold_lookalikes(original)
+    vendor = None
+    if tables.vendor_re is not None:
+        found = tables.vendor_re.search(folded)
+        if found:
+            vendor = tables.vendor_of[found.group()]
+            folded = tables.vendor_re.sub(" ", folded)
+    for pattern, replace in tables.rewrites:
+        folded = pattern.sub(replace, folded)
+    tokens = [t for t in _NAME_NOISE.sub(" ", folded).split() if t not in tables.stopwords]
+    model_tokens = frozenset(t for t in tokens if any(c.isdigit() for c in t))
+    return NameKey(" ".join(tokens), vendor, category, model_tokens)
