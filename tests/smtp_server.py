@@ -1,0 +1,109 @@
+"""A real SMTP server on loopback for the delivery tests: aiosmtpd's Controller on 127.0.0.1.
+
+It keeps every message it accepts as the raw bytes that arrived, with the envelope and the
+login used. `tempfail` makes it answer 451 (try again later) for chosen recipients, the way a
+greylisting or overloaded server does. Only 127.0.0.1 is ever used.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes  # exactly as it came over the wire (dot-unstuffed)
+    login: str | None
+
+    @property
+    def message(self) -> EmailMessage:
+        msg = BytesParser(policy=policy.default).parsebytes(self.data)
+        assert isinstance(msg, EmailMessage)
+        return msg
+
+
+@dataclass
+class CollectingHandler:
+    received: list[Received] = field(default_factory=list)
+    tempfail: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.tempfail:
+            return "451 4.7.1 greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        login = session.auth_data.login.decode() if session.authenticated else None
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, login)
+        )
+        return "250 2.0.0 accepted"
+
+
+class PasswordAuthenticator:
+    """Accepts exactly one username/password (AUTH PLAIN or LOGIN)."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username, self.password = username.encode(), password.encode()
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == self.username
+            and auth_data.password == self.password
+        )
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+class SmtpServer:
+    """Start and stop a loopback server on a fixed port (so a test can bring it up later)."""
+
+    def __init__(self, port: int, *, username: str | None = None, password: str = "") -> None:
+        self.port = port
+        self.handler = CollectingHandler()
+        self._auth: dict[str, Any] = {}
+        if username:
+            self._auth = {
+                "authenticator": PasswordAuthenticator(username, password),
+                "auth_required": True,
+                # Plain AUTH is fine on loopback in a test; real servers need TLS for it.
+                "auth_require_tls": False,
+            }
+        self._controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def start(self) -> SmtpServer:
+        self._controller = Controller(self.handler, hostname=HOST, port=self.port, **self._auth)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
