@@ -8,10 +8,26 @@ leaves the database consistent, and the service's resume logic reads the states 
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from reconciler.models import BookRow, Finding, RowStatus, RunResult
 
 SCHEMA_VERSION = 1
+
+# The life of a dropped file. Each step is one short transaction, taken only after the step's
+# effect on disk is done or provably redoable, so resume() can continue from any state:
+#   claiming -> claimed -> processing -> done -> archived        (notified_at set afterwards)
+#                               \-> failed -> quarantined        (notified_at set afterwards)
+# claiming: row written, the rename into the work folder may or may not have happened.
+# processing: runs row written; outbox/<run_id>.partial may hold a half-written run.
+# done: outbox/<run_id> is complete and its findings are in the ledger.
+# failed: `reason` says why; the file is still in the work folder (or already moved).
+FILE_STATES = ("claiming", "claimed", "processing", "done", "archived", "failed", "quarantined")
+FINAL_STATES = ("archived", "quarantined")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -22,9 +38,11 @@ CREATE TABLE IF NOT EXISTS files (
     sha256      TEXT,
     received_at TEXT NOT NULL,
     claimed_as  TEXT,                   -- path in the work folder after the atomic rename
-    state       TEXT NOT NULL,          -- claimed, processing, done, quarantined
-    archived_as TEXT,
-    reason      TEXT                    -- why it was quarantined
+    state       TEXT NOT NULL,          -- see FILE_STATES
+    run_id      TEXT,                   -- the run of this file (set when processing starts)
+    archived_as TEXT,                   -- archive or quarantine path, chosen before the move
+    reason      TEXT,                   -- why it was quarantined
+    notified_at TEXT                    -- when after_run queued its email (NULL: not yet)
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);
 
@@ -105,3 +123,246 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.executescript(SCHEMA)
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     return conn
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def add_file(conn: sqlite3.Connection, name: str, folder: str, received_at: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO files (name, folder, received_at, state) VALUES (?, ?, ?, 'claiming')",
+        (name, folder, received_at),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def get_file(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM files WHERE id = ?", (file_id,)
+    ).fetchone()
+    return row
+
+
+_FILE_COLUMNS = {"claimed_as", "state", "size", "sha256", "run_id", "archived_as", "reason"}
+
+
+def update_file(conn: sqlite3.Connection, file_id: int, **values: Any) -> None:
+    unknown = set(values) - _FILE_COLUMNS - {"notified_at"}
+    assert not unknown, f"not a files column: {unknown}"
+    sets = ", ".join(f"{k} = ?" for k in values)
+    conn.execute(f"UPDATE files SET {sets} WHERE id = ?", (*values.values(), file_id))
+
+
+def forget_file(conn: sqlite3.Connection, file_id: int) -> None:
+    """A claim that lost the race (or whose file vanished) leaves no trace."""
+    conn.execute("DELETE FROM files WHERE id = ? AND state = 'claiming'", (file_id,))
+
+
+def mark_notified(conn: sqlite3.Connection, file_id: int) -> None:
+    conn.execute("UPDATE files SET notified_at = ? WHERE id = ?", (utcnow(), file_id))
+
+
+def unfinished_files(conn: sqlite3.Connection) -> list[int]:
+    """Files a crash (or a stop) left between two steps, oldest first."""
+    rows = conn.execute(
+        "SELECT id FROM files WHERE state NOT IN (?, ?) OR notified_at IS NULL ORDER BY id",
+        FINAL_STATES,
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def earlier_run(
+    conn: sqlite3.Connection, sha256: str, *, before_file: int | None = None
+) -> dict[str, str] | None:
+    """The latest complete run of the same content, for `duplicate_of` in results.json."""
+    row = conn.execute(
+        "SELECT runs.id, files.received_at FROM runs JOIN files ON files.id = runs.file_id "
+        "WHERE runs.sha256 = ? AND runs.outcome = 'complete' AND files.id != ? "
+        "ORDER BY runs.started_at DESC, runs.id DESC LIMIT 1",
+        (sha256, before_file if before_file is not None else -1),
+    ).fetchone()
+    return None if row is None else {"run_id": row[0], "received_at": row[1]}
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+def start_run(
+    conn: sqlite3.Connection,
+    run_id: str,
+    *,
+    file_id: int | None,
+    file_name: str,
+    folder: str,
+    sha256: str | None,
+) -> None:
+    """Idempotent: a resumed run keeps its id and starts again."""
+    conn.execute(
+        "INSERT INTO runs (id, file_id, file_name, folder, sha256, started_at, outcome) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'running') "
+        "ON CONFLICT(id) DO UPDATE SET started_at = excluded.started_at, outcome = 'running', "
+        "finished_at = NULL, error = NULL",
+        (run_id, file_id, file_name, folder, sha256, utcnow()),
+    )
+
+
+def finish_run(
+    conn: sqlite3.Connection,
+    run_id: str,
+    outcome: str,
+    *,
+    error: str | None = None,
+    run_dir: Path | None = None,
+) -> None:
+    conn.execute(
+        "UPDATE runs SET outcome = ?, finished_at = ?, error = ?, "
+        "run_dir = COALESCE(?, run_dir) WHERE id = ?",
+        (outcome, utcnow(), error, None if run_dir is None else str(run_dir), run_id),
+    )
+
+
+def get_run(conn: sqlite3.Connection, run_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return row
+
+
+def record_result(conn: sqlite3.Connection, result: RunResult, *, run_dir: Path) -> None:
+    """Counts and every finding of a run, in one transaction; doing it again replaces it.
+
+    The runs row must exist (start_run). `run_dir` is where the run folder will be published.
+    """
+    rows = result.match.rows
+    by_key = {r.key: r for r in result.register.rows}
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "UPDATE runs SET outcome = 'complete', finished_at = ?, rows = ?, matched = ?, "
+            "review = ?, unmatched = ?, findings = ?, report_date = ?, run_dir = ?, "
+            "sha256 = COALESCE(sha256, ?) WHERE id = ?",
+            (
+                utcnow(),
+                len(rows),
+                sum(m.status is RowStatus.MATCHED for m in rows),
+                sum(m.status is RowStatus.REVIEW for m in rows),
+                sum(m.status is RowStatus.UNMATCHED for m in rows),
+                len(result.findings),
+                result.report_date.isoformat(),
+                str(run_dir),
+                result.register.sha256,
+                result.run_id,
+            ),
+        )
+        conn.execute("DELETE FROM findings WHERE run_id = ?", (result.run_id,))
+        conn.executemany(
+            "INSERT INTO findings (run_id, identity, code, severity, sheet, row, asset_id, "
+            "inventory_number, serial, location, custodian, amount, message, accepted) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _finding_rows(result.run_id, result.findings, by_key),
+        )
+
+
+def _finding_rows(
+    run_id: str, findings: Iterable[Finding], by_key: dict[tuple[str, int], BookRow]
+) -> Iterable[tuple[Any, ...]]:
+    for f in findings:
+        book = by_key.get((f.sheet, f.row)) if f.sheet is not None and f.row is not None else None
+        yield (
+            run_id,
+            finding_identity(f, book),
+            f.code,
+            str(f.severity),
+            f.sheet,
+            f.row,
+            f.asset_id,
+            book.inventory_number if book else None,
+            book.serial if book else None,
+            book.location if book else None,
+            book.custodian if book else None,
+            None if f.amount is None else float(f.amount),
+            f.message,
+            int(f.accepted),
+        )
+
+
+def runs_of_file(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM runs WHERE file_id = ? ORDER BY started_at", (file_id,)
+    ).fetchall()
+
+
+def record_cli_run(
+    conn: sqlite3.Connection,
+    result: RunResult | None,
+    *,
+    run_id: str,
+    path: Path,
+    file_name: str,
+    folder: str = "",
+    sha256: str | None = None,
+    error: str | None = None,
+) -> int:
+    """`reconciler run FILE`: the file stays where it is, so it is recorded as already final."""
+    sha = result.register.sha256 if result is not None else sha256
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.execute(
+            "INSERT INTO files (name, folder, size, sha256, received_at, claimed_as, state, "
+            "run_id, reason, notified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                file_name,
+                folder,
+                path.stat().st_size if path.exists() else None,
+                sha,
+                utcnow(),
+                str(path),
+                "archived" if result is not None else "quarantined",
+                run_id,
+                error,
+                utcnow(),
+            ),
+        )
+        file_id = cur.lastrowid
+        start_run(conn, run_id, file_id=file_id, file_name=file_name, folder=folder, sha256=sha)
+    if result is not None:
+        record_result(conn, result, run_dir=result.run_dir)
+    else:
+        finish_run(conn, run_id, "failed", error=error)
+    assert file_id is not None
+    return file_id
+
+
+# --- finding identity --------------------------------------------------------------------
+
+# Cyrillic letters that look like Latin ones: inventory numbers and serials are typed with
+# either keyboard layout, and the identity must not change with it.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+
+
+def normalize_key(text: str | None) -> str:
+    """Upper case, look-alikes folded, only letters and digits: '№ 00-12 3' -> '00123'."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text)).upper().translate(_LOOKALIKES)
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def finding_identity(finding: Finding, book: BookRow | None) -> str:
+    """code + the book row's inventory number or serial + the asset id, whichever apply.
+
+    Stable across runs of the same register, whatever row the line moved to. A book row with
+    neither key falls back to its position, which is the best the register offers.
+    """
+    parts = [finding.code]
+    if book is not None:
+        if inv := normalize_key(book.inventory_number):
+            parts.append(f"inv:{inv}")
+        elif serial := normalize_key(book.serial):
+            parts.append(f"sn:{serial}")
+        elif finding.asset_id is None:
+            parts.append(f"row:{book.sheet}!{book.row}")
+    elif finding.row is not None:
+        parts.append(f"row:{finding.sheet}!{finding.row}")
+    if finding.asset_id:
+        parts.append(f"asset:{finding.asset_id}")
+    return "|".join(parts)

@@ -227,6 +227,8 @@ class RunResult:
     report_date: date
     outputs: dict[str, Path] = field(default_factory=dict)  # kind -> file in run_dir
     warnings: list[str] = field(default_factory=list)  # e.g. what openpyxl would drop
+    # The same content was processed before: {"run_id": ..., "received_at": ...} (service only)
+    duplicate_of: dict[str, str] | None = None
 
     @property
     def exit_code(self) -> int:

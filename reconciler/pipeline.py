@@ -42,11 +42,13 @@ def run_file(
     file_name: str | None = None,
     folder: str | None = None,
     run_id: str | None = None,
+    duplicate_of: dict[str, str] | None = None,
 ) -> RunResult:
     """Reconcile one register file and write its run folder into the outbox.
 
     `file_name` is the name as the user dropped it (the service renames files when it claims
-    them); `folder` is the inbox subfolder it came from.
+    them); `folder` is the inbox subfolder it came from; `duplicate_of` names the earlier run
+    of the same content (the service found it in the ledger) for results.json.
     """
     rules = rules or load_rules(config.rules)
     run_id = run_id or new_run_id()
@@ -70,6 +72,7 @@ def run_file(
         match=matched,
         findings=findings,
         report_date=report_date,
+        duplicate_of=duplicate_of,
     )
     annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
     result.outputs["annotated"] = annotated

@@ -1,0 +1,160 @@
+"""The ledger as the service and the audit read it: files, runs, findings with stable identities."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from reconciler import ledger
+from reconciler.models import (
+    BookRow,
+    Finding,
+    Inventory,
+    MatchResult,
+    Register,
+    RowMatch,
+    RowStatus,
+    RunResult,
+    Severity,
+)
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    """A fresh ledger file in a temp state folder."""
+    c = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    yield c
+    c.close()
+
+
+def make_result(run_id: str, rows: list[BookRow], findings: list[Finding], sha: str) -> RunResult:
+    register = Register(
+        path=Path("r.xlsx"), file_name="r.xlsx", sha256=sha, format="xlsx", sheets=[], rows=rows
+    )
+    statuses = [RowStatus.MATCHED, RowStatus.REVIEW, RowStatus.UNMATCHED]
+    return RunResult(
+        run_id=run_id,
+        run_dir=Path("/nowhere") / run_id,
+        register=register,
+        inventory=Inventory(source="inv", assets=[]),
+        match=MatchResult(
+            [RowMatch(row=r, status=statuses[i % 3]) for i, r in enumerate(rows)], []
+        ),
+        findings=findings,
+        report_date=date(2026, 9, 30),
+    )
+
+
+def test_the_ledger_is_in_wal_mode_so_the_child_and_the_service_write_together(conn) -> None:
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_finding_keeps_its_identity_when_its_row_moves_and_the_layout_switches(conn) -> None:
+    """The same server on row 7 typed in Cyrillic, then on row 12 in Latin, is one identity."""
+    first = BookRow(sheet="TDSheet", row=7, inventory_number="ВМ-00 12")
+    later = BookRow(sheet="TDSheet", row=12, inventory_number="bm0012")
+    f1 = Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", sheet="TDSheet", row=7, asset_id="A-1")
+    f2 = Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", sheet="TDSheet", row=12, asset_id="A-1")
+    assert ledger.finding_identity(f1, first) == ledger.finding_identity(f2, later)
+    assert ledger.finding_identity(f1, first) == "LOCATION_MISMATCH|inv:BM0012|asset:A-1"
+
+
+def test_identity_falls_back_to_the_serial_and_to_the_asset_alone() -> None:
+    row = BookRow(sheet="S", row=3, serial="czj-1234 abc")
+    f = Finding("SERIAL_MISMATCH", Severity.LOW, "m", sheet="S", row=3, asset_id="A-9")
+    assert ledger.finding_identity(f, row) == "SERIAL_MISMATCH|sn:CZJ1234ABC|asset:A-9"
+    orphan = Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-200")
+    assert ledger.finding_identity(orphan, None) == "MISSING_IN_BOOKS|asset:A-200"
+
+
+def test_recording_a_run_stores_counts_and_one_row_per_finding_and_redoing_it_replaces(
+    conn,
+) -> None:
+    rows = [BookRow(sheet="S", row=i, inventory_number=f"INV-{i}") for i in range(5, 11)]
+    findings = [
+        Finding("COST_MISMATCH", Severity.MEDIUM, "cost", sheet="S", row=5, amount=Decimal("10.5")),
+        Finding("MISSING_IN_BOOKS", Severity.HIGH, "not on books", asset_id="A-7"),
+    ]
+    result = make_result("run-1", rows, findings, "abc")
+    ledger.start_run(conn, "run-1", file_id=None, file_name="r.xlsx", folder="msk", sha256="abc")
+    ledger.record_result(conn, result, run_dir=Path("/out/run-1"))
+    ledger.record_result(conn, result, run_dir=Path("/out/run-1"))  # a resumed child repeats it
+    run = ledger.get_run(conn, "run-1")
+    assert run is not None
+    assert (run["outcome"], run["rows"], run["matched"], run["review"], run["unmatched"]) == (
+        "complete",
+        6,
+        2,
+        2,
+        2,
+    )
+    assert (run["findings"], run["run_dir"], run["report_date"]) == (2, "/out/run-1", "2026-09-30")
+    stored = conn.execute(
+        "SELECT identity, inventory_number, amount FROM findings WHERE run_id = 'run-1' ORDER BY id"
+    ).fetchall()
+    assert [tuple(r) for r in stored] == [
+        ("COST_MISMATCH|inv:INV5", "INV-5", 10.5),
+        ("MISSING_IN_BOOKS|asset:A-7", None, None),
+    ]
+
+
+def test_the_same_content_points_to_the_latest_complete_earlier_run(conn) -> None:
+    first = ledger.add_file(conn, "a.xlsx", "msk", "2026-11-01T10:00:00+00:00")
+    ledger.update_file(conn, first, state="archived", sha256="same")
+    ledger.start_run(conn, "r1", file_id=first, file_name="a.xlsx", folder="msk", sha256="same")
+    assert ledger.earlier_run(conn, "same", before_file=99) is None  # still running
+    ledger.record_result(conn, make_result("r1", [], [], "same"), run_dir=Path("/o/r1"))
+    again = ledger.add_file(conn, "a (copy).xlsx", "msk", "2026-11-02T10:00:00+00:00")
+    assert ledger.earlier_run(conn, "same", before_file=again) == {
+        "run_id": "r1",
+        "received_at": "2026-11-01T10:00:00+00:00",
+    }
+    assert ledger.earlier_run(conn, "same", before_file=first) is None
+    assert ledger.earlier_run(conn, "other", before_file=again) is None
+
+
+def test_unfinished_files_are_those_not_final_or_not_yet_notified(conn) -> None:
+    a = ledger.add_file(conn, "a.xlsx", "", "t")
+    b = ledger.add_file(conn, "b.xlsx", "", "t")
+    c = ledger.add_file(conn, "c.xlsx", "", "t")
+    ledger.update_file(conn, b, state="archived")
+    ledger.update_file(conn, c, state="quarantined")
+    ledger.mark_notified(conn, c)
+    assert ledger.unfinished_files(conn) == [a, b]
+
+
+def test_a_lost_claim_is_forgotten_but_a_claimed_file_never_is(conn) -> None:
+    a = ledger.add_file(conn, "a.xlsx", "", "t")
+    b = ledger.add_file(conn, "b.xlsx", "", "t")
+    ledger.update_file(conn, b, state="claimed")
+    ledger.forget_file(conn, a)
+    ledger.forget_file(conn, b)
+    assert ledger.get_file(conn, a) is None
+    assert ledger.get_file(conn, b) is not None
+
+
+def test_a_cli_run_is_recorded_as_a_final_file_with_its_run(conn, tmp_path: Path) -> None:
+    source = tmp_path / "r.xlsx"
+    source.write_bytes(b"x" * 10)
+    result = make_result("cli-1", [BookRow(sheet="S", row=2, serial="SN1")], [], "h")
+    file_id = ledger.record_cli_run(conn, result, run_id="cli-1", path=source, file_name="r.xlsx")
+    row = ledger.get_file(conn, file_id)
+    assert row is not None
+    assert (row["state"], row["size"], row["sha256"], row["run_id"]) == (
+        "archived",
+        10,
+        "h",
+        "cli-1",
+    )
+    assert ledger.unfinished_files(conn) == []
+    run = ledger.get_run(conn, "cli-1")
+    assert run is not None and run["outcome"] == "complete" and run["file_id"] == file_id
+    bad = ledger.record_cli_run(
+        conn, None, run_id="cli-2", path=source, file_name="r.xlsx", error="not a workbook"
+    )
+    run = ledger.get_run(conn, "cli-2")
+    assert run is not None and (run["outcome"], run["error"]) == ("failed", "not a workbook")
+    assert ledger.get_file(conn, bad)["state"] == "quarantined"  # type: ignore[index]
