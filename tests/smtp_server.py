@@ -2,7 +2,7 @@
 
 It keeps every message it accepts as the raw bytes that arrived, with the envelope and the
 login used. `tempfail` makes it answer 451 (try again later) for chosen recipients, the way a
-greylisting or overloaded server does. Only 127.0.0.1 is ever used.
+greylisting or overloaded server does; `reject` answers 550 (no such mailbox). Only 127.0.0.1 is ever used.
 """
 
 from __future__ import annotations
@@ -43,13 +43,16 @@ class Received:
 @dataclass
 class CollectingHandler:
     received: list[Received] = field(default_factory=list)
-    tempfail: set[str] = field(default_factory=set)
+    tempfail: set[str] = field(default_factory=set)  # answered 451: try again later
+    reject: set[str] = field(default_factory=set)  # answered 550: no such mailbox
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if address in self.tempfail:
             return "451 4.7.1 greylisted, try again later"
+        if address in self.reject:
+            return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

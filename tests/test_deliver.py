@@ -591,3 +591,68 @@ def test_mail_test_refuses_an_address_outside_the_allowed_domains(tmp_path: Path
     config = make_config(tmp_path, allowed_domains=["corp.example"])
     with pytest.raises(ConfigError, match="allowed_domains"):
         deliver.send_test_message(config, "someone@gmail.com")
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it in the process runs."""
+
+
+def test_a_crash_after_the_server_accepted_resends_once_later_with_the_same_message_id(
+    tmp_path: Path, run_dir: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one documented window: accepted by the server, the process dies before the ledger
+    says sent. The claim keeps any instance from resending before it expires; the one resend
+    carries the same Message-ID, so receivers can drop it."""
+    config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
+    first = ledger.connect(config.ledger_path)
+    deliver.queue_run_messages(first, config, run_dir, "moscow", now=T0)
+
+    def die(*args: Any) -> None:
+        raise Killed
+
+    monkeypatch.setattr(deliver, "_mark_sent", die)
+    with pytest.raises(Killed):
+        deliver.send_due(first, config, now=T0)
+    monkeypatch.undo()
+    first.close()
+    assert len(server.received) == 1  # accepted, but the ledger still says queued
+
+    again = ledger.connect(config.ledger_path)
+    assert deliver.send_due(again, config, now=T0 + timedelta(seconds=10)) == 1  # the other one
+    assert len(server.received) == 2
+    lease = timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60))
+    assert deliver.send_due(again, config, now=T0 + lease) == 1  # the claim expired: resent
+    assert deliver.send_due(again, config, now=T0 + timedelta(days=1)) == 0
+    again.close()
+    ids = Counter(r.message["Message-ID"] for r in server.received)
+    assert sorted(ids.values()) == [1, 2]  # exactly one message went twice, same Message-ID
+
+
+def test_a_message_the_server_refuses_for_good_is_logged_as_an_error_and_retried(
+    tmp_path: Path,
+    run_dir: Path,
+    conn: sqlite3.Connection,
+    server: SmtpServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server.handler.reject = {"it-assets@corp.example"}
+    config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
+    deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
+    caplog.set_level(logging.WARNING, logger="reconciler")
+    assert deliver.send_due(conn, config, now=T0) == 1
+    row = emails(conn)["reviewers"]
+    assert (row["state"], row["attempts"]) == ("queued", 1)
+    assert "550" in row["last_error"]
+    assert any(r.levelno == logging.ERROR and "550" in r.getMessage() for r in caplog.records)
+
+
+def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal_is_recorded(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, server: SmtpServer
+) -> None:
+    server.handler.reject = {"glavbuh@corp.example"}
+    config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
+    deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
+    assert deliver.send_due(conn, config, now=T0) == 2
+    assert by_kind(server)["accounting"].rcpt_tos == ["buh-msk@corp.example"]
+    row = emails(conn)["accounting"]
+    assert row["state"] == "sent" and "glavbuh@corp.example" in row["last_error"]
