@@ -1,0 +1,139 @@
+"""sheets.py: the real format from the bytes, grids anchored at A1, clear refusals."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from reconciler.errors import InputError
+from reconciler.sheets import detect_format, open_workbook
+from tests.workbooks import FORMATS, SheetSpec, plain_register, write, write_csv
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_format_comes_from_the_bytes_not_the_extension(tmp_path: Path, fmt: str) -> None:
+    path = write(tmp_path / "export.xls", fmt, plain_register())  # every one named ".xls"
+    assert detect_format(path) == fmt
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "csv"])
+def test_grid_keeps_excel_row_and_column_numbers_when_the_table_starts_at_c5(
+    tmp_path: Path, fmt: str
+) -> None:
+    path = write(tmp_path / f"plain.{fmt}", fmt, plain_register(row=5, col=3))
+    grid = next(open_workbook(path).sheets())
+    assert grid.value(4, 2) == "Inventory number"  # C5
+    assert grid.value(5, 3) == "Switch Cisco C9300"  # D6
+    assert grid.max_row == 8
+    assert grid.max_column == 9  # I: the Comment column
+
+
+def test_csv_grid_starts_at_its_first_line_and_column(tmp_path: Path) -> None:
+    spec = SheetSpec("x").row(3, ["Инв. №", "Наименование"], col=2).row(4, ["1", "Стол"], col=2)
+    path = write(tmp_path / "x.csv", "csv", spec)
+    grid = next(open_workbook(path).sheets())
+    assert grid.value(2, 1) == "Инв. №"
+    assert (grid.max_row, grid.max_column) == (4, 3)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ";"), ("cp1251", ";"), ("cp1251", "\t"), ("utf-8", "\t")],
+)
+def test_csv_encodings_and_delimiters_are_recognised(
+    tmp_path: Path, encoding: str, delimiter: str
+) -> None:
+    spec = SheetSpec("x").row(1, ["Инвентарный номер", "Наименование", "Стоимость"])
+    spec.row(2, ["ОС-1", "Сервер, стойка 2", "1 234,56"])
+    path = tmp_path / "x.csv"
+    write_csv(path, [spec], encoding=encoding, delimiter=delimiter)
+    grid = next(open_workbook(path).sheets())
+    assert grid.cells[0][:3] == ["Инвентарный номер", "Наименование", "Стоимость"]
+    assert grid.cells[1][1] == "Сервер, стойка 2"
+
+
+def test_html_saved_as_xls_keeps_colspan_and_rowspan_as_merged_cells(tmp_path: Path) -> None:
+    page = (
+        "<html><body><table>"
+        "<tr><td rowspan=2>Инв. №</td><td colspan=2>Стоимость</td></tr>"
+        "<tr><td>первоначальная</td><td>остаточная</td></tr>"
+        "<tr><td>ОС-1</td><td>10,00</td><td>5,00</td></tr>"
+        "</table></body></html>"
+    )
+    path = tmp_path / "report.xls"
+    path.write_text(page, encoding="utf-8")
+    grid = next(open_workbook(path).sheets())
+    assert grid.cells[1] == ["", "первоначальная", "остаточная"]
+    assert grid.cells[2] == ["ОС-1", "10,00", "5,00"]
+    assert sorted(grid.merged or []) == [(0, 0, 1, 0), (0, 1, 0, 2)]
+
+
+def _message(path: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        workbook = open_workbook(path, file_name="Ведомость.xlsx")
+        list(workbook.sheets())
+    assert "Ведомость.xlsx" in str(caught.value)
+    return str(caught.value)
+
+
+def test_a_password_protected_workbook_is_named_as_such(tmp_path: Path) -> None:
+    plain = write(tmp_path / "plain.xlsx", "xlsx", plain_register())
+    locked = tmp_path / "locked.xlsx"
+    with plain.open("rb") as src, locked.open("wb") as dst:
+        OOXMLFile(src).encrypt("secret", dst)
+    assert "password protected: save it without a password" in _message(locked)
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    assert "empty" in _message(path)
+
+
+def test_a_half_copied_xlsx_is_called_incomplete(tmp_path: Path) -> None:
+    data = write(tmp_path / "full.xlsx", "xlsx", plain_register()).read_bytes()
+    path = tmp_path / "half.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    assert "incomplete or damaged" in _message(path)
+
+
+def test_a_word_document_is_not_a_spreadsheet(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    path = tmp_path / "letter.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert "not a spreadsheet" in _message(path)
+
+
+def test_binary_data_is_not_a_spreadsheet(tmp_path: Path) -> None:
+    path = tmp_path / "photo.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    message = _message(path)
+    assert "not a spreadsheet" in message
+    assert "xlsx" in message
+
+
+def test_an_xml_spreadsheet_2003_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "report.xls"
+    path.write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        "</Workbook>",
+        encoding="utf-8",
+    )
+    assert "save it as .xlsx" in _message(path)
+
+
+def test_an_html_page_without_a_table_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "page.xls"
+    path.write_text("<html><body><p>Error 500</p></body></html>", encoding="utf-8")
+    assert "no table" in _message(path)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    assert "not found" in _message(tmp_path / "nowhere.xlsx")
