@@ -152,5 +152,58 @@ def mail_test(config_file: Path | None, to: str | None) -> None:
     click.echo(f"test message sent: {where}")
 
 
+@cli.command()
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day of the period, YYYY-MM-DD (default: 30 days before --to).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day (default: today, UTC).",
+)
+@click.option("--folder", default=None, help="One department (inbox subfolder) only.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write into (default: <outbox>/audit/).",
+)
+@click.option("--email", is_flag=True, help="Also send the pack to mail.auditors.")
+@config_option
+@reports_errors
+def audit(
+    start: Any,
+    end: Any,
+    folder: str | None,
+    out: Path | None,
+    email: bool,
+    config_file: Path | None,
+) -> None:
+    """Write the audit pack from the ledger: audit-<from>-<to>.xlsx and .html.
+
+    Runs, rows and match rates per department; findings opened, resolved and still open; the
+    comparison statement of surpluses and shortages; the trend. Prints the paths written.
+    """
+    from reconciler import audit as auditing
+
+    config = load_config(config_file)
+    written = auditing.audit_command(
+        config,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        folder=folder,
+        out=out,
+        email=email,
+    )
+    for path in written:
+        click.echo(str(path))
+
+
 def main() -> None:
     cli(prog_name="reconciler")
