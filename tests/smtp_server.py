@@ -8,16 +8,38 @@ greylisting or overloaded server does; `reject` answers 550 (no such mailbox). O
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 HOST = "127.0.0.1"
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (IP subjectAltName) and its key, made with openssl."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def free_port() -> int:
@@ -84,12 +106,24 @@ class PasswordAuthenticator:
 class SmtpServer:
     """Start and stop a loopback server on a fixed port (so a test can bring it up later)."""
 
-    def __init__(self, port: int, *, username: str | None = None, password: str = "") -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        username: str | None = None,
+        password: str = "",
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = port
         self.handler = CollectingHandler()
         self._auth: dict[str, Any] = {}
+        if starttls is not None:
+            self._auth |= {"tls_context": starttls, "require_starttls": True}
+        if implicit_tls is not None:
+            self._auth["ssl_context"] = implicit_tls
         if username:
-            self._auth = {
+            self._auth |= {
                 "authenticator": PasswordAuthenticator(username, password),
                 "auth_required": True,
                 # Plain AUTH is fine on loopback in a test; real servers need TLS for it.

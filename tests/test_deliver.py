@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from smtp_server import SmtpServer, free_port
+from smtp_server import SmtpServer, free_port, self_signed_certificate, server_tls_context
 
 from reconciler import deliver, ledger, mail_compose, mail_text
 from reconciler.cli import cli
@@ -656,3 +656,50 @@ def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal
     assert by_kind(server)["accounting"].rcpt_tos == ["buh-msk@corp.example"]
     row = emails(conn)["accounting"]
     assert row["state"] == "sent" and "glavbuh@corp.example" in row["last_error"]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and key for 127.0.0.1, trusted by nobody unless a test says."""
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_verifies_the_server_certificate_and_delivers_once_it_is_trusted(
+    tmp_path: Path,
+    run_dir: Path,
+    conn: sqlite3.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    certificate: tuple[Path, Path],
+    mode: str,
+) -> None:
+    context = server_tls_context(*certificate)
+    tls = {"starttls": context} if mode == "starttls" else {"implicit_tls": context}
+    server = SmtpServer(free_port(), **tls).start()  # type: ignore[arg-type]
+    try:
+        smtp = smtp_settings(server.port, starttls=mode == "starttls", ssl=mode == "ssl")
+        config = make_config(tmp_path, transport="smtp", smtp=smtp)
+        deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        assert deliver.send_due(conn, config, now=T0) == 0  # an unknown certificate: refused
+        assert "CERTIFICATE_VERIFY_FAILED" in emails(conn)["accounting"]["last_error"]
+        assert server.received == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the operator trusts it
+        assert deliver.send_due(conn, config, now=T0 + timedelta(minutes=1)) == 2
+        assert len(server.received) == 2
+    finally:
+        server.stop()
+
+
+def test_deliver_run_queues_and_sends_the_run_in_one_call(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, server: SmtpServer
+) -> None:
+    config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
+    deliver.deliver_run(conn, config, run_dir, "kazan")
+    deliver.deliver_run(conn, config, run_dir, "kazan")  # `reconciler run` repeated: no resend
+    assert sorted(r.rcpt_tos[0] for r in server.received) == [
+        "buh@corp.example",
+        "it-assets@corp.example",
+    ]
+    assert {r["state"] for r in emails(conn).values()} == {"sent"}
