@@ -10,7 +10,7 @@ html (no scripts, no network: the page is read in mail clients and archived).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -115,8 +115,8 @@ def _episode_row(e: Episode, f: AuditFigures, t: dict[str, str], status: str = "
         o.inventory_number,
         o.serial,
         o.asset_id,
-        e.first_seen.date().isoformat(),
-        e.resolved_at.date().isoformat() if e.resolved_at else None,
+        e.first_seen.date(),
+        e.resolved_at.date() if e.resolved_at else None,
         e.runs_seen,
         None if e.resolved_at else e.age_days(f.period.end),
         e.amount,
@@ -272,6 +272,8 @@ def _put(ws: Worksheet, row: int, column: int, value: Any, money: bool = False) 
         # force plain text, and quotePrefix keeps Excel from re-reading it after an edit.
         cell.data_type = "s"
         cell.quotePrefix = value.startswith(("=", "+", "-", "@", "\t", "\r"))
+    elif isinstance(value, date):
+        cell.number_format = "YYYY-MM-DD"  # real dates, so auditors can sort and filter
     if money:
         cell.number_format = MONEY_FORMAT
     return cell
@@ -388,7 +390,8 @@ def svg_chart(trend: list[TrendPoint], t: dict[str, str]) -> SvgChart | None:
     labels = sorted(
         {(x(p.started_at.timestamp()), p.started_at.strftime("%Y-%m-%d")) for p in trend}
     )
-    return SvgChart(width, height, lines, ticks, labels)
+    every = -(-len(labels) // 8)  # at most about 8 dates under the axis, or they overlap
+    return SvgChart(width, height, lines, ticks, labels[::every])
 
 
 def _money_text(value: Any, language: str) -> str:
@@ -396,6 +399,11 @@ def _money_text(value: Any, language: str) -> str:
         return ""
     text = f"{Decimal(value):,.2f}"
     return text.replace(",", "\u00a0").replace(".", ",") if language == "ru" else text
+
+
+def _number_text(value: Any, language: str) -> str:
+    text = str(value)
+    return text.replace(".", ",") if language == "ru" and isinstance(value, float) else text
 
 
 def render_html(f: AuditFigures, language: str, generated_at: datetime) -> str:
@@ -416,4 +424,5 @@ def render_html(f: AuditFigures, language: str, generated_at: datetime) -> str:
         chart=svg_chart(f.trend, t),
         palette=PALETTE,
         money=lambda v: _money_text(v, language),
+        number=lambda v: _number_text(v, language),
     )

@@ -491,7 +491,7 @@ def test_the_html_shows_the_figures_and_escapes_what_came_from_files(
     page = pack.html.read_text(encoding="utf-8")
     assert "390\u00a0000,75" in page  # moscow's value still open
     assert "460\u00a0000,75" in page
-    assert "93.1" in page
+    assert '<td class="n">93,1</td>' in page  # moscow's match rate, Russian decimal comma
     assert "&lt;b&gt;Склад&lt;/b&gt; &amp; Co" in page
     assert "<b>Склад</b>" not in page
     assert "<script>" not in page
@@ -504,7 +504,7 @@ def test_the_pack_in_english(conn: sqlite3.Connection, config: Config) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     assert "Comparison statement" in openpyxl.load_workbook(pack.xlsx).sheetnames
     page = pack.html.read_text(encoding="utf-8")
-    assert "390,000.75" in page and "Still open" in page
+    assert "390,000.75" in page and "Still open" in page and ">93.1<" in page
 
 
 # --- email and the schedule ---------------------------------------------------------------
@@ -623,3 +623,26 @@ def test_audit_help_states_the_default_period() -> None:
 
     result = CliRunner().invoke(cli, ["audit", "--help"])
     assert "default: 30 days before --to" in " ".join(result.output.split())
+
+
+def test_first_seen_and_resolved_are_real_dates_in_the_workbook(
+    conn: sqlite3.Connection, config: Config
+) -> None:
+    pack = write_audit_pack(conn, config, PERIOD)
+    resolved = sheet_rows(pack.xlsx, "Выявлено и устранено")[-1]
+    assert resolved[:3] == ("Устранено", "moscow", "LOCATION_MISMATCH")
+    assert resolved[8:10] == (datetime(2026, 8, 31), datetime(2026, 9, 30))
+
+
+def test_audit_email_queues_and_sends_the_pack_to_the_auditors(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    from reconciler.cli import cli
+
+    cfg = write_config(tmp_path, "mail: {auditors: [audit@corp.ru]}\n")
+    args = ["audit", "--config", str(cfg), "--to", "2026-11-20", "--email"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split()[0].endswith("audit-2026-10-21-2026-11-20.xlsx")
+    (mail,) = audit_emails(conn)
+    assert (mail["state"], mail["recipients"]) == ("sent", '["audit@corp.ru"]')
