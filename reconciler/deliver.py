@@ -209,7 +209,7 @@ def queue_quarantine_message(
     *,
     file_name: str,
     folder: str,
-    reason: str,
+    reason: str | None,
     quarantine_id: str,
     now: datetime | None = None,
 ) -> str:

@@ -238,7 +238,7 @@ def compose_reviewers(
 
 
 def compose_quarantine(
-    config: Config, *, file_name: str, folder: str, reason: str, quarantine_id: str
+    config: Config, *, file_name: str, folder: str, reason: str | None, quarantine_id: str
 ) -> Composed:
     language = config.report.language
     t = mail_text.strings(language)
@@ -249,7 +249,7 @@ def compose_quarantine(
         "subject": subject,
         "file": file_name,
         "folder": folder,
-        "reason": reason,
+        "reason": reason or t["unknown_reason"],
         "quarantine_id": quarantine_id,
     }
     text, html = render("quarantine", ctx)

@@ -703,3 +703,16 @@ def test_deliver_run_queues_and_sends_the_run_in_one_call(
         "it-assets@corp.example",
     ]
     assert {r["state"] for r in emails(conn).values()} == {"sent"}
+
+
+def test_a_quarantine_without_a_recorded_reason_says_so_instead_of_none(
+    tmp_path: Path, conn: sqlite3.Connection
+) -> None:
+    config = make_config(tmp_path)
+    deliver.queue_quarantine_message(
+        conn, config, file_name="x.xlsx", folder="", reason=None, quarantine_id="q2", now=T0
+    )
+    msg = deliver.read_eml(Path(emails(conn)["quarantine"]["eml_path"]))
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Причина: причина не записана" in text and "None" not in text
+    assert msg["To"] == "buh@corp.example"
