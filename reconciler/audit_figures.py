@@ -187,7 +187,7 @@ class TrendPoint:
     folder: str
     run_id: str
     started_at: datetime
-    open_findings: int  # findings of that run not accepted
+    open_findings: int  # distinct identities of that run not accepted
 
 
 @dataclass
@@ -382,7 +382,9 @@ def compute_audit(
                 d.matched += run.matched
                 d.review += run.review
                 d.unmatched += run.unmatched
-                open_count = sum(not o.accepted for o in found.get(run.id, []))
+                # Distinct identities, as episodes count them: two duplicate rows sharing an
+                # inventory number are one DUPLICATE_ON_BOOKS identity.
+                open_count = len({o.identity for o in found.get(run.id, []) if not o.accepted})
                 trend.append(TrendPoint(name, run.id, run.started_at, open_count))
             elif run.outcome == "failed":
                 d.runs_failed += 1

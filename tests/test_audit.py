@@ -646,3 +646,13 @@ def test_audit_email_queues_and_sends_the_pack_to_the_auditors(
     assert result.stdout.split()[0].endswith("audit-2026-10-21-2026-11-20.xlsx")
     (mail,) = audit_emails(conn)
     assert (mail["state"], mail["recipients"]) == ("sent", '["audit@corp.ru"]')
+
+
+def test_two_rows_with_one_identity_count_once_in_figures_and_trend(tmp_path: Path) -> None:
+    connection = ledger.connect(tmp_path / "ledger.sqlite")
+    duplicate = {"identity": "DUPLICATE_ON_BOOKS|INV-9", "code": "DUPLICATE_ON_BOOKS"}
+    add_run(connection, "r1", "tver", "2026-10-01T08:00:00+00:00",
+            findings=[{**duplicate, "row": 5}, {**duplicate, "row": 6}])  # fmt: skip
+    f = compute_audit(connection, Period(date(2026, 10, 1), date(2026, 10, 31)))
+    assert len(f.overall.still_open) == 1
+    assert [p.open_findings for p in f.trend] == [1]
