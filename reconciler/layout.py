@@ -1,12 +1,280 @@
-"""Find the table on each sheet and turn its rows into BookRows. (Stub: being written.)"""
+"""Read an accounting register, however it is laid out, into a Register of BookRows.
+
+Every sheet with a recognisable header is read (others are skipped, unless none qualifies).
+Title rows, the 1-2-3 numbering row, page-break header repeats, blank, group and total rows
+are not data rows. Row numbers are Excel's own; columns that are not canonical fields travel
+in `BookRow.extra` under their header text, untouched.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from reconciler.models import Register
+from openpyxl.utils import get_column_letter
+
+from reconciler import values
+from reconciler.errors import InputError
+from reconciler.header import (
+    DataRow,
+    SynonymIndex,
+    Table,
+    data_rows,
+    find_table,
+    header_texts_found,
+    is_total_text,
+    synonym_index,
+    title_date,
+)
+from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
 from reconciler.rules import ColumnRules
+from reconciler.sheets import Grid, Workbook, open_workbook
+
+log = logging.getLogger(__name__)
+
+RULES_HINT = "rules/columns.yaml"
+# A register table must name at least one of these, or it is some other table (a summary).
+BOOK_IDENTITY = ("inventory_number", "name", "serial")
+BOOK_KEYS = ("inventory_number", "serial", "barcode")
+
+Parser = Callable[[Any, str], Any]
+
+BOOK_PARSERS: dict[str, Parser] = {
+    "inventory_number": lambda v, _h: values.parse_text(v),
+    "name": lambda v, _h: values.parse_text(v),
+    "serial": lambda v, _h: values.parse_text(v),
+    "barcode": lambda v, _h: values.parse_text(v),
+    "quantity": lambda v, _h: values.parse_quantity(v),
+    "cost": lambda v, _h: values.parse_decimal(v),
+    "book_value": lambda v, _h: values.parse_decimal(v),
+    "acquired_on": lambda v, _h: values.parse_date(v),
+    "useful_life_months": lambda v, h: values.parse_months(v, unit_hint=h),
+    "location": lambda v, _h: values.parse_text(v),
+    "custodian": lambda v, _h: values.parse_text(v),
+    "account": lambda v, _h: values.parse_text(v),
+}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = None) -> Register:
-    raise NotImplementedError
+    """Read every register sheet of `path`; InputError (file, sheet, row, fix) for bad input."""
+    name = file_name or path.name
+    book = open_workbook(path, file_name=name)
+    index = synonym_index(columns.book)
+    sheets: list[SheetInfo] = []
+    rows: list[BookRow] = []
+    report_date = None
+    found_tables = list(
+        find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
+    )
+    for grid, table in found_tables:
+        sheet_rows = list(
+            parse_rows(
+                grid, table, BOOK_PARSERS, file_name=name, total_markers=columns.total_markers
+            )
+        )
+        book_rows = [
+            (_book_row(table, fields, extra, data), _text_count(data))
+            for data, fields, extra in sheet_rows
+        ]
+        rows += _drop_group_rows(book_rows, table)
+        sheets.append(
+            SheetInfo(
+                name=table.sheet,
+                header_row=table.header_row,
+                header_end_row=table.header_end_row,
+                columns=dict(table.columns),
+                headers=dict(table.headers),
+                max_column=table.max_column,
+                max_row=table.max_row,
+            )
+        )
+        report_date = report_date or title_date(table.title)
+    if not rows:
+        where = ", ".join(f"'{s.name}' (header at row {s.header_row})" for s in sheets)
+        raise InputError(
+            f"the register has a header but no data rows under it: {where}",
+            file=name,
+            hint="export the register with its rows, or check the right file was sent",
+        )
+    log.info("%s: %d rows from %d sheet(s)", name, len(rows), len(sheets))
+    return Register(
+        path=path,
+        file_name=name,
+        sha256=file_sha256(path),
+        format=book.format,
+        sheets=sheets,
+        rows=rows,
+        report_date=report_date,
+    )
+
+
+def find_tables(
+    book: Workbook,
+    index: SynonymIndex,
+    *,
+    identity: tuple[str, ...],
+    purpose: str,
+    rules_key: str,
+    only_sheet: str | None = None,
+) -> list[tuple[Grid, Table]]:
+    """Every sheet whose header names an identity field; InputError when there is none."""
+    found: list[tuple[Grid, Table]] = []
+    seen: dict[str, list[str]] = {}
+    names = book.sheet_names
+    if only_sheet is not None:
+        if only_sheet not in names:
+            raise InputError(
+                f"no sheet named '{only_sheet}'; the sheets are {', '.join(names)}",
+                file=book.file_name,
+                hint="fix the sheet name in config.yaml",
+            )
+        names = [only_sheet]
+    for sheet_name in names:
+        grid = book.sheet(sheet_name)
+        if not grid.max_row:
+            continue
+        table = find_table(grid, index)
+        if table is None or not any(f in table.columns for f in identity):
+            seen[sheet_name] = header_texts_found(grid)
+            log.debug("%s: sheet '%s' has no %s header", book.file_name, sheet_name, purpose)
+            continue
+        found.append((grid, table))
+        if only_sheet is None and purpose == "inventory":
+            break  # the inventory is one table: the first sheet with a header
+    if found:
+        return found
+    if not seen:
+        raise InputError(
+            "the file is empty: no sheet holds any value",
+            file=book.file_name,
+            hint="export the register again with its data",
+        )
+    shown = "; ".join(
+        f"sheet '{s}': " + (", ".join(f"'{t}'" for t in texts[:12]) or "no text")
+        for s, texts in seen.items()
+    )
+    expected = ", ".join(
+        f"'{index.expected[f][0]}'" for f in (*identity, "cost", "location") if f in index.expected
+    )
+    raise InputError(
+        f"no recognisable {purpose} header in the first rows of any sheet; found {shown}; "
+        f"expected column headings such as {expected}",
+        file=book.file_name,
+        hint=f"rename the columns, or add your headings to {rules_key}: in {RULES_HINT}",
+    )
+
+
+def parse_rows(
+    grid: Grid,
+    table: Table,
+    parsers: dict[str, Parser],
+    *,
+    file_name: str,
+    total_markers: list[str],
+    keys: tuple[str, ...] = BOOK_KEYS,
+) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
+    """(DataRow, parsed fields, extra) for each data row that is not a total row.
+
+    `keys` are the fields that identify an item: a row holding one is never a total row.
+    """
+    fields = [
+        (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
+    ]
+    mapped = set(table.columns.values())
+    extra_columns = _extra_columns(table, mapped)
+    key_cols = [table.columns[f] - 1 for f in keys if f in table.columns]
+    for data in data_rows(grid, table):
+        line = data.cells
+        # "Итого" names no item; "Total Station" with an inventory number is an item.
+        if is_total_text(data.first_text, total_markers) and not any(
+            c < len(line)
+            and not values.is_empty(line[c])
+            and str(line[c]).strip() != data.first_text
+            for c in key_cols
+        ):
+            continue
+        parsed: dict[str, Any] = {}
+        for name, col, header in fields:
+            raw = line[col] if col < len(line) else ""
+            try:
+                parsed[name] = parsers[name](raw, header)
+            except ValueError as e:
+                raise InputError(
+                    f"column '{header}' ({get_column_letter(col + 1)}): {e}",
+                    file=file_name,
+                    sheet=table.sheet,
+                    row=data.row,
+                    hint="correct or clear the cell and send the file again",
+                ) from None
+        extra = {
+            key: (None if values.is_empty(line[c]) else line[c]) if c < len(line) else None
+            for key, c in extra_columns
+        }
+        yield data, parsed, extra
+
+
+def _extra_columns(table: Table, mapped: set[int]) -> list[tuple[str, int]]:
+    """(key, 0-based column) for every column that is not a canonical field."""
+    out: list[tuple[str, int]] = []
+    used: set[str] = set()
+    for col in range(1, table.max_column + 1):
+        if col in mapped:
+            continue
+        key = table.headers.get(col) or f"Column {get_column_letter(col)}"
+        if key in used:
+            key = f"{key} ({get_column_letter(col)})"
+        used.add(key)
+        out.append((key, col - 1))
+    return out
+
+
+def _book_row(
+    table: Table, fields: dict[str, Any], extra: dict[str, Any], data: DataRow
+) -> BookRow:
+    quantity = fields.pop("quantity", None)
+    row = BookRow(
+        sheet=table.sheet, row=data.row, **{k: v for k, v in fields.items() if k in BOOK_FIELDS}
+    )
+    row.quantity = 1 if quantity is None else quantity
+    # Headerless columns only matter when they hold something.
+    row.extra = {k: v for k, v in extra.items() if v is not None or not k.startswith("Column ")}
+    return row
+
+
+def _text_count(data: DataRow) -> int:
+    return sum(
+        1
+        for v in data.cells
+        if isinstance(v, str) and not values.is_empty(v) and not values.looks_like_number(v)
+    )
+
+
+def _drop_group_rows(rows: list[tuple[BookRow, int]], table: Table) -> list[BookRow]:
+    """A caption row ("Компьютерная техника", "01.01", a МОЛ) over items is not an item.
+
+    Told by: no inventory number, serial or barcode, and a single text in the row, on a sheet
+    where most rows do carry one of those keys (a hand-made list without keys keeps all rows).
+    `rows` pairs each BookRow with the number of text cells in its line.
+    """
+    keys = [f for f in BOOK_KEYS if f in table.columns]
+    if not keys:
+        return [r for r, _ in rows]
+    keyed = sum(1 for r, _ in rows if any(getattr(r, k) for k in keys))
+    kept = []
+    for r, texts in rows:
+        if keyed * 2 >= len(rows) and texts <= 1 and not any(getattr(r, k) for k in keys):
+            log.debug("sheet '%s' row %d: a group row, not an item", r.sheet, r.row)
+            continue
+        kept.append(r)
+    return kept
