@@ -7,6 +7,7 @@ leaves the database consistent, and the service's resume logic reads the states 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
@@ -108,6 +109,13 @@ CREATE INDEX IF NOT EXISTS emails_due ON emails(state, next_attempt_at);
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """pipeline.new_run_id's format, for the service, whose process never imports the stages
+    (pipeline imports them all; a broken or heavy stage must only ever cost a child)."""
+    now = now or datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
 def connect(path: Path) -> sqlite3.Connection:

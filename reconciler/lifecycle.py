@@ -23,7 +23,6 @@ from typing import Any
 
 from reconciler import intake, isolation, ledger
 from reconciler.config import Config
-from reconciler.pipeline import new_run_id
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ class FileLifecycle:
     def _start(self, row: sqlite3.Row) -> None:
         file_id, name = row["id"], row["name"]
         limits = self.config.limits
-        run_id = new_run_id()
+        run_id = ledger.new_run_id()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             ledger.start_run(

@@ -5,8 +5,9 @@ The service runs it in its child process when RECONCILER_TEST_PROCESSOR=tiny_pip
 gives one book row per non-empty line, anything else is an InputError. Each row yields one
 MISSING_IN_INVENTORY finding keyed by the line's first field, so the ledger has findings.
 It writes results.json through report.py into outbox/<run_id>.partial and renames it, as the
-real pipeline does. Environment knobs: TINY_SLOW_SECONDS (sleep mid-run), TINY_ALLOCATE_MB
-(allocate that much memory), TINY_CRASH=abort (die of SIGABRT like a native reader).
+real pipeline does. A text file may steer it with directive lines: `#slow=SECONDS` (sleep
+mid-run), `#allocate=MB` (allocate that much memory), `#crash=abort` (die of SIGABRT, as a
+native reader does on a malformed file).
 """
 
 from __future__ import annotations
@@ -71,12 +72,16 @@ def run_file(
 ) -> RunResult:
     name = file_name or path.name
     fmt, lines = _read_rows(path, name)
-    if mb := int(os.environ.get("TINY_ALLOCATE_MB", "0")):
+    directives = dict(
+        line[1:].split("=", 1) for line in lines if line.startswith("#") and "=" in line
+    )
+    lines = [line for line in lines if not line.startswith("#")]
+    if mb := int(directives.get("allocate", "0")):
         hog = bytearray(mb * 1024 * 1024)
         hog[::4096] = b"x" * len(hog[::4096])
-    if os.environ.get("TINY_CRASH") == "abort":
+    if directives.get("crash") == "abort":
         os.kill(os.getpid(), signal.SIGABRT)
-    time.sleep(float(os.environ.get("TINY_SLOW_SECONDS", "0")))
+    time.sleep(float(directives.get("slow", "0")))
     rows = [
         BookRow(sheet="TDSheet", row=i + 2, inventory_number=line.split(";")[0], name=line)
         for i, line in enumerate(lines)
