@@ -7,6 +7,7 @@ leaves the database consistent, and the service's resume logic reads the states 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sqlite3
 import unicodedata
@@ -310,8 +311,11 @@ def record_cli_run(
     sha256: str | None = None,
     error: str | None = None,
 ) -> int:
-    """`reconciler run FILE`: the file stays where it is, so it is recorded as already final."""
+    """`reconciler run FILE`: the file stays where it is, so it is recorded as already final
+    (archived, or quarantined with `error` when it could not be read)."""
     sha = result.register.sha256 if result is not None else sha256
+    if sha is None and path.is_file():
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         cur = conn.execute(

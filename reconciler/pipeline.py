@@ -13,7 +13,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-from reconciler import annotate, checks, inventory, layout, match, report
+from reconciler import annotate, checks, inventory, layout, ledger, match, report
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.models import RunResult
@@ -113,8 +113,36 @@ def process_file(
         result = run_file(path, config, file_name=file_name, folder=folder, run_id=run_id)
     except InputError as e:
         write_error_report(config, run_id, file_name or path.name, e)
+        record_in_ledger(config, None, run_id, path, file_name, folder, error=str(e))
         raise
+    record_in_ledger(config, result, run_id, path, file_name, folder)
     return result
+
+
+def record_in_ledger(
+    config: Config,
+    result: RunResult | None,
+    run_id: str,
+    path: Path,
+    file_name: str | None,
+    folder: str | None,
+    *,
+    error: str | None = None,
+) -> None:
+    """`reconciler run` leaves the same trace in the ledger as the service: file, run, findings."""
+    conn = ledger.connect(config.ledger_path)
+    try:
+        ledger.record_cli_run(
+            conn,
+            result,
+            run_id=run_id,
+            path=path,
+            file_name=file_name or path.name,
+            folder=folder or "",
+            error=error,
+        )
+    finally:
+        conn.close()
 
 
 def check_setup(config_file: Path | None) -> str:
