@@ -138,15 +138,12 @@ def email_audit_pack(
     # UNIQUE constraint keeps a retry or a second instance from queueing it twice.
     message_id = mail_compose.message_id_for(config, key)
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in key)[:100]
-    # TODO(deliver): deliver.py exposes queueing only for runs and quarantine; this uses its
-    # private _queue until it offers a public queue_message(conn, config, composed, ...).
-    deliver._queue(
+    deliver.queue_message(
         conn,
         config,
         composed,
         message_id=message_id,
         eml_path=config.state / "mail" / f"{safe}.eml",
-        run_id=None,
         now=now,
     )
     deliver.send_due(conn, config, now)
