@@ -1,0 +1,385 @@
+"""The synthetic generator: seeded, consistent with its truth, and files shaped like 1C's.
+
+The oracle below re-derives every finding from the truth by the rules in README (with its own
+small key functions, so it does not lean on the matching code it is meant to test), and the
+planted list must equal what it finds: nothing planted that the rules would not raise, and no
+incidental finding left unlisted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reconciler import synth
+from reconciler.config import load_config
+from reconciler.errors import ConfigError
+from reconciler.models import AssetStatus
+from reconciler.synth import layout1c
+
+CODES = {
+    "MISSING_IN_INVENTORY",
+    "MISSING_IN_BOOKS",
+    "LOCATION_MISMATCH",
+    "CUSTODIAN_MISMATCH",
+    "SERIAL_MISMATCH",
+    "COST_MISMATCH",
+    "FULLY_DEPRECIATED_IN_SERVICE",
+    "DISPOSED_STILL_ON_BOOKS",
+    "BELOW_CAPITALIZATION_THRESHOLD",
+    "DUPLICATE_ON_BOOKS",
+    "KIT_INCOMPLETE",
+}
+
+
+@pytest.fixture(scope="module")
+def small() -> synth.SynthData:
+    """60 rows, seed 7: the bundled example's size; every code planted at least once."""
+    return synth.generate(60, seed=7)
+
+
+@pytest.fixture(scope="module")
+def large() -> synth.SynthData:
+    """1000 rows x 1600 assets, seed 11: batches of identical laptops, several kits."""
+    return synth.generate(1000, 1600, seed=11)
+
+
+# --- an independent oracle ----------------------------------------------------------------
+
+_LATIN = str.maketrans("АВСЕНКМОРТХаеорсух", "ABCEHKMOPTXaeopcyx")
+
+
+def _serial(text: str | None) -> str:
+    if not text:
+        return ""
+    text = re.sub(r"^(S/N|зав\. №)\s*", "", text.strip(), flags=re.I)
+    return re.sub(r"\W", "", text.translate(_LATIN)).upper()
+
+
+def _inventory(text: str | None) -> str:
+    key = re.sub(r"\W", "", (text or "").translate(_LATIN)).upper()
+    return re.sub(r"(?<![0-9])0+(?=[0-9])", "", key)
+
+
+def _person(text: str | None) -> str:
+    parts = [p for p in re.split(r"[\s.]+", text or "") if p]
+    longs = [p for p in parts if len(p) > 1]
+    if len(longs) == 1:
+        surname = longs[0]
+        initials = [p[0] for p in parts if p != surname]
+    else:
+        surname, initials = longs[0], [p[0] for p in longs[1:]]
+    return f"{surname.lower()} {''.join(initials).lower()}"
+
+
+def _place(text: str | None) -> str:
+    return re.sub(r"[\W_]+", "", (text or "").lower())
+
+
+def _months_later(day: date, months: int) -> date:
+    y, m = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return date(y, m + 1, min(day.day, 28))
+
+
+def oracle(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
+    """Findings the README rules give for the true pairs: (code, row, asset_id or None)."""
+    assets = data.inventory.by_id()
+    found: set[tuple[str, int | None, str | None]] = set()
+    by_inventory: defaultdict[str, list[int]] = defaultdict(list)
+    by_serial: defaultdict[str, list[int]] = defaultdict(list)
+    for r in data.register_rows:
+        ids = data.truth[r.key]
+        one = ids[0] if len(ids) == 1 else None
+        by_inventory[_inventory(r.inventory_number)].append(r.row)
+        for s in (r.serial or "").split(","):
+            if _serial(s):
+                by_serial[_serial(s)].append(r.row)
+        assert r.cost is not None and r.book_value is not None and r.acquired_on is not None
+        assert r.useful_life_months is not None
+        if r.cost / r.quantity < 40_000:
+            found.add(("BELOW_CAPITALIZATION_THRESHOLD", r.row, one))
+        if not ids:
+            found.add(("MISSING_IN_INVENTORY", r.row, None))
+            continue
+        units = [assets[i] for i in ids]
+        if len(units) < r.quantity:
+            found.add(("KIT_INCOMPLETE", r.row, one))
+        costs = [u.purchase_cost for u in units]
+        if None not in costs:
+            it_cost = sum(c for c in costs if c is not None)
+            if abs(it_cost - r.cost) > r.cost * Decimal("0.01"):
+                found.add(("COST_MISMATCH", r.row, one))
+        if any(_place(u.location) != _place(r.location) for u in units):
+            found.add(("LOCATION_MISMATCH", r.row, one))
+        if any(_person(u.custodian) != _person(r.custodian) for u in units):
+            found.add(("CUSTODIAN_MISMATCH", r.row, one))
+        if r.quantity == 1 and r.serial and _serial(r.serial) != _serial(units[0].serial):
+            found.add(("SERIAL_MISMATCH", r.row, one))
+        life_over = _months_later(r.acquired_on, r.useful_life_months) <= data.report_date
+        in_service = any(u.status is AssetStatus.IN_SERVICE for u in units)
+        if (r.book_value == 0 or life_over) and in_service:
+            found.add(("FULLY_DEPRECIATED_IN_SERVICE", r.row, one))
+        if any(u.status is AssetStatus.DISPOSED for u in units):
+            found.add(("DISPOSED_STILL_ON_BOOKS", r.row, one))
+    for rows in (*by_inventory.values(), *by_serial.values()):
+        if len(rows) > 1:
+            for row in rows:
+                ids = data.truth[(layout1c.SHEET, row)]
+                found.add(("DUPLICATE_ON_BOOKS", row, ids[0] if len(ids) == 1 else None))
+    on_books = {i for ids in data.truth.values() for i in ids}
+    for a in data.inventory.assets:
+        if a.asset_id in on_books or a.status is AssetStatus.DISPOSED:
+            continue
+        if a.purchase_cost is None or a.purchase_cost >= 40_000:
+            found.add(("MISSING_IN_BOOKS", None, a.asset_id))
+    return found
+
+
+def _planted(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
+    return {(p.code, p.row, p.asset_id) for p in data.planted}
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_identical_data() -> None:
+    first, second = synth.generate(300, seed=3), synth.generate(300, seed=3)
+    assert first.register_rows == second.register_rows
+    assert first.inventory.assets == second.inventory.assets
+    assert first.truth == second.truth
+    assert first.planted == second.planted
+
+
+def test_different_seeds_give_different_registers() -> None:
+    first, second = synth.generate(100, seed=1), synth.generate(100, seed=2)
+    assert [r.serial for r in first.register_rows] != [r.serial for r in second.register_rows]
+    assert {a.serial for a in first.inventory.assets}.isdisjoint(
+        {a.serial for a in second.inventory.assets}
+    )
+
+
+def _cells(path: Path) -> list[tuple[object, ...]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [row for ws in wb.worksheets for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def test_the_same_seed_writes_files_with_identical_cells(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        data = synth.generate(120, seed=5)
+        synth.write_register_1c(data, tmp_path / name / "register.xlsx")
+        synth.write_register_plain(data, tmp_path / name / "plain.xlsx")
+        synth.write_inventory(data, tmp_path / name / "inventory.xlsx")
+        synth.write_truth(data, tmp_path / name / "truth.json")
+    for file in ("register.xlsx", "plain.xlsx", "inventory.xlsx"):
+        assert _cells(tmp_path / "a" / file) == _cells(tmp_path / "b" / file)
+    assert (tmp_path / "a" / "truth.json").read_bytes() == (
+        tmp_path / "b" / "truth.json"
+    ).read_bytes()
+
+
+# --- planted findings and the truth ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_every_finding_code_is_planted(size: str, request: pytest.FixtureRequest) -> None:
+    data: synth.SynthData = request.getfixturevalue(size)
+    assert {p.code for p in data.planted if not p.incidental} == CODES
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_rules_applied_to_the_truth_find_exactly_what_was_planted(
+    size: str, request: pytest.FixtureRequest
+) -> None:
+    data: synth.SynthData = request.getfixturevalue(size)
+    expected, planted = oracle(data), _planted(data)
+    assert planted - expected == set(), "planted but the rules would not raise it"
+    assert expected - planted == set(), "the rules raise it but it is not in the planted list"
+
+
+def test_planted_rows_carry_one_primary_code_each(large: synth.SynthData) -> None:
+    per_row = Counter(p.row for p in large.planted if p.row is not None and not p.incidental)
+    assert max(per_row.values()) == 1
+
+
+def test_truth_names_existing_assets_one_to_one_except_kits(large: synth.SynthData) -> None:
+    ids = large.inventory.by_id()
+    rows = {r.key: r for r in large.register_rows}
+    assert set(large.truth) == set(rows)
+    seen: list[str] = [i for assets in large.truth.values() for i in assets]
+    assert all(i in ids for i in seen)
+    assert len(seen) == len(set(seen)), "an asset is the truth of two rows"
+    kits = 0
+    for key, assets in large.truth.items():
+        row = rows[key]
+        if row.quantity == 1:
+            assert len(assets) <= 1
+            continue
+        kits += 1
+        assert "Комплект" in str(row.name) and f"{row.quantity} шт" in str(row.name)
+        kit_ids = {ids[i].kit for i in assets}
+        assert len(kit_ids) == 1 and None not in kit_ids
+        incomplete = ("KIT_INCOMPLETE", row.row, None) in _planted(large)
+        assert len(assets) == row.quantity - (1 if incomplete else 0)
+    assert kits >= 2
+
+
+def test_identical_laptops_in_one_site_differ_only_by_custodian(large: synth.SynthData) -> None:
+    batches: defaultdict[tuple[object, ...], list[str]] = defaultdict(list)
+    for r in large.register_rows:
+        if r.name and r.name.startswith("Ноутбук"):
+            batches[(r.name, r.location, r.acquired_on, r.cost)].append(str(r.custodian))
+    biggest = max(batches.values(), key=len)
+    assert len(biggest) >= 5
+    keys = {c.split()[0] for c in biggest if len(c.split()[0]) > 3}
+    assert len(keys) >= len(biggest) // 2, "the custodians of a batch should differ"
+
+
+def test_off_book_assets_are_cheap_kit_written_off_kit_or_planted(small: synth.SynthData) -> None:
+    on_books = {i for ids in small.truth.values() for i in ids}
+    off = [a for a in small.inventory.assets if a.asset_id not in on_books]
+    cheap = [a for a in off if a.purchase_cost is not None and a.purchase_cost < 40_000]
+    disposed = [a for a in off if a.status is AssetStatus.DISPOSED]
+    assert cheap and disposed
+    assert all(a.category in {"Monitor", "Docking station", "IP phone"} for a in cheap)
+
+
+def test_book_values_follow_straight_line_depreciation(small: synth.SynthData) -> None:
+    for r in small.register_rows:
+        assert r.cost is not None and r.book_value is not None and r.acquired_on is not None
+        assert r.useful_life_months is not None and 36 <= r.useful_life_months <= 84
+        elapsed = (2026 - r.acquired_on.year) * 12 + 9 - r.acquired_on.month
+        left = max(r.useful_life_months - max(elapsed, 0), 0)
+        assert abs(r.book_value - r.cost * left / r.useful_life_months) < Decimal("0.02")
+
+
+def test_a_register_too_small_for_the_planted_cases_is_refused() -> None:
+    with pytest.raises(ValueError, match="too small"):
+        synth.generate(100, n_assets=50)
+
+
+# --- the 1C print ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def onec_sheet(small: synth.SynthData, tmp_path_factory: pytest.TempPathFactory):
+    """The 60-row register written as a 1C print, opened with openpyxl (normal mode)."""
+    path = synth.write_register_1c(small, tmp_path_factory.mktemp("onec") / "ведомость.xlsx")
+    wb = openpyxl.load_workbook(path)
+    return wb["TDSheet"]
+
+
+def test_the_1c_print_has_title_header_numbering_and_total_rows(onec_sheet, small) -> None:
+    ws = onec_sheet
+    assert ws["A2"].value == "Ведомость основных средств на 30.09.2026"
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert {"A2:L2", "I4:J4", "A4:A5", "B4:B5"} <= merged
+    assert ws["I4"].value == "Стоимость"
+    assert (ws["I5"].value, ws["J5"].value) == ("Первоначальная", "Остаточная")
+    assert [c.value for c in ws[6]] == list(range(1, 13))
+    assert ws.max_row == small.total_row
+    assert ws.cell(small.total_row, 1).value == "Итого"
+    assert f"A{small.total_row}:G{small.total_row}" in merged
+    for row, place in small.group_rows.items():
+        assert ws.cell(row, 1).value == place
+        assert ws.cell(row, 3).value is None  # a group row has no inventory number
+
+
+def test_book_rows_point_at_the_excel_rows_holding_their_values(onec_sheet, small) -> None:
+    ws = onec_sheet
+    col = layout1c.column_of
+    for r in small.register_rows:
+        assert ws.cell(r.row, col("inventory_number")).value == r.inventory_number
+        assert ws.cell(r.row, col("name")).value == r.name
+        assert ws.cell(r.row, col("serial")).value == r.serial
+        assert ws.cell(r.row, col("custodian")).value == r.custodian
+        assert ws.cell(r.row, col("location")).value == r.location
+        cost = ws.cell(r.row, col("cost")).value
+        assert "\u00a0" in cost or len(cost) < 8  # "1 234 567,89" with no-break spaces
+        assert synth.spelling.parse_money_text(cost) == r.cost
+        assert ws.cell(r.row, col("acquired_on")).value == f"{r.acquired_on:%d.%m.%Y}"
+        assert int(ws.cell(r.row, col("quantity")).value) == r.quantity
+
+
+def test_the_total_row_sums_every_data_row(onec_sheet, small) -> None:
+    total = synth.spelling.parse_money_text(onec_sheet.cell(small.total_row, 9).value)
+    assert total == sum(r.cost for r in small.register_rows)
+
+
+def test_make_register_describes_the_1c_file(small: synth.SynthData) -> None:
+    register = synth.make_register(small, "ведомость.xlsx")
+    assert register.rows == small.register_rows
+    (sheet,) = register.sheets
+    assert (sheet.name, sheet.header_row, sheet.header_end_row) == ("TDSheet", 4, 6)
+    assert sheet.columns["cost"] == 9 and sheet.headers[9] == "Стоимость Первоначальная"
+    assert sheet.max_row == small.total_row and sheet.max_column == 12
+    assert register.report_date == date(2026, 9, 30)
+
+
+def test_the_plain_register_has_one_english_header_and_real_numbers(tmp_path: Path, small) -> None:
+    rows = _cells(synth.write_register_plain(small, tmp_path / "plain.xlsx"))
+    assert rows[0][0] == "Asset" and len(rows) == len(small.register_rows) + 1
+    assert isinstance(rows[1][4], (int, float)) and rows[1][4] == float(small.register_rows[0].cost)
+
+
+def test_inventory_csv_and_xlsx_hold_the_same_assets(tmp_path: Path, small) -> None:
+    xlsx = _cells(synth.write_inventory(small, tmp_path / "inv.xlsx"))
+    text = synth.write_inventory(small, tmp_path / "inv.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert xlsx[0][:4] == ("ID", "Asset Tag", "Asset Name", "Manufacturer")
+    assert lines[0].startswith("ID,Asset Tag,Asset Name,Manufacturer")
+    assert len(lines) == len(xlsx) == len(small.inventory.assets) + 1
+
+
+def test_truth_json_lists_every_row_and_planted_finding(tmp_path: Path, small) -> None:
+    doc = json.loads(synth.write_truth(small, tmp_path / "truth.json").read_text("utf-8"))
+    assert len(doc["rows"]) == len(small.register_rows)
+    assert {p["code"] for p in doc["planted"]} >= CODES
+    assert doc["report_date"] == "2026-09-30" and doc["seed"] == 7
+
+
+# --- the demo workspace ----------------------------------------------------------------------
+
+
+def test_demo_workspace_config_loads_and_points_at_its_inventory(tmp_path: Path) -> None:
+    written = synth.write_demo_workspace(tmp_path / "demo", seed=7, rows=40)
+    config = load_config(tmp_path / "demo" / "config.yaml")
+    assert config.inventory.path.is_file()
+    assert config.rules == (tmp_path / "demo" / "rules").resolve()
+    assert (config.rules / "columns.yaml").is_file()
+    register = next(p for p in written if "inbox" in p.parts)
+    assert register.is_file() and register.parent.parent == tmp_path / "demo" / "inbox"
+    assert (tmp_path / "demo" / "truth.json") in written
+
+
+def test_demo_refuses_a_non_empty_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not empty"):
+        synth.write_demo_workspace(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_demo_rewrites_an_earlier_demo_and_keeps_edited_rules(tmp_path: Path) -> None:
+    synth.write_demo_workspace(tmp_path, rows=40)
+    edited = tmp_path / "rules" / "checks.yaml"
+    edited.write_text("capitalization_threshold: 100000\n", encoding="utf-8")
+    synth.write_demo_workspace(tmp_path, rows=40)
+    assert edited.read_text(encoding="utf-8") == "capitalization_threshold: 100000\n"
+
+
+def test_the_bundled_example_is_the_seed_7_register(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    data = synth.generate(60, seed=7)
+    synth.write_register_1c(data, tmp_path / "register-1c.xlsx")
+    assert _cells(examples / "register-1c.xlsx") == _cells(tmp_path / "register-1c.xlsx")
+    truth = json.loads((examples / "truth.json").read_text(encoding="utf-8"))
+    assert truth == synth.workbooks.truth_document(data)
