@@ -145,6 +145,7 @@ class FileLifecycle:
                 self._quarantine(row)
             elif row["notified_at"] is None:
                 after_run(self.conn, self.config, row)
+                isolation.crash_point("queued")
                 ledger.mark_notified(self.conn, file_id)
                 return
             else:
