@@ -8,9 +8,10 @@ rules folder only needs the files they changed.
 from __future__ import annotations
 
 import re
+import string
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -88,18 +89,84 @@ class MatchingRules(_Rules):
     blocking: dict[str, Any] = Field(default_factory=dict)
 
 
+# The placeholders a finding message may use (checks.py fills them; a typo is a load error).
+MESSAGE_FIELDS = frozenset(
+    {"name", "inventory_number", "asset_id", "book", "it", "threshold", "quantity", "found"}
+)
+# Inventory fields the annotated workbook can add next to the accountant's columns.
+EnrichColumn = Literal[
+    "hostname",
+    "vendor_model",
+    "serial",
+    "cpu",
+    "ram",
+    "storage",
+    "ip",
+    "rack",
+    "location",
+    "custodian",
+    "status",
+    "warranty_until",
+    "inventory_number",
+    "purchase_cost",
+]
+
+
+DEFAULT_ANNOTATE_COLUMNS: tuple[EnrichColumn, ...] = (
+    "hostname",
+    "vendor_model",
+    "serial",
+    "cpu",
+    "ram",
+    "storage",
+    "ip",
+    "rack",
+    "location",
+    "custodian",
+    "status",
+    "warranty_until",
+)
+
+
 class CheckRule(_Rules):
+    """One finding code: on or off, how serious, and its words in each report language."""
+
     enabled: bool = True
-    severity: str = "medium"
-    message: dict[str, str] = Field(default_factory=dict)  # language -> jinja2-free format string
+    severity: Literal["high", "medium", "low", "info"] = "medium"
+    # language -> str.format text; placeholders from MESSAGE_FIELDS, e.g. "{book} vs {it}".
+    message: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("message")
+    @classmethod
+    def _known_placeholders(cls, v: dict[str, str]) -> dict[str, str]:
+        for language, text in v.items():
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+            except ValueError as e:
+                raise ValueError(f"message.{language}: {e} in {text!r}") from None
+            unknown = sorted(n for n in names if n not in MESSAGE_FIELDS)
+            if unknown:
+                raise ValueError(
+                    f"message.{language}: unknown placeholder {{{unknown[0]}}}; "
+                    f"use one of {', '.join(sorted(MESSAGE_FIELDS))}"
+                )
+        return v
 
 
 class CheckRules(_Rules):
-    """checks.yaml: accounting rules and the text of each finding code."""
+    """checks.yaml: accounting rules, the text of each finding code, the added columns.
 
-    capitalization_threshold: float = 40000.0
-    cost_tolerance: float = 0.01  # relative
+    A code missing from `codes` keeps its shipped default (checks.py), so a user's file only
+    needs the codes they change.
+    """
+
+    capitalization_threshold: float = Field(default=40000.0, ge=0)  # per unit, in RUB
+    cost_tolerance: float = Field(default=0.01, ge=0)  # relative
     codes: dict[str, CheckRule] = Field(default_factory=dict)
+    # Inventory fields added to the annotated workbook, in this order.
+    annotate_columns: list[EnrichColumn] = Field(
+        default_factory=lambda: list(DEFAULT_ANNOTATE_COLUMNS)
+    )
 
 
 class Rules(_Rules):

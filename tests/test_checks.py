@@ -1,0 +1,160 @@
+"""checks.py: every finding code on the planted run (tests/run_fixtures.py), and the cases that
+must not be findings (name formats, place details, low-value or disposed assets off the books).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from run_fixtures import PLANTED, REPORT_DATE, SHEET, assets, book_rows, match_result, planted_run
+
+from reconciler.checks import CODES, run_checks
+from reconciler.models import (
+    AssetStatus,
+    Candidate,
+    Finding,
+    Inventory,
+    MatchResult,
+    Register,
+    RowMatch,
+    RowStatus,
+    SheetInfo,
+)
+from reconciler.rules import CheckRule, CheckRules, Rules
+
+
+def _codes_by_row(findings: list[Finding]) -> dict[int | None, list[str]]:
+    out: dict[int | None, list[str]] = {}
+    for f in findings:
+        out.setdefault(f.row, []).append(f.code)
+    return out
+
+
+def _run(rows, asset_list, match, rules: Rules, language: str = "ru") -> list[Finding]:
+    info = SheetInfo(SHEET, 1, 1, {}, {}, 11, 100)
+    register = Register(Path("x.xlsx"), "x.xlsx", "0" * 64, "xlsx", [info], rows)
+    return run_checks(
+        register,
+        Inventory("inv", asset_list),
+        match,
+        rules,
+        report_date=REPORT_DATE,
+        language=language,
+    )
+
+
+def test_each_planted_row_gets_exactly_its_code(tmp_path: Path, rules: Rules) -> None:
+    result = planted_run(tmp_path, rules)
+    by_row = _codes_by_row(result.findings)
+    for row, code in PLANTED.items():
+        assert by_row.get(row, []) == ([code] if code else []), f"row {row}"
+
+
+def test_every_code_is_planted_and_found(tmp_path: Path, rules: Rules) -> None:
+    result = planted_run(tmp_path, rules)
+    assert {f.code for f in result.findings} == set(CODES)
+
+
+def test_assets_off_the_books_are_reported_only_when_capitalisable_and_not_disposed(
+    tmp_path: Path, rules: Rules
+) -> None:
+    result = planted_run(tmp_path, rules)
+    missing = [f for f in result.findings if f.code == "MISSING_IN_BOOKS"]
+    # A-20 costs 90 000, A-21 has no cost; A-22 (5 000) is a low-value item, A-23 is disposed.
+    assert [f.asset_id for f in missing] == ["A-20", "A-21"]
+    assert all(f.row is None and f.sheet is None for f in missing)
+    assert missing[0].amount == Decimal(90000)
+
+
+def test_findings_are_ordered_by_row_then_assets_off_the_books_last(
+    tmp_path: Path, rules: Rules
+) -> None:
+    result = planted_run(tmp_path, rules)
+    rows = [f.row for f in result.findings if f.row is not None]
+    assert rows == sorted(rows)
+    assert [f.row for f in result.findings[-2:]] == [None, None]
+
+
+def test_name_formats_and_place_details_are_not_disagreements(rules: Rules) -> None:
+    rows = book_rows()[:1]
+    row = replace(rows[0], custodian="Иванов И.И.", location="ЦОД-1")
+    asset = replace(assets()[0], custodian="ИВАНОВ  Иван Иванович", location="Москва, цод-1")
+    match = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
+    assert _run([row], [asset], match, rules) == []
+
+
+def test_serial_mismatch_needs_both_serials_and_no_common_one(rules: Rules) -> None:
+    row = replace(book_rows()[0], serial="S/N czj-001, XYZ999")
+    asset = replace(assets()[0], serial="CZJ001")
+    match = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
+    assert _run([row], [asset], match, rules) == []
+    asset_no_serial = replace(asset, serial=None)
+    assert _run([row], [asset_no_serial], match, rules) == []
+
+
+def test_cost_within_tolerance_is_not_a_mismatch_and_a_kit_is_summed(rules: Rules) -> None:
+    row = replace(book_rows()[0], cost=Decimal("300000"), quantity=2, serial=None)
+    a, b = assets()[0], assets()[1]
+    a = replace(a, purchase_cost=Decimal("150000"), location=row.location)
+    b = replace(b, purchase_cost=Decimal("152000"), location=row.location)  # 302 000: 0.7% off
+    match = MatchResult([RowMatch(row, RowStatus.MATCHED, [a.asset_id, b.asset_id], 100.0)], [])
+    assert _run([row], [a, b], match, rules) == []
+    b = replace(b, purchase_cost=Decimal("160000"))
+    found = _run([row], [a, b], match, rules)
+    assert [f.code for f in found] == ["COST_MISMATCH"]
+    assert found[0].it_value == "310\u00a0000,00"
+
+
+def test_useful_life_over_before_report_date_is_fully_depreciated(rules: Rules) -> None:
+    row = replace(
+        book_rows()[0],
+        book_value=Decimal(1000),
+        acquired_on=date(2020, 9, 1),
+        useful_life_months=60,
+    )
+    asset = assets()[0]
+    match = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
+    found = _run([row], [asset], match, rules)
+    assert [f.code for f in found] == ["FULLY_DEPRECIATED_IN_SERVICE"]
+    assert "01.09.2025" in found[0].message
+    in_stock = replace(asset, status=AssetStatus.IN_STOCK)
+    assert _run([row], [in_stock], match, rules) == []
+
+
+def test_review_rows_get_only_needs_review(rules: Rules) -> None:
+    row = replace(book_rows()[1], location="Нигде", serial="OTHER")
+    asset = assets()[0]
+    review = RowMatch(row, RowStatus.REVIEW, [], 75.0, candidates=[Candidate("A-01", 75.0)])
+    match = MatchResult([review], [])
+    assert [f.code for f in _run([row], [asset], match, rules)] == ["NEEDS_REVIEW"]
+
+
+def test_english_messages_and_a_disabled_code(rules: Rules) -> None:
+    custom = rules.model_copy(deep=True)
+    custom.checks.codes["LOCATION_MISMATCH"] = CheckRule(enabled=False)
+    rows = book_rows()
+    findings = _run(rows, assets(), match_result(rows), custom, language="en")
+    codes = {f.code for f in findings}
+    assert "LOCATION_MISMATCH" not in codes
+    serial = next(f for f in findings if f.code == "SERIAL_MISMATCH")
+    assert serial.message == "Serial number: books say 'CZJ005', IT says 'CZJ999'"
+
+
+def test_a_users_checks_file_with_only_a_threshold_keeps_default_messages(rules: Rules) -> None:
+    custom = rules.model_copy(update={"checks": CheckRules(capitalization_threshold=20000)})
+    rows = book_rows()
+    findings = _run(rows, assets(), match_result(rows), custom)
+    assert "BELOW_CAPITALIZATION_THRESHOLD" not in {f.code for f in findings}  # 30 000 > 20 000
+    missing = next(f for f in findings if f.code == "MISSING_IN_INVENTORY")
+    assert missing.message.startswith("Нет в ИТ-инвентаризации")
+    assert missing.severity == "high"
+
+
+def test_a_misspelt_placeholder_in_a_message_is_a_load_error() -> None:
+    with pytest.raises(ValidationError, match=r"unknown placeholder \{boook\}"):
+        CheckRule(message={"ru": "в учете {boook}"})
