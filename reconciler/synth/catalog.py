@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
+from datetime import date
 
 # --- products ----------------------------------------------------------------------------
 
@@ -225,6 +226,7 @@ SITES: tuple[Site, ...] = (
 )  # fmt: skip
 
 ORGANISATION = "ООО «Северный ветер»"
+REPORT_DATE = date(2026, 9, 30)  # "Ведомость основных средств на 30.09.2026"
 ACCOUNT = "01.01"
 
 # --- people ------------------------------------------------------------------------------
