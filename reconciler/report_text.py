@@ -17,6 +17,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "sheet_not_on_books": "Нет в учете",
         "sheet_findings": "Расхождения",
         "status": {"matched": "сопоставлено", "review": "на проверку", "unmatched": "не найдено"},
+        "matched_on": {
+            "serial": "серийный номер",
+            "inventory_number": "инв. номер",
+            "barcode": "штрихкод",
+            "fuzzy": "по сходству",
+            "kit": "комплект",
+            "decision": "решение проверяющего",
+        },
         "severity": {"high": "высокая", "medium": "средняя", "low": "низкая", "info": "инфо"},
         "columns": {
             "status": "Сверка: статус",
@@ -119,6 +127,14 @@ LABELS: dict[str, dict[str, Any]] = {
         "sheet_not_on_books": "Not on books",
         "sheet_findings": "Findings",
         "status": {"matched": "matched", "review": "review", "unmatched": "not found"},
+        "matched_on": {
+            "serial": "serial",
+            "inventory_number": "inventory No.",
+            "barcode": "barcode",
+            "fuzzy": "similarity",
+            "kit": "kit",
+            "decision": "reviewer's decision",
+        },
         "severity": {"high": "high", "medium": "medium", "low": "low", "info": "info"},
         "columns": {
             "status": "Reconciler: status",

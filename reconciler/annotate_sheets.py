@@ -1,0 +1,236 @@
+"""The sheets reconciler adds to the annotated workbook: summary, review, not on the books.
+
+The review sheet is read back later (a reviewer's decisions), so its first five columns are a
+fixed, machine-readable layout: sheet, row, candidate asset ids, Decision, Comment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reconciler.charts import add_bar_chart
+from reconciler.figures import compute_figures
+from reconciler.models import Asset, AssetStatus, RowStatus, RunResult
+from reconciler.report_text import labels
+from reconciler.rules import Rules
+from reconciler.xlsx_writer import FILLS, WRAP, style_header, write_table, write_value
+
+DECISIONS = ("confirm", "reject")
+REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
+
+
+def new_sheet(wb: Workbook, title: str) -> Worksheet:
+    """A sheet named `title`, or `title (2)` if the accountant already has one so named."""
+    name, n = title, 2
+    while name in wb.sheetnames:
+        name, n = f"{title} ({n})", n + 1
+    return wb.create_sheet(name)
+
+
+def add_summary_sheet(
+    wb: Workbook, result: RunResult, language: str, *, lost: list[str], notes: list[str]
+) -> Worksheet:
+    t = labels(language)
+    s = t["summary"]
+    fig = compute_figures(result, s["unknown"])
+    ws = new_sheet(wb, t["sheet_summary"])
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 44
+    ws.column_dimensions["C"].width = 18
+    title = write_value(ws, 1, 1, s["title"])
+    title.font = Font(bold=True, size=14)
+    facts: list[tuple[str, Any]] = [
+        (s["source_file"], result.register.file_name),
+        (s["sha256"], result.register.sha256),
+        (s["run_id"], result.run_id),
+        (s["report_date"], result.report_date),
+        (s["inventory_source"], result.inventory.source),
+        (s["rows"], fig.rows),
+        (s["assets"], fig.assets),
+        (s["assets_not_on_books"], fig.assets_not_on_books),
+        (s["findings"], fig.findings),
+        (s["value_at_stake"], fig.value_at_stake),
+    ]
+    r = 3
+    for label, value in facts:
+        write_value(ws, r, 1, label).font = Font(bold=True)
+        write_value(ws, r, 2, value)
+        r += 1
+    r += 1
+    style_header(write_value(ws, r, 1, s["by_status"]))
+    style_header(write_value(ws, r, 2, s["count"]))
+    for status, count in fig.by_status.items():
+        r += 1
+        write_value(ws, r, 1, t["status"][status]).fill = FILLS[status]
+        write_value(ws, r, 2, count)
+    r += 2
+    code_header = r
+    style_header(write_value(ws, r, 1, s["by_code"]))
+    style_header(write_value(ws, r, 2, s["count"]))
+    style_header(write_value(ws, r, 3, s["amount"]))
+    for group in fig.by_code:
+        r += 1
+        write_value(ws, r, 1, group.key)
+        write_value(ws, r, 2, group.count)
+        write_value(ws, r, 3, group.amount)
+    add_bar_chart(
+        ws,
+        title=s["chart_codes"],
+        labels_column=1,
+        values_column=2,
+        header_row=code_header,
+        last_row=r,
+        anchor="E3",
+    )
+    r += 2
+    write_value(ws, r, 1, s["legend"]).font = Font(bold=True)
+    for key in ("matched", "has_findings", "review", "unmatched"):
+        r += 1
+        text = s["has_findings"] if key == "has_findings" else t["status"][key]
+        write_value(ws, r, 1, text).fill = FILLS[key]
+    r += 2
+    write_value(ws, r, 1, s["lost"]).font = Font(bold=True)
+    for line in lost or [s["nothing_lost"]]:
+        r += 1
+        write_value(ws, r, 1, "• " + line)
+    for line in notes:
+        r += 1
+        write_value(ws, r, 1, "• " + line)
+    return ws
+
+
+def _candidate_details(asset: Asset | None, asset_id: str, score: float, language: str) -> str:
+    if asset is None:
+        return f"{asset_id} ({score:.0f})"
+    sn = "с/н" if language == "ru" else "S/N"
+    parts = [
+        asset.name or " ".join(p for p in (asset.vendor, asset.model) if p),
+        f"{sn} {asset.serial}" if asset.serial else "",
+        asset.location or "",
+        asset.custodian or "",
+    ]
+    return f"{asset_id} ({score:.0f}): " + ", ".join(p for p in parts if p)
+
+
+def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+    """One line per review row; Decision is a confirm/reject list for the reviewer."""
+    t = labels(language)
+    c = t["review_columns"]
+    by_id = result.inventory.by_id()
+    ws = new_sheet(wb, t["sheet_review"])
+    headers = [
+        c[k] for k in (*REVIEW_COLUMNS, "inventory_number", "name", "serial", "score", "details")
+    ]
+    rows: list[list[Any]] = []
+    for m in result.match.rows:
+        if m.status is not RowStatus.REVIEW:
+            continue
+        candidates = m.candidates
+        ids = [cand.asset_id for cand in candidates] or list(m.asset_ids)
+        details = "\n".join(
+            _candidate_details(by_id.get(cand.asset_id), cand.asset_id, cand.score, language)
+            for cand in candidates
+        )
+        best = max((cand.score for cand in candidates), default=m.score)
+        rows.append(
+            [
+                m.row.sheet,
+                m.row.row,
+                "; ".join(ids),
+                None,
+                None,
+                m.row.inventory_number,
+                m.row.name,
+                m.row.serial,
+                None if best is None else round(best, 1),
+                details or None,
+            ]
+        )
+    write_table(ws, headers, rows, widths=[16, 8, 24, 12, 30, 14, 40, 20, 10, 70])
+    for r in range(2, len(rows) + 2):
+        ws.cell(row=r, column=10).alignment = WRAP
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(DECISIONS) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="reconciler",
+        error=" / ".join(DECISIONS),
+    )
+    validation.add(f"D2:D{max(len(rows), 1) + 1}")
+    ws.add_data_validation(validation)
+    help_row = len(rows) + 3
+    write_value(ws, help_row, 1, t["review_help"]).font = Font(italic=True)
+    return ws
+
+
+def not_on_books_note(asset: Asset, rules: Rules, language: str, reported: set[str]) -> str:
+    t = labels(language)
+    if asset.asset_id in reported:
+        return "MISSING_IN_BOOKS"
+    if asset.status is AssetStatus.DISPOSED:
+        return str(t["not_on_books_disposed"])
+    return str(t["not_on_books_low_value"])
+
+
+def not_on_books_rows(result: RunResult, rules: Rules, language: str) -> list[list[Any]]:
+    by_id = result.inventory.by_id()
+    reported = {f.asset_id for f in result.findings if f.code == "MISSING_IN_BOOKS" and f.asset_id}
+    rows = []
+    for asset_id in result.match.unmatched_asset_ids:
+        a = by_id.get(asset_id)
+        if a is None:
+            continue
+        rows.append(
+            [
+                a.asset_id,
+                a.inventory_number,
+                a.name,
+                " ".join(p for p in (a.vendor, a.model) if p) or None,
+                a.serial,
+                a.hostname,
+                a.location,
+                a.custodian,
+                a.status_raw or str(a.status),
+                a.purchased_on,
+                a.purchase_cost,
+                not_on_books_note(a, rules, language, reported),
+            ]
+        )
+    return rows
+
+
+ASSET_COLUMNS = (
+    "asset_id",
+    "inventory_number",
+    "name",
+    "vendor_model",
+    "serial",
+    "hostname",
+    "location",
+    "custodian",
+    "status",
+    "purchased_on",
+    "purchase_cost",
+    "note",
+)
+
+
+def add_not_on_books_sheet(
+    wb: Workbook, result: RunResult, rules: Rules, language: str
+) -> Worksheet:
+    t = labels(language)
+    ws = new_sheet(wb, t["sheet_not_on_books"])
+    headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
+    write_table(
+        ws,
+        headers,
+        not_on_books_rows(result, rules, language),
+        widths=[14, 14, 36, 28, 20, 16, 26, 24, 14, 14, 16, 40],
+    )
+    return ws

@@ -1,0 +1,77 @@
+"""The counts and sums every report shows, computed once from a RunResult.
+
+The annotated workbook's summary sheet, the discrepancy workbook, report.html and the email
+summary all show these same numbers, so they come from here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from reconciler.models import Finding, RowStatus, RunResult
+
+
+@dataclass
+class Group:
+    """Findings sharing one value (a code, a location, a custodian)."""
+
+    key: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.findings)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((f.amount for f in self.findings if f.amount is not None), Decimal(0))
+
+
+@dataclass
+class Figures:
+    rows: int
+    by_status: dict[str, int]  # matched, review, unmatched (every key present)
+    assets: int
+    assets_not_on_books: int
+    findings: int
+    value_at_stake: Decimal
+    by_code: list[Group]  # most findings first
+    by_location: list[Group]
+    by_custodian: list[Group]
+
+
+def _grouped(findings: list[Finding], key_of: dict[int, str]) -> list[Group]:
+    groups: dict[str, Group] = {}
+    for f in findings:
+        key = key_of.get(id(f), "")
+        groups.setdefault(key, Group(key)).findings.append(f)
+    return sorted(groups.values(), key=lambda g: (-g.count, g.key))
+
+
+def compute_figures(result: RunResult, unknown: str = "") -> Figures:
+    """`unknown` names the group of findings whose row or asset states no location/custodian."""
+    statuses = Counter(str(m.status) for m in result.match.rows)
+    rows = {m.row.key: m.row for m in result.match.rows}
+    assets = result.inventory.by_id()
+    location: dict[int, str] = {}
+    custodian: dict[int, str] = {}
+    for f in result.findings:
+        row = rows.get((f.sheet or "", f.row or 0))
+        asset = assets.get(f.asset_id or "")
+        place = (row.location if row else None) or (asset.location if asset else None)
+        person = (row.custodian if row else None) or (asset.custodian if asset else None)
+        location[id(f)] = (place or unknown).strip()
+        custodian[id(f)] = (person or unknown).strip()
+    return Figures(
+        rows=len(result.match.rows),
+        by_status={s.value: statuses.get(s.value, 0) for s in RowStatus},
+        assets=len(result.inventory.assets),
+        assets_not_on_books=len(result.match.unmatched_asset_ids),
+        findings=len(result.findings),
+        value_at_stake=sum((f.amount for f in result.findings if f.amount is not None), Decimal(0)),
+        by_code=_grouped(result.findings, {id(f): f.code for f in result.findings}),
+        by_location=_grouped(result.findings, location),
+        by_custodian=_grouped(result.findings, custodian),
+    )

@@ -1,0 +1,403 @@
+"""annotate.py: the accountant's 1C sheet stays as it was, our columns and sheets are right,
+untrusted text stays text, xlsm keeps its macros, other formats get an .xlsx copy, and what
+openpyxl drops is detected and said. Fixtures: tests/run_fixtures.py and the helpers below.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from run_fixtures import (
+    INJECTION,
+    MAX_COLUMN,
+    PLANTED,
+    SHEET,
+    book_rows,
+    planted_run,
+    write_1c_register,
+)
+
+from reconciler.annotate import RUN_ID_PROPERTY, write_annotated_workbook
+from reconciler.config import Config, InventoryConfig, ReportConfig
+from reconciler.models import RunResult
+from reconciler.rules import Rules
+from reconciler.xlsx_features import detect_lost_features
+
+FIRST = MAX_COLUMN + 1  # the first added column
+
+
+def _config(language: str = "ru") -> Config:
+    return Config(
+        inventory=InventoryConfig(path=Path("inventory.xlsx")),
+        report=ReportConfig(language=language),  # type: ignore[arg-type]
+    )
+
+
+def _annotate(result: RunResult, rules: Rules, language: str = "ru") -> tuple[Path, list[str]]:
+    return write_annotated_workbook(result, rules, _config(language))
+
+
+def _headers(ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {
+        ws.cell(row=4, column=c).value: c
+        for c in range(FIRST, ws.max_column + 1)
+        if ws.cell(row=4, column=c).value
+    }
+
+
+@pytest.fixture
+def annotated(tmp_path: Path, rules: Rules) -> tuple[RunResult, Path, list[str]]:
+    """The planted 1C run annotated in Russian (every code planted, see run_fixtures.PLANTED)."""
+    result = planted_run(tmp_path, rules)
+    out, lost = _annotate(result, rules)
+    return result, out, lost
+
+
+def test_the_1c_sheet_is_intact_cell_by_cell(annotated) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = annotated
+    before = openpyxl.load_workbook(result.register.path)[SHEET]
+    after = openpyxl.load_workbook(out)[SHEET]
+    for row in before.iter_rows(min_row=1, max_row=before.max_row, max_col=MAX_COLUMN):
+        for cell in row:
+            twin = after.cell(row=cell.row, column=cell.column)
+            assert twin.value == cell.value, cell.coordinate
+            assert twin.number_format == cell.number_format, cell.coordinate
+            assert twin.font.b == cell.font.b, cell.coordinate
+    original_merges = {str(r) for r in before.merged_cells.ranges}
+    assert original_merges <= {str(r) for r in after.merged_cells.ranges}
+    for letter, dim in before.column_dimensions.items():
+        assert after.column_dimensions[letter].width == dim.width, letter
+    assert after["E22"].value == "=SUM(E7:E21)"  # the accountant's own formula stays a formula
+
+
+def test_added_columns_sit_right_of_the_table_with_headers_on_the_header_rows(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    heads = _headers(ws)
+    assert min(heads.values()) == FIRST
+    assert list(heads)[:4] == [
+        "Сверка: статус",
+        "Сверка: оценка",
+        "Сверка: по чему",
+        "ИТ: ID актива",
+    ]
+    assert list(heads)[-1] == "Сверка: расхождения"
+    assert "ИТ: имя хоста" in heads and "ИТ: гарантия до" in heads
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    letter = openpyxl.utils.get_column_letter(FIRST)
+    assert f"{letter}4:{letter}6" in merged  # header spans 4-6 like the accountant's
+
+
+def test_every_planted_code_is_in_the_findings_column_of_its_row_with_a_comment(annotated) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    col = _headers(ws)["Сверка: расхождения"]
+    by_row = {f.row: f for f in result.findings if f.row is not None}
+    for row, code in PLANTED.items():
+        cell = ws.cell(row=row, column=col)
+        if code is None:
+            assert cell.value is None, row
+            continue
+        assert cell.value and by_row[row].message in cell.value, row
+        assert cell.comment is not None and code in cell.comment.text, row
+
+
+def test_status_score_and_inventory_values_are_written_and_a_kit_is_joined(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    h = _headers(ws)
+    assert ws.cell(7, h["Сверка: статус"]).value == "сопоставлено"
+    assert ws.cell(7, h["Сверка: оценка"]).value == 100
+    assert ws.cell(7, h["ИТ: ID актива"]).value == "A-01"
+    assert ws.cell(7, h["ИТ: процессор"]).value == "2x Xeon Gold 6230"
+    assert ws.cell(7, h["ИТ: гарантия до"]).value.date().isoformat() == "2027-01-31"
+    assert ws.cell(8, h["Сверка: статус"]).value == "не найдено"
+    assert ws.cell(19, h["Сверка: статус"]).value == "на проверку"
+    assert ws.cell(18, h["ИТ: ID актива"]).value == "A-12; A-13"
+    assert ws.cell(18, h["ИТ: серийный номер"]).value == "K1; K2"
+
+
+def test_an_inventory_formula_stays_visible_text(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    cell = ws.cell(20, _headers(ws)["ИТ: имя хоста"])
+    assert cell.data_type == "s"
+    assert cell.value == INJECTION and cell.value.startswith("=")
+    assert cell.quotePrefix
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>HYPERLINK" not in xml
+
+
+def test_rows_are_filled_by_status_and_findings(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    colour = {r: ws.cell(r, FIRST).fill.fgColor.rgb[-6:] for r in (7, 8, 9, 19)}
+    assert colour == {7: "C6EFCE", 8: "FFC7CE", 9: "F8CBAD", 19: "FFEB9C"}
+    assert ws.cell(7, 1).fill.fgColor.rgb != "00C6EFCE"  # the accountant's cells keep theirs
+
+
+def test_added_columns_get_an_autofilter_and_a_frozen_header(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert re.fullmatch(rf"{openpyxl.utils.get_column_letter(FIRST)}6:[A-Z]+21", ws.auto_filter.ref)
+    assert ws.freeze_panes == "A7"
+
+
+def test_an_existing_autofilter_is_kept_and_said(tmp_path: Path, rules: Rules) -> None:
+    path = write_1c_register(tmp_path / "filtered.xlsx", book_rows())
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].auto_filter.ref = "A6:K21"
+    wb.save(path)
+    result = planted_run(tmp_path, rules, path=path)
+    out, _ = _annotate(result, rules)
+    wb = openpyxl.load_workbook(out)
+    assert wb[SHEET].auto_filter.ref == "A6:K21"
+    summary = [c.value for c in wb["Сводка"]["A"] if c.value]
+    assert any("A6:K21" in str(v) and "сохранен" in str(v) for v in summary)
+
+
+def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = annotated
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [SHEET, "Сводка", "На проверку", "Нет в учете"]
+    values = {c.value for row in wb["Сводка"].iter_rows() for c in row if c.value is not None}
+    assert {result.register.sha256, result.run_id, "Книга ОС.xlsx", "MISSING_IN_BOOKS"} <= values
+    with zipfile.ZipFile(out) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert charts and b"barChart>" in z.read(charts[0])
+
+
+def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["На проверку"]
+    assert [c.value for c in ws[1]][:5] == [
+        "Лист",
+        "Строка",
+        "ID кандидатов",
+        "Решение",
+        "Комментарий",
+    ]
+    assert [c.value for c in ws[2]][:5] == [SHEET, 19, "A-14; A-15", None, None]
+    validations = ws.data_validations.dataValidation
+    assert len(validations) == 1 and validations[0].formula1 == '"confirm,reject"'
+    assert "D2" in str(validations[0].sqref)
+
+
+def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["Нет в учете"]
+    rows = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["A-20"] == "MISSING_IN_BOOKS" and rows["A-21"] == "MISSING_IN_BOOKS"
+    assert "ниже порога" in rows["A-22"] and "списан" in rows["A-23"]
+
+
+def test_the_run_id_is_in_the_document_properties(annotated) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = annotated
+    wb = openpyxl.load_workbook(out)
+    assert wb.properties.identifier == result.run_id
+    assert {p.name: p.value for p in wb.custom_doc_props.props}[RUN_ID_PROPERTY] == result.run_id
+
+
+def test_english_run_uses_english_sheet_names(tmp_path: Path, rules: Rules) -> None:
+    result = planted_run(tmp_path, rules, language="en")
+    out, _ = _annotate(result, rules, "en")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [SHEET, "Summary", "To review", "Not on books"]
+    assert wb[SHEET].cell(4, FIRST).value == "Reconciler: status"
+
+
+# --- xlsm, other formats, lost features ---------------------------------------------------
+
+VBA_BYTES = b"\xd0\xcf\x11\xe0 planted vba project " * 8
+
+
+def _make_xlsm(xlsx: Path, xlsm: Path) -> Path:
+    """The 1C register turned into a macro workbook: a vbaProject.bin with its content types."""
+    with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                ).replace(
+                    b"<Default ",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
+                    1,
+                )
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
+                    b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+                )
+            dst.writestr(item, data)
+        dst.writestr("xl/vbaProject.bin", VBA_BYTES)
+    return xlsm
+
+
+def test_xlsm_keeps_its_macros_and_extension(tmp_path: Path, rules: Rules) -> None:
+    xlsx = write_1c_register(tmp_path / "base.xlsx", book_rows())
+    xlsm = _make_xlsm(xlsx, tmp_path / "Книга.xlsm")
+    result = planted_run(tmp_path, rules, fmt="xlsm", path=xlsm)
+    out, _ = _annotate(result, rules)
+    assert out.name == "Книга.reconciled.xlsm"
+    with zipfile.ZipFile(out) as z:
+        assert z.read("xl/vbaProject.bin") == VBA_BYTES
+        assert b"macroEnabled" in z.read("[Content_Types].xml")
+
+
+def _planted_drawing_and_x14(xlsx: Path, out: Path) -> Path:
+    """The register with a text box shape (drawing) and an x14 validation list pointing to
+    another sheet: both are things openpyxl drops on save."""
+    drawing = (
+        b'<?xml version="1.0" encoding="UTF-8"?><xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/'
+        b'drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        b"<xdr:twoCellAnchor><xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>"
+        b"<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>3</xdr:col><xdr:colOff>0</xdr:colOff>"
+        b'<xdr:row>3</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:sp macro="" textlink="">'
+        b'<xdr:nvSpPr><xdr:cNvPr id="2" name="TextBox 1"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+        b'<xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr>'
+        b"<xdr:txBody><a:bodyPr/><a:p><a:r><a:t>Note</a:t></a:r></a:p></xdr:txBody></xdr:sp>"
+        b"<xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
+    )
+    x14 = (
+        b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        b'<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Lists!$A$1:$A$5</xm:f>'
+        b"</x14:formula1><xm:sqref>H7:H21</xm:sqref></x14:dataValidation></x14:dataValidations>"
+        b"</ext></extLst></worksheet>"
+    )
+    with zipfile.ZipFile(xlsx) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", b'<drawing r:id="rIdDr1"/>' + x14)
+                if b"xmlns:r=" not in data[:500]:
+                    data = data.replace(
+                        b"<worksheet ",
+                        b'<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ',
+                        1,
+                    )
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.drawing+xml"/></Types>',
+                )
+            dst.writestr(item, data)
+        dst.writestr("xl/drawings/drawing1.xml", drawing)
+        dst.writestr(
+            "xl/worksheets/_rels/sheet1.xml.rels",
+            b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship Id="rIdDr1" '
+            b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" '
+            b'Target="../drawings/drawing1.xml"/></Relationships>',
+        )
+    return out
+
+
+def test_a_clean_openpyxl_workbook_loses_nothing(tmp_path: Path) -> None:
+    path = write_1c_register(tmp_path / "clean.xlsx", book_rows())
+    assert detect_lost_features(path) == []
+
+
+def test_a_planted_shape_and_x14_validation_are_detected_and_said(
+    tmp_path: Path, rules: Rules
+) -> None:
+    base = write_1c_register(tmp_path / "base.xlsx", book_rows())
+    path = _planted_drawing_and_x14(base, tmp_path / "Книга с фигурами.xlsx")
+    lost_en = detect_lost_features(path, "en")
+    assert lost_en == [
+        f"data validation lists pointing to other sheets (x14 extension) (sheet '{SHEET}')",
+        f"shapes and text boxes (sheet '{SHEET}')",
+    ]
+    result = planted_run(tmp_path, rules, path=path)
+    out, lost = _annotate(result, rules)
+    assert len(lost) == 2 and "фигуры и надписи" in lost[1]
+    summary = [c.value for c in openpyxl.load_workbook(out)["Сводка"]["A"] if c.value]
+    assert any("фигуры и надписи" in str(v) for v in summary)
+
+
+def test_an_xls_register_gets_an_xlsx_copy_with_values_in_place(
+    tmp_path: Path, rules: Rules
+) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet(SHEET)
+    rows = book_rows()
+    sheet.write(3, 1, "Наименование")
+    for r in rows:
+        sheet.write(r.row - 1, 1, r.name)
+        sheet.write(r.row - 1, 2, r.inventory_number)
+        sheet.write(r.row - 1, 4, float(r.cost or 0))
+    path = tmp_path / "Книга ОС.xls"
+    book.save(str(path))
+    result = planted_run(tmp_path, rules, fmt="xls", path=path)
+    out, lost = _annotate(result, rules)
+    assert out.name == "Книга ОС.reconciled.xlsx" and lost == []
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert ws["B4"].value == "Наименование"
+    for r in rows:
+        assert ws.cell(r.row, 2).value == r.name
+        assert ws.cell(r.row, 3).value == r.inventory_number
+        assert ws.cell(r.row, 5).value == float(r.cost or 0)
+    assert ws.cell(8, FIRST).value == "не найдено"
+
+
+def test_a_csv_register_gets_an_xlsx_copy_with_values_in_place(
+    tmp_path: Path, rules: Rules
+) -> None:
+    path = tmp_path / "Книга.csv"
+    lines = ["", "", "", "№;Наименование;Инв. №"] + ["" for _ in range(2)]
+    lines += [f"{r.row - 6};{r.name};{r.inventory_number}" for r in book_rows()]
+    path.write_bytes("\r\n".join(lines).encode("cp1251", "replace"))
+    result = planted_run(tmp_path, rules, fmt="csv", path=path)
+    from dataclasses import replace
+
+    from reconciler.sheets import open_workbook
+
+    name = open_workbook(path).sheet_names[0]
+    result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
+    for m in result.match.rows:
+        m.row.sheet = name
+    out, _ = _annotate(result, rules)
+    ws = openpyxl.load_workbook(out)[name]
+    assert ws["B4"].value == "Наименование"
+    assert ws["B7"].value == "Сервер Dell PowerEdge R740" and ws["C8"].value == "ОС-000102"
+    assert ws.cell(4, 4).value == "Сверка: статус"
+
+
+def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
+    _, out, _ = annotated
+    converted = tmp_path / "converted"
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(converted),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = (converted / (out.stem + ".csv")).read_text(encoding="utf-8", errors="replace")
+    assert text.startswith("Инвентарная книга учета объектов основных средств")
+    assert "сопоставлено" in text
