@@ -181,6 +181,7 @@ def planted_lines(co: Company, counts: dict[str, int]) -> list[Line]:
         first = co.line("dup_a", product, site)
         second = co.line("dup_b", product, site)
         second.acquired_on, second.name, second.dup_of = first.acquired_on, first.name, first
+        second.life, second.unit_cost = first.life, first.unit_cost  # one purchase
         for line in (first, second):
             co.add_unit(line, AssetStatus.IN_SERVICE)
             co.exact_serial(line)

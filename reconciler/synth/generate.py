@@ -62,7 +62,13 @@ class NoiseConfig:
 
 @dataclass
 class PlantedFinding:
-    """A finding a correct implementation must report. `incidental`: follows from another."""
+    """A finding a correct implementation must report. `incidental`: follows from another.
+
+    Row findings are identified by (code, sheet, row); their asset_id is the row's one true
+    asset for pair findings (location, custodian, serial, cost, depreciation, disposal) and
+    None for facts about the books alone (below threshold, duplicate) and for kits.
+    MISSING_IN_BOOKS has no sheet or row and is identified by its asset_id.
+    """
 
     code: str
     sheet: str | None
@@ -84,6 +90,7 @@ class SynthData:
     total_row: int = 0  # the "Итого" row of the 1C layout
 
 
+_BOOK_ONLY = ("below", "dup_a", "dup_b")  # facts about the books alone: no asset_id
 _ROW_CODES = {
     "missing_it": "MISSING_IN_INVENTORY",
     "location": "LOCATION_MISMATCH",
@@ -228,6 +235,8 @@ def generate(
     for line in ordered:
         row_code = _ROW_CODES.get(line.kind)
         unit_id = line.units[0].asset_id if len(line.units) == 1 else None
+        if line.kind in _BOOK_ONLY:
+            unit_id = None
         if row_code:
             planted.append(PlantedFinding(row_code, SHEET, line.row, unit_id))
         if line.kind == "kit_incomplete":
@@ -236,7 +245,7 @@ def generate(
                     "COST_MISMATCH",
                     SHEET,
                     line.row,
-                    None,
+                    unit_id,
                     incidental=True,
                     note=f"follows from KIT_INCOMPLETE: IT holds {len(line.units)} of "
                     f"{line.quantity} units, so the summed IT cost is short",

@@ -77,6 +77,9 @@ def book_product_text(rng: random.Random, product: Product, noise: NameNoise) ->
         model = rng.choice(product.model_spellings)
     if rng.random() < noise.lookalike:
         model = cyrillic_lookalikes(rng, model, share=0.3)
+        if "0" in model and rng.random() < 0.3:  # "DL38О": a Cyrillic О typed for a zero
+            i = model.rindex("0")
+            model = model[:i] + "О" + model[i + 1 :]
     parts = [vendor, family, model]
     text = " ".join(p for p in parts if p)
     if rng.random() < noise.typo:
