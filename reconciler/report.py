@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 from reconciler.config import Config
 from reconciler.models import Finding, RowStatus, RunResult
@@ -130,7 +134,108 @@ def write_reports(
     result: RunResult, rules: Rules, config: Config, *, folder: str | None = None
 ) -> dict[str, Path]:
     """Write every report file into result.run_dir; return them by kind."""
+    from reconciler.report_xlsx import build_discrepancy_workbook, discrepancies_name
+
+    language = config.report.language
     outputs = {
         "results": write_results_json(result, result.run_dir / "results.json", folder=folder)
     }
+    workbook = result.run_dir / discrepancies_name(result.register.file_name)
+    write_atomically(workbook, build_discrepancy_workbook(result, rules, language))
+    outputs["discrepancies"] = workbook
+    html = result.run_dir / "report.html"
+    write_atomically(html, render_report_html(result, language).encode("utf-8"))
+    outputs["report_html"] = html
     return outputs
+
+
+# --- html and text -----------------------------------------------------------------------
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATUS_COLOURS = {"matched": "#c6efce", "review": "#ffeb9c", "unmatched": "#ffc7ce"}
+SEVERITY_COLOURS = {"high": "#fde2e1", "medium": "#fff2cc", "low": "#ffffff", "info": "#eef3fb"}
+FINDING_HTML_COLUMNS = (
+    "severity",
+    "message",
+    "sheet",
+    "row",
+    "book_value",
+    "it_value",
+    "asset_id",
+    "amount",
+)
+_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _one_line(html: str) -> str:
+    """No newline between tags or inside text: yagmail would turn each into <br>."""
+    return _NEWLINES.sub(" ", _BETWEEN_TAGS.sub("><", html.strip()))
+
+
+def _context(result: RunResult, language: str) -> dict[str, Any]:
+    from reconciler.figures import compute_figures
+    from reconciler.report_text import format_date, format_money, labels
+
+    t = labels(language)
+    fig = compute_figures(result, t["summary"]["unknown"])
+    return {
+        "t": t,
+        "s": t["summary"],
+        "language": language,
+        "fig": fig,
+        "file_name": result.register.file_name,
+        "sha256": result.register.sha256,
+        "run_id": result.run_id,
+        "report_date": format_date(result.report_date, language),
+        "value_at_stake": format_money(fig.value_at_stake, language),
+        "money": lambda v: format_money(v, language),
+        "lost": list(result.warnings),
+        "colours": STATUS_COLOURS,
+        "severity_colours": SEVERITY_COLOURS,
+    }
+
+
+def render_summary_html(result: RunResult, language: str = "ru") -> str:
+    """The summary block as one line of HTML with inline styles, for report.html and email."""
+    html = _environment().get_template("report_summary.html.j2").render(_context(result, language))
+    return _one_line(html)
+
+
+def render_summary_text(result: RunResult, language: str = "ru") -> str:
+    text = _environment().get_template("report_summary.txt.j2").render(_context(result, language))
+    return re.sub(r"\n{3,}", "\n\n", text.strip()) + "\n"
+
+
+def render_report_html(result: RunResult, language: str = "ru") -> str:
+    """report.html: summary, charts as inline SVG, findings by code, location and custodian."""
+    from markupsafe import Markup
+
+    from reconciler.charts import svg_bar_chart
+
+    context = _context(result, language)
+    fig, s = context["fig"], context["s"]
+    context["summary"] = Markup(render_summary_html(result, language))
+    context["chart_codes"] = svg_bar_chart(
+        [(g.key, g.count) for g in fig.by_code], s["chart_codes"]
+    )
+    context["chart_locations"] = svg_bar_chart(
+        [(g.key, g.count) for g in fig.by_location[:20]], s["chart_locations"]
+    )
+    context["columns"] = FINDING_HTML_COLUMNS
+    context["codes_of"] = lambda g: ", ".join(
+        f"{code} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
+    )
+    html = _environment().get_template("report.html.j2").render(context)
+    return _one_line(html)

@@ -1,0 +1,88 @@
+"""<stem>.discrepancies.xlsx: one row per finding for IT and the auditors, and a sheet of IT
+assets that are on no book row. Every value goes through the safe writer (xlsx_writer)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.workbook.workbook import Workbook
+
+from reconciler.annotate_sheets import ASSET_COLUMNS, add_summary_sheet, not_on_books_rows
+from reconciler.models import RunResult
+from reconciler.report_text import labels
+from reconciler.rules import Rules
+from reconciler.xlsx_writer import WRAP, write_table, write_value
+
+FINDING_COLUMNS = (
+    "code",
+    "severity",
+    "message",
+    "sheet",
+    "row",
+    "inventory_number",
+    "name",
+    "book_value",
+    "it_value",
+    "asset_id",
+    "amount",
+)
+
+
+def discrepancies_name(file_name: str) -> str:
+    return f"{Path(file_name).stem}.discrepancies.xlsx"
+
+
+def finding_rows(result: RunResult, language: str) -> list[list[Any]]:
+    t = labels(language)
+    rows = {m.row.key: m.row for m in result.match.rows}
+    assets = result.inventory.by_id()
+    out = []
+    for f in result.findings:
+        row = rows.get((f.sheet or "", f.row or 0))
+        asset = assets.get(f.asset_id or "")
+        out.append(
+            [
+                f.code,
+                t["severity"].get(str(f.severity), str(f.severity)),
+                f.message,
+                f.sheet,
+                f.row,
+                (row.inventory_number if row else None)
+                or (asset.inventory_number if asset else None),
+                (row.name if row else None) or (asset.name if asset else None),
+                f.book_value,
+                f.it_value,
+                f.asset_id,
+                f.amount,
+            ]
+        )
+    return out
+
+
+def build_discrepancy_workbook(result: RunResult, rules: Rules, language: str) -> bytes:
+    t = labels(language)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t["sheet_findings"]
+    headers = [t["finding_columns"][k] for k in FINDING_COLUMNS]
+    rows = finding_rows(result, language)
+    write_table(ws, headers, rows, widths=[30, 10, 60, 14, 8, 14, 36, 26, 26, 14, 16])
+    for r in range(2, len(rows) + 2):
+        ws.cell(row=r, column=3).alignment = WRAP
+    source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
+    write_value(ws, len(rows) + 3, 1, source).font = Font(italic=True)
+    books = wb.create_sheet(t["sheet_not_on_books"])
+    write_table(
+        books,
+        [t["asset_columns"][k] for k in ASSET_COLUMNS],
+        not_on_books_rows(result, rules, language),
+        widths=[14, 14, 36, 28, 20, 16, 26, 24, 14, 14, 16, 40],
+    )
+    add_summary_sheet(wb, result, language, lost=list(result.warnings), notes=[])
+    wb.properties.identifier = result.run_id
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,162 @@
+"""report.py: results.json unchanged, the discrepancy workbook (one row per finding and the
+assets not on the books), report.html (every finding, escaped, inline SVG charts, no scripts)
+and the summary pieces the email reuses. The run is tests/run_fixtures.planted_run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from markupsafe import escape
+from run_fixtures import SCRIPT_NAME, planted_run
+
+from reconciler.config import Config, InventoryConfig, ReportConfig
+from reconciler.models import RunResult
+from reconciler.report import (
+    render_report_html,
+    render_summary_html,
+    render_summary_text,
+    write_reports,
+)
+from reconciler.rules import Rules
+
+
+def _config(language: str = "ru") -> Config:
+    return Config(
+        inventory=InventoryConfig(path=Path("inventory.xlsx")),
+        report=ReportConfig(language=language),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def reported(tmp_path: Path, rules: Rules) -> tuple[RunResult, dict[str, Path]]:
+    """The planted run (every code, a <script> name, an =HYPERLINK hostname) with its reports,
+    and one lost-feature warning as the annotate stage would have added."""
+    result = planted_run(tmp_path, rules)
+    result.warnings.append("фигуры и надписи (лист «TDSheet»)")
+    return result, write_reports(result, rules, _config())
+
+
+def test_write_reports_writes_results_json_the_workbook_and_the_html(reported) -> None:  # type: ignore[no-untyped-def]
+    result, outputs = reported
+    assert set(outputs) == {"results", "discrepancies", "report_html"}
+    assert outputs["discrepancies"].name == "Книга ОС.discrepancies.xlsx"
+    assert outputs["report_html"].name == "report.html"
+    doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
+    assert doc["run_id"] == result.run_id and len(doc["findings"]) == len(result.findings)
+    assert not [p for p in result.run_dir.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:  # type: ignore[no-untyped-def]
+    result, outputs = reported
+    wb = openpyxl.load_workbook(outputs["discrepancies"])
+    ws = wb["Расхождения"]
+    header = [c.value for c in ws[1]]
+    assert header[:5] == ["Код", "Важность", "Описание", "Лист", "Строка"]
+    lines = [r for r in ws.iter_rows(min_row=2, max_row=len(result.findings) + 1, values_only=True)]
+    assert [(r[0], r[4], r[9]) for r in lines] == [
+        (f.code, f.row, f.asset_id) for f in result.findings
+    ]
+    kit = next(r for r in lines if r[0] == "KIT_INCOMPLETE")
+    assert kit[5] == "ОС-000112" and kit[6] == "Комплект серверов (3 шт.)"
+    not_on_books = [r[0] for r in wb["Нет в учете"].iter_rows(min_row=2, values_only=True)]
+    assert not_on_books == ["A-20", "A-21", "A-22", "A-23"]
+
+
+def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported) -> None:  # type: ignore[no-untyped-def]
+    result, outputs = reported
+    wb = openpyxl.load_workbook(outputs["discrepancies"])
+    cells = [c for row in wb["Расхождения"].iter_rows() for c in row if c.value is not None]
+    texts = " ".join(str(c.value) for c in cells)
+    assert result.register.sha256 in texts and result.run_id in texts
+    assert all(c.data_type != "f" for c in cells)
+    summary = {c.value for row in wb["Сводка"].iter_rows() for c in row if c.value}
+    assert "• фигуры и надписи (лист «TDSheet»)" in summary
+
+
+def test_html_contains_every_finding_escaped(reported) -> None:  # type: ignore[no-untyped-def]
+    result, outputs = reported
+    page = outputs["report_html"].read_text(encoding="utf-8")
+    for f in result.findings:
+        assert str(escape(f.message)) in page, f.code
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(" in page and str(escape(SCRIPT_NAME)) in page
+
+
+def test_html_is_one_line_inline_css_no_scripts_or_external_resources(reported) -> None:  # type: ignore[no-untyped-def]
+    result, outputs = reported
+    page = outputs["report_html"].read_text(encoding="utf-8")
+    assert "\n" not in page  # yagmail would turn each newline into <br>
+    assert "<style" not in page and "<link" not in page and "<img" not in page
+    assert not re.search(r"(src|href)=\"https?:", page)
+    assert result.register.sha256 in page and result.run_id in page and "Книга ОС.xlsx" in page
+
+
+def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> None:  # type: ignore[no-untyped-def]
+    _, outputs = reported
+    page = outputs["report_html"].read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg .*?</svg>", page)
+    assert len(svgs) == 2
+    assert "Расхождения по видам" in svgs[0] and "MISSING_IN_INVENTORY" in svgs[0]
+    assert "Москва, ЦОД-1" in svgs[1] and "Офис 2" in svgs[1]
+    assert len(re.findall(r"<rect ", svgs[0])) == 12  # one bar per planted code
+
+
+def test_html_groups_findings_by_location_and_custodian(reported) -> None:  # type: ignore[no-untyped-def]
+    _, outputs = reported
+    page = outputs["report_html"].read_text(encoding="utf-8")
+    assert "Расхождения по местонахождению" in page and "Расхождения по ответственным" in page
+    assert "<td>Петров П.П.</td>" in page
+
+
+def test_the_summary_block_for_email_is_one_line_html_and_plain_text(reported) -> None:  # type: ignore[no-untyped-def]
+    result, _ = reported
+    block = render_summary_html(result, "en")
+    assert "\n" not in block and block.startswith("<div") and "Findings" in block
+    assert f"<td>{len(result.findings)}</td>" in block.replace(' align="right"', "").replace(
+        "<b>", ""
+    ).replace("</b>", "")
+    text = render_summary_text(result, "en")
+    assert "<" not in text.replace("<script>", "")
+    assert f"Findings: {len(result.findings)}" in text
+    assert "MISSING_IN_BOOKS: 2" in text
+    assert result.register.sha256 in text
+
+
+def test_english_report_uses_english_words(tmp_path: Path, rules: Rules) -> None:
+    result = planted_run(tmp_path, rules, language="en")
+    page = render_report_html(result, "en")
+    assert 'lang="en"' in page and "Findings by kind" in page
+    assert "Not in the IT inventory: Сервер HP ProLiant DL380" in page
+
+
+def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
+    _, outputs = reported
+    converted = tmp_path / "converted"
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(converted),
+            str(outputs["discrepancies"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = (converted / (outputs["discrepancies"].stem + ".csv")).read_text(encoding="utf-8")
+    assert text.startswith("Код,Важность,Описание")
