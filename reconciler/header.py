@@ -300,20 +300,26 @@ def data_rows(grid: Grid, table: Table) -> Iterator[DataRow]:
     Totals and group rows (a single caption over the items that follow) are told apart by the
     caller, which knows which fields identify an item.
     """
-    header_cells = {c - 1: fold_header(t) for c, t in table.headers.items()}
+    # Texts of the header as printed, per column: a page-break repeat shows them again.
+    header_cells: dict[int, set[str]] = {c - 1: {t} for c, t in table.headers.items()}
+    for r in range(table.header_row - 1, table.header_end_row):
+        for c, text in _texts(grid, r).items():
+            header_cells.setdefault(c, set()).add(text)
     for r in range(table.header_end_row, len(grid.cells)):
         line = grid.cells[r]
         first_text = ""
         values = repeats = 0
         for c, value in enumerate(line):
-            if value == "" or value is None or (isinstance(value, str) and not value.strip()):
+            if value == "" or value is None:
                 continue
-            values += 1
             if isinstance(value, str):
-                first_text = first_text or value.strip()
-                folded = fold_header(value)
-                if folded and header_cells.get(c, "").endswith(folded):
+                text = value.strip()
+                if not text:
+                    continue
+                first_text = first_text or text
+                if c in header_cells and " ".join(text.split()) in header_cells[c]:
                     repeats += 1
+            values += 1
         if not values:
             continue
         if repeats >= max(2, (values + 1) // 2):
@@ -324,8 +330,19 @@ def data_rows(grid: Grid, table: Table) -> Iterator[DataRow]:
 
 
 def is_total_text(text: str, total_markers: list[str]) -> bool:
+    """ "Итого", "Всего по счету 01", "Grand total": a total row's caption."""
+    if not text:
+        return False
+    markers = _folded_markers(tuple(total_markers))
+    if text[:1].lower() not in {m[:1] for m in markers}:
+        return False  # most rows: no folding needed
     folded = fold_header(text)
-    return any(folded == m or folded.startswith(m + " ") for m in map(fold_header, total_markers))
+    return any(folded == m or folded.startswith(m + " ") for m in markers)
+
+
+@lru_cache(maxsize=8)
+def _folded_markers(markers: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(m for m in map(fold_header, markers) if m)
 
 
 _AS_OF = re.compile(r"(по состоянию на|состоянию на|as of|as at|\bна\b|\bon\b)", re.IGNORECASE)

@@ -192,7 +192,7 @@ def parse_rows(
         (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
     ]
     mapped = set(table.columns.values())
-    extra_columns = _extra_columns(table, mapped)
+    extras = extra_columns(table, mapped)
     key_cols = [table.columns[f] - 1 for f in keys if f in table.columns]
     for data in data_rows(grid, table):
         line = data.cells
@@ -219,12 +219,12 @@ def parse_rows(
                 ) from None
         extra = {
             key: (None if values.is_empty(line[c]) else line[c]) if c < len(line) else None
-            for key, c in extra_columns
+            for key, c in extras
         }
         yield data, parsed, extra
 
 
-def _extra_columns(table: Table, mapped: set[int]) -> list[tuple[str, int]]:
+def extra_columns(table: Table, mapped: set[int]) -> list[tuple[str, int]]:
     """(key, 0-based column) for every column that is not a canonical field."""
     out: list[tuple[str, int]] = []
     used: set[str] = set()

@@ -11,6 +11,7 @@ import contextlib
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 # What people type into a cell to mean "nothing here".
@@ -44,11 +45,15 @@ MONTHS_EN = {
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
+_LONGEST_EMPTY = max(map(len, EMPTY_WORDS))
+
+
 def is_empty(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, str):
-        return value.strip().lower() in EMPTY_WORDS
+    if type(value) is str:
+        text = value.strip()
+        return not text or (len(text) <= _LONGEST_EMPTY and text.lower() in EMPTY_WORDS)
     return False
 
 
@@ -62,6 +67,11 @@ def looks_like_number(value: Any) -> bool:
 
 def parse_text(value: Any) -> str | None:
     """Identifiers and names as written; integral numbers without ".0"."""
+    if type(value) is str:  # the common case first: this runs for every text cell
+        text = value.strip()
+        if not text or (len(text) <= _LONGEST_EMPTY and text.lower() in EMPTY_WORDS):
+            return None
+        return text
     if is_empty(value):
         return None
     if isinstance(value, bool):
@@ -89,7 +99,13 @@ def parse_decimal(value: Any) -> Decimal | None:
         return Decimal(repr(value))
     if isinstance(value, (date, timedelta)):
         raise ValueError(f"expected a number, found a date {value}")
-    text = str(value).strip()
+    return _decimal_from_text(str(value).strip())
+
+
+@lru_cache(maxsize=65536)
+def _decimal_from_text(value: str) -> Decimal:
+    """Cached: prices and costs repeat across the rows of an export. Decimal is immutable."""
+    text = value
     negative = False
     text = CURRENCY.sub("", text)
     text = SPACES.sub("", text).replace("−", "-")
@@ -156,11 +172,27 @@ def parse_date(value: Any, *, serials: bool = True) -> date | None:
         if serials and 1 <= value < 2958466:  # Excel's own range, 1900-01-01 .. 9999-12-31
             return EXCEL_EPOCH + timedelta(days=int(value))
         raise ValueError(f"expected a date, found the number {value!r}")
-    text = str(value).strip()
-    found = find_date(text, whole=True)
+    found = _date_from_text(str(value).strip())
     if found is None:
         raise ValueError(f"expected a date such as 15.03.2019, found {value!r}")
     return found
+
+
+_PLAIN_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T]00:00(?::00)?)?|(\d\d)\.(\d\d)\.(\d{4})")
+
+
+@lru_cache(maxsize=65536)
+def _date_from_text(text: str) -> date | None:
+    """Cached: an inventory of 150k rows holds a few thousand distinct dates."""
+    m = _PLAIN_DATE.fullmatch(text)
+    if m:  # the two shapes nearly every export uses, without the general search
+        try:
+            if m[1]:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            return date(int(m[6]), int(m[5]), int(m[4]))
+        except ValueError:
+            return None
+    return find_date(text, whole=True)
 
 
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?!\d)")
