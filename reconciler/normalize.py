@@ -272,6 +272,7 @@ class NameKey:
     vendor: str | None
     category: str | None
     model_tokens: frozenset[str]  # tokens holding a digit: 'dl380', 'g10', 't14s'
+    model: str = ""  # those tokens joined in order, 'dl380g10': '9300 48p' = '9300-48p'
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -343,6 +344,7 @@ def _build_tables(rules: NormalizeRules) -> _NameTables:
 
 
 _NAME_NOISE = re.compile(r"[^\w+]+")
+_PRE_REWRITE_NOISE = re.compile(r"[^\w+.\-\"]+")
 
 
 def name_key(text: str | None, rules: NormalizeRules) -> NameKey:
@@ -377,8 +379,20 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         if found:
             vendor = tables.vendor_of[found.group()]
             folded = tables.vendor_re.sub(" ", folded)
-    for pattern, replace in tables.rewrites:
-        folded = pattern.sub(replace, folded)
-    tokens = [t for t in _NAME_NOISE.sub(" ", folded).split() if t not in tables.stopwords]
-    model_tokens = frozenset(t for t in tokens if any(c.isdigit() for c in t))
-    return NameKey(" ".join(tokens), vendor, category, model_tokens)
+    # Punctuation the rewrites do not read becomes spaces first, so that a second pass over
+    # the result sees the same text as the first did.
+    # Rewrites run to a fixed point (at most a few rounds), so normalising the result again
+    # changes nothing: a rewrite may expose another ('A.0' -> 'a 0' -> 'a0').
+    text_now = ""
+    for _ in range(4):
+        step = _PRE_REWRITE_NOISE.sub(" ", folded)
+        for pattern, replace in tables.rewrites:
+            step = pattern.sub(replace, step)
+        step = fold_lookalikes(step)  # a rewrite may join a Cyrillic letter to digits
+        cleaned = " ".join(_NAME_NOISE.sub(" ", step).split())
+        if cleaned == text_now:
+            break
+        folded = text_now = cleaned
+    tokens = [t for t in text_now.split() if t not in tables.stopwords]
+    model_parts = [t for t in tokens if any(c.isdigit() for c in t)]
+    return NameKey(" ".join(tokens), vendor, category, frozenset(model_parts), "".join(model_parts))

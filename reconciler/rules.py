@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reconciler.errors import ConfigError
 
@@ -79,14 +86,89 @@ class NormalizeRules(_Rules):
     stopwords: list[str] = Field(default_factory=list)
 
 
-class MatchingRules(_Rules):
-    """matching.yaml: thresholds, blocking and comparison levels (see the file's comments)."""
+class MatchLevel(_Rules):
+    """One level of a comparison: the first level whose condition holds gives its points.
 
-    auto: float = 90.0  # at or above: matched
-    review: float = 70.0  # at or above (and below auto): review
-    margin: float = 5.0  # the best must beat the runner-up by this much to be auto
-    levels: dict[str, Any] = Field(default_factory=dict)
-    blocking: dict[str, Any] = Field(default_factory=dict)
+    `min` (similarity 0-100, at or above) or `max` (relative cost difference, at or below)
+    narrow a level; a level without either applies whenever its outcome is the comparison's.
+    """
+
+    outcome: str
+    points: float
+    min: float | None = Field(default=None, ge=0, le=100)
+    max: float | None = Field(default=None, ge=0)
+
+
+# comparison -> outcomes match.py can produce for it; every one must have a level.
+COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "name": ("similar", "missing"),
+    "model": ("exact", "prefix", "similar", "missing"),
+    "vendor": ("agree", "differ", "missing"),
+    "category": ("agree", "differ", "missing"),
+    "serial": ("similar", "missing"),
+    "inventory_number": ("agree", "differ", "missing"),
+    "location": ("agree", "differ", "missing"),
+    "custodian": ("agree", "differ", "missing"),
+    "cost": ("within", "missing"),
+}
+
+
+class BlockingRules(_Rules):
+    """Which pairs are scored at all (never the whole N x M matrix)."""
+
+    # A blocking key (a model token, a rare name word, token + place ...) shared by more
+    # assets than this says too little to score them all: the row uses narrower keys instead.
+    max_block_size: int = Field(default=300, ge=1)
+    # Pairs scoring below this are never candidates, not even for review.
+    min_score: float = Field(default=40.0, ge=0, le=100)
+    # Name words shorter than this never block alone ("hp", "g3").
+    min_token_length: int = Field(default=3, ge=1)
+
+
+class MatchingRules(_Rules):
+    """matching.yaml: thresholds, blocking and comparison levels (see the file's comments).
+
+    A fuzzy pair's score is the sum of its levels' points, clamped to 0-99 (100 is kept for
+    exact keys). Levels are ordered like splink's: per comparison the first that applies wins.
+    """
+
+    auto: float = Field(default=90.0, ge=0, le=100)  # at or above (and by margin): matched
+    review: float = Field(default=70.0, ge=0, le=100)  # at or above (and below auto): review
+    margin: float = Field(default=5.0, ge=0)  # the best must beat the runner-up by this much
+    levels: dict[str, list[MatchLevel]] = Field(default_factory=dict)
+    blocking: BlockingRules = Field(default_factory=BlockingRules)
+
+    @model_validator(mode="after")
+    def _levels_are_complete(self) -> MatchingRules:
+        problems: list[str] = []
+        if self.review > self.auto:
+            problems.append(f"review ({self.review}) must not be above auto ({self.auto})")
+        for comparison, levels in self.levels.items():
+            known = COMPARISON_OUTCOMES.get(comparison)
+            if known is None:
+                problems.append(
+                    f"levels.{comparison}: unknown comparison; use one of "
+                    + ", ".join(COMPARISON_OUTCOMES)
+                )
+                continue
+            outcomes = [lv.outcome for lv in levels]
+            for unknown in sorted(set(outcomes) - set(known)):
+                problems.append(
+                    f"levels.{comparison}: unknown outcome '{unknown}'; use one of "
+                    + ", ".join(known)
+                )
+            for missing in [o for o in known if o not in outcomes]:
+                problems.append(f"levels.{comparison}: no level for outcome '{missing}'; add one")
+            for outcome in set(outcomes):
+                bounded = [lv for lv in levels if lv.outcome == outcome]
+                if bounded[-1].min is not None or bounded[-1].max is not None:
+                    problems.append(
+                        f"levels.{comparison}: the last '{outcome}' level must have no min/max "
+                        "so that every pair gets a level"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 # The placeholders a finding message may use (checks.py fills them; a typo is a load error).

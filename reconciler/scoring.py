@@ -1,0 +1,207 @@
+"""Score candidate pairs by the comparison levels of rules/matching.yaml, all pairs at once.
+
+Each comparison (name, model, vendor, category, serial, inventory number, location, custodian,
+cost) gives every pair an outcome and, where it has one, a similarity 0-100; the first level of
+that comparison whose outcome and bound fit gives the pair its points. The pair's score is the
+sum, clamped to 0-99 (100 belongs to exact keys). Only the chosen level's index is kept per
+pair; `evidence` turns it into words for the few pairs a person will see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from reconciler.blocking import Features
+from reconciler.models import Evidence
+from reconciler.rules import MatchingRules
+
+FUZZY_MAX = 99.0
+
+# Outcome codes per pair; the names are the outcomes of rules.COMPARISON_OUTCOMES.
+MISSING, AGREE, DIFFER, SIMILAR, EXACT, PREFIX, WITHIN = range(7)
+_OUTCOME_CODE = {
+    "missing": MISSING,
+    "agree": AGREE,
+    "differ": DIFFER,
+    "similar": SIMILAR,
+    "exact": EXACT,
+    "prefix": PREFIX,
+    "within": WITHIN,
+}
+_CATEGORICAL = {
+    "vendor": "vendor",
+    "category": "category",
+    "inventory_number": "inventory",
+    "location": "location",
+    "custodian": "custodian",
+}
+
+
+@dataclass
+class PairScores:
+    rows: np.ndarray  # row index per pair
+    assets: np.ndarray  # asset index per pair
+    score: np.ndarray  # float 0-99, what people see
+    raw: np.ndarray  # the unclamped sum of points: margins and the assignment use it
+    level: dict[str, np.ndarray]  # comparison -> index of the level chosen (-1: no level)
+    value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
+
+    def take(self, keep: np.ndarray) -> PairScores:
+        return PairScores(
+            self.rows[keep],
+            self.assets[keep],
+            self.score[keep],
+            self.raw[keep],
+            {k: v[keep] for k, v in self.level.items()},
+            {k: v[keep] for k, v in self.value.items()},
+        )
+
+
+def _pairwise(
+    left_ids: np.ndarray,
+    right_ids: np.ndarray,
+    left_text: dict[int, str],
+    right_text: dict[int, str],
+    scorer: Any,
+) -> np.ndarray:
+    """Similarity per pair, computed once per distinct pair of texts (many rows share a name)."""
+    sim = np.zeros(len(left_ids), dtype=np.float64)
+    if len(left_ids) == 0:
+        return sim
+    both = (left_ids > 0) & (right_ids > 0)
+    if not both.any():
+        return sim
+    combined = left_ids[both] * (1 << 31) + right_ids[both]
+    unique, inverse = np.unique(combined, return_inverse=True)
+    lefts = [left_text[int(u >> 31)] for u in unique]
+    rights = [right_text[int(u & ((1 << 31) - 1))] for u in unique]
+    values = process.cpdist(lefts, rights, scorer=scorer, workers=1)
+    sim[both] = np.asarray(values, dtype=np.float64)[inverse]
+    return sim
+
+
+def _texts(vocab_ids: dict[str, int], prefix: str) -> dict[int, str]:
+    n = len(prefix)
+    return {i: k[n:] for k, i in vocab_ids.items() if k.startswith(prefix)}
+
+
+def score_pairs(
+    books: Features,
+    assets: Features,
+    rows: np.ndarray,
+    asset_idx: np.ndarray,
+    vocab_ids: dict[str, int],
+    rules: MatchingRules,
+) -> PairScores:
+    outcome: dict[str, np.ndarray] = {}
+    value: dict[str, np.ndarray] = {}
+    n = len(rows)
+
+    texts = _texts(vocab_ids, "t:")
+    b_text, a_text = books.text_id[rows], assets.text_id[asset_idx]
+    value["name"] = _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio)
+    outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
+
+    models = _texts(vocab_ids, "m:")
+    b_model, a_model = books.model_id[rows], assets.model_id[asset_idx]
+    model_sim = _pairwise(b_model, a_model, models, models, fuzz.ratio)
+    model_out = np.where((b_model > 0) & (a_model > 0), SIMILAR, MISSING)
+    model_out[(b_model > 0) & (b_model == a_model)] = EXACT
+    prefix = _prefix_pairs(b_model, a_model, models)
+    model_out[prefix & (model_out == SIMILAR)] = PREFIX
+    outcome["model"], value["model"] = model_out, model_sim
+
+    serials = _texts(vocab_ids, "s:")
+    b_serial, a_serial = books.serial_id[rows], assets.serial_id[asset_idx]
+    value["serial"] = _pairwise(b_serial, a_serial, serials, serials, fuzz.ratio)
+    outcome["serial"] = np.where((b_serial > 0) & (a_serial > 0), SIMILAR, MISSING)
+
+    for comparison, column in _CATEGORICAL.items():
+        left = getattr(books, column)[rows]
+        right = getattr(assets, column)[asset_idx]
+        out = np.full(n, MISSING, dtype=np.int8)
+        present = (left > 0) & (right > 0)
+        out[present] = DIFFER
+        out[present & (left == right)] = AGREE
+        outcome[comparison] = out
+        value[comparison] = np.where(out == AGREE, 100.0, 0.0)
+
+    b_cost, a_cost = books.cost[rows], assets.cost[asset_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(b_cost - a_cost) / np.maximum(b_cost, a_cost)
+    outcome["cost"] = np.where(np.isnan(rel), MISSING, WITHIN)
+    value["cost"] = np.nan_to_num(rel, nan=0.0)
+
+    total = np.zeros(n, dtype=np.float64)
+    level: dict[str, np.ndarray] = {}
+    for comparison, levels in rules.levels.items():
+        out = outcome[comparison]
+        val = value[comparison]
+        chosen = np.full(n, -1, dtype=np.int16)
+        for li, lv in enumerate(levels):
+            fits = (chosen < 0) & (out == _OUTCOME_CODE[lv.outcome])
+            if lv.min is not None:
+                fits &= val >= lv.min
+            if lv.max is not None:
+                fits &= val <= lv.max
+            chosen[fits] = li
+            total[fits] += lv.points
+        level[comparison] = chosen
+    return PairScores(rows, asset_idx, np.clip(total, 0.0, FUZZY_MAX), total, level, value)
+
+
+def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+    """One model is the other plus a letter suffix: 'smt1500' ~ 'smt1500rmi2u', not 'g10' ~ 'g10+'."""
+    out = np.zeros(len(left), dtype=bool)
+    both = (left > 0) & (right > 0) & (left != right)
+    cache: dict[tuple[int, int], bool] = {}
+    for i in np.flatnonzero(both):
+        key = (int(left[i]), int(right[i]))
+        hit = cache.get(key)
+        if hit is None:
+            a, b = texts[key[0]], texts[key[1]]
+            short, long = (a, b) if len(a) <= len(b) else (b, a)
+            hit = cache[key] = long.startswith(short) and long[len(short)].isalpha()
+        out[i] = hit
+    return out
+
+
+def evidence(
+    pairs: PairScores, i: int, books: Features, assets: Features, rules: MatchingRules
+) -> tuple[Evidence, ...]:
+    """The levels pair i reached, in words: 'location: agree (100) +10: ...'."""
+    r, a = int(pairs.rows[i]), int(pairs.assets[i])
+    shown = {
+        "name": (books.labels[r], assets.labels[a]),
+        "model": (books.names[r].model, assets.names[a].model),
+        "vendor": (books.names[r].vendor, assets.names[a].vendor),
+        "category": (books.names[r].category, assets.names[a].category),
+        "serial": (books.raw_serial[r], assets.raw_serial[a]),
+        "location": (books.raw_location[r], assets.raw_location[a]),
+        "custodian": (books.raw_custodian[r], assets.raw_custodian[a]),
+        "cost": (_money(books.cost[r]), _money(assets.cost[a])),
+        "inventory_number": ("", ""),
+    }
+    out: list[Evidence] = []
+    for comparison, levels in rules.levels.items():
+        li = int(pairs.level[comparison][i])
+        if li < 0:
+            continue
+        lv = levels[li]
+        val = float(pairs.value[comparison][i])
+        score = 100.0 * max(0.0, 1.0 - val) if comparison == "cost" else val
+        book, it = shown.get(comparison, ("", ""))
+        words = f"'{book or ''}' ~ '{it or ''}'" if (book and it) else ""
+        detail = f"{lv.points:+g} pts {words}".strip()
+        if lv.outcome == "missing":
+            score = 0.0
+        out.append(Evidence(comparison, lv.outcome, score, detail))
+    return tuple(out)
+
+
+def _money(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:,.2f}".replace(",", " ")

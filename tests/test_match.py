@@ -1,0 +1,314 @@
+"""Matching: exact keys, fuzzy pairs with their evidence, one-to-one assignment, kits, review."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.assign import assign
+from reconciler.errors import ConfigError
+from reconciler.match import match_rows
+from reconciler.models import Asset, BookRow, Inventory, MatchResult, RowMatch, RowStatus
+from reconciler.rules import Rules, load_rules
+
+DL380 = {"vendor": "HPE", "model": "ProLiant DL380 Gen10", "category": "Server"}
+T14 = {"vendor": "Lenovo", "model": "ThinkPad T14 Gen 3", "category": "Laptop"}
+R750 = {"vendor": "Dell", "model": "PowerEdge R750", "category": "Server"}
+
+
+def asset(asset_id: str, product: dict[str, str], **fields: object) -> Asset:
+    return Asset(asset_id=asset_id, **product, **fields)  # type: ignore[arg-type]
+
+
+def row(n: int, name: str, **fields: object) -> BookRow:
+    return BookRow(sheet="TDSheet", row=n, name=name, **fields)  # type: ignore[arg-type]
+
+
+def run(rows: list[BookRow], assets: list[Asset], rules: Rules) -> MatchResult:
+    return match_rows(rows, Inventory("test", assets), rules)
+
+
+def by_row(result: MatchResult) -> dict[int, RowMatch]:
+    return {m.row.row: m for m in result.rows}
+
+
+# --- exact keys --------------------------------------------------------------------------
+
+
+def test_a_serial_typed_with_cyrillic_lookalikes_and_a_label_matches_exactly(rules) -> None:
+    """Plants the serial 'S/N СZJ1234АВС' (Cyrillic С, А, В, С) on the books."""
+    assets = [asset("A1", DL380, serial="CZJ1234ABC"), asset("A2", DL380, serial="CZJ0000ABC")]
+    m = run([row(7, "Сервер НР DL380 G10", serial="S/N СZJ1234АВС")], assets, rules).rows[0]
+    assert (m.status, m.asset_ids, m.score, m.matched_on) == (
+        RowStatus.MATCHED,
+        ["A1"],
+        100.0,
+        "serial",
+    )
+    assert "serial: exact" in m.explain[0]
+
+
+def test_inventory_number_with_padding_and_series_matches_even_when_serials_differ(rules) -> None:
+    """Plants book '00000456' / IT '456' with different serials, and 'ВА-000123' / 'BA-123'."""
+    assets = [
+        asset("A1", DL380, inventory_number="456", serial="CZJ1111AAA"),
+        asset("A2", R750, inventory_number="BA-123"),
+    ]
+    rows = [
+        row(7, "Сервер", inventory_number="00000456", serial="CZJ2222BBB"),
+        row(8, "Сервер", inventory_number="ВА-000123"),
+    ]
+    got = by_row(run(rows, assets, rules))
+    assert got[7].asset_ids == ["A1"] and got[7].matched_on == "inventory_number"
+    assert got[8].asset_ids == ["A2"] and got[8].matched_on == "inventory_number"
+
+
+def test_a_barcode_matches_when_nothing_else_does(rules) -> None:
+    assets = [asset("A1", DL380, barcode="4607001234567")]
+    m = run([row(7, "Сервер", barcode="4 607 001 234 567")], assets, rules).rows[0]
+    assert (m.asset_ids, m.matched_on) == (["A1"], "barcode")
+
+
+def test_a_cell_listing_three_serials_takes_three_assets(rules) -> None:
+    """Plants one row with 'CZJ111, CZJ112; CZJ113' and four servers."""
+    assets = [asset(f"A{i}", DL380, serial=f"CZJ11{i}") for i in range(1, 5)]
+    m = run([row(7, "Комплект серверов", serial="CZJ111, CZJ112; CZJ113")], assets, rules).rows[0]
+    assert m.asset_ids == ["A1", "A2", "A3"]
+    assert m.status is RowStatus.MATCHED
+
+
+def test_an_asset_is_never_given_to_two_rows_with_the_same_serial(rules) -> None:
+    """Plants the same serial on two rows (a duplicate on the books)."""
+    assets = [asset("A1", DL380, serial="CZJ1234ABC")]
+    rows = [row(7, "Сервер", serial="CZJ1234ABC"), row(8, "Сервер", serial="czj-1234-abc")]
+    got = by_row(run(rows, assets, rules))
+    assert got[7].asset_ids == ["A1"]
+    assert got[8].status is not RowStatus.MATCHED and "A1" not in got[8].asset_ids
+
+
+def test_a_serial_beats_an_inventory_number_pointing_elsewhere(rules) -> None:
+    assets = [
+        asset("A1", DL380, serial="CZJ1234ABC", inventory_number="1"),
+        asset("A2", DL380, serial="CZJ9999ABC", inventory_number="2"),
+    ]
+    rows = [row(7, "Сервер", serial="CZJ1234ABC", inventory_number="2")]
+    assert run(rows, assets, rules).rows[0].asset_ids == ["A1"]
+
+
+# --- fuzzy -------------------------------------------------------------------------------
+
+SITE = "Москва, ЦОД-1"
+IT_SITE = "Москва ЦОД-1"
+
+
+@pytest.mark.parametrize(
+    "book_name",
+    [
+        "Сервер Hewlett Packard Enterprise ProLiant DL380 Gen10",  # vendor spelling
+        "Сервер HPE DL380 Gen10",  # dropped family word
+        "Сервер HPE ProLiant DL380G10",  # model spelling
+        "Сервер HPE ProLinat DL380 Gen10",  # typo in a letter
+        "Сервер НР ProLiant DL38О G10",  # Cyrillic look-alikes in vendor and model
+    ],
+)
+def test_a_noisy_name_with_site_and_cost_agreeing_matches_fuzzily(book_name: str, rules) -> None:
+    """Plants the right server and a decoy R750 at the same site, and a DL380 elsewhere."""
+    assets = [
+        asset("A1", DL380, location=IT_SITE, purchase_cost=Decimal("1200000")),
+        asset("A2", R750, location=IT_SITE, purchase_cost=Decimal("1200000")),
+        asset("A3", DL380, location="Казань - склад", purchase_cost=Decimal("990000")),
+    ]
+    m = run([row(7, book_name, location=SITE, cost=Decimal("1200000"))], assets, rules).rows[0]
+    assert (m.status, m.asset_ids, m.matched_on) == (RowStatus.MATCHED, ["A1"], "fuzzy")
+    assert any(line.startswith("location: agree") for line in m.explain)
+    assert any(line.startswith("name: similar") for line in m.explain)
+
+
+def fifty_laptops() -> list[Asset]:
+    """Fifty identical laptops: two sites, fifty custodians, equal prices."""
+    return [
+        asset(
+            f"L{i:02d}",
+            T14,
+            serial=f"PF{i:04d}",
+            location="Москва офис 5 этаж" if i % 2 else "Москва офис 6 этаж",
+            custodian=f"Сотрудник{i} Иван Петрович",
+            purchase_cost=Decimal("150000"),
+        )
+        for i in range(50)
+    ]
+
+
+def test_a_missing_serial_is_resolved_by_site_and_custodian_among_identical_laptops(
+    rules,
+) -> None:
+    book = row(
+        7,
+        "Ноутбук Lenovo ThinkPad T14 G3",
+        location="Москва, офис, 5 этаж",
+        custodian="Сотрудник17 И.П.",
+        cost=Decimal("150000"),
+    )
+    m = run([book], fifty_laptops(), rules).rows[0]
+    assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["L17"])
+
+
+def test_identical_laptops_never_auto_match_on_name_alone(rules) -> None:
+    m = run([row(7, "Ноутбук Lenovo ThinkPad T14 G3")], fifty_laptops(), rules).rows[0]
+    assert m.status is not RowStatus.MATCHED
+
+
+def test_two_equally_good_candidates_make_a_review_row_listing_both(rules) -> None:
+    """Plants two identical servers at the book's site, nothing else to tell them apart."""
+    assets = [asset("A1", DL380, location=IT_SITE), asset("A2", DL380, location=IT_SITE)]
+    m = run([row(7, "Сервер HPE ProLiant DL380 Gen10", location=SITE)], assets, rules).rows[0]
+    assert m.status is RowStatus.REVIEW
+    assert {c.asset_id for c in m.candidates} == {"A1", "A2"}
+    assert m.candidates[0].score == m.candidates[1].score
+    assert all(c.evidence for c in m.candidates)
+
+
+def test_a_row_resembling_nothing_is_unmatched_and_free_assets_are_listed_in_order(rules) -> None:
+    assets = [asset("A2", R750), asset("A1", DL380, serial="CZJ1")]
+    result = run([row(7, "Стол письменный дубовый", cost=Decimal("30000"))], assets, rules)
+    assert result.rows[0].status is RowStatus.UNMATCHED
+    assert result.unmatched_asset_ids == ["A2", "A1"]
+
+
+# --- kits --------------------------------------------------------------------------------
+
+
+def test_a_kit_line_of_three_takes_three_servers_of_its_model_and_site(rules) -> None:
+    """Plants 'Комплект серверов ... (3 шт.)', three R750 at its site, one R750 elsewhere."""
+    assets = [
+        *(
+            asset(f"K{i}", R750, location=IT_SITE, purchase_cost=Decimal("1500000"))
+            for i in range(3)
+        ),
+        asset("X1", R750, location="Казань - склад", purchase_cost=Decimal("1500000")),
+    ]
+    book = row(
+        7, "Комплект серверов Dell PowerEdge R750 (3 шт.)", location=SITE, cost=Decimal("4500000")
+    )
+    m = run([book], assets, rules).rows[0]
+    assert (m.status, sorted(m.asset_ids), m.matched_on) == (
+        RowStatus.MATCHED,
+        ["K0", "K1", "K2"],
+        "kit",
+    )
+
+
+def test_a_kit_found_by_one_serial_is_completed_from_its_kit_id(rules) -> None:
+    assets = [
+        asset("K1", R750, serial="AAA1111", kit="KIT-7"),
+        asset("K2", R750, serial="AAA2222", kit="KIT-7"),
+        asset("K3", R750, serial="AAA3333", kit="KIT-8"),
+    ]
+    book = row(7, "Комплект серверов Dell R750", serial="AAA1111", quantity=2)
+    m = run([book], assets, rules).rows[0]
+    assert (m.asset_ids, m.matched_on) == (["K1", "K2"], "kit")
+
+
+# --- assignment and invariants -------------------------------------------------------------
+
+
+def test_assignment_is_optimal_not_first_come() -> None:
+    """Row 0 fits A (95) and B (90); row 1 fits only A (93): greedy would strand row 1."""
+    rows = np.array([0, 0, 1])
+    assets = np.array([10, 11, 10])
+    scores = np.array([95.0, 90.0, 93.0])
+    got = assign(rows, assets, scores, {}, floor=40.0)
+    assert {r: [int(assets[p]) for p in ps] for r, ps in got.items()} == {0: [11], 1: [10]}
+
+
+def test_an_unknown_level_outcome_is_a_config_error_naming_the_key(tmp_path) -> None:
+    (tmp_path / "matching.yaml").write_text(
+        "levels:\n  location:\n    - {outcome: same, points: 5}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"levels\.location: unknown outcome 'same'"):
+        load_rules(tmp_path)
+
+
+SITES = ["Москва ЦОД-1", "Москва офис 5 этаж", "Казань - склад"]
+PEOPLE = ["Иванов Иван Иванович", "Петров Петр Петрович", "Сидоров Сидор Сидорович"]
+PRODUCTS = [DL380, T14, R750]
+
+
+def random_case(seed: int) -> tuple[list[BookRow], list[Asset]]:
+    """A small random register and inventory with shared models, sites and people."""
+    rnd = random.Random(seed)
+    assets = [
+        asset(
+            f"A{i}",
+            rnd.choice(PRODUCTS),
+            location=rnd.choice(SITES),
+            custodian=rnd.choice([*PEOPLE, None]),
+            purchase_cost=Decimal(rnd.choice([100000, 150000, 1200000])),
+            serial=f"SN{i:05d}" if rnd.random() < 0.3 else None,
+        )
+        for i in range(rnd.randint(2, 14))
+    ]
+    rows = []
+    for n in range(rnd.randint(1, 12)):
+        src = rnd.choice(assets)
+        rows.append(
+            row(
+                n + 5,
+                f"{rnd.choice(['Сервер', 'Ноутбук'])} {src.vendor} {src.model}",
+                location=src.location if rnd.random() < 0.7 else None,
+                custodian=src.custodian if rnd.random() < 0.5 else None,
+                cost=src.purchase_cost if rnd.random() < 0.6 else None,
+                serial=src.serial if rnd.random() < 0.5 else None,
+                quantity=2 if rnd.random() < 0.1 else 1,
+            )
+        )
+    return rows, assets
+
+
+def pairing(result: MatchResult) -> dict[tuple[str, int], tuple[str, ...]]:
+    return {m.row.key: tuple(m.asset_ids) for m in result.rows if m.status is RowStatus.MATCHED}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000))
+def test_an_asset_is_never_assigned_twice(seed: int) -> None:
+    rows, assets = random_case(seed)
+    result = run(rows, assets, load_rules())
+    taken = [a for ids in pairing(result).values() for a in ids]
+    assert len(taken) == len(set(taken))
+    assert set(result.unmatched_asset_ids).isdisjoint(taken)
+    assert len(result.rows) == len(rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.randoms(use_true_random=False))
+def test_swapping_row_order_does_not_change_the_pairing(seed: int, shuffler) -> None:
+    rows, assets = random_case(seed)
+    shuffled = list(rows)
+    shuffler.shuffle(shuffled)
+    rules = load_rules()
+    assert pairing(run(rows, assets, rules)) == pairing(run(shuffled, assets, rules))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0, 30), st.floats(0, 30), st.floats(0, 10))
+def test_raising_a_threshold_never_adds_a_match(seed, up_auto, up_review, up_margin) -> None:
+    rows, assets = random_case(seed)
+    base = load_rules()
+    m = base.matching
+    raised = m.model_copy(
+        update={
+            "auto": min(100.0, m.auto + up_auto),
+            "review": min(m.auto + up_auto, m.review + up_review, 100.0),
+            "margin": m.margin + up_margin,
+        }
+    )
+    stricter = base.model_copy(update={"matching": raised})
+    before = set(pairing(run(rows, assets, base)).items())
+    after = set(pairing(run(rows, assets, stricter)).items())
+    assert after <= before
