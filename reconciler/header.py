@@ -189,12 +189,14 @@ def _two_rows(grid: Grid, r: int, origins: dict) -> tuple[dict[int, tuple[str, s
         own_top = top.get(c, "")
         origin = origins.get((r, c))
         spans = origin in wide
-        if origin is not None and origin != (r, c):
-            own_top = _texts(grid, origin[0]).get(origin[1], "")
         under = below.get(c, "")
         below_origin = origins.get((r + 1, c))
         if below_origin is not None and below_origin[0] <= r:
             under = ""  # the top cell is merged down over this row: no sub-header here
+        if origin is not None and origin != (r, c):
+            if not under:
+                continue  # a heading merged across columns names only its first column
+            own_top = _texts(grid, origin[0]).get(origin[1], "")
         if grid.merged is None:
             if top.get(c):
                 fill = top[c] if under else ""

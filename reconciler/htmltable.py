@@ -37,8 +37,6 @@ class _TableParser(HTMLParser):
         self.tables: list[HtmlTable] = []
         self.depth = 0  # nesting of <table>
         self.caption: list[str] | None = None
-        self.title: list[str] | None = None
-        self.page_title = ""
         self.row = -1
         self.occupied: set[tuple[int, int]] = set()
         self.cell: list[str] | None = None
@@ -49,9 +47,7 @@ class _TableParser(HTMLParser):
         return self.tables[-1]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" and self.depth == 0:
-            self.title = []
-        elif tag == "table":
+        if tag == "table":
             self.depth += 1
             if self.depth == 1:
                 self.tables.append(HtmlTable(name=None))
@@ -82,11 +78,7 @@ class _TableParser(HTMLParser):
             self.cell.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            if self.title is not None:
-                self.page_title = " ".join("".join(self.title).split())
-            self.title = None
-        elif tag == "table" and self.depth:
+        if tag == "table" and self.depth:
             if self.depth == 1:
                 self._close_cell()
             self.depth -= 1
@@ -99,9 +91,7 @@ class _TableParser(HTMLParser):
             self.caption = None
 
     def handle_data(self, data: str) -> None:
-        if self.title is not None:
-            self.title.append(data)
-        elif self.caption is not None:
+        if self.caption is not None:
             self.caption.append(data)
         elif self.cell is not None:
             self.cell.append(data)

@@ -95,6 +95,8 @@ def parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value.is_integer():
+            return Decimal(int(value))
         # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055.
         return Decimal(repr(value))
     if isinstance(value, (date, timedelta)):

@@ -355,3 +355,21 @@ def test_values_in_the_shapes_exports_write_them() -> None:
     assert parse_months("60 мес.") == 60
     with pytest.raises(ValueError, match="expected a whole number"):
         parse_quantity("1,5")
+
+
+def test_a_heading_merged_across_columns_names_only_its_first_column(
+    tmp_path: Path, columns: ColumnRules
+) -> None:
+    """1C prints "Основное средство" merged over B:D (rows 1-2), its values merged likewise."""
+    spec = SheetSpec("TDSheet").row(
+        1, ["Инв. №", "Основное средство", None, None, "Стоимость", None]
+    )
+    spec.row(2, [None, None, None, None, "первоначальная", "остаточная"])
+    spec.merge(1, 1, 2, 1).merge(1, 2, 2, 4).merge(1, 5, 1, 6)
+    spec.row(3, ["ОС-1", "Сервер", None, None, "100,00", "50,00"]).merge(3, 2, 3, 4)
+    register = read(tmp_path, "xlsx", spec, columns=columns)
+    sheet = register.sheets[0]
+    assert sheet.columns == {"inventory_number": 1, "name": 2, "cost": 5, "book_value": 6}
+    assert sorted(sheet.headers) == [1, 2, 5, 6]
+    row = register.rows[0]
+    assert (row.name, row.cost, row.book_value, row.extra) == ("Сервер", 100, 50, {})

@@ -137,3 +137,15 @@ def test_an_html_page_without_a_table_is_refused(tmp_path: Path) -> None:
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert "not found" in _message(tmp_path / "nowhere.xlsx")
+
+
+def test_html_in_windows_1251_is_decoded_by_its_declared_charset(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+        "</head><body><table><tr><td>Инвентарный номер</td><td>Наименование</td></tr>"
+        "<tr><td>ОС-1</td><td>Сервер&nbsp;НР</td></tr></table></body></html>"
+    )
+    path = tmp_path / "1c.xls"
+    path.write_bytes(page.encode("cp1251"))
+    grid = next(open_workbook(path).sheets())
+    assert grid.cells == [["Инвентарный номер", "Наименование"], ["ОС-1", "Сервер НР"]]
