@@ -373,6 +373,12 @@ def test_demo_refuses_a_non_empty_folder_it_did_not_write(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_demo_refuses_a_register_without_rows(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="at least 1"):
+        synth.write_demo_workspace(tmp_path / "demo", rows=0)
+    assert not (tmp_path / "demo").exists()
+
+
 def test_demo_rewrites_an_earlier_demo_and_keeps_edited_rules(tmp_path: Path) -> None:
     synth.write_demo_workspace(tmp_path, rows=40)
     edited = tmp_path / "rules" / "checks.yaml"

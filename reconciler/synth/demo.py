@@ -54,6 +54,8 @@ def write_demo_workspace(directory: Path, seed: int = 7, rows: int = 60) -> list
     an earlier `reconciler demo` did not write.
     """
     directory = Path(directory)
+    if rows < 1:
+        raise ConfigError(f"--rows {rows}: expected at least 1 register row; pass --rows 60")
     if directory.exists() and not directory.is_dir():
         raise ConfigError(
             f"{directory} is a file; pass a new or empty folder for the demo workspace"

@@ -175,6 +175,8 @@ def generate(
 
     Same arguments, same data. Raises ValueError when the sizes cannot hold the planted cases.
     """
+    if n_rows < 0 or (n_assets is not None and n_assets < 0):
+        raise ValueError(f"n_rows={n_rows}, n_assets={n_assets}: sizes cannot be negative")
     noise = noise or NoiseConfig()
     rng = random.Random(seed)
     co = Company(rng, noise, n_rows)
