@@ -163,7 +163,9 @@ def run_isolated(
 
 
 def _kill(child: subprocess.Popen[bytes]) -> None:
-    child.kill()
+    """The child leads its own session: kill the group, in case a reader started helpers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
     child.communicate()
 
 

@@ -353,7 +353,7 @@ class _Progress:
 
             self.bar = Progress(
                 SpinnerColumn(),
-                TextColumn(self.label),
+                TextColumn("{task.description}", markup=False),  # names may hold [brackets]
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
