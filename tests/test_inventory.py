@@ -465,3 +465,15 @@ def test_status_words_map_to_the_four_states(
     rules: Rules, raw: str | None, expected: AssetStatus
 ) -> None:
     assert StatusMap(rules.statuses)(raw) is expected
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_the_synthetic_snipe_it_export_reads_back_as_the_assets_it_was_made_from(
+    tmp_path: Path, rules: Rules, suffix: str
+) -> None:
+    from reconciler import synth
+    from reconciler.synth import workbooks as synth_workbooks
+
+    data = synth.generate(80, seed=5)
+    path = synth_workbooks.write_inventory(data, tmp_path / f"inventory.{suffix}")
+    assert load_inventory(InventoryConfig(path=path), rules).assets == data.inventory.assets
