@@ -1,10 +1,11 @@
 """Accounting rules -> Findings: each book row (and each IT asset no row took) against
 rules/checks.yaml.
 
-Book-only checks (BELOW_CAPITALIZATION_THRESHOLD, DUPLICATE_ON_BOOKS) look at every row,
-because they are facts about the books whatever matching decided. Pair checks (location,
-custodian, serial, cost, depreciation, disposal, kit) need a decided pair, so they run on
-matched rows only; a review row gets NEEDS_REVIEW and nothing else about its candidates.
+Book-only checks (BELOW_CAPITALIZATION_THRESHOLD, DUPLICATE_ON_BOOKS) look at matched and
+unmatched rows, because they are facts about the books whatever matching decided. Pair checks
+(location, custodian, serial, cost, depreciation, disposal, kit) need a decided pair, so they
+run on matched rows only. A review row gets NEEDS_REVIEW and nothing else until a reviewer
+decides (its duplicate partner still names it).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ class _Checker:
                 "BELOW_CAPITALIZATION_THRESHOLD", row=row, book=self.money(unit), amount=row.cost
             )
 
-    def duplicates(self, rows: list[BookRow]) -> None:
+    def duplicates(self, rows: list[BookRow], skip: set[tuple[str, int]]) -> None:
         """One finding per row that shares a serial or an inventory number with another row."""
         groups: dict[tuple[str, str], list[BookRow]] = defaultdict(list)
         for row in rows:
@@ -160,7 +161,7 @@ class _Checker:
             "serial": "с/н" if self.language == "ru" else "serial",
         }
         for row in rows:
-            if row.key not in shared:
+            if row.key not in shared or row.key in skip:
                 continue
             label = "; ".join(
                 f"{words[kind]} {row.inventory_number if kind == 'inventory_number' else row.serial}"
@@ -340,7 +341,8 @@ def run_checks(
     rows = register.rows or [m.row for m in match.rows]
     for row in rows:
         m = decided.get(row.key)
-        checker.below_threshold(row)
+        if m is not None and m.status is not RowStatus.REVIEW:
+            checker.below_threshold(row)
         if m is None:
             continue
         if m.status is RowStatus.UNMATCHED:
@@ -358,7 +360,8 @@ def run_checks(
             if missing:
                 log.warning("row %s:%s matched unknown asset ids %s", row.sheet, row.row, missing)
             checker.pair(m, assets)
-    checker.duplicates(rows)
+    in_review = {m.row.key for m in match.rows if m.status is RowStatus.REVIEW}
+    checker.duplicates(rows, skip=in_review)
     for asset_id in match.unmatched_asset_ids:
         if asset_id in by_id:
             checker.missing_in_books(by_id[asset_id])

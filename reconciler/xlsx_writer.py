@@ -3,8 +3,8 @@
 Values from the register or the inventory are untrusted: a string such as "=HYPERLINK(...)"
 would become a live formula in the accountant's workbook (CWE-1236, PITFALLS.md). So every
 string is stored as a plain string (data_type "s") with quotePrefix, which makes Excel show a
-leading "=" as text even after the user edits the cell. Formulas come only from our own code,
-through `write_formula`.
+leading "=" as text even after the user edits the cell. Formulas come only from our own code
+(the native charts reference cells; no formula is ever built from input values).
 """
 
 from __future__ import annotations
@@ -70,13 +70,6 @@ def write_value(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
         cell.data_type = "s"
         if text.startswith(_RISKY_START):
             cell.quotePrefix = True
-    return cell
-
-
-def write_formula(ws: Worksheet, row: int, column: int, formula: str) -> Cell:
-    """A formula written by reconciler itself, never one built from input values."""
-    cell: Cell = ws.cell(row=row, column=column)
-    cell.value = formula
     return cell
 
 

@@ -401,3 +401,32 @@ def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> 
     text = (converted / (out.stem + ".csv")).read_text(encoding="utf-8", errors="replace")
     assert text.startswith("Инвентарная книга учета объектов основных средств")
     assert "сопоставлено" in text
+
+
+def test_the_safe_writer_keeps_every_risky_string_as_text(tmp_path: Path) -> None:
+    from reconciler.xlsx_writer import write_value
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    risky = ["=1+1", "+7 (495) 123", "-2", "@SUM(A1)", "#N/A", "ok\x07bell"]
+    for r, text in enumerate(risky, start=1):
+        write_value(ws, r, 1, text)
+    write_value(ws, 7, 1, 42)
+    wb.save(tmp_path / "w.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "w.xlsx").active
+    assert [back.cell(r, 1).value for r in range(1, 7)] == [*risky[:5], "okbell"]
+    assert all(back.cell(r, 1).data_type == "s" for r in range(1, 7))
+    assert back.cell(7, 1).value == 42 and back.cell(7, 1).data_type == "n"
+
+
+def test_a_sheet_named_like_ours_is_kept_and_ours_gets_another_name(
+    tmp_path: Path, rules: Rules
+) -> None:
+    path = write_1c_register(tmp_path / "with_summary.xlsx", book_rows())
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Сводка")["A1"] = "the accountant's own summary"
+    wb.save(path)
+    out, _ = _annotate(planted_run(tmp_path, rules, path=path), rules)
+    wb = openpyxl.load_workbook(out)
+    assert wb["Сводка"]["A1"].value == "the accountant's own summary"
+    assert "Сводка (2)" in wb.sheetnames

@@ -158,3 +158,18 @@ def test_a_users_checks_file_with_only_a_threshold_keeps_default_messages(rules:
 def test_a_misspelt_placeholder_in_a_message_is_a_load_error() -> None:
     with pytest.raises(ValidationError, match=r"unknown placeholder \{boook\}"):
         CheckRule(message={"ru": "в учете {boook}"})
+
+
+def test_a_review_row_gets_needs_review_only_and_its_duplicate_partner_names_it(
+    rules: Rules,
+) -> None:
+    rows = book_rows()
+    cheap_twin = replace(rows[9], row=30, cost=Decimal(1000))  # same inventory No. as row 16
+    match = match_result(rows)
+    match.rows.append(
+        RowMatch(cheap_twin, RowStatus.REVIEW, [], 75.0, candidates=[Candidate("A-10", 75.0)])
+    )
+    found = _run([*rows, cheap_twin], assets(), match, rules)
+    assert [f.code for f in found if f.row == 30] == ["NEEDS_REVIEW"]
+    partner = [f for f in found if f.row == 16 and f.code == "DUPLICATE_ON_BOOKS"]
+    assert len(partner) == 1 and "строка 30" in partner[0].message
