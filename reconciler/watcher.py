@@ -23,6 +23,7 @@ from watchdog.observers.polling import PollingObserver
 
 from reconciler import intake, ledger, lifecycle
 from reconciler.config import Config
+from reconciler.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ class Service:
         for folder in (config.inbox, config.outbox, config.archive, config.quarantine):
             folder.mkdir(parents=True, exist_ok=True)
         config.work_dir.mkdir(parents=True, exist_ok=True)
+        if config.inbox.stat().st_dev != config.work_dir.stat().st_dev:
+            raise ConfigError(
+                f"key 'state': the work folder {config.work_dir} is on another filesystem than "
+                f"the inbox {config.inbox}, so a file cannot be claimed by an atomic rename; "
+                "put state/ on the same disk or share as the inbox",
+                source=str(config.source),
+            )
         self.conn: sqlite3.Connection = ledger.connect(config.ledger_path)
         self.files = lifecycle.FileLifecycle(config, self.conn, stopping=self.stopping)
 

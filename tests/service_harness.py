@@ -41,15 +41,15 @@ def csv_bytes(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def write_workspace(root: Path, *, polling: bool = False, **sections: dict) -> Path:
-    """A workspace config: short settle and rescan times, the given extra sections."""
+def write_workspace(root: Path, *, polling: bool = False, **sections: Any) -> Path:
+    """A workspace config: short settle and rescan times, the given keys (sections merged)."""
     config = {
         "inventory": {"path": "inventory.xlsx"},
         "watch": {"polling": polling, "settle_seconds": 0.3, "interval_seconds": 1.0},
         "mail": {"transport": "file"},
     }
     for key, value in sections.items():
-        config[key] = {**config.get(key, {}), **value}
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     root.mkdir(parents=True, exist_ok=True)
     (root / "inbox").mkdir(exist_ok=True)
     (root / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")

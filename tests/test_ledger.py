@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from reconciler import ledger
+from reconciler.cli import cli
 from reconciler.models import (
     BookRow,
     Finding,
@@ -20,6 +23,7 @@ from reconciler.models import (
     RunResult,
     Severity,
 )
+from reconciler.synth import write_demo_workspace
 
 
 @pytest.fixture
@@ -158,3 +162,28 @@ def test_a_cli_run_is_recorded_as_a_final_file_with_its_run(conn, tmp_path: Path
     run = ledger.get_run(conn, "cli-2")
     assert run is not None and (run["outcome"], run["error"]) == ("failed", "not a workbook")
     assert ledger.get_file(conn, bad)["state"] == "quarantined"  # type: ignore[index]
+
+
+def test_reconciler_run_records_the_file_the_run_and_every_finding(tmp_path: Path) -> None:
+    """`reconciler run` on the demo workspace's 1C register leaves the service's trace."""
+    ws = tmp_path / "ws"
+    write_demo_workspace(ws, seed=7, rows=20)
+    [register] = [p for p in (ws / "inbox").rglob("*") if p.is_file()]
+    out = CliRunner().invoke(cli, ["run", str(register), "--config", str(ws / "config.yaml")])
+    assert out.exit_code == 1, out.output  # the demo plants discrepancies
+    doc = json.loads((Path(out.output.strip().splitlines()[-1]) / "results.json").read_text())
+    conn = ledger.connect(ws / "state" / "ledger.sqlite")
+    try:
+        [file] = conn.execute("SELECT * FROM files").fetchall()
+        assert (file["name"], file["state"], file["run_id"]) == (
+            register.name,
+            "archived",
+            doc["run_id"],
+        )
+        run = ledger.get_run(conn, doc["run_id"])
+        assert run is not None and run["outcome"] == "complete"
+        assert (run["rows"], run["findings"]) == (20, len(doc["findings"]))
+        codes = [r[0] for r in conn.execute("SELECT code FROM findings ORDER BY id")]
+        assert codes == [f["code"] for f in doc["findings"]]
+    finally:
+        conn.close()

@@ -9,6 +9,8 @@ limit and timing is deterministic. test_watcher_real.py runs the real pipeline.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from service_harness import (
 )
 
 from reconciler.config import load_config
+from reconciler.errors import ConfigError
 from reconciler.watcher import Service
 
 pytestmark = pytest.mark.slow
@@ -196,3 +199,19 @@ def test_the_service_loop_stops_cleanly_when_asked(tmp_path: Path) -> None:
     service.stop()
     runner.join(5)
     assert not runner.is_alive()
+
+
+def test_a_state_folder_on_another_filesystem_than_the_inbox_is_a_config_error(
+    tmp_path: Path,
+) -> None:
+    """No atomic claim across filesystems: say so at start-up rather than fail on each file."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the temp folder")
+    state = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        ws = write_workspace(tmp_path / "ws", state=str(state))
+        with pytest.raises(ConfigError, match="another filesystem than the inbox"):
+            Service(load_config(ws / "config.yaml"))
+    finally:
+        shutil.rmtree(state)
