@@ -119,7 +119,7 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
         rules=rules,
         locations=[a.location for a in assets],
         custodians=[a.custodian for a in assets],
-        inventory=[normalize.inventory_key(a.inventory_number) for a in assets],
+        inventory=[normalize.inventory_key(a.inventory_number or a.kit) for a in assets],
         serials=[normalize.serial_key(a.serial) for a in assets],
         costs=[_cost(a.purchase_cost, 1) for a in assets],
     )

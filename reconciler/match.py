@@ -123,7 +123,9 @@ def _exact_keys(
     for a, asset in enumerate(assets):
         if key := normalize.serial_key(asset.serial):
             by_serial[key].append(a)
-        if key := normalize.inventory_key(asset.inventory_number):
+        # A kit's units often carry the kit's number (the book line's inventory number) as
+        # their kit id and no tag of their own.
+        if key := normalize.inventory_key(asset.inventory_number or asset.kit):
             by_inventory[key].append(a)
         if key := normalize.barcode_key(asset.barcode):
             by_barcode[key].append(a)

@@ -312,3 +312,15 @@ def test_raising_a_threshold_never_adds_a_match(seed, up_auto, up_review, up_mar
     before = set(pairing(run(rows, assets, base)).items())
     after = set(pairing(run(rows, assets, stricter)).items())
     assert after <= before
+
+
+def test_a_kit_line_takes_the_units_carrying_its_inventory_number_as_kit_id(rules) -> None:
+    """Plants a kit line 'ВА-000624' (Cyrillic ВА) and two units with kit 'BA-624', no tags."""
+    assets = [
+        asset("K1", R750, kit="BA-624", serial="AAA1111"),
+        asset("X1", R750, serial="AAA9999"),
+        asset("K2", R750, kit="BA-624", serial="AAA2222"),
+    ]
+    book = row(7, "Комплект серверов Dell R750 (2 шт.)", inventory_number="ВА-000624", quantity=2)
+    m = run([book], assets, rules).rows[0]
+    assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["K1", "K2"])
