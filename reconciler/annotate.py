@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 RUN_ID_PROPERTY = "reconciler_run_id"  # the reply workbook is recognised by it
 OPENPYXL_FORMATS = ("xlsx", "xlsm")
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+VALUES_ONLY = (
+    "копия .xlsx из файла {fmt}: перенесены только значения (и объединения ячеек, где они "
+    "известны); шрифты, заливки, ширины столбцов и форматы чисел исходного файла не переносятся",
+    "an .xlsx copy of the {fmt} file: values only (and merged cells where known); fonts, "
+    "fills, column widths and number formats of the original are not carried over",
+)
 
 
 def annotated_name(file_name: str, fmt: str) -> str:
@@ -69,6 +75,7 @@ def write_annotated_workbook(
         sheets = {ws.title: ws for ws in wb.worksheets}
     else:
         wb, sheets = copy_grid_workbook(register.path, register.file_name)
+        lost = [VALUES_ONLY[language == "en"].format(fmt=register.format)]
     notes = annotate_register_sheets(wb, sheets, result, rules, language)
     add_summary_sheet(wb, result, language, lost=lost, notes=notes)
     add_review_sheet(wb, result, language)

@@ -343,7 +343,11 @@ def test_an_xls_register_gets_an_xlsx_copy_with_values_in_place(
     book.save(str(path))
     result = planted_run(tmp_path, rules, fmt="xls", path=path)
     out, lost = _annotate(result, rules)
-    assert out.name == "Книга ОС.reconciled.xlsx" and lost == []
+    assert out.name == "Книга ОС.reconciled.xlsx"
+    assert lost == [
+        "копия .xlsx из файла xls: перенесены только значения (и объединения ячеек, где они "
+        "известны); шрифты, заливки, ширины столбцов и форматы чисел исходного файла не переносятся"
+    ]
     ws = openpyxl.load_workbook(out)[SHEET]
     assert ws["B4"].value == "Наименование"
     for r in rows:
