@@ -132,6 +132,7 @@ def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Reco
         purpose="inventory",
         rules_key="inventory",
         only_sheet=source.sheet,
+        first_only=True,  # the inventory is one table: the first sheet with a header
     )
     columns = [(f, c - 1) for f, c in table.columns.items()]
     headers = {f: table.headers.get(c, f) for f, c in table.columns.items()}

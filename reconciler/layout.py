@@ -127,8 +127,9 @@ def find_tables(
     purpose: str,
     rules_key: str,
     only_sheet: str | None = None,
+    first_only: bool = False,
 ) -> list[tuple[Grid, Table]]:
-    """Every sheet whose header names an identity field; InputError when there is none."""
+    """Every sheet (or the first) whose header names an identity field; InputError if none."""
     found: list[tuple[Grid, Table]] = []
     seen: dict[str, list[str]] = {}
     names = book.sheet_names
@@ -150,8 +151,8 @@ def find_tables(
             log.debug("%s: sheet '%s' has no %s header", book.file_name, sheet_name, purpose)
             continue
         found.append((grid, table))
-        if only_sheet is None and purpose == "inventory":
-            break  # the inventory is one table: the first sheet with a header
+        if first_only:
+            break
     if found:
         return found
     if not seen:
