@@ -18,8 +18,9 @@ import shutil
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+
+from reconciler.ledger import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class ReadinessTracker:
 
     def received_at(self, path: Path) -> str:
         watch = self._seen.get(path)
-        return watch.seen_at if watch else _now_iso()
+        return watch.seen_at if watch else utcnow()
 
     def update(self, dropped: list[Dropped], now: float | None = None) -> tuple[list[Dropped], int]:
         """(files ready now, how many more are waiting to settle)."""
@@ -149,7 +150,7 @@ class ReadinessTracker:
             if watch is None or (watch.size, watch.mtime_ns) != (d.size, d.mtime_ns):
                 if watch is None:
                     log.info("received %s (%d bytes)", _shown(d), d.size)
-                seen_at = watch.seen_at if watch else _now_iso()
+                seen_at = watch.seen_at if watch else utcnow()
                 self._seen[d.path] = _Watch(d.size, d.mtime_ns, now, seen_at)
                 waiting += 1
                 continue
@@ -250,16 +251,3 @@ def finish_move(source: Path, target: Path) -> bool:
             return False
         source.unlink()
     return True
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -23,6 +23,7 @@ from typing import Any
 
 from reconciler import intake, isolation, ledger
 from reconciler.config import Config
+from reconciler.report import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -275,11 +276,11 @@ class FileLifecycle:
     def _quarantine(self, row: sqlite3.Row) -> None:
         target = self._move(row, self.config.quarantine)
         reason = row["reason"]
-        intake.write_text_atomically(
-            target.with_name(target.name + ".error.txt"),
+        note = (
             f"{reason}\n\nThe file was not processed. Fix what is described above and drop "
-            "the file into the shared folder again.\n",
+            "the file into the shared folder again.\n"
         )
+        write_atomically(target.with_name(target.name + ".error.txt"), note.encode("utf-8"))
         self._write_error_run(row["run_id"], row["name"], reason)
         ledger.update_file(self.conn, row["id"], state="quarantined")
         log.warning("quarantined %s: %s", row["name"], reason)
@@ -292,7 +293,7 @@ class FileLifecycle:
         staging = isolation.staging_dir(self.config.outbox, run_id)
         shutil.rmtree(staging, ignore_errors=True)
         (staging / run_id).mkdir(parents=True)
-        intake.write_text_atomically(staging / run_id / "error.txt", f"{name}: {reason}\n")
+        write_atomically(staging / run_id / "error.txt", f"{name}: {reason}\n".encode())
         isolation.publish(self.config.outbox, run_id)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -215,3 +217,13 @@ def test_a_state_folder_on_another_filesystem_than_the_inbox_is_a_config_error(
             Service(load_config(ws / "config.yaml"))
     finally:
         shutil.rmtree(state)
+
+
+def test_the_service_process_never_imports_the_reading_stages() -> None:
+    """A stage that is heavy, or breaks on a file, may only ever cost the child process."""
+    probe = "import sys, reconciler.watcher; print(sorted(m for m in sys.modules if m in %r))"
+    heavy = ["reconciler.pipeline", "reconciler.sheets", "pandas", "openpyxl", "numpy"]
+    out = subprocess.run(
+        [sys.executable, "-c", probe % heavy], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
