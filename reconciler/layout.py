@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from reconciler import values
 from reconciler.errors import InputError
 from reconciler.header import (
+    HEADER_SCAN_ROWS,
     DataRow,
     SynonymIndex,
     Table,
@@ -169,10 +170,11 @@ def find_tables(
         f"'{index.expected[f][0]}'" for f in (*identity, "cost", "location") if f in index.expected
     )
     raise InputError(
-        f"no recognisable {purpose} header in the first rows of any sheet; found {shown}; "
+        f"no recognisable {purpose} header in the first {HEADER_SCAN_ROWS} rows of any sheet; "
+        f"found {shown}; "
         f"expected column headings such as {expected}",
         file=book.file_name,
-        hint=f"rename the columns, or add your headings to {rules_key}: in {RULES_HINT}",
+        hint=f"rename the columns, or add your headings under '{rules_key}:' in {RULES_HINT}",
     )
 
 
