@@ -29,6 +29,17 @@ log = logging.getLogger(__name__)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+# Files people attach by mistake, named so the message says what arrived.
+KNOWN_NOT_SHEETS = {
+    b"%PDF": "PDF document",
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+    b"GIF8": "GIF image",
+    b"Rar!": "RAR archive",
+    b"7z\xbc\xaf": "7-Zip archive",
+    b"\x1f\x8b": "gzip archive",
+    b"{\\rtf": "RTF document",
+}
 SAVE_AS_XLSX = "open it in Excel (or LibreOffice) and save it as .xlsx"
 
 # A cell value as read: text, number, bool, date/datetime/time, or "" for an empty cell.
@@ -104,6 +115,13 @@ def detect_format(path: Path, *, file_name: str | None = None) -> str:
                 SAVE_AS_XLSX,
             )
         return "html"
+    for magic, kind in KNOWN_NOT_SHEETS.items():
+        if head.startswith(magic):
+            raise _fail(
+                name,
+                f"not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found a {kind}",
+                "export the register from your accounting system as Excel (.xlsx)",
+            )
     if b"\x00" in head:
         raise _fail(
             name,

@@ -111,12 +111,19 @@ def test_a_word_document_is_not_a_spreadsheet(tmp_path: Path) -> None:
     assert "not a spreadsheet" in _message(path)
 
 
-def test_binary_data_is_not_a_spreadsheet(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+        (b"\x01\x02\x03\x00binary", "binary data"),
+    ],
+)
+def test_binary_data_is_not_a_spreadsheet(tmp_path: Path, data: bytes, kind: str) -> None:
     path = tmp_path / "photo.xlsx"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    path.write_bytes(data)
     message = _message(path)
-    assert "not a spreadsheet" in message
-    assert "xlsx" in message
+    assert f"not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found {kind}" in message
 
 
 def test_an_xml_spreadsheet_2003_is_refused_with_the_fix(tmp_path: Path) -> None:
