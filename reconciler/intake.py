@@ -191,11 +191,21 @@ def claimed_path(work_dir: Path, folder: str, file_id: int, name: str) -> Path:
 
 
 def claim(source: Path, target: Path) -> bool:
-    """Atomically take `source`; False if another instance (or the user) took it first."""
+    """Atomically take `source`; False if another instance (or the user) took it first, or if
+    the share will not let it go yet (a Windows client holding it open without delete sharing):
+    the next rescan tries again."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.rename(source, target)
     except FileNotFoundError:
+        return False
+    except PermissionError as e:  # EACCES/EPERM
+        log.warning("cannot take %s yet (%s); trying again later", source, e.strerror)
+        return False
+    except OSError as e:
+        if e.errno not in (errno.EBUSY, errno.ETXTBSY):
+            raise
+        log.warning("cannot take %s yet (%s); trying again later", source, e.strerror)
         return False
     return True
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.models import RowStatus
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +251,7 @@ def child_main(request_json: str) -> int:
         "run_id": run_id,
         "run_dir": str(final),
         "rows": len(result.match.rows),
+        **{str(s): sum(m.status == s for m in result.match.rows) for s in RowStatus},
         "findings": len(result.findings),
         "exit_code": result.exit_code,
     }

@@ -236,9 +236,10 @@ class FileLifecycle:
         if outcome.ok:
             ledger.update_file(self.conn, file_id, state="done")
             log.info(
-                "processed %s: %s rows, %s findings in %.1f s -> %s",
+                "processed %s: %s rows (%s matched, %s to review, %s unmatched), %s findings "
+                "in %.1f s -> %s",
                 row["name"],
-                outcome.counts.get("rows"),
+                *(outcome.counts.get(k) for k in ("rows", "matched", "review", "unmatched")),
                 outcome.counts.get("findings"),
                 outcome.seconds,
                 outcome.run_dir,
