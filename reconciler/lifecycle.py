@@ -75,6 +75,7 @@ class FileLifecycle:
                 self.config.work_dir, dropped.folder, file_id, dropped.name
             )
             ledger.update_file(self.conn, file_id, claimed_as=str(target))
+        isolation.crash_point("inserted")
         lock = self.lock(file_id)
         if lock is None:  # a resume sweep elsewhere holds it and will forget the row
             return False
@@ -249,6 +250,7 @@ class FileLifecycle:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self._fail(row, run_id, outcome.reason)
+            isolation.crash_point("failed")
         return True
 
     def _fail(self, row: sqlite3.Row, run_id: str, reason: str) -> None:
@@ -276,6 +278,7 @@ class FileLifecycle:
 
     def _quarantine(self, row: sqlite3.Row) -> None:
         target = self._move(row, self.config.quarantine)
+        isolation.crash_point("quarantine-moved")
         reason = row["reason"]
         note = (
             f"{reason}\n\nThe file was not processed. Fix what is described above and drop "

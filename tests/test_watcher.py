@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,36 @@ def test_a_workbook_open_in_excel_waits_for_its_lock_to_go(
     wait_for(settled(ws, 1))
     assert service.stop() == 0
     assert [doc["source"]["file"] for doc in results(ws)] == ["r.xlsx"]
+
+
+MAIL = {"recipients": {"default": ["buh@example.com"]}, "reviewers": ["it@example.com"]}
+
+
+@pytest.mark.parametrize("point", ["failed", "quarantine-moved", "queued"])
+def test_kill_9_while_quarantining_then_a_restart_quarantines_the_file_once(
+    tmp_path: Path, services: Callable[..., ServiceProcess], point: str
+) -> None:
+    """After the failure is recorded, after the move into quarantine, after the mail is queued."""
+    ws = write_workspace(tmp_path / "ws", mail=MAIL)
+    data = b"\xff\xfe not a register"
+    (ws / "inbox" / "dept").mkdir()
+    (ws / "inbox" / "dept" / "bad.xls").write_bytes(data)
+    crashing = services(ws, RECONCILER_TEST_CRASH_AT=point)
+    assert crashing.wait_for_death() == -signal.SIGKILL, crashing.output()
+    again = services(ws)
+    wait_for(settled(ws, 1), what="the quarantined file after the restart")
+    assert again.stop() == 0
+    assert sorted(p.name for p in (ws / "quarantine" / "dept").iterdir()) == [
+        "bad.xls",
+        "bad.xls.error.txt",
+    ]
+    assert (ws / "quarantine" / "dept" / "bad.xls").read_bytes() == data
+    assert "binary data" in (ws / "quarantine" / "dept" / "bad.xls.error.txt").read_text()
+    assert not (ws / "archive" / "dept").exists()
+    assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 1)]
+    assert ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1") == [("quarantine", 1)]
+    [run_dir] = (ws / "outbox").iterdir()
+    assert (run_dir / "error.txt").read_text().startswith("bad.xls: ")
 
 
 @pytest.mark.parametrize("polling", [False, True], ids=["native", "polling"])

@@ -98,14 +98,24 @@ def test_registers_dropped_beside_locks_and_litter_are_each_processed_once_when_
     assert mails == [("accounting", 3), ("quarantine", 1), ("reviewers", 3)]
 
 
-CRASH_POINTS = ["claimed", "processing", "running", "staged", "recorded", "archived", "queued"]
+CRASH_POINTS = [
+    "inserted",
+    "claimed",
+    "processing",
+    "running",
+    "staged",
+    "recorded",
+    "archived",
+    "queued",
+]
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_kill_9_at_any_step_then_a_restart_processes_the_file_exactly_once(
     tmp_path: Path, services: Callable[..., ServiceProcess], point: str
 ) -> None:
-    """The crash points, in a file's order: after the claim's rename, after the run is started,
+    """The crash points, in a file's order: after the claim is written to the ledger, after
+    the claim's rename, after the run is started,
     with the child running, after the child wrote the run, after it recorded the findings,
     after the archive move, after the emails were queued."""
     ws = real_workspace(tmp_path)
