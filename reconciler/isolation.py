@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.errors import InputError, LimitExceeded
 from reconciler.models import RowStatus
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,6 @@ class Outcome:
 
     run_dir: Path | None = None
     reason: str | None = None
-    limit: bool = False
     seconds: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
 
@@ -133,12 +133,12 @@ def run_isolated(
                 return None
             if elapsed > limit:
                 _kill(child)
-                return Outcome(
-                    reason=f"processing took longer than limits.max_seconds = {limit:g} s and "
-                    "was stopped; split the register into smaller files or raise the limit",
-                    limit=True,
-                    seconds=elapsed,
+                too_long = LimitExceeded(
+                    f"processing took longer than limits.max_seconds = {limit:g} s and was stopped",
+                    file=file_name,
+                    hint="Split the register into smaller files, or raise the limit",
                 )
+                return Outcome(reason=str(too_long), seconds=elapsed)
             on_tick(elapsed)
     seconds = time.monotonic() - started
     summary = _last_json_line(out)
@@ -146,21 +146,31 @@ def run_isolated(
     if code == 0 and summary.get("run_dir"):
         return Outcome(run_dir=Path(summary["run_dir"]), seconds=seconds, counts=summary)
     if code == EXIT_INPUT and summary.get("reason"):
-        return Outcome(reason=summary["reason"], limit=bool(summary.get("limit")), seconds=seconds)
+        return Outcome(reason=summary["reason"], seconds=seconds)
     if code == EXIT_MEMORY:
-        return Outcome(
-            reason=f"processing needed more than limits.max_memory_mb = "
-            f"{config.limits.max_memory_mb} MB and was stopped; split the register or raise "
-            "the limit",
-            limit=True,
-            seconds=seconds,
+        error: InputError = LimitExceeded(
+            f"processing needed more than limits.max_memory_mb = {config.limits.max_memory_mb} "
+            "MB and was stopped",
+            file=file_name,
+            hint="Split the register into smaller files, or raise the limit",
         )
-    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"failed (exit {code})"
-    return Outcome(
-        reason=f"the reader {how} on this file (details in the service log); save the file "
-        "again from the accounting system as .xlsx and drop it again, or report it",
-        seconds=seconds,
-    )
+    else:
+        error = InputError(
+            f"the reader {_how_it_ended(code)} on this file (details in the service log)",
+            file=file_name,
+            hint="Save the file again from the accounting system as .xlsx and drop it again; "
+            "if that does not help, report it",
+        )
+    return Outcome(reason=str(error), seconds=seconds)
+
+
+def _how_it_ended(code: int) -> str:
+    if code >= 0:
+        return f"failed (exit {code})"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
 
 
 def _kill(child: subprocess.Popen[bytes]) -> None:
@@ -218,7 +228,6 @@ def child_main(request_json: str) -> int:
     setup_logging(log_file=config.log_path)
     _limit_memory(config.limits.max_memory_mb)
     from reconciler import ledger
-    from reconciler.errors import InputError, LimitExceeded
 
     run_id = request["run_id"]
     staged = config.model_copy(update={"outbox": staging_dir(config.outbox, run_id)})
@@ -241,8 +250,7 @@ def child_main(request_json: str) -> int:
     except MemoryError:
         os._exit(EXIT_MEMORY)
     except InputError as e:
-        reply = {"reason": str(e), "limit": isinstance(e, LimitExceeded)}
-        sys.stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({"reason": str(e)}, ensure_ascii=False) + "\n")
         return EXIT_INPUT
     except Exception:
         traceback.print_exc()

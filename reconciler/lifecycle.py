@@ -23,6 +23,7 @@ from typing import Any
 
 from reconciler import intake, isolation, ledger
 from reconciler.config import Config
+from reconciler.errors import LimitExceeded
 from reconciler.report import write_atomically
 
 log = logging.getLogger(__name__)
@@ -168,12 +169,13 @@ class FileLifecycle:
                 sha256=row["sha256"],
             )
             if row["size"] > limits.max_file_mb * 1024 * 1024:
-                reason = (
-                    f"{name}: the file is {row['size'] / 1024 / 1024:.1f} MB, over "
-                    f"limits.max_file_mb = {limits.max_file_mb:g} MB; split the register into "
-                    "smaller files or raise the limit"
+                error = LimitExceeded(
+                    f"the file is {row['size'] / 1024 / 1024:.2f} MB, over limits.max_file_mb = "
+                    f"{limits.max_file_mb:g} MB",
+                    file=name,
+                    hint="Split the register into smaller files, or raise the limit",
                 )
-                self._fail(row, run_id, reason)
+                self._fail(row, run_id, str(error))
                 return
             earlier = ledger.earlier_run(self.conn, row["sha256"], before_file=file_id)
             if earlier and self.config.watch.on_duplicate == "point":
