@@ -27,6 +27,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reconciler.annotate_sheets import (
+    add_findings_sheet,
     add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
@@ -80,6 +81,7 @@ def write_annotated_workbook(
     add_summary_sheet(wb, result, language, lost=lost, notes=notes)
     add_review_sheet(wb, result, language)
     add_not_on_books_sheet(wb, result, rules, language)
+    add_findings_sheet(wb, result, language)
     mark_run(wb, result.run_id)
     out = result.run_dir / annotated_name(register.file_name, register.format)
     buffer = io.BytesIO()

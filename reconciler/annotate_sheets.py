@@ -1,7 +1,9 @@
-"""The sheets reconciler adds to the annotated workbook: summary, review, not on the books.
+"""The sheets reconciler adds to the annotated workbook: summary, review, not on the books,
+findings.
 
-The review sheet is read back later (a reviewer's decisions), so its first five columns are a
-fixed, machine-readable layout: sheet, row, candidate asset ids, Decision, Comment.
+The review and findings sheets are read back later (a reviewer's decisions, decisions.py), so
+their first columns are a fixed, machine-readable layout: review: sheet, row, candidate asset
+ids, Decision, Comment; findings: sheet, row, asset id, code, Accepted, Comment.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from reconciler.xlsx_writer import FILLS, WRAP, style_header, write_table, write
 
 DECISIONS = ("confirm", "reject")
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
+# The findings sheet is read back too: a finding marked accepted is a known exception.
+FINDINGS_COLUMNS = ("sheet", "row", "asset_id", "code", "accepted", "comment")  # fixed
+ACCEPTED_TEXT = {
+    "ru": {"accepted": "Принято (исключение)", "comment": "Комментарий", "yes_no": ("да", "нет")},
+    "en": {"accepted": "Accepted (exception)", "comment": "Comment", "yes_no": ("yes", "no")},
+}
 
 
 def new_sheet(wb: Workbook, title: str) -> Worksheet:
@@ -166,6 +174,36 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     ws.add_data_validation(validation)
     help_row = len(rows) + 3
     write_value(ws, help_row, 1, t["review_help"]).font = Font(italic=True)
+    return ws
+
+
+def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+    """One line per finding; Accepted (yes/no list) marks a known exception for later runs."""
+    t = labels(language)
+    c, a = t["finding_columns"], ACCEPTED_TEXT[language]
+    ws = new_sheet(wb, t["sheet_findings"])
+    headers = [c[k] if k in c else a[k] for k in FINDINGS_COLUMNS]
+    headers += [c["severity"], c["message"]]
+    yes, no = a["yes_no"]
+    rows = [
+        [
+            f.sheet,
+            f.row,
+            f.asset_id,
+            f.code,
+            yes if f.accepted else None,
+            None,
+            t["severity"].get(str(f.severity), str(f.severity)),
+            f.message,
+        ]
+        for f in result.findings
+    ]
+    write_table(ws, headers, rows, widths=[16, 8, 14, 30, 14, 30, 12, 80])
+    validation = DataValidation(
+        type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
+    )
+    validation.add(f"E2:E{max(len(rows), 1) + 1}")
+    ws.add_data_validation(validation)
     return ws
 
 

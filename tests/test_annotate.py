@@ -166,7 +166,7 @@ def test_an_existing_autofilter_is_kept_and_said(tmp_path: Path, rules: Rules) -
 def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None:  # type: ignore[no-untyped-def]
     result, out, _ = annotated
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [SHEET, "Сводка", "На проверку", "Нет в учете"]
+    assert wb.sheetnames == [SHEET, "Сводка", "На проверку", "Нет в учете", "Расхождения"]
     values = {c.value for row in wb["Сводка"].iter_rows() for c in row if c.value is not None}
     assert {result.register.sha256, result.run_id, "Книга ОС.xlsx", "MISSING_IN_BOOKS"} <= values
     with zipfile.ZipFile(out) as z:
@@ -190,6 +190,24 @@ def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annota
     assert "D2" in str(validations[0].sqref)
 
 
+def test_findings_sheet_lists_every_finding_with_an_accepted_yes_no_list(annotated) -> None:  # type: ignore[no-untyped-def]
+    result, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["Расхождения"]
+    assert [c.value for c in ws[1]][:6] == [
+        "Лист",
+        "Строка",
+        "ID актива ИТ",
+        "Код",
+        "Принято (исключение)",
+        "Комментарий",
+    ]
+    listed = [r[:4] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert listed == [(f.sheet, f.row, f.asset_id, f.code) for f in result.findings]
+    validations = ws.data_validations.dataValidation
+    assert len(validations) == 1 and validations[0].formula1 == '"да,нет"'
+    assert f"E2:E{len(listed) + 1}" in str(validations[0].sqref)
+
+
 def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(annotated) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["Нет в учете"]
@@ -209,7 +227,7 @@ def test_english_run_uses_english_sheet_names(tmp_path: Path, rules: Rules) -> N
     result = planted_run(tmp_path, rules, language="en")
     out, _ = _annotate(result, rules, "en")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [SHEET, "Summary", "To review", "Not on books"]
+    assert wb.sheetnames == [SHEET, "Summary", "To review", "Not on books", "Findings"]
     assert wb[SHEET].cell(4, FIRST).value == "Reconciler: status"
 
 
