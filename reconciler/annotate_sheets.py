@@ -26,7 +26,7 @@ DECISIONS = ("confirm", "reject")
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
 # The findings sheet is read back too: a finding marked accepted is a known exception.
 FINDINGS_COLUMNS = ("sheet", "row", "asset_id", "code", "accepted", "comment")  # fixed
-ACCEPTED_TEXT = {
+ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
     "ru": {"accepted": "Принято (исключение)", "comment": "Комментарий", "yes_no": ("да", "нет")},
     "en": {"accepted": "Accepted (exception)", "comment": "Comment", "yes_no": ("yes", "no")},
 }
@@ -182,7 +182,7 @@ def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksh
     t = labels(language)
     c, a = t["finding_columns"], ACCEPTED_TEXT[language]
     ws = new_sheet(wb, t["sheet_findings"])
-    headers = [c[k] if k in c else a[k] for k in FINDINGS_COLUMNS]
+    headers: list[str] = [str(c[k] if k in c else a[k]) for k in FINDINGS_COLUMNS]
     headers += [c["severity"], c["message"]]
     yes, no = a["yes_no"]
     rows = [
