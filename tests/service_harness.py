@@ -82,8 +82,8 @@ class ServiceProcess:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(signum)
         return self.proc.wait(timeout=20)
 
     def wait_for_death(self, timeout: float = 20) -> int:

@@ -114,8 +114,9 @@ def test_two_services_on_one_inbox_process_each_file_once(
     assert ledger_rows(ws, "SELECT count(*) FROM files") == [(10,)]
 
 
-def test_sigterm_during_a_long_file_exits_0_and_the_file_is_done_at_the_next_start(
-    tmp_path: Path, services: Callable[..., ServiceProcess]
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_during_a_long_file_exits_0_and_the_file_is_done_at_the_next_start(
+    tmp_path: Path, services: Callable[..., ServiceProcess], signum: int
 ) -> None:
     ws = write_workspace(tmp_path / "ws")
     data = csv_bytes("INV-1;slow", "#slow=3")
@@ -123,7 +124,7 @@ def test_sigterm_during_a_long_file_exits_0_and_the_file_is_done_at_the_next_sta
     service = services(ws)
     wait_for(lambda: "claimed slow.csv" in service.output(), what="the claim")
     started = time.monotonic()
-    assert service.stop() == 0
+    assert service.stop(signum) == 0
     assert time.monotonic() - started < 2.5  # abandoned, not waited for
     assert "abandoned slow.csv" in service.output()
     assert results(ws) == [] and not list((ws / "outbox").glob("*.partial"))
