@@ -1,0 +1,124 @@
+"""The public Amazon-Google products benchmark (/work/shared/data/amazon-google), name and price only.
+
+    .venv/bin/python bench/bench_amazon_google.py [--out bench/results]
+
+Amazon is the register (title -> name, price -> cost), Google Products the inventory (title ->
+name, price -> purchase_cost); a price of 0 is missing. Reports precision, recall and F1 of the
+auto-matches with the DEFAULT rules, the best F1 over `auto` thresholds (margin as shipped and
+margin 0), and the baseline: rapidfuzz process.cdist token_set_ratio + linear_sum_assignment,
+with the threshold of best F1 chosen on the truth (an optimistic upper bound for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import (  # noqa: E402
+    Timer,
+    baseline_assignment,
+    baseline_scores,
+    best_threshold,
+    matcher_pairs,
+    quality,
+)
+
+from reconciler.match import match_rows  # noqa: E402
+from reconciler.models import Asset, BookRow, Inventory  # noqa: E402
+from reconciler.rules import default_rules  # noqa: E402
+
+DATA = Path("/work/shared/data/amazon-google")
+
+
+def _price(value: object) -> Decimal | None:
+    try:
+        price = Decimal(str(value).replace("$", "").replace(",", "").strip())
+    except InvalidOperation:
+        return None
+    return price if price > 0 else None
+
+
+def load(data: Path) -> tuple[list[BookRow], Inventory, set[tuple[tuple[str, int], str]]]:
+    amazon = pd.read_csv(data / "amazon.csv", sep="#", dtype=str, keep_default_na=False)
+    google = pd.read_csv(data / "gp.csv", sep="#", dtype=str, keep_default_na=False)
+    first = (data / "gt.csv").read_text(encoding="utf-8").splitlines()[0]
+    gt = pd.read_csv(data / "gt.csv", sep="|" if "|" in first else "#", dtype=str)
+    rows = [
+        BookRow(sheet="amazon", row=int(r.id), name=r.title, cost=_price(r.price))
+        for r in amazon.itertuples()
+    ]
+    assets = [
+        Asset(asset_id=f"g{r.id}", name=r.title, purchase_cost=_price(r.price))
+        for r in google.itertuples()
+    ]
+    truth = {(("amazon", int(d1)), f"g{d2}") for d1, d2 in zip(gt.D1, gt.D2, strict=True)}
+    return rows, Inventory("amazon-google", assets), truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    rows, inventory, truth = load(args.data)
+    rules = default_rules()
+    with Timer() as t:
+        result = match_rows(rows, inventory, rules)
+    out: dict[str, object] = {
+        "rows": len(rows),
+        "assets": len(inventory.assets),
+        "true_pairs": len(truth),
+        "seconds": round(t.seconds, 2),
+        "default": {
+            "auto": quality(matcher_pairs(result, False), truth).as_dict(),
+            "auto_review": quality(matcher_pairs(result, True), truth).as_dict(),
+            "thresholds": {
+                "auto": rules.matching.auto,
+                "review": rules.matching.review,
+                "margin": rules.matching.margin,
+            },
+        },
+    }
+    sweeps = {}
+    for margin in (rules.matching.margin, 0.0):
+        best = None
+        for auto in range(10, 100, 2):
+            m = rules.matching.model_copy(
+                update={
+                    "auto": float(auto),
+                    "review": min(rules.matching.review, auto),
+                    "margin": margin,
+                }
+            )
+            res = match_rows(rows, inventory, rules.model_copy(update={"matching": m}))
+            q = quality(matcher_pairs(res, False), truth)
+            if best is None or q.f1 > best[1].f1:
+                best = (auto, q)
+        assert best is not None
+        sweeps[f"margin_{margin:g}"] = {"best_auto": best[0], **best[1].as_dict()}
+    out["best_over_thresholds"] = sweeps
+    with Timer() as tb:
+        matrix = baseline_scores(
+            [r.name or "" for r in rows], [a.name or "" for a in inventory.assets]
+        )
+        r_idx, c_idx, scores = baseline_assignment(matrix)
+    scored = [
+        (float(s), (rows[r].key, inventory.assets[c].asset_id))
+        for r, c, s in zip(r_idx, c_idx, scores, strict=True)
+    ]
+    threshold, bq = best_threshold(scored, truth, range(30, 101))
+    out["baseline"] = {"seconds": round(tb.seconds, 2), "best_threshold": threshold, **bq.as_dict()}
+    print(json.dumps(out, indent=1))
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "amazon_google.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
