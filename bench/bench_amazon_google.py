@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import (  # noqa: E402
+from bench_common import (
     Timer,
     baseline_assignment,
     baseline_scores,
@@ -29,9 +29,9 @@ from bench_common import (  # noqa: E402
     quality,
 )
 
-from reconciler.match import match_rows  # noqa: E402
-from reconciler.models import Asset, BookRow, Inventory  # noqa: E402
-from reconciler.rules import default_rules  # noqa: E402
+from reconciler.match import match_rows
+from reconciler.models import Asset, BookRow, Inventory
+from reconciler.rules import default_rules
 
 DATA = Path("/work/shared/data/amazon-google")
 

@@ -120,7 +120,7 @@ class BlockingRules(_Rules):
     # assets than this says too little to score them all: the row uses narrower keys instead.
     max_block_size: int = Field(default=300, ge=1)
     # Pairs scoring below this are never candidates, not even for review.
-    min_score: float = Field(default=40.0, ge=0, le=100)
+    min_score: float = Field(default=10.0, ge=0, le=100)
     # Name words shorter than this never block alone ("hp", "g3").
     min_token_length: int = Field(default=3, ge=1)
 
