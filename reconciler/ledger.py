@@ -157,7 +157,7 @@ _FILE_COLUMNS = {"claimed_as", "state", "size", "sha256", "run_id", "archived_as
 
 
 def update_file(conn: sqlite3.Connection, file_id: int, **values: Any) -> None:
-    unknown = set(values) - _FILE_COLUMNS - {"notified_at"}
+    unknown = set(values) - _FILE_COLUMNS
     assert not unknown, f"not a files column: {unknown}"
     sets = ", ".join(f"{k} = ?" for k in values)
     conn.execute(f"UPDATE files SET {sets} WHERE id = ?", (*values.values(), file_id))
@@ -182,14 +182,14 @@ def unfinished_files(conn: sqlite3.Connection) -> list[int]:
 
 
 def earlier_run(
-    conn: sqlite3.Connection, sha256: str, *, before_file: int | None = None
+    conn: sqlite3.Connection, sha256: str, excluding_file: int | None = None
 ) -> dict[str, str] | None:
     """The latest complete run of the same content, for `duplicate_of` in results.json."""
     row = conn.execute(
         "SELECT runs.id, files.received_at FROM runs JOIN files ON files.id = runs.file_id "
         "WHERE runs.sha256 = ? AND runs.outcome = 'complete' AND files.id != ? "
         "ORDER BY runs.started_at DESC, runs.id DESC LIMIT 1",
-        (sha256, before_file if before_file is not None else -1),
+        (sha256, -1 if excluding_file is None else excluding_file),
     ).fetchone()
     return None if row is None else {"run_id": row[0], "received_at": row[1]}
 

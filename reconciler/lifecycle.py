@@ -177,8 +177,8 @@ class FileLifecycle:
                 )
                 self._fail(row, run_id, str(error))
                 return
-            earlier = ledger.earlier_run(self.conn, row["sha256"], before_file=file_id)
-            if earlier and self.config.watch.on_duplicate == "point":
+            point = self.config.watch.on_duplicate == "point"
+            if point and (earlier := ledger.earlier_run(self.conn, row["sha256"], file_id)):
                 earlier_dir = self.config.outbox / earlier["run_id"]
                 ledger.finish_run(
                     self.conn,
@@ -206,17 +206,9 @@ class FileLifecycle:
             log.info("%s: run %s was complete, resumed", row["name"], run_dir)
             return True
         shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
-        duplicate_of = ledger.earlier_run(self.conn, row["sha256"], before_file=file_id)
+        duplicate_of = ledger.earlier_run(self.conn, row["sha256"], excluding_file=file_id)
         if duplicate_of:
             log.info("%s has the same content as run %s", row["name"], duplicate_of["run_id"])
-        ledger.start_run(
-            self.conn,
-            run_id,
-            file_id=file_id,
-            file_name=row["name"],
-            folder=row["folder"],
-            sha256=row["sha256"],
-        )
         progress = _Progress(row["name"])
         try:
             outcome = isolation.run_isolated(

@@ -109,15 +109,15 @@ def test_the_same_content_points_to_the_latest_complete_earlier_run(conn) -> Non
     first = ledger.add_file(conn, "a.xlsx", "msk", "2026-11-01T10:00:00+00:00")
     ledger.update_file(conn, first, state="archived", sha256="same")
     ledger.start_run(conn, "r1", file_id=first, file_name="a.xlsx", folder="msk", sha256="same")
-    assert ledger.earlier_run(conn, "same", before_file=99) is None  # still running
+    assert ledger.earlier_run(conn, "same", excluding_file=99) is None  # still running
     ledger.record_result(conn, make_result("r1", [], [], "same"), run_dir=Path("/o/r1"))
     again = ledger.add_file(conn, "a (copy).xlsx", "msk", "2026-11-02T10:00:00+00:00")
-    assert ledger.earlier_run(conn, "same", before_file=again) == {
+    assert ledger.earlier_run(conn, "same", excluding_file=again) == {
         "run_id": "r1",
         "received_at": "2026-11-01T10:00:00+00:00",
     }
-    assert ledger.earlier_run(conn, "same", before_file=first) is None
-    assert ledger.earlier_run(conn, "other", before_file=again) is None
+    assert ledger.earlier_run(conn, "same", excluding_file=first) is None
+    assert ledger.earlier_run(conn, "other", excluding_file=again) is None
 
 
 def test_unfinished_files_are_those_not_final_or_not_yet_notified(conn) -> None:
