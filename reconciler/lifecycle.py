@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib
 import logging
 import os
 import shutil
 import sqlite3
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from reconciler import intake, isolation, ledger
+from reconciler import deliver, intake, isolation, ledger
 from reconciler.config import Config
 from reconciler.errors import LimitExceeded
 from reconciler.report import write_atomically
@@ -295,30 +293,17 @@ class FileLifecycle:
         isolation.publish(self.config.outbox, run_id)
 
 
-def _deliver_module() -> ModuleType | None:
-    try:
-        return importlib.import_module("reconciler.deliver")
-    except ModuleNotFoundError as e:
-        if e.name != "reconciler.deliver":
-            raise
-        return None
-
-
 def after_run(conn: sqlite3.Connection, config: Config, row: sqlite3.Row) -> None:
     """THE delivery call site: queue the email for a finished file (deliver.py owns the queue).
 
     Called once per file after it is archived or quarantined; a crash before the ledger marks
-    it notified calls it again, so deliver's queue functions must be idempotent (they key
-    messages by run). A run that only pointed to an earlier one sends nothing.
+    it notified calls it again, so deliver's queue functions are idempotent (they key messages
+    by run). A run that only pointed to an earlier one sends nothing.
     """
-    deliver = _deliver_module()
-    if deliver is None:
-        return
     run = ledger.get_run(conn, row["run_id"]) if row["run_id"] else None
     if row["state"] == "archived" and run is not None and run["outcome"] == "complete":
-        if hasattr(deliver, "queue_run_messages"):
-            deliver.queue_run_messages(conn, config, Path(run["run_dir"]), row["folder"])
-    elif row["state"] == "quarantined" and hasattr(deliver, "queue_quarantine_message"):
+        deliver.queue_run_messages(conn, config, Path(run["run_dir"]), row["folder"])
+    elif row["state"] == "quarantined":
         deliver.queue_quarantine_message(
             conn,
             config,
@@ -331,11 +316,9 @@ def after_run(conn: sqlite3.Connection, config: Config, row: sqlite3.Row) -> Non
 
 def send_due(conn: sqlite3.Connection, config: Config) -> None:
     """Each tick of the service: hand deliver.py the chance to send what is due."""
-    deliver = _deliver_module()
-    if deliver is not None and hasattr(deliver, "send_due"):
-        sent = deliver.send_due(conn, config)
-        if sent:
-            log.info("sent %d queued message(s)", sent)
+    sent = deliver.send_due(conn, config)
+    if sent:
+        log.info("sent %d queued message(s)", sent)
 
 
 class _Progress:

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -136,6 +137,8 @@ class Service:
                     lifecycle.send_due(self.conn, self.config)
                 except Exception:
                     log.exception("sending queued mail failed; it is retried next tick")
+                if self.config.audit.schedule:
+                    self.send_scheduled_audit()
                 timeout = watch.interval_seconds
                 if waiting:  # look again when the waiting files may have settled
                     timeout = min(timeout, max(watch.settle_seconds / 2, 0.1))
@@ -145,6 +148,20 @@ class Service:
             self._stop_observer()
             self.conn.close()
             log.info("stopped")
+
+    def send_scheduled_audit(self) -> None:
+        """The audit pack on `audit.schedule`; a fire missed while down is caught up once."""
+        # Imported here: the audit pack needs openpyxl, which the service loop otherwise never
+        # loads (the stages run in children).
+        from reconciler import audit
+
+        try:
+            pack = audit.run_scheduled(self.conn, self.config, datetime.now(UTC))
+        except Exception:
+            log.exception("the scheduled audit pack failed; it is tried again next tick")
+            return
+        if pack is not None:
+            log.info("audit pack sent: %s", pack)
 
 
 def serve(config: Config) -> None:
