@@ -10,7 +10,7 @@ html (no scripts, no network: the page is read in mail clients and archived).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -26,10 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reconciler.audit_figures import AuditFigures, Breakdown, Department, Episode, TrendPoint
 from reconciler.audit_text import department_name, texts
+from reconciler.xlsx_writer import MONEY_FORMAT, write_value
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-MONEY_FORMAT = "#,##0.00"
 
 
 def _or_not_stated(value: str | None, t: dict[str, str]) -> str:
@@ -263,17 +262,8 @@ def all_tables(f: AuditFigures, t: dict[str, str]) -> list[Table]:
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any, money: bool = False) -> Cell:
-    """The one writer of cells: untrusted text stays text, money stays a number."""
-    if isinstance(value, Decimal):
-        value = float(value)
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        # openpyxl guesses types on assignment ("=..." -> live formula, "#N/A" -> error):
-        # force plain text, and quotePrefix keeps Excel from re-reading it after an edit.
-        cell.data_type = "s"
-        cell.quotePrefix = value.startswith(("=", "+", "-", "@", "\t", "\r"))
-    elif isinstance(value, date):
-        cell.number_format = "YYYY-MM-DD"  # real dates, so auditors can sort and filter
+    """Through the project's one writer of untrusted values: text stays text, money a number."""
+    cell = write_value(ws, row, column, value)
     if money:
         cell.number_format = MONEY_FORMAT
     return cell
