@@ -22,6 +22,7 @@ from reconciler.report import (
     render_report_html,
     render_summary_html,
     render_summary_text,
+    results_to_dict,
     write_reports,
 )
 from reconciler.rules import Rules
@@ -160,3 +161,13 @@ def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     text = (converted / (outputs["discrepancies"].stem + ".csv")).read_text(encoding="utf-8")
     assert text.startswith("Код,Важность,Описание")
+
+
+def test_results_json_says_when_the_same_content_was_processed_before(
+    tmp_path: Path, rules: Rules
+) -> None:
+    result = planted_run(tmp_path, rules)
+    assert "duplicate_of" not in results_to_dict(result)
+    result.duplicate_of = {"run_id": "20261001-080000-abcdef", "received_at": "2026-10-01T08:00:00"}
+    doc = results_to_dict(result)
+    assert doc["duplicate_of"]["run_id"] == "20261001-080000-abcdef"
