@@ -1,5 +1,7 @@
 """Match book rows to IT assets: exact keys -> blocked fuzzy candidates -> assignment -> decisions.
 
+0. Reviewers' decisions (decisions.py), when given: a confirmed pair is fixed first (matched_on
+   "decision", score 100); a rejected pair is never formed again, by any key or as a candidate.
 1. Exact keys. Serials first (every serial a cell lists), then inventory numbers, then barcodes;
    within a key, rows in (sheet, row) order. An asset is given to one row only. A row that may
    take N assets (quantity N, N serials, "(N шт.)") takes up to N, and a kit found by one key
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Container
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -45,6 +49,9 @@ from reconciler.models import (
 from reconciler.rules import Rules
 from reconciler.scoring import PairScores, evidence, score_pairs
 
+if TYPE_CHECKING:
+    from reconciler.decisions import DecisionSet
+
 log = logging.getLogger(__name__)
 
 EXACT_SCORE = 100.0
@@ -58,11 +65,23 @@ def needed_assets(row: BookRow) -> int:
     )
 
 
-def match_register(register: Register, inventory: Inventory, rules: Rules) -> MatchResult:
-    return match_rows(register.rows, inventory, rules)
+def match_register(
+    register: Register,
+    inventory: Inventory,
+    rules: Rules,
+    *,
+    decisions: DecisionSet | None = None,
+) -> MatchResult:
+    return match_rows(register.rows, inventory, rules, decisions=decisions)
 
 
-def match_rows(rows: list[BookRow], inventory: Inventory, rules: Rules) -> MatchResult:
+def match_rows(
+    rows: list[BookRow],
+    inventory: Inventory,
+    rules: Rules,
+    *,
+    decisions: DecisionSet | None = None,
+) -> MatchResult:
     """Like match_register, for rows without their workbook (benchmarks, tests)."""
     assets = inventory.assets
     # Work in (sheet, row) order whatever order the rows came in: the outcome must not depend
@@ -72,13 +91,17 @@ def match_rows(rows: list[BookRow], inventory: Inventory, rules: Rules) -> Match
     needs = [needed_assets(r) for r in work]
     taken: dict[int, list[tuple[int, str]]] = defaultdict(list)  # row -> (asset, key kind)
     owner: dict[int, int] = {}  # asset -> row
-    _exact_keys(work, needs, assets, taken, owner)
-    _complete_kits(work, needs, assets, taken, owner)
+    rejected: set[tuple[int, int]] = set()  # (row, asset) a reviewer said are not one
+    notes: dict[tuple[int, int], str] = {}  # (row, asset) -> who confirmed it, when
+    if decisions:
+        rejected = _apply_decisions(work, assets, decisions, taken, owner, notes)
+    _exact_keys(work, needs, assets, taken, owner, rejected)
+    _complete_kits(work, needs, assets, taken, owner, rejected)
 
     decided: dict[int, RowMatch] = {}
     for r, hits in taken.items():
         kinds = {kind for _, kind in hits}
-        kind = "kit" if "kit" in kinds else next(k for k in _KEY_ORDER if k in kinds)
+        kind = next(k for k in ("decision", "kit", *_KEY_ORDER) if k in kinds)
         decided[r] = RowMatch(
             row=work[r],
             status=RowStatus.MATCHED,
@@ -86,14 +109,16 @@ def match_rows(rows: list[BookRow], inventory: Inventory, rules: Rules) -> Match
             score=EXACT_SCORE,
             matched_on=kind,
             evidence=[
-                Evidence(k, "exact", EXACT_SCORE, _exact_detail(work[r], assets[a], k))
+                Evidence("decision", "confirmed", EXACT_SCORE, notes[(r, a)])
+                if k == "decision"
+                else Evidence(k, "exact", EXACT_SCORE, _exact_detail(work[r], assets[a], k))
                 for a, k in hits
             ],
         )
 
     rest = [r for r in range(len(work)) if r not in decided]
     free = [a for a in range(len(assets)) if a not in owner]
-    decided |= _fuzzy(work, needs, assets, rest, free, rules)
+    decided |= _fuzzy(work, needs, assets, rest, free, rules, rejected)
 
     result_rows: list[RowMatch | None] = [None] * len(rows)
     for r, original in enumerate(order):
@@ -110,12 +135,36 @@ def match_rows(rows: list[BookRow], inventory: Inventory, rules: Rules) -> Match
 _KEY_ORDER = ("serial", "inventory_number", "barcode")
 
 
+def _apply_decisions(
+    work: list[BookRow],
+    assets: list[Asset],
+    decisions: DecisionSet,
+    taken: dict[int, list[tuple[int, str]]],
+    owner: dict[int, int],
+    notes: dict[tuple[int, int], str],
+) -> set[tuple[int, int]]:
+    """Fix the confirmed pairs before any key is looked at; return the rejected pairs."""
+    index = {a.asset_id: i for i, a in enumerate(assets)}
+    rejected: set[tuple[int, int]] = set()
+    for r, row in enumerate(work):
+        rejected.update((r, index[a]) for a in decisions.rejected_for(row) if a in index)
+        for d in decisions.confirmed_for(row):
+            a = index.get(d.asset_id or "")
+            if a is None or a in owner:  # gone from IT, or a duplicate row took it first
+                continue
+            owner[a] = r
+            taken[r].append((a, "decision"))
+            notes[(r, a)] = d.describe()
+    return rejected
+
+
 def _exact_keys(
     work: list[BookRow],
     needs: list[int],
     assets: list[Asset],
     taken: dict[int, list[tuple[int, str]]],
     owner: dict[int, int],
+    rejected: Container[tuple[int, int]] = (),
 ) -> None:
     by_serial: dict[str, list[int]] = defaultdict(list)
     by_inventory: dict[str, list[int]] = defaultdict(list)
@@ -143,7 +192,13 @@ def _exact_keys(
             room = needs[r] - len(taken[r])
             if room <= 0:
                 continue
-            hits = [a for k in keys_of(row) if k for a in index.get(k, ()) if a not in owner]
+            hits = [
+                a
+                for k in keys_of(row)
+                if k
+                for a in index.get(k, ())
+                if a not in owner and (r, a) not in rejected
+            ]
             hits = list(dict.fromkeys(hits))
             if kind != "serial" and len(hits) > room:
                 # One number on several free assets and no serial to tell them apart: which
@@ -162,6 +217,7 @@ def _complete_kits(
     assets: list[Asset],
     taken: dict[int, list[tuple[int, str]]],
     owner: dict[int, int],
+    rejected: Container[tuple[int, int]] = (),
 ) -> None:
     """A kit found by one key takes its free siblings: same kit id, or same model and site."""
     short = [r for r, hits in taken.items() if len(hits) < needs[r]]
@@ -182,7 +238,7 @@ def _complete_kits(
         for a in siblings:
             if len(taken[r]) >= needs[r]:
                 break
-            if a not in owner:
+            if a not in owner and (r, a) not in rejected:
                 owner[a] = r
                 taken[r].append((a, "kit"))
 
@@ -202,6 +258,7 @@ def _fuzzy(
     rest: list[int],
     free: list[int],
     rules: Rules,
+    rejected: Container[tuple[int, int]] = (),
 ) -> dict[int, RowMatch]:
     if not rest or not free:
         return {}
@@ -212,6 +269,16 @@ def _fuzzy(
     pr, pa = candidate_pairs(books_f, rest, index, rules.matching.blocking)
     pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules.matching)
     pairs = pairs.take(pairs.score >= rules.matching.blocking.min_score)
+    if rejected:  # a reviewer's "not this one": not even a candidate
+        pairs = pairs.take(
+            np.array(
+                [
+                    (int(r), int(a)) not in rejected
+                    for r, a in zip(pairs.rows, pairs.assets, strict=True)
+                ],
+                bool,
+            )
+        )
     log.debug("fuzzy: %d rows, %d free assets, %d candidate pairs", len(rest), len(free), len(pr))
     slots = {r: needs[r] for r in rest if needs[r] > 1}
     floor = rules.matching.blocking.min_score
