@@ -79,7 +79,7 @@ def _pairwise(
     unique, inverse = np.unique(combined, return_inverse=True)
     lefts = [left_text[int(u >> 31)] for u in unique]
     rights = [right_text[int(u & ((1 << 31) - 1))] for u in unique]
-    values = process.cpdist(lefts, rights, scorer=scorer, workers=1)
+    values = process.cpdist(lefts, rights, scorer=scorer, workers=-1)
     sim[both] = np.asarray(values, dtype=np.float64)[inverse]
     return sim
 
@@ -158,15 +158,16 @@ def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: dict[int, str]) ->
     """One model is the other plus a letter suffix: 'smt1500' ~ 'smt1500rmi2u', not 'g10' ~ 'g10+'."""
     out = np.zeros(len(left), dtype=bool)
     both = (left > 0) & (right > 0) & (left != right)
-    cache: dict[tuple[int, int], bool] = {}
-    for i in np.flatnonzero(both):
-        key = (int(left[i]), int(right[i]))
-        hit = cache.get(key)
-        if hit is None:
-            a, b = texts[key[0]], texts[key[1]]
-            short, long = (a, b) if len(a) <= len(b) else (b, a)
-            hit = cache[key] = long.startswith(short) and long[len(short)].isalpha()
-        out[i] = hit
+    if not both.any():
+        return out
+    # Once per distinct pair of models: many rows share a model.
+    unique, inverse = np.unique(left[both] * (1 << 31) + right[both], return_inverse=True)
+    hits = np.zeros(len(unique), dtype=bool)
+    for k, u in enumerate(unique.tolist()):
+        a, b = texts[u >> 31], texts[u & ((1 << 31) - 1)]
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        hits[k] = long.startswith(short) and long[len(short)].isalpha()
+    out[both] = hits[inverse]
     return out
 
 
