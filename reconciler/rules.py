@@ -118,7 +118,7 @@ class BlockingRules(_Rules):
 
     # A blocking key (a model token, a rare name word, token + place ...) shared by more
     # assets than this says too little to score them all: the row uses narrower keys instead.
-    max_block_size: int = Field(default=300, ge=1)
+    max_block_size: int = Field(default=150, ge=1)
     # Pairs scoring below this are never candidates, not even for review.
     min_score: float = Field(default=10.0, ge=0, le=100)
     # Name words shorter than this never block alone ("hp", "g3").
