@@ -31,7 +31,7 @@ def kit_quantity(name: str | None) -> int | None:
     """'Комплект серверов Dell R750 (3 шт.)' -> 3; None when the name states no count."""
     if not name:
         return None
-    found = _KIT_COUNT.search(name)
+    found = _KIT_COUNT.search(str(name))
     return int(found.group(1)) if found and int(found.group(1)) > 0 else None
 
 
@@ -86,10 +86,11 @@ def _cost(value: Decimal | None, units: int) -> float:
 def book_features(
     rows: Sequence[BookRow], needs: Sequence[int], vocab: Vocabulary, rules: NormalizeRules
 ) -> Features:
-    names = [normalize.name_key(strip_kit_words(r.name or ""), rules) for r in rows]
+    # str(): a name cell may arrive as a number ('7430' typed alone).
+    names = [normalize.name_key(strip_kit_words(str(r.name or "")), rules) for r in rows]
     serials = [normalize.split_serials(r.serial) for r in rows]
     return _features(
-        labels=[r.name or "" for r in rows],
+        labels=[str(r.name or "") for r in rows],
         names=names,
         vocab=vocab,
         rules=rules,

@@ -373,6 +373,11 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
             category = tables.category_of[found.group().lower()]
             original = tables.category_re.sub(" ", original)
     folded = fold_lookalikes(original)
+    if tables.category_re is not None:  # Latin category words typed with look-alikes: 'РC'
+        found = tables.category_re.search(folded)
+        if found:
+            category = category or tables.category_of[found.group().lower()]
+            folded = tables.category_re.sub(" ", folded)
     vendor = None
     if tables.vendor_re is not None:
         found = tables.vendor_re.search(folded)
