@@ -36,6 +36,7 @@ DEFAULT_LOOKALIKES = {
 _LOOKALIKE_TABLE = str.maketrans(DEFAULT_LOOKALIKES)
 _LOOKALIKE_SET = frozenset(DEFAULT_LOOKALIKES)
 _LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
+_CYRILLIC_LOOKALIKE = re.compile("[" + "".join(DEFAULT_LOOKALIKES) + "]", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+")
 
 DEFAULT_SERIAL_PREFIXES = (
@@ -393,7 +394,8 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         step = _PRE_REWRITE_NOISE.sub(" ", folded)
         for pattern, replace in tables.rewrites:
             step = pattern.sub(replace, step)
-        step = fold_lookalikes(step)  # a rewrite may join a Cyrillic letter to digits
+        if _CYRILLIC_LOOKALIKE.search(step):  # a rewrite may join a Cyrillic letter to digits
+            step = fold_lookalikes(step)
         cleaned = " ".join(_NAME_NOISE.sub(" ", step).split())
         if cleaned == text_now:
             break
