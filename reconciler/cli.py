@@ -86,6 +86,13 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
     from reconciler import pipeline
 
     config = load_config(config_file)
+    from reconciler import decisions_apply
+
+    reply = decisions_apply.apply_reply_file(file, config, send_mail=not no_mail)
+    if reply is not None:  # a reviewer's reply to an earlier run: applied, not reconciled
+        for line in reply.lines():
+            click.echo(line)
+        sys.exit(1 if reply.problems else 0)
     result = pipeline.process_file(file, config, send_mail=not no_mail)
     s = result.match.rows
     click.echo(
@@ -97,6 +104,50 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
     )
     click.echo(str(result.run_dir))
     sys.exit(result.exit_code)
+
+
+@cli.group()
+def decisions() -> None:
+    """Reviewers' decisions from annotated workbooks dropped back (README: Decisions)."""
+
+
+@decisions.command("list")
+@click.option("--folder", default=None, help="One department (inbox subfolder) only.")
+@click.option("--active", is_flag=True, help="Leave out revoked decisions.")
+@config_option
+@reports_errors
+def decisions_list(folder: str | None, active: bool, config_file: Path | None) -> None:
+    """Show the decisions: id, folder, row key, asset, kind, who, when, comment, revoked."""
+    from reconciler import decisions as deciding
+
+    conn = deciding.connect(load_config(config_file).ledger_path)
+    try:
+        found = deciding.list_decisions(conn, folder=folder, include_revoked=not active)
+    finally:
+        conn.close()
+    for line in deciding.table_lines(found):
+        click.echo(line)
+
+
+@decisions.command("revoke")
+@click.argument("decision_id", metavar="ID", type=int)
+@config_option
+@reports_errors
+def decisions_revoke(decision_id: int, config_file: Path | None) -> None:
+    """Withdraw decision ID: runs from now on no longer apply it."""
+    import getpass
+
+    from reconciler import decisions as deciding
+
+    conn = deciding.connect(load_config(config_file).ledger_path)
+    try:
+        d = deciding.revoke(conn, decision_id, why=f"revoked by cli:{getpass.getuser()}")
+    finally:
+        conn.close()
+    click.echo(
+        f"decision {d.id} ({d.kind} {d.book_key or d.finding_identity} {d.asset_id or ''})"
+        f" revoked at {d.revoked_at}"
+    )
 
 
 @cli.command()

@@ -21,7 +21,7 @@ from typing import Any
 
 from reconciler import deliver, intake, isolation, ledger
 from reconciler.config import Config
-from reconciler.errors import LimitExceeded
+from reconciler.errors import LimitExceeded, ReconcilerError
 from reconciler.report import write_atomically
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,37 @@ class FileLifecycle:
             else:
                 return
 
+    def _take_reply(self, row: sqlite3.Row) -> bool:
+        """A reviewer's reply to an earlier run (decisions_apply): its decisions are recorded
+        and answered by email, and it goes on to the archive (done) without a run of its own.
+        Redone after a crash, it answers from the ledger's record instead of applying twice."""
+        if row["size"] > self.config.limits.max_file_mb * 1024 * 1024:
+            return False  # the register path quarantines it, saying why
+        from reconciler import decisions_read  # light: reads one zip member
+
+        path = Path(row["claimed_as"])
+        if decisions_read.is_reply(path, self.conn) is None:
+            return False
+        from reconciler import decisions_apply
+
+        try:
+            decisions_apply.apply_reply(
+                self.conn,
+                self.config,
+                path,
+                file_name=row["name"],
+                dropped_in=row["folder"],
+                file_id=row["id"],
+            )
+        except ReconcilerError as e:  # not readable as a reply: the register path says why
+            log.warning("%s names an earlier run but cannot be applied: %s", row["name"], e)
+            return False
+        ledger.update_file(self.conn, row["id"], state="done")
+        return True
+
     def _start(self, row: sqlite3.Row) -> None:
+        if self._take_reply(row):
+            return
         file_id, name = row["id"], row["name"]
         limits = self.config.limits
         run_id = ledger.new_run_id()

@@ -13,7 +13,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-from reconciler import annotate, checks, inventory, layout, ledger, match, report
+from reconciler import annotate, checks, decisions, inventory, layout, ledger, match, report
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.models import RunResult
@@ -54,11 +54,16 @@ def run_file(
     run_id = run_id or new_run_id()
     register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
     assets = inventory.load_inventory(config.inventory, rules)
-    matched = match.match_register(register, assets, rules)
+    # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
+    # pairs shape the matching, accepted findings are reported as accepted.
+    decided = decisions.load_active(config.ledger_path, folder or "")
+    matched = match.match_register(register, assets, rules, decisions=decided)
     report_date = choose_report_date(config, register.report_date)
     findings = checks.run_checks(
         register, assets, matched, rules, report_date=report_date, language=config.report.language
     )
+    decisions.mark_accepted(findings, register, decided)
+    decisions.remember_rows(config.ledger_path, run_id, register)  # a reply is checked against it
     final_dir = config.outbox / run_id
     tmp_dir = config.outbox / (run_id + TMP_SUFFIX)
     if tmp_dir.exists():  # left by a crash in an earlier attempt of this very run
