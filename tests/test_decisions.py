@@ -473,6 +473,55 @@ def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path) -> No
     assert missing.exit_code == 2 and "decision 999" in missing.output
 
 
+def confirm_first_review_row(ws: Path, first: dict[str, Any], out: Path, sheet: str) -> int:
+    """The annotated workbook with `confirm` on the first review row; that register row."""
+    row = review_rows(first)[0]
+    wb = openpyxl.load_workbook(next((ws / "outbox" / first["run_id"]).glob("*.reconciled.xlsx")))
+    review = wb[sheet]
+    line = next(r for r in range(2, review.max_row + 1) if review.cell(r, 2).value == row["row"])
+    review.cell(line, 4).value = "confirm"
+    wb.save(out)
+    return int(row["row"])
+
+
+def test_a_reply_taken_again_after_a_crash_is_answered_from_the_record(tmp_path: Path) -> None:
+    from reconciler import decisions, decisions_apply
+
+    ws = build_workspace(tmp_path)
+    first = reconcile(ws)
+    reply = tmp_path / "reply.xlsx"
+    confirm_first_review_row(ws, first, reply, "На проверку")
+    config = load_config(ws / "config.yaml")
+    conn = decisions.connect(config.ledger_path)
+    try:
+        once = decisions_apply.apply_reply(
+            conn, config, reply, file_name=reply.name, dropped_in=FOLDER, file_id=41
+        )
+        twice = decisions_apply.apply_reply(
+            conn, config, reply, file_name=reply.name, dropped_in=FOLDER, file_id=41
+        )
+    finally:
+        conn.close()
+    assert twice == once and len(once.applied) == 1
+    assert len(query(ws, "SELECT * FROM decisions")) == 1
+    assert len(query(ws, "SELECT * FROM emails WHERE kind = 'decisions'")) == 1
+
+
+def test_an_english_workbook_is_read_by_its_english_headers(tmp_path: Path) -> None:
+    ws = build_workspace(tmp_path)
+    config = yaml.safe_load((ws / "config.yaml").read_text(encoding="utf-8"))
+    config["report"] = {"language": "en"}
+    (ws / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    first = reconcile(ws)
+    reply = tmp_path / "reply.xlsx"
+    row = confirm_first_review_row(ws, first, reply, "To review")
+    result = CliRunner().invoke(cli, ["run", str(reply), "--config", str(ws / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"'To review', row 2: confirmed: row TDSheet!{row} is asset" in result.output
+    (email,) = query(ws, "SELECT * FROM emails WHERE kind = 'decisions'")
+    assert email["subject"] == "Reconciler: decisions in reply.xlsx — 1 applied, 0 not applied"
+
+
 # --- matching with decisions, no ledger ------------------------------------------------------
 
 
