@@ -166,9 +166,11 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
         type="list",
         formula1='"' + ",".join(DECISIONS) + '"',
         allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="reconciler",
-        error=" / ".join(DECISIONS),
+        # No error box: another asset ID typed in is a decision too (decisions_read).
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="reconciler",
+        prompt=" / ".join(DECISIONS) + " / asset ID",
     )
     validation.add(f"D2:D{max(len(rows), 1) + 1}")
     ws.add_data_validation(validation)

@@ -88,7 +88,9 @@ LABELS: dict[str, dict[str, Any]] = {
         },
         "review_help": (
             "Решение: confirm — подтвердить первого кандидата в столбце C (оставьте в нем "
-            "только нужный ID), reject — это не тот актив. Не меняйте столбцы A-C кроме этого."
+            "только нужный ID), reject — ни один ID в столбце C не этот актив, или впишите ID "
+            "другого актива. Не меняйте столбцы A-C кроме этого. Сохраните книгу и положите ее "
+            "в ту же папку: решения учтутся при следующих сверках."
         ),
         "not_on_books_low_value": "ниже порога капитализации: учитывается как МЦ",
         "not_on_books_disposed": "списан в ИТ",
@@ -198,7 +200,9 @@ LABELS: dict[str, dict[str, Any]] = {
         },
         "review_help": (
             "Decision: confirm = the first candidate in column C is right (leave only that ID "
-            "there), reject = it is not this asset. Change nothing else in columns A-C."
+            "there), reject = no ID in column C is this asset, or type another asset ID. Change "
+            "nothing else in columns A-C. Save the workbook and drop it into the same folder: "
+            "later runs apply the decisions."
         ),
         "not_on_books_low_value": "below the capitalisation threshold: a low-value item",
         "not_on_books_disposed": "disposed in IT",
