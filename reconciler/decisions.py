@@ -136,6 +136,7 @@ class DecisionSet:
     confirmed: dict[str, list[Decision]] = field(default_factory=dict)  # book key -> decisions
     rejected: dict[tuple[str, str], Decision] = field(default_factory=dict)  # (key, asset)
     accepted: dict[str, Decision] = field(default_factory=dict)  # finding identity -> decision
+    _rejected_by_key: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.confirmed or self.rejected or self.accepted)
@@ -144,8 +145,14 @@ class DecisionSet:
         return self.confirmed.get(book_key(row), [])
 
     def rejected_for(self, row: BookRow) -> list[str]:
-        key = book_key(row)
-        return [asset_id for (k, asset_id) in self.rejected if k == key]
+        if not self.rejected:
+            return []
+        if self._rejected_by_key is None:
+            by_key: dict[str, list[str]] = defaultdict(list)
+            for key, asset_id in self.rejected:
+                by_key[key].append(asset_id)
+            self._rejected_by_key = dict(by_key)
+        return self._rejected_by_key.get(book_key(row), [])
 
     @classmethod
     def of(cls, decisions: list[Decision]) -> DecisionSet:
