@@ -13,7 +13,17 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-from reconciler import annotate, checks, decisions, inventory, layout, ledger, match, report
+from reconciler import (
+    annotate,
+    checks,
+    decisions,
+    deliver,
+    inventory,
+    layout,
+    ledger,
+    match,
+    report,
+)
 from reconciler.config import Config, load_config
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.models import RunResult
@@ -121,6 +131,12 @@ def process_file(
         record_in_ledger(config, None, run_id, path, file_name, folder, error=str(e))
         raise
     record_in_ledger(config, result, run_id, path, file_name, folder)
+    if send_mail:  # `--no-mail` writes the run folder only
+        conn = ledger.connect(config.ledger_path)
+        try:
+            deliver.deliver_run(conn, config, result.run_dir, folder or "")
+        finally:
+            conn.close()
     return result
 
 

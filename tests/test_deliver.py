@@ -719,3 +719,24 @@ def test_a_quarantine_without_a_recorded_reason_says_so_instead_of_none(
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Причина: причина не записана" in text and "None" not in text
     assert msg["To"] == "buh@corp.example"
+
+
+def test_reconciler_run_writes_both_messages_into_the_run_folder_and_no_mail_writes_none(
+    tmp_path: Path,
+) -> None:
+    """`reconciler run` on the demo workspace (file transport): the two .eml files appear."""
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["demo", str(ws)]).exit_code == 0
+    register = next(p for p in (ws / "inbox").rglob("*.xlsx"))
+    config = str(ws / "config.yaml")
+    mailed = CliRunner().invoke(cli, ["run", str(register), "--config", config])
+    quiet = CliRunner().invoke(cli, ["run", str(register), "--config", config, "--no-mail"])
+    mailed_dir = Path(mailed.output.strip().splitlines()[-1])
+    quiet_dir = Path(quiet.output.strip().splitlines()[-1])
+    assert sorted(p.name for p in (mailed_dir / "mail").iterdir()) == [
+        "accounting.eml",
+        "reviewers.eml",
+    ]
+    accounting = deliver.read_eml(mailed_dir / "mail" / "accounting.eml")
+    assert attachment_names(accounting) == [f"{register.stem}.reconciled.xlsx"]
+    assert not (quiet_dir / "mail").exists()
