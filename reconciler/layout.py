@@ -2,7 +2,8 @@
 
 Every sheet with a recognisable header is read (others are skipped, unless none qualifies).
 Title rows, the 1-2-3 numbering row, page-break header repeats, blank, group and total rows
-are not data rows. Row numbers are Excel's own; columns that are not canonical fields travel
+are not data rows; a group caption's МОЛ, place or account is carried into the rows under it
+(captions.py). Row numbers are Excel's own; columns that are not canonical fields travel
 in `BookRow.extra` under their header text, untouched.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from reconciler import values
+from reconciler.captions import GroupCaptions
 from reconciler.errors import InputError
 from reconciler.header import (
     HEADER_SCAN_ROWS,
@@ -79,16 +81,18 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
         find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
     )
     for grid, table in found_tables:
-        sheet_rows = list(
-            parse_rows(
-                grid, table, BOOK_PARSERS, file_name=name, total_markers=columns.total_markers
-            )
-        )
-        book_rows = [
-            (_book_row(table, fields, extra, data), _text_count(data))
-            for data, fields, extra in sheet_rows
-        ]
-        rows += _drop_group_rows(book_rows, table)
+        groups = GroupCaptions.of(grid, table, index, columns.category_captions)
+        for data, fields, extra in parse_rows(
+            grid,
+            table,
+            BOOK_PARSERS,
+            file_name=name,
+            total_markers=columns.total_markers,
+            skip=groups.take,
+        ):
+            row = _book_row(table, fields, extra, data)
+            groups.fill(row)
+            rows.append(row)
         sheets.append(
             SheetInfo(
                 name=table.sheet,
@@ -186,10 +190,12 @@ def parse_rows(
     file_name: str,
     total_markers: list[str],
     keys: tuple[str, ...] = BOOK_KEYS,
+    skip: Callable[[DataRow], bool] | None = None,
 ) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
     """(DataRow, parsed fields, extra) for each data row that is not a total row.
 
     `keys` are the fields that identify an item: a row holding one is never a total row.
+    `skip` sees every other row, in order, before it is parsed: True leaves it out (a caption).
     """
     fields = [
         (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
@@ -206,6 +212,8 @@ def parse_rows(
             and str(line[c]).strip() != data.first_text
             for c in key_cols
         ):
+            continue
+        if skip is not None and skip(data):
             continue
         parsed: dict[str, Any] = {}
         for name, col, header in fields:
@@ -253,31 +261,3 @@ def _book_row(
     # Headerless columns only matter when they hold something.
     row.extra = {k: v for k, v in extra.items() if v is not None or not k.startswith("Column ")}
     return row
-
-
-def _text_count(data: DataRow) -> int:
-    return sum(
-        1
-        for v in data.cells
-        if isinstance(v, str) and not values.is_empty(v) and not values.looks_like_number(v)
-    )
-
-
-def _drop_group_rows(rows: list[tuple[BookRow, int]], table: Table) -> list[BookRow]:
-    """A caption row ("Компьютерная техника", "01.01", a МОЛ) over items is not an item.
-
-    Told by: no inventory number, serial or barcode, and a single text in the row, on a sheet
-    where most rows do carry one of those keys (a hand-made list without keys keeps all rows).
-    `rows` pairs each BookRow with the number of text cells in its line.
-    """
-    keys = [f for f in BOOK_KEYS if f in table.columns]
-    if not keys:
-        return [r for r, _ in rows]
-    keyed = sum(1 for r, _ in rows if any(getattr(r, k) for k in keys))
-    kept = []
-    for r, texts in rows:
-        if keyed * 2 >= len(rows) and texts <= 1 and not any(getattr(r, k) for k in keys):
-            log.debug("sheet '%s' row %d: a group row, not an item", r.sheet, r.row)
-            continue
-        kept.append(r)
-    return kept

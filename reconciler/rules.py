@@ -40,6 +40,9 @@ class ColumnRules(_Rules):
     inventory: dict[str, list[str]]
     # First-cell texts that mark a total or group row, not a data row.
     total_markers: list[str] = Field(default_factory=lambda: ["итого", "всего", "total"])
+    # Group captions that name a kind of asset ("Машины и оборудование"), not a place: they are
+    # never carried into the rows' location (a caption starting with one of these counts).
+    category_captions: list[str] = Field(default_factory=list)
 
 
 class StatusRules(_Rules):

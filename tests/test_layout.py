@@ -390,3 +390,120 @@ def test_the_synthetic_1c_print_reads_back_as_the_register_it_was_made_from(
     assert register.sheets == expected.sheets
     assert register.rows == expected.rows
     assert register.report_date == expected.report_date
+
+
+# --- group captions ----------------------------------------------------------------------
+
+
+def osv_by_mol() -> SheetSpec:
+    """An ОСВ-like print grouped place > МОЛ, with no location or custodian column.
+
+    Plants: header at row 1 (№ | Основное средство | Инв. № | Количество | Стоимость),
+    captions in column A merged over A:C with subtotals in D:E: "Склад №1" (row 2) >
+    "Иванов И.И." (row 3) over items 4-5, "Петрова Анна Сергеевна" (row 6) over item 7;
+    "Офис, каб. 305" (row 8) > "МОЛ: Сидоров С. С." (row 9) over item 10, and an item with
+    no inventory number but a quantity (row 11); "Итого" at row 12.
+    """
+    s = SheetSpec("TDSheet")
+    s.row(1, ["№", "Основное средство", "Инв. №", "Количество", "Стоимость"])
+    captions = {
+        2: "Склад №1",
+        3: "Иванов И.И.",
+        6: "Петрова Анна Сергеевна",
+        8: "Офис, каб. 305",
+        9: "МОЛ: Сидоров С. С.",
+    }
+    for row, text in captions.items():
+        s.row(row, [text, None, None, 2, "200,00"]).merge(row, 1, row, 3)
+    s.row(4, [1, "Сервер Dell R740", "ОС-1", 1, "100,00"])
+    s.row(5, [2, "Коммутатор Cisco", "ОС-2", 1, "100,00"])
+    s.row(7, [3, "Ноутбук Lenovo", "ОС-3", 1, "100,00"])
+    s.row(10, [4, "Принтер HP", "ОС-4", 1, "100,00"])
+    s.row(11, [5, "Стол письменный", None, 1, "50,00"])
+    s.row(12, ["Итого", None, None, 5, "450,00"]).merge(12, 1, 12, 3)
+    return s
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_place_and_mol_captions_fill_the_missing_location_and_custodian(
+    tmp_path: Path, fmt: str, columns: ColumnRules
+) -> None:
+    register = read(tmp_path, fmt, osv_by_mol(), columns=columns)
+    got = [(r.row, r.inventory_number, r.location, r.custodian) for r in register.rows]
+    assert got == [
+        (4, "ОС-1", "Склад №1", "Иванов И.И."),
+        (5, "ОС-2", "Склад №1", "Иванов И.И."),
+        (7, "ОС-3", "Склад №1", "Петрова Анна Сергеевна"),
+        (10, "ОС-4", "Офис, каб. 305", "Сидоров С. С."),
+        (11, None, "Офис, каб. 305", "Сидоров С. С."),  # an item without a number
+    ]
+
+
+def test_captions_in_the_name_column_without_merges_are_told_from_items(
+    tmp_path: Path, columns: ColumnRules
+) -> None:
+    """ОСВ по счету 01 as CSV: captions and items share column A; captions carry subtotals
+    but no quantity; an item without an inventory number has its quantity. Plants an account,
+    a kind of asset, a МОЛ (rows 2-4) over items 5-6, a bare place "Склад" (row 7, taken as
+    a caption because most rows carry an inventory number) over items 8-11."""
+    s = SheetSpec("x").row(1, ["Основное средство", "Инв. №", "Кол-во", "Сумма"])
+    s.row(2, ["01.01 Основные средства в организации", None, None, "300,00"])
+    s.row(3, ["Машины и оборудование", None, None, "300,00"])
+    s.row(4, ["Кузнецов К.К.", None, None, "300,00"])
+    s.row(5, ["Сервер", "ОС-1", 1, "100,00"])
+    s.row(6, ["Шкаф серверный", None, 1, "200,00"])
+    s.row(7, ["Склад", None, None, None])
+    for row in range(8, 12):
+        s.row(row, [f"Стеллаж {row}", f"ОС-{row}", 1, None])
+    register = read(tmp_path, "csv", s, columns=columns)
+    got = [(r.row, r.name, r.account, r.custodian, r.location) for r in register.rows]
+    assert got[:3] == [
+        (5, "Сервер", "01.01", "Кузнецов К.К.", None),  # a kind of asset is no place
+        (6, "Шкаф серверный", "01.01", "Кузнецов К.К.", None),
+        (8, "Стеллаж 8", "01.01", "Кузнецов К.К.", "Склад"),
+    ]
+    assert [r.row for r in register.rows] == [5, 6, 8, 9, 10, 11]
+
+
+def test_captions_never_overwrite_a_value_the_row_has(tmp_path: Path, columns: ColumnRules) -> None:
+    """The table has account and location columns: an account caption fills only the empty
+    account; a place caption fills nothing, the location column speaks for the rows."""
+    s = SheetSpec("S").row(1, ["№", "Инв. №", "Наименование", "Счет", "Местонахождение"])
+    s.row(2, ["Счет 01.01"]).merge(2, 1, 2, 3)
+    s.row(3, [1, "ОС-1", "Сервер", "01.03", "Серверная"])
+    s.row(4, [2, "ОС-2", "Ноутбук", None, None])
+    s.row(5, ["Бухгалтерия"]).merge(5, 1, 5, 3)
+    s.row(6, [3, "ОС-3", "Принтер", None, None])
+    register = read(tmp_path, "xlsx", s, columns=columns)
+    got = [(r.row, r.account, r.location) for r in register.rows]
+    assert got == [(3, "01.03", "Серверная"), (4, "01.01", None), (6, "01.01", None)]
+
+
+@pytest.mark.parametrize(
+    ("caption", "kind", "value"),
+    [
+        ("Иванов И.И.", "custodian", "Иванов И.И."),
+        ("Иванов И. И.", "custodian", "Иванов И. И."),
+        ("И.И. Иванов", "custodian", "И.И. Иванов"),
+        ("Римский-Корсаков Н.А.", "custodian", "Римский-Корсаков Н.А."),
+        ("Иванова Мария Петровна", "custodian", "Иванова Мария Петровна"),
+        ("Материально ответственное лицо: Орлов О.О.", "custodian", "Орлов О.О."),
+        ("01", "account", "01"),
+        ("01.01", "account", "01.01"),
+        ("МЦ.04", "account", "МЦ.04"),
+        ("01.01 Основные средства в организации", "account", "01.01"),
+        ("Счет 08.04", "account", "08.04"),
+        ("Подразделение: ИТ-отдел", "location", "ИТ-отдел"),
+        ("Склад №1", "location", "Склад №1"),
+        ("10 этаж", "location", "10 этаж"),
+        ("Машины и оборудование", None, "Машины и оборудование"),
+    ],
+)
+def test_a_caption_is_read_as_a_person_an_account_a_place_or_a_kind_of_asset(
+    columns: ColumnRules, caption: str, kind: str | None, value: str
+) -> None:
+    from reconciler.captions import caption_kind
+    from reconciler.header import synonym_index
+
+    categories = tuple(columns.category_captions)
+    assert caption_kind(caption, synonym_index(columns.book), categories) == (kind, value)
