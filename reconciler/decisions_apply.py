@@ -200,6 +200,8 @@ def _record(
         group = "accept" if line.kind == "accept" else "confirm" if confirming else "reject"
         dedupe = (group, p.book_key if line.kind != "accept" else p.identity, p.asset_id)
         text = t[line.kind].format(target=_target(line), asset=p.asset_id, code=line.code)
+        if line.comment:
+            text += f" — «{line.comment}»"
         if dedupe in done or any((d.kind in CONFIRMING) == confirming for d in same_pair):
             same = done.get(dedupe) or next(
                 d.id for d in same_pair if (d.kind in CONFIRMING) == confirming

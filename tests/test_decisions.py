@@ -302,7 +302,7 @@ def test_the_answer_goes_by_email_to_the_folders_accountants(scenario: Scenario)
     assert scenario.reply.run_id in text
     assert "неизвестный ID актива «A-999999»" in text
     assert f"«На проверку», строка {scenario.reply.unknown_row}" in text
-    assert f"актив {scenario.reply.confirmed[1]}" in text
+    assert f"актив {scenario.reply.confirmed[1]} — «сверено на месте»" in text
 
 
 # --- the next run applies them ---------------------------------------------------------------
