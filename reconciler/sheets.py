@@ -2,9 +2,10 @@
 
 The format comes from the first bytes, never the extension (PITFALLS.md): `PK` zip is xlsx,
 xlsm or ods; `D0 CF 11 E0` OLE is a legacy xls or an encrypted xlsx (msoffcrypto tells
-which); `<` is HTML or XML that 1C and web exports save as ".xls"; anything else that decodes
-as text is CSV. calamine does the reading (fast) but skips leading empty rows and columns, so
-every grid here starts at A1: `cells[0][0]` is A1 and row index + 1 is the Excel row.
+which); `<` is HTML or XML Spreadsheet 2003 (xmlss.py) that 1C and web exports save as
+".xls"; anything else that decodes as text is CSV. calamine does the reading (fast) but skips
+leading empty rows and columns, so every grid here starts at A1: `cells[0][0]` is A1 and row
+index + 1 is the Excel row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import python_calamine as calamine
 
 from reconciler.errors import InputError
 from reconciler.htmltable import HtmlTable, parse_html_tables
+from reconciler.xmlss import is_xml_spreadsheet, read_xml_spreadsheet
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class Grid:
 class Workbook:
     path: Path
     file_name: str  # for messages
-    format: str  # xlsx, xlsm, xls, ods, csv, html
+    format: str  # xlsx, xlsm, xls, ods, csv, html, xml (XML Spreadsheet 2003)
     sheet_names: list[str]
     _reader: Any = field(default=None, repr=False)
 
@@ -88,7 +90,7 @@ def _fail(file_name: str, message: str, hint: str | None = None) -> InputError:
 
 
 def detect_format(path: Path, *, file_name: str | None = None) -> str:
-    """xlsx, xlsm, ods, xls, html or csv, from the bytes; InputError for anything else."""
+    """xlsx, xlsm, ods, xls, html, xml or csv, from the bytes; InputError for anything else."""
     name = file_name or path.name
     try:
         with path.open("rb") as f:
@@ -107,14 +109,7 @@ def detect_format(path: Path, *, file_name: str | None = None) -> str:
         return _ole_format(path, name)
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text_head.startswith(b"<"):
-        lowered = text_head[:2048].lower()
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered or b"<workbook" in lowered:
-            raise _fail(
-                name,
-                "this is an XML Spreadsheet 2003 file saved with an Excel extension; it is not read",
-                SAVE_AS_XLSX,
-            )
-        return "html"
+        return "xml" if is_xml_spreadsheet(text_head) else "html"
     for magic, kind in KNOWN_NOT_SHEETS.items():
         if head.startswith(magic):
             raise _fail(
@@ -193,6 +188,12 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
     if fmt == "csv":
         grid = _read_csv(path, name)
         return Workbook(path, name, fmt, [grid.name], lambda _n: grid)
+    if fmt == "xml":
+        xml_grids = {}
+        for title, cells, merged in read_xml_spreadsheet(path, name):
+            xml_grids[title] = Grid(title, cells, merged)
+            _set_extent(xml_grids[title])
+        return Workbook(path, name, fmt, list(xml_grids), lambda n: xml_grids[n])
     if fmt == "html":
         tables = _read_html(path, name)
         grids = {t.name: t for t in tables}

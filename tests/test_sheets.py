@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -126,14 +127,72 @@ def test_binary_data_is_not_a_spreadsheet(tmp_path: Path, data: bytes, kind: str
     assert f"not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found {kind}" in message
 
 
-def test_an_xml_spreadsheet_2003_is_refused_with_the_fix(tmp_path: Path) -> None:
-    path = tmp_path / "report.xls"
-    path.write_text(
-        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
-        "</Workbook>",
-        encoding="utf-8",
+XMLSS_HEAD = (
+    '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+    'xmlns:html="http://www.w3.org/TR/REC-html40">'
+)
+
+
+def test_an_xml_spreadsheet_2003_keeps_excel_positions_through_index_merge_and_span(
+    tmp_path: Path,
+) -> None:
+    """As 1C writes it: row 1 merged A1:C1 and the next cell implicit (D1); a header cell
+    merged down A2:A3; a formatting-only row with ss:Span="2" (rows 4-6) so the next implicit
+    row is 7; cells placed with ss:Index; a number, a date, rich text; a hidden sheet."""
+    page = (
+        XMLSS_HEAD + '<Worksheet ss:Name="TDSheet"><Table>'
+        '<Row><Cell ss:MergeAcross="2"><Data ss:Type="String">Ведомость ОС</Data></Cell>'
+        '<Cell><Data ss:Type="String">D1</Data></Cell></Row>'
+        '<Row><Cell ss:MergeDown="1"><Data ss:Type="String">Инв. №</Data></Cell>'
+        '<Cell><Data ss:Type="String">Наименование</Data></Cell></Row>'
+        '<Row><Cell ss:Index="2"><Data ss:Type="String">под</Data></Cell></Row>'
+        '<Row ss:Span="2"/>'
+        '<Row><Cell><Data ss:Type="String">ОС-1</Data></Cell>'
+        '<Cell><ss:Data ss:Type="String" xmlns="http://www.w3.org/TR/REC-html40">'
+        "<B>Сервер</B> НР</ss:Data></Cell>"
+        '<Cell ss:Index="5"><Data ss:Type="Number">1234.5</Data></Cell>'
+        '<Cell><Data ss:Type="DateTime">2019-03-15T00:00:00.000</Data></Cell></Row>'
+        '<Row ss:Index="10"><Cell ss:Index="3"><Data ss:Type="Number">7</Data></Cell></Row>'
+        "</Table></Worksheet>"
+        '<Worksheet ss:Name="Скрытый"><Table><Row><Cell><Data ss:Type="String">x</Data></Cell>'
+        '</Row></Table><WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
+        "<Visible>SheetHidden</Visible></WorksheetOptions></Worksheet></Workbook>"
     )
-    assert "save it as .xlsx" in _message(path)
+    path = tmp_path / "ведомость.xls"
+    path.write_text(page, encoding="utf-8")
+    book = open_workbook(path)
+    assert (book.format, book.sheet_names) == ("xml", ["TDSheet"])
+    grid = book.sheet("TDSheet")
+    assert grid.value(0, 3) == "D1"  # after a cell merged over three columns
+    assert grid.value(2, 1) == "под"
+    assert grid.cells[6][:6] == ["ОС-1", "Сервер НР", "", "", 1234.5, datetime(2019, 3, 15)]
+    assert grid.value(9, 2) == 7  # C10
+    assert (grid.max_row, grid.max_column) == (10, 6)
+    assert sorted(grid.merged or []) == [(0, 0, 0, 2), (1, 0, 2, 0)]
+
+
+def test_a_damaged_xml_spreadsheet_is_called_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "report.xls"
+    path.write_text(XMLSS_HEAD + '<Worksheet ss:Name="A"><Table><Row>', encoding="utf-8")
+    assert "damaged or incomplete" in _message(path)
+
+
+def test_an_xml_spreadsheet_with_entities_is_not_expanded(tmp_path: Path) -> None:
+    """An entity-expansion bomb: refused as unsafe, never expanded."""
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE Workbook [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        '<Worksheet ss:Name="A"><Table><Row><Cell><Data ss:Type="String">&b;</Data></Cell>'
+        "</Row></Table></Worksheet></Workbook>"
+    )
+    path = tmp_path / "bomb.xls"
+    path.write_text(bomb, encoding="utf-8")
+    assert "unsafe XML" in _message(path)
 
 
 def test_an_html_page_without_a_table_is_refused(tmp_path: Path) -> None:
@@ -156,3 +215,33 @@ def test_html_in_windows_1251_is_decoded_by_its_declared_charset(tmp_path: Path)
     path.write_bytes(page.encode("cp1251"))
     grid = next(open_workbook(path).sheets())
     assert grid.cells == [["Инвентарный номер", "Наименование"], ["ОС-1", "Сервер НР"]]
+
+
+def with_filepass(xls: Path, out: Path) -> Path:
+    """A legacy .xls marked as Excel marks a password-protected one: a FILEPASS record (RC4,
+    version 1.1) right after the workbook's BOF. It takes the place of the records that follow
+    BOF, byte for byte, so the OLE container keeps its size; the cells are not encrypted, but
+    every reader that honours FILEPASS (Excel, msoffcrypto, calamine) stops there."""
+    import struct
+
+    import olefile
+
+    out.write_bytes(xls.read_bytes())
+    with olefile.OleFileIO(str(out), write_mode=True) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+        kind, size = struct.unpack_from("<HH", stream, 0)
+        assert kind == 0x0809  # BOF
+        start = end = 4 + size
+        while end - start < 4 + 54:  # room for the RC4 header: type, version, salt, verifier
+            end += 4 + struct.unpack_from("<HH", stream, end)[1]
+        payload = struct.pack("<HHH", 1, 1, 1) + bytes(end - start - 4 - 6)
+        stream[start:end] = struct.pack("<HH", 0x002F, len(payload)) + payload
+        ole.write_stream("Workbook", bytes(stream))
+    return out
+
+
+def test_a_password_protected_legacy_xls_is_named_as_such(tmp_path: Path) -> None:
+    plain = write(tmp_path / "plain.xls", "xls", plain_register())
+    assert open_workbook(plain).format == "xls"
+    locked = with_filepass(plain, tmp_path / "locked.xls")
+    assert "password protected: save it without a password" in _message(locked)

@@ -2,8 +2,8 @@
 
 A `SheetSpec` is what a person would see: Excel row/column numbers (1-based), values and
 merged ranges. The writers put it into .xlsx / .xlsm (openpyxl), .xls (xlwt), .ods (pandas +
-odfpy), .csv (cp1251 with ';', the Russian Windows default) and HTML saved as .xls (1C and web
-exports). Formats that cannot hold merged cells or types (csv) get the values as text.
+odfpy), .csv (cp1251 with ';', the Russian Windows default), HTML saved as .xls and XML
+Spreadsheet 2003 saved as .xls (1C and web exports). Formats that cannot hold merged cells or types (csv) get the values as text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("xlsx", "xlsm", "xls", "ods", "csv", "html")
+FORMATS = ("xlsx", "xlsm", "xls", "ods", "csv", "html", "xml")
 
 
 @dataclass
@@ -61,6 +61,7 @@ def write(path: Path, fmt: str, *sheets: SheetSpec) -> Path:
         "ods": write_ods,
         "csv": write_csv,
         "html": write_html,
+        "xml": write_xml_spreadsheet,
     }
     writers[fmt](path, list(sheets))
     return path
@@ -183,6 +184,74 @@ def write_html(path: Path, sheets: list[SheetSpec]) -> None:
         parts.append("</table>")
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
+
+
+def write_xml_spreadsheet(
+    path: Path, sheets: list[SheetSpec], *, hidden: tuple[str, ...] = ()
+) -> None:
+    """XML Spreadsheet 2003 as Excel writes it: only cells that hold something, ss:Index
+    wherever a row or cell is not next to the one before, merges as ss:MergeAcross and
+    ss:MergeDown on the first cell, the covered cells left out."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:html="http://www.w3.org/TR/REC-html40">\n'
+    ]
+    for spec in sheets:
+        spans = {(r0, c0): (r1 - r0, c1 - c0) for r0, c0, r1, c1 in spec.merged}
+        covered = {
+            (r, c)
+            for r0, c0, r1, c1 in spec.merged
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+            if (r, c) != (r0, c0)
+        }
+        parts.append(f'<Worksheet ss:Name="{html.escape(spec.name)}"><Table>\n')
+        rows = sorted({r for r, _ in spec.cells} | {r for r, _ in spans})
+        last_row = 0
+        for r in rows:
+            index = f' ss:Index="{r}"' if r != last_row + 1 else ""
+            parts.append(f"<Row{index}>")
+            last_col = 0
+            cols = sorted(
+                {c for rr, c in spec.cells if rr == r} | {c for rr, c in spans if rr == r}
+            )
+            for c in cols:
+                if (r, c) in covered:
+                    continue
+                attrs = f' ss:Index="{c}"' if c != last_col + 1 else ""
+                down, across = spans.get((r, c), (0, 0))
+                attrs += f' ss:MergeAcross="{across}"' if across else ""
+                attrs += f' ss:MergeDown="{down}"' if down else ""
+                parts.append(f"<Cell{attrs}>{_xml_data(spec.cells.get((r, c)))}</Cell>")
+                last_col = c + across
+            parts.append("</Row>\n")
+            last_row = r
+        parts.append("</Table>")
+        if spec.name in hidden:
+            parts.append(
+                '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel">'
+                "<Visible>SheetHidden</Visible></WorksheetOptions>"
+            )
+        parts.append("</Worksheet>\n")
+    parts.append("</Workbook>\n")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def _xml_data(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<Data ss:Type="Boolean">{int(value)}</Data>'
+    if isinstance(value, (int, float, Decimal)):
+        return f'<Data ss:Type="Number">{value}</Data>'
+    if isinstance(value, datetime):
+        return f'<Data ss:Type="DateTime">{value:%Y-%m-%dT%H:%M:%S}.000</Data>'
+    if isinstance(value, date):
+        return f'<Data ss:Type="DateTime">{value:%Y-%m-%d}T00:00:00.000</Data>'
+    return f'<Data ss:Type="String">{html.escape(str(value), quote=False)}</Data>'
 
 
 # --- the registers the tests read --------------------------------------------------------
