@@ -88,7 +88,7 @@ def book_features(
 ) -> Features:
     # str(): a name cell may arrive as a number ('7430' typed alone).
     names = [normalize.name_key(strip_kit_words(str(r.name or "")), rules) for r in rows]
-    serials = [normalize.split_serials(r.serial) for r in rows]
+    serials = [normalize.split_serials(r.serial, rules) for r in rows]
     return _features(
         labels=[str(r.name or "") for r in rows],
         names=names,
@@ -96,7 +96,7 @@ def book_features(
         rules=rules,
         locations=[r.location for r in rows],
         custodians=[r.custodian for r in rows],
-        inventory=[normalize.inventory_key(r.inventory_number) for r in rows],
+        inventory=[normalize.inventory_key(r.inventory_number, rules) for r in rows],
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
     )
@@ -120,8 +120,8 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
         rules=rules,
         locations=[a.location for a in assets],
         custodians=[a.custodian for a in assets],
-        inventory=[normalize.inventory_key(a.inventory_number or a.kit) for a in assets],
-        serials=[normalize.serial_key(a.serial) for a in assets],
+        inventory=[normalize.inventory_key(a.inventory_number or a.kit, rules) for a in assets],
+        serials=[normalize.serial_key(a.serial, rules) for a in assets],
         costs=[_cost(a.purchase_cost, 1) for a in assets],
     )
 

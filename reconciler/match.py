@@ -46,7 +46,7 @@ from reconciler.models import (
     RowMatch,
     RowStatus,
 )
-from reconciler.rules import Rules
+from reconciler.rules import NormalizeRules, Rules
 from reconciler.scoring import PairScores, evidence, score_pairs
 
 if TYPE_CHECKING:
@@ -58,10 +58,12 @@ EXACT_SCORE = 100.0
 MAX_CANDIDATES = 5  # listed for a review row
 
 
-def needed_assets(row: BookRow) -> int:
+def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
     """How many assets a row may take: its quantity, the serials it lists, or '(N шт.)'."""
     return max(
-        row.quantity or 1, len(normalize.split_serials(row.serial)), kit_quantity(row.name) or 1
+        row.quantity or 1,
+        len(normalize.split_serials(row.serial, rules)),
+        kit_quantity(row.name) or 1,
     )
 
 
@@ -88,15 +90,15 @@ def match_rows(
     # on how the list was shuffled.
     order = sorted(range(len(rows)), key=lambda i: rows[i].key)
     work = [rows[i] for i in order]
-    needs = [needed_assets(r) for r in work]
+    needs = [needed_assets(r, rules.normalize) for r in work]
     taken: dict[int, list[tuple[int, str]]] = defaultdict(list)  # row -> (asset, key kind)
     owner: dict[int, int] = {}  # asset -> row
     rejected: set[tuple[int, int]] = set()  # (row, asset) a reviewer said are not one
     notes: dict[tuple[int, int], str] = {}  # (row, asset) -> who confirmed it, when
     if decisions:
         rejected = _apply_decisions(work, assets, decisions, taken, owner, notes)
-    _exact_keys(work, needs, assets, taken, owner, rejected)
-    _complete_kits(work, needs, assets, taken, owner, rejected)
+    _exact_keys(work, needs, assets, taken, owner, rules.normalize, rejected)
+    _complete_kits(work, needs, assets, taken, owner, rules.normalize, rejected)
 
     decided: dict[int, RowMatch] = {}
     for r, hits in taken.items():
@@ -164,28 +166,29 @@ def _exact_keys(
     assets: list[Asset],
     taken: dict[int, list[tuple[int, str]]],
     owner: dict[int, int],
+    norm: NormalizeRules,
     rejected: Container[tuple[int, int]] = (),
 ) -> None:
     by_serial: dict[str, list[int]] = defaultdict(list)
     by_inventory: dict[str, list[int]] = defaultdict(list)
     by_barcode: dict[str, list[int]] = defaultdict(list)
     for a, asset in enumerate(assets):
-        if key := normalize.serial_key(asset.serial):
+        if key := normalize.serial_key(asset.serial, norm):
             by_serial[key].append(a)
         # A kit's units often carry the kit's number (the book line's inventory number) as
         # their kit id and no tag of their own.
-        if key := normalize.inventory_key(asset.inventory_number or asset.kit):
+        if key := normalize.inventory_key(asset.inventory_number or asset.kit, norm):
             by_inventory[key].append(a)
-        if key := normalize.barcode_key(asset.barcode):
+        if key := normalize.barcode_key(asset.barcode, norm):
             by_barcode[key].append(a)
     passes = (
-        ("serial", by_serial, lambda row: normalize.split_serials(row.serial)),
+        ("serial", by_serial, lambda row: normalize.split_serials(row.serial, norm)),
         (
             "inventory_number",
             by_inventory,
-            lambda row: [normalize.inventory_key(row.inventory_number)],
+            lambda row: [normalize.inventory_key(row.inventory_number, norm)],
         ),
-        ("barcode", by_barcode, lambda row: [normalize.barcode_key(row.barcode)]),
+        ("barcode", by_barcode, lambda row: [normalize.barcode_key(row.barcode, norm)]),
     )
     for kind, index, keys_of in passes:
         for r, row in enumerate(work):
@@ -217,6 +220,7 @@ def _complete_kits(
     assets: list[Asset],
     taken: dict[int, list[tuple[int, str]]],
     owner: dict[int, int],
+    norm: NormalizeRules,
     rejected: Container[tuple[int, int]] = (),
 ) -> None:
     """A kit found by one key takes its free siblings: same kit id, or same model and site."""
@@ -229,12 +233,13 @@ def _complete_kits(
         if asset.kit:
             by_kit[asset.kit].append(a)
         if asset.model:
-            by_model_site[(asset.model, normalize.place_key(asset.location))].append(a)
+            by_model_site[(asset.model, normalize.place_key(asset.location, norm))].append(a)
     for r in short:
         first = assets[taken[r][0][0]]
         siblings = by_kit.get(first.kit, []) if first.kit else []
         if not siblings and first.model:
-            siblings = by_model_site.get((first.model, normalize.place_key(first.location)), [])
+            place = normalize.place_key(first.location, norm)
+            siblings = by_model_site.get((first.model, place), [])
         for a in siblings:
             if len(taken[r]) >= needs[r]:
                 break

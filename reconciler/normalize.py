@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from reconciler.rules import NormalizeRules
 
-# Cyrillic letters with a Latin twin on the keyboard. rules/normalize.yaml may add more; these are
-# the defaults so that the key helpers work without rules (checks, ledger, tests).
+# Cyrillic letters with a Latin twin on the keyboard, and the labels stripped from serial cells:
+# the shipped rules/normalize.yaml holds the same tables (a test keeps them equal). Every key
+# helper takes the user's NormalizeRules; these defaults serve callers that have none.
 DEFAULT_LOOKALIKES = {
     "а": "a",
     "в": "b",
@@ -33,10 +35,7 @@ DEFAULT_LOOKALIKES = {
     "у": "y",
     "х": "x",
 }
-_LOOKALIKE_TABLE = str.maketrans(DEFAULT_LOOKALIKES)
-_LOOKALIKE_SET = frozenset(DEFAULT_LOOKALIKES)
 _LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
-_CYRILLIC_LOOKALIKE = re.compile("[" + "".join(DEFAULT_LOOKALIKES) + "]", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+")
 
 DEFAULT_SERIAL_PREFIXES = (
@@ -81,11 +80,54 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text.replace("№", "#")).replace("ё", "е").replace("Ё", "Е")
 
 
-# Cyrillic 'О' typed after a digit is a zero ('DL38О' -> 'dl380'), not a letter.
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per rules object
+class KeyTables:
+    """The look-alike and label tables of one NormalizeRules, ready to use."""
+
+    translate: dict[int, str]  # every look-alike, lower and upper case, to its Latin twin
+    lookalikes: frozenset[str]  # lower case
+    lookalike_re: re.Pattern[str]
+    serial_prefixes: tuple[str, ...]  # folded by _basic, longest first
+
+
+def _make_key_tables(lookalikes: dict[str, str], serial_prefixes: Iterable[str]) -> KeyTables:
+    lower = {k.lower(): v.lower() for k, v in lookalikes.items() if k}
+    pairs = {**lower, **{k.upper(): v for k, v in lower.items() if k.upper() != k}}
+    body = "".join(re.escape(k) for k in lower) or "(?!)"
+    prefixes = {_basic(p).strip() for p in serial_prefixes if p.strip()}
+    return KeyTables(
+        translate=str.maketrans(pairs),
+        lookalikes=frozenset(lower),
+        lookalike_re=re.compile(f"[{body}]" if lower else body, re.IGNORECASE),
+        serial_prefixes=tuple(sorted(prefixes, key=lambda p: (-len(p), p))),
+    )
+
+
+DEFAULT_KEYS = _make_key_tables(DEFAULT_LOOKALIKES, DEFAULT_SERIAL_PREFIXES)
+_KEYS: dict[int, tuple[NormalizeRules, KeyTables]] = {}
+
+
+def key_tables(rules: NormalizeRules | None) -> KeyTables:
+    """The tables of `rules` (built once per rules object); the defaults without rules."""
+    if rules is None:
+        return DEFAULT_KEYS
+    entry = _KEYS.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    tables = _make_key_tables(rules.lookalikes, rules.serial_prefixes)
+    if len(_KEYS) > 64:
+        _KEYS.clear()
+    _KEYS[id(rules)] = (rules, tables)
+    return tables
+
+
+# Cyrillic 'О' typed after a digit in a NAME is a zero ('DL38О' -> 'dl380'): names are compared
+# fuzzily. Keys (serials, numbers) never do this: a Latin 'O' there stays a letter, so the
+# Cyrillic one must too, or 'СZJ7132ОXQ' and 'CZJ7132OXQ' would be two serials.
 _CYRILLIC_O_AFTER_DIGIT = re.compile(r"(?<=[0-9])[оО]")
 
 
-def _is_lookalike_abbreviation(original: str) -> bool:
+def _is_lookalike_abbreviation(original: str, keys: KeyTables) -> bool:
     """'НР', 'ТР' typed in capitals from Cyrillic entirely of look-alikes: a Latin abbreviation.
 
     Short all-capital tokens only: 'Сервер' is also made of look-alikes but is a Russian word.
@@ -93,17 +135,21 @@ def _is_lookalike_abbreviation(original: str) -> bool:
     return (
         1 < len(original) <= 3
         and original.isupper()
-        and all(ch in _LOOKALIKE_SET for ch in original.lower())
+        and all(ch in keys.lookalikes for ch in original.lower())
     )
 
 
-@lru_cache(maxsize=200_000)
-def fold_lookalikes(text: str) -> str:
+def fold_lookalikes(text: str, rules: NormalizeRules | None = None) -> str:
     """Lower-case text with Cyrillic look-alikes made Latin inside tokens holding Latin or digits.
 
     'Сервер НР DL38О' -> 'сервер hp dl380': Russian words stay Russian; mixed tokens and short
     capital abbreviations typed on the Cyrillic layout become Latin.
     """
+    return _fold(text, key_tables(rules))
+
+
+@lru_cache(maxsize=200_000)
+def _fold(text: str, keys: KeyTables) -> str:
     if not text:
         return ""
     norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", _nfkc(text))
@@ -113,8 +159,8 @@ def fold_lookalikes(text: str) -> str:
         out.append(norm[pos : m.start()].lower())
         original = m.group()
         token = original.lower()
-        if _LATIN_OR_DIGIT.search(token) or _is_lookalike_abbreviation(original):
-            token = token.translate(_LOOKALIKE_TABLE)
+        if _LATIN_OR_DIGIT.search(token) or _is_lookalike_abbreviation(original, keys):
+            token = token.translate(keys.translate)
         out.append(token)
         pos = m.end()
     out.append(norm[pos:].lower())
@@ -135,27 +181,30 @@ def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
     return stripped
 
 
-def _key_chars(text: str) -> str:
+def _key_chars(text: str, keys: KeyTables) -> str:
     """Upper case, every Cyrillic look-alike Latin (keys are never Russian words), alnum only."""
-    text = _CYRILLIC_O_AFTER_DIGIT.sub("0", text).translate(_LOOKALIKE_TABLE)
-    return "".join(ch for ch in text if ch.isalnum()).upper()
+    return "".join(ch for ch in text.translate(keys.translate) if ch.isalnum()).upper()
 
 
-@lru_cache(maxsize=500_000)
-def serial_key(text: str | None) -> str:
+def serial_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """'S/N: czj-1234 АВС' -> 'CZJ1234ABC'. Empty string when there is no serial."""
     if text is None:
         return ""
-    basic = _basic(str(text)).strip()
+    return _serial_key(str(text), key_tables(rules))
+
+
+@lru_cache(maxsize=500_000)
+def _serial_key(text: str, keys: KeyTables) -> str:
+    basic = _basic(text).strip()
     if not basic:
         return ""
-    return _key_chars(_strip_prefix(basic, DEFAULT_SERIAL_PREFIXES))
+    return _key_chars(_strip_prefix(basic, keys.serial_prefixes), keys)
 
 
 _SERIAL_SEPARATORS = re.compile(r"[,;\n\r|]+|\s+(?:и|and)\s+")
 
 
-def split_serials(text: str | None) -> list[str]:
+def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list[str]:
     """Every serial in a cell: 'S/N CZJ111, CZJ112; CZJ113' -> ['CZJ111', 'CZJ112', 'CZJ113'].
 
     Commas, semicolons, line breaks and 'и'/'and' separate serials. Within one piece, spaces
@@ -164,27 +213,27 @@ def split_serials(text: str | None) -> list[str]:
     """
     if text is None:
         return []
+    keys = key_tables(rules)
     basic = _basic(str(text))
-    keys: list[str] = []
+    found: list[str] = []
     for piece in _SERIAL_SEPARATORS.split(basic):
-        piece = _strip_prefix(piece.strip(), DEFAULT_SERIAL_PREFIXES)
+        piece = _strip_prefix(piece.strip(), keys.serial_prefixes)
         parts = piece.split()
         if len(parts) > 1 and all(len(p) >= 5 and any(c.isdigit() for c in p) for p in parts):
             candidates = parts
         else:
             candidates = [piece]
         for cand in candidates:
-            key = _key_chars(cand)
-            if key and key not in keys:
-                keys.append(key)
-    return keys
+            key = _key_chars(cand, keys)
+            if key and key not in found:
+                found.append(key)
+    return found
 
 
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
-@lru_cache(maxsize=500_000)
-def inventory_key(text: str | None) -> str:
+def inventory_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """'Инв. № 000123' = 'ИНВ-123' = '123'; 'ОС-00045' -> 'OC45'; look-alikes folded.
 
     Leading zeros of every digit run go (1C pads numbers), separators go, a label such as
@@ -192,18 +241,23 @@ def inventory_key(text: str | None) -> str:
     """
     if text is None:
         return ""
-    basic = _basic(str(text)).strip()
+    return _inventory_key(str(text), key_tables(rules))
+
+
+@lru_cache(maxsize=500_000)
+def _inventory_key(text: str, keys: KeyTables) -> str:
+    basic = _basic(text).strip()
     if not basic:
         return ""
-    key = _key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES))
+    key = _key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES), keys)
     return _LEADING_ZEROS.sub("", key)
 
 
-def barcode_key(text: str | None) -> str:
+def barcode_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """Barcodes: digits and letters only, upper case ('4 607 001 234 567' -> '4607001234567')."""
     if text is None:
         return ""
-    return _key_chars(_basic(str(text)))
+    return _key_chars(_basic(str(text)), key_tables(rules))
 
 
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|оглы|кызы)$")
@@ -215,7 +269,8 @@ def person_key(text: str | None) -> str:
     """Surname and initials: 'Иванов И.И.' = 'Иванов Иван Иванович' = 'И.И. Иванов' -> 'иванов и.и.'.
 
     Russian order (surname, name, patronymic) is assumed unless a patronymic stands second
-    ('Иван Иванович Иванов') or the initials come first.
+    ('Иван Иванович Иванов') or the initials come first. Look-alikes play no part: names of
+    people are Russian words, typed on one layout.
     """
     if text is None:
         return ""
@@ -242,10 +297,10 @@ def person_key(text: str | None) -> str:
 _PLACE_NOISE = re.compile(r"[\W_]+")
 
 
-def _place_compact(text: str) -> str:
+def _place_compact(text: str, keys: KeyTables) -> str:
     # Every look-alike is folded, Russian words too: a place key is never shown, and 'ЦОД'
     # typed with a Latin 'O' must still be the same place.
-    return _PLACE_NOISE.sub("", _basic(text)).translate(_LOOKALIKE_TABLE)
+    return _PLACE_NOISE.sub("", _basic(text)).translate(keys.translate)
 
 
 def place_key(text: str | None, rules: NormalizeRules | None = None) -> str:
@@ -256,7 +311,7 @@ def place_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """
     if text is None:
         return ""
-    compact = _place_compact(str(text))
+    compact = _place_compact(str(text), key_tables(rules))
     if rules is None:
         return compact
     return _tables(rules).places.get(compact, compact)
@@ -289,6 +344,9 @@ class _NameTables:
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
     stopwords: frozenset[str]
     places: dict[str, str]
+    keys: KeyTables
+    # vendor -> (vendor it becomes, family words, categories), tried in order
+    splits: dict[str, tuple[tuple[str, re.Pattern[str] | None, frozenset[str]], ...]]
     cache: dict[str, NameKey]
 
 
@@ -317,8 +375,9 @@ def _tables(rules: NormalizeRules) -> _NameTables:
 
 
 def _build_tables(rules: NormalizeRules) -> _NameTables:
+    keys = key_tables(rules)
     vendor_of = {
-        fold_lookalikes(alias): canonical
+        _fold(alias, keys): canonical
         for canonical, aliases in rules.vendors.items()
         for alias in [canonical, *aliases]
     }
@@ -336,9 +395,21 @@ def _build_tables(rules: NormalizeRules) -> _NameTables:
         rewrites=rewrites,
         stopwords=frozenset(_basic(w) for w in rules.stopwords),
         places={
-            _place_compact(alias): _place_compact(canonical)
+            _place_compact(alias, keys): _place_compact(canonical, keys)
             for canonical, aliases in rules.places.items()
             for alias in [canonical, *aliases]
+        },
+        keys=keys,
+        splits={
+            name: tuple(
+                (
+                    s.vendor,
+                    re.compile(rf"(?<!\w)(?:{'|'.join(s.families)})(?!\w)") if s.families else None,
+                    frozenset(s.categories),
+                )
+                for s in splits
+            )
+            for name, splits in rules.vendor_splits.items()
         },
         cache={},
     )
@@ -373,7 +444,7 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         if found:
             category = tables.category_of[found.group().lower()]
             original = tables.category_re.sub(" ", original)
-    folded = fold_lookalikes(original)
+    folded = _fold(original, tables.keys)
     if tables.category_re is not None:  # Latin category words typed with look-alikes: 'РC'
         found = tables.category_re.search(folded)
         if found:
@@ -384,6 +455,10 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         found = tables.vendor_re.search(folded)
         if found:
             vendor = tables.vendor_of[found.group()]
+            for other, families, categories in tables.splits.get(vendor, ()):
+                if category in categories or (families is not None and families.search(folded)):
+                    vendor = other
+                    break
             folded = tables.vendor_re.sub(" ", folded)
     # Punctuation the rewrites do not read becomes spaces first, so that a second pass over
     # the result sees the same text as the first did.
@@ -394,8 +469,8 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         step = _PRE_REWRITE_NOISE.sub(" ", folded)
         for pattern, replace in tables.rewrites:
             step = pattern.sub(replace, step)
-        if _CYRILLIC_LOOKALIKE.search(step):  # a rewrite may join a Cyrillic letter to digits
-            step = fold_lookalikes(step)
+        if tables.keys.lookalike_re.search(step):  # a rewrite may join Cyrillic to digits
+            step = _fold(step, tables.keys)
         cleaned = " ".join(_NAME_NOISE.sub(" ", step).split())
         if cleaned == text_now:
             break

@@ -70,6 +70,27 @@ class ModelRewrite(_Rules):
         return value
 
 
+class VendorSplit(_Rules):
+    """A spelling two companies share ('HP'): the model family or the category decides."""
+
+    vendor: str  # the canonical vendor it becomes
+    # Regular expressions matched against whole folded words: 'proliant', 'dl\\d+\\w*'.
+    families: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)  # canonical categories
+
+    @field_validator("families")
+    @classmethod
+    def _families_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(
+                    f"'{pattern}' is not a valid regular expression ({e}); fix or quote it"
+                ) from None
+        return value
+
+
 class NormalizeRules(_Rules):
     """normalize.yaml: look-alike letters, vendor aliases, category words, model spellings."""
 
@@ -77,6 +98,8 @@ class NormalizeRules(_Rules):
     lookalikes: dict[str, str]
     # Canonical vendor -> spellings (lower case).
     vendors: dict[str, list[str]]
+    # Canonical vendor -> the vendors it becomes when the family or category says so.
+    vendor_splits: dict[str, list[VendorSplit]] = Field(default_factory=dict)
     # Canonical category -> words that name it in registers and inventories (lower case).
     categories: dict[str, list[str]]
     # Regex rewrites applied to model text after folding, in order: [{pattern, replace}].
@@ -87,6 +110,31 @@ class NormalizeRules(_Rules):
     places: dict[str, list[str]] = Field(default_factory=dict)
     # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).
     stopwords: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _splits_name_known_vendors(self) -> NormalizeRules:
+        problems = [
+            f"vendor_splits.{name}: '{vendor}' is not a vendor; add it under vendors"
+            for name, splits in self.vendor_splits.items()
+            for vendor in [name, *(s.vendor for s in splits)]
+            if vendor not in self.vendors
+        ]
+        problems += [
+            f"vendor_splits.{name}: '{category}' is not a category; use one of "
+            + ", ".join(self.categories)
+            for name, splits in self.vendor_splits.items()
+            for s in splits
+            for category in s.categories
+            if category not in self.categories
+        ]
+        problems += [
+            f"lookalikes: '{k}' -> '{v}' must map one letter to one letter"
+            for k, v in self.lookalikes.items()
+            if len(k) != 1 or len(v) != 1
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class MatchLevel(_Rules):

@@ -14,7 +14,7 @@ from reconciler.assign import assign
 from reconciler.errors import ConfigError
 from reconciler.match import match_rows
 from reconciler.models import Asset, BookRow, Inventory, MatchResult, RowMatch, RowStatus
-from reconciler.rules import Rules, load_rules
+from reconciler.rules import Rules, default_rules_dir, load_rules
 
 DL380 = {"vendor": "HPE", "model": "ProLiant DL380 Gen10", "category": "Server"}
 T14 = {"vendor": "Lenovo", "model": "ThinkPad T14 Gen 3", "category": "Laptop"}
@@ -51,6 +51,18 @@ def test_a_serial_typed_with_cyrillic_lookalikes_and_a_label_matches_exactly(rul
         "serial",
     )
     assert "serial: exact" in m.explain[0]
+
+
+def test_a_lookalike_from_the_users_rules_makes_a_serial_match_exactly(tmp_path) -> None:
+    """Plants a book serial typed with the Ukrainian 'і' and adds 'і' -> 'i' to a user's rules."""
+    shipped = (default_rules_dir() / "normalize.yaml").read_text(encoding="utf-8")
+    (tmp_path / "normalize.yaml").write_text(
+        shipped.replace('lookalikes: {"а": "a",', 'lookalikes: {"і": "i", "а": "a",'), "utf-8"
+    )
+    assets = [asset("A1", DL380, serial="CZJ1I34ABC")]
+    books = [row(7, "Сервер HPE DL380 G10", serial="CZJ1і34ABC")]
+    assert run(books, assets, load_rules()).rows[0].matched_on != "serial"
+    assert run(books, assets, load_rules(tmp_path)).rows[0].matched_on == "serial"
 
 
 def test_inventory_number_with_padding_and_series_matches_even_when_serials_differ(rules) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler import normalize
 from reconciler.errors import ConfigError
-from reconciler.rules import NormalizeRules, Rules, load_rules
+from reconciler.rules import NormalizeRules, Rules, default_rules_dir, load_rules
 
 SHIPPED: NormalizeRules = load_rules().normalize
 
@@ -25,7 +26,8 @@ REGISTER_TEXT = st.text(
         ("S/N: CZJ1234ABC", "CZJ1234ABC"),
         ("сер. № czj-1234-abc", "CZJ1234ABC"),
         ("СZJ 1234 АВС", "CZJ1234ABC"),  # Cyrillic С, А, В, С typed on the Russian layout
-        ("зав. № 123О5", "12305"),  # Cyrillic О between digits is a zero
+        ("зав. № 123О5", "123O5"),  # Cyrillic О is the letter O, as a Latin O would be
+        ("СZJ7132ОXQ", "CZJ7132OXQ"),  # the 2000-row seed-3 case: О after a digit
         ("SN1234", "SN1234"),  # 'SN' glued to digits is part of the serial, not a label
         ("", ""),
         (None, ""),
@@ -145,3 +147,105 @@ def test_normalising_twice_equals_normalising_once(text: str) -> None:
 def test_name_keys_are_stable_under_renormalisation(text: str) -> None:
     once = normalize.name_key(text, SHIPPED)
     assert normalize.name_key(once.text, SHIPPED).text == once.text
+
+
+# --- look-alikes and serial labels come from the rules ------------------------------------
+
+LATIN_TWIN = {latin.upper(): cyr.upper() for cyr, latin in normalize.DEFAULT_LOOKALIKES.items()}
+
+
+def users_rules(folder, **changes: object) -> NormalizeRules:
+    """A user's rules folder: the shipped normalize.yaml with `changes` merged into it."""
+    shipped = yaml.safe_load((default_rules_dir() / "normalize.yaml").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        shipped[key] = {**shipped[key], **value} if isinstance(value, dict) else value
+    (folder / "normalize.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), "utf-8")
+    return load_rules(folder).normalize
+
+
+def test_the_module_defaults_are_the_shipped_lookalikes_and_serial_prefixes() -> None:
+    shipped = normalize.key_tables(SHIPPED)
+    assert SHIPPED.lookalikes == normalize.DEFAULT_LOOKALIKES
+    assert shipped.translate == normalize.DEFAULT_KEYS.translate
+    assert shipped.serial_prefixes == normalize.DEFAULT_KEYS.serial_prefixes
+
+
+def test_a_lookalike_added_in_the_users_rules_folds_serials_places_and_names(tmp_path) -> None:
+    """Plants the Ukrainian 'і' (U+0456) as a twin of the Latin 'i' in a user's rules."""
+    mine = users_rules(tmp_path, lookalikes={"і": "i"})
+    assert normalize.serial_key("CZJ1і34", mine) == normalize.serial_key("CZJ1I34") == "CZJ1I34"
+    assert normalize.serial_key("CZJ1і34") != "CZJ1I34"  # the shipped rules do not know it
+    assert normalize.split_serials("CZJ1і34, CZJ5і55", mine) == ["CZJ1I34", "CZJ5I55"]
+    assert normalize.inventory_key("Nі-45", mine) == "NI45"
+    assert normalize.name_key("Ноутбук Lenovo ThіnkPad T14", mine).text == "thinkpad t14"
+    assert normalize.name_key("Ноутбук Lenovo ThіnkPad T14", SHIPPED).text != "thinkpad t14"
+
+
+def test_a_serial_label_added_in_the_users_rules_is_stripped(tmp_path) -> None:
+    """Plants the German label 'Serien-Nr.' in a user's serial_prefixes."""
+    mine = users_rules(tmp_path, serial_prefixes=[*SHIPPED.serial_prefixes, "serien-nr."])
+    assert normalize.serial_key("Serien-Nr. CZJ1234", mine) == "CZJ1234"
+    assert normalize.split_serials("Serien-Nr. CZJ1234; CZJ1235", mine) == ["CZJ1234", "CZJ1235"]
+    assert normalize.serial_key("Serien-Nr. CZJ1234") != "CZJ1234"
+
+
+def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="lookalikes: 'ш' -> 'sh' must map one letter"):
+        users_rules(tmp_path, lookalikes={"ш": "sh"})
+
+
+# A serial as IT records it: Latin capitals and digits, at least one digit (a serial is never
+# only a label such as 'SN').
+LATIN_SERIAL = st.text(alphabet="ABCEHKMOPTXYZDFGJ0123456789", min_size=1, max_size=14).filter(
+    lambda s: any(c.isdigit() for c in s)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LATIN_SERIAL, st.data())
+def test_a_serial_typed_with_any_cyrillic_twins_has_the_latin_serials_key(serial, data) -> None:
+    twins = [i for i, ch in enumerate(serial) if ch in LATIN_TWIN]
+    swap = set(data.draw(st.lists(st.sampled_from(twins), unique=True)) if twins else [])
+    typed = "".join(LATIN_TWIN[ch] if i in swap else ch for i, ch in enumerate(serial))
+    assert normalize.serial_key(typed) == normalize.serial_key(serial) == serial
+    assert normalize.serial_key(typed.lower()) == serial
+
+
+@settings(max_examples=400, deadline=None)
+@given(LATIN_SERIAL, LATIN_SERIAL)
+def test_two_serials_that_differ_in_more_than_lookalikes_never_share_a_key(a, b) -> None:
+    assert (normalize.serial_key(a) == normalize.serial_key(b)) == (a == b)
+
+
+# --- HP Inc. and HPE ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "vendor"),
+    [
+        ("Сервер НР ProLiant DL380 G10", "hpe"),  # Cyrillic НР, family word
+        ("HP ProLiant DL380 Gen10", "hpe"),
+        ("Сервер HP DL380", "hpe"),  # no family word: a server is HPE's
+        ("HP DL360 Gen11", "hpe"),  # the model family alone
+        ("Hewlett Packard Enterprise DL380G10", "hpe"),
+        ("HPE ProLiant DL380 Gen10", "hpe"),
+        ("HP EliteBook 840 G9", "hp"),
+        ("Ноутбук НР EliteBook 840 G9", "hp"),
+        ("Системный блок HP ProDesk 400 G9 SFF", "hp"),
+        ("МФУ HP LaserJet Enterprise MFP M528dn", "hp"),
+        ("Монитор HP E24 G5", "hp"),
+    ],
+)
+def test_hp_is_hp_inc_unless_the_family_or_category_says_hpe(written, vendor, rules) -> None:
+    assert normalize.name_key(written, rules.normalize).vendor == vendor
+
+
+def test_the_lookalike_hp_server_still_reads_as_the_hpe_model(rules) -> None:
+    book = normalize.name_key("Сервер НР ProLiant DL380 G10", rules.normalize)
+    it = normalize.name_key("HPE ProLiant DL380 Gen10", rules.normalize)
+    assert (book.vendor, book.category, book.text) == ("hpe", "server", it.text)
+
+
+def test_a_vendor_split_naming_an_unknown_vendor_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"vendor_splits.hp: 'hpq' is not a vendor"):
+        users_rules(tmp_path, vendor_splits={"hp": [{"vendor": "hpq", "families": ["x"]}]})
