@@ -80,6 +80,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     found_tables = list(
         find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
     )
+    found_tables = _without_summaries(found_tables, name)
     for grid, table in found_tables:
         groups = GroupCaptions.of(grid, table, index, columns.category_captions)
         for data, fields, extra in parse_rows(
@@ -261,3 +262,20 @@ def _book_row(
     # Headerless columns only matter when they hold something.
     row.extra = {k: v for k, v in extra.items() if v is not None or not k.startswith("Column ")}
     return row
+
+
+def _without_summaries(tables: list[tuple[Grid, Table]], name: str) -> list[tuple[Grid, Table]]:
+    """Beside a register with inventory numbers or serials, a sheet naming neither ("Свод":
+    name, quantity, cost per asset group) is a summary of it, not more items."""
+    keyed = [t for t in tables if any(k in t[1].columns for k in BOOK_KEYS)]
+    if not keyed or len(keyed) == len(tables):
+        return tables
+    for _grid, table in tables:
+        if not any(k in table.columns for k in BOOK_KEYS):
+            log.info(
+                "%s: sheet '%s' names no inventory number or serial beside a sheet that does: "
+                "a summary, not read",
+                name,
+                table.sheet,
+            )
+    return keyed
