@@ -22,6 +22,7 @@ from typing import Any
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -38,13 +39,25 @@ from reconciler.report import write_atomically
 from reconciler.report_text import format_date, format_money, labels
 from reconciler.rules import Rules
 from reconciler.xlsx_features import detect_lost_features
-from reconciler.xlsx_writer import FILLS, WRAP, clean_text, style_header, write_value
+from reconciler.xlsx_writer import (
+    FILLS,
+    WRAP,
+    clean_text,
+    fit_row_height,
+    fit_width,
+    shown_text,
+    style_header,
+    text_width,
+    write_value,
+)
 
 log = logging.getLogger(__name__)
 
 RUN_ID_PROPERTY = "reconciler_run_id"  # the reply workbook is recognised by it
 OPENPYXL_FORMATS = ("xlsx", "xlsm")
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+ADDED_MAX_WIDTH = 36  # the match and IT columns: longer values (kits) wrap
+FINDINGS_WIDTH = 60  # the findings in words: wide enough that most take one or two lines
 VALUES_ONLY = (
     "копия .xlsx из файла {fmt}: перенесены только значения (и объединения ячеек, где они "
     "известны); шрифты, заливки, ширины столбцов и форматы чисел исходного файла не переносятся",
@@ -226,9 +239,28 @@ def annotate_register_sheets(
             log.warning("sheet %r of the register is not in the workbook; not annotated", info.name)
             continue
         first = _last_used_column(ws, info) + 1
+        lines: list[tuple[RowMatch, list[Any], list[Finding]]] = []
+        for m in rows_by_sheet.get(info.name, []):
+            assets = [by_id[a] for a in m.asset_ids if a in by_id]
+            found = sorted(
+                by_row.get(m.row.key, []), key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9)
+            )
+            values: list[Any] = [
+                t["status"].get(str(m.status), str(m.status)),
+                # A row with no asset has no score worth showing: the best it came to is noise.
+                None if m.score is None or not m.asset_ids else round(m.score, 1),
+                t["matched_on"].get(m.matched_on, m.matched_on),
+                "; ".join(m.asset_ids) or None,
+            ]
+            values += [
+                _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
+            ]
+            values.append("\n".join(f.message for f in found) or None)
+            lines.append((m, values, found))
+        header_font = _header_font(ws, info, first)
         for i, head in enumerate(heads):
             col = first + i
-            style_header(write_value(ws, info.header_row, col, head))
+            style_header(write_value(ws, info.header_row, col, head), like=header_font)
             if info.header_end_row > info.header_row:
                 ws.merge_cells(
                     start_row=info.header_row,
@@ -236,32 +268,27 @@ def annotate_register_sheets(
                     end_row=info.header_end_row,
                     end_column=col,
                 )
-            width = 44 if i == len(heads) - 1 else 16 if i < 4 else 20
+            most = FINDINGS_WIDTH if i == len(heads) - 1 else ADDED_MAX_WIDTH
+            width = fit_width([v[i] for _m, v, _f in lines], head, least=10, most=most)
             ws.column_dimensions[get_column_letter(col)].width = width
         last_row = info.header_end_row
-        for m in rows_by_sheet.get(info.name, []):
-            assets = [by_id[a] for a in m.asset_ids if a in by_id]
-            found = by_row.get(m.row.key, [])
-            values: list[Any] = [
-                t["status"].get(str(m.status), str(m.status)),
-                None if m.score is None else round(m.score, 1),
-                t["matched_on"].get(m.matched_on, m.matched_on),
-                "; ".join(m.asset_ids) or None,
-            ]
-            values += [
-                _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
-            ]
-            ordered = sorted(found, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
-            values.append("\n".join(f.message for f in ordered) or None)
+        columns = range(first, first + len(heads))
+        for m, values, found in lines:
             fill_key = str(m.status)
             if m.status is RowStatus.MATCHED and found:
                 fill_key = "has_findings"
-            for i, value in enumerate(values):
-                cell = write_value(ws, m.row.row, first + i, value)
+            for col, value in zip(columns, values, strict=True):
+                cell = write_value(ws, m.row.row, col, value)
                 cell.fill = FILLS[fill_key]
+                if value is not None and text_width(shown_text(value)) > (
+                    ws.column_dimensions[get_column_letter(col)].width or 0
+                ):
+                    cell.alignment = WRAP
             if found:
                 cell.alignment = WRAP
-                cell.comment = _finding_comment(ordered, language)
+                cell.comment = _finding_comment(found, language)
+            # Wrapped text in a row of fixed height would spill over the rows below it.
+            fit_row_height(ws, m.row.row, columns)
             last_row = max(last_row, m.row.row)
         last = first + len(heads) - 1
         if ws.auto_filter.ref:
@@ -275,10 +302,21 @@ def annotate_register_sheets(
             notes.append(note)
             log.info(note)
         else:
+            # The whole table: accountants filter by their own columns (place, person) too.
             ws.auto_filter.ref = (
-                f"{get_column_letter(first)}{info.header_end_row}:"
+                f"A{info.header_end_row}:"
                 f"{get_column_letter(last)}{max(last_row, info.header_end_row + 1)}"
             )
         if ws.freeze_panes is None:
             ws.freeze_panes = ws.cell(row=info.header_end_row + 1, column=1)
     return notes
+
+
+def _header_font(ws: Worksheet, info: SheetInfo, first: int) -> Font | None:
+    """The font of the accountant's own header (its last filled cell), for ours to match."""
+    for row in range(info.header_end_row, info.header_row - 1, -1):
+        for col in range(first - 1, 0, -1):
+            cell = ws.cell(row=row, column=col)
+            if cell.value is not None and isinstance(cell.font, Font):
+                return cell.font
+    return None

@@ -18,9 +18,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reconciler.charts import add_bar_chart
 from reconciler.figures import compute_figures
 from reconciler.models import Asset, AssetStatus, RowStatus, RunResult
-from reconciler.report_text import labels
+from reconciler.report_text import code_label, labels
 from reconciler.rules import Rules
-from reconciler.xlsx_writer import FILLS, WRAP, style_header, write_table, write_value
+from reconciler.xlsx_writer import (
+    FILLS,
+    LEFT,
+    WRAP,
+    bold_font,
+    set_print_layout,
+    style_header,
+    write_table,
+    write_value,
+)
 
 DECISIONS = ("confirm", "reject")
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
@@ -50,8 +59,10 @@ def add_summary_sheet(
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 44
     ws.column_dimensions["C"].width = 18
+    ws.column_dimensions["D"].width = 34
+    bold = bold_font(ws)
     title = write_value(ws, 1, 1, s["title"])
-    title.font = Font(bold=True, size=14)
+    title.font = bold_font(ws, size=14)
     facts: list[tuple[str, Any]] = [
         (s["source_file"], result.register.file_name),
         (s["sha256"], result.register.sha256),
@@ -66,8 +77,9 @@ def add_summary_sheet(
     ]
     r = 3
     for label, value in facts:
-        write_value(ws, r, 1, label).font = Font(bold=True)
-        write_value(ws, r, 2, value)
+        write_value(ws, r, 1, label).font = bold
+        # Text and numbers in one column: one alignment reads as a list, not a ragged edge.
+        write_value(ws, r, 2, value).alignment = LEFT
         r += 1
     r += 1
     style_header(write_value(ws, r, 1, s["by_status"]))
@@ -78,14 +90,14 @@ def add_summary_sheet(
         write_value(ws, r, 2, count)
     r += 2
     code_header = r
-    style_header(write_value(ws, r, 1, s["by_code"]))
-    style_header(write_value(ws, r, 2, s["count"]))
-    style_header(write_value(ws, r, 3, s["amount"]))
+    for col, head in enumerate((s["kind"], s["count"], s["amount"], s["code"]), start=1):
+        style_header(write_value(ws, r, col, head))
     for group in fig.by_code:
         r += 1
-        write_value(ws, r, 1, group.key)
+        write_value(ws, r, 1, code_label(group.key, language))
         write_value(ws, r, 2, group.count)
         write_value(ws, r, 3, group.amount)
+        write_value(ws, r, 4, group.key)
     add_bar_chart(
         ws,
         title=s["chart_codes"],
@@ -93,22 +105,23 @@ def add_summary_sheet(
         values_column=2,
         header_row=code_header,
         last_row=r,
-        anchor="E3",
+        anchor="F3",
     )
     r += 2
-    write_value(ws, r, 1, s["legend"]).font = Font(bold=True)
+    write_value(ws, r, 1, s["legend"]).font = bold
     for key in ("matched", "has_findings", "review", "unmatched"):
         r += 1
         text = s["has_findings"] if key == "has_findings" else t["status"][key]
         write_value(ws, r, 1, text).fill = FILLS[key]
     r += 2
-    write_value(ws, r, 1, s["lost"]).font = Font(bold=True)
+    write_value(ws, r, 1, s["lost"]).font = bold
     for line in lost or [s["nothing_lost"]]:
         r += 1
         write_value(ws, r, 1, "• " + line)
     for line in notes:
         r += 1
         write_value(ws, r, 1, "• " + line)
+    set_print_layout(ws)
     return ws
 
 
@@ -175,7 +188,7 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     validation.add(f"D2:D{max(len(rows), 1) + 1}")
     ws.add_data_validation(validation)
     help_row = len(rows) + 3
-    write_value(ws, help_row, 1, t["review_help"]).font = Font(italic=True)
+    write_value(ws, help_row, 1, t["review_help"]).font = Font(name=bold_font(ws).name, italic=True)
     return ws
 
 
@@ -212,7 +225,7 @@ def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksh
 def not_on_books_note(asset: Asset, rules: Rules, language: str, reported: set[str]) -> str:
     t = labels(language)
     if asset.asset_id in reported:
-        return "MISSING_IN_BOOKS"
+        return f"{t['not_on_books_missing']} (MISSING_IN_BOOKS)"
     if asset.status is AssetStatus.DISPOSED:
         return str(t["not_on_books_disposed"])
     return str(t["not_on_books_low_value"])

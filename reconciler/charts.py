@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.worksheet import Worksheet
 
 _BAR_HEIGHT = 18
@@ -62,8 +63,27 @@ def add_bar_chart(
     chart.type = "bar"
     chart.title = title
     chart.legend = None
-    chart.height = max(6.0, 0.6 * (last_row - header_row) + 2)
+    chart.height = max(7.0, 0.8 * (last_row - header_row) + 3)
     chart.width = 18.0
+    # Bars top-down in the table's order (a bar chart draws its first category at the bottom).
+    chart.x_axis.scaling.orientation = "maxMin"
+    # openpyxl marks axes deleted by default: Excel then shows bars with no labels at all.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.majorUnit = _whole_step(ws, values_column, header_row + 1, last_row)
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.majorGridlines = None
+    # The count at each bar and nothing else: readers otherwise default to adding the
+    # category and series names, which pile up over the bars.
+    chart.dataLabels = DataLabelList(
+        showVal=True,
+        showCatName=False,
+        showSerName=False,
+        showLegendKey=False,
+        showPercent=False,
+        showBubbleSize=False,
+    )
+    chart.y_axis.crosses = "max"  # with the categories reversed, keeps the scale at the bottom
     data = Reference(
         ws, min_col=values_column, min_row=header_row, max_col=values_column, max_row=last_row
     )
@@ -71,3 +91,13 @@ def add_bar_chart(
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
     ws.add_chart(chart, anchor)
+
+
+def _whole_step(ws: Worksheet, column: int, first_row: int, last_row: int) -> float:
+    """A count axis steps by whole numbers: 0, 1, 2 ... not 0.5, 1, 1.5."""
+    counts = [ws.cell(row=r, column=column).value for r in range(first_row, last_row + 1)]
+    top = max((c for c in counts if isinstance(c, int | float)), default=1)
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        if top / step <= 10:
+            return step
+    return round(top / 10)

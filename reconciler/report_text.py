@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, Any]] = {
         ),
         "not_on_books_low_value": "ниже порога капитализации: учитывается как МЦ",
         "not_on_books_disposed": "списан в ИТ",
+        "not_on_books_missing": "нет в учете: поставить на учет или выяснить у ИТ",
         "summary": {
             "title": "Сверка реестра основных средств с ИТ-инвентаризацией",
             "source_file": "Исходный файл",
@@ -112,6 +113,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "by_custodian": "Расхождения по ответственным",
             "count": "Количество",
             "amount": "Сумма",
+            "kind": "Вид",
+            "code": "Код",
             "lost": "Что не удалось сохранить в копии",
             "nothing_lost": "ничего: все элементы исходного файла сохранены",
             "legend": "Цвета строк",
@@ -206,6 +209,7 @@ LABELS: dict[str, dict[str, Any]] = {
         ),
         "not_on_books_low_value": "below the capitalisation threshold: a low-value item",
         "not_on_books_disposed": "disposed in IT",
+        "not_on_books_missing": "not on the books: capitalise it or ask IT",
         "summary": {
             "title": "Fixed-asset register reconciled with the IT inventory",
             "source_file": "Source file",
@@ -224,6 +228,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "by_custodian": "Findings by custodian",
             "count": "Count",
             "amount": "Amount",
+            "kind": "Kind",
+            "code": "Code",
             "lost": "What the copy could not keep",
             "nothing_lost": "nothing: every part of the source file is kept",
             "legend": "Row colours",
@@ -236,6 +242,13 @@ LABELS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+def code_label(code: str, language: str) -> str:
+    """The finding code in words ("Другая стоимость"); an unknown code shows as itself."""
+    from reconciler.mail_text import CODE_LABELS
+
+    return CODE_LABELS.get(language, CODE_LABELS["ru"]).get(code, code)
 
 
 def labels(language: str) -> dict[str, Any]:

@@ -30,9 +30,9 @@ FILLS = {
     "has_findings": PatternFill("solid", fgColor="F8CBAD"),  # orange
 }
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-HEADER_FONT = Font(bold=True)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -73,11 +73,91 @@ def write_value(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     return cell
 
 
-def style_header(cell: Cell) -> None:
-    cell.font = HEADER_FONT
+def bold_font(ws: Worksheet, like: Font | None = None, size: float | None = None) -> Font:
+    """Bold in the named font of `like`, else of the workbook's default style.
+
+    A Font with no name renders in whatever the reader falls back to (LibreOffice: a serif),
+    so our bold labels would not look like the normal text beside them.
+    """
+    base = like if like is not None and like.name else ws.parent._fonts[0]  # the default
+    return Font(name=base.name, size=size or base.sz, bold=True)
+
+
+def style_header(cell: Cell, like: Font | None = None) -> None:
+    """Our header look; `like` is the font of the sheet's own header, so ours matches it."""
+    cell.font = bold_font(cell.parent, like)
     cell.fill = HEADER_FILL
     cell.alignment = HEADER_ALIGNMENT
     cell.border = BOX
+
+
+# --- layout: Excel and LibreOffice size neither columns nor wrapped rows to their text --------
+
+LINE_HEIGHT = 15.0  # points per line of 11-point text, Excel's default row height
+MAX_WIDTH = 60.0  # wider columns are wrapped instead: a screen still shows several of them
+
+
+def shown_text(value: Any) -> str:
+    """The text a cell shows for `value` with the formats write_value sets."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return "00.00.0000 00:00" if (value.hour or value.minute) else "00.00.0000"
+    if isinstance(value, date):
+        return "00.00.0000"
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return f"{value:,.2f}" if isinstance(value, Decimal) else f"{value:,.1f}"
+    return str(value)
+
+
+def text_width(text: str) -> float:
+    """Column width (in Excel's character units) that shows the longest line of `text`.
+
+    Capitals and Cyrillic letters are wider than the digit Excel measures in, hence 1.15.
+    """
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    return longest * 1.15 + 2
+
+
+def lines_needed(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide."""
+    per_line = max(1, int((width - 1) / 1.15))
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+
+def fit_width(
+    values: list[Any], header: str = "", *, least: float = 8, most: float = MAX_WIDTH
+) -> float:
+    """A width showing every value on one line up to `most`; the header may wrap by words."""
+    header_word = max((len(w) for w in header.split()), default=0) * 1.15 + 2
+    widest = max([text_width(shown_text(v)) for v in values] + [header_word, least])
+    return round(min(most, widest), 1)
+
+
+def fit_row_height(ws: Worksheet, row: int, columns: range | list[int]) -> None:
+    """Make `row` tall enough for its wrapped cells in `columns` (never shorter than it was)."""
+    needed = 1
+    for column in columns:
+        cell = ws.cell(row=row, column=column)
+        if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+            continue
+        letter = cell.column_letter
+        width = ws.column_dimensions[letter].width or 8.43
+        needed = max(needed, lines_needed(shown_text(cell.value), width))
+    if needed > 1:
+        current = ws.row_dimensions[row].height or LINE_HEIGHT
+        ws.row_dimensions[row].height = max(current, needed * LINE_HEIGHT)
+
+
+def set_print_layout(ws: Worksheet, *, title_rows: str | None = None) -> None:
+    """Print landscape, one page wide, the header repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def write_table(
@@ -93,14 +173,22 @@ def write_table(
 
     for c, header in enumerate(headers, start=1):
         style_header(write_value(ws, first_row, c, header))
+        # `widths` are the most each column may take; narrower content gets a narrower column.
+        most = widths[c - 1] if widths else MAX_WIDTH
+        column_values = [line[c - 1] for line in rows if c - 1 < len(line)]
+        width = fit_width(column_values, header, most=most)
+        ws.column_dimensions[get_column_letter(c)].width = width
     for r, values in enumerate(rows, start=first_row + 1):
         for c, value in enumerate(values, start=1):
             cell = write_value(ws, r, c, value)
-            if isinstance(value, str) and len(value) > 40:
+            if isinstance(value, str) and (
+                "\n" in value
+                or text_width(value) > (ws.column_dimensions[get_column_letter(c)].width or 0)
+            ):
                 cell.alignment = WRAP
+        fit_row_height(ws, r, range(1, len(values) + 1))
+    fit_row_height(ws, first_row, range(1, len(headers) + 1))
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
     ws.freeze_panes = ws.cell(row=first_row + 1, column=1)
-    for c, header in enumerate(headers, start=1):
-        width = widths[c - 1] if widths else min(max(len(header) + 2, 12), 50)
-        ws.column_dimensions[get_column_letter(c)].width = width
+    set_print_layout(ws, title_rows=f"{first_row}:{first_row}")

@@ -143,11 +143,57 @@ def test_rows_are_filled_by_status_and_findings(annotated) -> None:  # type: ign
     assert ws.cell(7, 1).fill.fgColor.rgb != "00C6EFCE"  # the accountant's cells keep theirs
 
 
-def test_added_columns_get_an_autofilter_and_a_frozen_header(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_table_gets_an_autofilter_and_a_frozen_header(annotated) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
-    assert re.fullmatch(rf"{openpyxl.utils.get_column_letter(FIRST)}6:[A-Z]+21", ws.auto_filter.ref)
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert ws.auto_filter.ref == f"A6:{last}21"  # the accountant filters by place or person too
     assert ws.freeze_panes == "A7"
+
+
+def test_added_columns_are_wide_enough_for_their_values_and_findings_wrap_in_tall_rows(
+    annotated,
+) -> None:  # type: ignore[no-untyped-def]
+    """What LibreOffice showed: serials, names and kits cut off, findings spilling over rows."""
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    h = _headers(ws)
+    for head, col in h.items():
+        letter = openpyxl.utils.get_column_letter(col)
+        width = ws.column_dimensions[letter].width
+        for row in range(7, 22):
+            cell = ws.cell(row, col)
+            if cell.value is None:
+                continue
+            shown = len(str(cell.value)) if not hasattr(cell.value, "year") else 10
+            fits = shown * 1.15 + 2 <= width + 0.01
+            assert fits or cell.alignment.wrap_text, (head, row, cell.value, width)
+    findings = h["Сверка: расхождения"]
+    for row, code in PLANTED.items():
+        cell = ws.cell(row, findings)
+        if code is None:
+            continue
+        assert cell.alignment.wrap_text, row
+        letter = openpyxl.utils.get_column_letter(findings)
+        per_line = int((ws.column_dimensions[letter].width - 1) / 1.15)
+        lines = sum(-(-len(part) // per_line) for part in cell.value.split("\n"))
+        assert (ws.row_dimensions[row].height or 15) >= 15 * lines, (row, cell.value)
+
+
+def test_our_header_cells_use_the_font_of_the_accountants_header(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    theirs = ws.cell(4, MAX_COLUMN).font
+    ours = ws.cell(4, FIRST).font
+    assert ours.b and ours.name == theirs.name and ours.sz == theirs.sz
+
+
+def test_an_unmatched_row_shows_no_score(annotated) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)[SHEET]
+    h = _headers(ws)
+    assert ws.cell(8, h["Сверка: статус"]).value == "не найдено"
+    assert ws.cell(8, h["Сверка: оценка"]).value is None
 
 
 def test_an_existing_autofilter_is_kept_and_said(tmp_path: Path, rules: Rules) -> None:
@@ -169,9 +215,18 @@ def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None: 
     assert wb.sheetnames == [SHEET, "Сводка", "На проверку", "Нет в учете", "Расхождения"]
     values = {c.value for row in wb["Сводка"].iter_rows() for c in row if c.value is not None}
     assert {result.register.sha256, result.run_id, "Книга ОС.xlsx", "MISSING_IN_BOOKS"} <= values
+    assert "Нет в бухгалтерском учёте" in values  # each code in words beside it
     with zipfile.ZipFile(out) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert charts and b"barChart>" in z.read(charts[0])
+        xml = z.read(charts[0]).decode()
+    assert "barChart>" in xml and "Расхождения по видам" in xml  # the chart has its title
+    # Axes shown (openpyxl deletes them by default), bars in the table's order, whole steps.
+    assert re.findall(r'<(?:c:)?delete val="(\d)"', xml) == ["0", "0"]
+    assert re.search(r'<(?:c:)?orientation val="maxMin"', xml)
+    assert re.search(r'<(?:c:)?majorUnit val="1(\.0)?"', xml)
+    summary = wb["Сводка"]
+    assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToWidth == 1
+    assert summary["A1"].font.name  # a named font: LibreOffice shows nameless bold as serif
 
 
 def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annotated) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +268,8 @@ def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(anno
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["Нет в учете"]
     rows = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert rows["A-20"] == "MISSING_IN_BOOKS" and rows["A-21"] == "MISSING_IN_BOOKS"
+    assert rows["A-20"].startswith("нет в учете") and rows["A-20"].endswith("(MISSING_IN_BOOKS)")
+    assert rows["A-21"] == rows["A-20"]
     assert "ниже порога" in rows["A-22"] and "списан" in rows["A-23"]
 
 
