@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,10 +114,11 @@ def utcnow() -> str:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """pipeline.new_run_id's format, for the service, whose process never imports the stages
-    (pipeline imports them all; a broken or heavy stage must only ever cost a child)."""
+    """Run ids sort by time as text (milliseconds included, so two runs in one second keep
+    their order) and stay unique across instances sharing an outbox (random hex). Here rather
+    than in pipeline: the service needs them and its process never imports the stages."""
     now = now or datetime.now()
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{secrets.token_hex(3)}"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -124,14 +126,40 @@ def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")  # several instances share one ledger
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version < SCHEMA_VERSION:
-        conn.executescript(SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    # Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once,
+    # without waiting, when another instance is opening it at the same moment: wait here.
+    _retry_while_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+    conn.execute("PRAGMA foreign_keys=ON")
+    if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        _retry_while_locked(lambda: _migrate(conn))
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")  # one instance creates the schema, the others then see it
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _retry_while_locked(step: Callable[[], object], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 # --- files -------------------------------------------------------------------------------
@@ -188,7 +216,7 @@ def earlier_run(
     row = conn.execute(
         "SELECT runs.id, files.received_at FROM runs JOIN files ON files.id = runs.file_id "
         "WHERE runs.sha256 = ? AND runs.outcome = 'complete' AND files.id != ? "
-        "ORDER BY runs.started_at DESC, runs.id DESC LIMIT 1",
+        "ORDER BY runs.started_at DESC, runs.rowid DESC LIMIT 1",  # rowid: same-second runs
         (sha256, -1 if excluding_file is None else excluding_file),
     ).fetchone()
     return None if row is None else {"run_id": row[0], "received_at": row[1]}

@@ -229,6 +229,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # e.g. what openpyxl would drop
     # The same content was processed before: {"run_id": ..., "received_at": ...} (service only)
     duplicate_of: dict[str, str] | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
     @property
     def exit_code(self) -> int:

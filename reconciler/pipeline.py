@@ -8,9 +8,11 @@ never leaves partial output that looks finished.
 from __future__ import annotations
 
 import logging
-import secrets
 import shutil
-from datetime import date, datetime
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from reconciler import (
@@ -34,10 +36,17 @@ log = logging.getLogger(__name__)
 TMP_SUFFIX = ".partial"
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable by time, unique across instances sharing one outbox."""
-    now = now or datetime.now()
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+new_run_id = ledger.new_run_id  # the format lives with the ledger: the service needs it too
+
+
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Seconds per stage, for results.json and the benchmarks."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(time.perf_counter() - started, 3)
 
 
 def choose_report_date(config: Config, register_date: date | None) -> date:
@@ -62,16 +71,26 @@ def run_file(
     """
     rules = rules or load_rules(config.rules)
     run_id = run_id or new_run_id()
-    register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
-    assets = inventory.load_inventory(config.inventory, rules)
+    timings: dict[str, float] = {}
+    with timed(timings, "read"):
+        register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
+    with timed(timings, "inventory"):
+        assets = inventory.load_inventory(config.inventory, rules)
     # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
     # pairs shape the matching, accepted findings are reported as accepted.
     decided = decisions.load_active(config.ledger_path, folder or "")
-    matched = match.match_register(register, assets, rules, decisions=decided)
+    with timed(timings, "match"):
+        matched = match.match_register(register, assets, rules, decisions=decided)
     report_date = choose_report_date(config, register.report_date)
-    findings = checks.run_checks(
-        register, assets, matched, rules, report_date=report_date, language=config.report.language
-    )
+    with timed(timings, "checks"):
+        findings = checks.run_checks(
+            register,
+            assets,
+            matched,
+            rules,
+            report_date=report_date,
+            language=config.report.language,
+        )
     decisions.mark_accepted(findings, register, decided)
     decisions.remember_rows(config.ledger_path, run_id, register)  # a reply is checked against it
     final_dir = config.outbox / run_id
@@ -88,20 +107,24 @@ def run_file(
         findings=findings,
         report_date=report_date,
         duplicate_of=duplicate_of,
+        timings=timings,
     )
-    annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
+    with timed(timings, "annotate"):
+        annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
     result.outputs["annotated"] = annotated
     result.warnings += lost_features
-    result.outputs |= report.write_reports(result, rules, config, folder=folder)
+    with timed(timings, "reports"):
+        result.outputs |= report.write_reports(result, rules, config, folder=folder)
     tmp_dir.rename(final_dir)
     result.run_dir = final_dir
     result.outputs = {kind: final_dir / p.name for kind, p in result.outputs.items()}
     log.info(
-        "processed %s: %d rows, %d findings -> %s",
+        "processed %s: %d rows, %d findings in %.1f s (run %s)",
         register.file_name,
         len(register.rows),
         len(findings),
-        final_dir,
+        sum(timings.values()),
+        run_id,
     )
     return result
 

@@ -120,6 +120,8 @@ def results_to_dict(result: RunResult, *, folder: str | None = None) -> dict[str
         ],
         "findings": [finding_to_dict(f) for f in result.findings],
         "warnings": list(result.warnings),
+        # Seconds per stage up to the reports (which are being written as this is made).
+        "timings": dict(result.timings),
         # The same content was processed before: say so rather than skip (accountants resend).
         **({"duplicate_of": dict(result.duplicate_of)} if result.duplicate_of else {}),
         "summary": summarize(result),

@@ -97,3 +97,20 @@ def test_the_bundled_example_runs_from_the_repo_config(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     run_dir = Path(result.output.strip().splitlines()[-1])
     assert (run_dir / "results.json").is_file()
+
+
+def test_results_json_records_seconds_per_stage(workspace: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(demo_register(workspace)),
+            "--config",
+            str(workspace / "config.yaml"),
+            "--no-mail",
+        ],
+    )
+    run_dir = Path(result.output.strip().splitlines()[-1])
+    doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    assert set(doc["timings"]) == {"read", "inventory", "match", "checks", "annotate"}
+    assert all(seconds >= 0 for seconds in doc["timings"].values())

@@ -1,0 +1,106 @@
+"""The whole `reconciler run`, as a user starts it, at several register sizes.
+
+For each size: a synthetic 1C register (N rows) and a Snipe-IT-like inventory (1.5 N assets)
+are written to a temp workspace, then `python -m reconciler run --no-mail` runs in a child
+process. Reported: wall time, the child's peak RSS, the per-stage seconds the run records in
+results.json (`timings`), and the quality of its auto-matches against the generator's truth.
+
+    .venv/bin/python bench/bench_run.py 1000 10000 100000 [--json bench/results/run.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from reconciler import synth
+
+
+def workspace(root: Path, rows: int, seed: int) -> tuple[Path, Path, synth.SynthData]:
+    data = synth.generate(rows, int(rows * 1.5), seed=seed)
+    synth.write_inventory(data, root / "inventory.xlsx")
+    register = synth.write_register_1c(data, root / "register.xlsx")
+    (root / "config.yaml").write_text(
+        "inventory: {path: inventory.xlsx}\nmail: {transport: file}\n", encoding="utf-8"
+    )
+    return root / "config.yaml", register, data
+
+
+def auto_quality(doc: dict, data: synth.SynthData) -> dict[str, float]:
+    truth = {(k, a) for k, ids in data.truth.items() for a in ids}
+    predicted = {
+        ((r["sheet"], r["row"]), a)
+        for r in doc["rows"]
+        if r["status"] == "matched"
+        for a in r["asset_ids"]
+    }
+    correct = len(predicted & truth)
+    return {
+        "precision": round(correct / len(predicted), 4) if predicted else 1.0,
+        "recall": round(correct / len(truth), 4) if truth else 1.0,
+    }
+
+
+def measure(rows: int, seed: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        config, register, data = workspace(Path(tmp), rows, seed)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reconciler",
+                "run",
+                str(register),
+                "--config",
+                str(config),
+                "--no-mail",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        seconds = time.perf_counter() - started
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"run failed ({proc.returncode}):\n{proc.stderr}")
+        run_dir = Path(proc.stdout.strip().splitlines()[-1])
+        doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+        return {
+            "rows": rows,
+            "assets": len(data.inventory.assets),
+            "seconds": round(seconds, 1),
+            # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: valid because sizes
+            # run in increasing order and the generator runs in this process, not a child.
+            "peak_rss_mb": round(max(peak_kb, before) / 1024),
+            "timings": doc.get("timings", {}),
+            "summary": {k: doc["summary"][k] for k in ("matched", "review", "unmatched")},
+            **auto_quality(doc, data),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    results = []
+    for rows in sorted(args.sizes):
+        result = measure(rows, args.seed)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        results.append(result)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
