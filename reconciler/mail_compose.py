@@ -164,9 +164,10 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
         "value_at_stake": mail_text.money(
             summary.get("value_at_stake"), config.report.currency, language
         ),
+        # Most frequent first, as report.html and the summary sheet order them.
         "by_code": [
             {"code": code, "label": t["codes"].get(code, code), "count": n}
-            for code, n in by_code.items()
+            for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
         ],
         "warnings": list(results.get("warnings") or []),
         "run_id": results.get("run_id", ""),
@@ -201,14 +202,19 @@ def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dic
             where = t["asset_ref"].format(asset_id=f["asset_id"])
         else:
             where = ""
+        message = str(f.get("message") or "")
+        book = "" if f.get("book_value") is None else str(f["book_value"])
+        it = "" if f.get("it_value") is None else str(f["it_value"])
         rows.append(
             {
                 "code": str(f.get("code", "")),
                 "severity": t["severities"].get(f.get("severity"), str(f.get("severity") or "")),
                 "where": where,
-                "message": str(f.get("message") or ""),
-                "book_value": "" if f.get("book_value") is None else str(f["book_value"]),
-                "it_value": "" if f.get("it_value") is None else str(f["it_value"]),
+                "message": message,
+                "book_value": book,
+                "it_value": it,
+                # Most messages already quote both values: the text body says them once.
+                "values_new": any(v and v not in message for v in (book, it)),
             }
         )
     return rows
@@ -221,7 +227,7 @@ def compose_reviewers(
     language, s, t = ctx["language"], ctx["s"], ctx["t"]
     attachments = [p for p in (files.discrepancies, files.report_html) if p is not None]
     findings = list(results.get("findings") or [])
-    subject = t["reviewers_subject"].format(
+    subject = t["reviewers_subject" if s["review"] else "reviewers_subject_no_review"].format(
         file=ctx["file"],
         findings=mail_text.counted(s["findings"], "findings", language),
         review=s["review"],

@@ -377,7 +377,7 @@ def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
     assert "1\u00a0234\u00a0567,89\u00a0RUB" in html
     text = accounting.message.get_body(("plain",)).get_content()
     assert (
-        "Строк в ведомости: 57" in text and "LOCATION_MISMATCH (Другое местонахождение): 1" in text
+        "Строк в ведомости: 57" in text and "Другое местонахождение: 1 (LOCATION_MISMATCH)" in text
     )
     assert emails(conn)["accounting"]["sent_at"] == T0.isoformat()
 
@@ -740,3 +740,50 @@ def test_reconciler_run_writes_both_messages_into_the_run_folder_and_no_mail_wri
     accounting = deliver.read_eml(mailed_dir / "mail" / "accounting.eml")
     assert attachment_names(accounting) == [f"{register.stem}.reconciled.xlsx"]
     assert not (quiet_dir / "mail").exists()
+
+
+def test_kinds_of_findings_are_listed_most_frequent_first_in_words_with_their_code(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    """As report.html and the summary sheet list them, so the reader sees one order."""
+    doc = results_doc(findings=3)
+    doc["summary"]["findings_by_code"] = {"COST_MISMATCH": 1, "LOCATION_MISMATCH": 5}
+    (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.index("Другое местонахождение: 5") < text.index("Другая стоимость: 1")
+    html = html_part(msg)
+    assert html.index("Другое местонахождение") < html.index("Другая стоимость")
+    assert '<th align="left">Вид</th>' in html  # the column of words has a heading
+
+
+def test_the_text_body_says_book_and_it_values_once(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    """A message that already quotes both values is not followed by them again."""
+    doc = results_doc(findings=1)
+    doc["findings"][0] |= {
+        "message": "Стоимость: в учете 148 100,00, в ИТ 199 682,00",
+        "book_value": "148 100,00",
+        "it_value": "199 682,00",
+    }
+    doc["findings"].append({**doc["findings"][0], "row": 9, "message": "Списано в ИТ"})
+    doc["findings"][1] |= {"book_value": "78 664,86", "it_value": "Disposed"}
+    (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.count("148 100,00") == 1
+    assert "Списано в ИТ (В учёте: 78 664,86; В ИТ: Disposed)" in text
+
+
+def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    doc = results_doc(findings=3)
+    doc["summary"]["review"] = 0
+    (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    assert msg["Subject"] == "Расхождения для ИТ: ведомость.xlsx — 3 расхождения"
