@@ -187,3 +187,30 @@ def test_reconciler_run_records_the_file_the_run_and_every_finding(tmp_path: Pat
         assert codes == [f["code"] for f in doc["findings"]]
     finally:
         conn.close()
+
+
+def _open_and_add(path: str, start: float, index: int) -> int:
+    """In a child process: wait for the common start moment, open the ledger, add a file."""
+    import time
+
+    while time.time() < start:
+        pass
+    conn = ledger.connect(Path(path))
+    try:
+        return ledger.add_file(conn, f"f{index}.xlsx", "", ledger.utcnow())
+    finally:
+        conn.close()
+
+
+def test_instances_that_open_a_new_ledger_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+    import time
+
+    path = tmp_path / "state" / "ledger.sqlite"
+    start = time.time() + 1.0
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        ids = pool.starmap(_open_and_add, [(str(path), start, i) for i in range(6)])
+    assert sorted(ids) == [1, 2, 3, 4, 5, 6]
+    conn = ledger.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 6
