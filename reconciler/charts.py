@@ -13,9 +13,29 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 _BAR_HEIGHT = 18
 _GAP = 6
-_LABEL_WIDTH = 260
+_FONT_PX = 12
 _BAR_WIDTH = 300
-_COLOURS = ("#c0504d", "#4f81bd", "#9bbb59", "#8064a2", "#f79646", "#4bacc6")
+_MAX_LABEL_CHARS = 60  # longer labels are cut with "…"; the full text is in the bar's tooltip
+_BAR_COLOUR = "#4f81bd"  # one colour: a colour per bar would suggest a meaning there is none
+
+
+def text_px(text: str, font_px: float = _FONT_PX) -> float:
+    """A generous width of `text` in Arial at `font_px`: wide enough that no label is cut.
+
+    SVG has no "fit the text" layout without a script, so the label column is sized from this
+    estimate. Em fractions are Arial's, rounded up; Cyrillic capitals are as wide as Latin ones.
+    """
+    width = 0.0
+    for ch in text:
+        if ch in " .,:;'!|il1()[]/-":
+            width += 0.33
+        elif ch in "mwMWШЩЖМЮшщжмю—@%":
+            width += 0.95
+        elif ch.isupper() or ch.isdigit():
+            width += 0.72
+        else:
+            width += 0.6
+    return width * font_px
 
 
 def svg_bar_chart(items: list[tuple[str, int]], title: str) -> Markup:
@@ -23,24 +43,28 @@ def svg_bar_chart(items: list[tuple[str, int]], title: str) -> Markup:
     if not items:
         return Markup("")
     top = max(count for _, count in items) or 1
+    shown = [
+        label if len(label) <= _MAX_LABEL_CHARS else label[: _MAX_LABEL_CHARS - 1] + "…"
+        for label, _ in items
+    ]
+    label_width = round(max(text_px(text) for text in shown) + 12)
+    count_width = round(text_px(str(top)) + 12)
     height = 28 + len(items) * (_BAR_HEIGHT + _GAP)
-    width = _LABEL_WIDTH + _BAR_WIDTH + 60
+    width = max(label_width + _BAR_WIDTH + count_width, round(text_px(title, 13) + 4))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        'style="font-family:Arial,sans-serif;font-size:12px">',
-        f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>',
+        f'style="font-family:Arial,sans-serif;font-size:{_FONT_PX}px">',
+        f'<text x="0" y="16" font-weight="bold" font-size="13">{escape(title)}</text>',
     ]
-    for i, (label, count) in enumerate(items):
+    for i, ((label, count), short) in enumerate(zip(items, shown, strict=True)):
         y = 28 + i * (_BAR_HEIGHT + _GAP)
         bar = max(1, round(_BAR_WIDTH * count / top))
-        short = label if len(label) <= 40 else label[:39] + "…"
-        colour = _COLOURS[i % len(_COLOURS)]
         parts.append(
-            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>'
-            f'<rect x="{_LABEL_WIDTH}" y="{y}" width="{bar}" height="{_BAR_HEIGHT}" '
-            f'fill="{colour}"><title>{escape(label)}: {count}</title></rect>'
-            f'<text x="{_LABEL_WIDTH + bar + 4}" y="{y + 13}">{count}</text>'
+            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{bar}" height="{_BAR_HEIGHT}" '
+            f'fill="{_BAR_COLOUR}"><title>{escape(label)}: {count}</title></rect>'
+            f'<text x="{label_width + bar + 4}" y="{y + 13}">{count}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -7,10 +7,12 @@ summary all show these same numbers, so they come from here.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reconciler.models import Finding, RowStatus, RunResult
+from reconciler.normalize import person_key, place_key
 
 
 @dataclass
@@ -42,12 +44,23 @@ class Figures:
     by_custodian: list[Group]
 
 
-def _grouped(findings: list[Finding], key_of: dict[int, str]) -> list[Group]:
-    groups: dict[str, Group] = {}
+def _grouped(
+    findings: list[Finding], shown: dict[int, str], key: Callable[[str], str] = str
+) -> list[Group]:
+    """Group by key(shown value); a group is named by its most frequent spelling.
+
+    "Москва, офис, 5 этаж", "Москва офис 5 этаж" and "МОСКВА, ОФИС, 5 ЭТАЖ" are one place, and
+    "Данилова Е.Ю." one person with "Е.Ю. Данилова": the charts would otherwise split them.
+    """
+    members: dict[str, list[Finding]] = {}
+    spellings: dict[str, Counter[str]] = {}
     for f in findings:
-        key = key_of.get(id(f), "")
-        groups.setdefault(key, Group(key)).findings.append(f)
-    return sorted(groups.values(), key=lambda g: (-g.count, g.key))
+        text = shown.get(id(f), "")
+        k = key(text) or text
+        members.setdefault(k, []).append(f)
+        spellings.setdefault(k, Counter())[text] += 1
+    groups = [Group(spellings[k].most_common(1)[0][0], fs) for k, fs in members.items()]
+    return sorted(groups, key=lambda g: (-g.count, g.key))
 
 
 def compute_figures(result: RunResult, unknown: str = "") -> Figures:
@@ -72,6 +85,6 @@ def compute_figures(result: RunResult, unknown: str = "") -> Figures:
         findings=len(result.findings),
         value_at_stake=sum((f.amount for f in result.findings if f.amount is not None), Decimal(0)),
         by_code=_grouped(result.findings, {id(f): f.code for f in result.findings}),
-        by_location=_grouped(result.findings, location),
-        by_custodian=_grouped(result.findings, custodian),
+        by_location=_grouped(result.findings, location, place_key),
+        by_custodian=_grouped(result.findings, custodian, person_key),
     )

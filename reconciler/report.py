@@ -168,6 +168,7 @@ FINDING_HTML_COLUMNS = (
     "asset_id",
     "amount",
 )
+CHART_PLACES = 20  # bars in the chart by location; the table below it lists every place
 _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
@@ -190,7 +191,7 @@ def _one_line(html: str) -> str:
 
 def _context(result: RunResult, language: str) -> dict[str, Any]:
     from reconciler.figures import compute_figures
-    from reconciler.report_text import format_date, format_money, labels
+    from reconciler.report_text import code_label, format_date, format_money, labels
 
     t = labels(language)
     fig = compute_figures(result, t["summary"]["unknown"])
@@ -205,6 +206,7 @@ def _context(result: RunResult, language: str) -> dict[str, Any]:
         "report_date": format_date(result.report_date, language),
         "value_at_stake": format_money(fig.value_at_stake, language),
         "money": lambda v: format_money(v, language),
+        "label": lambda code: code_label(code, language),
         "lost": list(result.warnings),
         "colours": STATUS_COLOURS,
         "severity_colours": SEVERITY_COLOURS,
@@ -231,15 +233,18 @@ def render_report_html(result: RunResult, language: str = "ru") -> str:
     context = _context(result, language)
     fig, s = context["fig"], context["s"]
     context["summary"] = Markup(render_summary_html(result, language))
+    label = context["label"]
     context["chart_codes"] = svg_bar_chart(
-        [(g.key, g.count) for g in fig.by_code], s["chart_codes"]
+        [(label(g.key), g.count) for g in fig.by_code], s["chart_codes"]
     )
-    context["chart_locations"] = svg_bar_chart(
-        [(g.key, g.count) for g in fig.by_location[:20]], s["chart_locations"]
-    )
+    places = fig.by_location[:CHART_PLACES]
+    place_title = s["chart_locations"]
+    if len(fig.by_location) > len(places):  # say the chart is not all of them
+        place_title += " " + s["chart_top"].format(n=len(places), total=len(fig.by_location))
+    context["chart_locations"] = svg_bar_chart([(g.key, g.count) for g in places], place_title)
     context["columns"] = FINDING_HTML_COLUMNS
     context["codes_of"] = lambda g: ", ".join(
-        f"{code} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
+        f"{label(code)} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
     )
     html = _environment().get_template("report.html.j2").render(context)
     return _one_line(html)

@@ -5,6 +5,7 @@ and the summary pieces the email reuses. The run is tests/run_fixtures.planted_r
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -16,8 +17,11 @@ import pytest
 from markupsafe import escape
 from run_fixtures import SCRIPT_NAME, planted_run
 
+from reconciler.charts import svg_bar_chart, text_px
 from reconciler.config import Config, InventoryConfig, ReportConfig
-from reconciler.models import RunResult
+from reconciler.figures import _grouped
+from reconciler.models import Finding, RunResult, Severity
+from reconciler.normalize import person_key, place_key
 from reconciler.report import (
     render_report_html,
     render_summary_html,
@@ -104,7 +108,7 @@ def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> 
     page = outputs["report_html"].read_text(encoding="utf-8")
     svgs = re.findall(r"<svg .*?</svg>", page)
     assert len(svgs) == 2
-    assert "Расхождения по видам" in svgs[0] and "MISSING_IN_INVENTORY" in svgs[0]
+    assert "Расхождения по видам" in svgs[0] and "Нет в ИТ-учёте" in svgs[0]  # codes in words
     assert "Москва, ЦОД-1" in svgs[1] and "Офис 2" in svgs[1]
     assert len(re.findall(r"<rect ", svgs[0])) == 12  # one bar per planted code
 
@@ -126,7 +130,7 @@ def test_the_summary_block_for_email_is_one_line_html_and_plain_text(reported) -
     text = render_summary_text(result, "en")
     assert "<" not in text.replace("<script>", "")
     assert f"Findings: {len(result.findings)}" in text
-    assert "MISSING_IN_BOOKS: 2" in text
+    assert "MISSING_IN_BOOKS" in text
     assert result.register.sha256 in text
 
 
@@ -171,3 +175,51 @@ def test_results_json_says_when_the_same_content_was_processed_before(
     result.duplicate_of = {"run_id": "20261001-080000-abcdef", "received_at": "2026-10-01T08:00:00"}
     doc = results_to_dict(result)
     assert doc["duplicate_of"]["run_id"] == "20261001-080000-abcdef"
+
+
+def _label_fits(svg: str) -> list[tuple[str, float, float]]:
+    """(label, its estimated width, the room left of its right-anchored x) for each bar label."""
+    out = []
+    for x, text in re.findall(r'<text x="(\d+)" y="\d+" text-anchor="end">([^<]*)</text>', svg):
+        label = html.unescape(text)
+        out.append((label, text_px(label), float(x)))
+    return out
+
+
+def test_svg_labels_are_never_cut_however_long_up_to_sixty_characters() -> None:
+    """Before: a 260 px label column and 40 characters; long Russian places were cut or
+    ran off the left edge of the picture."""
+    labels = [
+        "Санкт-Петербург, Московский пр., 212, офис 3 этаж",  # 49 characters
+        "ЕКАТЕРИНБУРГ, УЛ. МАЛЫШЕВА, СКЛАД ЗАПЧАСТЕЙ",
+        "Ш" * 30,
+        "Москва",
+    ]
+    svg = svg_bar_chart([(label, 3 - i % 3) for i, label in enumerate(labels)], "Места")
+    fits = _label_fits(svg)
+    assert [label for label, _, _ in fits] == labels  # every label whole, no "…"
+    for label, width, room in fits:
+        assert width <= room, label
+    svg_width = int(re.search(r'<svg [^>]*width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    last_bar_end = max(
+        int(x) + int(w) for x, w in re.findall(r'<rect x="(\d+)" y="\d+" width="(\d+)"', svg)
+    )
+    assert last_bar_end + text_px("3") <= svg_width  # the count beside the longest bar shows
+
+
+def test_a_label_over_sixty_characters_is_shortened_and_whole_in_its_tooltip() -> None:
+    long = "Москва, " + "очень длинное название помещения " * 3
+    svg = svg_bar_chart([(long, 1)], "Места")
+    ((shown, _, _),) = _label_fits(svg)
+    assert shown.endswith("…") and len(shown) == 60
+    assert escape(long.strip()) in svg or escape(long) in svg
+
+
+def test_places_and_people_spelled_differently_are_one_group_named_by_the_usual_spelling() -> None:
+    f = [Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m") for _ in range(4)]
+    places = ["Москва, офис, 5 этаж", "Москва офис 5 этаж", "Москва, офис, 5 этаж", "Казань"]
+    groups = _grouped(f, {id(x): place for x, place in zip(f, places, strict=True)}, place_key)
+    assert [(g.key, g.count) for g in groups] == [("Москва, офис, 5 этаж", 3), ("Казань", 1)]
+    people = ["Данилова Е.Ю.", "Е.Ю. Данилова", "Данилова Елена Юрьевна", "Петров П.П."]
+    groups = _grouped(f, {id(x): who for x, who in zip(f, people, strict=True)}, person_key)
+    assert [g.count for g in groups] == [3, 1]
