@@ -285,10 +285,25 @@ def _fuzzy(
             )
         )
     log.debug("fuzzy: %d rows, %d free assets, %d candidate pairs", len(rest), len(free), len(pr))
+    # A pair whose unit evidence speaks against it (another site and person, another serial)
+    # is no candidate. It still casts doubt: margins are measured against every rival pair.
+    rivals = pairs
+    pairs = pairs.take(pairs.credible)
     slots = {r: needs[r] for r in rest if needs[r] > 1}
     floor = rules.matching.blocking.min_score
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
-    return _decide(work, needs, assets, pairs, assigned, rules, books_f, assets_f)
+    return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f)
+
+
+def _by_row(pairs: PairScores) -> dict[int, np.ndarray]:
+    """row -> its pair indices, best first."""
+    out: dict[int, np.ndarray] = {}
+    if len(pairs.rows):
+        order = np.lexsort((-pairs.raw, pairs.rows))
+        bounds = np.flatnonzero(np.diff(pairs.rows[order])) + 1
+        for group in np.split(order, bounds):
+            out[int(pairs.rows[group[0]])] = group
+    return out
 
 
 def _decide(
@@ -296,28 +311,40 @@ def _decide(
     needs: list[int],
     assets: list[Asset],
     pairs: PairScores,
+    rivals: PairScores,
     assigned: dict[int, list[int]],
     rules: Rules,
     books_f: Features,
     assets_f: Features,
 ) -> dict[int, RowMatch]:
     m = rules.matching
-    by_row: dict[int, np.ndarray] = {}
+    by_row = _by_row(pairs)
+    rivals_of_row = _by_row(rivals)
+    # The two best rows for each asset (any rival pair), to see whether another row wants it
+    # as much.
     best_other_row: dict[int, list[tuple[float, int]]] = defaultdict(list)  # asset -> (score,row)
-    if len(pairs.rows):
-        order = np.lexsort((-pairs.raw, pairs.rows))
-        bounds = np.flatnonzero(np.diff(pairs.rows[order])) + 1
-        for group in np.split(order, bounds):
-            by_row[int(pairs.rows[group[0]])] = group
-        # The two best rows for each asset, to see whether another row wants it as much.
-        for p in np.argsort(-pairs.raw, kind="stable"):
-            lst = best_other_row[int(pairs.assets[p])]
-            if len(lst) < 2:
-                lst.append((float(pairs.raw[p]), int(pairs.rows[p])))
+    for p in np.argsort(-rivals.raw, kind="stable"):
+        lst = best_other_row[int(rivals.assets[p])]
+        if len(lst) < 2:
+            lst.append((float(rivals.raw[p]), int(rivals.rows[p])))
+    # What each assigned asset scored with the row that took it.
+    taken_at = {int(pairs.assets[p]): float(pairs.raw[p]) for ps in assigned.values() for p in ps}
     out: dict[int, RowMatch] = {}
+    for r, rival_group in rivals_of_row.items():
+        if r not in by_row:
+            # Only pairs whose unit evidence speaks against them: not in IT. The best one's
+            # evidence says why.
+            best = int(rival_group[0])
+            out[r] = RowMatch(
+                row=work[r],
+                status=RowStatus.UNMATCHED,
+                score=float(rivals.score[best]),
+                evidence=list(evidence(rivals, best, books_f, assets_f, m)),
+            )
     for r, group in by_row.items():
         mine = assigned.get(r, [])
         mine_set = set(mine)
+        mine_assets = {int(pairs.assets[p]) for p in mine}
         ranked = [int(p) for p in group]
         listed = [*mine, *(p for p in ranked if p not in mine_set)]
         candidates = [
@@ -332,7 +359,11 @@ def _decide(
             low = min(float(pairs.score[p]) for p in mine)
             # Margins on the unclamped sums: two pairs both clamped to 99 may differ by 20.
             low_raw = min(float(pairs.raw[p]) for p in mine)
-            others = [float(pairs.raw[p]) for p in ranked if p not in mine_set]
+            others = [
+                float(rivals.raw[p])
+                for p in rivals_of_row[r]
+                if int(rivals.assets[p]) not in mine_assets
+            ]
             runner = others[0] if others else 0.0
             for p in mine:
                 for s, other in best_other_row[int(pairs.assets[p])]:
@@ -349,7 +380,13 @@ def _decide(
             )
         else:
             low = float(pairs.score[ranked[0]])
-            status = RowStatus.REVIEW if low >= m.review else RowStatus.UNMATCHED
+            # Every candidate went to another row: when each of those rows holds it by a clear
+            # margin, they explain the assets better and this row is not in IT.
+            open_ = any(
+                taken_at.get(int(pairs.assets[p]), -np.inf) - float(pairs.raw[p]) < m.margin
+                for p in ranked
+            )
+            status = RowStatus.REVIEW if low >= m.review and open_ else RowStatus.UNMATCHED
         if status is RowStatus.UNMATCHED:
             # No candidates listed (nothing to confirm); the evidence says why the best failed.
             out[r] = RowMatch(

@@ -186,6 +186,9 @@ class MatchingRules(_Rules):
     auto: float = Field(default=90.0, ge=0, le=100)  # at or above (and by margin): matched
     review: float = Field(default=70.0, ge=0, le=100)  # at or above (and below auto): review
     margin: float = Field(default=5.0, ge=0)  # the best must beat the runner-up by this much
+    # A fuzzy pair with any unit evidence (serial, inventory number, location, custodian) is a
+    # candidate only when the points of those and cost reach this: same model is not same unit.
+    identity_min: float = 8.0
     levels: dict[str, list[MatchLevel]] = Field(default_factory=dict)
     blocking: BlockingRules = Field(default_factory=BlockingRules)
 

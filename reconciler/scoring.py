@@ -49,6 +49,8 @@ class PairScores:
     raw: np.ndarray  # the unclamped sum of points: margins and the assignment use it
     level: dict[str, np.ndarray]  # comparison -> index of the level chosen (-1: no level)
     value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
+    # False: the pair says "same model" but the evidence about the unit speaks against it.
+    credible: np.ndarray
 
     def take(self, keep: np.ndarray) -> PairScores:
         return PairScores(
@@ -58,7 +60,14 @@ class PairScores:
             self.raw[keep],
             {k: v[keep] for k, v in self.level.items()},
             {k: v[keep] for k, v in self.value.items()},
+            self.credible[keep],
         )
+
+
+# What tells one unit of a model from another. Name, model, vendor and category only say which
+# model it is: fifty identical laptops share them.
+UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
+IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost")
 
 
 def _pairwise(
@@ -137,6 +146,7 @@ def score_pairs(
     value["cost"] = np.nan_to_num(rel, nan=0.0)
 
     total = np.zeros(n, dtype=np.float64)
+    identity = np.zeros(n, dtype=np.float64)
     level: dict[str, np.ndarray] = {}
     for comparison, levels in rules.levels.items():
         out = outcome[comparison]
@@ -150,8 +160,18 @@ def score_pairs(
                 fits &= val <= lv.max
             chosen[fits] = li
             total[fits] += lv.points
+            if comparison in IDENTITY_COMPARISONS:
+                identity[fits] += lv.points
         level[comparison] = chosen
-    return PairScores(rows, asset_idx, np.clip(total, 0.0, FUZZY_MAX), total, level, value)
+    # A pair with unit evidence on both sides must have it lean its way; a pair with none
+    # (a product catalogue: names and prices only) is judged on the rest alone.
+    unit_known = np.zeros(n, dtype=bool)
+    for comparison in UNIT_COMPARISONS:
+        unit_known |= outcome[comparison] != MISSING
+    credible = ~unit_known | (identity >= rules.identity_min)
+    return PairScores(
+        rows, asset_idx, np.clip(total, 0.0, FUZZY_MAX), total, level, value, credible
+    )
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: dict[int, str]) -> np.ndarray:

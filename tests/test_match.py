@@ -192,6 +192,84 @@ def test_a_row_resembling_nothing_is_unmatched_and_free_assets_are_listed_in_ord
     assert result.unmatched_asset_ids == ["A2", "A1"]
 
 
+# --- credible candidates: the same model is not the same unit ---------------------------------
+
+OFFICE_5, OFFICE_6 = "Москва, офис, 5 этаж", "Москва, офис, 6 этаж"
+
+
+def test_the_same_model_at_another_site_with_another_custodian_is_no_candidate(rules) -> None:
+    """Plants a book laptop that IT never recorded and one free T14 of another site and person."""
+    assets = [
+        asset(
+            "L1", T14, location=OFFICE_6, custodian="Петров П.П.", purchase_cost=Decimal("150000")
+        )
+    ]
+    book = row(
+        7,
+        "Ноутбук Lenovo ThinkPad T14 G3",
+        location=OFFICE_5,
+        custodian="Иванов И.И.",
+        cost=Decimal("150000"),
+    )
+    m = run([book], assets, rules).rows[0]
+    assert (m.status, m.candidates) == (RowStatus.UNMATCHED, [])
+    assert any(line.startswith("location: differ") for line in m.explain)
+    assert any(line.startswith("custodian: differ") for line in m.explain)
+
+
+def test_a_serial_that_disagrees_rules_out_an_otherwise_perfect_candidate(rules) -> None:
+    """Plants serial 'ZX7777QQQ' on the books, 'PF0001ABC' on a T14 of the same site, person, price."""
+    same = {"location": OFFICE_5, "custodian": "Иванов И.И."}
+    assets = [asset("L1", T14, serial="PF0001ABC", purchase_cost=Decimal("150000"), **same)]
+    book = row(
+        7, "Ноутбук Lenovo ThinkPad T14 G3", serial="ZX7777QQQ", cost=Decimal("150000"), **same
+    )
+    assert run([book], assets, rules).rows[0].status is RowStatus.UNMATCHED
+
+
+def test_a_custodian_who_moved_with_the_laptop_keeps_it_a_candidate(rules) -> None:
+    """Plants the same person and price, another floor: a move, not another laptop."""
+    assets = [
+        asset(
+            "L1", T14, location=OFFICE_6, custodian="Иванов И.И.", purchase_cost=Decimal("150000")
+        )
+    ]
+    book = row(
+        7,
+        "Ноутбук Lenovo ThinkPad T14 G3",
+        location=OFFICE_5,
+        custodian="Иванов Иван Иванович",
+        cost=Decimal("150000"),
+    )
+    m = run([book], assets, rules).rows[0]
+    assert m.status is not RowStatus.UNMATCHED
+    assert m.asset_ids == ["L1"]
+
+
+def test_a_row_whose_only_candidate_another_row_holds_clearly_is_unmatched(rules) -> None:
+    """Plants one T14: row 7 agrees on site, person and price; row 8 only on site and price."""
+    assets = [
+        asset(
+            "L1", T14, location=OFFICE_5, custodian="Иванов И.И.", purchase_cost=Decimal("150000")
+        )
+    ]
+    price = Decimal("150000")
+    books = [
+        row(7, "Ноутбук T14 G3", location=OFFICE_5, custodian="Иванов И.И.", cost=price),
+        row(8, "Ноутбук T14 G3", location=OFFICE_5, custodian="Сидоров С.С.", cost=price),
+    ]
+    result = by_row(run(books, assets, rules))
+    assert (result[7].status, result[7].asset_ids) == (RowStatus.MATCHED, ["L1"])
+    assert result[8].status is RowStatus.UNMATCHED
+
+
+def test_a_catalogue_without_sites_or_people_still_gets_candidates_by_name(rules) -> None:
+    """Plants a name-only row and a name-only asset (a product catalogue has nothing else)."""
+    m = run([row(7, "Lenovo ThinkPad T14 Gen 3")], [asset("L1", T14)], rules).rows[0]
+    assert m.status is RowStatus.REVIEW
+    assert [c.asset_id for c in m.candidates] == ["L1"]
+
+
 # --- kits --------------------------------------------------------------------------------
 
 
