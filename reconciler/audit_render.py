@@ -20,13 +20,22 @@ import jinja2
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reconciler.audit_figures import AuditFigures, Breakdown, Department, Episode, TrendPoint
 from reconciler.audit_text import department_name, texts
-from reconciler.xlsx_writer import MONEY_FORMAT, write_value
+from reconciler.xlsx_writer import (
+    MONEY_FORMAT,
+    WRAP,
+    bold_font,
+    fit_row_height,
+    fit_width,
+    set_print_layout,
+    style_header,
+    text_width,
+    write_value,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -271,21 +280,33 @@ def _put(ws: Worksheet, row: int, column: int, value: Any, money: bool = False) 
 
 def _sheet(wb: Workbook, table: Table, heading: str) -> Worksheet:
     ws = wb.create_sheet(table.title[:31])
-    ws.cell(row=1, column=1, value=table.title).font = Font(bold=True, size=13)
+    _put(ws, 1, 1, table.title).font = bold_font(ws, size=13)
     _put(ws, 2, 1, heading)
     if table.note:
         _put(ws, 3, 1, table.note)
     header_row = 5
-    for col, title in enumerate(table.header, 1):
-        ws.cell(row=header_row, column=col, value=title).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = max(10, min(40, len(title) + 4))
     lines = [*table.rows, *([table.total] if table.total else [])]
+    for col, title in enumerate(table.header, 1):
+        style_header(_put(ws, header_row, col, title))
+        column = [line[col - 1] for line in lines if col - 1 < len(line)]
+        if (col - 1) in table.money_columns:  # shown as 1 234 567,89: as wide as that text
+            column = [_money_text(v, "ru") for v in column]
+        ws.column_dimensions[get_column_letter(col)].width = fit_width(column, title, least=10)
     for r, values in enumerate(lines, header_row + 1):
         for c, value in enumerate(values, 1):
             cell = _put(ws, r, c, value, money=(c - 1) in table.money_columns)
             if table.total is not None and values is table.total:
-                cell.font = Font(bold=True)
+                cell.font = bold_font(ws)
+            width = ws.column_dimensions[get_column_letter(c)].width or 0
+            if isinstance(value, str) and text_width(value) > width:
+                cell.alignment = WRAP
+        fit_row_height(ws, r, range(1, len(values) + 1))
+    fit_row_height(ws, header_row, range(1, len(table.header) + 1))
+    if table.rows:  # the total line stays out of the filter, so filtering never hides it
+        last = get_column_letter(len(table.header))
+        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(table.rows)}"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+    set_print_layout(ws, title_rows=f"{header_row}:{header_row}")
     return ws
 
 

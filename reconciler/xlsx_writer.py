@@ -9,6 +9,7 @@ leading "=" as text even after the user edits the cell. Formulas come only from 
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -131,7 +132,7 @@ def fit_width(
     """A width showing every value on one line up to `most`; the header may wrap by words."""
     header_word = max((len(w) for w in header.split()), default=0) * 1.15 + 2
     widest = max([text_width(shown_text(v)) for v in values] + [header_word, least])
-    return round(min(most, widest), 1)
+    return math.ceil(min(most, widest) * 10) / 10  # up: a rounded-down width cuts the text
 
 
 def fit_row_height(ws: Worksheet, row: int, columns: range | list[int]) -> None:

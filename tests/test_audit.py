@@ -656,3 +656,26 @@ def test_two_rows_with_one_identity_count_once_in_figures_and_trend(tmp_path: Pa
     f = compute_audit(connection, Period(date(2026, 10, 1), date(2026, 10, 31)))
     assert len(f.overall.still_open) == 1
     assert [p.open_findings for p in f.trend] == [1]
+
+
+def test_every_audit_sheet_fits_its_values_filters_and_prints_one_page_wide(
+    conn: sqlite3.Connection, config: Config
+) -> None:
+    """Before: 10-character columns showed amounts as ### and cut codes, places and messages."""
+    pack = write_audit_pack(conn, config, PERIOD)
+    wb = openpyxl.load_workbook(pack.xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$5:$5", ws.title
+        for row in ws.iter_rows(min_row=6):
+            for cell in row:
+                if cell.value is None:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                if cell.number_format == "#,##0.00":  # amounts never wrap: they must fit
+                    assert len(f"{cell.value:,.2f}") * 1.15 + 2 <= width + 0.01, cell.coordinate
+                elif isinstance(cell.value, str) and len(cell.value) * 1.15 + 2 > width:
+                    assert cell.alignment.wrap_text, (ws.title, cell.coordinate, cell.value)
+    findings = wb["Неустранённые"]
+    assert findings.auto_filter.ref and findings.auto_filter.ref.startswith("A5:")
+    assert findings["A5"].font.b and findings["A5"].font.name
