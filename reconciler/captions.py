@@ -157,6 +157,13 @@ class GroupCaptions:
 
     def _caption_text(self, data: DataRow) -> str | None:
         line = data.cells
+        width = len(line)
+        # Most rows are items with a name and a key: say so without looking at every cell.
+        name = self.name_col
+        if name is not None and name < width and not values.is_empty(line[name]):
+            for c in self.key_cols:
+                if c != name and c < width and not values.is_empty(line[c]):
+                    return None
         text_col, text = -1, ""
         has_quantity = False
         for c, value in enumerate(line):
@@ -164,7 +171,7 @@ class GroupCaptions:
                 continue
             if isinstance(value, (date, bool)):
                 return None  # a date or a flag belongs to an item
-            if isinstance(value, str) and not values.looks_like_number(value):
+            if isinstance(value, str) and not _numeric_text(value):
                 if text_col >= 0:
                     return None  # two texts: an item (name and more)
                 text_col, text = c, " ".join(value.split())
@@ -190,3 +197,13 @@ class GroupCaptions:
             return text  # the "№ п/п" column holding words
         named = patterned or (self.keyed_majority and not has_quantity)
         return text if text_col == self.name_col and named else None
+
+
+_NUMBER_STARTS = frozenset("0123456789-−(+.,$€₽ \u00a0\u202f")
+
+
+def _numeric_text(text: str) -> bool:
+    """Text that reads as a number ("1 234,56 руб."); a word is rejected by its first letter
+    before the full parse, which would also fill values' cache with every item name."""
+    stripped = text.lstrip()
+    return bool(stripped) and stripped[0] in _NUMBER_STARTS and values.looks_like_number(text)

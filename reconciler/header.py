@@ -335,16 +335,18 @@ def is_total_text(text: str, total_markers: list[str]) -> bool:
     """ "Итого", "Всего по счету 01", "Grand total": a total row's caption."""
     if not text:
         return False
-    markers = _folded_markers(tuple(total_markers))
-    if text[:1].lower() not in {m[:1] for m in markers}:
+    markers, starts = _folded_markers(tuple(total_markers))
+    if text[:1].lower() not in starts:
         return False  # most rows: no folding needed
     folded = fold_header(text)
     return any(folded == m or folded.startswith(m + " ") for m in markers)
 
 
 @lru_cache(maxsize=8)
-def _folded_markers(markers: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(m for m in map(fold_header, markers) if m)
+def _folded_markers(markers: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The folded markers, and their first letters to turn most rows away without folding."""
+    folded = tuple(m for m in map(fold_header, markers) if m)
+    return folded, frozenset(m[:1] for m in folded)
 
 
 _AS_OF = re.compile(r"(по состоянию на|состоянию на|as of|as at|\bна\b|\bon\b)", re.IGNORECASE)
