@@ -507,3 +507,24 @@ def test_a_caption_is_read_as_a_person_an_account_a_place_or_a_kind_of_asset(
 
     categories = tuple(columns.category_captions)
     assert caption_kind(caption, synonym_index(columns.book), categories) == (kind, value)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "html", "xml"])
+def test_a_merged_caption_with_a_quantity_subtotal_is_a_caption_not_an_item(
+    tmp_path: Path, fmt: str, columns: ColumnRules
+) -> None:
+    """Plants place captions in the name column merged over B:C with the quantity subtotal
+    beside them (rows 2 and 5), and an item without an inventory number but with its
+    quantity (row 4); the table has no location column."""
+    s = SheetSpec("TDSheet").row(1, ["№", "Наименование", "Инв. №", "Кол-во", "Сумма"])
+    s.row(2, [None, "Серверная 2-го этажа", None, 2, "300,00"]).merge(2, 2, 2, 3)
+    s.row(3, [1, "Сервер", "ОС-1", 1, "100,00"])
+    s.row(4, [2, "Шкаф серверный", None, 1, "200,00"])
+    s.row(5, [None, "Бухгалтерия", None, 1, "50,00"]).merge(5, 2, 5, 3)
+    s.row(6, [3, "Принтер", "ОС-3", 1, "50,00"])
+    register = read(tmp_path, fmt, s, columns=columns)
+    assert [(r.row, r.location) for r in register.rows] == [
+        (3, "Серверная 2-го этажа"),
+        (4, "Серверная 2-го этажа"),
+        (6, "Бухгалтерия"),
+    ]
