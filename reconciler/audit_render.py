@@ -10,7 +10,7 @@ html (no scripts, no network: the page is read in mail clients and archived).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -345,9 +345,10 @@ def render_xlsx(f: AuditFigures, language: str, generated_at: datetime) -> bytes
 
 def period_heading(f: AuditFigures, t: dict[str, str], generated_at: datetime) -> str:
     scope = department_name(f.folder, t)
+    day = t["day_format"]
     return (
-        f"{t['period']}: {f.period.start.isoformat()} — {f.period.end.isoformat()}; {scope}; "
-        f"{t['generated']}: {generated_at.strftime('%Y-%m-%d %H:%M')} UTC"
+        f"{t['period']}: {f.period.start.strftime(day)} — {f.period.end.strftime(day)}; {scope}; "
+        f"{t['generated']}: {generated_at.strftime(t['moment_format'])} UTC"
     )
 
 
@@ -367,6 +368,7 @@ class SvgChart:
     x_labels: list[tuple[float, str]]  # x, date
 
 
+X_LABEL_SPACING = 80  # px between date labels under the trend: a 10-character date is ~60 px
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf")
 
 
@@ -377,7 +379,10 @@ def svg_chart(trend: list[TrendPoint], t: dict[str, str]) -> SvgChart | None:
     width, height, left, right, top, bottom = 720, 300, 50, 160, 20, 40
     times = [p.started_at.timestamp() for p in trend]
     t0, t1 = min(times), max(times)
-    top_value = max(1, max(p.open_findings for p in trend))
+    highest = max(1, max(p.open_findings for p in trend))
+    step = next((n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500) if highest / n <= 5), 1000)
+    # The scale ends on a tick above the highest point: a line above the last label reads wrong.
+    top_value = -(-highest // step) * step
 
     def x(ts: float) -> float:
         span = t1 - t0
@@ -396,13 +401,18 @@ def svg_chart(trend: list[TrendPoint], t: dict[str, str]) -> SvgChart | None:
         lines.append(
             SvgLine(department_name(folder, t), " ".join(f"{a},{b}" for a, b, _ in pts), pts)
         )
-    step = max(1, top_value // 4)
     ticks = [(y(v), v) for v in range(0, top_value + 1, step)]
-    labels = sorted(
-        {(x(p.started_at.timestamp()), p.started_at.strftime("%Y-%m-%d")) for p in trend}
-    )
-    every = -(-len(labels) // 8)  # at most about 8 dates under the axis, or they overlap
-    return SvgChart(width, height, lines, ticks, labels[::every])
+    # One label per day, and only where it clears the previous one: several runs a day sat
+    # at nearly the same x and their dates were printed over each other.
+    day = t["day_format"]
+    first_of_day: dict[str, float] = {}
+    for p in sorted(trend, key=lambda p: p.started_at):
+        first_of_day.setdefault(p.started_at.strftime(day), x(p.started_at.timestamp()))
+    labels: list[tuple[float, str]] = []
+    for text, at in first_of_day.items():
+        if not labels or at - labels[-1][0] >= X_LABEL_SPACING:
+            labels.append((at, text))
+    return SvgChart(width, height, lines, ticks, labels)
 
 
 def _money_text(value: Any, language: str) -> str:
@@ -415,6 +425,22 @@ def _money_text(value: Any, language: str) -> str:
 def _number_text(value: Any, language: str) -> str:
     text = str(value)
     return text.replace(".", ",") if language == "ru" and isinstance(value, float) else text
+
+
+def _cell_text(value: Any, t: dict[str, str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(t["moment_format"])
+    if isinstance(value, date):
+        return value.strftime(t["day_format"])
+    return str(value)
+
+
+def _keeps_one_line(value: Any) -> bool:
+    """Dates, codes, ids and inventory numbers: broken over lines they are hard to read."""
+    text = "" if value is None else str(value)
+    return len(text) <= 30 and " " not in text
 
 
 def render_html(f: AuditFigures, language: str, generated_at: datetime) -> str:
@@ -436,4 +462,6 @@ def render_html(f: AuditFigures, language: str, generated_at: datetime) -> str:
         palette=PALETTE,
         money=lambda v: _money_text(v, language),
         number=lambda v: _number_text(v, language),
+        text=lambda v: _cell_text(v, t),
+        nowrap=_keeps_one_line,
     )

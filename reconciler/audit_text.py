@@ -6,6 +6,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "ru": {
         "title": "Аудит расхождений: учёт и ИТ",
         "period": "Период",
+        "day_format": "%d.%m.%Y",  # as Russian documents write dates
+        "moment_format": "%d.%m.%Y %H:%M",
         "department": "Подразделение",
         "all_departments": "Все подразделения",
         "inbox_root": "(корень папки)",
@@ -67,6 +69,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Discrepancy audit: books and IT",
         "period": "Period",
+        "day_format": "%Y-%m-%d",
+        "moment_format": "%Y-%m-%d %H:%M",
         "department": "Department",
         "all_departments": "All departments",
         "inbox_root": "(inbox root)",

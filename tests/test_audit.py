@@ -679,3 +679,38 @@ def test_every_audit_sheet_fits_its_values_filters_and_prints_one_page_wide(
     findings = wb["Неустранённые"]
     assert findings.auto_filter.ref and findings.auto_filter.ref.startswith("A5:")
     assert findings["A5"].font.b and findings["A5"].font.name
+
+
+def test_trend_dates_are_one_per_day_never_printed_over_each_other_in_the_readers_format() -> None:
+    """Four runs on one day put four '2026-11-24' at nearly one x, printed over each other."""
+    from datetime import datetime as dt
+    from itertools import pairwise
+
+    from reconciler.audit_figures import TrendPoint
+    from reconciler.audit_render import X_LABEL_SPACING, svg_chart
+    from reconciler.audit_text import texts
+
+    times = [dt(2026, 11, 24, 9, m) for m in (0, 5, 10, 40)] + [dt(2026, 11, 25, 8, 0)]
+    times += [dt(2026, 12, d, 9, 0) for d in range(1, 31)]
+    trend = [TrendPoint("moscow", f"r{i}", when, 10 - i % 3) for i, when in enumerate(times)]
+    chart = svg_chart(trend, texts("ru"))
+    assert chart is not None
+    xs = [x for x, _ in chart.x_labels]
+    shown = [label for _, label in chart.x_labels]
+    assert shown[0] == "24.11.2026" and len(set(shown)) == len(shown)
+    assert all(b - a >= X_LABEL_SPACING for a, b in pairwise(xs))
+
+
+def test_the_trend_scale_ends_on_a_labelled_tick_at_or_above_the_highest_point() -> None:
+    from datetime import datetime as dt
+
+    from reconciler.audit_figures import TrendPoint
+    from reconciler.audit_render import svg_chart
+    from reconciler.audit_text import texts
+
+    trend = [TrendPoint("moscow", "r1", dt(2026, 11, 24, 9), 18)]
+    chart = svg_chart(trend, texts("ru"))
+    assert chart is not None
+    values = [v for _, v in chart.y_ticks]
+    assert values[-1] >= 18 and values == sorted(values)
+    assert chart.lines[0].dots[0][1] >= min(y for y, _ in chart.y_ticks)  # not above the top
