@@ -41,6 +41,7 @@ from reconciler.rules import Rules
 from reconciler.xlsx_features import detect_lost_features
 from reconciler.xlsx_writer import (
     FILLS,
+    TOP,
     WRAP,
     clean_text,
     fit_row_height,
@@ -280,6 +281,7 @@ def annotate_register_sheets(
             for col, value in zip(columns, values, strict=True):
                 cell = write_value(ws, m.row.row, col, value)
                 cell.fill = FILLS[fill_key]
+                cell.alignment = TOP
                 if value is not None and text_width(shown_text(value)) > (
                     ws.column_dimensions[get_column_letter(col)].width or 0
                 ):

@@ -23,7 +23,6 @@ from reconciler.rules import Rules
 from reconciler.xlsx_writer import (
     FILLS,
     LEFT,
-    WRAP,
     bold_font,
     set_print_layout,
     style_header,
@@ -172,9 +171,7 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
                 details or None,
             ]
         )
-    write_table(ws, headers, rows, widths=[16, 8, 24, 12, 30, 14, 40, 20, 10, 70])
-    for r in range(2, len(rows) + 2):
-        ws.cell(row=r, column=10).alignment = WRAP
+    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 10, 70])
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(DECISIONS) + '"',
@@ -213,7 +210,7 @@ def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksh
         ]
         for f in result.findings
     ]
-    write_table(ws, headers, rows, widths=[16, 8, 14, 30, 14, 30, 12, 80])
+    write_table(ws, headers, rows, widths=[16, 8, 14, 38, 14, 30, 12, 80])
     validation = DataValidation(
         type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
     )
@@ -284,6 +281,6 @@ def add_not_on_books_sheet(
         ws,
         headers,
         not_on_books_rows(result, rules, language),
-        widths=[14, 14, 36, 28, 20, 16, 26, 24, 14, 14, 16, 40],
+        widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 50],
     )
     return ws

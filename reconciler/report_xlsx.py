@@ -14,7 +14,7 @@ from reconciler.annotate_sheets import ASSET_COLUMNS, add_summary_sheet, not_on_
 from reconciler.models import RunResult
 from reconciler.report_text import labels
 from reconciler.rules import Rules
-from reconciler.xlsx_writer import WRAP, write_table, write_value
+from reconciler.xlsx_writer import bold_font, write_table, write_value
 
 FINDING_COLUMNS = (
     "code",
@@ -69,17 +69,15 @@ def build_discrepancy_workbook(result: RunResult, rules: Rules, language: str) -
     ws.title = t["sheet_findings"]
     headers = [t["finding_columns"][k] for k in FINDING_COLUMNS]
     rows = finding_rows(result, language)
-    write_table(ws, headers, rows, widths=[30, 10, 60, 14, 8, 14, 36, 26, 26, 14, 16])
-    for r in range(2, len(rows) + 2):
-        ws.cell(row=r, column=3).alignment = WRAP
+    write_table(ws, headers, rows, widths=[38, 10, 60, 14, 8, 16, 40, 30, 30, 14, 18])
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
-    write_value(ws, len(rows) + 3, 1, source).font = Font(italic=True)
+    write_value(ws, len(rows) + 3, 1, source).font = Font(name=bold_font(ws).name, italic=True)
     books = wb.create_sheet(t["sheet_not_on_books"])
     write_table(
         books,
         [t["asset_columns"][k] for k in ASSET_COLUMNS],
         not_on_books_rows(result, rules, language),
-        widths=[14, 14, 36, 28, 20, 16, 26, 24, 14, 14, 16, 40],
+        widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 50],
     )
     add_summary_sheet(wb, result, language, lost=list(result.warnings), notes=[])
     wb.properties.identifier = result.run_id

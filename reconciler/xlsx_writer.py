@@ -34,6 +34,8 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
+# Rows grow to fit wrapped text; every cell of such a row then starts at the top, level with it.
+TOP = Alignment(vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -182,6 +184,7 @@ def write_table(
     for r, values in enumerate(rows, start=first_row + 1):
         for c, value in enumerate(values, start=1):
             cell = write_value(ws, r, c, value)
+            cell.alignment = TOP
             if isinstance(value, str) and (
                 "\n" in value
                 or text_width(value) > (ws.column_dimensions[get_column_letter(c)].width or 0)

@@ -223,3 +223,33 @@ def test_places_and_people_spelled_differently_are_one_group_named_by_the_usual_
     people = ["Данилова Е.Ю.", "Е.Ю. Данилова", "Данилова Елена Юрьевна", "Петров П.П."]
     groups = _grouped(f, {id(x): who for x, who in zip(f, people, strict=True)}, person_key)
     assert [g.count for g in groups] == [3, 1]
+
+
+def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:  # type: ignore[no-untyped-def]
+    """What LibreOffice showed before: codes cut at 30 characters, messages running over the
+    rows below, code and message of one finding at different heights of the row."""
+    _, outputs = reported
+    wb = openpyxl.load_workbook(outputs["discrepancies"])
+    for title in ("Расхождения", "Нет в учете"):
+        ws = wb[title]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+        last = int(re.sub(r"\D", "", ws.auto_filter.ref.split(":")[1]))  # the table, no footer
+        for row in ws.iter_rows(min_row=2, max_row=last):
+            for cell in row:
+                if cell.value is None:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                text = f"{cell.value:,.2f}" if isinstance(cell.value, float) else str(cell.value)
+                if isinstance(cell.value, float):
+                    assert cell.number_format == "#,##0.00", cell.coordinate
+                assert cell.alignment.vertical == "top", cell.coordinate
+                per_line = int((width - 1) / 1.15)
+                lines = sum(-(-len(part) // per_line) or 1 for part in text.split("\n"))
+                if lines > 1:
+                    assert cell.alignment.wrap_text, (title, cell.coordinate, text)
+                    height = ws.row_dimensions[cell.row].height or 15
+                    assert height >= 15 * lines, (title, cell.coordinate, text)
+    codes = [c.value for c in wb["Расхождения"]["A"][1:] if c.value and c.value.isupper()]
+    assert "BELOW_CAPITALIZATION_THRESHOLD" in codes
+    assert not any(c.alignment.wrap_text for c in wb["Расхождения"]["A"][1:] if c.value in codes)
