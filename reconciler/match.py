@@ -347,14 +347,6 @@ def _decide(
         mine_assets = {int(pairs.assets[p]) for p in mine}
         ranked = [int(p) for p in group]
         listed = [*mine, *(p for p in ranked if p not in mine_set)]
-        candidates = [
-            Candidate(
-                assets[int(pairs.assets[p])].asset_id,
-                float(pairs.score[p]),
-                evidence(pairs, p, books_f, assets_f, m),
-            )
-            for p in listed[: max(MAX_CANDIDATES, len(mine))]
-        ]
         if mine:
             low = min(float(pairs.score[p]) for p in mine)
             # Margins on the unclamped sums: two pairs both clamped to 99 may differ by 20.
@@ -389,10 +381,19 @@ def _decide(
             status = RowStatus.REVIEW if low >= m.review and open_ else RowStatus.UNMATCHED
         if status is RowStatus.UNMATCHED:
             # No candidates listed (nothing to confirm); the evidence says why the best failed.
-            out[r] = RowMatch(
-                row=work[r], status=status, score=low, evidence=list(candidates[0].evidence)
-            )
+            why = evidence(pairs, listed[0], books_f, assets_f, m)
+            out[r] = RowMatch(row=work[r], status=status, score=low, evidence=list(why))
             continue
+        # Evidence in words only for the pairs a person will see: building it for every pair
+        # listed took a sixth of the fuzzy stage on a product catalogue.
+        candidates = [
+            Candidate(
+                assets[int(pairs.assets[p])].asset_id,
+                float(pairs.score[p]),
+                evidence(pairs, p, books_f, assets_f, m),
+            )
+            for p in listed[: max(MAX_CANDIDATES, len(mine))]
+        ]
         kit = needs[r] > 1
         chosen = [assets[int(pairs.assets[p])].asset_id for p in mine]
         out[r] = RowMatch(

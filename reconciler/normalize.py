@@ -77,6 +77,8 @@ def _basic(text: str) -> str:
 
 
 def _nfkc(text: str) -> str:
+    if text.isascii():  # NFKC leaves ASCII as it is; most IT-side text is ASCII
+        return text
     return unicodedata.normalize("NFKC", text.replace("№", "#")).replace("ё", "е").replace("Ё", "Е")
 
 
@@ -153,6 +155,8 @@ def _fold(text: str, keys: KeyTables) -> str:
     if not text:
         return ""
     norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", _nfkc(text))
+    if not keys.lookalike_re.search(norm):  # nothing to fold: the token walk would only lower
+        return norm.lower()
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(norm):
@@ -342,12 +346,31 @@ class _NameTables:
     category_re: re.Pattern[str] | None
     category_of: dict[str, str]
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    any_rewrite: re.Pattern[str] | None  # matches where any rewrite would; None: cannot tell
     stopwords: frozenset[str]
     places: dict[str, str]
     keys: KeyTables
     # vendor -> (vendor it becomes, family words, categories), tried in order
     splits: dict[str, tuple[tuple[str, re.Pattern[str] | None, frozenset[str]], ...]]
     cache: dict[str, NameKey]
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _any_of(rewrites: tuple[tuple[re.Pattern[str], str], ...]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any of the rewrites matches, to skip names none touches.
+
+    If no rewrite matches the text, none changes it, so none matches after the others either.
+    Patterns with backreferences (their group numbers would shift) or that do not combine
+    (inline flags) leave it None: every rewrite is then tried.
+    """
+    if not rewrites or any(_BACKREFERENCE.search(p.pattern) for p, _ in rewrites):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p, _ in rewrites))
+    except re.error:
+        return None
 
 
 def _alternation(words: dict[str, str], flags: int = 0) -> re.Pattern[str] | None:
@@ -393,6 +416,7 @@ def _build_tables(rules: NormalizeRules) -> _NameTables:
         category_re=_alternation(category_of, re.IGNORECASE),
         category_of=category_of,
         rewrites=rewrites,
+        any_rewrite=_any_of(rewrites),
         stopwords=frozenset(_basic(w) for w in rules.stopwords),
         places={
             _place_compact(alias, keys): _place_compact(canonical, keys)
@@ -416,6 +440,7 @@ def _build_tables(rules: NormalizeRules) -> _NameTables:
 
 
 _NAME_NOISE = re.compile(r"[^\w+]+")
+_DIGIT = re.compile(r"\d")
 _PRE_REWRITE_NOISE = re.compile(r"[^\w+.\-\"]+")
 
 
@@ -445,7 +470,8 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
             category = tables.category_of[found.group().lower()]
             original = tables.category_re.sub(" ", original)
     folded = _fold(original, tables.keys)
-    if tables.category_re is not None:  # Latin category words typed with look-alikes: 'РC'
+    # Latin category words typed with look-alikes ('РC'); ASCII text has none to find again.
+    if tables.category_re is not None and not original.isascii():
         found = tables.category_re.search(folded)
         if found:
             category = category or tables.category_of[found.group().lower()]
@@ -467,14 +493,26 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
     text_now = ""
     for _ in range(4):
         step = _PRE_REWRITE_NOISE.sub(" ", folded)
-        for pattern, replace in tables.rewrites:
-            step = pattern.sub(replace, step)
+        changed = 0
+        # One search says whether any rewrite applies; most names need none of them.
+        if tables.any_rewrite is None or tables.any_rewrite.search(step):
+            for pattern, replace in tables.rewrites:
+                step, n = pattern.subn(replace, step)
+                changed += n
         if tables.keys.lookalike_re.search(step):  # a rewrite may join Cyrillic to digits
             step = _fold(step, tables.keys)
-        cleaned = " ".join(_NAME_NOISE.sub(" ", step).split())
+            changed += 1
+        # Stopwords go inside the loop: dropping one may bring two words together for a
+        # rewrite ('A и 0' -> 'a 0' -> 'a0'), and the result must be a fixed point.
+        words = _NAME_NOISE.sub(" ", step).split()
+        cleaned = " ".join(t for t in words if t not in tables.stopwords)
         if cleaned == text_now:
             break
         folded = text_now = cleaned
-    tokens = [t for t in text_now.split() if t not in tables.stopwords]
-    model_parts = [t for t in tokens if any(c.isdigit() for c in t)]
+        # Nothing rewritten and no punctuation dropped: the next round would read the same
+        # words (rewrites match across any run of spaces), so this is the fixed point.
+        if not changed and cleaned == " ".join(step.split()):
+            break
+    tokens = text_now.split()
+    model_parts = [t for t in tokens if _DIGIT.search(t)]
     return NameKey(" ".join(tokens), vendor, category, frozenset(model_parts), "".join(model_parts))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -249,3 +251,25 @@ def test_the_lookalike_hp_server_still_reads_as_the_hpe_model(rules) -> None:
 def test_a_vendor_split_naming_an_unknown_vendor_is_a_config_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"vendor_splits.hp: 'hpq' is not a vendor"):
         users_rules(tmp_path, vendor_splits={"hp": [{"vendor": "hpq", "families": ["x"]}]})
+
+
+# --- shortcuts that keep the name keys the same -------------------------------------------
+
+NAME_TEXT = st.text(
+    alphabet='АВЕКМНОРСТУХавекмнорстухABCDEGHKMOPTXYZabcdeghkmoptvxyz0123456789 .,-+"/()Gg',
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAME_TEXT)
+def test_skipping_rewrites_that_cannot_apply_never_changes_a_name_key(text: str) -> None:
+    fast = normalize._tables(SHIPPED)
+    slow = dataclasses.replace(fast, any_rewrite=None, cache={})
+    assert normalize._name_key(text, fast) == normalize._name_key(text, slow)
+
+
+def test_rewrites_with_backreferences_are_each_tried_rather_than_combined(tmp_path) -> None:
+    mine = users_rules(tmp_path, model_rewrites=[{"pattern": r"(\w)\1", "replace": r"\1"}])
+    assert normalize._tables(mine).any_rewrite is None
+    assert normalize.name_key("Ноутбук ZZ 55", mine).text == "z 5"
