@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -23,7 +24,10 @@ from reconciler.rules import Rules
 from reconciler.xlsx_writer import (
     FILLS,
     LEFT,
+    LINE_HEIGHT,
+    WRAP,
     bold_font,
+    lines_needed,
     set_print_layout,
     style_header,
     write_table,
@@ -184,8 +188,21 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     )
     validation.add(f"D2:D{max(len(rows), 1) + 1}")
     ws.add_data_validation(validation)
+    # The reviewer types here: room for a decision and a comment even before any value.
+    for letter, least in (("D", 14), ("E", 36)):
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, least)
     help_row = len(rows) + 3
-    write_value(ws, help_row, 1, t["review_help"]).font = Font(name=bold_font(ws).name, italic=True)
+    help_cell = write_value(ws, help_row, 1, t["review_help"])
+    help_cell.font = Font(name=bold_font(ws).name, italic=True)
+    # Wrapped across the table's width: one long line widened the printed page to its length.
+    # The reader skips it (no decision in column D), so merging its row takes nothing away.
+    last = get_column_letter(len(headers))
+    ws.merge_cells(f"A{help_row}:{last}{help_row}")
+    help_cell.alignment = WRAP
+    table_width = sum(
+        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, len(headers) + 1)
+    )
+    ws.row_dimensions[help_row].height = LINE_HEIGHT * lines_needed(t["review_help"], table_width)
     return ws
 
 

@@ -509,3 +509,15 @@ def test_a_sheet_named_like_ours_is_kept_and_ours_gets_another_name(
     wb = openpyxl.load_workbook(out)
     assert wb["Сводка"]["A1"].value == "the accountant's own summary"
     assert "Сводка (2)" in wb.sheetnames
+
+
+def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table(annotated) -> None:  # type: ignore[no-untyped-def]
+    """Before: Decision and Comment as narrow as their headers, and the help one line as long
+    as the sheet is wide ten times over, which shrank the printed page to unreadable."""
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["На проверку"]
+    assert ws.column_dimensions["D"].width >= 14 and ws.column_dimensions["E"].width >= 30
+    help_row = next(r for r in range(2, ws.max_row + 1) if "confirm" in str(ws.cell(r, 1).value))
+    assert f"A{help_row}:J{help_row}" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws.cell(help_row, 1).alignment.wrap_text
+    assert (ws.row_dimensions[help_row].height or 15) >= 30
