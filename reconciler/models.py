@@ -79,7 +79,7 @@ class Register:
     path: Path
     file_name: str  # as the user gave or dropped it (no folders)
     sha256: str
-    format: str  # xlsx, xlsm, xls, ods, csv
+    format: str  # xlsx, xlsm, xls, ods, csv, html (saved as .xls), xml (XML Spreadsheet 2003)
     sheets: list[SheetInfo]
     rows: list[BookRow]
     report_date: date | None = None  # from a title such as "на 30.09.2026"
