@@ -63,6 +63,24 @@ def _grouped(
     return sorted(groups, key=lambda g: (-g.count, g.key))
 
 
+def value_at_stake(findings: list[Finding]) -> Decimal:
+    """The value of the rows and assets in question, each counted once.
+
+    A row with a cost and a kit finding is one asset of one value, not two: summing every
+    finding's amount made the total larger than the register. Each row (or IT asset on no
+    row) counts with the largest amount among its findings.
+    """
+    largest: dict[tuple[str, int] | str, Decimal] = {}
+    for f in findings:
+        if f.amount is None:
+            continue
+        key: tuple[str, int] | str = (
+            (f.sheet or "", f.row) if f.row is not None else (f.asset_id or f"#{id(f)}")
+        )
+        largest[key] = max(largest.get(key, f.amount), f.amount)
+    return sum(largest.values(), Decimal(0))
+
+
 def compute_figures(result: RunResult, unknown: str = "") -> Figures:
     """`unknown` names the group of findings whose row or asset states no location/custodian."""
     statuses = Counter(str(m.status) for m in result.match.rows)
@@ -83,7 +101,7 @@ def compute_figures(result: RunResult, unknown: str = "") -> Figures:
         assets=len(result.inventory.assets),
         assets_not_on_books=len(result.match.unmatched_asset_ids),
         findings=len(result.findings),
-        value_at_stake=sum((f.amount for f in result.findings if f.amount is not None), Decimal(0)),
+        value_at_stake=value_at_stake(result.findings),
         by_code=_grouped(result.findings, {id(f): f.code for f in result.findings}),
         by_location=_grouped(result.findings, location, place_key),
         by_custodian=_grouped(result.findings, custodian, person_key),

@@ -55,7 +55,9 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 def summarize(result: RunResult) -> dict[str, Any]:
     statuses = Counter(str(m.status) for m in result.match.rows)
     codes = Counter(f.code for f in result.findings)
-    at_stake = sum((f.amount for f in result.findings if f.amount is not None), Decimal(0))
+    from reconciler.figures import value_at_stake
+
+    at_stake = value_at_stake(result.findings)  # the same figure every report shows
     return {
         "rows": len(result.match.rows),
         "matched": statuses.get(str(RowStatus.MATCHED), 0),

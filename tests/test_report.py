@@ -253,3 +253,23 @@ def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:  
     codes = [c.value for c in wb["Расхождения"]["A"][1:] if c.value and c.value.isupper()]
     assert "BELOW_CAPITALIZATION_THRESHOLD" in codes
     assert not any(c.alignment.wrap_text for c in wb["Расхождения"]["A"][1:] if c.value in codes)
+
+
+def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:  # type: ignore[no-untyped-def]
+    """A row with two findings (cost and kit) is one asset: the demo's total exceeded what
+    the rows in question are worth."""
+    from decimal import Decimal
+
+    from reconciler.figures import value_at_stake
+
+    f = [
+        Finding("COST_MISMATCH", Severity.MEDIUM, "m", "TDSheet", 11, amount=Decimal("1863200")),
+        Finding("KIT_INCOMPLETE", Severity.MEDIUM, "m", "TDSheet", 11, amount=Decimal("1242133")),
+        Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-1", amount=Decimal("100")),
+        Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-2", amount=Decimal("50")),
+        Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", "TDSheet", 12, amount=None),
+    ]
+    assert value_at_stake(f) == Decimal("1863350")
+    result, outputs = reported
+    doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
+    assert doc["summary"]["value_at_stake"] == float(value_at_stake(result.findings))
