@@ -4,7 +4,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "ru": {
-        "title": "Аудит расхождений: учёт и ИТ",
+        "title": "Аудит расхождений: учет и ИТ",
         "period": "Период",
         "day_format": "%d.%m.%Y",  # as Russian documents write dates
         "moment_format": "%d.%m.%Y %H:%M",
@@ -38,8 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "by_location": "По местам",
         "by_custodian": "По МОЛ",
         "comparison": "Сличительная ведомость",
-        "comparison_note": "В духе ИНВ-18: излишки (есть в ИТ, нет в учёте) и недостачи (есть в "
-        "учёте, не найдены ИТ) на конец периода, без принятых исключений",
+        "comparison_note": "В духе ИНВ-18: излишки (есть в ИТ, нет в учете) и недостачи (есть в "
+        "учете, не найдены ИТ) на конец периода, без принятых исключений",
         "trend": "Динамика",
         "trend_note": "Неустранённые расхождения по запускам",
         "code": "Код",

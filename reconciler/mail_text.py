@@ -19,7 +19,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "quarantine_subject": "Сверка ОС: файл {file} не принят",
         "test_subject": "Сверка ОС: тестовое письмо",
         "greeting": "Здравствуйте!",
-        "accounting_intro": "Файл «{file}»{folder_part} сверен с ИТ-учётом оборудования.",
+        "accounting_intro": "Файл «{file}»{folder_part} сверен с ИТ-учетом оборудования.",
         "folder_part": " из папки «{folder}»",
         "accounting_attached": (
             "Во вложении — копия вашей ведомости: ваш лист не изменён, справа добавлены "
@@ -28,13 +28,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "accounting_no_attachment": (
             "Копия ведомости с результатами сверки ещё не готова; она придёт отдельно."
         ),
-        "reviewers_intro": "Ведомость «{file}»{folder_part} сверена с ИТ-учётом. Нужна проверка ИТ.",
+        "reviewers_intro": "Ведомость «{file}»{folder_part} сверена с ИТ-учетом. Нужна проверка ИТ.",
         "reviewers_attached": "Во вложении — отчёт о расхождениях (xlsx) и его HTML-версия.",
         "summary": "Итоги",
         "rows": "Строк в ведомости",
         "matched": "Сопоставлено",
         "review": "На проверку",
-        "unmatched": "Не найдено в ИТ-учёте",
+        "unmatched": "Не найдено в ИТ-учете",
         "findings": "Расхождений",
         "value_at_stake": "Сумма под вопросом",
         "findings_by_code": "Расхождения по видам",
@@ -47,7 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "severity": "Важность",
         "where": "Где",
         "message": "Описание",
-        "books": "В учёте",
+        "books": "В учете",
         "it": "В ИТ",
         "row_ref": "{sheet}, строка {row}",
         "asset_ref": "актив {asset_id}",
@@ -126,8 +126,8 @@ STRINGS: dict[str, dict[str, str]] = {
 # Human names of the stable finding codes (shared/DESIGN.md); an unknown code shows as itself.
 CODE_LABELS: dict[str, dict[str, str]] = {
     "ru": {
-        "MISSING_IN_INVENTORY": "Нет в ИТ-учёте",
-        "MISSING_IN_BOOKS": "Нет в бухгалтерском учёте",
+        "MISSING_IN_INVENTORY": "Нет в ИТ-учете",
+        "MISSING_IN_BOOKS": "Нет в бухгалтерском учете",
         "LOCATION_MISMATCH": "Другое местонахождение",
         "CUSTODIAN_MISMATCH": "Другое МОЛ",
         "SERIAL_MISMATCH": "Другой серийный номер",

@@ -775,7 +775,7 @@ def test_the_text_body_says_book_and_it_values_once(
     msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert text.count("148 100,00") == 1
-    assert "Списано в ИТ (В учёте: 78 664,86; В ИТ: Disposed)" in text
+    assert "Списано в ИТ (В учете: 78 664,86; В ИТ: Disposed)" in text
 
 
 def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
