@@ -269,7 +269,15 @@ def not_on_books_rows(result: RunResult, rules: Rules, language: str) -> list[li
                 not_on_books_note(a, rules, language, reported),
             ]
         )
+    # What needs action first: the assets reported MISSING_IN_BOOKS, then disposed, then the
+    # low-value ones (stable within each, in the inventory's order).
+    rank = {str(labels(language)["not_on_books_disposed"]): 1}
+    rows.sort(key=lambda line: 0 if _reported(line) else rank.get(str(line[-1]), 2))
     return rows
+
+
+def _reported(line: list[Any]) -> bool:
+    return str(line[-1]).endswith("(MISSING_IN_BOOKS)")
 
 
 ASSET_COLUMNS = (
@@ -294,10 +302,10 @@ def add_not_on_books_sheet(
     t = labels(language)
     ws = new_sheet(wb, t["sheet_not_on_books"])
     headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
-    write_table(
-        ws,
-        headers,
-        not_on_books_rows(result, rules, language),
-        widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 50],
-    )
+    rows = not_on_books_rows(result, rules, language)
+    write_table(ws, headers, rows, widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56])
+    for r, line in enumerate(rows, start=2):
+        if _reported(line):  # the ones to act on, red as on the register
+            for c in range(1, len(headers) + 1):
+                ws.cell(row=r, column=c).fill = FILLS["unmatched"]
     return ws

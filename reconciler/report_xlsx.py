@@ -10,7 +10,7 @@ from typing import Any
 from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
 
-from reconciler.annotate_sheets import ASSET_COLUMNS, add_summary_sheet, not_on_books_rows
+from reconciler.annotate_sheets import add_not_on_books_sheet, add_summary_sheet
 from reconciler.models import RunResult
 from reconciler.report_text import labels
 from reconciler.rules import Rules
@@ -72,13 +72,7 @@ def build_discrepancy_workbook(result: RunResult, rules: Rules, language: str) -
     write_table(ws, headers, rows, widths=[38, 10, 60, 14, 8, 16, 40, 30, 30, 14, 18])
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
     write_value(ws, len(rows) + 3, 1, source).font = Font(name=bold_font(ws).name, italic=True)
-    books = wb.create_sheet(t["sheet_not_on_books"])
-    write_table(
-        books,
-        [t["asset_columns"][k] for k in ASSET_COLUMNS],
-        not_on_books_rows(result, rules, language),
-        widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 50],
-    )
+    add_not_on_books_sheet(wb, result, rules, language)  # the same sheet as in the workbook
     add_summary_sheet(wb, result, language, lost=list(result.warnings), notes=[])
     wb.properties.identifier = result.run_id
     buffer = io.BytesIO()

@@ -271,6 +271,9 @@ def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(anno
     assert rows["A-20"].startswith("нет в учете") and rows["A-20"].endswith("(MISSING_IN_BOOKS)")
     assert rows["A-21"] == rows["A-20"]
     assert "ниже порога" in rows["A-22"] and "списан" in rows["A-23"]
+    assert list(rows) == ["A-20", "A-21", "A-23", "A-22"]  # what to act on comes first
+    fills = {ws.cell(r, 1).value: ws.cell(r, 1).fill.fgColor.rgb[-6:] for r in range(2, 6)}
+    assert fills["A-20"] == "FFC7CE" and fills["A-22"] != "FFC7CE"  # red as on the register
 
 
 def test_the_run_id_is_in_the_document_properties(annotated) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:  # type
     kit = next(r for r in lines if r[0] == "KIT_INCOMPLETE")
     assert kit[5] == "ОС-000112" and kit[6] == "Комплект серверов (3 шт.)"
     not_on_books = [r[0] for r in wb["Нет в учете"].iter_rows(min_row=2, values_only=True)]
-    assert not_on_books == ["A-20", "A-21", "A-22", "A-23"]
+    assert not_on_books == ["A-20", "A-21", "A-23", "A-22"]  # to act on, disposed, low-value
 
 
 def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported) -> None:  # type: ignore[no-untyped-def]
