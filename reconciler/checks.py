@@ -52,6 +52,8 @@ CODES = (
     "NEEDS_REVIEW",
 )
 _CODE_ORDER = {code: i for i, code in enumerate(CODES)}
+# The books side of an IT asset no book row took (MISSING_IN_BOOKS), as the reports show it.
+NOT_ON_BOOKS = {"ru": "нет в учете", "en": "not on the books"}
 
 
 class _Blank(dict[str, Any]):
@@ -96,8 +98,11 @@ class _Checker:
         book: str | None = None,
         it: str | None = None,
         amount: Decimal | None = None,
+        placeholders: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
+        """One finding; `placeholders` fill a message's {book}/{it} with other text than the
+        values shown in the books and IT columns (users' checks.yaml keep their meaning)."""
         rule = self.rule(code)
         if not rule.enabled:
             return
@@ -109,6 +114,7 @@ class _Checker:
             "it": it or "",
             "threshold": self.money(self.threshold),
             **extra,
+            **(placeholders or {}),
         }
         self.findings.append(
             Finding(
@@ -316,12 +322,16 @@ class _Checker:
             for p in (asset.name or _vendor_model(asset), _serial_label(asset, self.language))
             if p
         )
+        cost = self.money(asset.purchase_cost) or "?"
         self.add(
             "MISSING_IN_BOOKS",
             asset=asset,
-            book=self.money(asset.purchase_cost) or "?",
-            it=described,
+            # The books have nothing: the cost is what IT paid, so it sits on the IT side.
+            book=NOT_ON_BOOKS.get(self.language, NOT_ON_BOOKS["en"]),
+            it=cost,
             amount=asset.purchase_cost,
+            # The message's {book} has always been the cost and {it} the asset (checks.yaml).
+            placeholders={"book": cost, "it": described},
         )
 
 

@@ -15,6 +15,7 @@ from run_fixtures import PLANTED, REPORT_DATE, SHEET, assets, book_rows, match_r
 
 from reconciler.checks import CODES, run_checks
 from reconciler.models import (
+    Asset,
     AssetStatus,
     Candidate,
     Finding,
@@ -173,3 +174,30 @@ def test_a_review_row_gets_needs_review_only_and_its_duplicate_partner_names_it(
     assert [f.code for f in found if f.row == 30] == ["NEEDS_REVIEW"]
     partner = [f for f in found if f.row == 16 and f.code == "DUPLICATE_ON_BOOKS"]
     assert len(partner) == 1 and "строка 30" in partner[0].message
+
+
+def test_an_asset_off_the_books_shows_nothing_on_the_books_side_and_its_cost_on_the_it_side(
+    tmp_path: Path, rules: Rules
+) -> None:
+    result = planted_run(tmp_path, rules)
+    missing = {f.asset_id: f for f in result.findings if f.code == "MISSING_IN_BOOKS"}
+    # A-20 cost IT 90 000; A-21 has no cost. The books have neither: "нет в учете".
+    assert missing["A-20"].book_value == "нет в учете"
+    assert missing["A-20"].it_value == "90\xa0000,00"
+    assert missing["A-21"].book_value == "нет в учете"
+    assert missing["A-21"].it_value == "?"
+    # The message still names the asset and its cost, as checks.yaml words it.
+    assert (
+        "A-20" in missing["A-20"].message and "(стоимость 90\xa0000,00)" in missing["A-20"].message
+    )
+
+
+def test_an_asset_off_the_books_in_english_says_not_on_the_books(rules: Rules) -> None:
+    asset = Asset("A-9", name="Switch", purchase_cost=Decimal(50000))
+    match = MatchResult(rows=[], unmatched_asset_ids=["A-9"])
+    (finding,) = _run([], [asset], match, rules, language="en")
+    assert (finding.code, finding.book_value, finding.it_value) == (
+        "MISSING_IN_BOOKS",
+        "not on the books",
+        "50,000.00",
+    )
