@@ -73,8 +73,8 @@ IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost")
 def _pairwise(
     left_ids: np.ndarray,
     right_ids: np.ndarray,
-    left_text: dict[int, str],
-    right_text: dict[int, str],
+    left_text: np.ndarray,
+    right_text: np.ndarray,
     scorer: Any,
 ) -> np.ndarray:
     """Similarity per pair, computed once per distinct pair of texts (many rows share a name)."""
@@ -86,16 +86,21 @@ def _pairwise(
         return sim
     combined = left_ids[both] * (1 << 31) + right_ids[both]
     unique, inverse = np.unique(combined, return_inverse=True)
-    lefts = [left_text[int(u >> 31)] for u in unique]
-    rights = [right_text[int(u & ((1 << 31) - 1))] for u in unique]
+    lefts = left_text[unique >> 31].tolist()
+    rights = right_text[unique & ((1 << 31) - 1)].tolist()
     values = process.cpdist(lefts, rights, scorer=scorer, workers=-1)
     sim[both] = np.asarray(values, dtype=np.float64)[inverse]
     return sim
 
 
-def _texts(vocab_ids: dict[str, int], prefix: str) -> dict[int, str]:
+def _texts(vocab_ids: dict[str, int], prefix: str) -> np.ndarray:
+    """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
     n = len(prefix)
-    return {i: k[n:] for k, i in vocab_ids.items() if k.startswith(prefix)}
+    out = np.full(len(vocab_ids) + 1, "", dtype=object)
+    for k, i in vocab_ids.items():
+        if k.startswith(prefix):
+            out[i] = k[n:]
+    return out
 
 
 def score_pairs(
@@ -174,7 +179,7 @@ def score_pairs(
     )
 
 
-def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
     """One model is the other plus a letter suffix: 'smt1500' ~ 'smt1500rmi2u', not 'g10' ~ 'g10+'."""
     out = np.zeros(len(left), dtype=bool)
     both = (left > 0) & (right > 0) & (left != right)
