@@ -44,11 +44,12 @@ from reconciler.xlsx_writer import (
     TOP,
     WRAP,
     clean_text,
-    fit_row_height,
     fit_width,
+    grow_row,
     shown_text,
     style_header,
     text_width,
+    wrapped_lines,
     write_value,
 )
 
@@ -274,23 +275,27 @@ def annotate_register_sheets(
             ws.column_dimensions[get_column_letter(col)].width = width
         last_row = info.header_end_row
         columns = range(first, first + len(heads))
+        widths = [ws.column_dimensions[get_column_letter(col)].width for col in columns]
+        findings_col = columns[-1]
         for m, values, found in lines:
             fill_key = str(m.status)
             if m.status is RowStatus.MATCHED and found:
                 fill_key = "has_findings"
-            for col, value in zip(columns, values, strict=True):
-                cell = write_value(ws, m.row.row, col, value)
-                cell.fill = FILLS[fill_key]
-                cell.alignment = TOP
-                if value is not None and text_width(shown_text(value)) > (
-                    ws.column_dimensions[get_column_letter(col)].width or 0
-                ):
-                    cell.alignment = WRAP
+            fill = FILLS[fill_key]
+            row_lines = 1
+            for col, width, value in zip(columns, widths, values, strict=True):
+                wrap = (value is not None and text_width(shown_text(value)) > (width or 0)) or (
+                    bool(found) and col == findings_col
+                )
+                cell = write_value(
+                    ws, m.row.row, col, value, fill=fill, alignment=WRAP if wrap else TOP
+                )
+                if wrap:
+                    row_lines = max(row_lines, wrapped_lines(cell._value, width))
             if found:
-                cell.alignment = WRAP
                 cell.comment = _finding_comment(found, language)
             # Wrapped text in a row of fixed height would spill over the rows below it.
-            fit_row_height(ws, m.row.row, columns)
+            grow_row(ws, m.row.row, row_lines)
             last_row = max(last_row, m.row.row)
         last = first + len(heads) - 1
         if ws.auto_filter.ref:

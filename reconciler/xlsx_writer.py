@@ -10,12 +10,16 @@ leading "=" as text even after the user edits the cell. Formulas come only from 
 from __future__ import annotations
 
 import math
+import weakref
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_CELL_TEXT = 32767  # Excel's limit; longer text makes the file "need repair"
@@ -46,33 +50,90 @@ def clean_text(text: str) -> str:
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 
-def write_value(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write an untrusted value: strings as text (never formulas), numbers, dates, or blank."""
-    cell: Cell = ws.cell(row=row, column=column)
+class StyleCache:
+    """The style indices (StyleArray) each combination of styles ends in, for one workbook.
+
+    Assigning cell.font/fill/alignment/border hashes the style object and looks it up in the
+    workbook's list of styles, per cell: at 10k rows most of the annotated workbook's time. The
+    first cell of each combination is styled the ordinary way, so the workbook's style lists
+    grow in the same order as before; every later cell gets a copy of the indices it ended in.
+    The key is the cell's starting indices (an accountant's formatted cell keeps what we do not
+    set) and the identity of each style object; the entry holds the objects, so an id is never
+    reused by another object while its entry exists.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[Any, ...], tuple[StyleArray, dict[str, Any]]] = {}
+
+    def apply(self, cell: Cell, styles: dict[str, Any]) -> None:
+        if not cell._style:  # a cell openpyxl created without one, as its setters do
+            cell._style = StyleArray()
+        key = (
+            tuple(cell._style),
+            *(
+                (name, value if isinstance(value, str | bool) else id(value))
+                for name, value in styles.items()
+            ),
+        )
+        done = self._done.get(key)
+        if done is None:
+            for name, value in styles.items():
+                setattr(cell, name, value)
+            self._done[key] = (copy(cell._style), styles)
+        else:
+            cell._style = copy(done[0])
+
+
+_CACHES: weakref.WeakKeyDictionary[Workbook, StyleCache] = weakref.WeakKeyDictionary()
+
+
+def style_cache(wb: Workbook) -> StyleCache:
+    cache = _CACHES.get(wb)
+    if cache is None:
+        cache = _CACHES[wb] = StyleCache()
+    return cache
+
+
+def stored_value(value: Any) -> tuple[Any, str | None, bool]:
+    """What write_value stores for `value`: the cell value, the number format it sets (None:
+    the cell keeps its own), and whether it is text that needs quotePrefix."""
     if value is None or value == "":
-        cell.value = None
-        return cell
+        return None, None, False
     if isinstance(value, bool):
-        cell.value = value
-    elif isinstance(value, Decimal):
-        cell.value = float(value)
-        cell.number_format = MONEY_FORMAT
-    elif isinstance(value, int | float):
-        cell.value = value
-    elif isinstance(value, datetime):
-        cell.value = value
-        cell.number_format = "DD.MM.YYYY HH:MM" if (value.hour or value.minute) else DATE_FORMAT
-    elif isinstance(value, date):
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-    else:
-        text = clean_text(str(value))
-        # Assigning runs openpyxl's type guess ("=..." -> formula, "#N/A" -> error); the
-        # data_type set right after makes it a plain string whatever it looked like.
-        cell.value = text
+        return value, None, False
+    if isinstance(value, Decimal):
+        return float(value), MONEY_FORMAT, False
+    if isinstance(value, int | float):
+        return value, None, False
+    if isinstance(value, datetime):
+        return value, "DD.MM.YYYY HH:MM" if (value.hour or value.minute) else DATE_FORMAT, False
+    if isinstance(value, date):
+        return value, DATE_FORMAT, False
+    text = clean_text(str(value))
+    return text, None, text.startswith(_RISKY_START)
+
+
+def write_value(ws: Worksheet, row: int, column: int, value: Any, **styles: Any) -> Cell:
+    """Write an untrusted value: strings as text (never formulas), numbers, dates, or blank.
+
+    `styles` (fill=..., alignment=..., font=...) are set with the value, through the workbook's
+    StyleCache: the fast way to style many cells alike.
+    """
+    cell: Cell = ws.cell(row=row, column=column)
+    stored, number_format, quote = stored_value(value)
+    if isinstance(stored, str):
+        # Not through cell.value: its type guess would make "=..." a formula and "#N/A" an
+        # error. clean_text already made the text storable, so it is stored as a plain string.
+        cell._value = stored
         cell.data_type = "s"
-        if text.startswith(_RISKY_START):
-            cell.quotePrefix = True
+    else:
+        cell.value = stored
+    if number_format is not None:
+        styles["number_format"] = number_format
+    if quote:
+        styles["quotePrefix"] = True
+    if styles:
+        style_cache(ws.parent).apply(cell, styles)
     return cell
 
 
@@ -147,9 +208,19 @@ def fit_row_height(ws: Worksheet, row: int, columns: range | list[int]) -> None:
         letter = cell.column_letter
         width = ws.column_dimensions[letter].width or 8.43
         needed = max(needed, lines_needed(shown_text(cell.value), width))
-    if needed > 1:
+    grow_row(ws, row, needed)
+
+
+def wrapped_lines(stored: Any, width: float | None) -> int:
+    """Lines a wrapped cell holding `stored` (as write_value stored it) needs in its column."""
+    return 1 if stored is None else lines_needed(shown_text(stored), width or 8.43)
+
+
+def grow_row(ws: Worksheet, row: int, lines: int) -> None:
+    """Make `row` tall enough for `lines` lines of text (never shorter than it was)."""
+    if lines > 1:
         current = ws.row_dimensions[row].height or LINE_HEIGHT
-        ws.row_dimensions[row].height = max(current, needed * LINE_HEIGHT)
+        ws.row_dimensions[row].height = max(current, lines * LINE_HEIGHT)
 
 
 def set_print_layout(ws: Worksheet, *, title_rows: str | None = None) -> None:
@@ -170,8 +241,12 @@ def write_table(
     *,
     first_row: int = 1,
     widths: list[float] | None = None,
+    fills: list[PatternFill | None] | None = None,
 ) -> None:
-    """A plain table of untrusted values with a styled header, autofilter and frozen header."""
+    """A plain table of untrusted values with a styled header, autofilter and frozen header.
+
+    `fills`, one per row, fill the whole row (None: no fill).
+    """
     from openpyxl.utils import get_column_letter
 
     for c, header in enumerate(headers, start=1):
@@ -181,16 +256,23 @@ def write_table(
         column_values = [line[c - 1] for line in rows if c - 1 < len(line)]
         width = fit_width(column_values, header, most=most)
         ws.column_dimensions[get_column_letter(c)].width = width
+    columns = max((len(line) for line in rows), default=0)
+    column_widths = [
+        ws.column_dimensions[get_column_letter(c)].width for c in range(1, columns + 1)
+    ]
     for r, values in enumerate(rows, start=first_row + 1):
+        fill = fills[r - first_row - 1] if fills else None
+        lines = 1
         for c, value in enumerate(values, start=1):
-            cell = write_value(ws, r, c, value)
-            cell.alignment = TOP
-            if isinstance(value, str) and (
-                "\n" in value
-                or text_width(value) > (ws.column_dimensions[get_column_letter(c)].width or 0)
-            ):
-                cell.alignment = WRAP
-        fit_row_height(ws, r, range(1, len(values) + 1))
+            width = column_widths[c - 1]
+            wrap = isinstance(value, str) and ("\n" in value or text_width(value) > (width or 0))
+            styles: dict[str, Any] = {"alignment": WRAP if wrap else TOP}
+            if fill is not None:
+                styles["fill"] = fill
+            cell = write_value(ws, r, c, value, **styles)
+            if wrap:
+                lines = max(lines, wrapped_lines(cell._value, width))
+        grow_row(ws, r, lines)
     fit_row_height(ws, first_row, range(1, len(headers) + 1))
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A{first_row}:{last}{first_row + max(len(rows), 1)}"
