@@ -7,6 +7,8 @@ Discrepancies between the books and IT are never exceptions: they are Findings (
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 
 class ReconcilerError(Exception):
     """Base of every expected failure; the CLI maps these to exit code 2."""
@@ -32,8 +34,13 @@ class ConfigError(ReconcilerError):
 class InputError(ReconcilerError):
     """A register or inventory file that cannot be read as one.
 
-    `file`, `sheet` and `row` locate the problem; `hint` says what the user should do.
+    `file`, `sheet` and `row` locate the problem; `hint` says what the user should do. `code`
+    (stable, upper snake case: PASSWORD_PROTECTED, NO_HEADER ...) and `params` (the values the
+    message names, JSON-safe) let error_text.py tell the user in their own language; str(e)
+    stays the English one-liner for logs and the CLI.
     """
+
+    default_code: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -43,9 +50,15 @@ class InputError(ReconcilerError):
         sheet: str | None = None,
         row: int | None = None,
         hint: str | None = None,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.file, self.sheet, self.row, self.hint = file, sheet, row, hint
         self.reason = message
+        self.code = code or self.default_code
+        located = {"file": file, "sheet": sheet, "row": row}
+        self.params: dict[str, Any] = {k: v for k, v in located.items() if v is not None}
+        self.params.update(params or {})
         where = []
         if file:
             where.append(file)
@@ -60,7 +73,14 @@ class InputError(ReconcilerError):
 
 
 class InventoryError(InputError):
-    """The IT inventory source cannot be loaded."""
+    """The IT inventory source cannot be loaded: not the sender's fault, whatever the cause."""
+
+    default_code = "INVENTORY_UNAVAILABLE"
+
+    def __init__(self, message: str, **where: Any) -> None:
+        super().__init__(message, **where)
+        # The sender cannot act on IT's problem; the detail is for the administrator.
+        self.params.setdefault("detail", str(self))
 
 
 class LimitExceeded(InputError):

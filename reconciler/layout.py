@@ -34,7 +34,7 @@ from reconciler.header import (
 )
 from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
 from reconciler.rules import ColumnRules
-from reconciler.sheets import Grid, Workbook, open_workbook
+from reconciler.sheets import Grid, Workbook, cell_text, open_workbook
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,14 @@ BOOK_IDENTITY = ("inventory_number", "name", "serial")
 BOOK_KEYS = ("inventory_number", "serial", "barcode")
 
 Parser = Callable[[Any, str], Any]
+# What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
+FIELD_EXPECTS = {
+    "quantity": "whole_number",
+    "cost": "number",
+    "book_value": "number",
+    "acquired_on": "date",
+    "useful_life_months": "useful_life",
+}
 
 BOOK_PARSERS: dict[str, Parser] = {
     "inventory_number": lambda v, _h: values.parse_text(v),
@@ -112,6 +120,8 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
             f"the register has a header but no data rows under it: {where}",
             file=name,
             hint="export the register with its rows, or check the right file was sent",
+            code="NO_DATA_ROWS",
+            params={"sheets": [{"sheet": s.name, "header_row": s.header_row} for s in sheets]},
         )
     log.info("%s: %d rows from %d sheet(s)", name, len(rows), len(sheets))
     return Register(
@@ -145,6 +155,8 @@ def find_tables(
                 f"no sheet named '{only_sheet}'; the sheets are {', '.join(names)}",
                 file=book.file_name,
                 hint="fix the sheet name in config.yaml",
+                code="NO_SUCH_SHEET",
+                params={"sheet": only_sheet, "sheets": list(names)},
             )
         names = [only_sheet]
     for sheet_name in names:
@@ -166,6 +178,7 @@ def find_tables(
             "the file is empty: no sheet holds any value",
             file=book.file_name,
             hint="export the register again with its data",
+            code="EMPTY_FILE",
         )
     shown = "; ".join(
         f"sheet '{s}': " + (", ".join(f"'{t}'" for t in texts[:12]) or "no text")
@@ -180,6 +193,16 @@ def find_tables(
         f"expected column headings such as {expected}",
         file=book.file_name,
         hint=f"rename the columns, or add your headings under '{rules_key}:' in {RULES_HINT}",
+        code="NO_HEADER",
+        params={
+            "found": [{"sheet": s, "texts": texts[:12]} for s, texts in seen.items()],
+            "expected": [
+                index.expected[f][0] for f in (*identity, "cost", "location") if f in index.expected
+            ],
+            "rows": HEADER_SCAN_ROWS,
+            "purpose": purpose,
+            "rules_hint": f"{RULES_HINT} ({rules_key}:)",
+        },
     )
 
 
@@ -222,12 +245,20 @@ def parse_rows(
             try:
                 parsed[name] = parsers[name](raw, header)
             except ValueError as e:
+                letter = get_column_letter(col + 1)
                 raise InputError(
-                    f"column '{header}' ({get_column_letter(col + 1)}): {e}",
+                    f"column '{header}' ({letter}): {e}",
                     file=file_name,
                     sheet=table.sheet,
                     row=data.row,
                     hint="correct or clear the cell and send the file again",
+                    code="UNREADABLE_CELL",
+                    params={
+                        "column": header,
+                        "column_letter": letter,
+                        "value": cell_text(raw),
+                        "expected": getattr(e, "expected", None) or FIELD_EXPECTS.get(name),
+                    },
                 ) from None
         extra = {
             key: (None if values.is_empty(line[c]) else line[c]) if c < len(line) else None

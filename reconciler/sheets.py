@@ -32,15 +32,16 @@ log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # Files people attach by mistake, named so the message says what arrived.
+# Each with its key in error_text.FOUND_KINDS, which names it in the sender's language.
 KNOWN_NOT_SHEETS = {
-    b"%PDF": "PDF document",
-    b"\x89PNG": "PNG image",
-    b"\xff\xd8\xff": "JPEG image",
-    b"GIF8": "GIF image",
-    b"Rar!": "RAR archive",
-    b"7z\xbc\xaf": "7-Zip archive",
-    b"\x1f\x8b": "gzip archive",
-    b"{\\rtf": "RTF document",
+    b"%PDF": ("PDF document", "pdf"),
+    b"\x89PNG": ("PNG image", "png"),
+    b"\xff\xd8\xff": ("JPEG image", "jpeg"),
+    b"GIF8": ("GIF image", "gif"),
+    b"Rar!": ("RAR archive", "rar"),
+    b"7z\xbc\xaf": ("7-Zip archive", "7z"),
+    b"\x1f\x8b": ("gzip archive", "gzip"),
+    b"{\\rtf": ("RTF document", "rtf"),
 }
 SAVE_AS_XLSX = "open it in Excel (or LibreOffice) and save it as .xlsx"
 
@@ -85,8 +86,10 @@ class Workbook:
         return grid
 
 
-def _fail(file_name: str, message: str, hint: str | None = None) -> InputError:
-    return InputError(message, file=file_name, hint=hint)
+def _fail(
+    file_name: str, message: str, hint: str | None = None, *, code: str, **params: Any
+) -> InputError:
+    return InputError(message, file=file_name, hint=hint, code=code, params=params)
 
 
 def detect_format(path: Path, *, file_name: str | None = None) -> str:
@@ -96,13 +99,21 @@ def detect_format(path: Path, *, file_name: str | None = None) -> str:
         with path.open("rb") as f:
             head = f.read(4096)
     except FileNotFoundError:
-        raise _fail(name, f"file not found at {path}") from None
+        raise _fail(
+            name, f"file not found at {path}", code="FILE_NOT_FOUND", path=str(path)
+        ) from None
     except OSError as e:
         raise _fail(
-            name, f"cannot open the file ({e.strerror})", "check it is not locked"
+            name,
+            f"cannot open the file ({e.strerror})",
+            "check it is not locked",
+            code="CANNOT_OPEN",
+            detail=e.strerror,
         ) from None
     if not head:
-        raise _fail(name, "the file is empty (0 bytes)", "export the register again")
+        raise _fail(
+            name, "the file is empty (0 bytes)", "export the register again", code="EMPTY_FILE"
+        )
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
         return _zip_format(path, name)
     if head.startswith(OLE_MAGIC):
@@ -110,18 +121,22 @@ def detect_format(path: Path, *, file_name: str | None = None) -> str:
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text_head.startswith(b"<"):
         return "xml" if is_xml_spreadsheet(text_head) else "html"
-    for magic, kind in KNOWN_NOT_SHEETS.items():
+    for magic, (kind, key) in KNOWN_NOT_SHEETS.items():
         if head.startswith(magic):
             raise _fail(
                 name,
                 f"not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found a {kind}",
                 "export the register from your accounting system as Excel (.xlsx)",
+                code="NOT_A_SPREADSHEET",
+                found=key,
             )
     if b"\x00" in head:
         raise _fail(
             name,
             "not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found binary data",
             "export the register from your accounting system as Excel (.xlsx)",
+            code="NOT_A_SPREADSHEET",
+            found="binary",
         )
     return "csv"
 
@@ -135,7 +150,12 @@ def _zip_format(path: Path, name: str) -> str:
                 if mime == "application/vnd.oasis.opendocument.spreadsheet":
                     return "ods"
                 raise _fail(
-                    name, f"not a spreadsheet: an OpenDocument file of type {mime}", SAVE_AS_XLSX
+                    name,
+                    f"not a spreadsheet: an OpenDocument file of type {mime}",
+                    SAVE_AS_XLSX,
+                    code="NOT_A_SPREADSHEET",
+                    found="opendocument",
+                    mime=mime,
                 )
             if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                 types = z.read("[Content_Types].xml").decode("utf-8", "replace")
@@ -145,11 +165,14 @@ def _zip_format(path: Path, name: str) -> str:
             name,
             "the file is incomplete or damaged (a broken zip archive)",
             "copy it again, or open it in Excel and save it again",
+            code="HALF_WRITTEN",
         ) from None
     raise _fail(
         name,
         "not a spreadsheet: a zip archive without a workbook in it (a Word file or an archive?)",
         "export the register as Excel (.xlsx)",
+        code="NOT_A_SPREADSHEET",
+        found="zip",
     )
 
 
@@ -167,17 +190,32 @@ def _ole_format(path: Path, name: str) -> str:
             name,
             "not a spreadsheet: an old-style Office file that is not an Excel workbook",
             "export the register as Excel (.xlsx)",
+            code="NOT_A_SPREADSHEET",
+            found="old_office",
         ) from None
     except Exception as e:  # msoffcrypto raises bare errors on damaged OLE headers
-        raise _fail(name, f"the file is damaged and cannot be read ({e})", SAVE_AS_XLSX) from None
+        raise _fail(
+            name,
+            f"the file is damaged and cannot be read ({e})",
+            SAVE_AS_XLSX,
+            code="DAMAGED_FILE",
+            detail=str(e),
+        ) from None
     if encrypted:
         raise _fail(
             name,
             "the workbook is password protected",
             "password protected: save it without a password and send it again",
+            code="PASSWORD_PROTECTED",
         )
     if kind != "Xls97File":
-        raise _fail(name, "not a spreadsheet: a Word or PowerPoint file", SAVE_AS_XLSX)
+        raise _fail(
+            name,
+            "not a spreadsheet: a Word or PowerPoint file",
+            SAVE_AS_XLSX,
+            code="NOT_A_SPREADSHEET",
+            found="word_or_powerpoint",
+        )
     return "xls"
 
 
@@ -211,9 +249,17 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
             name,
             "the workbook is password protected",
             "password protected: save it without a password and send it again",
+            code="PASSWORD_PROTECTED",
         ) from None
     except Exception as e:  # calamine's errors are many and untyped; all mean "cannot read"
-        raise _fail(name, f"the {fmt} file cannot be read ({e})", SAVE_AS_XLSX) from None
+        raise _fail(
+            name,
+            f"the {fmt} file cannot be read ({e})",
+            SAVE_AS_XLSX,
+            code="UNREADABLE_FILE",
+            format=fmt,
+            detail=str(e),
+        ) from None
 
     def read_sheet(sheet_name: str) -> Grid:
         try:
@@ -222,7 +268,12 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
             merged = sheet.merged_cell_ranges
         except Exception as e:
             raise InputError(
-                f"the sheet cannot be read ({e})", file=name, sheet=sheet_name, hint=SAVE_AS_XLSX
+                f"the sheet cannot be read ({e})",
+                file=name,
+                sheet=sheet_name,
+                hint=SAVE_AS_XLSX,
+                code="UNREADABLE_SHEET",
+                params={"detail": str(e)},
             ) from None
         ranges = None if merged is None else [(a[0], a[1], b[0], b[1]) for a, b in merged]
         grid = Grid(sheet_name, cells, ranges)
@@ -260,7 +311,12 @@ def _decode(raw: bytes, name: str) -> str:
             return codecs.decode(raw, encoding)
         except UnicodeDecodeError:
             continue
-    raise _fail(name, "the text file is neither UTF-8 nor Windows-1251", "save it as UTF-8 CSV")
+    raise _fail(
+        name,
+        "the text file is neither UTF-8 nor Windows-1251",
+        "save it as UTF-8 CSV",
+        code="UNKNOWN_ENCODING",
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -285,14 +341,21 @@ def _delimiter(text: str) -> str:
 def _read_csv(path: Path, name: str) -> Grid:
     text = _decode(path.read_bytes(), name)
     if not text.strip():
-        raise _fail(name, "the file is empty", "export the register again")
+        raise _fail(name, "the file is empty", "export the register again", code="EMPTY_FILE")
     delimiter = _delimiter(text)
     try:
         cells: list[list[Cell]] = [
             list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         ]
     except csv.Error as e:
-        raise _fail(name, f"the CSV file cannot be read ({e})", "export it again") from None
+        raise _fail(
+            name,
+            f"the CSV file cannot be read ({e})",
+            "export it again",
+            code="UNREADABLE_FILE",
+            format="csv",
+            detail=str(e),
+        ) from None
     grid = Grid(Path(name).stem or "csv", cells, merged=None)
     _set_extent(grid)
     return grid
@@ -316,6 +379,7 @@ def _read_html(path: Path, name: str) -> list[Grid]:
             name,
             "an HTML page saved as a spreadsheet, with no table in it",
             "export the register as Excel (.xlsx)",
+            code="NO_TABLE",
         )
     return grids
 

@@ -1,8 +1,9 @@
 """Cell values as accountants and exports write them -> Decimal, int, date, text.
 
 Each parser takes a raw cell (text, number, date, or "") and returns the value or None for an
-empty-looking cell; text it cannot read raises ValueError with what was expected, and the
-caller (layout, inventory) turns that into an InputError with file, sheet and row.
+empty-looking cell; text it cannot read raises CellValueError (a ValueError) with what was
+expected, and the caller (layout, inventory) turns that into an InputError with file, sheet
+and row.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ EXCEL_EPOCH = date(1899, 12, 30)
 _LONGEST_EMPTY = max(map(len, EMPTY_WORDS))
 
 
+class CellValueError(ValueError):
+    """A cell that does not hold what its column needs. `expected` is a key of
+    error_text.EXPECTED_VALUES (number, whole_number, date, useful_life), `value` the cell
+    as written, so the sender is told in their own language."""
+
+    def __init__(self, message: str, *, expected: str, value: Any) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.value = value
+
+
 def is_empty(value: Any) -> bool:
     if value is None:
         return True
@@ -91,7 +103,7 @@ def parse_decimal(value: Any) -> Decimal | None:
     if is_empty(value):
         return None
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, found {value!r}")
+        raise CellValueError(f"expected a number, found {value!r}", expected="number", value=value)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
@@ -100,7 +112,9 @@ def parse_decimal(value: Any) -> Decimal | None:
         # repr is the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055.
         return Decimal(repr(value))
     if isinstance(value, (date, timedelta)):
-        raise ValueError(f"expected a number, found a date {value}")
+        raise CellValueError(
+            f"expected a number, found a date {value}", expected="number", value=value
+        )
     return _decimal_from_text(str(value).strip())
 
 
@@ -119,11 +133,17 @@ def _decimal_from_text(value: str) -> Decimal:
         negative, text = not negative, text[:-1]
     text = _decimal_point(text)
     if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
-        raise ValueError(f"expected a number such as 1 234 567,89, found {value!r}")
+        raise CellValueError(
+            f"expected a number such as 1 234 567,89, found {value!r}",
+            expected="number",
+            value=value,
+        )
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"expected a number, found {value!r}") from None
+        raise CellValueError(
+            f"expected a number, found {value!r}", expected="number", value=value
+        ) from None
     return -number if negative else number
 
 
@@ -158,7 +178,11 @@ def parse_quantity(value: Any) -> int | None:
     if number is None:
         return None
     if number != number.to_integral_value() or number < 0:
-        raise ValueError(f"expected a whole number of items, found {value!r}")
+        raise CellValueError(
+            f"expected a whole number of items, found {value!r}",
+            expected="whole_number",
+            value=value,
+        )
     return int(number)
 
 
@@ -173,10 +197,14 @@ def parse_date(value: Any, *, serials: bool = True) -> date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if serials and 1 <= value < 2958466:  # Excel's own range, 1900-01-01 .. 9999-12-31
             return EXCEL_EPOCH + timedelta(days=int(value))
-        raise ValueError(f"expected a date, found the number {value!r}")
+        raise CellValueError(
+            f"expected a date, found the number {value!r}", expected="date", value=value
+        )
     found = _date_from_text(str(value).strip())
     if found is None:
-        raise ValueError(f"expected a date such as 15.03.2019, found {value!r}")
+        raise CellValueError(
+            f"expected a date such as 15.03.2019, found {value!r}", expected="date", value=value
+        )
     return found
 
 
@@ -258,11 +286,19 @@ def parse_months(value: Any, *, unit_hint: str = "") -> int | None:
     if isinstance(value, str):
         m = re.search(r"\d+(?:[.,]\d+)?", text)
         if not m:
-            raise ValueError(f"expected a useful life such as 60 or '5 лет', found {value!r}")
+            raise CellValueError(
+                f"expected a useful life such as 60 or '5 лет', found {value!r}",
+                expected="useful_life",
+                value=value,
+            )
         number = Decimal(m[0].replace(",", "."))
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
-        raise ValueError(f"expected a useful life in months, found {value!r}")
+        raise CellValueError(
+            f"expected a useful life in months, found {value!r}",
+            expected="useful_life",
+            value=value,
+        )
     months = number * 12 if in_years else number
     return int(months.to_integral_value())

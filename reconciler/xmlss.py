@@ -71,12 +71,15 @@ def read_xml_spreadsheet(path: Path, name: str) -> list[XmlSheet]:
             "the XML spreadsheet declares entities or a DTD, which are not read (unsafe XML)",
             file=name,
             hint="open it in Excel and save it as .xlsx",
+            code="UNSAFE_XML",
         ) from None
     except SafeET.ParseError as e:
         raise InputError(
             f"the XML spreadsheet is damaged or incomplete ({e})",
             file=name,
             hint="copy it again, or open it in Excel and save it as .xlsx",
+            code="DAMAGED_FILE",
+            params={"detail": str(e)},
         ) from None
     return sheets
 
