@@ -171,6 +171,13 @@ FINDING_HTML_COLUMNS = (
     "amount",
 )
 CHART_PLACES = 20  # bars in the chart by location; the table below it lists every place
+# Rows per list in report.html (each code's findings, the places, the people): it is mailed,
+# and 30k findings made a 14 MB page. The discrepancy workbook keeps every finding.
+HTML_LIST_CAP = 1000
+HTML_MORE = {
+    "ru": "и еще {n} — см. книгу расхождений {workbook}",
+    "en": "and {n} more — see the discrepancy workbook {workbook}",
+}
 _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
@@ -226,11 +233,16 @@ def render_summary_text(result: RunResult, language: str = "ru") -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip()) + "\n"
 
 
+def _count(n: int, language: str) -> str:
+    return f"{n:,}".replace(",", "\u00a0") if language == "ru" else f"{n:,}"
+
+
 def render_report_html(result: RunResult, language: str = "ru") -> str:
     """report.html: summary, charts as inline SVG, findings by code, location and custodian."""
     from markupsafe import Markup
 
     from reconciler.charts import svg_bar_chart
+    from reconciler.report_xlsx import discrepancies_name
 
     context = _context(result, language)
     fig, s = context["fig"], context["s"]
@@ -245,6 +257,10 @@ def render_report_html(result: RunResult, language: str = "ru") -> str:
         place_title += " " + s["chart_top"].format(n=len(places), total=len(fig.by_location))
     context["chart_locations"] = svg_bar_chart([(g.key, g.count) for g in places], place_title)
     context["columns"] = FINDING_HTML_COLUMNS
+    context["cap"] = HTML_LIST_CAP
+    workbook = discrepancies_name(result.register.file_name)
+    more = HTML_MORE.get(language, HTML_MORE["en"])
+    context["more"] = lambda n: more.format(n=_count(n, language), workbook=workbook)
     context["codes_of"] = lambda g: ", ".join(
         f"{label(code)} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
     )

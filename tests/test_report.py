@@ -273,3 +273,38 @@ def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:  #
     result, outputs = reported
     doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
     assert doc["summary"]["value_at_stake"] == float(value_at_stake(result.findings))
+
+
+def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_finding(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """The planted run plus 1,100 location findings on made-up rows at 1,100 places: the html
+    shows the first HTML_LIST_CAP of each list and says how many more are in the workbook."""
+    from reconciler.report import HTML_LIST_CAP
+
+    result = planted_run(tmp_path, rules)
+    extra = [
+        Finding(
+            "LOCATION_MISMATCH",
+            Severity.MEDIUM,
+            f"Место: в учете «Склад {i}», в ИТ «Офис {i}» (#{i:05d})",
+            sheet="TDSheet",
+            row=1000 + i,
+            book_value=f"Склад {i}",
+            it_value=f"Офис {i}",
+        )
+        for i in range(HTML_LIST_CAP + 100)
+    ]
+    planted = sum(f.code == "LOCATION_MISMATCH" for f in result.findings)  # listed first
+    result.findings += extra
+    outputs = write_reports(result, rules, _config())
+    page = outputs["report_html"].read_text(encoding="utf-8")
+    shown = [f for f in extra if f.message in page]
+    assert shown == extra[: HTML_LIST_CAP - planted]
+    more = 100 + planted
+    assert f"и еще {more} — см. книгу расхождений Книга ОС.discrepancies.xlsx" in page
+    # Every finding of the planted codes (short lists) is still on the page.
+    assert all(str(escape(f.message)) in page for f in result.findings if f not in extra)
+    ws = openpyxl.load_workbook(outputs["discrepancies"], read_only=True)["Расхождения"]
+    messages = {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert {f.message for f in extra} <= messages
