@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.error_text import ErrorRecord
 from reconciler.errors import InputError, LimitExceeded
 from reconciler.models import RowStatus
 
@@ -72,12 +73,19 @@ def publish(outbox: Path, run_id: str) -> Path:
 
 @dataclass
 class Outcome:
-    """What the parent learns from a child: a finished run, or why the file is quarantined."""
+    """What the parent learns from a child: a finished run, or why the file is quarantined.
+
+    `error` keeps the code and params, so the parent tells the sender in their language."""
 
     run_dir: Path | None = None
-    reason: str | None = None
+    error: ErrorRecord | None = None
     seconds: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        """The English one-liner (logs, the ledger's runs.error)."""
+        return None if self.error is None else self.error.message
 
     @property
     def ok(self) -> bool:
@@ -137,31 +145,38 @@ def run_isolated(
                     f"processing took longer than limits.max_seconds = {limit:g} s and was stopped",
                     file=file_name,
                     hint="Split the register into smaller files, or raise the limit",
+                    code="TOO_SLOW",
+                    params={"limit_seconds": limit},
                 )
-                return Outcome(reason=str(too_long), seconds=elapsed)
+                return Outcome(error=ErrorRecord.of(too_long), seconds=elapsed)
             on_tick(elapsed)
     seconds = time.monotonic() - started
     summary = _last_json_line(out)
     code = child.returncode
     if code == 0 and summary.get("run_dir"):
         return Outcome(run_dir=Path(summary["run_dir"]), seconds=seconds, counts=summary)
-    if code == EXIT_INPUT and summary.get("reason"):
-        return Outcome(reason=summary["reason"], seconds=seconds)
+    if code == EXIT_INPUT and isinstance(summary.get("error"), dict):
+        return Outcome(error=ErrorRecord.from_dict(summary["error"]), seconds=seconds)
     if code == EXIT_MEMORY:
         error: InputError = LimitExceeded(
             f"processing needed more than limits.max_memory_mb = {config.limits.max_memory_mb} "
             "MB and was stopped",
             file=file_name,
             hint="Split the register into smaller files, or raise the limit",
+            code="TOO_MUCH_MEMORY",
+            params={"limit_mb": config.limits.max_memory_mb},
         )
     else:
+        how = _how_it_ended(code)
         error = InputError(
-            f"the reader {_how_it_ended(code)} on this file (details in the service log)",
+            f"the reader {how} on this file (details in the service log)",
             file=file_name,
             hint="Save the file again from the accounting system as .xlsx and drop it again; "
             "if that does not help, report it",
+            code="READER_CRASHED",
+            params={"how": how},
         )
-    return Outcome(reason=str(error), seconds=seconds)
+    return Outcome(error=ErrorRecord.of(error), seconds=seconds)
 
 
 def _how_it_ended(code: int) -> str:
@@ -250,7 +265,9 @@ def child_main(request_json: str) -> int:
     except MemoryError:
         os._exit(EXIT_MEMORY)
     except InputError as e:
-        sys.stdout.write(json.dumps({"reason": str(e)}, ensure_ascii=False) + "\n")
+        # Code and params cross too: the parent tells the sender in their language.
+        body = {"error": ErrorRecord.of(e).to_dict()}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
         return EXIT_INPUT
     except Exception:
         traceback.print_exc()

@@ -19,8 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reconciler import deliver, intake, isolation, ledger
+from reconciler import deliver, error_text, intake, isolation, ledger
 from reconciler.config import Config
+from reconciler.error_text import ErrorRecord
 from reconciler.errors import LimitExceeded, ReconcilerError
 from reconciler.report import write_atomically
 
@@ -197,13 +198,16 @@ class FileLifecycle:
                 sha256=row["sha256"],
             )
             if row["size"] > limits.max_file_mb * 1024 * 1024:
+                size_mb = round(row["size"] / 1024 / 1024, 2)
                 error = LimitExceeded(
-                    f"the file is {row['size'] / 1024 / 1024:.2f} MB, over limits.max_file_mb = "
+                    f"the file is {size_mb:.2f} MB, over limits.max_file_mb = "
                     f"{limits.max_file_mb:g} MB",
                     file=name,
                     hint="Split the register into smaller files, or raise the limit",
+                    code="FILE_TOO_LARGE",
+                    params={"size_mb": size_mb, "limit_mb": limits.max_file_mb},
                 )
-                self._fail(row, run_id, str(error))
+                self._fail(row, run_id, ErrorRecord.of(error))
                 return
             point = self.config.watch.on_duplicate == "point"
             if point and (earlier := ledger.earlier_run(self.conn, row["sha256"], file_id)):
@@ -268,16 +272,20 @@ class FileLifecycle:
                 outcome.run_dir,
             )
         else:
-            assert outcome.reason is not None
+            assert outcome.error is not None
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                self._fail(row, run_id, outcome.reason)
+                self._fail(row, run_id, outcome.error)
             isolation.crash_point("failed")
         return True
 
-    def _fail(self, row: sqlite3.Row, run_id: str, reason: str) -> None:
-        ledger.finish_run(self.conn, run_id, "quarantined", error=reason)
-        ledger.update_file(self.conn, row["id"], state="failed", run_id=run_id, reason=reason)
+    def _fail(self, row: sqlite3.Row, run_id: str, error: ErrorRecord) -> None:
+        """The run keeps the English one-liner; the file's `reason` keeps the whole record
+        (code, params) until the note and the email are written in the sender's language."""
+        ledger.finish_run(self.conn, run_id, "quarantined", error=error.message)
+        ledger.update_file(
+            self.conn, row["id"], state="failed", run_id=run_id, reason=error.to_json()
+        )
 
     def _move(self, row: sqlite3.Row, root: Path) -> Path:
         """Move the claimed file to root/<subfolder>/, resuming a move a crash cut short."""
@@ -301,17 +309,15 @@ class FileLifecycle:
     def _quarantine(self, row: sqlite3.Row) -> None:
         target = self._move(row, self.config.quarantine)
         isolation.crash_point("quarantine-moved")
-        reason = row["reason"]
-        note = (
-            f"{reason}\n\nThe file was not processed. Fix what is described above and drop "
-            "the file into the shared folder again.\n"
-        )
+        record = ErrorRecord.from_json(row["reason"] or "no reason was recorded")
+        # Both languages, the configured one first: the sender reads it, and so may IT.
+        note = error_text.note(record, row["name"], self.config.report.language)
         write_atomically(target.with_name(target.name + ".error.txt"), note.encode("utf-8"))
-        self._write_error_run(row["run_id"], row["name"], reason)
+        self._write_error_run(row["run_id"], note)
         ledger.update_file(self.conn, row["id"], state="quarantined")
-        log.warning("quarantined %s: %s", row["name"], reason)
+        log.warning("quarantined %s: %s", row["name"], record.message)
 
-    def _write_error_run(self, run_id: str, name: str, reason: str) -> None:
+    def _write_error_run(self, run_id: str, note: str) -> None:
         """outbox/<run_id>/error.txt, as `reconciler run` leaves it; appears whole or not."""
         final = self.config.outbox / run_id
         if final.exists():
@@ -319,7 +325,7 @@ class FileLifecycle:
         staging = isolation.staging_dir(self.config.outbox, run_id)
         shutil.rmtree(staging, ignore_errors=True)
         (staging / run_id).mkdir(parents=True)
-        write_atomically(staging / run_id / "error.txt", f"{name}: {reason}\n".encode())
+        write_atomically(staging / run_id / "error.txt", note.encode("utf-8"))
         isolation.publish(self.config.outbox, run_id)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from reconciler import mail_text
+from reconciler import error_text, mail_text
 from reconciler.config import Config
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -246,16 +246,23 @@ def compose_reviewers(
 def compose_quarantine(
     config: Config, *, file_name: str, folder: str, reason: str | None, quarantine_id: str
 ) -> Composed:
+    """`reason` is what the ledger keeps: an error_text.ErrorRecord as JSON (or plain text)."""
     language = config.report.language
     t = mail_text.strings(language)
     subject = t["quarantine_subject"].format(file=file_name)
+    record = error_text.ErrorRecord.from_json(reason) if reason else None
+    coded = record is not None and record.code in error_text.CATALOGUE
+    said = error_text.explain_record(record, language) if record is not None and coded else None
     ctx = {
         "t": t,
         "language": language,
         "subject": subject,
         "file": file_name,
         "folder": folder,
-        "reason": reason or t["unknown_reason"],
+        # A coded error in the sender's language with its own fix; else the English line.
+        "reason": said.reason if said else (record.message if record else t["unknown_reason"]),
+        "fix": said.fix if said else t["quarantine_fix"],
+        "technical": record.message if said and record else None,
         "quarantine_id": quarantine_id,
     }
     text, html = render("quarantine", ctx)

@@ -63,6 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "папку ещё раз: он будет обработан автоматически. Исходный файл сохранён."
         ),
         "quarantine_ref": "Номер в карантине",
+        "technical": "Подробности для ИТ",
         "test_body": "Это тестовое письмо службы сверки ОС: настройки почты работают.",
         "sent_via": "Отправлено через",
     },
@@ -118,6 +119,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "folder again: it will be processed automatically. The original is kept."
         ),
         "quarantine_ref": "Quarantine reference",
+        "technical": "Details for IT",
         "test_body": "This is a test message of the asset reconciliation service: mail works.",
         "sent_via": "Sent via",
     },

@@ -20,6 +20,7 @@ from reconciler import (
     checks,
     decisions,
     deliver,
+    error_text,
     inventory,
     layout,
     ledger,
@@ -130,10 +131,12 @@ def run_file(
 
 
 def write_error_report(config: Config, run_id: str, file_name: str, error: Exception) -> Path:
-    """Bad input still leaves a trace in the outbox: a run folder holding only error.txt."""
+    """Bad input still leaves a trace in the outbox: a run folder holding only error.txt,
+    the same note the service leaves beside a quarantined file (error_text.note)."""
     run_dir = config.outbox / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "error.txt").write_text(f"{file_name}: {error}\n", encoding="utf-8")
+    note = error_text.note(error_text.ErrorRecord.of(error), file_name, config.report.language)
+    (run_dir / "error.txt").write_text(note, encoding="utf-8")
     return run_dir
 
 

@@ -7,16 +7,19 @@ text must name the file (sheet, row where known), say what was expected and foun
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from reconciler import error_text
-from reconciler.config import InventoryConfig
+from reconciler import error_text, isolation, mail_compose
+from reconciler.cli import cli
+from reconciler.config import Config, InventoryConfig, load_config
 from reconciler.error_text import CATALOGUE, ErrorRecord, describe, explain, note, render
 from reconciler.errors import ConfigError, InputError
 from reconciler.inventory import load_inventory
@@ -273,3 +276,87 @@ def test_the_note_beside_a_quarantined_file_has_the_configured_language_first() 
         text = note(record, NAME, language)
         assert text.index(first) < text.index(second)
         assert text.rstrip().endswith(f"{NAME}: the workbook is password protected")
+
+
+# --- across the process boundary, into the email and the outbox ------------------------------
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A demo workspace (synthetic inventory, a 1C register); config.yaml says language ru."""
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "ws"
+
+
+def locked_register(workspace: Path, tmp_path: Path) -> Path:
+    """The demo register, encrypted with a password, saved as NAME."""
+    plain = next(p for p in (workspace / "inbox").rglob("*.xlsx"))
+    locked = tmp_path / NAME
+    with plain.open("rb") as src, locked.open("wb") as dst:
+        OOXMLFile(src).encrypt("secret", dst)
+    return locked
+
+
+def test_the_child_process_hands_the_code_and_params_to_the_parent(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """The real pipeline in the real child process; the parent gets more than English text."""
+    config = load_config(workspace / "config.yaml")
+    lock = os.open(tmp_path / "file.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        outcome = isolation.run_isolated(
+            config,
+            path=locked_register(workspace, tmp_path),
+            file_name=NAME,
+            folder="",
+            run_id="20261124-100000-000-test",
+            duplicate_of=None,
+            lock_fd=lock,
+            should_stop=lambda: False,
+        )
+    finally:
+        os.close(lock)
+    assert outcome is not None and outcome.error is not None
+    assert outcome.error.code == "PASSWORD_PROTECTED"
+    assert outcome.error.params == {"file": NAME}
+    assert outcome.reason == outcome.error.message and "password protected" in outcome.reason
+
+
+def test_the_quarantine_email_speaks_the_configured_language(tmp_path: Path) -> None:
+    record = ErrorRecord.of(
+        InputError("column 'Стоимость' (C): expected a number", file=NAME, sheet="TDSheet",
+                   row=3, code="UNREADABLE_CELL",
+                   params={"column": "Стоимость", "column_letter": "C", "value": "около ста",
+                           "expected": "number"})
+    )  # fmt: skip
+    base = {"inventory": {"path": str(tmp_path / "i.xlsx")}, "state": str(tmp_path / "s")}
+    for language, where, fix in (
+        ("ru", "лист «TDSheet», строка 3", "Что сделать: Исправьте или очистите эту ячейку"),
+        ("en", "sheet “TDSheet”, row 3", "What to do: Correct or clear that cell"),
+    ):
+        config = Config.model_validate({**base, "report": {"language": language}})
+        composed = mail_compose.compose_quarantine(
+            config, file_name=NAME, folder="", reason=record.to_json(), quarantine_id="q1"
+        )
+        assert where in composed.text and where in composed.html
+        assert fix in composed.text
+        assert '"code"' not in composed.text  # the record is read, never shown
+        assert record.message in composed.text  # the English line, for IT, at the end
+
+
+def test_reconciler_run_on_a_locked_file_writes_the_russian_note_first(
+    workspace: Path, tmp_path: Path
+) -> None:
+    locked = locked_register(workspace, tmp_path)
+    result = CliRunner().invoke(
+        cli, ["run", str(locked), "--config", str(workspace / "config.yaml"), "--no-mail"]
+    )
+    assert result.exit_code == 2
+    assert "password protected" in result.output  # the terminal keeps the English line
+    [error_txt] = (workspace / "outbox").glob("*/error.txt")
+    text = error_txt.read_text(encoding="utf-8")
+    assert text.startswith("Файл «ведомость.xlsx» не обработан.\nПричина: Файл «ведомость.xlsx» "
+                           "защищён паролем")  # fmt: skip
+    assert "The file “ведомость.xlsx” is protected by a password" in text
+    assert '"code"' not in text  # the record is read, never shown

@@ -85,12 +85,15 @@ def test_kill_9_while_quarantining_then_a_restart_quarantines_the_file_once(
         "bad.xls.error.txt",
     ]
     assert (ws / "quarantine" / "dept" / "bad.xls").read_bytes() == data
-    assert "binary data" in (ws / "quarantine" / "dept" / "bad.xls.error.txt").read_text()
+    note = (ws / "quarantine" / "dept" / "bad.xls.error.txt").read_text("utf-8")
+    assert note.startswith("Файл «bad.xls» не обработан.")  # report.language ru comes first
+    assert "Причина: Файл «bad.xls» — не таблица Excel: это двоичные данные" in note
+    assert "binary data" in note
     assert not (ws / "archive" / "dept").exists()
     assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 1)]
     assert ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1") == [("quarantine", 1)]
     [run_dir] = (ws / "outbox").iterdir()
-    assert (run_dir / "error.txt").read_text().startswith("bad.xls: ")
+    assert (run_dir / "error.txt").read_text("utf-8") == note  # the same note, ru first
 
 
 @pytest.mark.parametrize("polling", [False, True], ids=["native", "polling"])
@@ -152,9 +155,16 @@ def test_a_file_over_a_limit_or_crashing_the_reader_is_quarantined_and_the_servi
     wait_for(settled(ws, 5), timeout=30, what="all five files")
     assert service.stop() == 0
     assert_processed_exactly_once(ws, good)
+    russian = {  # report.language ru: the sender reads why in Russian, IT the setting's name
+        "big.csv": "Файл «big.csv» слишком большой",
+        "slow.csv": "Обработка файла «slow.csv» заняла больше допустимых 2 с",
+        "hog.csv": "больше памяти, чем разрешено (400 МБ)",
+        "abort.csv": "программа чтения аварийно завершилась",
+    }
     for name, (data, words) in bad.items():
         assert (ws / "quarantine" / name).read_bytes() == data
-        assert words in (ws / "quarantine" / f"{name}.error.txt").read_text("utf-8"), name
+        note = (ws / "quarantine" / f"{name}.error.txt").read_text("utf-8")
+        assert words in note and russian[name] in note, name
     errors = {
         r[0]: r[1]
         for r in ledger_rows(ws, "SELECT file_name, error FROM runs WHERE outcome='quarantined'")

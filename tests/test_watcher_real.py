@@ -6,6 +6,8 @@ one archive copy byte for byte, one complete run and one set of emails in the le
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shutil
 import signal
@@ -89,7 +91,11 @@ def test_registers_dropped_beside_locks_and_litter_are_each_processed_once_when_
         assert stored == [(len(doc["findings"]),)]
     assert (ws / "quarantine" / "moscow" / "битый.xlsx").read_bytes() == damaged
     reason = (ws / "quarantine" / "moscow" / "битый.xlsx.error.txt").read_text("utf-8")
-    assert "битый.xlsx" in reason
+    assert "Причина: Файл «битый.xlsx» повреждён или скопирован не до конца" in reason
+    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")  # the email says it in Russian too
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Скопируйте его в папку ещё раз" in text and "Details for IT" not in text
     for rel, content in noise.items():
         assert (inbox / rel).read_bytes() == content
     log = (ws / "state" / "reconciler.log").read_text("utf-8")

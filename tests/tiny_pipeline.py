@@ -48,6 +48,7 @@ def _read_rows(path: Path, file_name: str) -> tuple[str, list[str]]:
                 "not a readable workbook (the zip container is damaged)",
                 file=file_name,
                 hint="save it again from the accounting system and drop it again",
+                code="HALF_WRITTEN",
             ) from None
     try:
         text = data.decode("utf-8")
@@ -56,6 +57,8 @@ def _read_rows(path: Path, file_name: str) -> tuple[str, list[str]]:
             "expected a workbook or UTF-8 text, found binary data",
             file=file_name,
             hint="export the register as .xlsx",
+            code="NOT_A_SPREADSHEET",
+            params={"found": "binary"},
         ) from None
     return "csv", [line for line in text.splitlines() if line.strip()]
 
