@@ -6,6 +6,7 @@ text must name the file (sheet, row where known), say what was expected and foun
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
@@ -159,6 +160,52 @@ def test_text_in_an_unknown_encoding_says_save_as_utf8_or_xlsx(tmp_path: Path) -
     path.write_bytes(b"Inv;Name\n1;\x98\n")  # 0x98 is neither UTF-8 nor Windows-1251
     text = russian(refusal(path), "UNKNOWN_ENCODING")
     assert "UTF-8 или Windows-1251" in text and "«CSV UTF-8»" in text
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    assert "не найден" in russian(refusal(tmp_path / "нет.xlsx"), "FILE_NOT_FOUND")
+
+
+def test_a_file_that_cannot_be_opened_says_close_it(tmp_path: Path) -> None:
+    """A folder in place of the file: the OS refuses to open it, as it does a locked one."""
+    text = russian(refusal(tmp_path), "CANNOT_OPEN")
+    assert "не открывается" in text and "Закройте его" in text
+
+
+def test_a_damaged_legacy_xls_says_save_it_as_xlsx(tmp_path: Path) -> None:
+    data = bytearray(write(tmp_path / "x.xls", "xls", plain_register()).read_bytes())
+    damaged, unreadable = tmp_path / "damaged.xls", tmp_path / "unreadable.xls"
+    damaged.write_bytes(bytes(data[:1024] + b"\xff" * 300 + data[1324:]))  # the OLE directory
+    unreadable.write_bytes(bytes(data[:2000] + b"\xff" * 300 + data[2300:]))  # the BIFF stream
+    assert "повреждён" in russian(refusal(damaged), "DAMAGED_FILE")
+    text = russian(refusal(unreadable), "UNREADABLE_FILE")
+    assert "(формат xls) не удаётся прочитать" in text and "(.xlsx)" in text
+
+
+def test_a_sheet_with_broken_xml_is_named(tmp_path: Path, register: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(register) as src, zipfile.ZipFile(broken, "w") as dst:
+        for member in src.namelist():
+            data = src.read(member)
+            dst.writestr(member, data[: len(data) // 2] if "worksheets/" in member else data)
+    text = russian(refusal(broken), "UNREADABLE_SHEET")
+    assert "не удаётся прочитать лист «Assets»" in text
+
+
+def test_every_refusal_of_the_readers_and_the_service_carries_a_code() -> None:
+    """A refusal without a code would reach the sender in English: none may be raised."""
+    package = Path(error_text.__file__).parent
+    makers = {"InputError", "LimitExceeded", "_fail"}
+    refusals = []
+    for module in ("sheets", "xmlss", "layout", "isolation", "lifecycle"):
+        tree = ast.parse((package / f"{module}.py").read_text(encoding="utf-8"))
+        refusals += [
+            (f"{module}.py:{node.lineno}", any(k.arg == "code" for k in node.keywords))
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in makers
+        ]
+    assert len(refusals) >= 25
+    assert [where for where, coded in refusals if not coded] == []
 
 
 # --- the register inside the file -----------------------------------------------------------
