@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -58,30 +57,26 @@ class StyleCache:
     first cell of each combination is styled the ordinary way, so the workbook's style lists
     grow in the same order as before; every later cell gets a copy of the indices it ended in.
     The key is the cell's starting indices (an accountant's formatted cell keeps what we do not
-    set) and the identity of each style object; the entry holds the objects, so an id is never
-    reused by another object while its entry exists.
+    set), the attribute names and the identity of each value (hashing a style object is the
+    slow part); the entry holds the values, so no id is reused by another object while it
+    exists. Equal values that are different objects only miss the cache, never mix up.
     """
 
     def __init__(self) -> None:
         self._done: dict[tuple[Any, ...], tuple[StyleArray, dict[str, Any]]] = {}
 
     def apply(self, cell: Cell, styles: dict[str, Any]) -> None:
-        if not cell._style:  # a cell openpyxl created without one, as its setters do
-            cell._style = StyleArray()
-        key = (
-            tuple(cell._style),
-            *(
-                (name, value if isinstance(value, str | bool) else id(value))
-                for name, value in styles.items()
-            ),
-        )
+        start = cell._style
+        if not start:  # a cell openpyxl created without one, as its setters do
+            start = cell._style = StyleArray()
+        key = (start.tobytes(), *styles, *map(id, styles.values()))
         done = self._done.get(key)
         if done is None:
             for name, value in styles.items():
                 setattr(cell, name, value)
-            self._done[key] = (copy(cell._style), styles)
+            self._done[key] = (StyleArray(cell._style), styles)
         else:
-            cell._style = copy(done[0])
+            cell._style = StyleArray(done[0])
 
 
 _CACHES: weakref.WeakKeyDictionary[Workbook, StyleCache] = weakref.WeakKeyDictionary()
@@ -179,6 +174,8 @@ def text_width(text: str) -> float:
 
     Capitals and Cyrillic letters are wider than the digit Excel measures in, hence 1.15.
     """
+    if "\n" not in text:  # most values: one line, no list to build
+        return len(text) * 1.15 + 2
     longest = max((len(line) for line in text.split("\n")), default=0)
     return longest * 1.15 + 2
 
