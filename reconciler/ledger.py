@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS files (
     state       TEXT NOT NULL,          -- see FILE_STATES
     run_id      TEXT,                   -- the run of this file (set when processing starts)
     archived_as TEXT,                   -- archive or quarantine path, chosen before the move
-    reason      TEXT,                   -- why it was quarantined
+    reason      TEXT,                   -- why it was quarantined: error_text.ErrorRecord as JSON
     notified_at TEXT                    -- when after_run queued its email (NULL: not yet)
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);
