@@ -148,8 +148,8 @@ class _Checker:
         """One finding per row that shares a serial or an inventory number with another row."""
         groups: dict[tuple[str, str], list[BookRow]] = defaultdict(list)
         for row in rows:
-            keys = {("serial", k) for k in _serial_keys(row.serial)}
-            inv = _inventory_key(row.inventory_number)
+            keys = {("serial", k) for k in _serial_keys(row.serial, self.rules)}
+            inv = _inventory_key(row.inventory_number, self.rules)
             if inv:
                 keys.add(("inventory_number", inv))
             for key in sorted(keys):
@@ -267,8 +267,8 @@ class _Checker:
             )
 
     def serial(self, row: BookRow, asset: Asset) -> None:
-        book_serials = _serial_keys(row.serial)
-        it_serials = _serial_keys(asset.serial)
+        book_serials = _serial_keys(row.serial, self.rules)
+        it_serials = _serial_keys(asset.serial, self.rules)
         if not book_serials or not it_serials:
             return
         if not set(book_serials) & set(it_serials):
@@ -401,12 +401,12 @@ def sorted_findings(
 # --- keys: normalize.py decides what counts as "the same" -------------------------------
 
 
-def _serial_keys(text: str | None) -> list[str]:
-    return normalize.split_serials(text) if text else []
+def _serial_keys(text: str | None, rules: Rules) -> list[str]:
+    return normalize.split_serials(text, rules.normalize) if text else []
 
 
-def _inventory_key(text: str | None) -> str:
-    return normalize.inventory_key(text) if text else ""
+def _inventory_key(text: str | None, rules: Rules) -> str:
+    return normalize.inventory_key(text, rules.normalize) if text else ""
 
 
 def _same_person(book: str, it: str) -> bool:

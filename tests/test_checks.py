@@ -201,3 +201,23 @@ def test_an_asset_off_the_books_in_english_says_not_on_the_books(rules: Rules) -
         "not on the books",
         "50,000.00",
     )
+
+
+def test_a_users_serial_label_in_rules_counts_in_the_serial_and_duplicate_checks(
+    rules: Rules,
+) -> None:
+    """A book cell 'Serien-Nr. CZJ001' with a label only the user's normalize.yaml knows:
+    without the label it is no serial match (SERIAL_MISMATCH); with it, the same serial."""
+    row = replace(book_rows()[0], serial="Serien-Nr. CZJ001")
+    twin = replace(book_rows()[1], serial="CZJ001", inventory_number="INV-TWIN")
+    asset = replace(assets()[0], serial="CZJ001")
+    match = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
+    assert "SERIAL_MISMATCH" in {f.code for f in _run([row], [asset], match, rules)}
+    prefixes = [*rules.normalize.serial_prefixes, "serien-nr."]
+    custom = rules.model_copy(
+        update={"normalize": rules.normalize.model_copy(update={"serial_prefixes": prefixes})}
+    )
+    assert _run([row], [asset], match, custom) == []
+    both = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
+    codes = _codes_by_row(_run([row, twin], [asset], both, custom))
+    assert "DUPLICATE_ON_BOOKS" in codes[row.row] and "DUPLICATE_ON_BOOKS" in codes[twin.row]
