@@ -45,6 +45,7 @@ from reconciler.xlsx_writer import (
     WRAP,
     clean_text,
     fit_width,
+    gc_paused,
     grow_row,
     shown_text,
     style_header,
@@ -77,7 +78,19 @@ def write_annotated_workbook(
     result: RunResult, rules: Rules, config: Config
 ) -> tuple[Path, list[str]]:
     """Write <stem>.reconciled.xlsx (.xlsm) into result.run_dir; return it and what openpyxl lost."""
-    language = config.report.language
+    register = result.register
+    with gc_paused():
+        data, lost = build_annotated_workbook(result, rules, config.report.language)
+    out = result.run_dir / annotated_name(register.file_name, register.format)
+    write_atomically(out, data)
+    log.info("annotated workbook %s (%d features openpyxl drops)", out.name, len(lost))
+    return out, lost
+
+
+def build_annotated_workbook(
+    result: RunResult, rules: Rules, language: str
+) -> tuple[bytes, list[str]]:
+    """The annotated workbook's bytes, and what openpyxl lost of the original."""
     register = result.register
     lost: list[str] = []
     if register.format in OPENPYXL_FORMATS:
@@ -98,12 +111,9 @@ def write_annotated_workbook(
     add_not_on_books_sheet(wb, result, rules, language)
     add_findings_sheet(wb, result, language)
     mark_run(wb, result.run_id)
-    out = result.run_dir / annotated_name(register.file_name, register.format)
     buffer = io.BytesIO()
     wb.save(buffer)
-    write_atomically(out, buffer.getvalue())
-    log.info("annotated workbook %s (%d features openpyxl drops)", out.name, len(lost))
-    return out, lost
+    return buffer.getvalue(), lost
 
 
 def mark_run(wb: Workbook, run_id: str) -> None:

@@ -141,13 +141,16 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write every report file into result.run_dir; return them by kind."""
     from reconciler.report_xlsx import build_discrepancy_workbook, discrepancies_name
+    from reconciler.xlsx_writer import gc_paused
 
     language = config.report.language
     outputs = {
         "results": write_results_json(result, result.run_dir / "results.json", folder=folder)
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)
-    write_atomically(workbook, build_discrepancy_workbook(result, rules, language))
+    with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
+        data = build_discrepancy_workbook(result, rules, language)
+    write_atomically(workbook, data)
     outputs["discrepancies"] = workbook
     html = result.run_dir / "report.html"
     write_atomically(html, render_report_html(result, language).encode("utf-8"))

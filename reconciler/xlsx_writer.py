@@ -9,8 +9,11 @@ leading "=" as text even after the user edits the cell. Formulas come only from 
 
 from __future__ import annotations
 
+import gc
 import math
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -41,6 +44,24 @@ LEFT = Alignment(horizontal="left")
 TOP = Alignment(vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a workbook is loaded, filled and saved.
+
+    openpyxl makes several objects per cell and keeps them all: each full collection walks
+    every one of them again, so a sheet of 1M cells spent much of its time in the collector
+    (BENCHMARKS.md, outputs stage). Nothing made here is garbage until the workbook is
+    dropped; the collector runs as usual afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def clean_text(text: str) -> str:
