@@ -113,6 +113,10 @@ def build_annotated_workbook(
     mark_run(wb, result.run_id)
     buffer = io.BytesIO()
     wb.save(buffer)
+    if wb.vba_archive is not None:
+        # The macros' in-memory zip: closed now, not by the collector, which may close its
+        # buffer first (a "ValueError: I/O operation on closed file" at exit).
+        wb.vba_archive.close()
     return buffer.getvalue(), lost
 
 
