@@ -33,9 +33,9 @@ from reconciler.annotate_sheets import (
     add_review_sheet,
     add_summary_sheet,
 )
+from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Asset, Finding, RowMatch, RowStatus, RunResult, SheetInfo
-from reconciler.report import write_atomically
 from reconciler.report_text import format_date, format_money, labels
 from reconciler.rules import Rules
 from reconciler.xlsx_features import detect_lost_features

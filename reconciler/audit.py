@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from reconciler import ledger
+from reconciler.atomic import write_atomically
 from reconciler.audit_figures import AuditFigures, Period, compute_audit
 from reconciler.audit_render import render_html, render_xlsx
 from reconciler.audit_text import department_name, texts
 from reconciler.config import Config
 from reconciler.errors import ConfigError, InputError
-from reconciler.report import write_atomically
 from reconciler.schedule import due_runs, previous_fire
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
@@ -25,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reconciler.audit_figures import AuditFigures, Breakdown, Department, Episode, TrendPoint
 from reconciler.audit_text import department_name, texts
+from reconciler.templates import environment
 from reconciler.xlsx_writer import (
     MONEY_FORMAT,
     WRAP,
@@ -36,8 +35,6 @@ from reconciler.xlsx_writer import (
     text_width,
     write_value,
 )
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _or_not_stated(value: str | None, t: dict[str, str]) -> str:
@@ -445,14 +442,7 @@ def _keeps_one_line(value: Any) -> bool:
 
 def render_html(f: AuditFigures, language: str, generated_at: datetime) -> str:
     t = texts(language)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    template = env.get_template("audit.html.j2")
+    template = environment().get_template("audit.html.j2")
     return template.render(
         t=t,
         language=language,

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import ledger, mail_compose, mail_smtp
+from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
 
@@ -62,16 +62,6 @@ def _utc(now: datetime | None) -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a dot-temp name, fsync, rename: an .eml is never seen half-written."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def backoff_delay(config: Config, attempts: int) -> timedelta:
@@ -134,7 +124,7 @@ def queue_message(
     eml_path.parent.mkdir(parents=True, exist_ok=True)
     # The file first: a crash before the INSERT leaves an .eml nobody refers to, which the
     # next call rewrites; never a ledger row pointing at a missing or half-written file.
-    _write_atomically(eml_path, msg.as_bytes())
+    write_atomically(eml_path, msg.as_bytes())
     deadline = now + timedelta(hours=config.mail.retry.deadline_hours)
     cur = conn.execute(
         "INSERT OR IGNORE INTO emails (run_id, kind, message_id, recipients, subject, eml_path,"

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import deliver, error_text, intake, isolation, ledger
+from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.error_text import ErrorRecord
 from reconciler.errors import LimitExceeded, ReconcilerError
-from reconciler.report import write_atomically
 
 log = logging.getLogger(__name__)
 

@@ -18,16 +18,12 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
-from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import jinja2
-
 from reconciler import error_text, mail_text
 from reconciler.config import Config
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+from reconciler.templates import environment, one_line
 
 # The reviewers' body lists at most this many findings; the attached report has them all.
 FINDINGS_IN_BODY = 200
@@ -74,7 +70,7 @@ def _mime_type(path: Path) -> tuple[str, str]:
 def find_run_files(run_dir: Path) -> RunFiles:
     def first(*patterns: str) -> Path | None:
         for pattern in patterns:
-            # Our own temp files start with a dot (report.write_atomically): never attach them.
+            # Our own temp files start with a dot (atomic.write_atomically): never attach them.
             found = sorted(p for p in run_dir.glob(pattern) if not p.name.startswith("."))
             if found:
                 return found[0]
@@ -112,20 +108,6 @@ def _folder_key(folder: str) -> str:
 # --- rendering ---------------------------------------------------------------------------
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
-    )
-
-
-_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
-_NEWLINES = re.compile(r"\s*\n\s*")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -135,13 +117,11 @@ def render_html(name: str, context: dict[str, Any]) -> str:
     Mail tools that "help" (yagmail turns each newline into <br>) then have nothing to change,
     and the HTML that arrives equals the HTML rendered here.
     """
-    html = _environment().get_template(f"mail_{name}.html.j2").render(context)
-    html = _BETWEEN_TAGS.sub("><", html.strip())
-    return _NEWLINES.sub(" ", html)
+    return one_line(environment().get_template(f"mail_{name}.html.j2").render(context))
 
 
 def render_text(name: str, context: dict[str, Any]) -> str:
-    text = _environment().get_template(f"mail_{name}.txt.j2").render(context)
+    text = environment().get_template(f"mail_{name}.txt.j2").render(context)
     return _BLANK_RUNS.sub("\n\n", text.strip()) + "\n"
 
 

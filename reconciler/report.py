@@ -7,30 +7,19 @@ Every file is written to a temporary name and renamed, so none is ever seen half
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Finding, RowStatus, RunResult
 from reconciler.rules import Rules
+from reconciler.templates import environment, one_line
 
 RESULTS_VERSION = 1
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _money(value: Decimal | None) -> float | None:
@@ -160,7 +149,6 @@ def write_reports(
 
 # --- html and text -----------------------------------------------------------------------
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATUS_COLOURS = {"matched": "#c6efce", "review": "#ffeb9c", "unmatched": "#ffc7ce"}
 SEVERITY_COLOURS = {"high": "#fde2e1", "medium": "#fff2cc", "low": "#ffffff", "info": "#eef3fb"}
 FINDING_HTML_COLUMNS = (
@@ -181,24 +169,6 @@ HTML_MORE = {
     "ru": "и еще {n} — см. книгу расхождений {workbook}",
     "en": "and {n} more — see the discrepancy workbook {workbook}",
 }
-_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
-_NEWLINES = re.compile(r"\s*\n\s*")
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def _one_line(html: str) -> str:
-    """No newline between tags or inside text: yagmail would turn each into <br>."""
-    return _NEWLINES.sub(" ", _BETWEEN_TAGS.sub("><", html.strip()))
 
 
 def _context(result: RunResult, language: str) -> dict[str, Any]:
@@ -227,12 +197,12 @@ def _context(result: RunResult, language: str) -> dict[str, Any]:
 
 def render_summary_html(result: RunResult, language: str = "ru") -> str:
     """The summary block as one line of HTML with inline styles, for report.html and email."""
-    html = _environment().get_template("report_summary.html.j2").render(_context(result, language))
-    return _one_line(html)
+    html = environment().get_template("report_summary.html.j2").render(_context(result, language))
+    return one_line(html)
 
 
 def render_summary_text(result: RunResult, language: str = "ru") -> str:
-    text = _environment().get_template("report_summary.txt.j2").render(_context(result, language))
+    text = environment().get_template("report_summary.txt.j2").render(_context(result, language))
     return re.sub(r"\n{3,}", "\n\n", text.strip()) + "\n"
 
 
@@ -267,5 +237,5 @@ def render_report_html(result: RunResult, language: str = "ru") -> str:
     context["codes_of"] = lambda g: ", ".join(
         f"{label(code)} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
     )
-    html = _environment().get_template("report.html.j2").render(context)
-    return _one_line(html)
+    html = environment().get_template("report.html.j2").render(context)
+    return one_line(html)

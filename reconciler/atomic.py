@@ -1,0 +1,19 @@
+"""Files that appear whole or not at all: reports, notes and messages are written to a dot-temp
+name beside their target, flushed to disk, then renamed over it. A reader (an accountant's
+Excel, the service after a crash, a mail client) never sees half a file, and the dot keeps
+the temp file out of every listing the service and the mail attachments make.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
