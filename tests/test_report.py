@@ -308,3 +308,33 @@ def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_f
     ws = openpyxl.load_workbook(outputs["discrepancies"], read_only=True)["Расхождения"]
     messages = {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert {f.message for f in extra} <= messages
+
+
+def test_the_places_table_in_the_html_stops_at_the_cap_and_says_how_many_more(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """1,050 IT assets off the books, each at its own warehouse: 1,050+ places in the table."""
+    from reconciler.models import Asset
+    from reconciler.report import HTML_LIST_CAP
+
+    result = planted_run(tmp_path, rules)
+    n = HTML_LIST_CAP + 50
+    for i in range(n):
+        result.inventory.assets.append(Asset(f"X-{i}", location=f"Склад {i:04d}"))
+        result.findings.append(
+            Finding("MISSING_IN_BOOKS", Severity.HIGH, f"нет в учете X-{i}", asset_id=f"X-{i}")
+        )
+    page = render_report_html(result, "ru")
+    from reconciler.figures import compute_figures
+    from reconciler.report_text import labels
+
+    fig = compute_figures(result, labels("ru")["summary"]["unknown"])
+    assert len(fig.by_location) > HTML_LIST_CAP
+    # The busiest places first: the first HTML_LIST_CAP of them are in the table, no other.
+    assert all(f"<td>{escape(g.key)}</td>" in page for g in fig.by_location[:HTML_LIST_CAP])
+    assert not any(f"<td>{g.key}</td>" in page for g in fig.by_location[HTML_LIST_CAP:])
+    # The places table first, then MISSING_IN_BOOKS: the 2 planted and the 1,050 added.
+    assert re.findall(r"и еще (\d+) — см\. книгу расхождений", page) == [
+        str(len(fig.by_location) - HTML_LIST_CAP),
+        str(2 + n - HTML_LIST_CAP),
+    ]
