@@ -199,11 +199,9 @@ def claim(source: Path, target: Path) -> bool:
         os.rename(source, target)
     except FileNotFoundError:
         return False
-    except PermissionError as e:  # EACCES/EPERM
-        log.warning("cannot take %s yet (%s); trying again later", source, e.strerror)
-        return False
     except OSError as e:
-        if e.errno not in (errno.EBUSY, errno.ETXTBSY):
+        # PermissionError is EACCES/EPERM; EBUSY/ETXTBSY also mean "held open", not "broken".
+        if not isinstance(e, PermissionError) and e.errno not in (errno.EBUSY, errno.ETXTBSY):
             raise
         log.warning("cannot take %s yet (%s); trying again later", source, e.strerror)
         return False
@@ -253,7 +251,7 @@ def _copy_then_link(source: Path, target: Path) -> None:
 
 
 def finish_move(source: Path, target: Path) -> bool:
-    """Resume a move_no_clobber() that a crash interrupted; True if `target` now holds it."""
+    """Resume a place() that a crash interrupted; True if `target` now holds it."""
     if not target.exists():
         return False
     if source.exists():
