@@ -322,12 +322,6 @@ def _finding_rows(
         )
 
 
-def runs_of_file(conn: sqlite3.Connection, file_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT * FROM runs WHERE file_id = ? ORDER BY started_at", (file_id,)
-    ).fetchall()
-
-
 def record_cli_run(
     conn: sqlite3.Connection,
     result: RunResult | None,
@@ -336,12 +330,11 @@ def record_cli_run(
     path: Path,
     file_name: str,
     folder: str = "",
-    sha256: str | None = None,
     error: str | None = None,
 ) -> int:
     """`reconciler run FILE`: the file stays where it is, so it is recorded as already final
     (archived, or quarantined with `error` when it could not be read)."""
-    sha = result.register.sha256 if result is not None else sha256
+    sha = result.register.sha256 if result is not None else None
     if sha is None and path.is_file():
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with conn:
