@@ -46,10 +46,9 @@ from reconciler import ledger, mail_compose, mail_smtp
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
+from reconciler.report import RESULTS_VERSION
 
 log = logging.getLogger(__name__)
-
-RESULTS_VERSION = 1
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
@@ -146,9 +145,6 @@ def queue_message(
     if cur.rowcount == 1:
         log.info("queued %s message %s to %s", composed.kind, message_id, composed.recipients)
     return cur.rowcount == 1
-
-
-_queue = queue_message  # the name audit.py used before queue_message was public
 
 
 def queue_run_messages(
