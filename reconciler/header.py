@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from reconciler.sheets import Cell, Grid, cell_text
+from reconciler.sheets import Cell, Grid
+from reconciler.values import find_date
 
 HEADER_SCAN_ROWS = 40  # the header sits within the first rows (title rows above it)
 MIN_FIELDS = 2  # a row naming fewer canonical fields is not a header
@@ -164,12 +165,10 @@ def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[\s\d.,()\-−\u00a0\u202f]+", text))
 
 
-def _one_row(grid: Grid, r: int, origins: dict) -> dict[int, tuple[str, str]]:
-    names = {}
-    for c, text in _texts(grid, r).items():
-        names[c] = ("", text)
-    # A horizontally merged header names only its first column; the others stay unnamed.
-    return names
+def _one_row(grid: Grid, r: int) -> dict[int, tuple[str, str]]:
+    """Column names from row r alone. A heading merged across columns holds its text in its
+    first cell only, so it names that column and leaves the others unnamed."""
+    return {c: ("", text) for c, text in _texts(grid, r).items()}
 
 
 def _two_rows(grid: Grid, r: int, origins: dict) -> tuple[dict[int, tuple[str, str]], bool]:
@@ -218,7 +217,7 @@ def find_table(grid: Grid, index: SynonymIndex) -> Table | None:
     scan = min(len(grid.cells), HEADER_SCAN_ROWS)
     singles: dict[int, tuple[dict[int, tuple[str, str]], dict[str, int]]] = {}
     for r in range(scan + 1):
-        names = _one_row(grid, r, origins)
+        names = _one_row(grid, r)
         singles[r] = (names, _assign(names, index))
     best: _Candidate | None = None
     for r in range(scan):
@@ -242,9 +241,7 @@ def find_table(grid: Grid, index: SynonymIndex) -> Table | None:
     if is_numbering_row(grid.cells[end + 1] if end + 1 < len(grid.cells) else []):
         end += 1
     headers = {c + 1: " ".join(part for part in names if part) for c, names in best.names.items()}
-    title = [
-        text for r in range(best.row) for text in _texts(grid, r).values() if text not in ("",)
-    ]
+    title = [text for r in range(best.row) for text in _texts(grid, r).values()]
     return Table(
         sheet=grid.name,
         header_row=best.row + 1,
@@ -355,8 +352,6 @@ _PERIOD_END = re.compile(r"(\bпо\b|\bto\b|\bdo\b|\bдо\b|[-–—])\s*", re.I
 
 def title_date(title: list[str]) -> date | None:
     """The report date in a title: "Ведомость ОС на 30.09.2026", "за период с .. по 30.09.2026"."""
-    from reconciler.values import find_date
-
     for text in title:
         for m in _AS_OF.finditer(text):
             found = find_date(text[m.end() :])
@@ -375,7 +370,6 @@ __all__ = [
     "DataRow",
     "SynonymIndex",
     "Table",
-    "cell_text",
     "data_rows",
     "find_table",
     "fold_header",
