@@ -118,16 +118,20 @@ def _body(pack: AuditPack, language: str) -> tuple[str, str, str]:
     return subject, text, f"<!DOCTYPE html><html><body>{page}</body></html>"
 
 
-def email_audit_pack(
-    conn: sqlite3.Connection, config: Config, pack: AuditPack, *, key: str, now: datetime
-) -> None:
-    """Queue the pack for mail.auditors and try to send it now (the queue retries later)."""
+def require_auditors(config: Config) -> None:
     if not config.mail.auditors:
         raise ConfigError(
             "key 'mail.auditors': no addresses to send the audit pack to; add them, "
             "or leave out --email",
             source=str(config.source),
         )
+
+
+def email_audit_pack(
+    conn: sqlite3.Connection, config: Config, pack: AuditPack, *, key: str, now: datetime
+) -> None:
+    """Queue the pack for mail.auditors and try to send it now (the queue retries later)."""
+    require_auditors(config)
     from reconciler import deliver, mail_compose
 
     subject, text, page = _body(pack, config.report.language)
@@ -226,12 +230,8 @@ def audit_command(
     """`reconciler audit`: write the pack for the period, optionally email it; the paths."""
     now = now or datetime.now(UTC)
     period = choose_period(start, end, now.date())
-    if email and not config.mail.auditors:
-        raise ConfigError(
-            "key 'mail.auditors': no addresses to send the audit pack to; add them, "
-            "or leave out --email",
-            source=str(config.source),
-        )
+    if email:  # before the pack is written: a missing address is known up front
+        require_auditors(config)
     conn = ledger.connect(config.ledger_path)
     try:
         pack = write_audit_pack(conn, config, period, folder=folder, out=out, now=now)
