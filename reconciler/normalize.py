@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from reconciler.rules import NormalizeRules
 
@@ -71,15 +72,16 @@ DEFAULT_INVENTORY_PREFIXES = (
 )
 
 
-def _basic(text: str) -> str:
-    """NFKC, lower case, ё -> е; '№' kept as '#' (NFKC would make it the letters 'No')."""
-    return unicodedata.normalize("NFKC", text.replace("№", "#")).lower().replace("ё", "е")
-
-
 def _nfkc(text: str) -> str:
+    """NFKC, ё -> е; '№' kept as '#' (NFKC would make it the letters 'No'). Case is kept."""
     if text.isascii():  # NFKC leaves ASCII as it is; most IT-side text is ASCII
         return text
     return unicodedata.normalize("NFKC", text.replace("№", "#")).replace("ё", "е").replace("Ё", "Е")
+
+
+def _basic(text: str) -> str:
+    """`_nfkc` in lower case: what keys and table words are compared as."""
+    return _nfkc(text).lower()
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one object per rules object
@@ -106,6 +108,30 @@ def _make_key_tables(lookalikes: dict[str, str], serial_prefixes: Iterable[str])
 
 
 DEFAULT_KEYS = _make_key_tables(DEFAULT_LOOKALIKES, DEFAULT_SERIAL_PREFIXES)
+
+_T = TypeVar("_T")
+
+
+def _per_rules(
+    cache: dict[int, tuple[NormalizeRules, _T]],
+    rules: NormalizeRules,
+    build: Callable[[NormalizeRules], _T],
+) -> _T:
+    """`build(rules)`, once per rules object.
+
+    Rules objects are pydantic models (unhashable): entries are keyed by identity and hold the
+    rules object, so that its id is never reused while the entry lives.
+    """
+    entry = cache.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    built = build(rules)
+    if len(cache) > 64:  # a long-lived service reloads rules; keep the cache bounded
+        cache.clear()
+    cache[id(rules)] = (rules, built)
+    return built
+
+
 _KEYS: dict[int, tuple[NormalizeRules, KeyTables]] = {}
 
 
@@ -113,14 +139,7 @@ def key_tables(rules: NormalizeRules | None) -> KeyTables:
     """The tables of `rules` (built once per rules object); the defaults without rules."""
     if rules is None:
         return DEFAULT_KEYS
-    entry = _KEYS.get(id(rules))
-    if entry is not None and entry[0] is rules:
-        return entry[1]
-    tables = _make_key_tables(rules.lookalikes, rules.serial_prefixes)
-    if len(_KEYS) > 64:
-        _KEYS.clear()
-    _KEYS[id(rules)] = (rules, tables)
-    return tables
+    return _per_rules(_KEYS, rules, lambda r: _make_key_tables(r.lookalikes, r.serial_prefixes))
 
 
 # Cyrillic 'О' typed after a digit in a NAME is a zero ('DL38О' -> 'dl380'): names are compared
@@ -381,20 +400,11 @@ def _alternation(words: dict[str, str], flags: int = 0) -> re.Pattern[str] | Non
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
 
 
-# Rules objects are pydantic models (unhashable): tables are cached by identity, holding the
-# rules object so that its id is never reused while the entry lives.
 _TABLES: dict[int, tuple[NormalizeRules, _NameTables]] = {}
 
 
 def _tables(rules: NormalizeRules) -> _NameTables:
-    entry = _TABLES.get(id(rules))
-    if entry is not None and entry[0] is rules:
-        return entry[1]
-    tables = _build_tables(rules)
-    if len(_TABLES) > 64:
-        _TABLES.clear()
-    _TABLES[id(rules)] = (rules, tables)
-    return tables
+    return _per_rules(_TABLES, rules, _build_tables)
 
 
 def _build_tables(rules: NormalizeRules) -> _NameTables:
