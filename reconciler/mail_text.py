@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.report_text import format_money
+
 LANGUAGES = ("ru", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -198,10 +200,7 @@ def money(value: float | None, currency: str, language: str) -> str:
     """1 234 567,89 RUB (ru, no-break spaces so it never wraps) or 1,234,567.89 RUB (en)."""
     if value is None:
         return "—"
-    text = f"{value:,.2f}"
-    if language == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text}\u00a0{currency}"
+    return f"{format_money(value, language)}\u00a0{currency}"
 
 
 def strings(language: str) -> dict[str, Any]:
