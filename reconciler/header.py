@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 
 from reconciler.sheets import Cell, Grid
-from reconciler.values import find_date
+from reconciler.values import find_date, is_empty
 
 HEADER_SCAN_ROWS = 40  # the header sits within the first rows (title rows above it)
 MIN_FIELDS = 2  # a row naming fewer canonical fields is not a header
@@ -339,6 +339,19 @@ def is_total_text(text: str, total_markers: list[str]) -> bool:
     return any(folded == m or folded.startswith(m + " ") for m in markers)
 
 
+def is_total_row(data: DataRow, key_cols: list[int], total_markers: list[str]) -> bool:
+    """A total row: its caption is a total marker and no key column (0-based `key_cols`) holds
+    an identifier of its own. "Итого" names no item; "Total Station" with an inventory number
+    is an item."""
+    if not is_total_text(data.first_text, total_markers):
+        return False
+    line = data.cells
+    return not any(
+        c < len(line) and not is_empty(line[c]) and str(line[c]).strip() != data.first_text
+        for c in key_cols
+    )
+
+
 @lru_cache(maxsize=8)
 def _folded_markers(markers: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
     """The folded markers, and their first letters to turn most rows away without folding."""
@@ -375,6 +388,7 @@ __all__ = [
     "fold_header",
     "header_texts_found",
     "is_numbering_row",
+    "is_total_row",
     "is_total_text",
     "synonym_index",
     "title_date",

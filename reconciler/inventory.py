@@ -22,7 +22,7 @@ from typing import Any
 from reconciler import values
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
-from reconciler.header import data_rows, fold_header, is_total_text, synonym_index
+from reconciler.header import data_rows, fold_header, is_total_row, synonym_index
 from reconciler.layout import extra_columns, find_tables
 from reconciler.models import Asset, AssetStatus, Inventory
 from reconciler.rules import Rules, StatusRules
@@ -143,10 +143,7 @@ def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Reco
     for data in data_rows(grid, table):
         line = data.cells
         width = len(line)
-        if is_total_text(data.first_text, markers) and not any(
-            c < width and line[c] not in ("", None) and str(line[c]).strip() != data.first_text
-            for c in key_cols
-        ):
+        if is_total_row(data, key_cols, markers):
             continue
         fields = {f: line[c] for f, c in columns if c < width}
         extra = {k: line[c] for k, c in extras if c < width and line[c] not in ("", None)}

@@ -28,7 +28,7 @@ from reconciler.header import (
     data_rows,
     find_table,
     header_texts_found,
-    is_total_text,
+    is_total_row,
     synonym_index,
     title_date,
 )
@@ -228,17 +228,11 @@ def parse_rows(
     extras = extra_columns(table, mapped)
     key_cols = [table.columns[f] - 1 for f in keys if f in table.columns]
     for data in data_rows(grid, table):
-        line = data.cells
-        # "Итого" names no item; "Total Station" with an inventory number is an item.
-        if is_total_text(data.first_text, total_markers) and not any(
-            c < len(line)
-            and not values.is_empty(line[c])
-            and str(line[c]).strip() != data.first_text
-            for c in key_cols
-        ):
+        if is_total_row(data, key_cols, total_markers):
             continue
         if skip is not None and skip(data):
             continue
+        line = data.cells
         parsed: dict[str, Any] = {}
         for name, col, header in fields:
             raw = line[col] if col < len(line) else ""

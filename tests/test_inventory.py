@@ -477,3 +477,16 @@ def test_the_synthetic_snipe_it_export_reads_back_as_the_assets_it_was_made_from
     data = synth.generate(80, seed=5)
     path = synth_workbooks.write_inventory(data, tmp_path / f"inventory.{suffix}")
     assert load_inventory(InventoryConfig(path=path), rules).assets == data.inventory.assets
+
+
+def test_an_inventory_total_row_is_not_an_asset_even_with_a_dash_for_its_serial(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """As the register reads it: a dash is no identifier, so "Итого | - |" is a total row,
+    while "Total Station" with an asset tag of its own is an item."""
+    spec = SheetSpec("x").row(1, ["Asset Tag", "Name", "Serial", "Purchase Cost"])
+    spec.row(2, ["A-1", "Switch", "S1", "100"])
+    spec.row(3, ["Total Station", "Leica TS16", "S2", "900"])
+    spec.row(4, ["Итого", "", "-", "1000"])
+    assets = load_inventory(InventoryConfig(path=write(tmp_path / "x.csv", "csv", spec)), rules)
+    assert [a.inventory_number for a in assets.assets] == ["A-1", "Total Station"]
