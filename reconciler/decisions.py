@@ -34,6 +34,7 @@ from pathlib import Path
 
 from reconciler import ledger
 from reconciler.errors import InputError
+from reconciler.ledger import book_key  # decisions are kept by the ledger's row key
 from reconciler.models import BookRow, Finding, Register
 
 log = logging.getLogger(__name__)
@@ -91,15 +92,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn = ledger.connect(path)
     ensure_schema(conn)
     return conn
-
-
-def book_key(row: BookRow) -> str:
-    """The row's identity across runs, built like ledger.finding_identity's book part."""
-    if inv := ledger.normalize_key(row.inventory_number):
-        return f"inv:{inv}"
-    if serial := ledger.normalize_key(row.serial):
-        return f"sn:{serial}"
-    return f"row:{row.sheet}!{row.row}"
 
 
 @dataclass(frozen=True)
@@ -207,8 +199,7 @@ def mark_accepted(findings: list[Finding], register: Register, decisions: Decisi
     by_key = {r.key: r for r in register.rows}
     n = 0
     for f in findings:
-        book = by_key.get((f.sheet, f.row)) if f.sheet is not None and f.row is not None else None
-        if ledger.finding_identity(f, book) in decisions.accepted:
+        if ledger.finding_identity(f, ledger.book_row_of(f, by_key)) in decisions.accepted:
             f.accepted = True
             n += 1
     return n

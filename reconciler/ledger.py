@@ -303,7 +303,7 @@ def _finding_rows(
     run_id: str, findings: Iterable[Finding], by_key: dict[tuple[str, int], BookRow]
 ) -> Iterable[tuple[Any, ...]]:
     for f in findings:
-        book = by_key.get((f.sheet, f.row)) if f.sheet is not None and f.row is not None else None
+        book = book_row_of(f, by_key)
         yield (
             run_id,
             finding_identity(f, book),
@@ -380,18 +380,39 @@ def normalize_key(text: str | None) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def _stable_key(book: BookRow) -> str | None:
+    """The row's inventory number, else its serial: what survives the row moving."""
+    if inv := normalize_key(book.inventory_number):
+        return f"inv:{inv}"
+    if serial := normalize_key(book.serial):
+        return f"sn:{serial}"
+    return None
+
+
+def book_key(book: BookRow) -> str:
+    """A book row's identity across runs (decisions are kept by it); its position when it has
+    neither an inventory number nor a serial."""
+    return _stable_key(book) or f"row:{book.sheet}!{book.row}"
+
+
+def book_row_of(finding: Finding, by_key: dict[tuple[str, int], BookRow]) -> BookRow | None:
+    """The register row a finding is about, if it names one (by_key: BookRow.key -> row)."""
+    if finding.sheet is None or finding.row is None:
+        return None
+    return by_key.get((finding.sheet, finding.row))
+
+
 def finding_identity(finding: Finding, book: BookRow | None) -> str:
     """code + the book row's inventory number or serial + the asset id, whichever apply.
 
     Stable across runs of the same register, whatever row the line moved to. A book row with
-    neither key falls back to its position, which is the best the register offers.
+    neither key falls back to its position (unless the asset id already tells the finding
+    apart), which is the best the register offers.
     """
     parts = [finding.code]
     if book is not None:
-        if inv := normalize_key(book.inventory_number):
-            parts.append(f"inv:{inv}")
-        elif serial := normalize_key(book.serial):
-            parts.append(f"sn:{serial}")
+        if key := _stable_key(book):
+            parts.append(key)
         elif finding.asset_id is None:
             parts.append(f"row:{book.sheet}!{book.row}")
     elif finding.row is not None:
