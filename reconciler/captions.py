@@ -28,7 +28,9 @@ from reconciler.sheets import Grid
 log = logging.getLogger(__name__)
 
 CARRIED = ("custodian", "location", "account")
-KEYS = ("inventory_number", "serial", "barcode")
+# The fields that identify a register item: a row holding one is an item, not a caption or a
+# total (layout.py uses the same tuple).
+BOOK_KEYS = ("inventory_number", "serial", "barcode")
 
 _SURNAME = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _INITIALS = r"[А-ЯЁ]\.\s?(?:[А-ЯЁ]\.?)?"
@@ -99,7 +101,7 @@ class GroupCaptions:
         cls, grid: Grid, table: Table, index: SynonymIndex, categories: list[str]
     ) -> GroupCaptions:
         cols = table.columns
-        key_cols = [cols[k] - 1 for k in KEYS if k in cols]
+        key_cols = [cols[k] - 1 for k in BOOK_KEYS if k in cols]
         merged_starts: dict[int, set[int]] = {}
         for r0, c0, _r1, c1 in grid.merged or ():
             if c1 > c0 and r0 >= table.header_end_row:

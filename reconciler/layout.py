@@ -18,7 +18,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from reconciler import values
-from reconciler.captions import GroupCaptions
+from reconciler.captions import BOOK_KEYS, GroupCaptions
 from reconciler.errors import InputError
 from reconciler.header import (
     HEADER_SCAN_ROWS,
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 RULES_HINT = "rules/columns.yaml"
 # A register table must name at least one of these, or it is some other table (a summary).
 BOOK_IDENTITY = ("inventory_number", "name", "serial")
-BOOK_KEYS = ("inventory_number", "serial", "barcode")
 
 Parser = Callable[[Any, str], Any]
 # What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
@@ -213,12 +212,11 @@ def parse_rows(
     *,
     file_name: str,
     total_markers: list[str],
-    keys: tuple[str, ...] = BOOK_KEYS,
     skip: Callable[[DataRow], bool] | None = None,
 ) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
     """(DataRow, parsed fields, extra) for each data row that is not a total row.
 
-    `keys` are the fields that identify an item: a row holding one is never a total row.
+    A row holding one of BOOK_KEYS is an item, never a total row.
     `skip` sees every other row, in order, before it is parsed: True leaves it out (a caption).
     """
     fields = [
@@ -226,7 +224,7 @@ def parse_rows(
     ]
     mapped = set(table.columns.values())
     extras = extra_columns(table, mapped)
-    key_cols = [table.columns[f] - 1 for f in keys if f in table.columns]
+    key_cols = [table.columns[f] - 1 for f in BOOK_KEYS if f in table.columns]
     for data in data_rows(grid, table):
         if is_total_row(data, key_cols, total_markers):
             continue
