@@ -84,13 +84,24 @@ def _pairwise(
     both = (left_ids > 0) & (right_ids > 0)
     if not both.any():
         return sim
-    combined = left_ids[both] * (1 << 31) + right_ids[both]
-    unique, inverse = np.unique(combined, return_inverse=True)
-    lefts = left_text[unique >> 31].tolist()
-    rights = right_text[unique & ((1 << 31) - 1)].tolist()
-    values = process.cpdist(lefts, rights, scorer=scorer, workers=-1)
+    lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
+    values = process.cpdist(
+        left_text[lefts].tolist(), right_text[rights].tolist(), scorer=scorer, workers=-1
+    )
     sim[both] = np.asarray(values, dtype=np.float64)[inverse]
     return sim
+
+
+def _distinct_pairs(
+    left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left ids, right ids) of each distinct pair of ids, and each pair's index among them.
+
+    Many rows share a name or model: compare each distinct pair of texts once. Ids are vocabulary
+    ids (below 2**31), so one int64 holds a pair.
+    """
+    unique, inverse = np.unique(left * (1 << 31) + right, return_inverse=True)
+    return unique >> 31, unique & ((1 << 31) - 1), inverse
 
 
 def _texts(vocab_ids: dict[str, int], prefix: str) -> np.ndarray:
@@ -185,11 +196,9 @@ def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.
     both = (left > 0) & (right > 0) & (left != right)
     if not both.any():
         return out
-    # Once per distinct pair of models: many rows share a model.
-    unique, inverse = np.unique(left[both] * (1 << 31) + right[both], return_inverse=True)
-    hits = np.zeros(len(unique), dtype=bool)
-    for k, u in enumerate(unique.tolist()):
-        a, b = texts[u >> 31], texts[u & ((1 << 31) - 1)]
+    lefts, rights, inverse = _distinct_pairs(left[both], right[both])
+    hits = np.zeros(len(lefts), dtype=bool)
+    for k, (a, b) in enumerate(zip(texts[lefts], texts[rights], strict=True)):
         short, long = (a, b) if len(a) <= len(b) else (b, a)
         hits[k] = long.startswith(short) and long[len(short)].isalpha()
     out[both] = hits[inverse]
