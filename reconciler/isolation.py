@@ -45,6 +45,8 @@ PARTIAL = ".partial"
 
 EXIT_INPUT = 2  # the file cannot be read: summary carries the reason
 EXIT_MEMORY = 4  # MemoryError under RLIMIT_AS
+# Every limits.* refusal (size here and in lifecycle, time, memory) offers the same way out.
+LIMIT_HINT = "Split the register into smaller files, or raise the limit"
 
 
 def crash_point(name: str, *, parent_too: bool = False) -> None:
@@ -144,7 +146,7 @@ def run_isolated(
                 too_long = LimitExceeded(
                     f"processing took longer than limits.max_seconds = {limit:g} s and was stopped",
                     file=file_name,
-                    hint="Split the register into smaller files, or raise the limit",
+                    hint=LIMIT_HINT,
                     code="TOO_SLOW",
                     params={"limit_seconds": limit},
                 )
@@ -162,7 +164,7 @@ def run_isolated(
             f"processing needed more than limits.max_memory_mb = {config.limits.max_memory_mb} "
             "MB and was stopped",
             file=file_name,
-            hint="Split the register into smaller files, or raise the limit",
+            hint=LIMIT_HINT,
             code="TOO_MUCH_MEMORY",
             params={"limit_mb": config.limits.max_memory_mb},
         )

@@ -153,11 +153,14 @@ class FileLifecycle:
             else:
                 return
 
+    def _too_large(self, row: sqlite3.Row) -> bool:
+        return bool(row["size"] > self.config.limits.max_file_mb * 1024 * 1024)
+
     def _take_reply(self, row: sqlite3.Row) -> bool:
         """A reviewer's reply to an earlier run (decisions_apply): its decisions are recorded
         and answered by email, and it goes on to the archive (done) without a run of its own.
         Redone after a crash, it answers from the ledger's record instead of applying twice."""
-        if row["size"] > self.config.limits.max_file_mb * 1024 * 1024:
+        if self._too_large(row):
             return False  # the register path quarantines it, saying why
         from reconciler import decisions_read  # light: reads one zip member
 
@@ -197,13 +200,13 @@ class FileLifecycle:
                 folder=row["folder"],
                 sha256=row["sha256"],
             )
-            if row["size"] > limits.max_file_mb * 1024 * 1024:
+            if self._too_large(row):
                 size_mb = round(row["size"] / 1024 / 1024, 2)
                 error = LimitExceeded(
                     f"the file is {size_mb:.2f} MB, over limits.max_file_mb = "
                     f"{limits.max_file_mb:g} MB",
                     file=name,
-                    hint="Split the register into smaller files, or raise the limit",
+                    hint=isolation.LIMIT_HINT,
                     code="FILE_TOO_LARGE",
                     params={"size_mb": size_mb, "limit_mb": limits.max_file_mb},
                 )
