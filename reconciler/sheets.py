@@ -92,6 +92,15 @@ def _fail(
     return InputError(message, file=file_name, hint=hint, code=code, params=params)
 
 
+def _password_protected(file_name: str) -> InputError:
+    return _fail(
+        file_name,
+        "the workbook is password protected",
+        "password protected: save it without a password and send it again",
+        code="PASSWORD_PROTECTED",
+    )
+
+
 def detect_format(path: Path, *, file_name: str | None = None) -> str:
     """xlsx, xlsm, ods, xls, html, xml or csv, from the bytes; InputError for anything else."""
     name = file_name or path.name
@@ -202,12 +211,7 @@ def _ole_format(path: Path, name: str) -> str:
             detail=str(e),
         ) from None
     if encrypted:
-        raise _fail(
-            name,
-            "the workbook is password protected",
-            "password protected: save it without a password and send it again",
-            code="PASSWORD_PROTECTED",
-        )
+        raise _password_protected(name)
     if kind != "Xls97File":
         raise _fail(
             name,
@@ -245,12 +249,7 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
             and m.visible == calamine.SheetVisibleEnum.Visible
         ] or list(book.sheet_names)
     except calamine.PasswordError:
-        raise _fail(
-            name,
-            "the workbook is password protected",
-            "password protected: save it without a password and send it again",
-            code="PASSWORD_PROTECTED",
-        ) from None
+        raise _password_protected(name) from None
     except Exception as e:  # calamine's errors are many and untyped; all mean "cannot read"
         raise _fail(
             name,
