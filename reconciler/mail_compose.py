@@ -21,9 +21,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reconciler import error_text, mail_text
+from reconciler import error_text, mail_text, templates
 from reconciler.config import Config
-from reconciler.templates import environment, one_line
 
 # The reviewers' body lists at most this many findings; the attached report has them all.
 FINDINGS_IN_BODY = 200
@@ -108,21 +107,17 @@ def _folder_key(folder: str) -> str:
 # --- rendering ---------------------------------------------------------------------------
 
 
-_BLANK_RUNS = re.compile(r"\n{3,}")
-
-
 def render_html(name: str, context: dict[str, Any]) -> str:
     """The HTML body on one line: no newline between tags, none inside text either.
 
     Mail tools that "help" (yagmail turns each newline into <br>) then have nothing to change,
     and the HTML that arrives equals the HTML rendered here.
     """
-    return one_line(environment().get_template(f"mail_{name}.html.j2").render(context))
+    return templates.render_html(f"mail_{name}.html.j2", context)
 
 
 def render_text(name: str, context: dict[str, Any]) -> str:
-    text = environment().get_template(f"mail_{name}.txt.j2").render(context)
-    return _BLANK_RUNS.sub("\n\n", text.strip()) + "\n"
+    return templates.render_text(f"mail_{name}.txt.j2", context)
 
 
 def render(name: str, context: dict[str, Any]) -> tuple[str, str]:

@@ -7,7 +7,6 @@ Every file is written to a temporary name and renamed, so none is ever seen half
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +16,7 @@ from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Finding, RowStatus, RunResult
 from reconciler.rules import Rules
-from reconciler.templates import environment, one_line
+from reconciler.templates import render_html, render_text
 
 RESULTS_VERSION = 1
 
@@ -197,13 +196,11 @@ def _context(result: RunResult, language: str) -> dict[str, Any]:
 
 def render_summary_html(result: RunResult, language: str = "ru") -> str:
     """The summary block as one line of HTML with inline styles, for report.html and email."""
-    html = environment().get_template("report_summary.html.j2").render(_context(result, language))
-    return one_line(html)
+    return render_html("report_summary.html.j2", _context(result, language))
 
 
 def render_summary_text(result: RunResult, language: str = "ru") -> str:
-    text = environment().get_template("report_summary.txt.j2").render(_context(result, language))
-    return re.sub(r"\n{3,}", "\n\n", text.strip()) + "\n"
+    return render_text("report_summary.txt.j2", _context(result, language))
 
 
 def _count(n: int, language: str) -> str:
@@ -219,7 +216,8 @@ def render_report_html(result: RunResult, language: str = "ru") -> str:
 
     context = _context(result, language)
     fig, s = context["fig"], context["s"]
-    context["summary"] = Markup(render_summary_html(result, language))
+    # The summary from this same context: its figures are computed once for the page.
+    context["summary"] = Markup(render_html("report_summary.html.j2", context))
     label = context["label"]
     context["chart_codes"] = svg_bar_chart(
         [(label(g.key), g.count) for g in fig.by_code], s["chart_codes"]
@@ -237,5 +235,4 @@ def render_report_html(result: RunResult, language: str = "ru") -> str:
     context["codes_of"] = lambda g: ", ".join(
         f"{label(code)} ×{n}" for code, n in Counter(f.code for f in g.findings).most_common()
     )
-    html = environment().get_template("report.html.j2").render(context)
-    return one_line(html)
+    return render_html("report.html.j2", context)
