@@ -10,6 +10,7 @@ decides (its duplicate partner still names it).
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
 import string
@@ -75,17 +76,12 @@ class _Checker:
 
     def rule(self, code: str) -> CheckRule:
         # A user's checks.yaml may list only the codes it changes; the rest keep the defaults.
-        found = self.checks.codes.get(code)
-        if found is None:
-            found = default_rules().checks.codes.get(code, CheckRule())
-        return found
+        return self.checks.codes.get(code) or _shipped_rule(code)
 
     def message(self, rule: CheckRule, code: str, fields: dict[str, Any]) -> str:
         text = rule.message.get(self.language) or rule.message.get("en")
         if text is None:
-            text = (
-                default_rules().checks.codes.get(code, CheckRule()).message.get(self.language, code)
-            )
+            text = _shipped_rule(code).message.get(self.language, code)
         # Only the named fields of MESSAGE_FIELDS reach format_map (validated at load).
         return string.Formatter().vformat(text, (), _Blank(fields)).strip()
 
@@ -398,6 +394,11 @@ def sorted_findings(
     return sorted(findings, key=key)
 
 
+def _shipped_rule(code: str) -> CheckRule:
+    """The shipped checks.yaml's rule for `code` (defaults for a code it does not list)."""
+    return default_rules().checks.codes.get(code, CheckRule())
+
+
 # --- keys: normalize.py decides what counts as "the same" -------------------------------
 
 
@@ -446,15 +447,8 @@ def _serial_label(asset: Asset, language: str) -> str:
 
 
 def _add_months(start: date, months: int) -> date:
+    """The same day `months` later, or the month's last day: 31 Jan + 1 month = 28/29 Feb."""
     month = start.month - 1 + months
     year = start.year + month // 12
     month = month % 12 + 1
-    day = min(
-        start.day,
-        [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1],
-    )
-    return date(year, month, day)
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
