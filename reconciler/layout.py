@@ -183,21 +183,20 @@ def find_tables(
         f"sheet '{s}': " + (", ".join(f"'{t}'" for t in texts[:12]) or "no text")
         for s, texts in seen.items()
     )
-    expected = ", ".join(
-        f"'{index.expected[f][0]}'" for f in (*identity, "cost", "location") if f in index.expected
-    )
+    expected = [
+        index.expected[f][0] for f in (*identity, "cost", "location") if f in index.expected
+    ]
+    expected_text = ", ".join(f"'{e}'" for e in expected)
     raise InputError(
         f"no recognisable {purpose} header in the first {HEADER_SCAN_ROWS} rows of any sheet; "
         f"found {shown}; "
-        f"expected column headings such as {expected}",
+        f"expected column headings such as {expected_text}",
         file=book.file_name,
         hint=f"rename the columns, or add your headings under '{rules_key}:' in {RULES_HINT}",
         code="NO_HEADER",
         params={
             "found": [{"sheet": s, "texts": texts[:12]} for s, texts in seen.items()],
-            "expected": [
-                index.expected[f][0] for f in (*identity, "cost", "location") if f in index.expected
-            ],
+            "expected": expected,
             "rows": HEADER_SCAN_ROWS,
             "purpose": purpose,
             "rules_hint": f"{RULES_HINT} ({rules_key}:)",
