@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -257,4 +258,8 @@ def audit(
 
 
 def main() -> None:
-    cli(prog_name="reconciler")
+    try:
+        cli(prog_name="reconciler")
+    except Exception:  # a bug: keep its traceback, and never exit 1, which means discrepancies
+        traceback.print_exc()
+        sys.exit(3)

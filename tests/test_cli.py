@@ -114,3 +114,22 @@ def test_results_json_records_seconds_per_stage(workspace: Path) -> None:
     doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     assert set(doc["timings"]) == {"read", "inventory", "match", "checks", "annotate"}
     assert all(seconds >= 0 for seconds in doc["timings"].values())
+
+
+def test_a_bug_exits_3_with_its_traceback_never_1_which_means_discrepancies(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scripts read exit 1 as "the run found discrepancies"; a crash must not look like one."""
+    from reconciler import cli as cli_module
+    from reconciler import pipeline
+
+    def broken(config_file: Path | None) -> str:
+        raise RuntimeError("a planted bug")
+
+    monkeypatch.setattr(pipeline, "check_setup", broken)
+    monkeypatch.setattr("sys.argv", ["reconciler", "check"])
+    with pytest.raises(SystemExit) as exited:
+        cli_module.main()
+    assert exited.value.code == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "RuntimeError: a planted bug" in err
