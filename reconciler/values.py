@@ -90,9 +90,7 @@ def parse_text(value: Any) -> str | None:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return f"{value:%d.%m.%Y}"
-    if isinstance(value, date):
+    if isinstance(value, date):  # a datetime too: an identifier keeps only the day
         return f"{value:%d.%m.%Y}"
     text = str(value).strip()
     return text or None
