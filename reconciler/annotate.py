@@ -32,6 +32,7 @@ from reconciler.annotate_sheets import (
     add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
+    vendor_model,
 )
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
@@ -108,7 +109,7 @@ def build_annotated_workbook(
     notes = annotate_register_sheets(wb, sheets, result, rules, language)
     add_summary_sheet(wb, result, language, lost=lost, notes=notes)
     add_review_sheet(wb, result, language)
-    add_not_on_books_sheet(wb, result, rules, language)
+    add_not_on_books_sheet(wb, result, language)
     add_findings_sheet(wb, result, language)
     mark_run(wb, result.run_id)
     buffer = io.BytesIO()
@@ -183,9 +184,9 @@ def _last_used_column(ws: Worksheet, info: SheetInfo) -> int:
     return last
 
 
-def _asset_value(asset: Asset, field: str, language: str) -> Any:
+def _asset_value(asset: Asset, field: str) -> Any:
     if field == "vendor_model":
-        return " ".join(p for p in (asset.vendor, asset.model) if p) or None
+        return vendor_model(asset)
     if field == "status":
         return asset.status_raw or (None if asset.status == "unknown" else str(asset.status))
     return getattr(asset, field, None)
@@ -268,9 +269,7 @@ def annotate_register_sheets(
                 t["matched_on"].get(m.matched_on, m.matched_on),
                 "; ".join(m.asset_ids) or None,
             ]
-            values += [
-                _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
-            ]
+            values += [_joined([_asset_value(a, k) for a in assets], language) for k in enrich]
             values.append("\n".join(f.message for f in found) or None)
             lines.append((m, values, found))
         header_font = _header_font(ws, info, first)

@@ -20,7 +20,6 @@ from reconciler.charts import add_bar_chart
 from reconciler.figures import compute_figures
 from reconciler.models import Asset, AssetStatus, RowStatus, RunResult
 from reconciler.report_text import code_label, labels
-from reconciler.rules import Rules
 from reconciler.xlsx_writer import (
     FILLS,
     LEFT,
@@ -128,12 +127,17 @@ def add_summary_sheet(
     return ws
 
 
+def vendor_model(asset: Asset) -> str | None:
+    """ "Dell Latitude 5520": the one column that shows an asset's vendor and model together."""
+    return " ".join(p for p in (asset.vendor, asset.model) if p) or None
+
+
 def _candidate_details(asset: Asset | None, asset_id: str, score: float, language: str) -> str:
     if asset is None:
         return f"{asset_id} ({score:.0f})"
     sn = "с/н" if language == "ru" else "S/N"
     parts = [
-        asset.name or " ".join(p for p in (asset.vendor, asset.model) if p),
+        asset.name or vendor_model(asset) or "",
         f"{sn} {asset.serial}" if asset.serial else "",
         asset.location or "",
         asset.custodian or "",
@@ -236,7 +240,7 @@ def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksh
     return ws
 
 
-def not_on_books_note(asset: Asset, rules: Rules, language: str, reported: set[str]) -> str:
+def not_on_books_note(asset: Asset, language: str, reported: set[str]) -> str:
     t = labels(language)
     if asset.asset_id in reported:
         return f"{t['not_on_books_missing']} (MISSING_IN_BOOKS)"
@@ -245,7 +249,7 @@ def not_on_books_note(asset: Asset, rules: Rules, language: str, reported: set[s
     return str(t["not_on_books_low_value"])
 
 
-def not_on_books_rows(result: RunResult, rules: Rules, language: str) -> list[list[Any]]:
+def not_on_books_rows(result: RunResult, language: str) -> list[list[Any]]:
     by_id = result.inventory.by_id()
     reported = {f.asset_id for f in result.findings if f.code == "MISSING_IN_BOOKS" and f.asset_id}
     rows = []
@@ -258,7 +262,7 @@ def not_on_books_rows(result: RunResult, rules: Rules, language: str) -> list[li
                 a.asset_id,
                 a.inventory_number,
                 a.name,
-                " ".join(p for p in (a.vendor, a.model) if p) or None,
+                vendor_model(a),
                 a.serial,
                 a.hostname,
                 a.location,
@@ -266,7 +270,7 @@ def not_on_books_rows(result: RunResult, rules: Rules, language: str) -> list[li
                 a.status_raw or str(a.status),
                 a.purchased_on,
                 a.purchase_cost,
-                not_on_books_note(a, rules, language, reported),
+                not_on_books_note(a, language, reported),
             ]
         )
     # What needs action first: the assets reported MISSING_IN_BOOKS, then disposed, then the
@@ -296,13 +300,11 @@ ASSET_COLUMNS = (
 )
 
 
-def add_not_on_books_sheet(
-    wb: Workbook, result: RunResult, rules: Rules, language: str
-) -> Worksheet:
+def add_not_on_books_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
     t = labels(language)
     ws = new_sheet(wb, t["sheet_not_on_books"])
     headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
-    rows = not_on_books_rows(result, rules, language)
+    rows = not_on_books_rows(result, language)
     # The ones to act on are red, as on the register.
     fills = [FILLS["unmatched"] if _reported(line) else None for line in rows]
     write_table(

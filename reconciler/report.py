@@ -137,7 +137,7 @@ def write_reports(
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)
     with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
-        data = build_discrepancy_workbook(result, rules, language)
+        data = build_discrepancy_workbook(result, language)
     write_atomically(workbook, data)
     outputs["discrepancies"] = workbook
     html = result.run_dir / "report.html"

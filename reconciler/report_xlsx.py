@@ -13,7 +13,6 @@ from openpyxl.workbook.workbook import Workbook
 from reconciler.annotate_sheets import add_not_on_books_sheet, add_summary_sheet
 from reconciler.models import RunResult
 from reconciler.report_text import labels
-from reconciler.rules import Rules
 from reconciler.xlsx_writer import bold_font, write_table, write_value
 
 FINDING_COLUMNS = (
@@ -62,7 +61,7 @@ def finding_rows(result: RunResult, language: str) -> list[list[Any]]:
     return out
 
 
-def build_discrepancy_workbook(result: RunResult, rules: Rules, language: str) -> bytes:
+def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
     t = labels(language)
     wb = Workbook()
     ws = wb.active
@@ -72,7 +71,7 @@ def build_discrepancy_workbook(result: RunResult, rules: Rules, language: str) -
     write_table(ws, headers, rows, widths=[38, 10, 60, 14, 8, 16, 40, 30, 30, 14, 18])
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
     write_value(ws, len(rows) + 3, 1, source).font = Font(name=bold_font(ws).name, italic=True)
-    add_not_on_books_sheet(wb, result, rules, language)  # the same sheet as in the workbook
+    add_not_on_books_sheet(wb, result, language)  # the same sheet as in the workbook
     add_summary_sheet(wb, result, language, lost=list(result.warnings), notes=[])
     wb.properties.identifier = result.run_id
     buffer = io.BytesIO()
