@@ -119,7 +119,7 @@ def _merge_origins(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
     return origins
 
 
-def _assign(names: dict[int, tuple[str, str]], index: SynonymIndex) -> dict[str, int]:
+def assign_columns(names: dict[int, tuple[str, str]], index: SynonymIndex) -> dict[str, int]:
     """Each field to its best column.
 
     Best: an exact match before a prefix match, both header rows joined before the column's
@@ -218,14 +218,14 @@ def find_table(grid: Grid, index: SynonymIndex) -> Table | None:
     singles: dict[int, tuple[dict[int, tuple[str, str]], dict[str, int]]] = {}
     for r in range(scan + 1):
         names = _one_row(grid, r)
-        singles[r] = (names, _assign(names, index))
+        singles[r] = (names, assign_columns(names, index))
     best: _Candidate | None = None
     for r in range(scan):
         names, columns = singles[r]
         candidate = _Candidate(r, 1, names, columns)
         if _is_texty(grid, r + 1):
             names2, grouped = _two_rows(grid, r, origins)
-            columns2 = _assign(names2, index)
+            columns2 = assign_columns(names2, index)
             below = len(singles[r + 1][1])
             if len(columns2) > max(len(columns), below) or (
                 grouped and len(columns2) >= max(MIN_FIELDS, below)
@@ -383,6 +383,7 @@ __all__ = [
     "DataRow",
     "SynonymIndex",
     "Table",
+    "assign_columns",
     "data_rows",
     "find_table",
     "fold_header",

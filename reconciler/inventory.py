@@ -22,7 +22,13 @@ from typing import Any
 from reconciler import values
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
-from reconciler.header import data_rows, fold_header, is_total_row, synonym_index
+from reconciler.header import (
+    assign_columns,
+    data_rows,
+    fold_header,
+    is_total_row,
+    synonym_index,
+)
 from reconciler.layout import extra_columns, find_tables
 from reconciler.models import Asset, AssetStatus, Inventory
 from reconciler.rules import Rules, StatusRules
@@ -193,15 +199,11 @@ def load_sqlite_records(source: InventoryConfig, rules: Rules) -> tuple[list[Rec
         quoted = '"' + table.replace('"', '""') + '"'
         cursor = db.execute(f"SELECT * FROM {quoted}")  # the name is checked against the schema
         names = [d[0] for d in cursor.description]
-        index = synonym_index(rules.columns.inventory)
-        mapped: dict[str, int] = {}
-        ranks: dict[str, tuple[int, int]] = {}
-        for i, name in enumerate(names):
-            hit = index.match(fold_header(name))
-            if hit:
-                field, quality, rank = hit
-                if field not in ranks or (-quality, rank) < ranks[field]:
-                    mapped[field], ranks[field] = i, (-quality, rank)
+        # Column names as a one-row header: each field to its best column, as in a sheet.
+        mapped = assign_columns(
+            {i: ("", name) for i, name in enumerate(names)},
+            synonym_index(rules.columns.inventory),
+        )
         if not any(f in mapped for f in INVENTORY_IDENTITY):
             raise InventoryError(
                 f"table '{table}' has no column naming an asset (found {', '.join(names)}); "
