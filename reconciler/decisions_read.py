@@ -72,7 +72,8 @@ def run_id_of(path: Path) -> str | None:
         return None
     try:
         root = ElementTree.fromstring(data)
-    except Exception:  # malformed or hostile XML (defusedxml refuses entities): not a reply
+    # Malformed XML is a ParseError; defusedxml refuses entities with a ValueError: not a reply.
+    except (ElementTree.ParseError, ValueError):
         return None
     for prop in root:
         if prop.get("name") == RUN_ID_PROPERTY:

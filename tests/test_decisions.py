@@ -635,3 +635,26 @@ def test_the_reply_marker_is_the_property_annotate_writes() -> None:
     from reconciler.decisions_read import RUN_ID_PROPERTY as READ
 
     assert READ == RUN_ID_PROPERTY
+
+
+@pytest.mark.parametrize(
+    "custom_xml",
+    [
+        "<Properties><property name='reconciler_run_id'>unclosed",
+        "<!DOCTYPE p [<!ENTITY id 'run-1'>]>"
+        "<Properties><property name='reconciler_run_id'>&id;</property></Properties>",
+    ],
+    ids=["malformed", "entity"],
+)
+def test_a_workbook_whose_run_id_property_is_broken_or_hostile_is_not_a_reply(
+    tmp_path: Path, custom_xml: str
+) -> None:
+    """A zip whose docProps/custom.xml is cut short or declares an entity: read as no run id."""
+    import zipfile
+
+    from reconciler.decisions_read import run_id_of
+
+    path = tmp_path / "reply.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("docProps/custom.xml", custom_xml)
+    assert run_id_of(path) is None
