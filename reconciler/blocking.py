@@ -218,7 +218,7 @@ def candidate_pairs(
         for token in books.names[r].model_tokens:
             if token in index.model_tokens or not vocab:
                 continue
-            if token not in near:
+            if token not in near:  # no processor: model tokens are normalised already
                 found = process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=80, limit=3)
                 near[token] = [str(m[0]) for m in found]
             keys.extend(("t", t) for t in near[token])

@@ -77,7 +77,11 @@ def _pairwise(
     right_text: np.ndarray,
     scorer: Any,
 ) -> np.ndarray:
-    """Similarity per pair, computed once per distinct pair of texts (many rows share a name)."""
+    """Similarity per pair, computed once per distinct pair of texts (many rows share a name).
+
+    No rapidfuzz processor (3.x has none by default): the texts are normalize.py's keys, already
+    lower case with look-alikes folded and punctuation gone.
+    """
     sim = np.zeros(len(left_ids), dtype=np.float64)
     if len(left_ids) == 0:
         return sim
