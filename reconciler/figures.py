@@ -7,11 +7,11 @@ summary all show these same numbers, so they come from here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reconciler.models import Finding, RowStatus, RunResult
+from reconciler.models import Asset, BookRow, Finding, RowStatus, RunResult
 from reconciler.normalize import person_key, place_key
 
 
@@ -81,16 +81,22 @@ def value_at_stake(findings: list[Finding]) -> Decimal:
     return sum(largest.values(), Decimal(0))
 
 
+def findings_with_sources(
+    result: RunResult,
+) -> Iterator[tuple[Finding, BookRow | None, Asset | None]]:
+    """Each finding with the register row and the IT asset it is about (None: it names none)."""
+    rows = {m.row.key: m.row for m in result.match.rows}
+    assets = result.inventory.by_id()
+    for f in result.findings:
+        yield f, rows.get((f.sheet or "", f.row or 0)), assets.get(f.asset_id or "")
+
+
 def compute_figures(result: RunResult, unknown: str = "") -> Figures:
     """`unknown` names the group of findings whose row or asset states no location/custodian."""
     statuses = Counter(str(m.status) for m in result.match.rows)
-    rows = {m.row.key: m.row for m in result.match.rows}
-    assets = result.inventory.by_id()
     location: dict[int, str] = {}
     custodian: dict[int, str] = {}
-    for f in result.findings:
-        row = rows.get((f.sheet or "", f.row or 0))
-        asset = assets.get(f.asset_id or "")
+    for f, row, asset in findings_with_sources(result):
         place = (row.location if row else None) or (asset.location if asset else None)
         person = (row.custodian if row else None) or (asset.custodian if asset else None)
         location[id(f)] = (place or unknown).strip()

@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
 
 from reconciler.annotate_sheets import add_not_on_books_sheet, add_summary_sheet
+from reconciler.figures import findings_with_sources
 from reconciler.models import RunResult
 from reconciler.report_text import labels
 from reconciler.xlsx_writer import bold_font, write_table, write_value
@@ -36,12 +37,8 @@ def discrepancies_name(file_name: str) -> str:
 
 def finding_rows(result: RunResult, language: str) -> list[list[Any]]:
     t = labels(language)
-    rows = {m.row.key: m.row for m in result.match.rows}
-    assets = result.inventory.by_id()
     out = []
-    for f in result.findings:
-        row = rows.get((f.sheet or "", f.row or 0))
-        asset = assets.get(f.asset_id or "")
+    for f, row, asset in findings_with_sources(result):
         out.append(
             [
                 f.code,
