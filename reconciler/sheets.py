@@ -50,6 +50,10 @@ Cell = Any
 MergedRange = tuple[int, int, int, int]  # first row, first col, last row, last col; 0-based
 
 
+def _is_empty(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 @dataclass
 class Grid:
     """One sheet, rectangular from A1; `merged` is None when the format cannot say."""
@@ -57,8 +61,19 @@ class Grid:
     name: str
     cells: list[list[Cell]]
     merged: list[MergedRange] | None = None
-    max_row: int = 0  # 1-based last row holding a value (0 for an empty sheet)
-    max_column: int = 0  # 1-based last column holding a value
+    # The real used range, from the values (formatting ignored): 0 for an empty sheet.
+    max_row: int = field(init=False)  # 1-based last row holding a value
+    max_column: int = field(init=False)  # 1-based last column holding a value
+
+    def __post_init__(self) -> None:
+        self.max_row = self.max_column = 0
+        for r, line in enumerate(self.cells):
+            last = len(line)
+            while last and _is_empty(line[last - 1]):
+                last -= 1
+            if last:
+                self.max_row = r + 1
+                self.max_column = max(self.max_column, last)
 
     def value(self, row: int, col: int) -> Cell:
         """0-based access that treats anything outside the grid as empty."""
@@ -231,10 +246,10 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
         grid = _read_csv(path, name)
         return Workbook(path, name, fmt, [grid.name], lambda _n: grid)
     if fmt == "xml":
-        xml_grids = {}
-        for title, cells, merged in read_xml_spreadsheet(path, name):
-            xml_grids[title] = Grid(title, cells, merged)
-            _set_extent(xml_grids[title])
+        xml_grids = {
+            title: Grid(title, cells, merged)
+            for title, cells, merged in read_xml_spreadsheet(path, name)
+        }
         return Workbook(path, name, fmt, list(xml_grids), lambda n: xml_grids[n])
     if fmt == "html":
         tables = _read_html(path, name)
@@ -275,28 +290,9 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
                 params={"detail": str(e)},
             ) from None
         ranges = None if merged is None else [(a[0], a[1], b[0], b[1]) for a, b in merged]
-        grid = Grid(sheet_name, cells, ranges)
-        _set_extent(grid)
-        return grid
+        return Grid(sheet_name, cells, ranges)
 
     return Workbook(path, name, fmt, names, read_sheet)
-
-
-def _is_empty(value: Cell) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _set_extent(grid: Grid) -> None:
-    """The real used range: the last row and column that hold a value (formatting ignored)."""
-    max_row = max_col = 0
-    for r, line in enumerate(grid.cells):
-        last = len(line)
-        while last and _is_empty(line[last - 1]):
-            last -= 1
-        if last:
-            max_row = r + 1
-            max_col = max(max_col, last)
-    grid.max_row, grid.max_column = max_row, max_col
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -355,9 +351,7 @@ def _read_csv(path: Path, name: str) -> Grid:
             format="csv",
             detail=str(e),
         ) from None
-    grid = Grid(Path(name).stem or "csv", cells, merged=None)
-    _set_extent(grid)
-    return grid
+    return Grid(Path(name).stem or "csv", cells, merged=None)
 
 
 # --- HTML saved as .xls ------------------------------------------------------------------
@@ -370,7 +364,6 @@ def _read_html(path: Path, name: str) -> list[Grid]:
     grids = []
     for i, table in enumerate(tables, start=1):
         grid = Grid(table.name or f"Sheet{i}", table.cells, table.merged)
-        _set_extent(grid)
         if grid.max_row:
             grids.append(grid)
     if not grids:
