@@ -32,6 +32,7 @@ from reconciler.annotate_sheets import (
     add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
+    new_sheet,
     vendor_model,
 )
 from reconciler.atomic import write_atomically
@@ -144,7 +145,7 @@ def copy_grid_workbook(path: Path, file_name: str) -> tuple[Workbook, dict[str, 
     wb.remove(wb.active)
     sheets: dict[str, Worksheet] = {}
     for grid in source.sheets():
-        ws = wb.create_sheet(_sheet_title(grid.name, wb))
+        ws = new_sheet(wb, grid.name)
         sheets[grid.name] = ws
         for r, line in enumerate(grid.cells, start=1):
             for c, value in enumerate(line, start=1):
@@ -158,17 +159,6 @@ def copy_grid_workbook(path: Path, file_name: str) -> tuple[Workbook, dict[str, 
     if not wb.worksheets:
         wb.create_sheet("Sheet1")
     return wb, sheets
-
-
-def _sheet_title(name: str, wb: Workbook) -> str:
-    """A valid, unused Excel sheet title close to `name` (31 characters, no []:*?/\\)."""
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'") or "Sheet"
-    base = base[:31]
-    title, n = base, 2
-    while title in wb.sheetnames:
-        suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    return title
 
 
 # --- the added columns --------------------------------------------------------------------

@@ -44,10 +44,17 @@ ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
 
 
 def new_sheet(wb: Workbook, title: str) -> Worksheet:
-    """A sheet named `title`, or `title (2)` if the accountant already has one so named."""
-    name, n = title, 2
+    """A sheet named `title`, or `title (2)` if the accountant already has one so named.
+
+    `title` may be any text (a sheet name from an xls or ods): it is made a valid Excel title
+    first, 31 characters and none of []:*?/\\.
+    """
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    base = base[:31]
+    name, n = base, 2
     while name in wb.sheetnames:
-        name, n = f"{title} ({n})", n + 1
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
     return wb.create_sheet(name)
 
 
