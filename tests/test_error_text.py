@@ -27,8 +27,7 @@ from reconciler.inventory import load_inventory
 from reconciler.layout import read_register
 from reconciler.rules import Rules
 from reconciler.sheets import open_workbook
-from tests.test_sheets import XMLSS_HEAD, with_filepass
-from tests.workbooks import SheetSpec, plain_register, write
+from tests.workbooks import XMLSS_HEAD, SheetSpec, plain_register, with_filepass, write
 
 NAME = "ведомость.xlsx"
 

@@ -12,7 +12,15 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from reconciler.errors import InputError
 from reconciler.sheets import detect_format, open_workbook
-from tests.workbooks import FORMATS, SheetSpec, plain_register, write, write_csv
+from tests.workbooks import (
+    FORMATS,
+    XMLSS_HEAD,
+    SheetSpec,
+    plain_register,
+    with_filepass,
+    write,
+    write_csv,
+)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -127,15 +135,6 @@ def test_binary_data_is_not_a_spreadsheet(tmp_path: Path, data: bytes, kind: str
     assert f"not a spreadsheet: expected xlsx, xlsm, xls, ods or csv, found {kind}" in message
 
 
-XMLSS_HEAD = (
-    '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
-    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
-    'xmlns:x="urn:schemas-microsoft-com:office:excel" '
-    'xmlns:html="http://www.w3.org/TR/REC-html40">'
-)
-
-
 def test_an_xml_spreadsheet_2003_keeps_excel_positions_through_index_merge_and_span(
     tmp_path: Path,
 ) -> None:
@@ -215,29 +214,6 @@ def test_html_in_windows_1251_is_decoded_by_its_declared_charset(tmp_path: Path)
     path.write_bytes(page.encode("cp1251"))
     grid = next(open_workbook(path).sheets())
     assert grid.cells == [["Инвентарный номер", "Наименование"], ["ОС-1", "Сервер НР"]]
-
-
-def with_filepass(xls: Path, out: Path) -> Path:
-    """A legacy .xls marked as Excel marks a password-protected one: a FILEPASS record (RC4,
-    version 1.1) right after the workbook's BOF. It takes the place of the records that follow
-    BOF, byte for byte, so the OLE container keeps its size; the cells are not encrypted, but
-    every reader that honours FILEPASS (Excel, msoffcrypto, calamine) stops there."""
-    import struct
-
-    import olefile
-
-    out.write_bytes(xls.read_bytes())
-    with olefile.OleFileIO(str(out), write_mode=True) as ole:
-        stream = bytearray(ole.openstream("Workbook").read())
-        kind, size = struct.unpack_from("<HH", stream, 0)
-        assert kind == 0x0809  # BOF
-        start = end = 4 + size
-        while end - start < 4 + 54:  # room for the RC4 header: type, version, salt, verifier
-            end += 4 + struct.unpack_from("<HH", stream, end)[1]
-        payload = struct.pack("<HHH", 1, 1, 1) + bytes(end - start - 4 - 6)
-        stream[start:end] = struct.pack("<HH", 0x002F, len(payload)) + payload
-        ole.write_stream("Workbook", bytes(stream))
-    return out
 
 
 def test_a_password_protected_legacy_xls_is_named_as_such(tmp_path: Path) -> None:

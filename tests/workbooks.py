@@ -186,19 +186,23 @@ def write_html(path: Path, sheets: list[SheetSpec]) -> None:
     path.write_text("".join(parts), encoding="utf-8")
 
 
+# What Excel writes above the first <Worksheet> of an XML Spreadsheet 2003.
+XMLSS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+    'xmlns:html="http://www.w3.org/TR/REC-html40">'
+)
+
+
 def write_xml_spreadsheet(
     path: Path, sheets: list[SheetSpec], *, hidden: tuple[str, ...] = ()
 ) -> None:
     """XML Spreadsheet 2003 as Excel writes it: only cells that hold something, ss:Index
     wherever a row or cell is not next to the one before, merges as ss:MergeAcross and
     ss:MergeDown on the first cell, the covered cells left out."""
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
-        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
-        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
-        'xmlns:html="http://www.w3.org/TR/REC-html40">\n'
-    ]
+    parts = [XMLSS_HEAD + "\n"]
     for spec in sheets:
         spans = {(r0, c0): (r1 - r0, c1 - c0) for r0, c0, r1, c1 in spec.merged}
         covered = {
@@ -385,3 +389,26 @@ def plain_register(*, row: int = 5, col: int = 3, name: str = "Assets") -> Sheet
         row + 3, ["INV-3", "UPS APC 3000", "AS1234567890", 45000.5, "Moscow", None, "old"], col=col
     )
     return s
+
+
+def with_filepass(xls: Path, out: Path) -> Path:
+    """A legacy .xls marked as Excel marks a password-protected one: a FILEPASS record (RC4,
+    version 1.1) right after the workbook's BOF. It takes the place of the records that follow
+    BOF, byte for byte, so the OLE container keeps its size; the cells are not encrypted, but
+    every reader that honours FILEPASS (Excel, msoffcrypto, calamine) stops there."""
+    import struct
+
+    import olefile
+
+    out.write_bytes(xls.read_bytes())
+    with olefile.OleFileIO(str(out), write_mode=True) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+        kind, size = struct.unpack_from("<HH", stream, 0)
+        assert kind == 0x0809  # BOF
+        start = end = 4 + size
+        while end - start < 4 + 54:  # room for the RC4 header: type, version, salt, verifier
+            end += 4 + struct.unpack_from("<HH", stream, end)[1]
+        payload = struct.pack("<HHH", 1, 1, 1) + bytes(end - start - 4 - 6)
+        stream[start:end] = struct.pack("<HH", 0x002F, len(payload)) + payload
+        ole.write_stream("Workbook", bytes(stream))
+    return out
