@@ -312,6 +312,11 @@ def _envelope_from(config: Config) -> str:
     return parseaddr(config.mail.from_)[1] or config.mail.from_
 
 
+def _sender(config: Config) -> mail_smtp.SmtpSender | None:
+    """The SMTP session for mail.transport smtp; None for file, where the .eml is the delivery."""
+    return mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
+
+
 def _send_one(sender: mail_smtp.SmtpSender | None, config: Config, row: sqlite3.Row) -> str | None:
     """Deliver one claimed row; return a note for the ledger (refused recipients) or None."""
     data = _load_eml(row)
@@ -339,7 +344,7 @@ def send_due(conn: sqlite3.Connection, config: Config, now: datetime | None = No
     if not rows:
         return 0
     sent = 0
-    sender = mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
+    sender = _sender(config)
     server_down: DeliveryError | None = None
     try:
         for row in rows:
@@ -423,7 +428,7 @@ def send_test_message(config: Config, to: str | None = None) -> str:
         )
         row = conn.execute("SELECT * FROM emails WHERE message_id = ?", (message_id,)).fetchone()
         _claim(conn, config, row, moment)
-        sender = mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
+        sender = _sender(config)
         try:
             note = _send_one(sender, config, row)
         except DeliveryError as e:
