@@ -9,7 +9,6 @@ in `BookRow.extra` under their header text, untouched.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from reconciler.header import (
     synonym_index,
     title_date,
 )
+from reconciler.intake import sha256_of
 from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
 from reconciler.rules import ColumnRules
 from reconciler.sheets import Grid, Workbook, cell_text, open_workbook
@@ -66,14 +66,6 @@ BOOK_PARSERS: dict[str, Parser] = {
     "custodian": lambda v, _h: values.parse_text(v),
     "account": lambda v, _h: values.parse_text(v),
 }
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = None) -> Register:
@@ -126,7 +118,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     return Register(
         path=path,
         file_name=name,
-        sha256=file_sha256(path),
+        sha256=sha256_of(path),
         format=book.format,
         sheets=sheets,
         rows=rows,
