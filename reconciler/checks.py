@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler import normalize
+from reconciler.blocking import kit_quantity
 from reconciler.models import (
     Asset,
     AssetStatus,
@@ -198,14 +199,17 @@ class _Checker:
             self.custodian(row, asset)
             self.serial(row, asset)
         self.cost(row, assets)
-        if 1 <= len(assets) < row.quantity:
+        # A "(3 шт.)" line booked as quantity 1 is a kit of three, as matching reads it. A cell
+        # listing two serials is not: it may name a unit and its part, or an old and new serial.
+        expected = max(row.quantity, kit_quantity(row.name) or 1)
+        if 1 <= len(assets) < expected:
             self.add(
                 "KIT_INCOMPLETE",
                 row=row,
                 asset=assets[0],
-                book=str(row.quantity),
+                book=str(expected),
                 it=", ".join(a.asset_id for a in assets),
-                quantity=row.quantity,
+                quantity=expected,
                 found=len(assets),
                 amount=at_stake,
             )

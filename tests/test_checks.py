@@ -221,3 +221,17 @@ def test_a_users_serial_label_in_rules_counts_in_the_serial_and_duplicate_checks
     both = MatchResult([RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0)], [])
     codes = _codes_by_row(_run([row, twin], [asset], both, custom))
     assert "DUPLICATE_ON_BOOKS" in codes[row.row] and "DUPLICATE_ON_BOOKS" in codes[twin.row]
+
+
+def test_a_kit_named_with_its_count_is_incomplete_even_when_its_quantity_says_one(
+    rules: Rules,
+) -> None:
+    """'Комплект серверов ... (3 шт.)' booked as quantity 1: matching lets it take three
+    assets, so two found is an incomplete kit, as for a line of quantity 3."""
+    row = replace(book_rows()[0], name="Комплект серверов Dell PowerEdge R750 (3 шт.)", quantity=1)
+    first, second = assets()[0], replace(assets()[0], asset_id="A-KIT-2")
+    match = MatchResult(
+        [RowMatch(row, RowStatus.MATCHED, [first.asset_id, second.asset_id], 100.0)], []
+    )
+    kit = [f for f in _run([row], [first, second], match, rules) if f.code == "KIT_INCOMPLETE"]
+    assert len(kit) == 1 and kit[0].book_value == "3"
