@@ -223,9 +223,8 @@ def fit_row_height(ws: Worksheet, row: int, columns: range | list[int]) -> None:
         cell = ws.cell(row=row, column=column)
         if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
             continue
-        letter = cell.column_letter
-        width = ws.column_dimensions[letter].width or 8.43
-        needed = max(needed, lines_needed(shown_text(cell.value), width))
+        width = ws.column_dimensions[cell.column_letter].width
+        needed = max(needed, wrapped_lines(cell.value, width))
     grow_row(ws, row, needed)
 
 
