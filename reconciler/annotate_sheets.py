@@ -247,16 +247,26 @@ def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksh
     return ws
 
 
-def not_on_books_note(asset: Asset, language: str, reported: set[str]) -> str:
-    t = labels(language)
+REPORTED, DISPOSED, LOW_VALUE = 0, 1, 2  # why an IT asset is on no book row; what to act on first
+
+
+def not_on_books_kind(asset: Asset, reported: set[str]) -> int:
+    """REPORTED (a MISSING_IN_BOOKS finding names it), DISPOSED, or LOW_VALUE (the rest)."""
     if asset.asset_id in reported:
+        return REPORTED
+    return DISPOSED if asset.status is AssetStatus.DISPOSED else LOW_VALUE
+
+
+def not_on_books_note(kind: int, language: str) -> str:
+    t = labels(language)
+    if kind == REPORTED:
         return f"{t['not_on_books_missing']} (MISSING_IN_BOOKS)"
-    if asset.status is AssetStatus.DISPOSED:
-        return str(t["not_on_books_disposed"])
-    return str(t["not_on_books_low_value"])
+    return str(t["not_on_books_disposed" if kind == DISPOSED else "not_on_books_low_value"])
 
 
-def not_on_books_rows(result: RunResult, language: str) -> list[list[Any]]:
+def not_on_books_rows(result: RunResult, language: str) -> list[tuple[int, list[Any]]]:
+    """Each IT asset on no book row as (its kind, its row), REPORTED first, then DISPOSED,
+    then LOW_VALUE: what needs action first (stable within each, in the inventory's order)."""
     by_id = result.inventory.by_id()
     reported = {f.asset_id for f in result.findings if f.code == "MISSING_IN_BOOKS" and f.asset_id}
     rows = []
@@ -264,31 +274,24 @@ def not_on_books_rows(result: RunResult, language: str) -> list[list[Any]]:
         a = by_id.get(asset_id)
         if a is None:
             continue
-        rows.append(
-            [
-                a.asset_id,
-                a.inventory_number,
-                a.name,
-                vendor_model(a),
-                a.serial,
-                a.hostname,
-                a.location,
-                a.custodian,
-                a.status_raw or str(a.status),
-                a.purchased_on,
-                a.purchase_cost,
-                not_on_books_note(a, language, reported),
-            ]
-        )
-    # What needs action first: the assets reported MISSING_IN_BOOKS, then disposed, then the
-    # low-value ones (stable within each, in the inventory's order).
-    rank = {str(labels(language)["not_on_books_disposed"]): 1}
-    rows.sort(key=lambda line: 0 if _reported(line) else rank.get(str(line[-1]), 2))
+        kind = not_on_books_kind(a, reported)
+        line = [
+            a.asset_id,
+            a.inventory_number,
+            a.name,
+            vendor_model(a),
+            a.serial,
+            a.hostname,
+            a.location,
+            a.custodian,
+            a.status_raw or str(a.status),
+            a.purchased_on,
+            a.purchase_cost,
+            not_on_books_note(kind, language),
+        ]
+        rows.append((kind, line))
+    rows.sort(key=lambda kind_line: kind_line[0])
     return rows
-
-
-def _reported(line: list[Any]) -> bool:
-    return str(line[-1]).endswith("(MISSING_IN_BOOKS)")
 
 
 ASSET_COLUMNS = (
@@ -311,9 +314,10 @@ def add_not_on_books_sheet(wb: Workbook, result: RunResult, language: str) -> Wo
     t = labels(language)
     ws = new_sheet(wb, t["sheet_not_on_books"])
     headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
-    rows = not_on_books_rows(result, language)
+    kinds_rows = not_on_books_rows(result, language)
+    rows = [line for _kind, line in kinds_rows]
     # The ones to act on are red, as on the register.
-    fills = [FILLS["unmatched"] if _reported(line) else None for line in rows]
+    fills = [FILLS["unmatched"] if kind == REPORTED else None for kind, _line in kinds_rows]
     write_table(
         ws, headers, rows, widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56], fills=fills
     )
