@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
@@ -41,6 +42,12 @@ def csv_bytes(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _merge(config: dict[str, Any], sections: dict[str, Any]) -> None:
+    """A test's sections over the config: a mapping adds to the section, anything else replaces it."""
+    for key, value in sections.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+
+
 def write_workspace(root: Path, *, polling: bool = False, **sections: Any) -> Path:
     """A workspace config: short settle and rescan times, the given keys (sections merged)."""
     config = {
@@ -48,8 +55,7 @@ def write_workspace(root: Path, *, polling: bool = False, **sections: Any) -> Pa
         "watch": {"polling": polling, "settle_seconds": 0.3, "interval_seconds": 1.0},
         "mail": {"transport": "file"},
     }
-    for key, value in sections.items():
-        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    _merge(config, sections)
     root.mkdir(parents=True, exist_ok=True)
     (root / "inbox").mkdir(exist_ok=True)
     (root / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -164,13 +170,8 @@ def settled(ws: Path, n: int) -> Callable[[], bool]:
 
 def assert_processed_exactly_once(ws: Path, dropped: dict[str, bytes]) -> None:
     """Each dropped content: one complete run folder, one archive copy, one complete run row."""
-    by_sha: dict[str, int] = {}
-    for doc in results(ws):
-        by_sha[doc["source"]["sha256"]] = by_sha.get(doc["source"]["sha256"], 0) + 1
-    archived: dict[str, int] = {}
-    for p in (ws / "archive").rglob("*"):
-        if p.is_file():
-            archived[sha(p.read_bytes())] = archived.get(sha(p.read_bytes()), 0) + 1
+    by_sha = Counter(doc["source"]["sha256"] for doc in results(ws))
+    archived = Counter(sha(p.read_bytes()) for p in (ws / "archive").rglob("*") if p.is_file())
     complete = dict(
         ledger_rows(ws, "SELECT sha256, count(*) FROM runs WHERE outcome='complete' GROUP BY 1")
     )
@@ -190,8 +191,7 @@ def real_workspace(root: Path, *, rows: int = 20, polling: bool = False, **secti
     synth.write_demo_workspace(ws, seed=7, rows=rows)
     config = yaml.safe_load((ws / "config.yaml").read_text(encoding="utf-8"))
     config["watch"] = {"polling": polling, "settle_seconds": 0.3, "interval_seconds": 1.0}
-    for key, value in sections.items():
-        config[key] = {**config.get(key, {}), **value}
+    _merge(config, sections)
     (ws / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     sources = root / "sources"
     sources.mkdir()
