@@ -88,6 +88,11 @@ class ServiceProcess:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def has_child(self) -> bool:
+        """A file's child process is running (Linux /proc): a stop now interrupts real work."""
+        tasks = Path(f"/proc/{self.proc.pid}/task")
+        return any(t.read_text().split() for t in tasks.glob("*/children"))
+
     def stop(self, signum: int = signal.SIGTERM) -> int:
         self.proc.send_signal(signum)
         return self.proc.wait(timeout=20)

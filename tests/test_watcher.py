@@ -126,6 +126,8 @@ def test_a_stop_signal_during_a_long_file_exits_0_and_the_file_is_done_at_the_ne
     (ws / "inbox" / "slow.csv").write_bytes(data)
     service = services(ws)
     wait_for(lambda: "claimed slow.csv" in service.output(), what="the claim")
+    # The claim is logged before the child starts; a stop in between has nothing to abandon.
+    wait_for(service.has_child, what="the child reading slow.csv")
     assert service.stop(signum) == 0
     assert "abandoned slow.csv" in service.output()  # the child was stopped, not waited for
     assert results(ws) == [] and not list((ws / "outbox").glob("*.partial"))
