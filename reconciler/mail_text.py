@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.report_text import format_money
+from reconciler.report_text import LABELS, format_money
 
 LANGUAGES = ("ru", "en")
 
@@ -159,9 +159,9 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# The same words as the reports and the workbook, so a mail and its attachment agree.
 SEVERITY_LABELS: dict[str, dict[str, str]] = {
-    "ru": {"high": "высокая", "medium": "средняя", "low": "низкая", "info": "справка"},
-    "en": {"high": "high", "medium": "medium", "low": "low", "info": "info"},
+    language: LABELS[language]["severity"] for language in ("ru", "en")
 }
 
 _COUNTED: dict[str, dict[str, tuple[str, str, str]]] = {

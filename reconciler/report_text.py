@@ -25,7 +25,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "kit": "комплект",
             "decision": "решение проверяющего",
         },
-        "severity": {"high": "высокая", "medium": "средняя", "low": "низкая", "info": "инфо"},
+        "severity": {"high": "высокая", "medium": "средняя", "low": "низкая", "info": "справочно"},
         "columns": {
             "status": "Сверка: статус",
             "score": "Сверка: оценка",
