@@ -368,7 +368,9 @@ def record_cli_run(
 # --- finding identity --------------------------------------------------------------------
 
 # Cyrillic letters that look like Latin ones: inventory numbers and serials are typed with
-# either keyboard layout, and the identity must not change with it.
+# either keyboard layout, and the identity must not change with it. A fixed table on purpose,
+# not normalize.yaml's: identities link findings across months of runs and must not change
+# when a user edits the matching rules. (It also keeps the service process free of normalize.)
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 
 
