@@ -378,7 +378,9 @@ def normalize_key(text: str | None) -> str:
     """Upper case, look-alikes folded, only letters and digits: '№ 00-12 3' -> '00123'."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKC", str(text)).upper().translate(_LOOKALIKES)
+    # '№' is a label, not part of the number; NFKC would make it the letters 'No'.
+    folded = unicodedata.normalize("NFKC", str(text).replace("№", " "))
+    folded = folded.upper().translate(_LOOKALIKES)
     return "".join(ch for ch in folded if ch.isalnum())
 
 

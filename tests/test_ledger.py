@@ -214,3 +214,8 @@ def test_instances_that_open_a_new_ledger_at_the_same_moment_all_succeed(tmp_pat
     conn = ledger.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 6
+
+
+def test_a_number_sign_before_an_inventory_number_does_not_change_its_key() -> None:
+    assert ledger.normalize_key("№ 00-12 3") == ledger.normalize_key("00123") == "00123"
+    assert ledger.normalize_key("ВА-000123") == ledger.normalize_key("BA000123")
