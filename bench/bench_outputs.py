@@ -46,12 +46,12 @@ def measure(rows: int, seed: int, repeat: int, profile: bool) -> dict[str, objec
             annotate.write_annotated_workbook(result, rules, config)
             annotate_s.append(time.perf_counter() - started)
             started = time.perf_counter()
-            report.write_reports(result, rules, config)
+            report.write_reports(result, config)
             reports_s.append(time.perf_counter() - started)
         if profile:
             for name, call in (
                 ("annotate", lambda: annotate.write_annotated_workbook(result, rules, config)),
-                ("reports", lambda: report.write_reports(result, rules, config)),
+                ("reports", lambda: report.write_reports(result, config)),
             ):
                 prof = cProfile.Profile()
                 prof.runcall(call)

@@ -115,7 +115,7 @@ def run_file(
     result.outputs["annotated"] = annotated
     result.warnings += lost_features
     with timed(timings, "reports"):
-        result.outputs |= report.write_reports(result, rules, config, folder=folder)
+        result.outputs |= report.write_reports(result, config, folder=folder)
     tmp_dir.rename(final_dir)
     result.run_dir = final_dir
     result.outputs = {kind: final_dir / p.name for kind, p in result.outputs.items()}

@@ -15,7 +15,6 @@ from typing import Any
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Finding, RowStatus, RunResult
-from reconciler.rules import Rules
 from reconciler.templates import render_html, render_text
 
 RESULTS_VERSION = 1
@@ -125,7 +124,7 @@ def write_results_json(result: RunResult, path: Path, *, folder: str | None = No
 
 
 def write_reports(
-    result: RunResult, rules: Rules, config: Config, *, folder: str | None = None
+    result: RunResult, config: Config, *, folder: str | None = None
 ) -> dict[str, Path]:
     """Write every report file into result.run_dir; return them by kind."""
     from reconciler.report_xlsx import build_discrepancy_workbook, discrepancies_name

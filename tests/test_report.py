@@ -45,7 +45,7 @@ def reported(tmp_path: Path, rules: Rules) -> tuple[RunResult, dict[str, Path]]:
     and one lost-feature warning as the annotate stage would have added."""
     result = planted_run(tmp_path, rules)
     result.warnings.append("фигуры и надписи (лист «TDSheet»)")
-    return result, write_reports(result, rules, _config())
+    return result, write_reports(result, _config())
 
 
 def test_write_reports_writes_results_json_the_workbook_and_the_html(reported) -> None:  # type: ignore[no-untyped-def]
@@ -297,7 +297,7 @@ def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_f
     ]
     planted = sum(f.code == "LOCATION_MISMATCH" for f in result.findings)  # listed first
     result.findings += extra
-    outputs = write_reports(result, rules, _config())
+    outputs = write_reports(result, _config())
     page = outputs["report_html"].read_text(encoding="utf-8")
     shown = [f for f in extra if f.message in page]
     assert shown == extra[: HTML_LIST_CAP - planted]
