@@ -331,9 +331,11 @@ def record_cli_run(
     file_name: str,
     folder: str = "",
     error: str | None = None,
+    reason: str | None = None,
 ) -> int:
     """`reconciler run FILE`: the file stays where it is, so it is recorded as already final
-    (archived, or quarantined with `error` when it could not be read)."""
+    (archived, or quarantined when it could not be read: `error` is the English line for
+    runs.error, `reason` the error record for files.reason, as the service stores them)."""
     sha = result.register.sha256 if result is not None else None
     if sha is None and path.is_file():
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -351,7 +353,7 @@ def record_cli_run(
                 str(path),
                 "archived" if result is not None else "quarantined",
                 run_id,
-                error,
+                reason or error,
                 utcnow(),
             ),
         )

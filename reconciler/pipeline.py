@@ -154,7 +154,7 @@ def process_file(
         result = run_file(path, config, file_name=file_name, folder=folder, run_id=run_id)
     except InputError as e:
         write_error_report(config, run_id, file_name or path.name, e)
-        record_in_ledger(config, None, run_id, path, file_name, folder, error=str(e))
+        record_in_ledger(config, None, run_id, path, file_name, folder, error=e)
         raise
     record_in_ledger(config, result, run_id, path, file_name, folder)
     if send_mail:  # `--no-mail` writes the run folder only
@@ -174,9 +174,10 @@ def record_in_ledger(
     file_name: str | None,
     folder: str | None,
     *,
-    error: str | None = None,
+    error: InputError | None = None,
 ) -> None:
-    """`reconciler run` leaves the same trace in the ledger as the service: file, run, findings."""
+    """`reconciler run` leaves the same trace in the ledger as the service: file, run, findings;
+    a refused file's reason as the same error record, so it can be told in any language."""
     conn = ledger.connect(config.ledger_path)
     try:
         ledger.record_cli_run(
@@ -186,7 +187,8 @@ def record_in_ledger(
             path=path,
             file_name=file_name or path.name,
             folder=folder or "",
-            error=error,
+            error=None if error is None else str(error),
+            reason=None if error is None else error_text.ErrorRecord.of(error).to_json(),
         )
     finally:
         conn.close()

@@ -133,3 +133,21 @@ def test_a_bug_exits_3_with_its_traceback_never_1_which_means_discrepancies(
     assert exited.value.code == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: a planted bug" in err
+
+
+def test_a_refused_file_is_in_the_ledger_with_its_coded_reason_as_the_service_stores_it(
+    workspace: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    bad = tmp_path / "ведомость.xlsx"
+    bad.write_bytes(b"this is not a workbook at all\n")
+    CliRunner().invoke(
+        cli, ["run", str(bad), "--config", str(workspace / "config.yaml"), "--no-mail"]
+    )
+    conn = sqlite3.connect(workspace / "state" / "ledger.sqlite")
+    state, reason = conn.execute("SELECT state, reason FROM files").fetchone()
+    error = conn.execute("SELECT error FROM runs").fetchone()[0]
+    assert state == "quarantined"
+    assert json.loads(reason)["code"] == "NO_HEADER"  # text is read as a CSV without a header
+    assert "ведомость.xlsx" in error and not error.startswith("{")
