@@ -74,6 +74,7 @@ class ServiceProcess:
             **os.environ,
             "PYTHONPATH": str(TESTS),
             "RECONCILER_TEST_PROCESSOR": "tiny_pipeline:run_file",
+            "PYTHONFAULTHANDLER": "1",  # stacks on SIGABRT, for a service that hangs
             **env,
         }
         with open(self.log, "wb") as err:
@@ -94,8 +95,19 @@ class ServiceProcess:
         return any(t.read_text().split() for t in tasks.glob("*/children"))
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Signal the service and return its exit code. One that does not stop within a
+        minute (SQLite's 30 s busy wait fits in it, on a loaded CI machine) is a hang: its
+        threads' stacks are dumped (faulthandler, on SIGABRT) into the failure message."""
         self.proc.send_signal(signum)
-        return self.proc.wait(timeout=20)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)
+            self.proc.wait(timeout=20)
+            raise AssertionError(
+                f"the service did not stop within 60 s of {signal.Signals(signum).name}; "
+                f"its stacks and log:\n{self.output()}"
+            ) from None
 
     def wait_for_death(self, timeout: float = 20) -> int:
         return self.proc.wait(timeout=timeout)
