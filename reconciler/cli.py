@@ -84,11 +84,9 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
 
     Writes <outbox>/<run_id>/ and prints its path as the last line. FILE is left untouched.
     """
-    from reconciler import pipeline
+    from reconciler import decisions_apply, pipeline
 
     config = load_config(config_file)
-    from reconciler import decisions_apply
-
     reply = decisions_apply.apply_reply_file(file, config, send_mail=not no_mail)
     if reply is not None:  # a reviewer's reply to an earlier run: applied, not reconciled
         for line in reply.lines():
