@@ -29,15 +29,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30  # --from defaults to this many days before --to
 
-AUDIT_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_sends (
-    fired_at TEXT PRIMARY KEY,  -- the schedule's fire time (UTC) this row answers
-    schedule TEXT NOT NULL,     -- the expression in force then
-    sent_at  TEXT,              -- NULL: the row only arms the schedule (first start, nothing sent)
-    pack     TEXT               -- the xlsx written
-);
-"""
-
 
 @dataclass
 class AuditPack:
@@ -156,16 +147,11 @@ def email_audit_pack(
 # --- the schedule -------------------------------------------------------------------------
 
 
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    conn.executescript(AUDIT_SCHEMA)
-
-
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def last_fired(conn: sqlite3.Connection) -> datetime | None:
-    ensure_schema(conn)
     row = conn.execute("SELECT max(fired_at) FROM audit_sends").fetchone()
     return None if row[0] is None else datetime.fromisoformat(row[0])
 

@@ -42,56 +42,7 @@ log = logging.getLogger(__name__)
 KINDS = ("confirm", "reject", "asset", "accept")
 CONFIRMING = ("confirm", "asset")  # both fix a pair before the matching
 
-DECISIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    id          INTEGER PRIMARY KEY,
-    run_id      TEXT NOT NULL,          -- the run the reply answered
-    folder      TEXT NOT NULL,          -- scope: the series (inbox subfolder) of that run
-    sheet       TEXT,                   -- the register row as it was in that run
-    row         INTEGER,
-    book_key    TEXT,                   -- inv:<n> | sn:<serial> | row:<sheet>!<row>
-    asset_id    TEXT,
-    kind        TEXT NOT NULL,          -- confirm, reject, asset, accept
-    finding_identity TEXT,              -- accept only: ledger.finding_identity
-    comment     TEXT,
-    decided_by  TEXT NOT NULL,          -- the inbox subfolder the reply came from (or cli:<user>)
-    decided_at  TEXT NOT NULL,
-    source_file TEXT NOT NULL,          -- the reply workbook, sheet and row
-    reply_id    INTEGER,
-    revoked_at  TEXT,
-    revoked_why TEXT
-);
-CREATE INDEX IF NOT EXISTS decisions_folder ON decisions(folder, revoked_at);
-
-CREATE TABLE IF NOT EXISTS decision_replies (
-    id          INTEGER PRIMARY KEY,
-    file_id     INTEGER UNIQUE,         -- the service's files row; NULL for `reconciler run`
-    run_id      TEXT NOT NULL,
-    folder      TEXT NOT NULL,
-    file_name   TEXT NOT NULL,
-    decided_by  TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    outcome     TEXT NOT NULL           -- JSON: applied and problems, as the email says them
-);
-
-CREATE TABLE IF NOT EXISTS run_rows (
-    run_id      TEXT NOT NULL,
-    sheet       TEXT NOT NULL,
-    row         INTEGER NOT NULL,
-    book_key    TEXT NOT NULL,
-    PRIMARY KEY (run_id, sheet, row)
-);
-"""
-
-
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    conn.executescript(DECISIONS_SCHEMA)
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    conn = ledger.connect(path)
-    ensure_schema(conn)
-    return conn
+connect = ledger.connect  # the decisions' tables are part of the ledger's one schema
 
 
 @dataclass(frozen=True)
@@ -164,7 +115,6 @@ class DecisionSet:
 
 
 def active_decisions(conn: sqlite3.Connection, folder: str | None = None) -> list[Decision]:
-    ensure_schema(conn)
     sql = "SELECT * FROM decisions WHERE revoked_at IS NULL"
     args: tuple[str, ...] = ()
     if folder is not None:
@@ -226,7 +176,6 @@ def remember_rows(ledger_path: Path, run_id: str, register: Register) -> None:
 def list_decisions(
     conn: sqlite3.Connection, *, folder: str | None = None, include_revoked: bool = True
 ) -> list[Decision]:
-    ensure_schema(conn)
     sql, args = "SELECT * FROM decisions WHERE 1 = 1", []
     if folder is not None:
         sql += " AND folder = ?"
@@ -238,7 +187,6 @@ def list_decisions(
 
 def revoke(conn: sqlite3.Connection, decision_id: int, *, why: str = "revoked") -> Decision:
     """Withdraw a decision: later runs no longer apply it. InputError if there is none."""
-    ensure_schema(conn)
     row = conn.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
     if row is None:
         raise InputError(

@@ -26,7 +26,7 @@ from typing import Any
 
 from reconciler import ledger
 from reconciler.config import Config
-from reconciler.decisions import CONFIRMING, active_decisions, ensure_schema
+from reconciler.decisions import CONFIRMING, active_decisions
 from reconciler.decisions_answer import TEXT, ReplyOutcome, queue_answer
 from reconciler.decisions_read import ReplyLine, is_reply, read_reply
 from reconciler.errors import InputError
@@ -292,7 +292,6 @@ def apply_reply(
     at the command line). A reply dropped into another folder than its run's applies nothing:
     the folder is who decides. Idempotent per `file_id`: a resume answers from the record.
     """
-    ensure_schema(conn)
     run_id = is_reply(path, conn)
     if run_id is None:
         raise InputError("is not the annotated workbook of a complete run", file=file_name)

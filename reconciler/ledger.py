@@ -12,7 +12,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,54 @@ CREATE TABLE IF NOT EXISTS emails (
     last_error  TEXT
 );
 CREATE INDEX IF NOT EXISTS emails_due ON emails(state, next_attempt_at);
+
+-- Reviewers' decisions (decisions.py): each kept with who, when and the reply it came from.
+CREATE TABLE IF NOT EXISTS decisions (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL,          -- the run the reply answered
+    folder      TEXT NOT NULL,          -- scope: the series (inbox subfolder) of that run
+    sheet       TEXT,                   -- the register row as it was in that run
+    row         INTEGER,
+    book_key    TEXT,                   -- inv:<n> | sn:<serial> | row:<sheet>!<row>
+    asset_id    TEXT,
+    kind        TEXT NOT NULL,          -- confirm, reject, asset, accept
+    finding_identity TEXT,              -- accept only: ledger.finding_identity
+    comment     TEXT,
+    decided_by  TEXT NOT NULL,          -- the inbox subfolder the reply came from (or cli:<user>)
+    decided_at  TEXT NOT NULL,
+    source_file TEXT NOT NULL,          -- the reply workbook, sheet and row
+    reply_id    INTEGER,
+    revoked_at  TEXT,
+    revoked_why TEXT
+);
+CREATE INDEX IF NOT EXISTS decisions_folder ON decisions(folder, revoked_at);
+
+CREATE TABLE IF NOT EXISTS decision_replies (
+    id          INTEGER PRIMARY KEY,
+    file_id     INTEGER UNIQUE,         -- the service's files row; NULL for `reconciler run`
+    run_id      TEXT NOT NULL,
+    folder      TEXT NOT NULL,
+    file_name   TEXT NOT NULL,
+    decided_by  TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    outcome     TEXT NOT NULL           -- JSON: applied and problems, as the email says them
+);
+
+CREATE TABLE IF NOT EXISTS run_rows (
+    run_id      TEXT NOT NULL,
+    sheet       TEXT NOT NULL,
+    row         INTEGER NOT NULL,
+    book_key    TEXT NOT NULL,
+    PRIMARY KEY (run_id, sheet, row)
+);
+
+-- The scheduled audit packs sent (audit.py), so a missed fire is caught up once.
+CREATE TABLE IF NOT EXISTS audit_sends (
+    fired_at TEXT PRIMARY KEY,  -- the schedule's fire time (UTC) this row answers
+    schedule TEXT NOT NULL,     -- the expression in force then
+    sent_at  TEXT,              -- NULL: the row only arms the schedule (first start, nothing sent)
+    pack     TEXT               -- the xlsx written
+);
 """
 
 
@@ -140,14 +188,26 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")  # one instance creates the schema, the others then see it
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(SCHEMA):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """One SQL statement at a time (executescript would commit the IMMEDIATE transaction);
+    split where SQLite itself sees a statement end, not at a ';' inside a comment."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete statement at the end of the schema: {pending!r}")
 
 
 def _retry_while_locked(step: Callable[[], object], seconds: float = 30.0) -> None:
