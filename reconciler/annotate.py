@@ -38,6 +38,7 @@ from reconciler.annotate_sheets import (
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Asset, Finding, RowMatch, RowStatus, RunResult, SheetInfo
+from reconciler.names import fit
 from reconciler.report_text import format_date, format_money, labels
 from reconciler.rules import Rules
 from reconciler.xlsx_features import detect_lost_features
@@ -72,8 +73,9 @@ VALUES_ONLY = (
 
 
 def annotated_name(file_name: str, fmt: str) -> str:
-    stem = Path(file_name).stem
-    return f"{stem}.reconciled.xlsm" if fmt == "xlsm" else f"{stem}.reconciled.xlsx"
+    suffix = ".reconciled.xlsm" if fmt == "xlsm" else ".reconciled.xlsx"
+    # room: the dot and `.tmp` of its atomic write
+    return fit(Path(file_name).stem + suffix, room=5, suffix=suffix)
 
 
 def write_annotated_workbook(

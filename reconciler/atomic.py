@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reconciler.names import fit
+
 
 def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    # The temp name is 5 bytes longer than the target: shortened if that would not fit.
+    tmp = path.with_name(f".{fit(path.name, room=5)}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.ledger import utcnow
+from reconciler.names import STORED_ROOM, fit, fits
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,11 @@ def lock_file_present(path: Path, stale_minutes: float) -> bool:
     candidates = {f"~${name}", f"~${name[2:]}", f".~lock.{name}#"}
     now = time.time()
     for candidate in candidates:
+        if not fits(candidate):  # no program can have made it (ENAMETOOLONG, not a crash)
+            continue
         try:
             st = (path.parent / candidate).stat()
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # absent, or unreadable: either way no lock we can honour
             continue
         if now - st.st_mtime < stale_minutes * 60:
             return True
@@ -186,8 +189,10 @@ def sha256_of(path: Path) -> str:
 
 
 def claimed_path(work_dir: Path, folder: str, file_id: int, name: str) -> Path:
-    """work/<subfolder>/<ledger id>__<name>: the id makes it unique, the folder routes mail."""
-    return work_dir / folder / f"{file_id}__{name}"
+    """work/<subfolder>/<ledger id>__<name>: the id makes it unique, the folder routes mail.
+    A long name is shortened to fit with the id (names.py); the ledger keeps the whole one."""
+    prefix = f"{file_id}__"
+    return work_dir / folder / (prefix + fit(name, room=len(prefix)))
 
 
 def claim(source: Path, target: Path) -> bool:
@@ -209,7 +214,9 @@ def claim(source: Path, target: Path) -> bool:
 
 
 def free_name(folder: Path, name: str) -> Path:
-    """`name`, else `name (2).ext`, `name (3).ext` ...: the first that does not exist yet."""
+    """`name`, else `name (2).ext`, `name (3).ext` ...: the first that does not exist yet.
+    Shortened if need be, so the number and the `.error.txt` note beside it still fit."""
+    name = fit(name, room=STORED_ROOM)
     stem, dot, ext = name.rpartition(".")
     if not stem:
         stem, dot, ext = name, "", ""
@@ -243,7 +250,7 @@ def place(source: Path, target: Path) -> bool:
 
 def _copy_then_link(source: Path, target: Path) -> None:
     """Another filesystem (or one without hard links): copy under a temp name, then rename."""
-    tmp = target.with_name(f".{target.name}.partial")
+    tmp = target.with_name(f".{fit(target.name, room=9)}.partial")
     shutil.copy2(source, tmp)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())

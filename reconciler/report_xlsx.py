@@ -13,6 +13,7 @@ from openpyxl.workbook.workbook import Workbook
 from reconciler.annotate_sheets import add_not_on_books_sheet, add_summary_sheet
 from reconciler.figures import findings_with_sources
 from reconciler.models import RunResult
+from reconciler.names import fit
 from reconciler.report_text import labels
 from reconciler.xlsx_writer import bold_font, write_table, write_value
 
@@ -32,7 +33,8 @@ FINDING_COLUMNS = (
 
 
 def discrepancies_name(file_name: str) -> str:
-    return f"{Path(file_name).stem}.discrepancies.xlsx"
+    suffix = ".discrepancies.xlsx"
+    return fit(Path(file_name).stem + suffix, room=5, suffix=suffix)  # room: its atomic write
 
 
 def finding_rows(result: RunResult, language: str) -> list[list[Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import intake
+from reconciler import intake, names
 
 
 def write_xlsx_like(path: Path) -> bytes:
@@ -168,3 +168,25 @@ def test_a_move_cut_short_between_link_and_unlink_is_finished_not_repeated(
     again.write_bytes(b"data")
     assert not intake.finish_move(again, stranger)  # a different file holds the name
     assert again.exists()
+
+
+def test_a_name_that_would_not_fit_is_cut_on_a_letter_keeping_its_extension_and_a_stable_id() -> (
+    None
+):
+    long = "Ведомость основных средств " * 10 + ".xlsx"
+    short = names.fit(long, room=12)
+    assert len(short.encode()) + 12 <= names.NAME_MAX
+    assert short.endswith(".xlsx") and short.startswith("Ведомость основных")
+    assert short == names.fit(long, room=12)  # stable: a resumed file finds the same name
+    assert short != names.fit("Б" + long[1:], room=12)  # two long names never collide
+    assert names.fit("ведомость.xlsx", room=12) == "ведомость.xlsx"
+
+
+def test_a_lock_check_on_a_name_of_248_bytes_or_more_says_no_lock_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ("В" * 121 + "a.xlsx")
+    assert len(path.name.encode()) == 248  # `.~lock.<name>#` is 256: ENAMETOOLONG
+    write_xlsx_like(path)
+    assert intake.lock_file_present(path, stale_minutes=60) is False
+

@@ -11,6 +11,7 @@ import email.policy
 import os
 import shutil
 import signal
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -139,3 +140,85 @@ def test_kill_9_at_any_step_then_a_restart_processes_the_file_exactly_once(
     assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("complete", 1)]
     mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
     assert mails == [("accounting", 1), ("reviewers", 1)]
+
+
+# --- a shared folder is hostile ground (issue 10, items 1 and 2) ------------------------------
+
+
+def _name_of_bytes(n: int, ext: str = ".xlsx") -> str:
+    """A Russian register name of exactly n bytes in UTF-8 (Cyrillic letters are 2 bytes)."""
+    room = n - len(ext.encode())
+    return "В" * (room // 2) + "a" * (room % 2) + ext
+
+
+def _plain_text(eml: Path) -> str:
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    return message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def _attachment_names(eml: Path) -> list[str]:
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    return [part.get_filename() or "" for part in message.iter_attachments()]
+
+
+def _written_files(ws: Path) -> Iterator[Path]:
+    """Every regular file the service wrote in the workspace; links are not followed."""
+    for root, _dirs, files in os.walk(ws):
+        for name in files:
+            path = Path(root) / name
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                yield path
+
+
+def _assert_never_quoted(ws: Path, service: ServiceProcess, secret: bytes) -> None:
+    """The secret is in no output: not a note, a run folder, an email, the ledger or a log."""
+    for path in _written_files(ws):
+        assert secret not in path.read_bytes(), f"{path} quotes the link's target"
+    assert secret.decode() not in service.output()
+
+
+@pytest.mark.parametrize(
+    "nbytes",
+    [240, 243, 247, 248, 249, 255],
+    ids=lambda n: f"{n}-bytes",
+)
+def test_a_register_with_a_name_up_to_255_bytes_is_reconciled_and_mailed_like_any_other(
+    tmp_path: Path, services: Callable[..., ServiceProcess], nbytes: int
+) -> None:
+    """248 bytes made the service exit 3 at start (the `.~lock.<name>#` check); 240-247 bytes
+    broke the names we derive from it (the reconciled workbook, the note's temp file)."""
+    ws = real_workspace(tmp_path)
+    name = _name_of_bytes(nbytes)
+    assert len(name.encode()) == nbytes
+    content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
+    damaged_name = "Б" + name[1:]  # another name of the same length
+    service = services(ws, **REAL)
+    drop(ws / "inbox" / "moscow" / name, content)
+    drop(ws / "inbox" / "moscow" / damaged_name, content[:-200])  # central directory missing
+
+    wait_for(settled(ws, 2), timeout=90, what="the long-named register and the damaged one")
+    assert service.proc.poll() is None, service.output()
+    assert service.stop() == 0, service.output()
+
+    assert_processed_exactly_once(ws, {name: content})
+    [doc] = results(ws)
+    assert (doc["source"]["file"], doc["source"]["folder"]) == (name, "moscow")
+    run_dir = ws / "outbox" / doc["run_id"]
+    assert any(p.name.endswith(".reconciled.xlsx") for p in run_dir.iterdir())
+    [accounting] = run_dir.glob("mail/accounting*.eml")
+    assert f"Файл «{name}»" in _plain_text(accounting)
+    assert any(n.endswith(".reconciled.xlsx") for n in _attachment_names(accounting))
+    [archived] = (ws / "archive" / "moscow").iterdir()
+    assert archived.read_bytes() == content and not archived.is_symlink()
+
+    [quarantined] = [p for p in (ws / "quarantine" / "moscow").iterdir() if p.suffix == ".xlsx"]
+    assert quarantined.read_bytes() == content[:-200]
+    note = quarantined.with_name(quarantined.name + ".error.txt").read_text("utf-8")
+    assert f"Файл «{damaged_name}» повреждён или скопирован не до конца" in note
+    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    assert f"Файл «{damaged_name}»" in _plain_text(eml)
+    names = ledger_rows(ws, "SELECT name, state FROM files ORDER BY name")
+    assert sorted(names) == sorted([(name, "archived"), (damaged_name, "quarantined")])
+    assert "Traceback" not in service.output()
+    assert "READER_CRASHED" not in (ws / "state" / "reconciler.log").read_text("utf-8")
+
