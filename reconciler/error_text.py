@@ -212,6 +212,18 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
             "Correct or clear that cell, save the file and drop it into the folder again.",
         ),
     },
+    "LINK_REFUSED": {
+        "ru": (
+            "«{file}» — не сам файл, а ссылка на файл в другом месте (символическая или жёсткая "
+            "ссылка, ярлык) либо не обычный файл, поэтому служба сверки его не открывала.",
+            "Скопируйте в папку сам файл ведомости, а не ссылку или ярлык на него.",
+        ),
+        "en": (
+            "“{file}” is not a file itself but a link to a file elsewhere (a symbolic or hard "
+            "link, a shortcut) or not an ordinary file, so the service did not open it.",
+            "Copy the register file itself into the folder, not a link or a shortcut to it.",
+        ),
+    },
     "FILE_TOO_LARGE": {
         "ru": (
             "Файл «{file}» слишком большой: {size_mb} МБ, а служба принимает файлы не "

@@ -87,18 +87,49 @@ class FileLifecycle:
                 log.debug("%s was taken by another instance", dropped.path)
                 return False
             isolation.crash_point("claimed")
-            self._mark_claimed(file_id, target)
+            self._mark_claimed(file_id, target, dropped)
             self.advance(file_id, lock)
         finally:
             self._release(file_id, lock)
         return True
 
-    def _mark_claimed(self, file_id: int, target: Path) -> None:
-        size = target.stat().st_size
-        ledger.update_file(
-            self.conn, file_id, state="claimed", size=size, sha256=intake.sha256_of(target)
-        )
+    def _mark_claimed(
+        self, file_id: int, target: Path, dropped: intake.Dropped | None = None
+    ) -> None:
+        """Hash what was taken, checking again that it is a regular file of its own (the
+        same inode as seen in the inbox, on a fresh claim); a link is refused unread."""
+        try:
+            size, digest = intake.take_claimed(target, target.name.split("__", 1)[1], dropped)
+        except intake.LinkRefused as e:
+            self._refuse(file_id, e)
+            return
+        ledger.update_file(self.conn, file_id, state="claimed", size=size, sha256=digest)
         log.info("claimed %s as %s", target.name.split("__", 1)[1], target)
+
+    def _refuse(self, file_id: int, error: intake.LinkRefused) -> None:
+        """A claimed entry that is not taken as a register: failed with a run of its own, so
+        it is quarantined with its note and the sender is told why, like an unreadable file."""
+        row = ledger.get_file(self.conn, file_id)
+        if row is None:
+            return
+        error = intake.LinkRefused(
+            error.reason,
+            file=row["name"],  # the user's whole name, not the shortened one on disk
+            hint=error.hint,
+            params={"detail": error.params.get("detail")},
+        )
+        run_id = row["run_id"] or ledger.new_run_id()
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            ledger.start_run(
+                self.conn,
+                run_id,
+                file_id=file_id,
+                file_name=row["name"],
+                folder=row["folder"],
+                sha256=row["sha256"],
+            )
+            self._fail(row, run_id, ErrorRecord.of(error))
 
     def _release(self, file_id: int, lock: FileLock) -> None:
         row = ledger.get_file(self.conn, file_id)
@@ -132,7 +163,7 @@ class FileLifecycle:
                 return
             state = row["state"]
             if state == "claiming":
-                if not Path(row["claimed_as"]).exists():
+                if not os.path.lexists(row["claimed_as"]):
                     ledger.forget_file(self.conn, file_id)  # the rename never happened
                     return
                 self._mark_claimed(file_id, Path(row["claimed_as"]))
@@ -244,6 +275,11 @@ class FileLifecycle:
         duplicate_of = ledger.earlier_run(self.conn, row["sha256"], excluding_file=file_id)
         if duplicate_of:
             log.info("%s has the same content as run %s", row["name"], duplicate_of["run_id"])
+        try:  # swapped for a link since the claim: refused before anything reads it
+            intake.check_still_regular(Path(row["claimed_as"]), row["name"])
+        except intake.LinkRefused as e:
+            self._refuse(file_id, e)
+            return True
         progress = _Progress(row["name"])
         try:
             outcome = isolation.run_isolated(
@@ -296,7 +332,7 @@ class FileLifecycle:
         if row["archived_as"] and intake.finish_move(source, Path(row["archived_as"])):
             return Path(row["archived_as"])
         while True:
-            if not source.exists():
+            if not os.path.lexists(source):
                 raise FileNotFoundError(f"{source} vanished from the work folder")
             target = intake.free_name(root / row["folder"], row["name"])
             ledger.update_file(self.conn, row["id"], archived_as=str(target))

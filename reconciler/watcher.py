@@ -105,7 +105,12 @@ class Service:
 
     def intake_once(self) -> int:
         """Rescan the inbox, claim and process every ready file; return how many still settle."""
-        ready, waiting = self.tracker.update(intake.scan_inbox(self.config.inbox))
+        try:
+            found = intake.scan_inbox(self.config.inbox, self.tracker.complain)
+        except OSError as e:  # the inbox itself is gone or unreadable: the next rescan retries
+            self.tracker.complain(self.config.inbox, f"cannot list the inbox: {e}")
+            return 0
+        ready, waiting = self.tracker.update(found)
         for dropped in ready:
             if self.stopping.is_set():
                 break
@@ -113,6 +118,8 @@ class Service:
             self.tracker.forget(dropped.path)
             try:
                 self.files.claim(dropped, received)
+            except OSError as e:  # this entry's problem, not the loop's: said once, retried
+                self.tracker.complain(dropped.path, f"could not take it: {e}")
             except Exception:  # one bad file never stops the service; the sweep retries it
                 log.exception("could not process %s", dropped.path)
         return waiting

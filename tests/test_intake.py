@@ -190,3 +190,25 @@ def test_a_lock_check_on_a_name_of_248_bytes_or_more_says_no_lock_instead_of_fai
     write_xlsx_like(path)
     assert intake.lock_file_present(path, stale_minutes=60) is False
 
+
+def test_links_and_hard_links_in_the_inbox_are_listed_with_the_reason_they_are_refused(
+    tmp_path: Path,
+) -> None:
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    write_xlsx_like(elsewhere / "their.xlsx")
+    write_xlsx_like(inbox / "ours.xlsx")
+    (inbox / "link.xlsx").symlink_to(elsewhere / "their.xlsx")
+    os.link(elsewhere / "their.xlsx", inbox / "hard.xlsx")
+    (inbox / "dept").symlink_to(elsewhere, target_is_directory=True)
+    complaints: list[tuple[Path, str]] = []
+
+    found = intake.scan_inbox(inbox, lambda path, why: complaints.append((path, why)))
+
+    refused = {d.name: d.refused for d in found}
+    assert refused["ours.xlsx"] is None
+    assert "symbolic link" in (refused["link.xlsx"] or "")
+    assert "hard link" in (refused["hard.xlsx"] or "")
+    assert "their.xlsx" not in refused  # the linked folder was not looked into
+    assert complaints == [(inbox / "dept", "a link to a folder: not looked into")]

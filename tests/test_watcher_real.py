@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import stat
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -222,3 +223,111 @@ def test_a_register_with_a_name_up_to_255_bytes_is_reconciled_and_mailed_like_an
     assert "Traceback" not in service.output()
     assert "READER_CRASHED" not in (ws / "state" / "reconciler.log").read_text("utf-8")
 
+
+def test_a_symlink_in_the_inbox_is_refused_with_a_note_and_its_target_is_never_read(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """A link to another department's register was reconciled and mailed; a link to a system
+    file had its text quoted in the quarantine note and the email."""
+    ws = real_workspace(tmp_path)
+    elsewhere = tmp_path / "other department"
+    elsewhere.mkdir()
+    register = elsewhere / "их ведомость.xlsx"
+    shutil.copy(tmp_path / "sources" / "ведомость-ОС.xlsx", register)
+    secret = b"root:x:0:0:SECRET-7f3a9c:/root:/bin/bash\n"
+    system_file = elsewhere / "passwd.csv"
+    system_file.write_bytes(secret)
+    before = register.read_bytes()
+    service = services(ws, **REAL)
+    (ws / "inbox" / "moscow").mkdir(exist_ok=True)
+    (ws / "inbox" / "moscow" / "ведомость.xlsx").symlink_to(register)
+    (ws / "inbox" / "moscow" / "accounts.csv").symlink_to(system_file)
+
+    wait_for(settled(ws, 2), timeout=60, what="the two links refused")
+    assert service.stop() == 0, service.output()
+
+    assert results(ws) == [] and not list((ws / "archive").rglob("*.*"))
+    assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 2)]
+    mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1")
+    assert mails == [("quarantine", 2)]
+    for name in ("ведомость.xlsx", "accounts.csv"):
+        note = (ws / "quarantine" / "moscow" / f"{name}.error.txt").read_text("utf-8")
+        assert f"«{name}» — не сам файл, а ссылка" in note, note
+        assert "Скопируйте в папку сам файл ведомости" in note
+    texts = [_plain_text(eml) for eml in (ws / "state" / "mail").glob("quarantine-*.eml")]
+    assert all("ссылка" in text for text in texts), texts
+    _assert_never_quoted(ws, service, b"SECRET-7f3a9c")
+    assert register.read_bytes() == before and system_file.read_bytes() == secret
+
+
+def test_a_symlinked_department_folder_is_not_looked_into(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    ws = real_workspace(tmp_path)
+    elsewhere = tmp_path / "another share"
+    elsewhere.mkdir()
+    shutil.copy(tmp_path / "sources" / "ведомость-ОС.xlsx", elsewhere / "их ведомость.xlsx")
+    (ws / "inbox" / "филиал").symlink_to(elsewhere, target_is_directory=True)
+    content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
+    service = services(ws, **REAL)
+    drop(ws / "inbox" / "moscow" / "наша ведомость.xlsx", content)
+
+    wait_for(settled(ws, 1), timeout=60, what="the register beside the linked folder")
+    time.sleep(2.5)  # two more rescans: the linked folder would have been found by now
+    assert service.stop() == 0, service.output()
+
+    assert [doc["source"]["file"] for doc in results(ws)] == ["наша ведомость.xlsx"]
+    assert ledger_rows(ws, "SELECT name FROM files") == [("наша ведомость.xlsx",)]
+    assert (elsewhere / "их ведомость.xlsx").read_bytes() == content
+    assert "a link to a folder: not looked into" in service.output()
+
+
+def test_a_hard_link_in_the_inbox_is_refused_with_a_note_and_the_other_name_keeps_its_file(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    ws = real_workspace(tmp_path)
+    elsewhere = tmp_path / "other department"
+    elsewhere.mkdir()
+    register = elsewhere / "их ведомость.xlsx"
+    shutil.copy(tmp_path / "sources" / "ведомость-ОС.xlsx", register)
+    before = register.read_bytes()
+    service = services(ws, **REAL)
+    (ws / "inbox" / "moscow").mkdir(exist_ok=True)
+    os.link(register, ws / "inbox" / "moscow" / "ведомость.xlsx")
+
+    wait_for(settled(ws, 1), timeout=60, what="the hard link refused")
+    assert service.stop() == 0, service.output()
+
+    assert results(ws) == [] and not list((ws / "archive").rglob("*.*"))
+    note = (ws / "quarantine" / "moscow" / "ведомость.xlsx.error.txt").read_text("utf-8")
+    assert "«ведомость.xlsx» — не сам файл, а ссылка" in note and "hard link" in note
+    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    assert "Скопируйте в папку сам файл ведомости" in _plain_text(eml)
+    assert register.read_bytes() == before
+
+
+@pytest.mark.parametrize("point", ["claimed", "processing"])
+def test_a_claimed_file_swapped_for_a_symlink_is_refused_unread_after_a_restart(
+    tmp_path: Path, services: Callable[..., ServiceProcess], point: str
+) -> None:
+    """The check is repeated on what sits in state/work: whoever swaps the claimed file for a
+    link (while the service is down, here) gets a refusal, never the target's content."""
+    ws = real_workspace(tmp_path)
+    secret_file = tmp_path / "secret.csv"
+    secret_file.write_bytes(b"inventory_number;name\nSECRET-51d0e2;server\n")
+    crashing = services(ws, RECONCILER_TEST_CRASH_AT=point, **REAL)
+    drop(ws / "inbox" / "ведомость.xlsx", (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes())
+    assert crashing.wait_for_death(timeout=60) == -signal.SIGKILL, crashing.output()
+    [claimed] = [p for p in (ws / "state" / "work").rglob("*") if p.is_file()]
+    claimed.unlink()
+    claimed.symlink_to(secret_file)
+
+    restarted = services(ws, **REAL)
+    wait_for(settled(ws, 1), timeout=60, what="the swapped file refused")
+    assert restarted.stop() == 0, restarted.output()
+
+    assert results(ws) == []
+    assert ledger_rows(ws, "SELECT name, state FROM files") == [("ведомость.xlsx", "quarantined")]
+    note = (ws / "quarantine" / "ведомость.xlsx.error.txt").read_text("utf-8")
+    assert "«ведомость.xlsx» — не сам файл, а ссылка" in note
+    _assert_never_quoted(ws, restarted, b"SECRET-51d0e2")
