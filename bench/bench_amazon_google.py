@@ -29,8 +29,8 @@ from bench_common import (
     quality,
 )
 
-from reconciler import normalize
-from reconciler.match import match_rows
+from reconciler.match import normalize
+from reconciler.match.engine import match_rows
 from reconciler.models import Asset, BookRow, Inventory
 from reconciler.rules import default_rules
 

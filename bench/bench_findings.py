@@ -19,8 +19,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from reconciler.checks import run_checks
-from reconciler.match import match_register
+from reconciler.checks.accounting import run_checks
+from reconciler.match.engine import match_register
 from reconciler.models import Finding, RowStatus
 from reconciler.rules import default_rules
 from reconciler.synth import PlantedFinding, generate, make_register

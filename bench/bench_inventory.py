@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from reconciler.config import InventoryConfig
-from reconciler.inventory import load_inventory
+from reconciler.inventory.load import load_inventory
 from reconciler.rules import default_rules
 
 HEADERS = [

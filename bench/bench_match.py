@@ -34,8 +34,8 @@ def run_size(n_rows: int, with_baseline: bool, seed: int) -> dict[str, object]:
         true_pairs,
     )
 
-    from reconciler.blocking import asset_text
-    from reconciler.match import match_rows
+    from reconciler.match.blocking import asset_text
+    from reconciler.match.engine import match_rows
     from reconciler.rules import default_rules
     from reconciler.synth import generate
 

@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reconciler import annotate, pipeline, report, synth
+from reconciler import pipeline, synth
 from reconciler.config import load_config
+from reconciler.outputs import annotate, report
 from reconciler.rules import load_rules
 
 

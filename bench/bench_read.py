@@ -43,9 +43,9 @@ def peak_rss_mb() -> float:
 
 def measure(path: Path) -> dict[str, float]:
     """Runs in the child: one read, its stages timed, peak RSS of this process."""
-    from reconciler import layout
+    from reconciler.read import register as layout
+    from reconciler.read.sheets import open_workbook
     from reconciler.rules import default_rules
-    from reconciler.sheets import open_workbook
 
     columns = default_rules().columns
     baseline = peak_rss_mb()
@@ -79,7 +79,7 @@ def main() -> None:
     if "--profile" in sys.argv:
         from pyinstrument import Profiler
 
-        from reconciler import layout
+        from reconciler.read import register as layout
         from reconciler.rules import default_rules
 
         with Profiler() as profiler:

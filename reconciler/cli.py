@@ -21,26 +21,9 @@ import click
 from reconciler import __version__
 from reconciler.config import Config, load_config
 from reconciler.errors import ReconcilerError
+from reconciler.logs import setup_logging
 
 log = logging.getLogger("reconciler")
-
-
-def setup_logging(verbose: bool = False, log_file: Path | None = None) -> None:
-    """Configure only the package logger: one line per event, to stderr (and the log file)."""
-    logger = logging.getLogger("reconciler")
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logger.propagate = False
-    for h in list(logger.handlers):
-        logger.removeHandler(h)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    stderr = logging.StreamHandler(sys.stderr)
-    stderr.setFormatter(fmt)
-    logger.addHandler(stderr)
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        to_file = logging.FileHandler(log_file, encoding="utf-8")
-        to_file.setFormatter(fmt)
-        logger.addHandler(to_file)
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,7 +67,8 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
 
     Writes <outbox>/<run_id>/ and prints its path as the last line. FILE is left untouched.
     """
-    from reconciler import decisions_apply, pipeline
+    from reconciler import pipeline
+    from reconciler.decisions import apply as decisions_apply
 
     config = load_config(config_file)
     reply = decisions_apply.apply_reply_file(file, config, send_mail=not no_mail)
@@ -117,7 +101,7 @@ def decisions() -> None:
 @reports_errors
 def decisions_list(folder: str | None, active: bool, config_file: Path | None) -> None:
     """Show the decisions: id, folder, row key, asset, kind, who, when, comment, revoked."""
-    from reconciler import decisions as deciding
+    from reconciler.decisions import store as deciding
 
     conn = deciding.connect(load_config(config_file).ledger_path)
     try:
@@ -136,7 +120,7 @@ def decisions_revoke(decision_id: int, config_file: Path | None) -> None:
     """Withdraw decision ID: runs from now on no longer apply it."""
     import getpass
 
-    from reconciler import decisions as deciding
+    from reconciler.decisions import store as deciding
 
     conn = deciding.connect(load_config(config_file).ledger_path)
     try:
@@ -182,7 +166,7 @@ def demo(directory: Path, seed: int, rows: int) -> None:
 @reports_errors
 def watch(config_file: Path | None) -> None:
     """Run the service: watch the inbox until SIGINT/SIGTERM."""
-    from reconciler import watcher
+    from reconciler.service import loop as watcher
 
     config: Config = load_config(config_file)
     setup_logging(logging.getLogger("reconciler").level == logging.DEBUG, config.log_path)
@@ -195,7 +179,7 @@ def watch(config_file: Path | None) -> None:
 @reports_errors
 def mail_test(config_file: Path | None, to: str | None) -> None:
     """Send a test message with the configured mail settings."""
-    from reconciler import deliver
+    from reconciler.mail import queue as deliver
 
     config = load_config(config_file)
     where = deliver.send_test_message(config, to)
@@ -240,7 +224,7 @@ def audit(
     Runs, rows and match rates per department; findings opened, resolved and still open; the
     comparison statement of surpluses and shortages; the trend. Prints the paths written.
     """
-    from reconciler import audit as auditing
+    from reconciler.audit import pack as auditing
 
     config = load_config(config_file)
     written = auditing.audit_command(

@@ -110,7 +110,7 @@ class AuditConfig(_Section):
     def _cron(cls, v: str | None) -> str | None:
         # A bad expression is reported by `reconciler check`, not first noticed at fire time.
         if v is not None:
-            from reconciler.schedule import parse_cron
+            from reconciler.audit.schedule import parse_cron
 
             parse_cron(v)  # ValueError names the field and the fix
         return v

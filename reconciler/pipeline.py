@@ -15,22 +15,19 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from reconciler import (
-    annotate,
-    checks,
-    decisions,
-    deliver,
-    error_text,
-    inventory,
-    layout,
-    ledger,
-    match,
-    report,
-)
+from reconciler.checks import accounting as checks
 from reconciler.config import Config, load_config
+from reconciler.decisions import store as decisions
 from reconciler.errors import ConfigError, InputError, ReconcilerError
+from reconciler.inventory import load as inventory
+from reconciler.ledger import store as ledger
+from reconciler.mail import queue as deliver
+from reconciler.match import engine as match
 from reconciler.models import RunResult
+from reconciler.outputs import annotate, report
+from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
+from reconciler.text import error_catalogue as error_text
 
 log = logging.getLogger(__name__)
 

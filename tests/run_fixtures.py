@@ -287,7 +287,7 @@ def planted_run(
     language: str = "ru",
 ) -> RunResult:
     """The whole planted run: register file, assets, match and the real checks' findings."""
-    from reconciler.checks import run_checks
+    from reconciler.checks.accounting import run_checks
 
     rows = book_rows()
     if path is None:

@@ -23,11 +23,11 @@ from run_fixtures import (
     write_1c_register,
 )
 
-from reconciler.annotate import RUN_ID_PROPERTY, write_annotated_workbook
 from reconciler.config import Config, InventoryConfig, ReportConfig
 from reconciler.models import RunResult
+from reconciler.outputs.annotate import RUN_ID_PROPERTY, write_annotated_workbook
+from reconciler.outputs.lost_features import detect_lost_features
 from reconciler.rules import Rules
-from reconciler.xlsx_features import detect_lost_features
 
 FIRST = MAX_COLUMN + 1  # the first added column
 
@@ -445,7 +445,7 @@ def test_a_csv_register_gets_an_xlsx_copy_with_values_in_place(
     result = planted_run(tmp_path, rules, fmt="csv", path=path)
     from dataclasses import replace
 
-    from reconciler.sheets import open_workbook
+    from reconciler.read.sheets import open_workbook
 
     name = open_workbook(path).sheet_names[0]
     result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
@@ -486,7 +486,7 @@ def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> 
 
 
 def test_the_safe_writer_keeps_every_risky_string_as_text(tmp_path: Path) -> None:
-    from reconciler.xlsx_writer import write_value
+    from reconciler.outputs.xlsx_writer import write_value
 
     wb = openpyxl.Workbook()
     ws = wb.active

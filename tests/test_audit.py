@@ -12,15 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from reconciler import ledger
-from reconciler.audit import (
-    choose_period,
-    last_fired,
-    run_scheduled,
-    scheduled_period,
-    write_audit_pack,
-)
-from reconciler.audit_figures import (
+from reconciler.audit.figures import (
     AuditFigures,
     Episode,
     Period,
@@ -29,8 +21,16 @@ from reconciler.audit_figures import (
     read_occurrences,
     read_runs,
 )
+from reconciler.audit.pack import (
+    choose_period,
+    last_fired,
+    run_scheduled,
+    scheduled_period,
+    write_audit_pack,
+)
 from reconciler.config import Config, InventoryConfig
 from reconciler.errors import InputError
+from reconciler.ledger import store as ledger
 
 PERIOD = Period(date(2026, 9, 15), date(2026, 11, 20))
 EVIL_PLACE = "<b>Склад</b> & Co"
@@ -683,9 +683,9 @@ def test_trend_dates_are_one_per_day_never_printed_over_each_other_in_the_reader
     from datetime import datetime as dt
     from itertools import pairwise
 
-    from reconciler.audit_figures import TrendPoint
-    from reconciler.audit_render import X_LABEL_SPACING, svg_chart
-    from reconciler.audit_text import texts
+    from reconciler.audit.figures import TrendPoint
+    from reconciler.audit.render import X_LABEL_SPACING, svg_chart
+    from reconciler.text.audit import texts
 
     times = [dt(2026, 11, 24, 9, m) for m in (0, 5, 10, 40)] + [dt(2026, 11, 25, 8, 0)]
     times += [dt(2026, 12, d, 9, 0) for d in range(1, 31)]
@@ -701,9 +701,9 @@ def test_trend_dates_are_one_per_day_never_printed_over_each_other_in_the_reader
 def test_the_trend_scale_ends_on_a_labelled_tick_at_or_above_the_highest_point() -> None:
     from datetime import datetime as dt
 
-    from reconciler.audit_figures import TrendPoint
-    from reconciler.audit_render import svg_chart
-    from reconciler.audit_text import texts
+    from reconciler.audit.figures import TrendPoint
+    from reconciler.audit.render import svg_chart
+    from reconciler.text.audit import texts
 
     trend = [TrendPoint("moscow", "r1", dt(2026, 11, 24, 9), 18)]
     chart = svg_chart(trend, texts("ru"))

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import ledger, synth
-from reconciler.audit_figures import Period, compute_audit
+from reconciler import synth
+from reconciler.audit.figures import Period, compute_audit
 from reconciler.config import load_config
+from reconciler.ledger import store as ledger
 from reconciler.pipeline import process_file
 
 FOLDER = "moscow"

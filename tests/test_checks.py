@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 from run_fixtures import PLANTED, REPORT_DATE, SHEET, assets, book_rows, match_result, planted_run
 
-from reconciler.checks import CODES, run_checks
+from reconciler.checks.accounting import CODES, run_checks
 from reconciler.models import (
     Asset,
     AssetStatus,

@@ -19,14 +19,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from reconciler import intake, ledger, pipeline, synth
+from reconciler import pipeline, synth
 from reconciler.cli import cli
 from reconciler.config import load_config
-from reconciler.decisions import Decision, DecisionSet, book_key
-from reconciler.deliver import read_eml
-from reconciler.lifecycle import FileLifecycle
-from reconciler.match import match_rows
+from reconciler.decisions.store import Decision, DecisionSet, book_key
+from reconciler.ledger import store as ledger
+from reconciler.mail.queue import read_eml
+from reconciler.match.engine import match_rows
 from reconciler.rules import Rules, default_rules_dir
+from reconciler.service import intake
+from reconciler.service.lifecycle import FileLifecycle
 
 FOLDER = "moscow"
 REGISTER = "ведомость-ОС.xlsx"
@@ -373,7 +375,7 @@ def test_an_accepted_finding_is_reported_accepted_in_results_and_ledger(
 def test_the_audit_pack_counts_the_accepted_finding_apart(scenario: Scenario) -> None:
     from datetime import UTC, datetime
 
-    from reconciler.audit_figures import Period, compute_audit
+    from reconciler.audit.figures import Period, compute_audit
 
     conn = ledger.connect(scenario.ws / "state" / "ledger.sqlite")
     try:
@@ -485,7 +487,8 @@ def confirm_first_review_row(ws: Path, first: dict[str, Any], out: Path, sheet: 
 
 
 def test_a_reply_taken_again_after_a_crash_is_answered_from_the_record(tmp_path: Path) -> None:
-    from reconciler import decisions, decisions_apply
+    from reconciler.decisions import apply as decisions_apply
+    from reconciler.decisions import store as decisions
 
     ws = build_workspace(tmp_path)
     first = reconcile(ws)
@@ -631,8 +634,8 @@ def test_the_running_service_applies_a_dropped_reply_and_reconciles_the_next_reg
 
 
 def test_the_reply_marker_is_the_property_annotate_writes() -> None:
-    from reconciler.annotate import RUN_ID_PROPERTY
-    from reconciler.decisions_read import RUN_ID_PROPERTY as READ
+    from reconciler.decisions.read import RUN_ID_PROPERTY as READ
+    from reconciler.outputs.annotate import RUN_ID_PROPERTY
 
     assert READ == RUN_ID_PROPERTY
 
@@ -652,7 +655,7 @@ def test_a_workbook_whose_run_id_property_is_broken_or_hostile_is_not_a_reply(
     """A zip whose docProps/custom.xml is cut short or declares an entity: read as no run id."""
     import zipfile
 
-    from reconciler.decisions_read import run_id_of
+    from reconciler.decisions.read import run_id_of
 
     path = tmp_path / "reply.xlsx"
     with zipfile.ZipFile(path, "w") as z:

@@ -24,10 +24,13 @@ import pytest
 from click.testing import CliRunner
 from smtp_server import SmtpServer, free_port, self_signed_certificate, server_tls_context
 
-from reconciler import deliver, ledger, mail_compose, mail_text
 from reconciler.cli import cli
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
+from reconciler.ledger import store as ledger
+from reconciler.mail import compose as mail_compose
+from reconciler.mail import queue as deliver
+from reconciler.text import mail as mail_text
 
 # Plain AUTH without TLS is what these loopback tests do on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

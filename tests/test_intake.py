@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import intake, names
+from reconciler import names
+from reconciler.service import intake
 
 
 def write_xlsx_like(path: Path) -> bytes:

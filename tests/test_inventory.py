@@ -11,7 +11,7 @@ import pytest
 
 from reconciler.config import InventoryConfig
 from reconciler.errors import InventoryError
-from reconciler.inventory import StatusMap, load_inventory, source_kind
+from reconciler.inventory.load import StatusMap, load_inventory, source_kind
 from reconciler.models import AssetStatus
 from reconciler.rules import Rules
 from tests.workbooks import SheetSpec, write, write_csv

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.errors import InputError
-from reconciler.layout import read_register
 from reconciler.models import Register
+from reconciler.read.register import read_register
+from reconciler.read.values import parse_date, parse_decimal, parse_months, parse_quantity
 from reconciler.rules import ColumnRules, Rules
-from reconciler.values import parse_date, parse_decimal, parse_months, parse_quantity
 from tests.workbooks import (
     FORMATS,
     NBSP,
@@ -502,8 +502,8 @@ def test_captions_never_overwrite_a_value_the_row_has(tmp_path: Path, columns: C
 def test_a_caption_is_read_as_a_person_an_account_a_place_or_a_kind_of_asset(
     columns: ColumnRules, caption: str, kind: str | None, value: str
 ) -> None:
-    from reconciler.captions import caption_kind
-    from reconciler.header import synonym_index
+    from reconciler.read.captions import caption_kind
+    from reconciler.read.header import synonym_index
 
     categories = tuple(columns.category_captions)
     assert caption_kind(caption, synonym_index(columns.book), categories) == (kind, value)

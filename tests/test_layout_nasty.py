@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from openpyxl.styles import Border, PatternFill, Side
 
-from reconciler.layout import read_register
 from reconciler.models import Register
+from reconciler.read.register import read_register
+from reconciler.read.sheets import open_workbook
 from reconciler.rules import ColumnRules, Rules
-from reconciler.sheets import open_workbook
 from tests.workbooks import FORMATS, SheetSpec, one_c_register, plain_register, write
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler import ledger
 from reconciler.cli import cli
+from reconciler.ledger import store as ledger
 from reconciler.models import (
     BookRow,
     Finding,

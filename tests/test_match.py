@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.assign import assign
 from reconciler.errors import ConfigError
-from reconciler.match import match_rows
+from reconciler.match.assign import assign
+from reconciler.match.engine import match_rows
 from reconciler.models import Asset, BookRow, Inventory, MatchResult, RowMatch, RowStatus
 from reconciler.rules import Rules, default_rules_dir, load_rules
 

@@ -9,8 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import normalize
 from reconciler.errors import ConfigError
+from reconciler.match import normalize
 from reconciler.rules import NormalizeRules, Rules, default_rules_dir, load_rules
 
 SHIPPED: NormalizeRules = load_rules().normalize

@@ -17,12 +17,12 @@ import pytest
 from markupsafe import escape
 from run_fixtures import SCRIPT_NAME, planted_run
 
-from reconciler.charts import svg_bar_chart, text_px
 from reconciler.config import Config, InventoryConfig, ReportConfig
-from reconciler.figures import _grouped
+from reconciler.match.normalize import person_key, place_key
 from reconciler.models import Finding, RunResult, Severity
-from reconciler.normalize import person_key, place_key
-from reconciler.report import (
+from reconciler.outputs.charts import svg_bar_chart, text_px
+from reconciler.outputs.figures import _grouped
+from reconciler.outputs.report import (
     render_report_html,
     render_summary_html,
     render_summary_text,
@@ -260,7 +260,7 @@ def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:  #
     the rows in question are worth."""
     from decimal import Decimal
 
-    from reconciler.figures import value_at_stake
+    from reconciler.outputs.figures import value_at_stake
 
     f = [
         Finding("COST_MISMATCH", Severity.MEDIUM, "m", "TDSheet", 11, amount=Decimal("1863200")),
@@ -280,7 +280,7 @@ def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_f
 ) -> None:
     """The planted run plus 1,100 location findings on made-up rows at 1,100 places: the html
     shows the first HTML_LIST_CAP of each list and says how many more are in the workbook."""
-    from reconciler.report import HTML_LIST_CAP
+    from reconciler.outputs.report import HTML_LIST_CAP
 
     result = planted_run(tmp_path, rules)
     extra = [
@@ -315,7 +315,7 @@ def test_the_places_table_in_the_html_stops_at_the_cap_and_says_how_many_more(
 ) -> None:
     """1,050 IT assets off the books, each at its own warehouse: 1,050+ places in the table."""
     from reconciler.models import Asset
-    from reconciler.report import HTML_LIST_CAP
+    from reconciler.outputs.report import HTML_LIST_CAP
 
     result = planted_run(tmp_path, rules)
     n = HTML_LIST_CAP + 50
@@ -325,8 +325,8 @@ def test_the_places_table_in_the_html_stops_at_the_cap_and_says_how_many_more(
             Finding("MISSING_IN_BOOKS", Severity.HIGH, f"нет в учете X-{i}", asset_id=f"X-{i}")
         )
     page = render_report_html(result, "ru")
-    from reconciler.figures import compute_figures
-    from reconciler.report_text import labels
+    from reconciler.outputs.figures import compute_figures
+    from reconciler.text.report import labels
 
     fig = compute_figures(result, labels("ru")["summary"]["unknown"])
     assert len(fig.by_location) > HTML_LIST_CAP

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.audit.schedule import due_runs, next_fire, parse_cron, previous_fire
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
-from reconciler.schedule import due_runs, next_fire, parse_cron, previous_fire
 
 
 def at(text: str) -> datetime:

@@ -11,7 +11,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from reconciler.errors import InputError
-from reconciler.sheets import detect_format, open_workbook
+from reconciler.read.sheets import detect_format, open_workbook
 from tests.workbooks import (
     FORMATS,
     XMLSS_HEAD,

@@ -18,10 +18,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reconciler import checks, inventory, layout, synth
+from reconciler import synth
+from reconciler.checks import accounting as checks
 from reconciler.config import InventoryConfig, load_config
 from reconciler.errors import ConfigError
+from reconciler.inventory import load as inventory
 from reconciler.models import BOOK_FIELDS, AssetStatus, BookRow, MatchResult, RowMatch, RowStatus
+from reconciler.read import register as layout
 from reconciler.rules import Rules
 from reconciler.synth import layout1c
 

@@ -36,7 +36,7 @@ from service_harness import (
 
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
-from reconciler.watcher import Service
+from reconciler.service.loop import Service
 
 pytestmark = pytest.mark.slow
 
@@ -263,8 +263,8 @@ def test_a_state_folder_on_another_filesystem_than_the_inbox_is_a_config_error(
 
 def test_the_service_process_never_imports_the_reading_stages() -> None:
     """A stage that is heavy, or breaks on a file, may only ever cost the child process."""
-    probe = "import sys, reconciler.watcher; print(sorted(m for m in sys.modules if m in %r))"
-    heavy = ["reconciler.pipeline", "reconciler.sheets", "pandas", "openpyxl", "numpy"]
+    probe = "import sys, reconciler.service.loop; print(sorted(m for m in sys.modules if m in %r))"
+    heavy = ["reconciler.pipeline", "reconciler.read.sheets", "pandas", "openpyxl", "numpy"]
     out = subprocess.run(
         [sys.executable, "-c", probe % heavy], capture_output=True, text=True, check=True
     )

@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Border, Font, PatternFill, Side
 
-from reconciler.xlsx_writer import BOX, FILLS, TOP, WRAP, write_table, write_value
+from reconciler.outputs.xlsx_writer import BOX, FILLS, TOP, WRAP, write_table, write_value
 
 VALUES: list[Any] = [
     "Сервер HPE ProLiant DL380",

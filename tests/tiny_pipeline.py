@@ -34,7 +34,7 @@ from reconciler.models import (
     RunResult,
     Severity,
 )
-from reconciler.report import results_to_dict, write_atomically
+from reconciler.outputs.report import results_to_dict, write_atomically
 
 
 def _read_rows(path: Path, file_name: str) -> tuple[str, list[str]]:

@@ -1,0 +1,1 @@
+"""Audits: the periodic pack of figures over the ledger, and its schedule."""

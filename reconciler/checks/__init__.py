@@ -1,0 +1,1 @@
+"""Accounting rules applied to matched pairs: findings as data, never exceptions."""

@@ -1,0 +1,1 @@
+"""Reviewers' decisions: replies read, validated, recorded, applied and answered."""

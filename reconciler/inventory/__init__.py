@@ -1,0 +1,1 @@
+"""The IT inventory: each source kind into canonical Assets."""

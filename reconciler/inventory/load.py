@@ -1,0 +1,353 @@
+"""Load the IT inventory from its source into canonical Asset records.
+
+One loader per kind of source, chosen by `source_kind` from the configured path (a SQLite
+database by its magic bytes, anything else is an exported sheet read with the same
+sheets/header machinery as the register, using the `inventory` synonyms). A later source
+(a Snipe-IT or NetBox API, GLPI agent files) is one more loader and one more branch there.
+
+Inventory exports are large and written by machines: a cell that cannot be read as a date or
+a number does not stop the run; the field stays empty, the raw text travels in `extra`
+under "<header> (unreadable)", and the count is logged. Duplicate record IDs do stop it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.config import InventoryConfig
+from reconciler.errors import InputError, InventoryError
+from reconciler.models import Asset, AssetStatus, Inventory
+from reconciler.read import values
+from reconciler.read.header import (
+    assign_columns,
+    data_rows,
+    fold_header,
+    is_total_row,
+    synonym_index,
+)
+from reconciler.read.register import extra_columns, find_tables
+from reconciler.read.sheets import open_workbook
+from reconciler.rules import Rules, StatusRules
+
+log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+CONFIG_HINT = "set inventory.path (and inventory.table) in config.yaml"
+INVENTORY_IDENTITY = ("asset_id", "inventory_number", "serial", "hostname", "name")
+INVENTORY_KEYS = ("asset_id", "inventory_number", "serial", "hostname")
+TEXT_FIELDS = (
+    "inventory_number",
+    "serial",
+    "barcode",
+    "hostname",
+    "vendor",
+    "model",
+    "name",
+    "category",
+    "cpu",
+    "ram",
+    "storage",
+    "ip",
+    "location",
+    "rack",
+    "custodian",
+    "kit",
+)
+FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(TEXT_FIELDS, values.parse_text),
+    "warranty_until": values.parse_date,
+    "purchased_on": values.parse_date,
+    "purchase_cost": values.parse_decimal,
+}
+
+
+@dataclass
+class Record:
+    """One source row before it becomes an Asset: where it was, its fields, the rest."""
+
+    where: str  # "sheet 'Assets' row 7", "table assets row 7": for messages
+    ref: str  # a stable reference for a derived ID: "Assets!7"
+    fields: dict[str, Any]  # canonical field -> raw value
+    headers: dict[str, str]  # canonical field -> the source's column name
+    extra: dict[str, Any]
+
+
+# --- choosing and running a loader -------------------------------------------------------
+
+
+def source_kind(source: InventoryConfig) -> str:
+    """ "sqlite" or "sheet"; InventoryError when the path is missing or unreadable."""
+    path = source.path
+    if not path.exists():
+        raise InventoryError(
+            f"the IT inventory is not found at {path}",
+            hint=f"export it there, or {CONFIG_HINT}",
+        )
+    if path.is_dir():
+        raise InventoryError(
+            f"the IT inventory path {path} is a folder, expected a file", hint=CONFIG_HINT
+        )
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as e:
+        raise InventoryError(
+            f"the IT inventory at {path} cannot be opened ({e.strerror})",
+            hint="check the file permissions",
+        ) from None
+    return "sqlite" if head == SQLITE_MAGIC else "sheet"
+
+
+def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
+    """Every asset of the configured source; InventoryError (path, what, fix) when it cannot."""
+    kind = source_kind(source)
+    loader = LOADERS[kind]
+    try:
+        records, label = loader(source, rules)
+        assets = build_assets(records, rules.statuses, source=label)
+    except InventoryError:
+        raise
+    except InputError as e:  # the sheet machinery speaks of a register file; this is IT's
+        raise InventoryError(
+            f"the IT inventory cannot be read: {e.reason}",
+            file=str(source.path),
+            sheet=e.sheet,
+            row=e.row,
+            hint=e.hint,
+        ) from None
+    log.info("inventory %s: %d assets", label, len(assets))
+    return Inventory(source=label, assets=assets)
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
+    """An xlsx/xls/ods/csv (or HTML-as-xls) export: the first sheet with a recognisable header."""
+    index = synonym_index(rules.columns.inventory)
+    book = open_workbook(source.path, file_name=str(source.path))
+    ((grid, table),) = find_tables(
+        book,
+        index,
+        identity=INVENTORY_IDENTITY,
+        purpose="inventory",
+        rules_key="inventory",
+        only_sheet=source.sheet,
+        first_only=True,  # the inventory is one table: the first sheet with a header
+    )
+    columns = [(f, c - 1) for f, c in table.columns.items()]
+    headers = {f: table.headers.get(c, f) for f, c in table.columns.items()}
+    extras = extra_columns(table, set(table.columns.values()))
+    key_cols = [table.columns[f] - 1 for f in INVENTORY_KEYS if f in table.columns]
+    markers = rules.columns.total_markers
+    records = []
+    for data in data_rows(grid, table):
+        line = data.cells
+        width = len(line)
+        if is_total_row(data, key_cols, markers):
+            continue
+        fields = {f: line[c] for f, c in columns if c < width}
+        extra = {k: line[c] for k, c in extras if c < width and line[c] not in ("", None)}
+        records.append(
+            Record(
+                where=f"sheet '{table.sheet}' row {data.row}",
+                ref=f"{table.sheet}!{data.row}",
+                fields=fields,
+                headers=headers,
+                extra=extra,
+            )
+        )
+    return records, str(source.path)
+
+
+def load_sqlite_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
+    """A table (or view) of a SQLite database, opened read-only; columns named by synonyms."""
+    path = source.path
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as e:
+        raise InventoryError(f"cannot open the SQLite database ({e})", file=str(path)) from None
+    try:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        table = source.table
+        if table is None:
+            if len(tables) != 1:
+                raise InventoryError(
+                    f"the database holds {len(tables)} tables ({', '.join(tables) or 'none'}) "
+                    "and inventory.table does not say which one is the inventory",
+                    file=str(path),
+                    hint="set inventory.table in config.yaml",
+                )
+            table = tables[0]
+        elif table not in tables:
+            raise InventoryError(
+                f"no table '{table}' in the database; it holds {', '.join(tables) or 'none'}",
+                file=str(path),
+                hint="fix inventory.table in config.yaml",
+            )
+        quoted = '"' + table.replace('"', '""') + '"'
+        cursor = db.execute(f"SELECT * FROM {quoted}")  # the name is checked against the schema
+        names = [d[0] for d in cursor.description]
+        # Column names as a one-row header: each field to its best column, as in a sheet.
+        mapped = assign_columns(
+            {i: ("", name) for i, name in enumerate(names)},
+            synonym_index(rules.columns.inventory),
+        )
+        if not any(f in mapped for f in INVENTORY_IDENTITY):
+            raise InventoryError(
+                f"table '{table}' has no column naming an asset (found {', '.join(names)}); "
+                "expected columns such as asset_tag, serial_number, hostname, name",
+                file=str(path),
+                hint="add your column names to inventory: in rules/columns.yaml",
+            )
+        used = set(mapped.values())
+        headers = {f: names[i] for f, i in mapped.items()}
+        extra_cols = [(names[i], i) for i in range(len(names)) if i not in used]
+        records = [
+            Record(
+                where=f"table '{table}' row {n}",
+                ref=f"{table}!{n}",
+                fields={f: row[i] for f, i in mapped.items()},
+                headers=headers,
+                extra={k: row[i] for k, i in extra_cols if row[i] is not None},
+            )
+            for n, row in enumerate(cursor, start=1)
+        ]
+    except sqlite3.DatabaseError as e:
+        raise InventoryError(
+            f"the SQLite database cannot be read ({e})",
+            file=str(path),
+            hint="check it is a complete copy of the inventory database",
+        ) from None
+    finally:
+        db.close()
+    return records, f"{path}#{table}"
+
+
+Loader = Callable[[InventoryConfig, Rules], tuple[list[Record], str]]
+LOADERS: dict[str, Loader] = {"sheet": load_sheet_records, "sqlite": load_sqlite_records}
+
+
+# --- records -> assets -------------------------------------------------------------------
+
+
+class StatusMap:
+    """Status text -> AssetStatus: exact word, else the longest listed word found inside."""
+
+    def __init__(self, rules: StatusRules) -> None:
+        self.words: list[tuple[str, AssetStatus]] = []
+        for status in (
+            AssetStatus.IN_SERVICE,
+            AssetStatus.IN_STOCK,
+            AssetStatus.REPAIR,
+            AssetStatus.DISPOSED,
+        ):
+            for word in getattr(rules, status.value):
+                folded = fold_header(word)
+                if folded:
+                    self.words.append((folded, status))
+        self.words.sort(key=lambda pair: -len(pair[0]))
+        self.exact = {w: s for w, s in reversed(self.words)}
+        self.cache: dict[str, AssetStatus] = {}
+
+    def __call__(self, raw: str | None) -> AssetStatus:
+        if not raw:
+            return AssetStatus.UNKNOWN
+        found = self.cache.get(raw)
+        if found is None:
+            found = self._lookup(raw)
+            self.cache[raw] = found
+        return found
+
+    def _lookup(self, raw: str) -> AssetStatus:
+        folded = fold_header(raw)
+        if folded in self.exact:
+            return self.exact[folded]
+        padded = f" {folded} "
+        # "Deployed (Ivanov)", "Ready to Deploy - spare": the longest listed word inside wins.
+        for word, status in self.words:
+            if f" {word} " in padded:
+                return status
+        return AssetStatus.UNKNOWN
+
+
+def build_assets(records: Iterable[Record], statuses: StatusRules, *, source: str) -> list[Asset]:
+    records = list(records)
+    status_of = StatusMap(statuses)
+    assets: list[Asset] = []
+    unreadable = 0
+    explicit: dict[str, list[str]] = {}
+    derived: set[str] = set()
+    for record in records:
+        asset, bad = _asset(record, status_of)
+        unreadable += bad
+        if asset.asset_id:
+            explicit.setdefault(asset.asset_id, []).append(record.where)
+        assets.append(asset)
+    duplicates = {k: v for k, v in explicit.items() if len(v) > 1}
+    if duplicates:
+        listed = "; ".join(
+            f"'{k}' ({', '.join(v[:3])}{' ...' if len(v) > 3 else ''})"
+            for k, v in list(duplicates.items())[:10]
+        )
+        more = f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else ""
+        raise InventoryError(
+            f"{len(duplicates)} record ID(s) appear more than once: {listed}{more}",
+            file=source,
+            hint="each inventory record needs its own ID; fix the export or the source system",
+        )
+    for asset, record in zip(assets, records, strict=True):
+        if not asset.asset_id:
+            asset.asset_id = _derived_id(asset, record, explicit, derived)
+    if unreadable:
+        log.warning("inventory %s: %d cells could not be read; kept in extra", source, unreadable)
+    return assets
+
+
+def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
+    fields = record.fields
+    kwargs: dict[str, Any] = {}
+    bad = 0
+    for name, raw in fields.items():
+        parse = FIELD_PARSERS.get(name)
+        if parse is None:
+            continue
+        if raw is None or raw == "":
+            continue
+        try:
+            kwargs[name] = parse(raw)
+        except ValueError:
+            record.extra[f"{record.headers.get(name, name)} (unreadable)"] = raw
+            bad += 1
+    status_raw = values.parse_text(fields.get("status"))
+    kwargs["asset_id"] = values.parse_text(fields.get("asset_id")) or ""
+    return Asset(
+        status=status_of(status_raw), status_raw=status_raw, extra=record.extra, **kwargs
+    ), bad
+
+
+def _derived_id(asset: Asset, record: Record, taken: dict[str, Any], derived: set[str]) -> str:
+    """A stable ID for a source without one: the asset tag, else the serial, else a hash."""
+    base = asset.inventory_number or (f"SN:{asset.serial}" if asset.serial else None)
+    if base is None:
+        content = "|".join(
+            str(v) for v in (asset.hostname, asset.name, asset.model, asset.location) if v
+        )
+        base = "ROW:" + hashlib.sha1((content or record.ref).encode()).hexdigest()[:12]
+    candidate, n = base, 1
+    while candidate in taken or candidate in derived:
+        n += 1
+        candidate = f"{base}#{n}"
+    derived.add(candidate)
+    return candidate

@@ -1,0 +1,1 @@
+"""The ledger: every file, run, finding and email, for resume and audits."""

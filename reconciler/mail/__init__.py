@@ -1,0 +1,1 @@
+"""Email: messages built once, the outgoing queue, the transports."""

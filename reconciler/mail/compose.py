@@ -1,0 +1,316 @@
+"""Building the messages: who gets what, the subject, the bodies and the attachments.
+
+Every message is a stdlib `EmailMessage` (policy SMTP: CRLF, RFC 2047 headers, RFC 2231
+attachment names so Cyrillic survives), multipart/alternative text + html, attachments with
+their real MIME types. The bytes built here are stored as the .eml and are exactly the bytes
+that go to the SMTP server: nothing downstream rewrites them (yagmail's own message builder
+would turn newlines into <br> and run premailer; it is not used for building).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reconciler.config import Config
+from reconciler.text import error_catalogue as error_text
+from reconciler.text import mail as mail_text
+from reconciler.text import templates
+
+# The reviewers' body lists at most this many findings; the attached report has them all.
+FINDINGS_IN_BODY = 200
+
+MIME_TYPES = {
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".xlsm": ("application", "vnd.ms-excel.sheet.macroEnabled.12"),
+    ".html": ("text", "html"),
+    ".json": ("application", "json"),
+}
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """The files of a run folder that go out by mail; None when not (yet) written."""
+
+    annotated: Path | None
+    discrepancies: Path | None
+    report_html: Path | None
+
+
+@dataclass
+class Composed:
+    """One message before it becomes MIME: its kind, recipients, words and attachments."""
+
+    kind: str
+    recipients: list[str]
+    subject: str
+    text: str
+    html: str
+    attachments: list[Path] = field(default_factory=list)
+
+
+def _mime_type(path: Path) -> tuple[str, str]:
+    if path.suffix.lower() in MIME_TYPES:
+        return MIME_TYPES[path.suffix.lower()]
+    guessed, _ = mimetypes.guess_type(path.name, strict=False)
+    if guessed and "/" in guessed:
+        maintype, subtype = guessed.split("/", 1)
+        return maintype, subtype
+    return "application", "octet-stream"
+
+
+def find_run_files(run_dir: Path) -> RunFiles:
+    def first(*patterns: str) -> Path | None:
+        for pattern in patterns:
+            # Our own temp files start with a dot (atomic.write_atomically): never attach them.
+            found = sorted(p for p in run_dir.glob(pattern) if not p.name.startswith("."))
+            if found:
+                return found[0]
+        return None
+
+    return RunFiles(
+        annotated=first("*.reconciled.xlsx", "*.reconciled.xlsm"),
+        discrepancies=first("*.discrepancies.xlsx"),
+        report_html=first("report.html"),
+    )
+
+
+# --- recipients --------------------------------------------------------------------------
+
+
+def folder_recipients(config: Config, folder: str) -> list[str]:
+    """recipients.by_folder for the inbox subfolder, else its nearest listed parent, else default.
+
+    'moscow/it' falls back to 'moscow' before 'default', so a branch can list its accountants
+    once for all its department subfolders.
+    """
+    by_folder = {_folder_key(k): v for k, v in config.mail.recipients.by_folder.items()}
+    path = PurePosixPath(_folder_key(folder))
+    for candidate in [path, *path.parents]:
+        key = str(candidate)
+        if key not in ("", ".") and key in by_folder:
+            return list(by_folder[key])
+    return list(config.mail.recipients.default)
+
+
+def _folder_key(folder: str) -> str:
+    return folder.replace("\\", "/").strip("/")
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def render_html(name: str, context: dict[str, Any]) -> str:
+    """The HTML body on one line: no newline between tags, none inside text either.
+
+    Mail tools that "help" (yagmail turns each newline into <br>) then have nothing to change,
+    and the HTML that arrives equals the HTML rendered here.
+    """
+    return templates.render_html(f"mail_{name}.html.j2", context)
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    return templates.render_text(f"mail_{name}.txt.j2", context)
+
+
+def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
+    return render_text(name, context), render_html(name, context)
+
+
+# --- the messages ------------------------------------------------------------------------
+
+
+def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
+    language = config.report.language
+    t = mail_text.strings(language)
+    summary = results.get("summary") or {}
+    by_code = summary.get("findings_by_code") or {}
+    return {
+        "t": t,
+        "language": language,
+        "s": {k: summary.get(k, 0) for k in ("rows", "matched", "review", "unmatched", "findings")},
+        "value_at_stake": mail_text.money(
+            summary.get("value_at_stake"), config.report.currency, language
+        ),
+        # Most frequent first, as report.html and the summary sheet order them.
+        "by_code": [
+            {"code": code, "label": t["codes"].get(code, code), "count": n}
+            for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "warnings": list(results.get("warnings") or []),
+        "run_id": results.get("run_id", ""),
+        "file": (results.get("source") or {}).get("file", ""),
+    }
+
+
+def compose_accounting(
+    results: dict[str, Any], files: RunFiles, config: Config, folder: str
+) -> Composed:
+    ctx = _summary_context(results, config)
+    language, s = ctx["language"], ctx["s"]
+    attachments = [files.annotated] if files.annotated else []
+    subject = ctx["t"]["accounting_subject"].format(
+        file=ctx["file"],
+        rows=mail_text.counted(s["rows"], "rows", language),
+        findings=mail_text.counted(s["findings"], "findings", language),
+    )
+    ctx |= {"subject": subject, "folder": folder, "attachments": [p.name for p in attachments]}
+    text, html = render("accounting", ctx)
+    return Composed(
+        "accounting", folder_recipients(config, folder), subject, text, html, attachments
+    )
+
+
+def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for f in findings:
+        if f.get("row") is not None:
+            where = t["row_ref"].format(sheet=f.get("sheet") or "", row=f["row"])
+        elif f.get("asset_id"):
+            where = t["asset_ref"].format(asset_id=f["asset_id"])
+        else:
+            where = ""
+        message = str(f.get("message") or "")
+        book = "" if f.get("book_value") is None else str(f["book_value"])
+        it = "" if f.get("it_value") is None else str(f["it_value"])
+        rows.append(
+            {
+                "code": str(f.get("code", "")),
+                "severity": t["severities"].get(f.get("severity"), str(f.get("severity") or "")),
+                "where": where,
+                "message": message,
+                "book_value": book,
+                "it_value": it,
+                # Most messages already quote both values: the text body says them once.
+                "values_new": any(v and v not in message for v in (book, it)),
+            }
+        )
+    return rows
+
+
+def compose_reviewers(
+    results: dict[str, Any], files: RunFiles, config: Config, folder: str
+) -> Composed:
+    ctx = _summary_context(results, config)
+    language, s, t = ctx["language"], ctx["s"], ctx["t"]
+    attachments = [p for p in (files.discrepancies, files.report_html) if p is not None]
+    findings = list(results.get("findings") or [])
+    subject = t["reviewers_subject" if s["review"] else "reviewers_subject_no_review"].format(
+        file=ctx["file"],
+        findings=mail_text.counted(s["findings"], "findings", language),
+        review=s["review"],
+    )
+    ctx |= {
+        "subject": subject,
+        "folder": folder,
+        "attachments": [p.name for p in attachments],
+        "findings": _finding_rows(findings[:FINDINGS_IN_BODY], t),
+        "more": max(0, len(findings) - FINDINGS_IN_BODY),
+    }
+    text, html = render("reviewers", ctx)
+    return Composed("reviewers", list(config.mail.reviewers), subject, text, html, attachments)
+
+
+def compose_quarantine(
+    config: Config, *, file_name: str, folder: str, reason: str | None, quarantine_id: str
+) -> Composed:
+    """`reason` is what the ledger keeps: an error_text.ErrorRecord as JSON (or plain text)."""
+    language = config.report.language
+    t = mail_text.strings(language)
+    subject = t["quarantine_subject"].format(file=file_name)
+    record = error_text.ErrorRecord.from_json(reason) if reason else None
+    coded = record is not None and record.code in error_text.CATALOGUE
+    said = error_text.explain_record(record, language) if record is not None and coded else None
+    ctx = {
+        "t": t,
+        "language": language,
+        "subject": subject,
+        "file": file_name,
+        "folder": folder,
+        # A coded error in the sender's language with its own fix; else the English line.
+        "reason": said.reason if said else (record.message if record else t["unknown_reason"]),
+        "fix": said.fix if said else t["quarantine_fix"],
+        "technical": record.message if said and record else None,
+        "quarantine_id": quarantine_id,
+    }
+    text, html = render("quarantine", ctx)
+    return Composed("quarantine", folder_recipients(config, folder), subject, text, html)
+
+
+def compose_test(config: Config, recipients: list[str], via: str) -> Composed:
+    language = config.report.language
+    t = mail_text.strings(language)
+    ctx = {"t": t, "language": language, "subject": t["test_subject"], "via": via}
+    text, html = render("test", ctx)
+    return Composed("test", recipients, t["test_subject"], text, html)
+
+
+# --- MIME --------------------------------------------------------------------------------
+
+
+def sender_domain(config: Config) -> str:
+    address = parseaddr(config.mail.from_)[1]
+    return address.rsplit("@", 1)[1].lower() if "@" in address else "reconciler"
+
+
+def message_id_for(config: Config, key: str) -> str:
+    """A Message-ID that is a function of the run (or quarantine id) and the sender domain.
+
+    The same run and kind always give the same id: the ledger's UNIQUE constraint then refuses
+    a second queue entry, and receiving servers that drop duplicate Message-IDs collapse the
+    one resend a crash can cause (see deliver.py).
+    """
+    domain = sender_domain(config)
+    digest = hashlib.sha256(f"{key}|{domain}".encode()).hexdigest()[:16]
+    safe = re.sub(r"[^A-Za-z0-9.\-]", "-", key)[:80]
+    return f"<{safe}.{digest}@{domain}>"
+
+
+def _address_header(addresses: list[str]) -> str:
+    """Addresses, each display name as ONE encoded word, one address per folded line."""
+    pairs = [parseaddr(a) for a in addresses]
+    return ",\n ".join(formataddr((name, addr), charset="utf-8") for name, addr in pairs)
+
+
+# CPython 3.11's header folder loses the space at a fold between two encoded words
+# ("ведомость.xlsx— 57 строк"); its parser splits long encoded display names mid-word.
+# So headers that may hold Cyrillic are encoded here (email.header, proven round trip) and
+# stored raw; refold_source="none" keeps the generator from folding them again.
+MAIL_POLICY = policy.SMTP.clone(refold_source="none")
+
+
+def build_message(
+    config: Config, composed: Composed, *, message_id: str, now: datetime, run_id: str | None
+) -> EmailMessage:
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg.set_raw("From", _address_header([config.mail.from_]))
+    msg.set_raw("To", _address_header(composed.recipients))
+    if config.mail.reply_to:
+        msg.set_raw("Reply-To", _address_header([config.mail.reply_to]))
+    msg.set_raw("Subject", Header(composed.subject, "utf-8", header_name="Subject").encode())
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id
+    # RFC 3834: autoresponders (out-of-office) must not answer machine-sent mail.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Reconciler-Kind"] = composed.kind
+    if run_id:
+        msg["X-Reconciler-Run"] = run_id
+    # base64 keeps the message 7-bit clean for servers without 8BITMIME and survives any
+    # line-length limit; the HTML is one long line by design (render_html).
+    msg.set_content(composed.text, subtype="plain", charset="utf-8", cte="base64")
+    msg.add_alternative(composed.html, subtype="html", charset="utf-8", cte="base64")
+    for path in composed.attachments:
+        maintype, subtype = _mime_type(path)
+        msg.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
+    return msg

@@ -1,0 +1,458 @@
+"""Email and the outgoing queue: nothing sent twice, nothing lost.
+
+Every message is built whole (mail_compose), written as an .eml file and recorded in the
+ledger's `emails` table as `queued` BEFORE anything is sent. `send_due` then hands each due
+message to the transport and marks it `sent` in the statement right after the server accepts
+it; a failure records the attempt and the error and schedules a retry with exponential backoff
+(mail.retry.first_delay_seconds doubling up to max_delay_seconds), across restarts, until
+mail.retry.deadline_hours after it was queued; then it is marked `failed` and logged as an error.
+
+Transports (mail.transport):
+- `file`: the .eml in the run folder IS the delivery (no mail server needed); send_due marks it
+  sent.
+- `smtp`: the stored bytes go to the server through yagmail (mail_smtp), byte for byte.
+
+Where messages are stored: run messages in `<run_dir>/mail/<kind>.eml`; quarantine and test
+messages, which have no run folder, in `<state>/mail/`.
+
+Never twice: the Message-ID is a function of the run and kind (or the quarantine id), the
+ledger's UNIQUE constraint refuses a second entry, and a message is claimed (attempts + 1, its
+next attempt moved past the SMTP timeout) in one conditional UPDATE before it is sent, so two
+service instances sharing the ledger never send the same row at once. The one window left: the
+server has accepted the message and the process dies before the ledger says `sent`. The row is
+then sent again after the claim expires. It is narrowed to the time between the server's reply
+to DATA and one autocommit UPDATE on an open connection, and the resend carries the same
+Message-ID, which receiving servers and mail clients use to drop duplicates.
+
+Times are ISO 8601 UTC text with seconds, as everywhere in the ledger, so they compare as text.
+`now` is injectable for tests; a naive datetime is taken as UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+from typing import Any
+
+from reconciler.atomic import write_atomically
+from reconciler.config import Config
+from reconciler.errors import ConfigError, DeliveryError
+from reconciler.ledger import store as ledger
+from reconciler.mail import compose as mail_compose
+from reconciler.mail import smtp as mail_smtp
+from reconciler.outputs.report import RESULTS_VERSION
+
+log = logging.getLogger(__name__)
+
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+
+
+def _utc(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def backoff_delay(config: Config, attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: first, 2x first, 4x ... up to max."""
+    retry = config.mail.retry
+    seconds = retry.first_delay_seconds * 2 ** max(0, min(attempts - 1, 40))
+    return timedelta(seconds=min(seconds, retry.max_delay_seconds))
+
+
+# --- queueing ----------------------------------------------------------------------------
+
+
+def _read_results(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "results.json"
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(
+            f"{path}: expected the run's results.json, found none; queue mail only for a "
+            "complete run folder (a quarantined file gets queue_quarantine_message)"
+        ) from None
+    except json.JSONDecodeError as e:
+        raise DeliveryError(f"{path}: not valid JSON ({e}); the run folder is damaged") from None
+    if not isinstance(results, dict) or results.get("version") != RESULTS_VERSION:
+        found = results.get("version") if isinstance(results, dict) else type(results).__name__
+        raise DeliveryError(
+            f"{path}: expected results.json version {RESULTS_VERSION}, found {found!r}; "
+            "upgrade reconciler"
+        )
+    return results
+
+
+def _is_queued(conn: sqlite3.Connection, message_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM emails WHERE message_id = ?", (message_id,)).fetchone()
+    return row is not None
+
+
+def queue_message(
+    conn: sqlite3.Connection,
+    config: Config,
+    composed: mail_compose.Composed,
+    *,
+    message_id: str,
+    eml_path: Path,
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Write the .eml, then record it as queued. False when it was queued before (no change).
+
+    The general entry for messages other than runs and quarantine (audit packs): the caller
+    composes, chooses a Message-ID that is a function of what the message is about
+    (mail_compose.message_id_for) and where the .eml is kept.
+    """
+    now = _utc(now)
+    if _is_queued(conn, message_id):
+        return False
+    msg = mail_compose.build_message(
+        config, composed, message_id=message_id, now=now, run_id=run_id
+    )
+    eml_path.parent.mkdir(parents=True, exist_ok=True)
+    # The file first: a crash before the INSERT leaves an .eml nobody refers to, which the
+    # next call rewrites; never a ledger row pointing at a missing or half-written file.
+    write_atomically(eml_path, msg.as_bytes())
+    deadline = now + timedelta(hours=config.mail.retry.deadline_hours)
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO emails (run_id, kind, message_id, recipients, subject, eml_path,"
+        " state, attempts, created_at, next_attempt_at, deadline_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        (
+            run_id,
+            composed.kind,
+            message_id,
+            json.dumps(composed.recipients, ensure_ascii=False),
+            composed.subject,
+            str(eml_path),
+            QUEUED,
+            _iso(now),
+            _iso(now),
+            _iso(deadline),
+        ),
+    )
+    if cur.rowcount == 1:
+        log.info("queued %s message %s to %s", composed.kind, message_id, composed.recipients)
+    return cur.rowcount == 1
+
+
+def queue_run_messages(
+    conn: sqlite3.Connection,
+    config: Config,
+    run_dir: Path,
+    folder: str,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
+    """Build and queue the run's messages; return the Message-IDs queued by THIS call.
+
+    One to the accountants of `folder` (recipients.by_folder, else default) with the annotated
+    workbook, one to mail.reviewers with the discrepancy report and report.html; files not yet
+    written are left out. Calling it again for the same run queues nothing and returns [].
+    """
+    moment = _utc(now)
+    results = _read_results(run_dir)
+    run_id = str(results.get("run_id") or run_dir.name)
+    files = mail_compose.find_run_files(run_dir)
+    composed = [
+        mail_compose.compose_accounting(results, files, config, folder),
+        mail_compose.compose_reviewers(results, files, config, folder),
+    ]
+    queued = []
+    for message in composed:
+        if not message.recipients:
+            log.warning(
+                "run %s: no recipients for the %s message (folder %r); set mail.recipients or "
+                "mail.reviewers in the config",
+                run_id,
+                message.kind,
+                folder,
+            )
+            continue
+        message_id = mail_compose.message_id_for(config, f"{run_id}.{message.kind}")
+        eml = run_dir / "mail" / f"{message.kind}.eml"
+        if queue_message(
+            conn, config, message, message_id=message_id, eml_path=eml, run_id=run_id, now=moment
+        ):
+            queued.append(message_id)
+    return queued
+
+
+def queue_quarantine_message(
+    conn: sqlite3.Connection,
+    config: Config,
+    *,
+    file_name: str,
+    folder: str,
+    reason: str | None,
+    quarantine_id: str,
+    now: datetime | None = None,
+) -> str:
+    """Tell the folder's recipients why their file was not read and what to do; return its id.
+
+    Idempotent per quarantine_id: a second call returns the same Message-ID, queues nothing.
+    """
+    moment = _utc(now)
+    composed = mail_compose.compose_quarantine(
+        config, file_name=file_name, folder=folder, reason=reason, quarantine_id=quarantine_id
+    )
+    message_id = mail_compose.message_id_for(config, f"{quarantine_id}.quarantine")
+    if not composed.recipients:
+        log.warning(
+            "quarantined %s (folder %r): nobody to tell; set mail.recipients.default",
+            file_name,
+            folder,
+        )
+        return message_id
+    eml = config.state / "mail" / f"quarantine-{_file_safe(quarantine_id)}.eml"
+    queue_message(
+        conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=moment
+    )
+    return message_id
+
+
+def _file_safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:100]
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+def _claim(conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime) -> bool:
+    """Take the row for this attempt, or learn that another instance took it first.
+
+    The claim counts the attempt and moves next_attempt_at past the longest a send can take,
+    so a crash mid-send is retried later, not by a second instance at the same moment.
+    """
+    lease = timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60))
+    cur = conn.execute(
+        "UPDATE emails SET attempts = attempts + 1, next_attempt_at = ?"
+        " WHERE id = ? AND state = ? AND next_attempt_at = ?",
+        (_iso(now + lease), row["id"], QUEUED, row["next_attempt_at"]),
+    )
+    return cur.rowcount == 1
+
+
+def _mark_sent(conn: sqlite3.Connection, row_id: int, now: datetime, note: str | None) -> None:
+    conn.execute(
+        "UPDATE emails SET state = ?, sent_at = ?, last_error = ? WHERE id = ?",
+        (SENT, _iso(now), note, row_id),
+    )
+
+
+def _mark_retry(
+    conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime, error: Exception
+) -> None:
+    attempts = row["attempts"] + 1  # the claim counted this attempt
+    retry_at = now + backoff_delay(config, attempts)
+    conn.execute(
+        "UPDATE emails SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+        (_iso(retry_at), str(error), row["id"]),
+    )
+    level = logging.ERROR if isinstance(error, mail_smtp.Rejected) else logging.WARNING
+    log.log(
+        level,
+        "%s message %s (run %s): attempt %d failed, retry at %s: %s",
+        row["kind"],
+        row["message_id"],
+        row["run_id"],
+        attempts,
+        _iso(retry_at),
+        error,
+    )
+
+
+def _expire(conn: sqlite3.Connection, now: datetime) -> None:
+    """Queued messages past their deadline become failed, each logged as an error."""
+    rows = conn.execute(
+        "SELECT * FROM emails WHERE state = ? AND deadline_at <= ?", (QUEUED, _iso(now))
+    ).fetchall()
+    for row in rows:
+        cur = conn.execute(
+            "UPDATE emails SET state = ? WHERE id = ? AND state = ?", (FAILED, row["id"], QUEUED)
+        )
+        if cur.rowcount == 1:
+            log.error(
+                "%s message %s (run %s) to %s not delivered by its deadline %s after %d "
+                "attempts; marked failed; last error: %s; the message is in %s",
+                row["kind"],
+                row["message_id"],
+                row["run_id"],
+                ", ".join(json.loads(row["recipients"])),
+                row["deadline_at"],
+                row["attempts"],
+                row["last_error"] or "none",
+                row["eml_path"],
+            )
+
+
+def _load_eml(row: sqlite3.Row) -> bytes:
+    path = Path(row["eml_path"])
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise DeliveryError(
+            f"{path}: the stored message of {row['message_id']} cannot be read ({e}); "
+            "restore the file from a backup or requeue the run"
+        ) from None
+
+
+def _envelope_from(config: Config) -> str:
+    return parseaddr(config.mail.from_)[1] or config.mail.from_
+
+
+def _sender(config: Config) -> mail_smtp.SmtpSender | None:
+    """The SMTP session for mail.transport smtp; None for file, where the .eml is the delivery."""
+    return mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
+
+
+def _send_one(sender: mail_smtp.SmtpSender | None, config: Config, row: sqlite3.Row) -> str | None:
+    """Deliver one claimed row; return a note for the ledger (refused recipients) or None."""
+    data = _load_eml(row)
+    if sender is None:  # file transport: the .eml in its folder is the delivery
+        return None
+    recipients = json.loads(row["recipients"])
+    refused = sender.send(_envelope_from(config), recipients, data)
+    if refused:
+        # Some recipients were accepted: resending would duplicate it for them. Record it.
+        note = f"refused by the server for {sorted(refused)}: {refused}"
+        log.error("%s message %s: %s", row["kind"], row["message_id"], note)
+        return note
+    return None
+
+
+def send_due(conn: sqlite3.Connection, config: Config, now: datetime | None = None) -> int:
+    """Send every queued message whose time has come; return how many were sent."""
+    moment = _utc(now)
+    _expire(conn, moment)
+    rows = conn.execute(
+        "SELECT * FROM emails WHERE state = ? AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id",
+        (QUEUED, _iso(moment)),
+    ).fetchall()
+    if not rows:
+        return 0
+    sent = 0
+    sender = _sender(config)
+    server_down: DeliveryError | None = None
+    try:
+        for row in rows:
+            if not _claim(conn, config, row, moment):
+                continue  # another instance has it
+            if server_down is not None:
+                # Connecting failed for an earlier message of this round: the same attempt
+                # fails for this one, without waiting out another connection timeout.
+                _mark_retry(conn, config, row, moment, server_down)
+                continue
+            try:
+                note = _send_one(sender, config, row)
+            except mail_smtp.ConnectionFailed as e:
+                server_down = e
+                _mark_retry(conn, config, row, moment, e)
+                continue
+            except DeliveryError as e:
+                _mark_retry(conn, config, row, moment, e)
+                continue
+            _mark_sent(conn, row["id"], moment, note)  # right after acceptance: see module doc
+            sent += 1
+            log.info("sent %s message %s to %s", row["kind"], row["message_id"], row["recipients"])
+    finally:
+        if sender is not None:
+            sender.close()
+    return sent
+
+
+def deliver_run(conn: sqlite3.Connection, config: Config, run_dir: Path, folder: str) -> None:
+    """`reconciler run`: queue the run's messages, then send whatever is due (these included)."""
+    queue_run_messages(conn, config, run_dir, folder)
+    send_due(conn, config)
+
+
+# --- mail-test ---------------------------------------------------------------------------
+
+
+def _test_recipients(config: Config, to: str | None) -> list[str]:
+    if to:
+        addresses = [a for _, a in getaddresses([to]) if a]
+        for address in addresses:
+            domain = address.rsplit("@", 1)[-1].lower()
+            if "@" not in address or (
+                config.mail.allowed_domains and domain not in config.mail.allowed_domains
+            ):
+                raise ConfigError(
+                    f"--to {address!r}: expected an address in mail.allowed_domains "
+                    f"({', '.join(config.mail.allowed_domains) or 'any'}); use one of those"
+                )
+        if not addresses:
+            raise ConfigError(f"--to {to!r}: expected an email address")
+        return addresses
+    recipients = list(config.mail.reviewers or config.mail.recipients.default)
+    if not recipients:
+        raise ConfigError(
+            "key 'mail.reviewers': no address to send the test message to; pass --to ADDRESS "
+            "or set mail.reviewers",
+            source=str(config.source),
+        )
+    return recipients
+
+
+def send_test_message(config: Config, to: str | None = None) -> str:
+    """Send one test message now, through the queue, and say where it went.
+
+    It is recorded in the ledger (kind `test`) like every message, then tried once: a test
+    that fails should say so at once (DeliveryError), not retry for days, so a failed test
+    message is marked failed rather than left queued.
+    """
+    recipients = _test_recipients(config, to)
+    moment = _utc(None)
+    via = mail_smtp.describe(config) if config.mail.transport == "smtp" else "file (.eml)"
+    composed = mail_compose.compose_test(config, recipients, via)
+    key = f"test-{moment:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    message_id = mail_compose.message_id_for(config, key)
+    eml = config.state / "mail" / f"{key}.eml"
+    conn = ledger.connect(config.ledger_path)
+    try:
+        queue_message(
+            conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=moment
+        )
+        row = conn.execute("SELECT * FROM emails WHERE message_id = ?", (message_id,)).fetchone()
+        _claim(conn, config, row, moment)
+        sender = _sender(config)
+        try:
+            note = _send_one(sender, config, row)
+        except DeliveryError as e:
+            conn.execute(
+                "UPDATE emails SET state = ?, last_error = ? WHERE id = ?",
+                (FAILED, str(e), row["id"]),
+            )
+            raise
+        finally:
+            if sender is not None:
+                sender.close()
+        _mark_sent(conn, row["id"], moment, note)
+    finally:
+        conn.close()
+    if sender is None:
+        return str(eml)
+    return f"{via} to {', '.join(recipients)}"
+
+
+def read_eml(path: Path) -> EmailMessage:
+    """Parse a stored message (for tests, audits and resending by hand)."""
+    with open(path, "rb") as f:
+        msg = BytesParser(policy=policy.default).parse(f)
+    assert isinstance(msg, EmailMessage)
+    return msg

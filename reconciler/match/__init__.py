@@ -1,0 +1,1 @@
+"""Matching: normalised keys, candidates, scores, one-to-one assignment and kits."""

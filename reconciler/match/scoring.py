@@ -1,0 +1,246 @@
+"""Score candidate pairs by the comparison levels of rules/matching.yaml, all pairs at once.
+
+Each comparison (name, model, vendor, category, serial, inventory number, location, custodian,
+cost) gives every pair an outcome and, where it has one, a similarity 0-100; the first level of
+that comparison whose outcome and bound fit gives the pair its points. The pair's score is the
+sum, clamped to 0-99 (100 belongs to exact keys). Only the chosen level's index is kept per
+pair; `evidence` turns it into words for the few pairs a person will see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from reconciler.match.blocking import Features
+from reconciler.models import Evidence
+from reconciler.rules import MatchingRules
+
+FUZZY_MAX = 99.0
+
+# Outcome codes per pair; the names are the outcomes of rules.COMPARISON_OUTCOMES.
+MISSING, AGREE, DIFFER, SIMILAR, EXACT, PREFIX, WITHIN = range(7)
+_OUTCOME_CODE = {
+    "missing": MISSING,
+    "agree": AGREE,
+    "differ": DIFFER,
+    "similar": SIMILAR,
+    "exact": EXACT,
+    "prefix": PREFIX,
+    "within": WITHIN,
+}
+_CATEGORICAL = {
+    "vendor": "vendor",
+    "category": "category",
+    "inventory_number": "inventory",
+    "location": "location",
+    "custodian": "custodian",
+}
+
+
+@dataclass
+class PairScores:
+    rows: np.ndarray  # row index per pair
+    assets: np.ndarray  # asset index per pair
+    score: np.ndarray  # float 0-99, what people see
+    raw: np.ndarray  # the unclamped sum of points: margins and the assignment use it
+    level: dict[str, np.ndarray]  # comparison -> index of the level chosen (-1: no level)
+    value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
+    # False: the pair says "same model" but the evidence about the unit speaks against it.
+    credible: np.ndarray
+
+    def take(self, keep: np.ndarray) -> PairScores:
+        return PairScores(
+            self.rows[keep],
+            self.assets[keep],
+            self.score[keep],
+            self.raw[keep],
+            {k: v[keep] for k, v in self.level.items()},
+            {k: v[keep] for k, v in self.value.items()},
+            self.credible[keep],
+        )
+
+
+# What tells one unit of a model from another. Name, model, vendor and category only say which
+# model it is: fifty identical laptops share them.
+UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
+IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost")
+
+
+def _pairwise(
+    left_ids: np.ndarray,
+    right_ids: np.ndarray,
+    left_text: np.ndarray,
+    right_text: np.ndarray,
+    scorer: Any,
+) -> np.ndarray:
+    """Similarity per pair, computed once per distinct pair of texts (many rows share a name).
+
+    No rapidfuzz processor (3.x has none by default): the texts are normalize.py's keys, already
+    lower case with look-alikes folded and punctuation gone.
+    """
+    sim = np.zeros(len(left_ids), dtype=np.float64)
+    if len(left_ids) == 0:
+        return sim
+    both = (left_ids > 0) & (right_ids > 0)
+    if not both.any():
+        return sim
+    lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
+    values = process.cpdist(
+        left_text[lefts].tolist(), right_text[rights].tolist(), scorer=scorer, workers=-1
+    )
+    sim[both] = np.asarray(values, dtype=np.float64)[inverse]
+    return sim
+
+
+def _distinct_pairs(
+    left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left ids, right ids) of each distinct pair of ids, and each pair's index among them.
+
+    Many rows share a name or model: compare each distinct pair of texts once. Ids are vocabulary
+    ids (below 2**31), so one int64 holds a pair.
+    """
+    unique, inverse = np.unique(left * (1 << 31) + right, return_inverse=True)
+    return unique >> 31, unique & ((1 << 31) - 1), inverse
+
+
+def _texts(vocab_ids: dict[str, int], prefix: str) -> np.ndarray:
+    """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
+    n = len(prefix)
+    out = np.full(len(vocab_ids) + 1, "", dtype=object)
+    for k, i in vocab_ids.items():
+        if k.startswith(prefix):
+            out[i] = k[n:]
+    return out
+
+
+def score_pairs(
+    books: Features,
+    assets: Features,
+    rows: np.ndarray,
+    asset_idx: np.ndarray,
+    vocab_ids: dict[str, int],
+    rules: MatchingRules,
+) -> PairScores:
+    outcome: dict[str, np.ndarray] = {}
+    value: dict[str, np.ndarray] = {}
+    n = len(rows)
+
+    texts = _texts(vocab_ids, "t:")
+    b_text, a_text = books.text_id[rows], assets.text_id[asset_idx]
+    value["name"] = _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio)
+    outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
+
+    models = _texts(vocab_ids, "m:")
+    b_model, a_model = books.model_id[rows], assets.model_id[asset_idx]
+    model_sim = _pairwise(b_model, a_model, models, models, fuzz.ratio)
+    model_out = np.where((b_model > 0) & (a_model > 0), SIMILAR, MISSING)
+    model_out[(b_model > 0) & (b_model == a_model)] = EXACT
+    prefix = _prefix_pairs(b_model, a_model, models)
+    model_out[prefix & (model_out == SIMILAR)] = PREFIX
+    outcome["model"], value["model"] = model_out, model_sim
+
+    serials = _texts(vocab_ids, "s:")
+    b_serial, a_serial = books.serial_id[rows], assets.serial_id[asset_idx]
+    value["serial"] = _pairwise(b_serial, a_serial, serials, serials, fuzz.ratio)
+    outcome["serial"] = np.where((b_serial > 0) & (a_serial > 0), SIMILAR, MISSING)
+
+    for comparison, column in _CATEGORICAL.items():
+        left = getattr(books, column)[rows]
+        right = getattr(assets, column)[asset_idx]
+        out = np.full(n, MISSING, dtype=np.int8)
+        present = (left > 0) & (right > 0)
+        out[present] = DIFFER
+        out[present & (left == right)] = AGREE
+        outcome[comparison] = out
+        value[comparison] = np.where(out == AGREE, 100.0, 0.0)
+
+    b_cost, a_cost = books.cost[rows], assets.cost[asset_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(b_cost - a_cost) / np.maximum(b_cost, a_cost)
+    outcome["cost"] = np.where(np.isnan(rel), MISSING, WITHIN)
+    value["cost"] = np.nan_to_num(rel, nan=0.0)
+
+    total = np.zeros(n, dtype=np.float64)
+    identity = np.zeros(n, dtype=np.float64)
+    level: dict[str, np.ndarray] = {}
+    for comparison, levels in rules.levels.items():
+        out = outcome[comparison]
+        val = value[comparison]
+        chosen = np.full(n, -1, dtype=np.int16)
+        for li, lv in enumerate(levels):
+            fits = (chosen < 0) & (out == _OUTCOME_CODE[lv.outcome])
+            if lv.min is not None:
+                fits &= val >= lv.min
+            if lv.max is not None:
+                fits &= val <= lv.max
+            chosen[fits] = li
+            total[fits] += lv.points
+            if comparison in IDENTITY_COMPARISONS:
+                identity[fits] += lv.points
+        level[comparison] = chosen
+    # A pair with unit evidence on both sides must have it lean its way; a pair with none
+    # (a product catalogue: names and prices only) is judged on the rest alone.
+    unit_known = np.zeros(n, dtype=bool)
+    for comparison in UNIT_COMPARISONS:
+        unit_known |= outcome[comparison] != MISSING
+    credible = ~unit_known | (identity >= rules.identity_min)
+    return PairScores(
+        rows, asset_idx, np.clip(total, 0.0, FUZZY_MAX), total, level, value, credible
+    )
+
+
+def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """One model is the other plus a letter suffix: 'smt1500' ~ 'smt1500rmi2u', not 'g10' ~ 'g10+'."""
+    out = np.zeros(len(left), dtype=bool)
+    both = (left > 0) & (right > 0) & (left != right)
+    if not both.any():
+        return out
+    lefts, rights, inverse = _distinct_pairs(left[both], right[both])
+    hits = np.zeros(len(lefts), dtype=bool)
+    for k, (a, b) in enumerate(zip(texts[lefts], texts[rights], strict=True)):
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        hits[k] = long.startswith(short) and long[len(short)].isalpha()
+    out[both] = hits[inverse]
+    return out
+
+
+def evidence(
+    pairs: PairScores, i: int, books: Features, assets: Features, rules: MatchingRules
+) -> tuple[Evidence, ...]:
+    """The levels pair i reached, in words: 'location: agree (100) +10: ...'."""
+    r, a = int(pairs.rows[i]), int(pairs.assets[i])
+    shown = {
+        "name": (books.labels[r], assets.labels[a]),
+        "model": (books.names[r].model, assets.names[a].model),
+        "vendor": (books.names[r].vendor, assets.names[a].vendor),
+        "category": (books.names[r].category, assets.names[a].category),
+        "serial": (books.raw_serial[r], assets.raw_serial[a]),
+        "location": (books.raw_location[r], assets.raw_location[a]),
+        "custodian": (books.raw_custodian[r], assets.raw_custodian[a]),
+        "cost": (_money(books.cost[r]), _money(assets.cost[a])),
+        "inventory_number": ("", ""),
+    }
+    out: list[Evidence] = []
+    for comparison, levels in rules.levels.items():
+        li = int(pairs.level[comparison][i])
+        if li < 0:
+            continue
+        lv = levels[li]
+        val = float(pairs.value[comparison][i])
+        score = 100.0 * max(0.0, 1.0 - val) if comparison == "cost" else val
+        book, it = shown.get(comparison, ("", ""))
+        words = f"'{book or ''}' ~ '{it or ''}'" if (book and it) else ""
+        detail = f"{lv.points:+g} pts {words}".strip()
+        if lv.outcome == "missing":
+            score = 0.0
+        out.append(Evidence(comparison, lv.outcome, score, detail))
+    return tuple(out)
+
+
+def _money(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:,.2f}".replace(",", " ")

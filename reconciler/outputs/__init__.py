@@ -1,0 +1,1 @@
+"""What a run writes: the annotated copy, the discrepancy workbook, report.html, results.json."""

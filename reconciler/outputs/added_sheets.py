@@ -1,0 +1,324 @@
+"""The sheets reconciler adds to the annotated workbook: summary, review, not on the books,
+findings.
+
+The review and findings sheets are read back later (a reviewer's decisions, decisions.py), so
+their first columns are a fixed, machine-readable layout: review: sheet, row, candidate asset
+ids, Decision, Comment; findings: sheet, row, asset id, code, Accepted, Comment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reconciler.models import Asset, AssetStatus, RowStatus, RunResult
+from reconciler.outputs.charts import add_bar_chart
+from reconciler.outputs.figures import compute_figures
+from reconciler.outputs.xlsx_writer import (
+    FILLS,
+    LEFT,
+    LINE_HEIGHT,
+    WRAP,
+    bold_font,
+    lines_needed,
+    set_print_layout,
+    style_header,
+    write_table,
+    write_value,
+)
+from reconciler.text.report import code_label, labels
+
+DECISIONS = ("confirm", "reject")
+REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
+# The findings sheet is read back too: a finding marked accepted is a known exception.
+FINDINGS_COLUMNS = ("sheet", "row", "asset_id", "code", "accepted", "comment")  # fixed
+ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
+    "ru": {"accepted": "Принято (исключение)", "comment": "Комментарий", "yes_no": ("да", "нет")},
+    "en": {"accepted": "Accepted (exception)", "comment": "Comment", "yes_no": ("yes", "no")},
+}
+
+
+def new_sheet(wb: Workbook, title: str) -> Worksheet:
+    """A sheet named `title`, or `title (2)` if the accountant already has one so named.
+
+    `title` may be any text (a sheet name from an xls or ods): it is made a valid Excel title
+    first, 31 characters and none of []:*?/\\.
+    """
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    base = base[:31]
+    name, n = base, 2
+    while name in wb.sheetnames:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return wb.create_sheet(name)
+
+
+def add_summary_sheet(
+    wb: Workbook, result: RunResult, language: str, *, lost: list[str], notes: list[str]
+) -> Worksheet:
+    t = labels(language)
+    s = t["summary"]
+    fig = compute_figures(result, s["unknown"])
+    ws = new_sheet(wb, t["sheet_summary"])
+    ws.column_dimensions["A"].width = 42
+    ws.column_dimensions["B"].width = 44
+    ws.column_dimensions["C"].width = 18
+    ws.column_dimensions["D"].width = 34
+    bold = bold_font(ws)
+    title = write_value(ws, 1, 1, s["title"])
+    title.font = bold_font(ws, size=14)
+    facts: list[tuple[str, Any]] = [
+        (s["source_file"], result.register.file_name),
+        (s["sha256"], result.register.sha256),
+        (s["run_id"], result.run_id),
+        (s["report_date"], result.report_date),
+        (s["inventory_source"], result.inventory.source),
+        (s["rows"], fig.rows),
+        (s["assets"], fig.assets),
+        (s["assets_not_on_books"], fig.assets_not_on_books),
+        (s["findings"], fig.findings),
+        (s["value_at_stake"], fig.value_at_stake),
+    ]
+    r = 3
+    for label, value in facts:
+        write_value(ws, r, 1, label).font = bold
+        # Text and numbers in one column: one alignment reads as a list, not a ragged edge.
+        write_value(ws, r, 2, value).alignment = LEFT
+        r += 1
+    r += 1
+    style_header(write_value(ws, r, 1, s["by_status"]))
+    style_header(write_value(ws, r, 2, s["count"]))
+    for status, count in fig.by_status.items():
+        r += 1
+        write_value(ws, r, 1, t["status"][status]).fill = FILLS[status]
+        write_value(ws, r, 2, count)
+    r += 2
+    code_header = r
+    for col, head in enumerate((s["kind"], s["count"], s["amount"], s["code"]), start=1):
+        style_header(write_value(ws, r, col, head))
+    for group in fig.by_code:
+        r += 1
+        write_value(ws, r, 1, code_label(group.key, language))
+        write_value(ws, r, 2, group.count)
+        write_value(ws, r, 3, group.amount)
+        write_value(ws, r, 4, group.key)
+    add_bar_chart(
+        ws,
+        title=s["chart_codes"],
+        labels_column=1,
+        values_column=2,
+        header_row=code_header,
+        last_row=r,
+        anchor="F3",
+    )
+    r += 2
+    write_value(ws, r, 1, s["legend"]).font = bold
+    for key in ("matched", "has_findings", "review", "unmatched"):
+        r += 1
+        text = s["has_findings"] if key == "has_findings" else t["status"][key]
+        write_value(ws, r, 1, text).fill = FILLS[key]
+    r += 2
+    write_value(ws, r, 1, s["lost"]).font = bold
+    for line in lost or [s["nothing_lost"]]:
+        r += 1
+        write_value(ws, r, 1, "• " + line)
+    for line in notes:
+        r += 1
+        write_value(ws, r, 1, "• " + line)
+    set_print_layout(ws)
+    return ws
+
+
+def vendor_model(asset: Asset) -> str | None:
+    """ "Dell Latitude 5520": the one column that shows an asset's vendor and model together."""
+    return " ".join(p for p in (asset.vendor, asset.model) if p) or None
+
+
+def _candidate_details(asset: Asset | None, asset_id: str, score: float, language: str) -> str:
+    if asset is None:
+        return f"{asset_id} ({score:.0f})"
+    sn = "с/н" if language == "ru" else "S/N"
+    parts = [
+        asset.name or vendor_model(asset) or "",
+        f"{sn} {asset.serial}" if asset.serial else "",
+        asset.location or "",
+        asset.custodian or "",
+    ]
+    return f"{asset_id} ({score:.0f}): " + ", ".join(p for p in parts if p)
+
+
+def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+    """One line per review row; Decision is a confirm/reject list for the reviewer."""
+    t = labels(language)
+    c = t["review_columns"]
+    by_id = result.inventory.by_id()
+    ws = new_sheet(wb, t["sheet_review"])
+    headers = [
+        c[k] for k in (*REVIEW_COLUMNS, "inventory_number", "name", "serial", "score", "details")
+    ]
+    rows: list[list[Any]] = []
+    for m in result.match.rows:
+        if m.status is not RowStatus.REVIEW:
+            continue
+        candidates = m.candidates
+        ids = [cand.asset_id for cand in candidates] or list(m.asset_ids)
+        details = "\n".join(
+            _candidate_details(by_id.get(cand.asset_id), cand.asset_id, cand.score, language)
+            for cand in candidates
+        )
+        best = max((cand.score for cand in candidates), default=m.score)
+        rows.append(
+            [
+                m.row.sheet,
+                m.row.row,
+                "; ".join(ids),
+                None,
+                None,
+                m.row.inventory_number,
+                m.row.name,
+                m.row.serial,
+                None if best is None else round(best, 1),
+                details or None,
+            ]
+        )
+    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 10, 70])
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(DECISIONS) + '"',
+        allow_blank=True,
+        # No error box: another asset ID typed in is a decision too (decisions_read).
+        showErrorMessage=False,
+        showInputMessage=True,
+        promptTitle="reconciler",
+        prompt=" / ".join(DECISIONS) + " / asset ID",
+    )
+    validation.add(f"D2:D{max(len(rows), 1) + 1}")
+    ws.add_data_validation(validation)
+    # The reviewer types here: room for a decision and a comment even before any value.
+    for letter, least in (("D", 14), ("E", 36)):
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, least)
+    help_row = len(rows) + 3
+    help_cell = write_value(ws, help_row, 1, t["review_help"])
+    help_cell.font = Font(name=bold_font(ws).name, italic=True)
+    # Wrapped across the table's width: one long line widened the printed page to its length.
+    # The reader skips it (no decision in column D), so merging its row takes nothing away.
+    last = get_column_letter(len(headers))
+    ws.merge_cells(f"A{help_row}:{last}{help_row}")
+    help_cell.alignment = WRAP
+    table_width = sum(
+        ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, len(headers) + 1)
+    )
+    ws.row_dimensions[help_row].height = LINE_HEIGHT * lines_needed(t["review_help"], table_width)
+    return ws
+
+
+def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+    """One line per finding; Accepted (yes/no list) marks a known exception for later runs."""
+    t = labels(language)
+    c, a = t["finding_columns"], ACCEPTED_TEXT[language]
+    ws = new_sheet(wb, t["sheet_findings"])
+    headers: list[str] = [str(c[k] if k in c else a[k]) for k in FINDINGS_COLUMNS]
+    headers += [c["severity"], c["message"]]
+    yes, no = a["yes_no"]
+    rows = [
+        [
+            f.sheet,
+            f.row,
+            f.asset_id,
+            f.code,
+            yes if f.accepted else None,
+            None,
+            t["severity"].get(str(f.severity), str(f.severity)),
+            f.message,
+        ]
+        for f in result.findings
+    ]
+    write_table(ws, headers, rows, widths=[16, 8, 14, 38, 14, 30, 12, 80])
+    validation = DataValidation(
+        type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
+    )
+    validation.add(f"E2:E{max(len(rows), 1) + 1}")
+    ws.add_data_validation(validation)
+    return ws
+
+
+REPORTED, DISPOSED, LOW_VALUE = 0, 1, 2  # why an IT asset is on no book row; what to act on first
+
+
+def not_on_books_kind(asset: Asset, reported: set[str]) -> int:
+    """REPORTED (a MISSING_IN_BOOKS finding names it), DISPOSED, or LOW_VALUE (the rest)."""
+    if asset.asset_id in reported:
+        return REPORTED
+    return DISPOSED if asset.status is AssetStatus.DISPOSED else LOW_VALUE
+
+
+def not_on_books_note(kind: int, language: str) -> str:
+    t = labels(language)
+    if kind == REPORTED:
+        return f"{t['not_on_books_missing']} (MISSING_IN_BOOKS)"
+    return str(t["not_on_books_disposed" if kind == DISPOSED else "not_on_books_low_value"])
+
+
+def not_on_books_rows(result: RunResult, language: str) -> list[tuple[int, list[Any]]]:
+    """Each IT asset on no book row as (its kind, its row), REPORTED first, then DISPOSED,
+    then LOW_VALUE: what needs action first (stable within each, in the inventory's order)."""
+    by_id = result.inventory.by_id()
+    reported = {f.asset_id for f in result.findings if f.code == "MISSING_IN_BOOKS" and f.asset_id}
+    rows = []
+    for asset_id in result.match.unmatched_asset_ids:
+        a = by_id.get(asset_id)
+        if a is None:
+            continue
+        kind = not_on_books_kind(a, reported)
+        line = [
+            a.asset_id,
+            a.inventory_number,
+            a.name,
+            vendor_model(a),
+            a.serial,
+            a.hostname,
+            a.location,
+            a.custodian,
+            a.status_raw or str(a.status),
+            a.purchased_on,
+            a.purchase_cost,
+            not_on_books_note(kind, language),
+        ]
+        rows.append((kind, line))
+    rows.sort(key=lambda kind_line: kind_line[0])
+    return rows
+
+
+ASSET_COLUMNS = (
+    "asset_id",
+    "inventory_number",
+    "name",
+    "vendor_model",
+    "serial",
+    "hostname",
+    "location",
+    "custodian",
+    "status",
+    "purchased_on",
+    "purchase_cost",
+    "note",
+)
+
+
+def add_not_on_books_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+    t = labels(language)
+    ws = new_sheet(wb, t["sheet_not_on_books"])
+    headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
+    kinds_rows = not_on_books_rows(result, language)
+    rows = [line for _kind, line in kinds_rows]
+    # The ones to act on are red, as on the register.
+    fills = [FILLS["unmatched"] if kind == REPORTED else None for kind, _line in kinds_rows]
+    write_table(
+        ws, headers, rows, widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56], fills=fills
+    )
+    return ws

@@ -1,0 +1,295 @@
+"""Read an accounting register, however it is laid out, into a Register of BookRows.
+
+Every sheet with a recognisable header is read (others are skipped, unless none qualifies).
+Title rows, the 1-2-3 numbering row, page-break header repeats, blank, group and total rows
+are not data rows; a group caption's МОЛ, place or account is carried into the rows under it
+(captions.py). Row numbers are Excel's own; columns that are not canonical fields travel
+in `BookRow.extra` under their header text, untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from reconciler.errors import InputError
+from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
+from reconciler.read import values
+from reconciler.read.captions import BOOK_KEYS, GroupCaptions
+from reconciler.read.header import (
+    HEADER_SCAN_ROWS,
+    DataRow,
+    SynonymIndex,
+    Table,
+    data_rows,
+    find_table,
+    header_texts_found,
+    is_total_row,
+    synonym_index,
+    title_date,
+)
+from reconciler.read.sheets import Grid, Workbook, cell_text, open_workbook
+from reconciler.rules import ColumnRules
+from reconciler.service.intake import sha256_of
+
+log = logging.getLogger(__name__)
+
+RULES_HINT = "rules/columns.yaml"
+# A register table must name at least one of these, or it is some other table (a summary).
+BOOK_IDENTITY = ("inventory_number", "name", "serial")
+
+Parser = Callable[[Any, str], Any]
+# What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
+FIELD_EXPECTS = {
+    "quantity": "whole_number",
+    "cost": "number",
+    "book_value": "number",
+    "acquired_on": "date",
+    "useful_life_months": "useful_life",
+}
+
+BOOK_PARSERS: dict[str, Parser] = {
+    "inventory_number": lambda v, _h: values.parse_text(v),
+    "name": lambda v, _h: values.parse_text(v),
+    "serial": lambda v, _h: values.parse_text(v),
+    "barcode": lambda v, _h: values.parse_text(v),
+    "quantity": lambda v, _h: values.parse_quantity(v),
+    "cost": lambda v, _h: values.parse_decimal(v),
+    "book_value": lambda v, _h: values.parse_decimal(v),
+    "acquired_on": lambda v, _h: values.parse_date(v),
+    "useful_life_months": lambda v, h: values.parse_months(v, unit_hint=h),
+    "location": lambda v, _h: values.parse_text(v),
+    "custodian": lambda v, _h: values.parse_text(v),
+    "account": lambda v, _h: values.parse_text(v),
+}
+
+
+def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = None) -> Register:
+    """Read every register sheet of `path`; InputError (file, sheet, row, fix) for bad input."""
+    name = file_name or path.name
+    book = open_workbook(path, file_name=name)
+    index = synonym_index(columns.book)
+    sheets: list[SheetInfo] = []
+    rows: list[BookRow] = []
+    report_date = None
+    found_tables = list(
+        find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
+    )
+    found_tables = _without_summaries(found_tables, name)
+    for grid, table in found_tables:
+        groups = GroupCaptions.of(grid, table, index, columns.category_captions)
+        for data, fields, extra in parse_rows(
+            grid,
+            table,
+            BOOK_PARSERS,
+            file_name=name,
+            total_markers=columns.total_markers,
+            skip=groups.take,
+        ):
+            row = _book_row(table, fields, extra, data)
+            groups.fill(row)
+            rows.append(row)
+        sheets.append(
+            SheetInfo(
+                name=table.sheet,
+                header_row=table.header_row,
+                header_end_row=table.header_end_row,
+                columns=dict(table.columns),
+                headers=dict(table.headers),
+                max_column=table.max_column,
+                max_row=table.max_row,
+            )
+        )
+        report_date = report_date or title_date(table.title)
+    if not rows:
+        where = ", ".join(f"'{s.name}' (header at row {s.header_row})" for s in sheets)
+        raise InputError(
+            f"the register has a header but no data rows under it: {where}",
+            file=name,
+            hint="export the register with its rows, or check the right file was sent",
+            code="NO_DATA_ROWS",
+            params={"sheets": [{"sheet": s.name, "header_row": s.header_row} for s in sheets]},
+        )
+    log.info("%s: %d rows from %d sheet(s)", name, len(rows), len(sheets))
+    return Register(
+        path=path,
+        file_name=name,
+        sha256=sha256_of(path),
+        format=book.format,
+        sheets=sheets,
+        rows=rows,
+        report_date=report_date,
+    )
+
+
+def find_tables(
+    book: Workbook,
+    index: SynonymIndex,
+    *,
+    identity: tuple[str, ...],
+    purpose: str,
+    rules_key: str,
+    only_sheet: str | None = None,
+    first_only: bool = False,
+) -> list[tuple[Grid, Table]]:
+    """Every sheet (or the first) whose header names an identity field; InputError if none."""
+    found: list[tuple[Grid, Table]] = []
+    seen: dict[str, list[str]] = {}
+    names = book.sheet_names
+    if only_sheet is not None:
+        if only_sheet not in names:
+            raise InputError(
+                f"no sheet named '{only_sheet}'; the sheets are {', '.join(names)}",
+                file=book.file_name,
+                hint="fix the sheet name in config.yaml",
+                code="NO_SUCH_SHEET",
+                params={"sheet": only_sheet, "sheets": list(names)},
+            )
+        names = [only_sheet]
+    for sheet_name in names:
+        grid = book.sheet(sheet_name)
+        if not grid.max_row:
+            continue
+        table = find_table(grid, index)
+        if table is None or not any(f in table.columns for f in identity):
+            seen[sheet_name] = header_texts_found(grid)
+            log.debug("%s: sheet '%s' has no %s header", book.file_name, sheet_name, purpose)
+            continue
+        found.append((grid, table))
+        if first_only:
+            break
+    if found:
+        return found
+    if not seen:
+        raise InputError(
+            "the file is empty: no sheet holds any value",
+            file=book.file_name,
+            hint="export the register again with its data",
+            code="EMPTY_FILE",
+        )
+    shown = "; ".join(
+        f"sheet '{s}': " + (", ".join(f"'{t}'" for t in texts[:12]) or "no text")
+        for s, texts in seen.items()
+    )
+    expected = [
+        index.expected[f][0] for f in (*identity, "cost", "location") if f in index.expected
+    ]
+    expected_text = ", ".join(f"'{e}'" for e in expected)
+    raise InputError(
+        f"no recognisable {purpose} header in the first {HEADER_SCAN_ROWS} rows of any sheet; "
+        f"found {shown}; "
+        f"expected column headings such as {expected_text}",
+        file=book.file_name,
+        hint=f"rename the columns, or add your headings under '{rules_key}:' in {RULES_HINT}",
+        code="NO_HEADER",
+        params={
+            "found": [{"sheet": s, "texts": texts[:12]} for s, texts in seen.items()],
+            "expected": expected,
+            "rows": HEADER_SCAN_ROWS,
+            "purpose": purpose,
+            "rules_hint": f"{RULES_HINT} ({rules_key}:)",
+        },
+    )
+
+
+def parse_rows(
+    grid: Grid,
+    table: Table,
+    parsers: dict[str, Parser],
+    *,
+    file_name: str,
+    total_markers: list[str],
+    skip: Callable[[DataRow], bool] | None = None,
+) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
+    """(DataRow, parsed fields, extra) for each data row that is not a total row.
+
+    A row holding one of BOOK_KEYS is an item, never a total row.
+    `skip` sees every other row, in order, before it is parsed: True leaves it out (a caption).
+    """
+    fields = [
+        (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
+    ]
+    mapped = set(table.columns.values())
+    extras = extra_columns(table, mapped)
+    key_cols = [table.columns[f] - 1 for f in BOOK_KEYS if f in table.columns]
+    for data in data_rows(grid, table):
+        if is_total_row(data, key_cols, total_markers):
+            continue
+        if skip is not None and skip(data):
+            continue
+        line = data.cells
+        parsed: dict[str, Any] = {}
+        for name, col, header in fields:
+            raw = line[col] if col < len(line) else ""
+            try:
+                parsed[name] = parsers[name](raw, header)
+            except ValueError as e:
+                letter = get_column_letter(col + 1)
+                raise InputError(
+                    f"column '{header}' ({letter}): {e}",
+                    file=file_name,
+                    sheet=table.sheet,
+                    row=data.row,
+                    hint="correct or clear the cell and send the file again",
+                    code="UNREADABLE_CELL",
+                    params={
+                        "column": header,
+                        "column_letter": letter,
+                        "value": cell_text(raw),
+                        "expected": getattr(e, "expected", None) or FIELD_EXPECTS.get(name),
+                    },
+                ) from None
+        extra = {
+            key: (None if values.is_empty(line[c]) else line[c]) if c < len(line) else None
+            for key, c in extras
+        }
+        yield data, parsed, extra
+
+
+def extra_columns(table: Table, mapped: set[int]) -> list[tuple[str, int]]:
+    """(key, 0-based column) for every column that is not a canonical field."""
+    out: list[tuple[str, int]] = []
+    used: set[str] = set()
+    for col in range(1, table.max_column + 1):
+        if col in mapped:
+            continue
+        key = table.headers.get(col) or f"Column {get_column_letter(col)}"
+        if key in used:
+            key = f"{key} ({get_column_letter(col)})"
+        used.add(key)
+        out.append((key, col - 1))
+    return out
+
+
+def _book_row(
+    table: Table, fields: dict[str, Any], extra: dict[str, Any], data: DataRow
+) -> BookRow:
+    quantity = fields.pop("quantity", None)
+    row = BookRow(
+        sheet=table.sheet, row=data.row, **{k: v for k, v in fields.items() if k in BOOK_FIELDS}
+    )
+    row.quantity = 1 if quantity is None else quantity
+    # Headerless columns only matter when they hold something.
+    row.extra = {k: v for k, v in extra.items() if v is not None or not k.startswith("Column ")}
+    return row
+
+
+def _without_summaries(tables: list[tuple[Grid, Table]], name: str) -> list[tuple[Grid, Table]]:
+    """Beside a register with inventory numbers or serials, a sheet naming neither ("Свод":
+    name, quantity, cost per asset group) is a summary of it, not more items."""
+    keyed = [t for t in tables if any(k in t[1].columns for k in BOOK_KEYS)]
+    if not keyed or len(keyed) == len(tables):
+        return tables
+    for _grid, table in tables:
+        if not any(k in table.columns for k in BOOK_KEYS):
+            log.info(
+                "%s: sheet '%s' names no inventory number or serial beside a sheet that does: "
+                "a summary, not read",
+                name,
+                table.sheet,
+            )
+    return keyed

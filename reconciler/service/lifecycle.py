@@ -1,0 +1,426 @@
+"""The life of one dropped file, one idempotent step at a time (states: ledger.FILE_STATES).
+
+Every step first does its work on disk in a way that can be redone or recognised as done, then
+records the new state in one short transaction. advance() reads the state and takes the next
+step, so a fresh claim and a resume after kill -9 at any point run the same code. A per-file
+lock (flock on state/locks/<file id>.lock, inherited by the child process) makes sure only one
+live process advances a file; the lock dies with its holders, so a crash never strands a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.atomic import write_atomically
+from reconciler.config import Config
+from reconciler.errors import LimitExceeded, ReconcilerError
+from reconciler.ledger import store as ledger
+from reconciler.mail import queue as deliver
+from reconciler.service import intake, isolation
+from reconciler.text import error_catalogue as error_text
+from reconciler.text.error_catalogue import ErrorRecord
+
+log = logging.getLogger(__name__)
+
+
+class FileLock:
+    """An exclusive, non-blocking flock; released when every holder (parent, child) is gone."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def acquire(self) -> bool:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            return False
+        return True
+
+    def release(self, *, remove: bool = False) -> None:
+        if remove:  # whoever opens it later re-reads the ledger and finds nothing to do
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        os.close(self.fd)
+
+
+class FileLifecycle:
+    """Claims ready files and advances every file in the ledger to its final state."""
+
+    def __init__(self, config: Config, conn: sqlite3.Connection, *, stopping: Any) -> None:
+        self.config = config
+        self.conn = conn
+        self.stopping = stopping  # a threading.Event set by SIGTERM/SIGINT
+        self.locks = config.state / "locks"
+
+    def lock(self, file_id: int) -> FileLock | None:
+        lock = FileLock(self.locks / f"{file_id}.lock")
+        return lock if lock.acquire() else None
+
+    # --- claiming ---------------------------------------------------------------------------
+
+    def claim(self, dropped: intake.Dropped, received_at: str) -> bool:
+        """Take a ready file into the work folder and process it; False if another got it."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            file_id = ledger.add_file(self.conn, dropped.name, dropped.folder, received_at)
+            target = intake.claimed_path(
+                self.config.work_dir, dropped.folder, file_id, dropped.name
+            )
+            ledger.update_file(self.conn, file_id, claimed_as=str(target))
+        isolation.crash_point("inserted")
+        lock = self.lock(file_id)
+        if lock is None:  # a resume sweep elsewhere holds it and will forget the row
+            return False
+        try:
+            if ledger.get_file(self.conn, file_id) is None:
+                return False
+            if not intake.claim(dropped.path, target):
+                ledger.forget_file(self.conn, file_id)
+                log.debug("%s was taken by another instance", dropped.path)
+                return False
+            isolation.crash_point("claimed")
+            self._mark_claimed(file_id, target, dropped)
+            self.advance(file_id, lock)
+        finally:
+            self._release(file_id, lock)
+        return True
+
+    def _mark_claimed(
+        self, file_id: int, target: Path, dropped: intake.Dropped | None = None
+    ) -> None:
+        """Hash what was taken, checking again that it is a regular file of its own (the
+        same inode as seen in the inbox, on a fresh claim); a link is refused unread."""
+        try:
+            size, digest = intake.take_claimed(target, target.name.split("__", 1)[1], dropped)
+        except intake.LinkRefused as e:
+            self._refuse(file_id, e)
+            return
+        ledger.update_file(self.conn, file_id, state="claimed", size=size, sha256=digest)
+        log.info("claimed %s as %s", target.name.split("__", 1)[1], target)
+
+    def _refuse(self, file_id: int, error: intake.LinkRefused) -> None:
+        """A claimed entry that is not taken as a register: failed with a run of its own, so
+        it is quarantined with its note and the sender is told why, like an unreadable file."""
+        row = ledger.get_file(self.conn, file_id)
+        if row is None:
+            return
+        error = intake.LinkRefused(
+            error.reason,
+            file=row["name"],  # the user's whole name, not the shortened one on disk
+            hint=error.hint,
+            params={"detail": error.params.get("detail")},
+        )
+        run_id = row["run_id"] or ledger.new_run_id()
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            ledger.start_run(
+                self.conn,
+                run_id,
+                file_id=file_id,
+                file_name=row["name"],
+                folder=row["folder"],
+                sha256=row["sha256"],
+            )
+            self._fail(row, run_id, ErrorRecord.of(error))
+
+    def _release(self, file_id: int, lock: FileLock) -> None:
+        row = ledger.get_file(self.conn, file_id)
+        done = row is None or (row["state"] in ledger.FINAL_STATES and row["notified_at"])
+        lock.release(remove=bool(done))
+
+    # --- resuming ---------------------------------------------------------------------------
+
+    def resume(self) -> None:
+        """Advance every unfinished file no live process holds (after a crash or a stop)."""
+        for file_id in ledger.unfinished_files(self.conn):
+            if self.stopping.is_set():
+                return
+            lock = self.lock(file_id)
+            if lock is None:
+                continue
+            try:
+                self.advance(file_id, lock)
+            except Exception:  # one file's trouble never stops the others
+                log.exception("could not resume file %d; will retry", file_id)
+            finally:
+                self._release(file_id, lock)
+
+    # --- the state machine ------------------------------------------------------------------
+
+    def advance(self, file_id: int, lock: FileLock) -> None:
+        """Take steps until the file is final and notified, or the service is stopping."""
+        while not self.stopping.is_set():
+            row = ledger.get_file(self.conn, file_id)
+            if row is None:
+                return
+            state = row["state"]
+            if state == "claiming":
+                if not os.path.lexists(row["claimed_as"]):
+                    ledger.forget_file(self.conn, file_id)  # the rename never happened
+                    return
+                self._mark_claimed(file_id, Path(row["claimed_as"]))
+            elif state == "claimed":
+                self._start(row)
+            elif state == "processing":
+                if not self._process(row, lock):
+                    return
+            elif state == "done":
+                self._archive(row)
+            elif state == "failed":
+                self._quarantine(row)
+            elif row["notified_at"] is None:
+                after_run(self.conn, self.config, row)
+                isolation.crash_point("queued")
+                ledger.mark_notified(self.conn, file_id)
+                return
+            else:
+                return
+
+    def _too_large(self, row: sqlite3.Row) -> bool:
+        return bool(row["size"] > self.config.limits.max_file_mb * 1024 * 1024)
+
+    def _take_reply(self, row: sqlite3.Row) -> bool:
+        """A reviewer's reply to an earlier run (decisions_apply): its decisions are recorded
+        and answered by email, and it goes on to the archive (done) without a run of its own.
+        Redone after a crash, it answers from the ledger's record instead of applying twice."""
+        if self._too_large(row):
+            return False  # the register path quarantines it, saying why
+        from reconciler.decisions import read as decisions_read
+
+        path = Path(row["claimed_as"])
+        if decisions_read.is_reply(path, self.conn) is None:
+            return False
+        from reconciler.decisions import apply as decisions_apply
+
+        try:
+            decisions_apply.apply_reply(
+                self.conn,
+                self.config,
+                path,
+                file_name=row["name"],
+                dropped_in=row["folder"],
+                file_id=row["id"],
+            )
+        except ReconcilerError as e:  # not readable as a reply: the register path says why
+            log.warning("%s names an earlier run but cannot be applied: %s", row["name"], e)
+            return False
+        ledger.update_file(self.conn, row["id"], state="done")
+        return True
+
+    def _start(self, row: sqlite3.Row) -> None:
+        if self._take_reply(row):
+            return
+        file_id, name = row["id"], row["name"]
+        limits = self.config.limits
+        run_id = ledger.new_run_id()
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            ledger.start_run(
+                self.conn,
+                run_id,
+                file_id=file_id,
+                file_name=name,
+                folder=row["folder"],
+                sha256=row["sha256"],
+            )
+            if self._too_large(row):
+                size_mb = round(row["size"] / 1024 / 1024, 2)
+                error = LimitExceeded(
+                    f"the file is {size_mb:.2f} MB, over limits.max_file_mb = "
+                    f"{limits.max_file_mb:g} MB",
+                    file=name,
+                    hint=isolation.LIMIT_HINT,
+                    code="FILE_TOO_LARGE",
+                    params={"size_mb": size_mb, "limit_mb": limits.max_file_mb},
+                )
+                self._fail(row, run_id, ErrorRecord.of(error))
+                return
+            point = self.config.watch.on_duplicate == "point"
+            if point and (earlier := ledger.earlier_run(self.conn, row["sha256"], file_id)):
+                earlier_dir = self.config.outbox / earlier["run_id"]
+                ledger.finish_run(
+                    self.conn,
+                    run_id,
+                    "duplicate",
+                    error=f"same content as run {earlier['run_id']} "
+                    f"(received {earlier['received_at']})",
+                    run_dir=earlier_dir,
+                )
+                ledger.update_file(self.conn, file_id, state="done", run_id=run_id)
+                log.info("%s is the same as run %s: not processed again", name, earlier["run_id"])
+                return
+            ledger.update_file(self.conn, file_id, state="processing", run_id=run_id)
+        isolation.crash_point("processing")
+
+    def _process(self, row: sqlite3.Row, lock: FileLock) -> bool:
+        """Run the file in a child; False if the service stopped before it finished."""
+        file_id, run_id, outbox = row["id"], row["run_id"], self.config.outbox
+        run = ledger.get_run(self.conn, run_id)
+        recorded = run is not None and run["outcome"] == "complete"
+        staged = isolation.staging_dir(outbox, run_id) / run_id
+        if (outbox / run_id).exists() or (recorded and staged.exists()):
+            run_dir = isolation.publish(outbox, run_id)  # the child died after recording
+            ledger.update_file(self.conn, file_id, state="done")
+            log.info("%s: run %s was complete, resumed", row["name"], run_dir)
+            return True
+        shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
+        duplicate_of = ledger.earlier_run(self.conn, row["sha256"], excluding_file=file_id)
+        if duplicate_of:
+            log.info("%s has the same content as run %s", row["name"], duplicate_of["run_id"])
+        try:  # swapped for a link since the claim: refused before anything reads it
+            intake.check_still_regular(Path(row["claimed_as"]), row["name"])
+        except intake.LinkRefused as e:
+            self._refuse(file_id, e)
+            return True
+        progress = _Progress(row["name"])
+        try:
+            outcome = isolation.run_isolated(
+                self.config,
+                path=Path(row["claimed_as"]),
+                file_name=row["name"],
+                folder=row["folder"],
+                run_id=run_id,
+                duplicate_of=duplicate_of,
+                lock_fd=lock.fd,
+                should_stop=self.stopping.is_set,
+                on_tick=progress.tick,
+            )
+        finally:
+            progress.close()
+        if outcome is None:
+            shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
+            log.info("stopping: abandoned %s; it is redone at the next start", row["name"])
+            return False
+        if outcome.ok:
+            ledger.update_file(self.conn, file_id, state="done")
+            log.info(
+                "processed %s: %s rows (%s matched, %s to review, %s unmatched), %s findings "
+                "in %.1f s -> %s",
+                row["name"],
+                *(outcome.counts.get(k) for k in ("rows", "matched", "review", "unmatched")),
+                outcome.counts.get("findings"),
+                outcome.seconds,
+                outcome.run_dir,
+            )
+        else:
+            assert outcome.error is not None
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._fail(row, run_id, outcome.error)
+            isolation.crash_point("failed")
+        return True
+
+    def _fail(self, row: sqlite3.Row, run_id: str, error: ErrorRecord) -> None:
+        """The run keeps the English one-liner; the file's `reason` keeps the whole record
+        (code, params) until the note and the email are written in the sender's language."""
+        ledger.finish_run(self.conn, run_id, "quarantined", error=error.message)
+        ledger.update_file(
+            self.conn, row["id"], state="failed", run_id=run_id, reason=error.to_json()
+        )
+
+    def _move(self, row: sqlite3.Row, root: Path) -> Path:
+        """Move the claimed file to root/<subfolder>/, resuming a move a crash cut short."""
+        source = Path(row["claimed_as"])
+        if row["archived_as"] and intake.finish_move(source, Path(row["archived_as"])):
+            return Path(row["archived_as"])
+        while True:
+            if not os.path.lexists(source):
+                raise FileNotFoundError(f"{source} vanished from the work folder")
+            target = intake.free_name(root / row["folder"], row["name"])
+            ledger.update_file(self.conn, row["id"], archived_as=str(target))
+            if intake.place(source, target):
+                return target
+
+    def _archive(self, row: sqlite3.Row) -> None:
+        target = self._move(row, self.config.archive)
+        isolation.crash_point("archived")
+        ledger.update_file(self.conn, row["id"], state="archived")
+        log.debug("archived %s as %s", row["name"], target)
+
+    def _quarantine(self, row: sqlite3.Row) -> None:
+        target = self._move(row, self.config.quarantine)
+        isolation.crash_point("quarantine-moved")
+        record = ErrorRecord.from_json(row["reason"] or "no reason was recorded")
+        # Both languages, the configured one first: the sender reads it, and so may IT.
+        note = error_text.note(record, row["name"], self.config.report.language)
+        write_atomically(target.with_name(target.name + ".error.txt"), note.encode("utf-8"))
+        self._write_error_run(row["run_id"], note)
+        ledger.update_file(self.conn, row["id"], state="quarantined")
+        log.warning("quarantined %s: %s", row["name"], record.message)
+
+    def _write_error_run(self, run_id: str, note: str) -> None:
+        """outbox/<run_id>/error.txt, as `reconciler run` leaves it; appears whole or not."""
+        final = self.config.outbox / run_id
+        if final.exists():
+            return
+        staging = isolation.staging_dir(self.config.outbox, run_id)
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / run_id).mkdir(parents=True)
+        write_atomically(staging / run_id / "error.txt", note.encode("utf-8"))
+        isolation.publish(self.config.outbox, run_id)
+
+
+def after_run(conn: sqlite3.Connection, config: Config, row: sqlite3.Row) -> None:
+    """THE delivery call site: queue the email for a finished file (deliver.py owns the queue).
+
+    Called once per file after it is archived or quarantined; a crash before the ledger marks
+    it notified calls it again, so deliver's queue functions are idempotent (they key messages
+    by run). A run that only pointed to an earlier one sends nothing.
+    """
+    run = ledger.get_run(conn, row["run_id"]) if row["run_id"] else None
+    if row["state"] == "archived" and run is not None and run["outcome"] == "complete":
+        deliver.queue_run_messages(conn, config, Path(run["run_dir"]), row["folder"])
+    elif row["state"] == "quarantined":
+        deliver.queue_quarantine_message(
+            conn,
+            config,
+            file_name=row["name"],
+            folder=row["folder"],
+            reason=row["reason"],
+            quarantine_id=row["run_id"],
+        )
+
+
+def send_due(conn: sqlite3.Connection, config: Config) -> None:
+    """Each tick of the service: hand deliver.py the chance to send what is due."""
+    sent = deliver.send_due(conn, config)
+    if sent:
+        log.info("sent %d queued message(s)", sent)
+
+
+class _Progress:
+    """A spinner with elapsed time for a long file, only when a person watches the terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def tick(self, elapsed: float) -> None:
+        if self.bar is None and elapsed > 3 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}", markup=False),  # names may hold [brackets]
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.bar.add_task(self.label, total=None)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,188 @@
+"""The service loop: watchdog events are hints, a rescan every `watch.interval_seconds` is the
+guarantee (inotify sees nothing on SMB/NFS; PollingObserver can die and still say it is alive).
+
+serve() runs until SIGINT/SIGTERM: it resumes what a crash left unfinished, then loops: check
+the observer, rescan the inbox, claim and process what is ready (lifecycle.py), sweep for files
+another instance left behind, let delivery send what is due, and sleep until an event or the
+next rescan.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from reconciler.config import Config
+from reconciler.errors import ConfigError
+from reconciler.ledger import store as ledger
+from reconciler.service import intake, lifecycle
+
+log = logging.getLogger(__name__)
+
+
+class _Hint(FileSystemEventHandler):
+    """Any change in the inbox wakes the loop early; it never decides anything itself."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.wake.set()
+
+
+class Service:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.observer: Any = None
+        self.tracker = intake.ReadinessTracker(
+            config.watch.settle_seconds, config.watch.stale_lock_minutes
+        )
+        for folder in (config.inbox, config.outbox, config.archive, config.quarantine):
+            folder.mkdir(parents=True, exist_ok=True)
+        config.work_dir.mkdir(parents=True, exist_ok=True)
+        if config.inbox.stat().st_dev != config.work_dir.stat().st_dev:
+            raise ConfigError(
+                f"key 'state': the work folder {config.work_dir} is on another filesystem than "
+                f"the inbox {config.inbox}, so a file cannot be claimed by an atomic rename; "
+                "put state/ on the same disk or share as the inbox",
+                source=str(config.source),
+            )
+        self.conn: sqlite3.Connection = ledger.connect(config.ledger_path)
+        self.files = lifecycle.FileLifecycle(config, self.conn, stopping=self.stopping)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    # --- the observer: hints only --------------------------------------------------------
+
+    def _observer_healthy(self) -> bool:
+        obs = self.observer
+        return bool(obs and obs.is_alive() and all(e.is_alive() for e in obs.emitters))
+
+    def ensure_observer(self) -> None:
+        """Start the observer, or restart one that died (watchdog #452, #1065)."""
+        if self._observer_healthy():
+            return
+        if self.observer is not None:
+            log.warning("file watcher stopped; restarting it (rescans cover the gap)")
+            self._stop_observer()
+        watch = self.config.watch
+        try:
+            if watch.polling:
+                obs: Any = PollingObserver(timeout=max(0.5, min(watch.settle_seconds, 5.0)))
+            else:
+                obs = Observer()
+            obs.schedule(_Hint(self.wake), str(self.config.inbox), recursive=True)
+            obs.start()
+        except OSError as e:  # e.g. the inotify watch limit: rescans still find every file
+            log.warning("cannot watch %s (%s); relying on rescans", self.config.inbox, e)
+            self.observer = None
+            return
+        self.observer = obs
+
+    def _stop_observer(self) -> None:
+        obs, self.observer = self.observer, None
+        if obs is not None:
+            try:
+                obs.stop()
+                obs.join(timeout=5)
+            except Exception as e:  # a dead emitter may fail to stop; it is dropped anyway
+                log.debug("stopping the observer: %s", e)
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def intake_once(self) -> int:
+        """Rescan the inbox, claim and process every ready file; return how many still settle."""
+        try:
+            found = intake.scan_inbox(self.config.inbox, self.tracker.complain)
+        except OSError as e:  # the inbox itself is gone or unreadable: the next rescan retries
+            self.tracker.complain(self.config.inbox, f"cannot list the inbox: {e}")
+            return 0
+        ready, waiting = self.tracker.update(found)
+        for dropped in ready:
+            if self.stopping.is_set():
+                break
+            received = self.tracker.received_at(dropped.path)
+            self.tracker.forget(dropped.path)
+            try:
+                self.files.claim(dropped, received)
+            except OSError as e:  # this entry's problem, not the loop's: said once, retried
+                self.tracker.complain(dropped.path, f"could not take it: {e}")
+            except Exception:  # one bad file never stops the service; the sweep retries it
+                log.exception("could not process %s", dropped.path)
+        return waiting
+
+    def run(self) -> None:
+        watch = self.config.watch
+        log.info(
+            "watching %s (%s, rescan every %g s)",
+            self.config.inbox,
+            "polling" if watch.polling else "native events",
+            watch.interval_seconds,
+        )
+        next_sweep = 0.0
+        try:
+            while not self.stopping.is_set():
+                self.ensure_observer()
+                if time.monotonic() >= next_sweep:  # files a crash or another instance left
+                    self.files.resume()
+                    next_sweep = time.monotonic() + watch.interval_seconds
+                waiting = self.intake_once()
+                try:
+                    lifecycle.send_due(self.conn, self.config)
+                except Exception:
+                    log.exception("sending queued mail failed; it is retried next tick")
+                if self.config.audit.schedule:
+                    self.send_scheduled_audit()
+                timeout = watch.interval_seconds
+                if waiting:  # look again when the waiting files may have settled
+                    timeout = min(timeout, max(watch.settle_seconds / 2, 0.1))
+                self.wake.wait(timeout)
+                self.wake.clear()
+        finally:
+            self._stop_observer()
+            self.conn.close()
+            log.info("stopped")
+
+    def send_scheduled_audit(self) -> None:
+        """The audit pack on `audit.schedule`; a fire missed while down is caught up once."""
+        # Imported here: the audit pack needs openpyxl, which the service loop otherwise never
+        # loads (the stages run in children).
+        from reconciler.audit import pack as audit
+
+        try:
+            pack = audit.run_scheduled(self.conn, self.config, datetime.now(UTC))
+        except Exception:
+            log.exception("the scheduled audit pack failed; it is tried again next tick")
+            return
+        if pack is not None:
+            log.info("audit pack sent: %s", pack)
+
+
+def serve(config: Config) -> None:
+    """`reconciler watch`: run until SIGINT/SIGTERM, then return (exit 0)."""
+    service = Service(config)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s: finishing up", signal.Signals(signum).name)
+        service.stop()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        service.run()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

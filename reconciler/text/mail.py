@@ -1,0 +1,211 @@
+"""The words of the emails in each report language (config.report.language: ru, en).
+
+Templates hold the structure; this module holds the phrases, plural forms and number formats,
+so adding a language is one more dictionary here, not a copy of every template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.text.report import LABELS, format_money
+
+LANGUAGES = ("ru", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "ru": {
+        "product": "Сверка ОС",
+        "accounting_subject": "Сверка ОС: {file} — {rows}, {findings}",
+        "reviewers_subject": "Расхождения для ИТ: {file} — {findings}, {review} на проверку",
+        "reviewers_subject_no_review": "Расхождения для ИТ: {file} — {findings}",
+        "quarantine_subject": "Сверка ОС: файл {file} не принят",
+        "test_subject": "Сверка ОС: тестовое письмо",
+        "greeting": "Здравствуйте!",
+        "accounting_intro": "Файл «{file}»{folder_part} сверен с ИТ-учетом оборудования.",
+        "folder_part": " из папки «{folder}»",
+        "accounting_attached": (
+            "Во вложении — копия вашей ведомости: ваш лист не изменён, справа добавлены "
+            "столбцы сверки (статус, найденный актив ИТ, расхождения)."
+        ),
+        "accounting_no_attachment": (
+            "Копия ведомости с результатами сверки ещё не готова; она придёт отдельно."
+        ),
+        "reviewers_intro": "Ведомость «{file}»{folder_part} сверена с ИТ-учетом. Нужна проверка ИТ.",
+        "reviewers_attached": "Во вложении — отчёт о расхождениях (xlsx) и его HTML-версия.",
+        "summary": "Итоги",
+        "rows": "Строк в ведомости",
+        "matched": "Сопоставлено",
+        "review": "На проверку",
+        "unmatched": "Не найдено в ИТ-учете",
+        "findings": "Расхождений",
+        "value_at_stake": "Сумма под вопросом",
+        "findings_by_code": "Расхождения по видам",
+        "code": "Код",
+        "kind": "Вид",
+        "count": "Количество",
+        "no_findings": "Расхождений нет.",
+        "warnings": "Обратите внимание",
+        "findings_list": "Расхождения",
+        "severity": "Важность",
+        "where": "Где",
+        "message": "Описание",
+        "books": "В учете",
+        "it": "В ИТ",
+        "row_ref": "{sheet}, строка {row}",
+        "asset_ref": "актив {asset_id}",
+        "and_more": "… и ещё {n}: полный список в приложенном отчёте.",
+        "run": "Запуск",
+        "footer": "Письмо отправлено автоматически службой сверки ОС.",
+        "unknown_reason": "причина не записана; спросите администратора службы сверки",
+        "quarantine_intro": "Файл «{file}»{folder_part} не удалось прочитать, сверка не выполнена.",
+        "reason": "Причина",
+        "what_to_do": "Что сделать",
+        "quarantine_fix": (
+            "Исправьте файл по описанию выше (или выгрузите его заново) и положите в ту же "
+            "папку ещё раз: он будет обработан автоматически. Исходный файл сохранён."
+        ),
+        "quarantine_ref": "Номер в карантине",
+        "technical": "Подробности для ИТ",
+        "test_body": "Это тестовое письмо службы сверки ОС: настройки почты работают.",
+        "sent_via": "Отправлено через",
+    },
+    "en": {
+        "product": "Asset reconciliation",
+        "accounting_subject": "Asset reconciliation: {file} — {rows}, {findings}",
+        "reviewers_subject": "Discrepancies for IT: {file} — {findings}, {review} to review",
+        "reviewers_subject_no_review": "Discrepancies for IT: {file} — {findings}",
+        "quarantine_subject": "Asset reconciliation: file {file} not accepted",
+        "test_subject": "Asset reconciliation: test message",
+        "greeting": "Hello,",
+        "accounting_intro": "The file “{file}”{folder_part} was reconciled with the IT inventory.",
+        "folder_part": " from folder “{folder}”",
+        "accounting_attached": (
+            "Attached is a copy of your register: your sheet is unchanged, reconciliation "
+            "columns (status, matched IT asset, discrepancies) are added on the right."
+        ),
+        "accounting_no_attachment": (
+            "The annotated copy of the register is not ready yet; it will follow separately."
+        ),
+        "reviewers_intro": "The register “{file}”{folder_part} was reconciled. IT review needed.",
+        "reviewers_attached": "Attached: the discrepancy report (xlsx) and its HTML version.",
+        "summary": "Summary",
+        "rows": "Register rows",
+        "matched": "Matched",
+        "review": "To review",
+        "unmatched": "Not found in IT inventory",
+        "findings": "Discrepancies",
+        "value_at_stake": "Value at stake",
+        "findings_by_code": "Discrepancies by kind",
+        "code": "Code",
+        "kind": "Kind",
+        "count": "Count",
+        "no_findings": "No discrepancies.",
+        "warnings": "Please note",
+        "findings_list": "Discrepancies",
+        "severity": "Severity",
+        "where": "Where",
+        "message": "Description",
+        "books": "Books",
+        "it": "IT",
+        "row_ref": "{sheet}, row {row}",
+        "asset_ref": "asset {asset_id}",
+        "and_more": "… and {n} more: the full list is in the attached report.",
+        "run": "Run",
+        "footer": "Sent automatically by the asset reconciliation service.",
+        "unknown_reason": "no reason was recorded; ask the service's administrator",
+        "quarantine_intro": "The file “{file}”{folder_part} could not be read; it was not reconciled.",
+        "reason": "Reason",
+        "what_to_do": "What to do",
+        "quarantine_fix": (
+            "Fix the file as described above (or export it again) and drop it into the same "
+            "folder again: it will be processed automatically. The original is kept."
+        ),
+        "quarantine_ref": "Quarantine reference",
+        "technical": "Details for IT",
+        "test_body": "This is a test message of the asset reconciliation service: mail works.",
+        "sent_via": "Sent via",
+    },
+}
+
+# Human names of the stable finding codes (shared/DESIGN.md); an unknown code shows as itself.
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "ru": {
+        "MISSING_IN_INVENTORY": "Нет в ИТ-учете",
+        "MISSING_IN_BOOKS": "Нет в бухгалтерском учете",
+        "LOCATION_MISMATCH": "Другое местонахождение",
+        "CUSTODIAN_MISMATCH": "Другое МОЛ",
+        "SERIAL_MISMATCH": "Другой серийный номер",
+        "COST_MISMATCH": "Другая стоимость",
+        "FULLY_DEPRECIATED_IN_SERVICE": "Полностью амортизирован, но в работе",
+        "DISPOSED_STILL_ON_BOOKS": "Списан в ИТ, но числится на балансе",
+        "BELOW_CAPITALIZATION_THRESHOLD": "Ниже порога капитализации",
+        "DUPLICATE_ON_BOOKS": "Дубль в ведомости",
+        "KIT_INCOMPLETE": "Комплект неполный",
+        "NEEDS_REVIEW": "Нужна проверка сопоставления",
+    },
+    "en": {
+        "MISSING_IN_INVENTORY": "Not in IT inventory",
+        "MISSING_IN_BOOKS": "Not on the books",
+        "LOCATION_MISMATCH": "Location differs",
+        "CUSTODIAN_MISMATCH": "Custodian differs",
+        "SERIAL_MISMATCH": "Serial differs",
+        "COST_MISMATCH": "Cost differs",
+        "FULLY_DEPRECIATED_IN_SERVICE": "Fully depreciated, still in service",
+        "DISPOSED_STILL_ON_BOOKS": "Disposed in IT, still on the books",
+        "BELOW_CAPITALIZATION_THRESHOLD": "Below capitalisation threshold",
+        "DUPLICATE_ON_BOOKS": "Duplicate on the books",
+        "KIT_INCOMPLETE": "Kit incomplete",
+        "NEEDS_REVIEW": "Match needs review",
+    },
+}
+
+# The same words as the reports and the workbook, so a mail and its attachment agree.
+SEVERITY_LABELS: dict[str, dict[str, str]] = {
+    language: LABELS[language]["severity"] for language in ("ru", "en")
+}
+
+_COUNTED: dict[str, dict[str, tuple[str, str, str]]] = {
+    # Russian nouns take one of three forms after a number: 1 строка, 2 строки, 5 строк.
+    "ru": {
+        "rows": ("строка", "строки", "строк"),
+        "findings": ("расхождение", "расхождения", "расхождений"),
+    },
+    "en": {
+        "rows": ("row", "rows", "rows"),
+        "findings": ("discrepancy", "discrepancies", "discrepancies"),
+    },
+}
+
+
+def plural_form(n: int, forms: tuple[str, str, str], language: str) -> str:
+    one, few, many = forms
+    if language != "ru":
+        return one if n == 1 else many
+    tens, units = abs(n) % 100, abs(n) % 10
+    if 11 <= tens <= 14:
+        return many
+    if units == 1:
+        return one
+    if 2 <= units <= 4:
+        return few
+    return many
+
+
+def counted(n: int, noun: str, language: str) -> str:
+    """'57 строк', '3 расхождения', '1 row'."""
+    return f"{n} {plural_form(n, _COUNTED[language][noun], language)}"
+
+
+def money(value: float | None, currency: str, language: str) -> str:
+    """1 234 567,89 RUB (ru, no-break spaces so it never wraps) or 1,234,567.89 RUB (en)."""
+    if value is None:
+        return "—"
+    return f"{format_money(value, language)}\u00a0{currency}"
+
+
+def strings(language: str) -> dict[str, Any]:
+    return {
+        **STRINGS[language],
+        "codes": CODE_LABELS[language],
+        "severities": SEVERITY_LABELS[language],
+    }
