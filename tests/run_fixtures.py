@@ -29,6 +29,7 @@ from reconciler.models import (
     RunResult,
     SheetInfo,
 )
+from reconciler.rules import Rules
 
 SHEET = "TDSheet"
 REPORT_DATE = date(2026, 9, 30)
@@ -280,7 +281,7 @@ def register_for(
 
 def planted_run(
     tmp_path: Path,
-    rules: object,
+    rules: Rules,
     *,
     fmt: str = "xlsx",
     path: Path | None = None,
@@ -300,7 +301,7 @@ def planted_run(
         inventory,
         matched,
         rules,
-        report_date=REPORT_DATE,  # type: ignore[arg-type]
+        report_date=REPORT_DATE,
         language=language,
     )
     run_dir = tmp_path / "run"

@@ -43,7 +43,7 @@ def _annotate(result: RunResult, rules: Rules, language: str = "ru") -> tuple[Pa
     return write_annotated_workbook(result, rules, _config(language))
 
 
-def _headers(ws) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _headers(ws) -> dict[str, int]:
     return {
         ws.cell(row=4, column=c).value: c
         for c in range(FIRST, ws.max_column + 1)
@@ -59,7 +59,7 @@ def annotated(tmp_path: Path, rules: Rules) -> tuple[RunResult, Path, list[str]]
     return result, out, lost
 
 
-def test_the_1c_sheet_is_intact_cell_by_cell(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_the_1c_sheet_is_intact_cell_by_cell(annotated) -> None:
     result, out, _ = annotated
     before = openpyxl.load_workbook(result.register.path)[SHEET]
     after = openpyxl.load_workbook(out)[SHEET]
@@ -76,7 +76,7 @@ def test_the_1c_sheet_is_intact_cell_by_cell(annotated) -> None:  # type: ignore
     assert after["E22"].value == "=SUM(E7:E21)"  # the accountant's own formula stays a formula
 
 
-def test_added_columns_sit_right_of_the_table_with_headers_on_the_header_rows(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_added_columns_sit_right_of_the_table_with_headers_on_the_header_rows(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     heads = _headers(ws)
@@ -94,7 +94,7 @@ def test_added_columns_sit_right_of_the_table_with_headers_on_the_header_rows(an
     assert f"{letter}4:{letter}6" in merged  # header spans 4-6 like the accountant's
 
 
-def test_every_planted_code_is_in_the_findings_column_of_its_row_with_a_comment(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_every_planted_code_is_in_the_findings_column_of_its_row_with_a_comment(annotated) -> None:
     result, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     col = _headers(ws)["Сверка: расхождения"]
@@ -108,7 +108,7 @@ def test_every_planted_code_is_in_the_findings_column_of_its_row_with_a_comment(
         assert cell.comment is not None and code in cell.comment.text, row
 
 
-def test_status_score_and_inventory_values_are_written_and_a_kit_is_joined(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_status_score_and_inventory_values_are_written_and_a_kit_is_joined(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     h = _headers(ws)
@@ -123,7 +123,7 @@ def test_status_score_and_inventory_values_are_written_and_a_kit_is_joined(annot
     assert ws.cell(18, h["ИТ: серийный номер"]).value == "K1; K2"
 
 
-def test_an_inventory_formula_stays_visible_text(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_an_inventory_formula_stays_visible_text(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     cell = ws.cell(20, _headers(ws)["ИТ: имя хоста"])
@@ -135,7 +135,7 @@ def test_an_inventory_formula_stays_visible_text(annotated) -> None:  # type: ig
     assert "<f>HYPERLINK" not in xml
 
 
-def test_rows_are_filled_by_status_and_findings(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_rows_are_filled_by_status_and_findings(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     colour = {r: ws.cell(r, FIRST).fill.fgColor.rgb[-6:] for r in (7, 8, 9, 19)}
@@ -143,7 +143,7 @@ def test_rows_are_filled_by_status_and_findings(annotated) -> None:  # type: ign
     assert ws.cell(7, 1).fill.fgColor.rgb != "00C6EFCE"  # the accountant's cells keep theirs
 
 
-def test_the_whole_table_gets_an_autofilter_and_a_frozen_header(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_the_whole_table_gets_an_autofilter_and_a_frozen_header(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     last = openpyxl.utils.get_column_letter(ws.max_column)
@@ -153,7 +153,7 @@ def test_the_whole_table_gets_an_autofilter_and_a_frozen_header(annotated) -> No
 
 def test_added_columns_are_wide_enough_for_their_values_and_findings_wrap_in_tall_rows(
     annotated,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """What LibreOffice showed: serials, names and kits cut off, findings spilling over rows."""
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
@@ -180,7 +180,7 @@ def test_added_columns_are_wide_enough_for_their_values_and_findings_wrap_in_tal
         assert (ws.row_dimensions[row].height or 15) >= 15 * lines, (row, cell.value)
 
 
-def test_our_header_cells_use_the_font_of_the_accountants_header(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_our_header_cells_use_the_font_of_the_accountants_header(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     theirs = ws.cell(4, MAX_COLUMN).font
@@ -188,7 +188,7 @@ def test_our_header_cells_use_the_font_of_the_accountants_header(annotated) -> N
     assert ours.b and ours.name == theirs.name and ours.sz == theirs.sz
 
 
-def test_an_unmatched_row_shows_no_score(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_an_unmatched_row_shows_no_score(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
     h = _headers(ws)
@@ -209,7 +209,7 @@ def test_an_existing_autofilter_is_kept_and_said(tmp_path: Path, rules: Rules) -
     assert any("A6:K21" in str(v) and "сохранен" in str(v) for v in summary)
 
 
-def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None:
     result, out, _ = annotated
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [SHEET, "Сводка", "На проверку", "Нет в учете", "Расхождения"]
@@ -229,7 +229,7 @@ def test_summary_sheet_names_the_source_and_has_a_bar_chart(annotated) -> None: 
     assert summary["A1"].font.name  # a named font: LibreOffice shows nameless bold as serif
 
 
-def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["На проверку"]
     assert [c.value for c in ws[1]][:5] == [
@@ -246,7 +246,7 @@ def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annota
     assert "D2" in str(validations[0].sqref)
 
 
-def test_findings_sheet_lists_every_finding_with_an_accepted_yes_no_list(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_findings_sheet_lists_every_finding_with_an_accepted_yes_no_list(annotated) -> None:
     result, out, _ = annotated
     ws = openpyxl.load_workbook(out)["Расхождения"]
     assert [c.value for c in ws[1]][:6] == [
@@ -264,7 +264,7 @@ def test_findings_sheet_lists_every_finding_with_an_accepted_yes_no_list(annotat
     assert f"E2:E{len(listed) + 1}" in str(validations[0].sqref)
 
 
-def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(annotated) -> None:
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["Нет в учете"]
     rows = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True)}
@@ -276,7 +276,7 @@ def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(anno
     assert fills["A-20"] == "FFC7CE" and fills["A-22"] != "FFC7CE"  # red as on the register
 
 
-def test_the_run_id_is_in_the_document_properties(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_the_run_id_is_in_the_document_properties(annotated) -> None:
     result, out, _ = annotated
     wb = openpyxl.load_workbook(out)
     assert wb.properties.identifier == result.run_id
@@ -458,7 +458,7 @@ def test_a_csv_register_gets_an_xlsx_copy_with_values_in_place(
     assert ws.cell(4, 4).value == "Сверка: статус"
 
 
-def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
@@ -514,7 +514,7 @@ def test_a_sheet_named_like_ours_is_kept_and_ours_gets_another_name(
     assert "Сводка (2)" in wb.sheetnames
 
 
-def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table(annotated) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table(annotated) -> None:
     """Before: Decision and Comment as narrow as their headers, and the help one line as long
     as the sheet is wide ten times over, which shrank the printed page to unreadable."""
     _, out, _ = annotated

@@ -560,7 +560,7 @@ def test_the_scheduled_mail_carries_both_files(
     from email.parser import BytesParser
 
     msg = BytesParser(policy=policy.default).parsebytes(Path(mail["eml_path"]).read_bytes())
-    names = sorted(part.get_filename() for part in msg.iter_attachments())
+    names = sorted(part.get_filename() or "" for part in msg.iter_attachments())
     assert names == ["audit-2026-10-01-2026-10-31.html", "audit-2026-10-01-2026-10-31.xlsx"]
     assert "Аудит расхождений" in str(msg["Subject"])
 

@@ -57,7 +57,8 @@ def series(tmp_path: Path) -> dict:
         for r in data.register_rows
         if r.row not in busy_rows and r.cost and len(data.truth[r.key]) == 1 and r.quantity == 1
     )
-    clean.cost = clean.cost * 2  # type: ignore[operator]
+    assert clean.cost is not None
+    clean.cost = clean.cost * 2
     second = run()
     third = run()
     return {
@@ -76,7 +77,7 @@ def test_the_registers_changed_as_planted(series: dict) -> None:
     assert second == third == (first - {series["fixed"]}) | {series["new"]}
 
 
-def identities(conn, run_dir: Path, code: str | None = None, row: int | None = None) -> set[str]:  # type: ignore[no-untyped-def]
+def identities(conn, run_dir: Path, code: str | None = None, row: int | None = None) -> set[str]:
     """The identities the ledger recorded for a run (rows sharing a key share one identity)."""
     sql = "SELECT identity FROM findings WHERE run_id = ?"
     args: list[object] = [run_dir.name]

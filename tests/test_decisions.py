@@ -22,8 +22,9 @@ from click.testing import CliRunner
 from reconciler import pipeline, synth
 from reconciler.cli import cli
 from reconciler.config import load_config
-from reconciler.decisions.store import Decision, DecisionSet, book_key
+from reconciler.decisions.store import Decision, DecisionSet
 from reconciler.ledger import store as ledger
+from reconciler.ledger.store import book_key
 from reconciler.mail.queue import read_eml
 from reconciler.match.engine import match_rows
 from reconciler.rules import Rules, default_rules_dir

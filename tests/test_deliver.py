@@ -326,8 +326,8 @@ def test_a_quarantined_file_tells_its_folder_why_and_what_to_do_once(
         "reason": "password protected: save it without a password",
         "quarantine_id": "20261124-090000-q1",
     }
-    first = deliver.queue_quarantine_message(conn, config, **kwargs, now=T0)  # type: ignore[arg-type]
-    again = deliver.queue_quarantine_message(conn, config, **kwargs, now=T0)  # type: ignore[arg-type]
+    first = deliver.queue_quarantine_message(conn, config, **kwargs, now=T0)
+    again = deliver.queue_quarantine_message(conn, config, **kwargs, now=T0)
     assert first == again
     row = emails(conn)["quarantine"]
     assert json.loads(row["recipients"]) == ["buh-msk@corp.example", "glavbuh@corp.example"]

@@ -48,7 +48,7 @@ def test_every_config_key_is_documented(key: str) -> None:
     assert f"`{key}`" in README, f"README.md does not document config key `{key}`"
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))  # type: ignore[attr-defined]
+@pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_is_documented(command: str) -> None:
     assert f"reconciler {command}" in README
 

@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from msoffcrypto.format.ooxml import OOXMLFile
+from workbooks import XMLSS_HEAD, SheetSpec, plain_register, with_filepass, write
 
 from reconciler.cli import cli
 from reconciler.config import Config, InventoryConfig, load_config
@@ -29,7 +30,6 @@ from reconciler.rules import Rules
 from reconciler.service import isolation
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import CATALOGUE, ErrorRecord, describe, explain, note, render
-from tests.workbooks import XMLSS_HEAD, SheetSpec, plain_register, with_filepass, write
 
 NAME = "ведомость.xlsx"
 

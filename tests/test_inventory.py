@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from workbooks import SheetSpec, write, write_csv
 
 from reconciler.config import InventoryConfig
 from reconciler.errors import InventoryError
 from reconciler.inventory.load import StatusMap, load_inventory, source_kind
 from reconciler.models import AssetStatus
 from reconciler.rules import Rules
-from tests.workbooks import SheetSpec, write, write_csv
 
 SNIPE_HEADERS = [
     "ID",

@@ -10,13 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from reconciler.errors import InputError
-from reconciler.models import Register
-from reconciler.read.register import read_register
-from reconciler.read.values import parse_date, parse_decimal, parse_months, parse_quantity
-from reconciler.rules import ColumnRules, Rules
-from tests.workbooks import (
+from workbooks import (
     FORMATS,
     NBSP,
     NNBSP,
@@ -26,6 +20,12 @@ from tests.workbooks import (
     plain_register,
     write,
 )
+
+from reconciler.errors import InputError
+from reconciler.models import Register
+from reconciler.read.register import read_register
+from reconciler.read.values import parse_date, parse_decimal, parse_months, parse_quantity
+from reconciler.rules import ColumnRules, Rules
 
 
 @pytest.fixture

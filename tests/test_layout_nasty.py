@@ -14,12 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.styles import Border, PatternFill, Side
+from workbooks import FORMATS, SheetSpec, one_c_register, plain_register, write
 
 from reconciler.models import Register
 from reconciler.read.register import read_register
 from reconciler.read.sheets import open_workbook
 from reconciler.rules import ColumnRules, Rules
-from tests.workbooks import FORMATS, SheetSpec, one_c_register, plain_register, write
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def reported(tmp_path: Path, rules: Rules) -> tuple[RunResult, dict[str, Path]]:
     return result, write_reports(result, _config())
 
 
-def test_write_reports_writes_results_json_the_workbook_and_the_html(reported) -> None:  # type: ignore[no-untyped-def]
+def test_write_reports_writes_results_json_the_workbook_and_the_html(reported) -> None:
     result, outputs = reported
     assert set(outputs) == {"results", "discrepancies", "report_html"}
     assert outputs["discrepancies"].name == "Книга ОС.discrepancies.xlsx"
@@ -58,7 +58,7 @@ def test_write_reports_writes_results_json_the_workbook_and_the_html(reported) -
     assert not [p for p in result.run_dir.iterdir() if p.name.startswith(".")]  # no temp left
 
 
-def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:  # type: ignore[no-untyped-def]
+def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:
     result, outputs = reported
     wb = openpyxl.load_workbook(outputs["discrepancies"])
     ws = wb["Расхождения"]
@@ -74,7 +74,7 @@ def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:  # type
     assert not_on_books == ["A-20", "A-21", "A-23", "A-22"]  # to act on, disposed, low-value
 
 
-def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported) -> None:  # type: ignore[no-untyped-def]
+def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported) -> None:
     result, outputs = reported
     wb = openpyxl.load_workbook(outputs["discrepancies"])
     cells = [c for row in wb["Расхождения"].iter_rows() for c in row if c.value is not None]
@@ -85,7 +85,7 @@ def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported
     assert "• фигуры и надписи (лист «TDSheet»)" in summary
 
 
-def test_html_contains_every_finding_escaped(reported) -> None:  # type: ignore[no-untyped-def]
+def test_html_contains_every_finding_escaped(reported) -> None:
     result, outputs = reported
     page = outputs["report_html"].read_text(encoding="utf-8")
     for f in result.findings:
@@ -94,7 +94,7 @@ def test_html_contains_every_finding_escaped(reported) -> None:  # type: ignore[
     assert "&lt;script&gt;alert(" in page and str(escape(SCRIPT_NAME)) in page
 
 
-def test_html_is_one_line_inline_css_no_scripts_or_external_resources(reported) -> None:  # type: ignore[no-untyped-def]
+def test_html_is_one_line_inline_css_no_scripts_or_external_resources(reported) -> None:
     result, outputs = reported
     page = outputs["report_html"].read_text(encoding="utf-8")
     assert "\n" not in page  # yagmail would turn each newline into <br>
@@ -103,7 +103,7 @@ def test_html_is_one_line_inline_css_no_scripts_or_external_resources(reported) 
     assert result.register.sha256 in page and result.run_id in page and "Книга ОС.xlsx" in page
 
 
-def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> None:  # type: ignore[no-untyped-def]
+def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> None:
     _, outputs = reported
     page = outputs["report_html"].read_text(encoding="utf-8")
     svgs = re.findall(r"<svg .*?</svg>", page)
@@ -113,14 +113,14 @@ def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> 
     assert len(re.findall(r"<rect ", svgs[0])) == 12  # one bar per planted code
 
 
-def test_html_groups_findings_by_location_and_custodian(reported) -> None:  # type: ignore[no-untyped-def]
+def test_html_groups_findings_by_location_and_custodian(reported) -> None:
     _, outputs = reported
     page = outputs["report_html"].read_text(encoding="utf-8")
     assert "Расхождения по местонахождению" in page and "Расхождения по ответственным" in page
     assert "<td>Петров П.П.</td>" in page
 
 
-def test_the_summary_block_for_email_is_one_line_html_and_plain_text(reported) -> None:  # type: ignore[no-untyped-def]
+def test_the_summary_block_for_email_is_one_line_html_and_plain_text(reported) -> None:
     result, _ = reported
     block = render_summary_html(result, "en")
     assert "\n" not in block and block.startswith("<div") and "Findings" in block
@@ -141,7 +141,7 @@ def test_english_report_uses_english_words(tmp_path: Path, rules: Rules) -> None
     assert "Not in the IT inventory: Сервер HP ProLiant DL380" in page
 
 
-def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
@@ -225,7 +225,7 @@ def test_places_and_people_spelled_differently_are_one_group_named_by_the_usual_
     assert [g.count for g in groups] == [3, 1]
 
 
-def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:  # type: ignore[no-untyped-def]
+def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:
     """What LibreOffice showed before: codes cut at 30 characters, messages running over the
     rows below, code and message of one finding at different heights of the row."""
     _, outputs = reported
@@ -255,7 +255,7 @@ def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:  
     assert not any(c.alignment.wrap_text for c in wb["Расхождения"]["A"][1:] if c.value in codes)
 
 
-def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:  # type: ignore[no-untyped-def]
+def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:
     """A row with two findings (cost and kit) is one asset: the demo's total exceeded what
     the rows in question are worth."""
     from decimal import Decimal

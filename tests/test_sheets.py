@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
-
-from reconciler.errors import InputError
-from reconciler.read.sheets import detect_format, open_workbook
-from tests.workbooks import (
+from workbooks import (
     FORMATS,
     XMLSS_HEAD,
     SheetSpec,
@@ -21,6 +18,9 @@ from tests.workbooks import (
     write,
     write_csv,
 )
+
+from reconciler.errors import InputError
+from reconciler.read.sheets import detect_format, open_workbook
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

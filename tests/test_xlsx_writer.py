@@ -133,7 +133,7 @@ def test_a_table_with_row_fills_fills_exactly_those_rows_and_grows_wrapped_rows(
 ) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
-    rows = [["short", "x"], ["a long text " * 20, "y"], ["z", None]]
+    rows: list[list[object]] = [["short", "x"], ["a long text " * 20, "y"], ["z", None]]
     fill = PatternFill("solid", fgColor="FFC7CE")
     write_table(ws, ["A", "B"], rows, widths=[20, 10], fills=[None, fill, fill])
     wb.save(tmp_path / "t.xlsx")

@@ -21,6 +21,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import InputError
 from reconciler.models import (
@@ -34,7 +35,7 @@ from reconciler.models import (
     RunResult,
     Severity,
 )
-from reconciler.outputs.report import results_to_dict, write_atomically
+from reconciler.outputs.report import results_to_dict
 
 
 def _read_rows(path: Path, file_name: str) -> tuple[str, list[str]]:

@@ -82,7 +82,7 @@ class SmtpSender:
     def _connect(self) -> Any:
         import yagmail  # imported late: 0.2 s, and only the smtp transport needs it
 
-        class _NoPromptSMTP(yagmail.SMTP):
+        class _NoPromptSMTP(yagmail.SMTP):  # type: ignore[misc]  # yagmail ships no types
             @staticmethod
             def handle_password(user: str, password: str | None) -> str:
                 if not password:  # yagmail would try the keyring, then getpass: never

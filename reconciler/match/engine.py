@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from reconciler.decisions.store import DecisionSet
 
 log = logging.getLogger(__name__)
+
+_KeysOf = Callable[[BookRow], list[str]]  # a book row's normalised keys of one kind
 
 EXACT_SCORE = 100.0
 MAX_CANDIDATES = 5  # listed for a review row
@@ -181,7 +183,7 @@ def _exact_keys(
             by_inventory[key].append(a)
         if key := normalize.barcode_key(asset.barcode, norm):
             by_barcode[key].append(a)
-    passes = (
+    passes: tuple[tuple[str, dict[str, list[int]], _KeysOf], ...] = (
         ("serial", by_serial, lambda row: normalize.split_serials(row.serial, norm)),
         (
             "inventory_number",

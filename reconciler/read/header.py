@@ -171,7 +171,9 @@ def _one_row(grid: Grid, r: int) -> dict[int, tuple[str, str]]:
     return {c: ("", text) for c, text in _texts(grid, r).items()}
 
 
-def _two_rows(grid: Grid, r: int, origins: dict) -> tuple[dict[int, tuple[str, str]], bool]:
+def _two_rows(
+    grid: Grid, r: int, origins: dict[tuple[int, int], tuple[int, int]]
+) -> tuple[dict[int, tuple[str, str]], bool]:
     """Column names from rows r and r+1, and whether they look like groups over sub-headers.
 
     Grouped means: some heading spans several columns with sub-headings under it, and some

@@ -7,9 +7,9 @@ a 1C "Ведомость основных средств" print, a plain English
 truth.json. Same seed, same data.
 """
 
+from reconciler.synth.catalog import REPORT_DATE
 from reconciler.synth.demo import write_demo_workspace
 from reconciler.synth.generate import (
-    REPORT_DATE,
     NoiseConfig,
     PlantedFinding,
     SynthData,

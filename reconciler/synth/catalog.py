@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -171,7 +172,7 @@ def _pick(rng: random.Random, alphabet: str, n: int) -> str:
     return "".join(rng.choices(alphabet, k=n))
 
 
-SERIAL_SCHEMES = {
+SERIAL_SCHEMES: dict[str, Callable[[random.Random], str]] = {
     "hpe": lambda r: r.choice(("CZJ", "CZ2", "MXQ", "SGH")) + _pick(r, _DIG, 4) + _pick(r, _UP, 3),
     "dell": lambda r: _pick(r, _DELL_TAG, 7),
     "lenovo_srv": lambda r: "J" + _pick(r, _ALNUM, 7),
