@@ -25,10 +25,34 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+InventorySourceKind = Literal["file", "sqlite", "snipeit", "netbox", "glpi", "agent-files"]
+FILE_SOURCES = ("file", "sqlite", "agent-files")  # read from `path`; the others from `url`
+
+
 class InventoryConfig(_Section):
-    path: Path  # xlsx/xls/ods/csv export, or a SQLite database file
+    # file: an xlsx/xls/ods/csv export (or a SQLite database, told by its first bytes);
+    # sqlite: a SQLite database; agent-files: a folder of GLPI agent JSON / OCS XML files;
+    # snipeit, netbox, glpi: the tool's REST API at `url`.
+    source: InventorySourceKind = "file"
+    path: Path | None = None  # the export, database file or agent folder
     table: str | None = None  # the table to read when path is a SQLite database
     sheet: str | None = None  # the sheet to read from a workbook (default: the first with a header)
+    url: str | None = None  # the API's base URL, e.g. https://snipe.example.com
+    token_env: str | None = None  # the NAME of the environment variable holding the API token
+    app_token_env: str | None = None  # GLPI: the NAME of the variable holding the App-Token
+    timeout_seconds: float = Field(default=30.0, gt=0)  # per request
+    page_size: int = Field(default=500, gt=0, le=10000)  # Snipe-IT caps it at MAX_RESULTS
+    retries: int = Field(default=4, ge=0, le=20)  # for 429/503/timeouts, with backoff
+    mapping: Path | None = None  # a YAML mapping table replacing the source's shipped one
+
+    def require_path(self) -> Path:
+        """The configured path; ConfigError when a file source has none."""
+        if self.path is None:
+            raise ConfigError(
+                f"key 'inventory.path': inventory.source '{self.source}' reads a file; "
+                "set inventory.path to it"
+            )
+        return self.path
 
 
 class WatchConfig(_Section):
@@ -155,7 +179,13 @@ def _resolve_paths(config: Config, base: Path) -> Config:
         k: resolve(getattr(config, k))
         for k in ("inbox", "outbox", "archive", "quarantine", "state", "rules")
     }
-    inventory = config.inventory.model_copy(update={"path": resolve(config.inventory.path)})
+    inv = config.inventory
+    inventory = inv.model_copy(
+        update={
+            "path": resolve(inv.path) if inv.path is not None else None,
+            "mapping": resolve(inv.mapping) if inv.mapping is not None else None,
+        }
+    )
     return config.model_copy(update={**updates, "inventory": inventory})
 
 
@@ -172,6 +202,24 @@ def _problems(source: Path, error: ValidationError) -> list[str]:
 def _semantic_problems(config: Config) -> list[str]:
     """Checks pydantic cannot express: domains of addresses, SMTP password present."""
     problems = []
+    inv = config.inventory
+    if inv.source in FILE_SOURCES and inv.path is None:
+        problems.append(
+            f"key 'inventory.path': inventory.source '{inv.source}' reads a file or folder; "
+            "set inventory.path to it"
+        )
+    if inv.source not in FILE_SOURCES:
+        for key in ("url", "token_env"):
+            if not getattr(inv, key):
+                problems.append(
+                    f"key 'inventory.{key}': inventory.source '{inv.source}' needs it "
+                    "(token_env is the NAME of the environment variable holding the token)"
+                )
+    if inv.source == "glpi" and not inv.app_token_env:
+        problems.append(
+            "key 'inventory.app_token_env': GLPI needs an App-Token; name the environment "
+            "variable that holds it"
+        )
     mail = config.mail
     for key, address in mail.all_addresses().items():
         if "@" not in address:

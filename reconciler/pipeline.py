@@ -205,7 +205,8 @@ def check_setup(config_file: Path | None) -> str:
         try:
             assets = inventory.load_inventory(config.inventory, rules)
         except ReconcilerError as e:
-            problems.append(f"inventory {config.inventory.path}: {e}")
+            where = config.inventory.path or config.inventory.url
+            problems.append(f"inventory {where}: {e}")
     for key in ("inbox", "outbox", "state"):
         folder_path: Path = getattr(config, key)
         if folder_path.exists() and not folder_path.is_dir():

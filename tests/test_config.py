@@ -70,3 +70,25 @@ def test_a_broken_rules_file_names_the_file_and_key(tmp_path: Path) -> None:
     write(tmp_path / "matching.yaml", "auto: high\n")
     with pytest.raises(ConfigError, match=r"matching.yaml: key 'auto'"):
         load_rules(tmp_path)
+
+
+def test_an_api_inventory_source_needs_its_url_and_the_name_of_its_token_variable(
+    tmp_path: Path,
+) -> None:
+    cfg = write(tmp_path / "config.yaml", "inventory: {source: glpi}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(cfg)
+    keys = " ".join(caught.value.problems)
+    for key in ("inventory.url", "inventory.token_env", "inventory.app_token_env"):
+        assert key in keys
+    cfg = write(
+        tmp_path / "config.yaml",
+        "inventory: {source: snipeit, url: 'http://127.0.0.1:8', token_env: SNIPE_TOKEN}\n",
+    )
+    assert load_config(cfg).inventory.path is None
+
+
+def test_a_file_inventory_source_still_needs_its_path(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "config.yaml", "inventory: {source: agent-files}\n")
+    with pytest.raises(ConfigError, match=r"inventory\.path"):
+        load_config(cfg)

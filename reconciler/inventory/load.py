@@ -58,6 +58,10 @@ TEXT_FIELDS = (
     "custodian",
     "kit",
 )
+# Columns that say something beside the asset without being one of its compared fields: kept
+# in `extra` under their header; a site fills an empty location, a first and last name an
+# empty custodian. A login (GLPI's "Alternate username") is who last logged on, not a person.
+SIDE_FIELDS = ("site", "login", "email", "first_name", "last_name")
 FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(TEXT_FIELDS, values.parse_text),
     "warranty_until": values.parse_date,
@@ -81,8 +85,11 @@ class Record:
 
 
 def source_kind(source: InventoryConfig) -> str:
-    """ "sqlite" or "sheet"; InventoryError when the path is missing or unreadable."""
-    path = source.path
+    """The loader for the configured source: "sqlite" or "sheet" for a file (told by its first
+    bytes), else the source kind itself; InventoryError when the file is missing or unreadable."""
+    if source.source not in ("file", "sqlite"):
+        return source.source
+    path = source.require_path()
     if not path.exists():
         raise InventoryError(
             f"the IT inventory is not found at {path}",
@@ -100,22 +107,33 @@ def source_kind(source: InventoryConfig) -> str:
             f"the IT inventory at {path} cannot be opened ({e.strerror})",
             hint="check the file permissions",
         ) from None
+    if source.source == "sqlite" and head != SQLITE_MAGIC:
+        raise InventoryError(
+            f"inventory.source is sqlite but {path} is not a SQLite database",
+            hint="set inventory.source: file for an exported sheet",
+        )
     return "sqlite" if head == SQLITE_MAGIC else "sheet"
 
 
 def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
     """Every asset of the configured source; InventoryError (path, what, fix) when it cannot."""
     kind = source_kind(source)
-    loader = LOADERS[kind]
+    loader = LOADERS.get(kind)
+    if loader is None:
+        raise InventoryError(
+            f"inventory.source '{kind}' is not available in this version",
+            hint="export the inventory to a file and set inventory.source: file",
+        )
     try:
         records, label = loader(source, rules)
         assets = build_assets(records, rules.statuses, source=label)
+        refuse_unusable(assets, records, label)
     except InventoryError:
         raise
     except InputError as e:  # the sheet machinery speaks of a register file; this is IT's
         raise InventoryError(
             f"the IT inventory cannot be read: {e.reason}",
-            file=str(source.path),
+            file=str(source.path or source.url),
             sheet=e.sheet,
             row=e.row,
             hint=e.hint,
@@ -130,7 +148,8 @@ def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
 def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
     """An xlsx/xls/ods/csv (or HTML-as-xls) export: the first sheet with a recognisable header."""
     index = synonym_index(rules.columns.inventory)
-    book = open_workbook(source.path, file_name=str(source.path))
+    path = source.require_path()
+    book = open_workbook(path, file_name=str(path))
     ((grid, table),) = find_tables(
         book,
         index,
@@ -162,12 +181,12 @@ def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Reco
                 extra=extra,
             )
         )
-    return records, str(source.path)
+    return records, str(path)
 
 
 def load_sqlite_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
     """A table (or view) of a SQLite database, opened read-only; columns named by synonyms."""
-    path = source.path
+    path = source.require_path()
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as e:
@@ -315,6 +334,30 @@ def build_assets(records: Iterable[Record], statuses: StatusRules, *, source: st
     return assets
 
 
+IDENTIFYING = ("inventory_number", "serial", "name", "hostname")
+
+
+def refuse_unusable(assets: list[Asset], records: list[Record], source: str) -> None:
+    """An inventory with no assets, or none with a tag, serial or name, would make every
+    register row "missing in inventory": say what was found instead of reporting that."""
+    if not assets:
+        raise InventoryError(
+            "the IT inventory holds 0 assets",
+            file=source,
+            hint="export it again with its rows, or check inventory.path points at the inventory",
+        )
+    if any(getattr(a, f) for a in assets for f in IDENTIFYING):
+        return
+    headers = {f: h for r in records[:1] for f, h in r.headers.items()}
+    named = ", ".join(f"'{h}' as {f}" for f, h in headers.items()) or "no column read as a field"
+    raise InventoryError(
+        f"none of its {len(assets)} assets has an asset tag, serial, hostname or name; "
+        f"read {named}",
+        file=source,
+        hint="add the tool's headings for them under 'inventory:' in rules/columns.yaml",
+    )
+
+
 def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
     fields = record.fields
     kwargs: dict[str, Any] = {}
@@ -330,6 +373,15 @@ def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
         except ValueError:
             record.extra[f"{record.headers.get(name, name)} (unreadable)"] = raw
             bad += 1
+    side = {f: values.parse_text(fields.get(f)) for f in SIDE_FIELDS if f in fields}
+    for name, text in side.items():
+        if text is not None:
+            record.extra[record.headers.get(name, name)] = text
+    if not kwargs.get("location") and side.get("site"):
+        kwargs["location"] = side["site"]
+    person = " ".join(t for t in (side.get("first_name"), side.get("last_name")) if t)
+    if not kwargs.get("custodian") and person:
+        kwargs["custodian"] = person
     status_raw = values.parse_text(fields.get("status"))
     kwargs["asset_id"] = values.parse_text(fields.get("asset_id")) or ""
     return Asset(

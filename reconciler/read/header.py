@@ -26,21 +26,30 @@ PREFIX_MIN_CHARS = 6  # a one-word synonym this short must match whole ("asset" 
 
 _NON_WORD = re.compile(r"[^\w№]+")
 _NUMBER_SIGN = re.compile(r"\s*№\s*")
+# Word boundaries inside camelCase: "AssetName", "IPAddress" (an acronym before a word),
+# "ИнвНомер". Machine exports (Lansweeper, APIs, SQL columns) write headers this way.
+_CAMEL = re.compile(r"(?<=[a-zа-яё])(?=[A-ZА-ЯЁ])|(?<=[A-ZА-ЯЁ])(?=[A-ZА-ЯЁ][a-zа-яё]{2})")
 
 
 def fold_header(text: str) -> str:
-    """ "Инв. №" -> "инв №"; "ИНВ.№" -> "инв №"; "Acquis.val." -> "acquis val"."""
-    text = text.lower().replace("ё", "е").replace("_", " ")
+    """ "Инв. №" -> "инв №"; "ИНВ.№" -> "инв №"; "Acquis.val." -> "acquis val";
+    "AssetName" -> "asset name"; "serial_number" -> "serial number"."""
+    text = _CAMEL.sub(" ", text).lower().replace("ё", "е").replace("_", " ")
     text = _NUMBER_SIGN.sub(" № ", text)
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 @dataclass(frozen=True)
 class SynonymIndex:
-    """Folded synonym -> (field, rank); rank is the synonym's place in its list (0 = best)."""
+    """Folded synonym -> (field, rank); rank is the synonym's place in its list (0 = best).
+
+    A synonym listed under two fields ("type": GLPI's category, NetBox's model) belongs to
+    the first; `also` keeps the others, for a column whose first field a better column took.
+    """
 
     exact: dict[str, tuple[str, int]]
     expected: dict[str, list[str]]  # field -> synonyms as written, for messages
+    also: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def match(self, text: str, *, beyond: int = 0) -> tuple[str, int, int] | None:
         """(field, quality, rank) for a folded header text: quality 2 exact, 1 prefix.
@@ -48,17 +57,24 @@ class SynonymIndex:
         A prefix must be longer than `beyond` words: under a group heading the group's own
         words alone ("стоимость" of "стоимость на начало") do not name the column.
         """
+        found = self.matched_synonym(text, beyond=beyond)
+        if found is None:
+            return None
+        key, quality = found
+        name, rank = self.exact[key]
+        return name, quality, rank
+
+    def matched_synonym(self, text: str, *, beyond: int = 0) -> tuple[str, int] | None:
+        """(the folded synonym that names `text`, quality 2 exact or 1 prefix), or None."""
         if not text:
             return None
-        hit = self.exact.get(text)
-        if hit:
-            return hit[0], 2, hit[1]
+        if text in self.exact:
+            return text, 2
         tokens = text.split()
         for size in range(len(tokens) - 1, beyond, -1):  # the longest synonym that starts it
             head = " ".join(tokens[:size])
-            hit = self.exact.get(head)
-            if hit and (size > 1 or len(head) >= PREFIX_MIN_CHARS):
-                return hit[0], 1, hit[1]
+            if head in self.exact and (size > 1 or len(head) >= PREFIX_MIN_CHARS):
+                return head, 1
         return None
 
 
@@ -70,10 +86,14 @@ def synonym_index(synonyms: dict[str, list[str]]) -> SynonymIndex:
 @lru_cache(maxsize=16)
 def _index(synonyms: tuple[tuple[str, tuple[str, ...]], ...]) -> SynonymIndex:
     exact: dict[str, tuple[str, int]] = {}
+    also: dict[str, list[tuple[str, int]]] = {}
     for name, words in synonyms:
         for rank, word in enumerate(words):
-            exact.setdefault(fold_header(word), (name, rank))
-    return SynonymIndex(exact, {name: list(words) for name, words in synonyms})
+            folded = fold_header(word)
+            first = exact.setdefault(folded, (name, rank))
+            if first[0] != name:
+                also.setdefault(folded, []).append((name, rank))
+    return SynonymIndex(exact, {name: list(words) for name, words in synonyms}, also)
 
 
 @dataclass
@@ -124,26 +144,42 @@ def assign_columns(names: dict[int, tuple[str, str]], index: SynonymIndex) -> di
 
     Best: an exact match before a prefix match, both header rows joined before the column's
     own text alone ("по данным учета количество" beats a bare "количество"), an earlier
-    synonym, then the leftmost column. A column names at most one field.
+    synonym, then the leftmost column. A column names at most one field. A column left over
+    whose synonym also names another field takes that field if no column names it: NetBox's
+    "Type" is the model beside "Role", GLPI's "Type" the category beside "Model".
     """
     best: dict[str, tuple[int, int, int, int]] = {}
+    synonym_of: dict[int, str] = {}
     for col, (group, own) in names.items():
         group_words = len(fold_header(group).split()) if own else 0
         tries = [(0, f"{group} {own}"), (1, own)] if group and own else [(1, group or own)]
         found = None
         for specificity, text in tries:
-            hit = index.match(fold_header(text), beyond=group_words if specificity == 0 else 0)
+            hit = index.matched_synonym(
+                fold_header(text), beyond=group_words if specificity == 0 else 0
+            )
             if hit:
-                name, quality, rank = hit
+                key, quality = hit
+                name, rank = index.exact[key]
                 score = (-quality, specificity, rank, col)
                 if found is None or score < found[1]:
-                    found = (name, score)
+                    found = (name, score, key)
         if found is None:
             continue
-        name, score = found
+        name, score, synonym_of[col] = found
         if name not in best or score < best[name]:
             best[name] = score
-    return {name: s[3] for name, s in best.items()}
+    assigned = {name: s[3] for name, s in best.items()}
+    taken = set(assigned.values())
+    for col, key in sorted(synonym_of.items()):
+        if col in taken:
+            continue
+        for name, _rank in index.also.get(key, ()):
+            if name not in assigned:
+                assigned[name] = col
+                taken.add(col)
+                break
+    return assigned
 
 
 def _is_texty(grid: Grid, r: int) -> bool:

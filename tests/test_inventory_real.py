@@ -1,0 +1,222 @@
+"""Inventory exports as the tools really write them (../shared/data/real, README there).
+
+The real files are read where they lie, byte for byte; where a test needs another shape (one
+export with Snipe-IT's Russian headers), it is built from the real header lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import InventoryConfig
+from reconciler.errors import InventoryError
+from reconciler.inventory.load import load_inventory
+from reconciler.models import AssetStatus
+from reconciler.read.header import fold_header
+from reconciler.rules import Rules
+
+REAL = Path("/work/shared/data/real")
+if not REAL.is_dir():  # the files travel with the workspace, not with the repository
+    REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="real sample files not present")
+
+
+def snipe_headers(language: str) -> list[str]:
+    en, ru = (REAL / "snipeit" / "asset-list-export-headers.txt").read_text("utf-8").splitlines()
+    return (en if language == "en" else ru).split("|")
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def snipe_row(header: list[str]) -> list[str]:
+    """One laptop under Snipe-IT's asset list columns, by position (en and ru share them)."""
+    by_position = {
+        0: "41",
+        2: "nb-ivanov",
+        4: "ОС-000777",
+        5: "PF2ABCDE",
+        6: "ThinkPad T14",
+        8: "Laptops",
+        9: "Deployed",
+        10: "Иванов Иван",
+        12: "Москва, офис 12",
+        13: "Склад",
+        14: "Lenovo",
+        16: "2021-06-01",
+        18: "89 990,00",
+        23: "2024-06-01",
+    }
+    return [by_position.get(i, "") for i in range(len(header))]
+
+
+@needs_real
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_snipe_it_asset_list_export_maps_tag_name_place_person_date_and_price(
+    tmp_path: Path, rules: Rules, language: str
+) -> None:
+    header = snipe_headers(language)
+    path = write_rows(tmp_path / f"snipe-{language}.csv", header, [snipe_row(header)])
+    (asset,) = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (asset.asset_id, asset.inventory_number, asset.name, asset.serial) == (
+        "41",
+        "ОС-000777",
+        "nb-ivanov",
+        "PF2ABCDE",
+    )
+    assert (asset.model, asset.category, asset.vendor) == ("ThinkPad T14", "Laptops", "Lenovo")
+    assert (asset.location, asset.custodian) == ("Москва, офис 12", "Иванов Иван")
+    assert asset.status is AssetStatus.IN_SERVICE
+    assert (asset.purchased_on, asset.purchase_cost) == (date(2021, 6, 1), Decimal("89990.00"))
+    assert asset.warranty_until == date(2024, 6, 1)
+
+
+def test_snipe_it_russian_custom_report_takes_the_asset_name_not_the_job_title(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """Snipe-IT's custom report in Russian: "Название" is the user's job title there."""
+    header = ["Тег", "Название", "Имя актива", "Привязан к", "Username"]
+    path = write_rows(
+        tmp_path / "custom.csv", header, [["ОС-1", "Бухгалтер", "nb-01", "Петрова А.", "apetrova"]]
+    )
+    (asset,) = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (asset.name, asset.custodian) == ("nb-01", "Петрова А.")
+    assert asset.extra["Название"] == "Бухгалтер"
+    assert asset.extra["Username"] == "apetrova"
+
+
+def test_snipe_it_english_custom_report_checked_out_is_the_person(
+    tmp_path: Path, rules: Rules
+) -> None:
+    header = ["Asset Tag", "Asset Name", "Checked Out", "Title"]
+    path = write_rows(tmp_path / "custom.csv", header, [["A-1", "nb-01", "Anna Petrova", "CFO"]])
+    (asset,) = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (asset.inventory_number, asset.name, asset.custodian) == ("A-1", "nb-01", "Anna Petrova")
+
+
+@needs_real
+def test_netbox_device_export_type_is_the_model_role_the_category_site_the_place(
+    rules: Rules,
+) -> None:
+    inventory = load_inventory(
+        InventoryConfig(path=REAL / "netbox" / "devices-export-all-data.csv"), rules
+    )
+    assert len(inventory.assets) == 72
+    first = inventory.assets[0]
+    assert (first.asset_id, first.name, first.vendor) == ("1", "dmi01-akron-rtr01", "Cisco")
+    assert (first.model, first.category, first.location) == ("ISR 1111-8P", "Router", "DM-Akron")
+    assert first.rack == "Comms closet"
+    assert all(a.location and a.model and a.category for a in inventory.assets)
+    assert {a.status for a in inventory.assets} == {AssetStatus.IN_SERVICE}
+
+
+def test_glpi_type_stays_the_category_beside_its_model_column(tmp_path: Path, rules: Rules) -> None:
+    header = ["Name", "Type", "Model", "Manufacturer", "Inventory number", "Serial number"]
+    path = write_rows(
+        tmp_path / "glpi.csv", header, [["pc-01", "Laptop", "Latitude 5420", "Dell", "OC-5", "X1"]]
+    )
+    (asset,) = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (asset.category, asset.model, asset.inventory_number) == (
+        "Laptop",
+        "Latitude 5420",
+        "OC-5",
+    )
+
+
+def test_glpi_alternate_username_is_a_login_and_a_shared_uuid_stops_nothing(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """Two cloned machines report one UUID: it is the machine's, not the record's ID."""
+    header = ["Name", "Inventory number", "Alternate username", "User", "UUID"]
+    uuid = "4c4c4544-0042-3510-8051-b7c04f4b3732"
+    path = write_rows(
+        tmp_path / "glpi.csv",
+        header,
+        [["pc-01", "OC-1", "jdoe", "", uuid], ["pc-02", "OC-2", "asmith", "Smith A.", uuid]],
+    )
+    first, second = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (first.asset_id, second.asset_id) == ("OC-1", "OC-2")
+    assert (first.custodian, second.custodian) == (None, "Smith A.")
+    assert (first.extra["Alternate username"], first.extra["UUID"]) == ("jdoe", uuid)
+
+
+def test_camel_case_and_snake_case_headers_are_split_into_words(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """Lansweeper writes AssetName, AssetID, IPAddress; SQL exports asset_tag, serial_number."""
+    assert fold_header("IPAddress") == "ip address"
+    assert fold_header("AssetName") == "asset name"
+    assert fold_header("serial_number") == "serial number"
+    header = ["AssetID", "AssetName", "AssetType", "IPAddress", "Username", "SerialNumber"]
+    path = write_rows(
+        tmp_path / "lansweeper.csv",
+        header,
+        [["77", "WS-0042", "Windows", "10.1.2.3", "jdoe", "S1"]],
+    )
+    (asset,) = load_inventory(InventoryConfig(path=path), rules).assets
+    assert (asset.asset_id, asset.name, asset.category, asset.ip, asset.serial) == (
+        "77",
+        "WS-0042",
+        "Windows",
+        "10.1.2.3",
+        "S1",
+    )
+    assert asset.custodian is None
+
+
+@needs_real
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("assets-sample.csv", 22), ("assets-sample-BAD.csv", 200), ("assets-sample-BLANKS.csv", 200)],
+)
+def test_snipe_it_sample_csvs_read_byte_for_byte_with_their_people(
+    rules: Rules, name: str, count: int
+) -> None:
+    inventory = load_inventory(InventoryConfig(path=REAL / "snipeit" / name), rules)
+    assert len(inventory.assets) == count
+    assert all(a.inventory_number for a in inventory.assets)
+    people = [a.custodian for a in inventory.assets if a.custodian]
+    assert people, "the sample checks assets out to people"
+    if name == "assets-sample.csv":  # first and last name columns make the person
+        by_tag = {a.inventory_number: a for a in inventory.assets}
+        assert by_tag["WBH-2841795"].custodian == "Gage McCrackem"
+        assert by_tag["WBH-2841795"].extra["Checked Out To: Username"] == "gmccrackem2a"
+    else:
+        assert inventory.assets[0].custodian == "Bonnie Nelson"
+        assert inventory.assets[0].extra["Username"] == "bnelson0"
+
+
+def test_an_inventory_with_no_rows_is_refused_not_read_as_empty(
+    tmp_path: Path, rules: Rules
+) -> None:
+    path = write_rows(tmp_path / "empty.csv", ["Asset Tag", "Serial", "Name"], [])
+    with pytest.raises(InventoryError, match="0 assets"):
+        load_inventory(InventoryConfig(path=path), rules)
+
+
+def test_an_inventory_without_tag_serial_or_name_is_refused_naming_what_was_read(
+    tmp_path: Path, rules: Rules
+) -> None:
+    path = write_rows(
+        tmp_path / "ids.csv",
+        ["ID", "Category", "Site"],
+        [["1", "Router", "DC1"], ["2", "Switch", "DC1"]],
+    )
+    with pytest.raises(InventoryError) as caught:
+        load_inventory(InventoryConfig(path=path), rules)
+    message = str(caught.value)
+    assert "none of its 2 assets has an asset tag, serial, hostname or name" in message
+    assert "'Category' as category" in message
+    assert "rules/columns.yaml" in message
