@@ -361,7 +361,7 @@ def test_truth_json_lists_every_row_and_planted_finding(tmp_path: Path, small) -
 def test_demo_workspace_config_loads_and_points_at_its_inventory(tmp_path: Path) -> None:
     written = synth.write_demo_workspace(tmp_path / "demo", seed=7, rows=40)
     config = load_config(tmp_path / "demo" / "config.yaml")
-    assert config.inventory.path.is_file()
+    assert config.inventory.require_path().is_file()
     assert config.rules == (tmp_path / "demo" / "rules").resolve()
     assert (config.rules / "columns.yaml").is_file()
     register = next(p for p in written if "inbox" in p.parts)
