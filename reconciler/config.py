@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reconciler.cron import parse_cron
 from reconciler.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.yaml"
@@ -134,8 +135,6 @@ class AuditConfig(_Section):
     def _cron(cls, v: str | None) -> str | None:
         # A bad expression is reported by `reconciler check`, not first noticed at fire time.
         if v is not None:
-            from reconciler.audit.schedule import parse_cron
-
             parse_cron(v)  # ValueError names the field and the fix
         return v
 

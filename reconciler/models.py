@@ -9,6 +9,7 @@ Stages never pass loose dicts. Row numbers are Excel's own (1-based), sheet name
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -237,3 +238,48 @@ class RunResult:
         if self.findings or any(m.status is not RowStatus.MATCHED for m in self.match.rows):
             return 1
         return 0
+
+
+# --- reviewers' decisions ----------------------------------------------------------------
+
+
+class DecisionKind(StrEnum):
+    """What a reviewer decided (decisions/store.py tells what each does to later runs)."""
+
+    CONFIRM = "confirm"  # this book row IS this asset
+    REJECT = "reject"  # this book row is NOT this asset
+    ASSET = "asset"  # the reviewer typed another asset id: a confirm of that asset
+    ACCEPT = "accept"  # a finding is a known exception
+
+
+CONFIRMING = frozenset({DecisionKind.CONFIRM, DecisionKind.ASSET})  # fix a pair before matching
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision as the ledger keeps it (table `decisions`)."""
+
+    id: int
+    run_id: str
+    folder: str
+    sheet: str | None
+    row: int | None
+    book_key: str | None
+    asset_id: str | None
+    kind: DecisionKind
+    finding_identity: str | None
+    comment: str | None
+    decided_by: str
+    decided_at: str
+    source_file: str
+    revoked_at: str | None = None
+
+    @classmethod
+    def from_row(cls, r: Mapping[str, Any]) -> Decision:
+        values = {k: r[k] for k in cls.__dataclass_fields__}
+        return cls(**{**values, "kind": DecisionKind(values["kind"])})
+
+    def describe(self) -> str:
+        """For the evidence of a match: who, when, which decision, and why."""
+        text = f"decision #{self.id} by {self.decided_by or '(inbox)'} on {self.decided_at[:10]}"
+        return f"{text}: {self.comment}" if self.comment else text

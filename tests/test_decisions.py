@@ -22,11 +22,12 @@ from click.testing import CliRunner
 from reconciler import pipeline, synth
 from reconciler.cli import cli
 from reconciler.config import load_config
-from reconciler.decisions.store import Decision, DecisionSet
 from reconciler.ledger import store as ledger
 from reconciler.ledger.store import book_key
 from reconciler.mail.queue import read_eml
+from reconciler.match.decisions import DecisionSet
 from reconciler.match.engine import match_rows
+from reconciler.models import Decision, DecisionKind
 from reconciler.rules import Rules, default_rules_dir
 from reconciler.service import intake
 from reconciler.service.lifecycle import FileLifecycle
@@ -538,7 +539,7 @@ def decision(kind: str, key: str, asset_id: str, n: int = 1) -> Decision:
         row=None,
         book_key=key,
         asset_id=asset_id,
-        kind=kind,
+        kind=DecisionKind(kind),
         finding_identity=None,
         comment=None,
         decided_by=FOLDER,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.audit.schedule import due_runs, next_fire, parse_cron, previous_fire
 from reconciler.config import load_config
+from reconciler.cron import due_runs, next_fire, parse_cron, previous_fire
 from reconciler.errors import ConfigError
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from reconciler.atomic import write_atomically
 from reconciler.audit.figures import AuditFigures, Period, compute_audit
 from reconciler.audit.render import render_html, render_xlsx
-from reconciler.audit.schedule import due_runs, previous_fire
 from reconciler.config import Config
+from reconciler.cron import due_runs, previous_fire
 from reconciler.errors import ConfigError, InputError
 from reconciler.ledger import store as ledger
 from reconciler.text.audit import department_name, texts

@@ -35,7 +35,7 @@ from reconciler.models import (
     Severity,
 )
 from reconciler.rules import CheckRule, CheckRules, Rules, default_rules
-from reconciler.text.report import format_date, format_money
+from reconciler.text.labels import format_date, format_money
 
 log = logging.getLogger(__name__)
 

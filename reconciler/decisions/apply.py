@@ -27,9 +27,10 @@ from typing import Any
 from reconciler.config import Config
 from reconciler.decisions.answer import TEXT, ReplyOutcome, queue_answer
 from reconciler.decisions.read import ReplyLine, is_reply, read_reply
-from reconciler.decisions.store import CONFIRMING, active_decisions
+from reconciler.decisions.store import active_decisions
 from reconciler.errors import InputError
 from reconciler.ledger import store as ledger
+from reconciler.models import CONFIRMING
 
 log = logging.getLogger(__name__)
 

@@ -28,90 +28,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import InputError
 from reconciler.ledger import store as ledger
 from reconciler.ledger.store import book_key
-from reconciler.models import BookRow, Finding, Register
+from reconciler.match.decisions import DecisionSet
+from reconciler.models import Decision, Finding, Register
 
 log = logging.getLogger(__name__)
 
-KINDS = ("confirm", "reject", "asset", "accept")
-CONFIRMING = ("confirm", "asset")  # both fix a pair before the matching
-
 connect = ledger.connect  # the decisions' tables are part of the ledger's one schema
-
-
-@dataclass(frozen=True)
-class Decision:
-    id: int
-    run_id: str
-    folder: str
-    sheet: str | None
-    row: int | None
-    book_key: str | None
-    asset_id: str | None
-    kind: str
-    finding_identity: str | None
-    comment: str | None
-    decided_by: str
-    decided_at: str
-    source_file: str
-    revoked_at: str | None = None
-
-    @classmethod
-    def from_row(cls, r: sqlite3.Row) -> Decision:
-        return cls(**{k: r[k] for k in cls.__dataclass_fields__})
-
-    def describe(self) -> str:
-        """For the evidence of a match: who, when, which decision, and why."""
-        text = f"decision #{self.id} by {self.decided_by or '(inbox)'} on {self.decided_at[:10]}"
-        return f"{text}: {self.comment}" if self.comment else text
-
-
-@dataclass
-class DecisionSet:
-    """The active decisions of one folder, in the shapes matching and checks ask for."""
-
-    confirmed: dict[str, list[Decision]] = field(default_factory=dict)  # book key -> decisions
-    rejected: dict[tuple[str, str], Decision] = field(default_factory=dict)  # (key, asset)
-    accepted: dict[str, Decision] = field(default_factory=dict)  # finding identity -> decision
-    _rejected_by_key: dict[str, list[str]] | None = field(default=None, repr=False)
-
-    def __bool__(self) -> bool:
-        return bool(self.confirmed or self.rejected or self.accepted)
-
-    def confirmed_for(self, row: BookRow) -> list[Decision]:
-        return self.confirmed.get(book_key(row), [])
-
-    def rejected_for(self, row: BookRow) -> list[str]:
-        if not self.rejected:
-            return []
-        if self._rejected_by_key is None:
-            by_key: dict[str, list[str]] = defaultdict(list)
-            for key, asset_id in self.rejected:
-                by_key[key].append(asset_id)
-            self._rejected_by_key = dict(by_key)
-        return self._rejected_by_key.get(book_key(row), [])
-
-    @classmethod
-    def of(cls, decisions: list[Decision]) -> DecisionSet:
-        out = cls()
-        confirmed: dict[str, list[Decision]] = defaultdict(list)
-        for d in decisions:
-            if d.revoked_at is not None:
-                continue
-            if d.kind in CONFIRMING and d.book_key and d.asset_id:
-                confirmed[d.book_key].append(d)
-            elif d.kind == "reject" and d.book_key and d.asset_id:
-                out.rejected[(d.book_key, d.asset_id)] = d
-            elif d.kind == "accept" and d.finding_identity:
-                out.accepted[d.finding_identity] = d
-        out.confirmed = dict(confirmed)
-        return out
 
 
 def active_decisions(conn: sqlite3.Connection, folder: str | None = None) -> list[Decision]:

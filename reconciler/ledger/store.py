@@ -7,7 +7,6 @@ leaves the database consistent, and the service's resume logic reads the states 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import sqlite3
 import time
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.content import sha256_of_stream
 from reconciler.models import BookRow, Finding, RowStatus, RunResult
 
 SCHEMA_VERSION = 1
@@ -398,7 +398,8 @@ def record_cli_run(
     runs.error, `reason` the error record for files.reason, as the service stores them)."""
     sha = result.register.sha256 if result is not None else None
     if sha is None and path.is_file():
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as f:
+            sha = sha256_of_stream(f)
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         cur = conn.execute(

@@ -50,7 +50,7 @@ from reconciler.models import (
 from reconciler.rules import NormalizeRules, Rules
 
 if TYPE_CHECKING:
-    from reconciler.decisions.store import DecisionSet
+    from reconciler.match.decisions import DecisionSet
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from reconciler.outputs.xlsx_writer import (
     write_table,
     write_value,
 )
-from reconciler.text.report import code_label, labels
+from reconciler.text.labels import code_label
+from reconciler.text.report import labels
 
 DECISIONS = ("confirm", "reject")
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later

@@ -55,7 +55,8 @@ from reconciler.outputs.xlsx_writer import (
     write_value,
 )
 from reconciler.rules import Rules
-from reconciler.text.report import format_date, format_money, labels
+from reconciler.text.labels import format_date, format_money
+from reconciler.text.report import labels
 
 log = logging.getLogger(__name__)
 

@@ -174,7 +174,8 @@ HTML_MORE = {
 
 def _context(result: RunResult, language: str) -> dict[str, Any]:
     from reconciler.outputs.figures import compute_figures
-    from reconciler.text.report import code_label, format_date, format_money, labels
+    from reconciler.text.labels import code_label, format_date, format_money
+    from reconciler.text.report import labels
 
     t = labels(language)
     fig = compute_figures(result, t["summary"]["unknown"])

@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from reconciler.content import sha256_of
 from reconciler.errors import InputError
 from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
 from reconciler.read import values
@@ -34,7 +35,6 @@ from reconciler.read.header import (
 )
 from reconciler.read.sheets import Grid, Workbook, cell_text, open_workbook
 from reconciler.rules import ColumnRules
-from reconciler.service.intake import sha256_of
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ problem: it is logged once and the entry waits; the loop goes on with the others
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import re
@@ -27,8 +26,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
+from reconciler.content import open_regular, sha256_of, sha256_of_stream
 from reconciler.errors import InputError
 from reconciler.ledger.store import utcnow
 from reconciler.names import STORED_ROOM, fit, fits
@@ -171,19 +170,6 @@ def container_opens(path: Path) -> bool:
         return False
 
 
-def open_regular(path: Path) -> BinaryIO:
-    """Open for reading only what is a regular file at `path` itself: O_NOFOLLOW refuses a
-    symlink put there since it was looked at, O_NONBLOCK a pipe that would hang the loop."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 @dataclass
 class _Watch:
     size: int
@@ -265,18 +251,6 @@ def _shown(d: Dropped) -> str:
     return f"{d.folder}/{d.name}" if d.folder else d.name
 
 
-def sha256_of(path: Path) -> str:
-    with open_regular(path) as f:
-        return _sha256(f)
-
-
-def _sha256(f: BinaryIO) -> str:
-    h = hashlib.sha256()
-    for chunk in iter(lambda: f.read(1 << 20), b""):
-        h.update(chunk)
-    return h.hexdigest()
-
-
 def take_claimed(path: Path, name: str, expected: Dropped | None = None) -> tuple[int, str]:
     """(size, sha256) of a claimed file, checked again now that it is ours: still a regular
     file with one name and, on a fresh claim, the very inode that was looked at in the inbox
@@ -293,7 +267,7 @@ def take_claimed(path: Path, name: str, expected: Dropped | None = None) -> tupl
             if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) or opened.st_nlink > 1:
                 why = "it was replaced by a link while it was being taken"
             else:
-                return opened.st_size, _sha256(f)
+                return opened.st_size, sha256_of_stream(f)
     raise _refused(name, why)
 
 

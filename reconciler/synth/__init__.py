@@ -10,11 +10,11 @@ truth.json. Same seed, same data.
 from reconciler.synth.catalog import REPORT_DATE
 from reconciler.synth.demo import write_demo_workspace
 from reconciler.synth.generate import (
-    NoiseConfig,
     PlantedFinding,
     SynthData,
     generate,
 )
+from reconciler.synth.noise import NoiseConfig
 from reconciler.synth.workbooks import (
     make_register,
     write_inventory,

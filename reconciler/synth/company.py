@@ -12,15 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from reconciler.models import Asset, AssetStatus
 from reconciler.synth import catalog, spelling
 from reconciler.synth.catalog import REPORT_DATE, Person, Product, Site
 from reconciler.synth.itside import ItSide, add_months
-
-if TYPE_CHECKING:
-    from reconciler.synth.generate import NoiseConfig
+from reconciler.synth.noise import NoiseConfig
 
 
 @dataclass

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.text.report import LABELS, format_money
+from reconciler.text.labels import CODE_LABELS, format_money
+from reconciler.text.report import LABELS
 
 LANGUAGES = ("ru", "en")
 
@@ -124,38 +125,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "technical": "Details for IT",
         "test_body": "This is a test message of the asset reconciliation service: mail works.",
         "sent_via": "Sent via",
-    },
-}
-
-# Human names of the stable finding codes (shared/DESIGN.md); an unknown code shows as itself.
-CODE_LABELS: dict[str, dict[str, str]] = {
-    "ru": {
-        "MISSING_IN_INVENTORY": "Нет в ИТ-учете",
-        "MISSING_IN_BOOKS": "Нет в бухгалтерском учете",
-        "LOCATION_MISMATCH": "Другое местонахождение",
-        "CUSTODIAN_MISMATCH": "Другое МОЛ",
-        "SERIAL_MISMATCH": "Другой серийный номер",
-        "COST_MISMATCH": "Другая стоимость",
-        "FULLY_DEPRECIATED_IN_SERVICE": "Полностью амортизирован, но в работе",
-        "DISPOSED_STILL_ON_BOOKS": "Списан в ИТ, но числится на балансе",
-        "BELOW_CAPITALIZATION_THRESHOLD": "Ниже порога капитализации",
-        "DUPLICATE_ON_BOOKS": "Дубль в ведомости",
-        "KIT_INCOMPLETE": "Комплект неполный",
-        "NEEDS_REVIEW": "Нужна проверка сопоставления",
-    },
-    "en": {
-        "MISSING_IN_INVENTORY": "Not in IT inventory",
-        "MISSING_IN_BOOKS": "Not on the books",
-        "LOCATION_MISMATCH": "Location differs",
-        "CUSTODIAN_MISMATCH": "Custodian differs",
-        "SERIAL_MISMATCH": "Serial differs",
-        "COST_MISMATCH": "Cost differs",
-        "FULLY_DEPRECIATED_IN_SERVICE": "Fully depreciated, still in service",
-        "DISPOSED_STILL_ON_BOOKS": "Disposed in IT, still on the books",
-        "BELOW_CAPITALIZATION_THRESHOLD": "Below capitalisation threshold",
-        "DUPLICATE_ON_BOOKS": "Duplicate on the books",
-        "KIT_INCOMPLETE": "Kit incomplete",
-        "NEEDS_REVIEW": "Match needs review",
     },
 }
 

@@ -6,8 +6,6 @@ sheets and summaries live here. Only "ru" and "en" exist (config.report.language
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 LABELS: dict[str, dict[str, Any]] = {
@@ -246,28 +244,5 @@ LABELS: dict[str, dict[str, Any]] = {
 }
 
 
-def code_label(code: str, language: str) -> str:
-    """The finding code in words ("Другая стоимость"); an unknown code shows as itself."""
-    from reconciler.text.mail import CODE_LABELS
-
-    return CODE_LABELS.get(language, CODE_LABELS["ru"]).get(code, code)
-
-
 def labels(language: str) -> dict[str, Any]:
     return LABELS.get(language, LABELS["ru"])
-
-
-def format_money(value: Decimal | float | None, language: str) -> str:
-    """1 234 567,89 (ru, with no-break spaces as the accountant writes it) or 1,234,567.89."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):,.2f}"
-    if language == "ru":
-        return text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-def format_date(value: date | None, language: str) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%d.%m.%Y") if language == "ru" else value.isoformat()

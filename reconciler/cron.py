@@ -1,5 +1,8 @@
 """Cron expressions for `audit.schedule`, and when a scheduled pack is due.
 
+A shared contract, not part of audit/: config validates the expression when it loads, and
+config sits below every stage.
+
 Five fields, as in cron(5): minute hour day-of-month month day-of-week, each `*`, a number, a
 range `a-b`, a step `*/n`, `a-b/n` or `a/n`, or a comma list of those; months and weekdays may
 also be named (jan..dec, sun..sat). Day of week 0 and 7 are both Sunday. As in Vixie cron, when

@@ -1,0 +1,38 @@
+"""How noisy a synthetic company is: its own module because company.py (which lines are drawn)
+and generate.py (which numbers and lays them out) both read it, and generate imports company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class NoiseConfig:
+    """Probabilities of each kind of noise and rates of each planted finding (per book row)."""
+
+    missing_serial: float = 0.30  # book row has no serial
+    lookalike: float = 0.15  # Cyrillic look-alike letters in serials/models
+    vendor_spelling: float = 0.3  # "Hewlett Packard Enterprise" / "HP" / "НР" / none
+    dropped_family: float = 0.3  # "Latitude 7430" without "Dell"; "DL380 Gen10" without "ProLiant"
+    model_spelling: float = 0.2  # "DL380G10" vs "DL380 Gen10"
+    typo: float = 0.05  # one-character typo in the name
+    person_format: float = 0.5  # "Иванов И.И." / "И.И. Иванов" instead of the full name
+    kit: float = 0.02  # kit lines "Комплект ... (N шт.)"
+    not_in_it: float = 0.03  # book rows with no IT asset -> MISSING_IN_INVENTORY
+    # identical models: laptops/desktops bought in batches for one site on one date
+    batch: float = 0.5  # share of office lines that start a batch
+    max_batch: int = 50
+    missing_tag: float = 0.10  # IT record of an ordinary line has no asset tag
+    kit_incomplete: float = 0.3  # share of kits with a unit IT does not have -> KIT_INCOMPLETE
+    # planted findings, per book row (pairs for duplicates; per row for missing_in_books)
+    location_mismatch: float = 0.03
+    custodian_mismatch: float = 0.03
+    serial_mismatch: float = 0.02
+    cost_mismatch: float = 0.03
+    fully_depreciated: float = 0.03
+    disposed_on_books: float = 0.02
+    below_threshold: float = 0.02
+    duplicate: float = 0.01
+    missing_in_books: float = 0.03
+    disposed_off_books: float = 0.3  # share of the off-book assets that are written off in IT too
+    min_planted: int = 1  # at least this many of each code when the register has >= 30 rows
