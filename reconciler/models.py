@@ -84,6 +84,9 @@ class Register:
     sheets: list[SheetInfo]
     rows: list[BookRow]
     report_date: date | None = None  # from a title such as "на 30.09.2026"
+    # What the reader decided or could not read, for the run's warnings: the encoding it
+    # guessed, a date column read month first, cells left empty with their row.
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- the IT inventory --------------------------------------------------------------------
@@ -130,6 +133,7 @@ class Asset:
 class Inventory:
     source: str  # path or URL, for reports
     assets: list[Asset]
+    warnings: list[str] = field(default_factory=list)  # as Register.warnings
 
     def by_id(self) -> dict[str, Asset]:
         return {a.asset_id: a for a in self.assets}

@@ -106,6 +106,9 @@ def run_file(
         report_date=report_date,
         duplicate_of=duplicate_of,
         timings=timings,
+        # What reading decided or left empty (a guessed encoding, month-first dates, a date
+        # that could not be read) reaches results.json, the summary sheet and the email.
+        warnings=[*register.warnings, *assets.warnings],
     )
     with timed(timings, "annotate"):
         annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -259,13 +260,18 @@ def test_an_unreadable_cost_names_sheet_row_column_expected_and_found(
     assert "Исправьте или очистите эту ячейку" in text
 
 
-def test_an_unreadable_date_says_a_date_was_expected(tmp_path: Path, rules: Rules) -> None:
+def test_an_unreadable_date_is_a_warning_on_its_row_not_a_refusal(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """A date decides no finding the way a cost does: one odd date must not refuse the file."""
     spec = SheetSpec("ОС").row(1, ["Инв. №", "Наименование", "Дата принятия к учету"])
     spec.row(2, ["1", "Стол", "вчера"])
-    path = write(tmp_path / "r.xlsx", "xlsx", spec)
-    text = russian(refusal(path, rules), "UNREADABLE_CELL")
-    assert "лист «ОС», строка 2" in text
-    assert "записано «вчера», а нужно указать дату, например 15.03.2019." in text
+    spec.row(3, ["2", "Стул", "15.03.2019"])
+    register = read_register(write(tmp_path / "r.xlsx", "xlsx", spec), rules.columns)
+    assert [r.acquired_on for r in register.rows] == [None, date(2019, 3, 15)]
+    (warning,) = register.warnings
+    assert "sheet 'ОС' row 2 column 'Дата принятия к учету' (C)" in warning
+    assert "'вчера'" in warning and "left empty" in warning
 
 
 def test_an_inventory_that_cannot_be_loaded_is_not_the_senders_fault(

@@ -220,3 +220,47 @@ def test_an_inventory_without_tag_serial_or_name_is_refused_naming_what_was_read
     assert "none of its 2 assets has an asset tag, serial, hostname or name" in message
     assert "'Category' as category" in message
     assert "rules/columns.yaml" in message
+
+
+# --- dates decided per column, encodings said ----------------------------------------------
+
+
+@needs_real
+def test_snipe_it_us_dates_are_read_month_first_for_the_whole_column(rules: Rules) -> None:
+    """The BAD sample writes "4/5/16" (April 5) beside "6/16/15": read day first, 89 were
+    swapped and 107 left unread."""
+    path = REAL / "snipeit" / "assets-sample-BAD.csv"
+    inventory = load_inventory(InventoryConfig(path=path), rules)
+    first = inventory.assets[0]
+    assert (first.inventory_number, first.purchased_on) == ("970882174-8", date(2016, 4, 5))
+    written = sum(1 for a in inventory.assets if a.purchased_on)
+    raw = path.read_bytes().decode("mac_roman").split("\r")
+    dated = sum(1 for line in raw[1:] if next(csv.reader([line]), [""] * 15)[14:15] != [""])
+    assert written == dated > 150
+    assert not any("(unreadable)" in k for a in inventory.assets for k in a.extra)
+    said = " | ".join(inventory.warnings)
+    assert "column 'Purchase Date' holds month-first dates" in said
+    assert "not UTF-8; read as Mac Roman" in said
+
+
+def test_a_register_column_with_one_day_over_twelve_is_read_month_first_not_refused(
+    tmp_path: Path, rules: Rules
+) -> None:
+    from reconciler.read.register import read_register
+
+    path = tmp_path / "us.csv"
+    path.write_text(
+        "Inventory number;Name;Acquisition date\nA-1;Desk;4/5/16\nA-2;Chair;1/23/23\n",
+        encoding="utf-8",
+    )
+    register = read_register(path, rules.columns)
+    assert [r.acquired_on for r in register.rows] == [date(2016, 4, 5), date(2023, 1, 23)]
+    assert any("month-first dates such as '1/23/23'" in w for w in register.warnings)
+
+    path.write_text(
+        "Инв. №;Наименование;Дата принятия к учету\n1;Стол;04.05.2016\n2;Стул;23.01.2023\n",
+        encoding="cp1251",
+    )
+    register = read_register(path, rules.columns)
+    assert [r.acquired_on for r in register.rows] == [date(2016, 5, 4), date(2023, 1, 23)]
+    assert register.warnings == ["us.csv: not UTF-8; read as Windows-1251 (Cyrillic)"]

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from reconciler.config import InventoryConfig
@@ -62,12 +63,15 @@ TEXT_FIELDS = (
 # in `extra` under their header; a site fills an empty location, a first and last name an
 # empty custodian. A login (GLPI's "Alternate username") is who last logged on, not a person.
 SIDE_FIELDS = ("site", "login", "email", "first_name", "last_name")
+DATE_FIELDS = ("warranty_until", "purchased_on")
 FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(TEXT_FIELDS, values.parse_text),
     "warranty_until": values.parse_date,
     "purchased_on": values.parse_date,
     "purchase_cost": values.parse_decimal,
 }
+US_DATE_PARSER = partial(values.parse_date, month_first=True)
+SHOWN_UNREADABLE = 10  # cells listed by name in the warning; the count covers the rest
 
 
 @dataclass
@@ -79,6 +83,16 @@ class Record:
     fields: dict[str, Any]  # canonical field -> raw value
     headers: dict[str, str]  # canonical field -> the source's column name
     extra: dict[str, Any]
+
+
+@dataclass
+class Loaded:
+    """What a loader read: its records, the source's label for reports, and what reading
+    decided that a person should know (a guessed encoding)."""
+
+    records: list[Record]
+    label: str
+    notes: list[str]
 
 
 # --- choosing and running a loader -------------------------------------------------------
@@ -125,8 +139,10 @@ def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
             hint="export the inventory to a file and set inventory.source: file",
         )
     try:
-        records, label = loader(source, rules)
-        assets = build_assets(records, rules.statuses, source=label)
+        loaded = loader(source, rules)
+        records, label = loaded.records, loaded.label
+        warnings = [f"inventory {note}" for note in loaded.notes]
+        assets = build_assets(records, rules.statuses, source=label, warnings=warnings)
         refuse_unusable(assets, records, label)
     except InventoryError:
         raise
@@ -139,13 +155,13 @@ def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
             hint=e.hint,
         ) from None
     log.info("inventory %s: %d assets", label, len(assets))
-    return Inventory(source=label, assets=assets)
+    return Inventory(source=label, assets=assets, warnings=warnings)
 
 
 # --- sources -----------------------------------------------------------------------------
 
 
-def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
+def load_sheet_records(source: InventoryConfig, rules: Rules) -> Loaded:
     """An xlsx/xls/ods/csv (or HTML-as-xls) export: the first sheet with a recognisable header."""
     index = synonym_index(rules.columns.inventory)
     path = source.require_path()
@@ -181,10 +197,10 @@ def load_sheet_records(source: InventoryConfig, rules: Rules) -> tuple[list[Reco
                 extra=extra,
             )
         )
-    return records, str(path)
+    return Loaded(records, str(path), book.notes)
 
 
-def load_sqlite_records(source: InventoryConfig, rules: Rules) -> tuple[list[Record], str]:
+def load_sqlite_records(source: InventoryConfig, rules: Rules) -> Loaded:
     """A table (or view) of a SQLite database, opened read-only; columns named by synonyms."""
     path = source.require_path()
     try:
@@ -251,10 +267,10 @@ def load_sqlite_records(source: InventoryConfig, rules: Rules) -> tuple[list[Rec
         ) from None
     finally:
         db.close()
-    return records, f"{path}#{table}"
+    return Loaded(records, f"{path}#{table}", [])
 
 
-Loader = Callable[[InventoryConfig, Rules], tuple[list[Record], str]]
+Loader = Callable[[InventoryConfig, Rules], Loaded]
 LOADERS: dict[str, Loader] = {"sheet": load_sheet_records, "sqlite": load_sqlite_records}
 
 
@@ -301,16 +317,25 @@ class StatusMap:
         return AssetStatus.UNKNOWN
 
 
-def build_assets(records: Iterable[Record], statuses: StatusRules, *, source: str) -> list[Asset]:
+def build_assets(
+    records: Iterable[Record],
+    statuses: StatusRules,
+    *,
+    source: str,
+    warnings: list[str] | None = None,
+) -> list[Asset]:
+    """Assets from records; what could not be read, or was read month first, is appended to
+    `warnings` (the cell itself stays in the asset's `extra`)."""
     records = list(records)
+    warnings = [] if warnings is None else warnings
     status_of = StatusMap(statuses)
+    parsers = _column_parsers(records, source, warnings)
     assets: list[Asset] = []
-    unreadable = 0
+    unreadable: list[str] = []
     explicit: dict[str, list[str]] = {}
     derived: set[str] = set()
     for record in records:
-        asset, bad = _asset(record, status_of)
-        unreadable += bad
+        asset = _asset(record, status_of, parsers, unreadable)
         if asset.asset_id:
             explicit.setdefault(asset.asset_id, []).append(record.where)
         assets.append(asset)
@@ -330,8 +355,33 @@ def build_assets(records: Iterable[Record], statuses: StatusRules, *, source: st
         if not asset.asset_id:
             asset.asset_id = _derived_id(asset, record, explicit, derived)
     if unreadable:
-        log.warning("inventory %s: %d cells could not be read; kept in extra", source, unreadable)
+        shown = "; ".join(unreadable[:SHOWN_UNREADABLE])
+        more = f" and {len(unreadable) - SHOWN_UNREADABLE} more" if len(unreadable) > 10 else ""
+        warnings.append(
+            f"inventory {source}: {len(unreadable)} cell(s) could not be read and were left "
+            f"empty: {shown}{more}"
+        )
+        log.warning("%s", warnings[-1])
     return assets
+
+
+def _column_parsers(
+    records: list[Record], source: str, warnings: list[str]
+) -> dict[str, Callable[[Any], Any]]:
+    """Each field's parser; a date column is read month first when its values say so,
+    decided once from all of them (a US export's "4/5/16" is April 5), never per cell."""
+    parsers = dict(FIELD_PARSERS)
+    for name in DATE_FIELDS:
+        column = [r.fields.get(name) for r in records]
+        if values.month_first_column(column):
+            parsers[name] = US_DATE_PARSER
+            header = next((r.headers[name] for r in records if name in r.headers), name)
+            sample = next(v for v in column if isinstance(v, str) and values.is_us_date(v))
+            warnings.append(
+                f"inventory {source}: column '{header}' holds month-first dates "
+                f"('{sample}' is {US_DATE_PARSER(sample):%d.%m.%Y}); read them so"
+            )
+    return parsers
 
 
 IDENTIFYING = ("inventory_number", "serial", "name", "hostname")
@@ -358,12 +408,16 @@ def refuse_unusable(assets: list[Asset], records: list[Record], source: str) -> 
     )
 
 
-def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
+def _asset(
+    record: Record,
+    status_of: StatusMap,
+    parsers: dict[str, Callable[[Any], Any]],
+    unreadable: list[str],
+) -> Asset:
     fields = record.fields
     kwargs: dict[str, Any] = {}
-    bad = 0
     for name, raw in fields.items():
-        parse = FIELD_PARSERS.get(name)
+        parse = parsers.get(name)
         if parse is None:
             continue
         if raw is None or raw == "":
@@ -371,8 +425,9 @@ def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
         try:
             kwargs[name] = parse(raw)
         except ValueError:
-            record.extra[f"{record.headers.get(name, name)} (unreadable)"] = raw
-            bad += 1
+            header = record.headers.get(name, name)
+            record.extra[f"{header} (unreadable)"] = raw
+            unreadable.append(f"{record.where} '{header}' {raw!r}")
     side = {f: values.parse_text(fields.get(f)) for f in SIDE_FIELDS if f in fields}
     for name, text in side.items():
         if text is not None:
@@ -384,9 +439,7 @@ def _asset(record: Record, status_of: StatusMap) -> tuple[Asset, int]:
         kwargs["custodian"] = person
     status_raw = values.parse_text(fields.get("status"))
     kwargs["asset_id"] = values.parse_text(fields.get("asset_id")) or ""
-    return Asset(
-        status=status_of(status_raw), status_raw=status_raw, extra=record.extra, **kwargs
-    ), bad
+    return Asset(status=status_of(status_raw), status_raw=status_raw, extra=record.extra, **kwargs)
 
 
 def _derived_id(asset: Asset, record: Record, taken: dict[str, Any], derived: set[str]) -> str:

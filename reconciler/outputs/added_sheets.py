@@ -123,6 +123,13 @@ def add_summary_sheet(
         r += 1
         text = s["has_findings"] if key == "has_findings" else t["status"][key]
         write_value(ws, r, 1, text).fill = FILLS[key]
+    read_notes = reading_warnings(result)
+    if read_notes:  # an encoding guessed, dates read month first, cells left empty
+        r += 2
+        write_value(ws, r, 1, s["read_notes"]).font = bold
+        for line in read_notes:
+            r += 1
+            write_value(ws, r, 1, "• " + line)
     r += 2
     write_value(ws, r, 1, s["lost"]).font = bold
     for line in lost or [s["nothing_lost"]]:
@@ -133,6 +140,11 @@ def add_summary_sheet(
         write_value(ws, r, 1, "• " + line)
     set_print_layout(ws)
     return ws
+
+
+def reading_warnings(result: RunResult) -> list[str]:
+    """What reading the register and the inventory decided or left empty."""
+    return [*result.register.warnings, *result.inventory.warnings]
 
 
 def vendor_model(asset: Asset) -> str | None:

@@ -12,7 +12,11 @@ from openpyxl.workbook.workbook import Workbook
 
 from reconciler.models import RunResult
 from reconciler.names import fit
-from reconciler.outputs.added_sheets import add_not_on_books_sheet, add_summary_sheet
+from reconciler.outputs.added_sheets import (
+    add_not_on_books_sheet,
+    add_summary_sheet,
+    reading_warnings,
+)
 from reconciler.outputs.figures import findings_with_sources
 from reconciler.outputs.xlsx_writer import bold_font, write_table, write_value
 from reconciler.text.report import labels
@@ -71,7 +75,9 @@ def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
     write_value(ws, len(rows) + 3, 1, source).font = Font(name=bold_font(ws).name, italic=True)
     add_not_on_books_sheet(wb, result, language)  # the same sheet as in the workbook
-    add_summary_sheet(wb, result, language, lost=list(result.warnings), notes=[])
+    read = set(reading_warnings(result))  # listed under their own heading
+    lost = [w for w in result.warnings if w not in read]
+    add_summary_sheet(wb, result, language, lost=lost, notes=[])
     wb.properties.identifier = result.run_id
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -43,6 +43,11 @@ RULES_HINT = "rules/columns.yaml"
 BOOK_IDENTITY = ("inventory_number", "name", "serial")
 
 Parser = Callable[[Any, str], Any]
+# A date the reader cannot make out is a warning on its row, the cell left empty: one odd
+# date must not refuse a register of thousands of rows. Numbers still refuse (a cost read
+# wrong would be a wrong finding).
+LENIENT_FIELDS = ("acquired_on",)
+DATE_FIELDS = ("acquired_on",)
 # What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
 FIELD_EXPECTS = {
     "quantity": "whole_number",
@@ -76,6 +81,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     sheets: list[SheetInfo] = []
     rows: list[BookRow] = []
     report_date = None
+    warnings: list[str] = list(book.notes)
     found_tables = list(
         find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
     )
@@ -89,6 +95,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
             file_name=name,
             total_markers=columns.total_markers,
             skip=groups.take,
+            warnings=warnings,
         ):
             row = _book_row(table, fields, extra, data)
             groups.fill(row)
@@ -123,6 +130,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
         sheets=sheets,
         rows=rows,
         report_date=report_date,
+        warnings=warnings,
     )
 
 
@@ -204,12 +212,30 @@ def parse_rows(
     file_name: str,
     total_markers: list[str],
     skip: Callable[[DataRow], bool] | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
     """(DataRow, parsed fields, extra) for each data row that is not a total row.
 
     A row holding one of BOOK_KEYS is an item, never a total row.
     `skip` sees every other row, in order, before it is parsed: True leaves it out (a caption).
+    A date column is read day first or month first as all its values say (decided once);
+    a date cell that still cannot be read is left empty with a line in `warnings`.
     """
+    warnings = [] if warnings is None else warnings
+    parsers = dict(parsers)
+    for name in DATE_FIELDS:
+        col = table.columns.get(name)
+        if name not in parsers or col is None:
+            continue
+        column = [line[col - 1] for line in grid.cells[table.header_end_row :] if col <= len(line)]
+        if values.month_first_column(column):
+            parsers[name] = lambda v, _h: values.parse_date(v, month_first=True)
+            warnings.append(
+                f"sheet '{table.sheet}' column '{table.headers.get(col, '')}' "
+                f"({get_column_letter(col)}): month-first dates such as "
+                f"'{next(v for v in column if isinstance(v, str) and values.is_us_date(v))}'; "
+                "read them so"
+            )
     fields = [
         (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
     ]
@@ -229,6 +255,13 @@ def parse_rows(
                 parsed[name] = parsers[name](raw, header)
             except ValueError as e:
                 letter = get_column_letter(col + 1)
+                if name in LENIENT_FIELDS:
+                    parsed[name] = None
+                    warnings.append(
+                        f"sheet '{table.sheet}' row {data.row} column '{header}' ({letter}): "
+                        f"{e}; left empty"
+                    )
+                    continue
                 raise InputError(
                     f"column '{header}' ({letter}): {e}",
                     file=file_name,

@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ class Workbook:
     format: str  # xlsx, xlsm, xls, ods, csv, html, xml (XML Spreadsheet 2003)
     sheet_names: list[str]
     _reader: Any = field(default=None, repr=False)
+    # What reading decided that a person should know: a text file's guessed encoding.
+    notes: list[str] = field(default_factory=list)
 
     def sheets(self) -> Iterator[Grid]:
         for name in self.sheet_names:
@@ -243,8 +246,9 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
     name = file_name or path.name
     fmt = detect_format(path, file_name=name)
     if fmt == "csv":
-        grid = _read_csv(path, name)
-        return Workbook(path, name, fmt, [grid.name], lambda _n: grid)
+        grid, encoding = _read_csv(path, name)
+        notes = [] if encoding == "utf-8" else [f"{name}: {ENCODING_NOTES[encoding]}"]
+        return Workbook(path, name, fmt, [grid.name], lambda _n: grid, notes)
     if fmt == "xml":
         xml_grids = {
             title: Grid(title, cells, merged)
@@ -297,21 +301,58 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
 
 # --- CSV ---------------------------------------------------------------------------------
 
-CSV_ENCODINGS = ("utf-8-sig", "cp1251")  # utf-8-sig also reads utf-8 without a BOM
+# A text file is UTF-8 (with or without a BOM), else one single-byte code page guessed once
+# for the whole file: Windows-1251 when its letters make Cyrillic words, else a Western one
+# (Mac Roman for a file with old-Mac CR line ends, Windows-1252 otherwise).
+ENCODING_NOTES = {
+    "utf-8": "",
+    "cp1251": "not UTF-8; read as Windows-1251 (Cyrillic)",
+    "cp1252": "not UTF-8; read as Windows-1252 (Western): check letters with accents",
+    "mac_roman": "not UTF-8; read as Mac Roman (Western, old-Mac line ends): check letters "
+    "with accents",
+}
+_CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{3,}")
+_MIXED_WORD = re.compile(r"(?=\w*[A-Za-z])(?=\w*[А-Яа-яЁёЂ-џ])\w+")
 
 
-def _decode(raw: bytes, name: str) -> str:
-    for encoding in CSV_ENCODINGS:
+def guess_encoding(raw: bytes) -> str | None:
+    """ "utf-8", "cp1251", "cp1252" or "mac_roman": one guess for the whole file; None when
+    the bytes look like none of them."""
+    try:
+        codecs.decode(raw, "utf-8-sig")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    as_cyrillic = codecs.decode(raw, "cp1251", errors="replace")
+    # Russian text decodes to whole Cyrillic words; Western bytes to Cyrillic letters
+    # stuck inside Latin words ("LutsЉЫЄk").
+    mixed = len(_MIXED_WORD.findall(as_cyrillic))
+    if mixed and mixed >= len(_CYRILLIC_WORD.findall(as_cyrillic)):
+        if b"\r" in raw and b"\n" not in raw:
+            return "mac_roman"
         try:
-            return codecs.decode(raw, encoding)
+            codecs.decode(raw, "cp1252")
+            return "cp1252"
         except UnicodeDecodeError:
-            continue
-    raise _fail(
-        name,
-        "the text file is neither UTF-8 nor Windows-1251",
-        "save it as UTF-8 CSV",
-        code="UNKNOWN_ENCODING",
-    )
+            return "mac_roman"  # defines every byte
+    try:
+        codecs.decode(raw, "cp1251")
+        return "cp1251"
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    encoding = guess_encoding(raw)
+    if encoding is None:
+        raise _fail(
+            name,
+            "the text file is neither UTF-8 nor Windows-1251",
+            "save it as UTF-8 CSV",
+            code="UNKNOWN_ENCODING",
+        )
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    return codecs.decode(raw, codec), encoding
 
 
 def _delimiter(text: str) -> str:
@@ -333,8 +374,8 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, name: str) -> Grid:
-    text = _decode(path.read_bytes(), name)
+def _read_csv(path: Path, name: str) -> tuple[Grid, str]:
+    text, encoding = _decode(path.read_bytes(), name)
     if not text.strip():
         raise _fail(name, "the file is empty", "export the register again", code="EMPTY_FILE")
     delimiter = _delimiter(text)
@@ -351,7 +392,7 @@ def _read_csv(path: Path, name: str) -> Grid:
             format="csv",
             detail=str(e),
         ) from None
-    return Grid(Path(name).stem or "csv", cells, merged=None)
+    return Grid(Path(name).stem or "csv", cells, merged=None), encoding
 
 
 # --- HTML saved as .xls ------------------------------------------------------------------
@@ -387,7 +428,7 @@ def _decode_html(raw: bytes, name: str) -> str:
                 return codecs.decode(raw, declared)
             except (LookupError, UnicodeDecodeError):
                 break
-    return _decode(raw, name)
+    return _decode(raw, name)[0]
 
 
 def cell_text(value: Cell) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -184,8 +185,42 @@ def parse_quantity(value: Any) -> int | None:
     return int(number)
 
 
-def parse_date(value: Any, *, serials: bool = True) -> date | None:
-    """Real dates, "15.03.2019", "2019-03-15", "15 марта 2019 г.", Excel serial numbers."""
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?!\d)")
+
+
+def month_first_column(cells: Iterable[Any]) -> bool:
+    """Whether a column's numeric dates are month first ("4/5/16" April 5, a US export).
+
+    Decided once from all the column's values, never per cell: a second part over 12
+    ("1/23/23") means month first, a first part over 12 ("23.01.2023") day first; the more
+    frequent wins, and without either the Russian day-first reading stands.
+    """
+    month_first = day_first = 0
+    for value in cells:
+        if type(value) is not str:
+            continue
+        m = _DAY_MONTH.match(value)
+        if m is None:
+            continue
+        first, second = int(m[1]), int(m[2])
+        if second > 12 >= first:
+            month_first += 1
+        elif first > 12 >= second:
+            day_first += 1
+    return month_first > day_first
+
+
+def is_us_date(text: str) -> bool:
+    """ "1/23/23": a numeric date only a month-first reading makes sense of."""
+    m = _DAY_MONTH.match(text)
+    return m is not None and int(m[2]) > 12 >= int(m[1])
+
+
+def parse_date(value: Any, *, serials: bool = True, month_first: bool = False) -> date | None:
+    """Real dates, "15.03.2019", "2019-03-15", "15 марта 2019 г.", Excel serial numbers.
+
+    `month_first` reads numeric dates as a US export writes them: decided for the whole column
+    by month_first_column."""
     if is_empty(value):
         return None
     if isinstance(value, datetime):
@@ -198,7 +233,7 @@ def parse_date(value: Any, *, serials: bool = True) -> date | None:
         raise CellValueError(
             f"expected a date, found the number {value!r}", expected="date", value=value
         )
-    found = _date_from_text(str(value).strip())
+    found = _date_from_text(str(value).strip(), month_first)
     if found is None:
         raise CellValueError(
             f"expected a date such as 15.03.2019, found {value!r}", expected="date", value=value
@@ -210,17 +245,19 @@ _PLAIN_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:[ T]00:00(?::00)?)?|(\d\d)\.(
 
 
 @lru_cache(maxsize=65536)
-def _date_from_text(text: str) -> date | None:
+def _date_from_text(text: str, month_first: bool = False) -> date | None:
     """Cached: an inventory of 150k rows holds a few thousand distinct dates."""
     m = _PLAIN_DATE.fullmatch(text)
     if m:  # the two shapes nearly every export uses, without the general search
         try:
             if m[1]:
                 return date(int(m[1]), int(m[2]), int(m[3]))
+            if month_first:
+                return date(int(m[6]), int(m[4]), int(m[5]))
             return date(int(m[6]), int(m[5]), int(m[4]))
         except ValueError:
             return None
-    return find_date(text, whole=True)
+    return find_date(text, whole=True, month_first=month_first)
 
 
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?!\d)")
@@ -237,7 +274,7 @@ def _month(word: str) -> int | None:
     return MONTHS_EN.get(word[:3])
 
 
-def find_date(text: str, *, whole: bool = False) -> date | None:
+def find_date(text: str, *, whole: bool = False, month_first: bool = False) -> date | None:
     """The first date written in `text`; with whole=True the text must be only a date."""
     candidates: list[tuple[int, int, date]] = []
     for m in _ISO_DATE.finditer(text):
@@ -245,7 +282,8 @@ def find_date(text: str, *, whole: bool = False) -> date | None:
     for m in _NUMERIC_DATE.finditer(text):
         year = int(m[3]) + (2000 if len(m[3]) == 2 and int(m[3]) < 70 else 0)
         year += 1900 if len(m[3]) == 2 and year < 100 else 0
-        _add(candidates, m, year, int(m[2]), int(m[1]))
+        first, second = int(m[1]), int(m[2])
+        _add(candidates, m, year, *((first, second) if month_first else (second, first)))
     for m in _WORD_DATE.finditer(text):
         month = _month(m[2])
         if month:
