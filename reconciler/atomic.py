@@ -7,7 +7,10 @@ the temp file out of every listing the service and the mail attachments make.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from reconciler.names import fit
 
@@ -20,3 +23,18 @@ def write_atomically(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+@contextmanager
+def open_atomically(path: Path) -> Iterator[BinaryIO]:
+    """write_atomically for a file written in pieces: the target appears only when the
+    writing finished; an error leaves the old file (or none) and no temp file."""
+    tmp = path.with_name(f".{fit(path.name, room=5)}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

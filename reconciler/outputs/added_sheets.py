@@ -44,19 +44,26 @@ ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
 }
 
 
+def sheet_title(title: str, taken: list[str]) -> str:
+    """`title` made a valid Excel title (31 characters, none of []:*?/\\), unused in `taken`
+    (compared as Excel does, ignoring case): `title (2)` if it is."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    base = base[:31]
+    used = {t.lower() for t in taken}
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
+
+
 def new_sheet(wb: Workbook, title: str) -> Worksheet:
     """A sheet named `title`, or `title (2)` if the accountant already has one so named.
 
     `title` may be any text (a sheet name from an xls or ods): it is made a valid Excel title
-    first, 31 characters and none of []:*?/\\.
+    first (sheet_title).
     """
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
-    base = base[:31]
-    name, n = base, 2
-    while name in wb.sheetnames:
-        suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    return wb.create_sheet(name)
+    return wb.create_sheet(sheet_title(title, wb.sheetnames))
 
 
 def add_summary_sheet(

@@ -1,76 +1,82 @@
-"""The annotated copy of the accountant's workbook: their sheets untouched, our columns beside.
+"""The annotated copy of the accountant's workbook: every part of theirs kept, our columns
+beside their table, our sheets after theirs.
 
-xlsx/xlsm are loaded with openpyxl (normal mode, keep_vba for xlsm) so every original value,
-merged range, width and format is saved back as it was; match and inventory columns go to the
-right of the used range, on the header row, and new sheets (summary, review, not on books)
-follow. What openpyxl cannot keep is found in the original zip first (xlsx_features) and said.
-xls, ods, csv and html exports cannot be rewritten in place: they get a fresh .xlsx with the
-grid values at the same Excel positions, plus the same added columns and sheets.
+The copy is streamed, never loaded: each zip member is copied as it was, except the register
+sheets' XML (read once; our cells added to each data row, our column widths, header merges,
+autofilter and frozen header: sheet_stream), styles.xml (our formats appended:
+styles_append), workbook.xml with its rels and [Content_Types].xml (our sheets, grafted from a
+side workbook: graft) and the custom document properties (the run id a reply is recognised
+by). Drawings, comments, x14 extensions, VBA, pivots, defined names and print settings stay
+byte for byte, so nothing is lost and nothing needs saying. xls, ods, csv and html exports get
+an .xlsx copy of their values first (grid_copy), then the same treatment.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import warnings
-from collections import defaultdict
-from datetime import date
-from decimal import Decimal
+import re
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils.indexed_list import IndexedList
 
-from reconciler.atomic import write_atomically
+from reconciler.atomic import open_atomically
 from reconciler.config import Config
-from reconciler.models import Asset, Finding, RowMatch, RowStatus, RunResult, SheetInfo
+from reconciler.models import RunResult
 from reconciler.names import fit
 from reconciler.outputs.added_sheets import (
     add_findings_sheet,
     add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
-    new_sheet,
-    vendor_model,
 )
-from reconciler.outputs.lost_features import detect_lost_features
-from reconciler.outputs.xlsx_writer import (
-    FILLS,
-    TOP,
-    WRAP,
-    clean_text,
-    fit_width,
-    gc_paused,
-    grow_row,
-    shown_text,
-    style_header,
-    text_width,
-    wrapped_lines,
-    write_value,
+from reconciler.outputs.comments_part import (
+    COMMENTS_REL,
+    COMMENTS_TYPE,
+    VML_REL,
+    VML_TYPE,
+    comments_xml,
+    vml_xml,
 )
+from reconciler.outputs.graft import graft_sheets
+from reconciler.outputs.grid_copy import copy_grid_workbook
+from reconciler.outputs.register_columns import (
+    COMMENT_WIDTH,
+    findings_by_row,
+    plan_sheet,
+    right_edge,
+    rows_by_sheet,
+)
+from reconciler.outputs.sheet_stream import column_letter, extend_sheet, styled_cells
+from reconciler.outputs.styles_append import FontInfo, StyleBook
+from reconciler.outputs.xlsx_package import REL_NS, Package
+from reconciler.outputs.xlsx_writer import gc_paused
+from reconciler.outputs.xml_parts import append_children, attr, find_start, get_attr, root_prefix
 from reconciler.rules import Rules
-from reconciler.text.labels import format_date, format_money
-from reconciler.text.report import labels
 
 log = logging.getLogger(__name__)
 
 RUN_ID_PROPERTY = "reconciler_run_id"  # the reply workbook is recognised by it
-OPENPYXL_FORMATS = ("xlsx", "xlsm")
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
-ADDED_MAX_WIDTH = 36  # the match and IT columns: longer values (kits) wrap
-FINDINGS_WIDTH = 60  # the findings in words: wide enough that most take one or two lines
+STREAMED_FORMATS = ("xlsx", "xlsm")
 VALUES_ONLY = (
     "копия .xlsx из файла {fmt}: перенесены только значения (и объединения ячеек, где они "
     "известны); шрифты, заливки, ширины столбцов и форматы чисел исходного файла не переносятся",
     "an .xlsx copy of the {fmt} file: values only (and merged cells where known); fonts, "
     "fills, column widths and number formats of the original are not carried over",
 )
+OWN_COMMENTS = (
+    "на листе «{sheet}» есть свои примечания: они сохранены как были, а подробности "
+    "расхождений — в столбце замечаний и на листе замечаний, не в примечаниях",
+    "sheet '{sheet}' has comments of its own: they are kept as they were, and the details "
+    "of each finding are in the findings column and sheet instead of in comments",
+)
+CUSTOM_PROPS = "docProps/custom.xml"
+_CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_REL = REL_NS + "/custom-properties"
+_PROPS_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 
 def annotated_name(file_name: str, fmt: str) -> str:
@@ -82,254 +88,199 @@ def annotated_name(file_name: str, fmt: str) -> str:
 def write_annotated_workbook(
     result: RunResult, rules: Rules, config: Config
 ) -> tuple[Path, list[str]]:
-    """Write <stem>.reconciled.xlsx (.xlsm) into result.run_dir; return it and what openpyxl lost."""
+    """Write <stem>.reconciled.xlsx (.xlsm) into result.run_dir; return it and what the copy
+    could not keep of the original (only for formats that get a values copy)."""
     register = result.register
-    with gc_paused():
-        data, lost = build_annotated_workbook(result, rules, config.report.language)
     out = result.run_dir / annotated_name(register.file_name, register.format)
-    write_atomically(out, data)
-    log.info("annotated workbook %s (%d features openpyxl drops)", out.name, len(lost))
+    with open_atomically(out) as f:
+        lost = build_annotated_workbook(result, rules, config.report.language, f)
+    log.info("annotated workbook %s", out.name)
     return out, lost
 
 
 def build_annotated_workbook(
-    result: RunResult, rules: Rules, language: str
-) -> tuple[bytes, list[str]]:
-    """The annotated workbook's bytes, and what openpyxl lost of the original."""
+    result: RunResult, rules: Rules, language: str, out: IO[bytes]
+) -> list[str]:
+    """Write the annotated workbook to `out`; return what it could not keep."""
     register = result.register
-    lost: list[str] = []
-    if register.format in OPENPYXL_FORMATS:
-        lost = detect_lost_features(register.path, language)
-        with warnings.catch_warnings():
-            # "extension is not supported and will be removed": detected and said above.
-            warnings.simplefilter("ignore", UserWarning)
-            wb = openpyxl.load_workbook(
-                register.path, keep_vba=register.format == "xlsm", keep_links=True, rich_text=True
-            )
-        sheets = {ws.title: ws for ws in wb.worksheets}
+    names: dict[str, str]
+    if register.format in STREAMED_FORMATS:
+        source: Path | IO[bytes] = register.path
+        lost: list[str] = []
+        names = {}
     else:
-        wb, sheets = copy_grid_workbook(register.path, register.file_name)
+        data, names = copy_grid_workbook(register.path, register.file_name)
+        source = io.BytesIO(data)
         lost = [VALUES_ONLY[language == "en"].format(fmt=register.format)]
-    notes = annotate_register_sheets(wb, sheets, result, rules, language)
-    add_summary_sheet(wb, result, language, lost=lost, notes=notes)
-    add_review_sheet(wb, result, language)
-    add_not_on_books_sheet(wb, result, language)
-    add_findings_sheet(wb, result, language)
-    mark_run(wb, result.run_id)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    if wb.vba_archive is not None:
-        # The macros' in-memory zip: closed now, not by the collector, which may close its
-        # buffer first (a "ValueError: I/O operation on closed file" at exit).
-        wb.vba_archive.close()
-    return buffer.getvalue(), lost
+    package = Package.open(source)
+    try:
+        _annotate_package(package, result, rules, language, lost, names)
+        package.write(out)
+    finally:
+        package.close()
+    return lost
 
 
-def mark_run(wb: Workbook, run_id: str) -> None:
-    """The run id in the document properties: a reply is recognised by it later."""
-    wb.properties.identifier = run_id
-    wb.properties.keywords = f"reconciler run {run_id}"
-    props = wb.custom_doc_props
-    for prop in list(props.props):
-        if prop.name == RUN_ID_PROPERTY:
-            props.props.remove(prop)
-    props.append(StringProperty(name=RUN_ID_PROPERTY, value=run_id))
-
-
-# --- a fresh workbook for formats openpyxl cannot load -----------------------------------
-
-
-def copy_grid_workbook(path: Path, file_name: str) -> tuple[Workbook, dict[str, Worksheet]]:
-    """Every sheet's values at the same Excel row and column, merged ranges where known."""
-    from reconciler.read.sheets import open_workbook
-
-    source = open_workbook(path, file_name=file_name)
-    wb = Workbook()
-    wb.remove(wb.active)
-    sheets: dict[str, Worksheet] = {}
-    for grid in source.sheets():
-        ws = new_sheet(wb, grid.name)
-        sheets[grid.name] = ws
-        for r, line in enumerate(grid.cells, start=1):
-            for c, value in enumerate(line, start=1):
-                if value is not None and value != "":
-                    write_value(ws, r, c, value)
-        for r1, c1, r2, c2 in grid.merged or []:
-            if (r1, c1) != (r2, c2):
-                ws.merge_cells(
-                    start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1
-                )
-    if not wb.worksheets:
-        wb.create_sheet("Sheet1")
-    return wb, sheets
-
-
-# --- the added columns --------------------------------------------------------------------
-
-
-def _last_used_column(ws: Worksheet, info: SheetInfo) -> int:
-    """The right edge of everything on the sheet: values, merged ranges, what layout saw."""
-    # openpyxl's own cell store, so formatted-but-empty cells far right do not push us out.
-    cells: dict[tuple[int, int], Any] = getattr(ws, "_cells", {})
-    last = max([info.max_column, *(c for (_r, c), cell in cells.items() if cell.value is not None)])
-    for merged in ws.merged_cells.ranges:
-        last = max(last, merged.max_col)
-    return last
-
-
-def _asset_value(asset: Asset, field: str) -> Any:
-    if field == "vendor_model":
-        return vendor_model(asset)
-    if field == "status":
-        return asset.status_raw or (None if asset.status == "unknown" else str(asset.status))
-    return getattr(asset, field, None)
-
-
-def _joined(values: list[Any], language: str) -> Any:
-    """One asset: the typed value; a kit: every asset's value as text joined with '; '."""
-    present = [v for v in values if v is not None and v != ""]
-    if not present:
-        return None
-    if len(values) == 1:
-        return present[0]
-    shown = []
-    for v in present:
-        if isinstance(v, date):
-            shown.append(format_date(v, language))
-        elif isinstance(v, Decimal):
-            shown.append(format_money(v, language))
-        else:
-            shown.append(str(v))
-    return "; ".join(shown)
-
-
-def _finding_comment(findings: list[Finding], language: str) -> Comment:
-    t = labels(language)
-    book_word, it_word = ("Учет", "ИТ") if language == "ru" else ("Books", "IT")
-    parts = []
-    for f in findings:
-        lines = [f"{f.code} ({t['severity'].get(str(f.severity), f.severity)}): {f.message}"]
-        if f.book_value:
-            lines.append(f"{book_word}: {f.book_value}")
-        if f.it_value:
-            lines.append(f"{it_word}: {f.it_value}")
-        parts.append("\n".join(lines))
-    text = clean_text("\n\n".join(parts))
-    comment = Comment(text, "reconciler")
-    comment.width = 420
-    comment.height = min(600, 60 + 18 * text.count("\n") + len(text) // 3)
-    return comment
-
-
-def annotate_register_sheets(
-    wb: Workbook,
-    sheets: dict[str, Worksheet],
+def _annotate_package(
+    package: Package,
     result: RunResult,
     rules: Rules,
     language: str,
-) -> list[str]:
-    """Add the match, inventory and finding columns to every register sheet; return notes."""
-    t = labels(language)
-    enrich = list(rules.checks.annotate_columns)
-    heads = [t["columns"][k] for k in ("status", "score", "matched_on", "asset_ids")]
-    heads += [t["columns"]["status_it" if k == "status" else k] for k in enrich]
-    heads.append(t["columns"]["findings"])
+    lost: list[str],
+    names: dict[str, str],
+) -> None:
+    register = result.register
+    entries = package.sheets()
+    parts = {e.name: e.part for e in entries}
+    styles_part = package.styles_part()
+    styles = StyleBook(package.read(styles_part) if styles_part else None)
+    book_xml = package.read(package.workbook_part())
+    book_pr = find_start(book_xml, root_prefix(book_xml), "workbookPr")
+    date1904 = book_pr is not None and get_attr(book_pr.group(), "date1904") in ("1", "true")
+    by_row = findings_by_row(result)
     by_id = result.inventory.by_id()
-    by_row: dict[tuple[str, int], list[Finding]] = defaultdict(list)
-    for f in result.findings:
-        if f.sheet is not None and f.row is not None:
-            by_row[(f.sheet, f.row)].append(f)
-    rows_by_sheet: dict[str, list[RowMatch]] = defaultdict(list)
-    for m in result.match.rows:
-        rows_by_sheet[m.row.sheet].append(m)
+    matches = rows_by_sheet(result)
     notes: list[str] = []
-    for info in result.register.sheets:
-        ws = sheets.get(info.name)
-        if ws is None:
+    for info in register.sheets:
+        part = parts.get(names.get(info.name, info.name))
+        if part is None:
             log.warning("sheet %r of the register is not in the workbook; not annotated", info.name)
             continue
-        first = _last_used_column(ws, info) + 1
-        lines: list[tuple[RowMatch, list[Any], list[Finding]]] = []
-        for m in rows_by_sheet.get(info.name, []):
-            assets = [by_id[a] for a in m.asset_ids if a in by_id]
-            found = sorted(
-                by_row.get(m.row.key, []), key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9)
-            )
-            values: list[Any] = [
-                t["status"].get(str(m.status), str(m.status)),
-                # A row with no asset has no score worth showing: the best it came to is noise.
-                None if m.score is None or not m.asset_ids else round(m.score, 1),
-                t["matched_on"].get(m.matched_on, m.matched_on),
-                "; ".join(m.asset_ids) or None,
-            ]
-            values += [_joined([_asset_value(a, k) for a in assets], language) for k in enrich]
-            values.append("\n".join(f.message for f in found) or None)
-            lines.append((m, values, found))
-        header_font = _header_font(ws, info, first)
-        for i, head in enumerate(heads):
-            col = first + i
-            style_header(write_value(ws, info.header_row, col, head), like=header_font)
-            if info.header_end_row > info.header_row:
-                ws.merge_cells(
-                    start_row=info.header_row,
-                    start_column=col,
-                    end_row=info.header_end_row,
-                    end_column=col,
-                )
-            most = FINDINGS_WIDTH if i == len(heads) - 1 else ADDED_MAX_WIDTH
-            width = fit_width([v[i] for _m, v, _f in lines], head, least=10, most=most)
-            ws.column_dimensions[get_column_letter(col)].width = width
-        last_row = info.header_end_row
-        columns = range(first, first + len(heads))
-        widths = [ws.column_dimensions[get_column_letter(col)].width for col in columns]
-        findings_col = columns[-1]
-        for m, values, found in lines:
-            fill_key = str(m.status)
-            if m.status is RowStatus.MATCHED and found:
-                fill_key = "has_findings"
-            fill = FILLS[fill_key]
-            row_lines = 1
-            for col, width, value in zip(columns, widths, values, strict=True):
-                wrap = (value is not None and text_width(shown_text(value)) > (width or 0)) or (
-                    bool(found) and col == findings_col
-                )
-                cell = write_value(
-                    ws, m.row.row, col, value, fill=fill, alignment=WRAP if wrap else TOP
-                )
-                if wrap:
-                    row_lines = max(row_lines, wrapped_lines(cell._value, width))
-            if found:
-                cell.comment = _finding_comment(found, language)
-            # Wrapped text in a row of fixed height would spill over the rows below it.
-            grow_row(ws, m.row.row, row_lines)
-            last_row = max(last_row, m.row.row)
-        last = first + len(heads) - 1
-        if ws.auto_filter.ref:
+        xml = package.read(part)
+        first = right_edge(xml, info) + 1
+        prefix = root_prefix(xml)
+        data = find_start(xml, prefix, "sheetData")
+        head_end = len(xml) if data is None else data.start()
+        tail_start = max(xml.rfind(b"sheetData>"), 0)
+        own_filter = find_start(xml, prefix, "autoFilter", tail_start)
+        relationships = package.relationships(part)
+        own_comments = any(kind in (COMMENTS_REL, VML_REL) for _r, kind, _t, _m in relationships)
+        own_comments = own_comments or (
+            find_start(xml, prefix, "legacyDrawing", tail_start) is not None
+        )
+        plan = plan_sheet(
+            info,
+            matches.get(info.name, []),
+            by_row,
+            by_id,
+            rules,
+            language,
+            styles,
+            first=first,
+            header_font=_header_font(xml, info, first, styles),
+            keep_autofilter=own_filter is not None,
+            freeze=find_start(xml, prefix, "pane", 0, head_end) is None,
+            date1904=date1904,
+        )
+        if own_filter is not None:
+            ref = get_attr(own_filter.group(), "ref") or ""
             note = (
-                f"на листе «{info.name}» уже был автофильтр {ws.auto_filter.ref}: он сохранен, "
+                f"на листе «{info.name}» уже был автофильтр {ref}: он сохранен, "
                 "для добавленных столбцов фильтр не ставился"
                 if language == "ru"
-                else f"sheet '{info.name}' already had an autofilter on {ws.auto_filter.ref}: "
+                else f"sheet '{info.name}' already had an autofilter on {ref}: "
                 "it is kept, none was added for the new columns"
             )
             notes.append(note)
             log.info(note)
-        else:
-            # The whole table: accountants filter by their own columns (place, person) too.
-            ws.auto_filter.ref = (
-                f"A{info.header_end_row}:"
-                f"{get_column_letter(last)}{max(last_row, info.header_end_row + 1)}"
+        if plan.comments and own_comments:
+            notes.append(OWN_COMMENTS[language == "en"].format(sheet=info.name))
+        elif plan.comments:
+            comments = package.unused_name("xl/comments{n}.xml")
+            vml = package.unused_name("xl/drawings/vmlDrawing{n}.vml")
+            package.add_part(
+                comments,
+                comments_xml(
+                    [(f"{column_letter(c)}{r}", body) for r, c, body, _h in plan.comments]
+                ),
+                COMMENTS_TYPE,
             )
-        if ws.freeze_panes is None:
-            ws.freeze_panes = ws.cell(row=info.header_end_row + 1, column=1)
-    return notes
+            package.add_part(
+                vml, vml_xml([(r, c, COMMENT_WIDTH, h) for r, c, _body, h in plan.comments]), None
+            )
+            package.add_default("vml", VML_TYPE)
+            package.add_relationship(part, COMMENTS_REL, comments)
+            plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, vml)
+        package.replace(part, extend_sheet(xml, plan.edit))
+    side = _side_workbook([e.name for e in entries], styles.default_font())
+    add_summary_sheet(side, result, language, lost=lost, notes=notes)
+    add_review_sheet(side, result, language)
+    add_not_on_books_sheet(side, result, language)
+    add_findings_sheet(side, result, language)
+    buffer = io.BytesIO()
+    with gc_paused():
+        side.save(buffer)
+    graft_sheets(package, styles, buffer.getvalue(), len(entries))
+    if styles_part is not None:
+        package.replace(styles_part, styles.render())
+    _mark_run(package, result.run_id)
 
 
-def _header_font(ws: Worksheet, info: SheetInfo, first: int) -> Font | None:
+def _side_workbook(sheet_names: list[str], default: FontInfo) -> openpyxl.Workbook:
+    """The workbook our sheets are written into: a placeholder per original sheet (so ours
+    take the same positions and unclashing names) and the accountant's default font."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name in sheet_names:
+        wb.create_sheet(name)
+    wb._fonts = IndexedList([Font(name=default.name or "Calibri", sz=default.size or 11)])
+    return wb
+
+
+def _header_font(xml: bytes, info: object, first: int, styles: StyleBook) -> FontInfo:
     """The font of the accountant's own header (its last filled cell), for ours to match."""
-    for row in range(info.header_end_row, info.header_row - 1, -1):
-        for col in range(first - 1, 0, -1):
-            cell = ws.cell(row=row, column=col)
-            if cell.value is not None and isinstance(cell.font, Font):
-                return cell.font
-    return None
+    header_row, end_row = info.header_row, info.header_end_row  # type: ignore[attr-defined]
+    cells = styled_cells(xml, range(header_row, end_row + 1))
+    for row in range(end_row, header_row - 1, -1):
+        for col, style, valued in sorted(cells.get(row, []), reverse=True):
+            if valued and col < first:
+                return styles.font_of_style(style)
+    return styles.default_font()
+
+
+def _mark_run(package: Package, run_id: str) -> None:
+    """The run id in the custom document properties: a reply is recognised by it later."""
+    value = f"<vt:lpwstr>{run_id}</vt:lpwstr>"
+    if package.has(CUSTOM_PROPS):
+        xml = package.read(CUSTOM_PROPS)
+        mine = re.search(
+            rb"(<(?:\w+:)?property\s[^>]*name=\"" + RUN_ID_PROPERTY.encode() + rb"\"[^>]*>)(.*?)"
+            rb"(</(?:\w+:)?property>)",
+            xml,
+            re.S,
+        )
+        if mine is not None:
+            vt = re.search(rb"<(\w+:)?lpwstr", mine.group(2))
+            vt_prefix = (vt.group(1) or b"") if vt else b"vt:"
+            body = b"<" + vt_prefix + b"lpwstr>" + run_id.encode() + b"</" + vt_prefix + b"lpwstr>"
+            xml = xml[: mine.start(2)] + body + xml[mine.end(2) :]
+        else:
+            pids = [int(x) for x in re.findall(rb'\spid="(\d+)"', xml)]
+            piece = (
+                f'<property xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+                f'docPropsVTypes" fmtid="{_PROPS_FMTID}" pid="{max([1, *pids]) + 1}" '
+                f"name={attr(RUN_ID_PROPERTY)}>{value}</property>"
+            ).encode()
+            xml = append_children(
+                xml,
+                root_prefix(xml),
+                "Properties",
+                piece,
+                None,
+                create_before=(),
+                closing="Properties",
+            )
+        package.replace(CUSTOM_PROPS, xml)
+        return
+    package.add_part(
+        CUSTOM_PROPS,
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="'
+            'http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="'
+            'http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f'<property fmtid="{_PROPS_FMTID}" pid="2" name={attr(RUN_ID_PROPERTY)}>{value}'
+            "</property></Properties>"
+        ).encode(),
+        _CUSTOM_TYPE,
+    )
+    package.add_relationship("", _CUSTOM_REL, CUSTOM_PROPS)

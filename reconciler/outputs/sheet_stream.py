@@ -1,0 +1,466 @@
+"""One register sheet's XML, read once, with our cells added to its rows.
+
+The rows we do not touch are copied as byte ranges; a row we extend keeps every cell and
+attribute it had, gains our cells after its last one (cells stay in column order), and grows
+taller when our wrapped text needs it. Before <sheetData> the dimension, the frozen header and
+our column widths are set; after it, the autofilter, the header merges and the legacy drawing
+of our comments. Nothing here ever writes a formula: text is an inline string, always
+(PITFALLS.md, formula injection).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from reconciler.outputs.xml_parts import (
+    append_children,
+    element_span,
+    find_start,
+    get_attr,
+    insert_before_first,
+    root_prefix,
+    text,
+)
+
+LINE_HEIGHT = 15.0
+# CT_Worksheet's children after sheetData, in order: where a new element of ours goes.
+_AFTER_SHEETDATA = (
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
+
+
+def _following(tag: str) -> tuple[str, ...]:
+    return _AFTER_SHEETDATA[_AFTER_SHEETDATA.index(tag) + 1 :]
+
+
+@dataclass
+class AddedRow:
+    cells: list[tuple[Any, int]]  # (stored value, style index), from the first added column
+    lines: int = 1  # lines of wrapped text: the row is made at least this tall
+
+
+@dataclass
+class SheetEdit:
+    first: int  # first added column, 1-based
+    widths: list[float]
+    rows: dict[int, AddedRow]  # Excel row -> what we add to it
+    merges: list[str] = field(default_factory=list)
+    autofilter: str | None = None  # None: keep the sheet's own (or none)
+    freeze_below: int | None = None  # freeze the rows above this one
+    legacy_drawing_rid: str | None = None
+    date1904: bool = False
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.widths) - 1
+
+
+def column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_REF = re.compile(r"([A-Z]+)(\d+)")
+_EPOCH = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)
+
+
+def cell_xml(ref: str, value: Any, style: int, date1904: bool) -> str:
+    """One cell: text as an inline string (never a formula), numbers, dates as serials."""
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>'
+    if isinstance(value, str):
+        return (
+            f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{text(value)}</t></is></c>'
+        )
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, datetime | date):
+        moment = (
+            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        )
+        delta = moment - (_EPOCH_1904 if date1904 else _EPOCH)
+        serial = delta.days + delta.seconds / 86400
+        return (
+            f'<c r="{ref}"{s}><v>{serial:g}</v></c>'
+            if delta.seconds
+            else (f'<c r="{ref}"{s}><v>{delta.days}</v></c>')
+        )
+    return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+
+
+def _cells_xml(
+    row: int, added: AddedRow, first: int, date1904: bool, skip: frozenset[int] = frozenset()
+) -> str:
+    out = []
+    for i, (value, style) in enumerate(added.cells):
+        col = first + i
+        if col not in skip:
+            out.append(cell_xml(f"{column_letter(col)}{row}", value, style, date1904))
+    return "".join(out)
+
+
+class _Cells:
+    """The cells of one row's inner XML: (column, start, end, has a value) each."""
+
+    def __init__(self, inner: bytes, prefix: bytes) -> None:
+        self.items: list[tuple[int, int, int, bool]] = []
+        opener = b"<" + prefix + b"c"
+        close = b"</" + prefix + b"c>"
+        pos, col = 0, 0
+        while True:
+            i = inner.find(opener, pos)
+            if i < 0:
+                break
+            after = inner[i + len(opener) : i + len(opener) + 1]
+            if after not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+                pos = i + 1
+                continue
+            tag_end = inner.index(b">", i) + 1
+            tag = inner[i:tag_end]
+            if tag.endswith(b"/>"):
+                end, valued = tag_end, False
+            else:
+                end = inner.index(close, tag_end) + len(close)
+                body = inner[tag_end:end]
+                valued = any(m in body for m in (b"<" + prefix + t for t in (b"v", b"f", b"is")))
+            ref = get_attr(tag, "r")
+            m = _REF.match(ref or "")
+            col = column_number(m.group(1)) if m else col + 1
+            self.items.append((col, i, end, valued))
+            pos = end
+
+
+def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
+    """The column of the row's last cell, when its reference says it (None: look closer)."""
+    opener = b"<" + prefix + b"c"
+    i = len(inner)
+    while True:
+        i = inner.rfind(opener, 0, i)
+        if i < 0:
+            return 0
+        after = inner[i + len(opener) : i + len(opener) + 1]
+        if after in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            break
+    ref = get_attr(inner[i : inner.index(b">", i) + 1], "r")
+    m = _REF.match(ref or "")
+    return column_number(m.group(1)) if m else None
+
+
+def _row_tag(tag: bytes, added: AddedRow, last: int) -> bytes:
+    """The row's start tag with its span reaching our last column and its height grown."""
+    spans = get_attr(tag, "spans")
+    if spans is not None:
+        m = re.fullmatch(r"(\d+):(\d+)", spans)
+        new = f"{m.group(1)}:{max(int(m.group(2)), last)}" if m else None
+        tag = re.sub(rb'\sspans="[^"]*"', b"" if new is None else f' spans="{new}"'.encode(), tag)
+    if added.lines > 1:
+        current = float(get_attr(tag, "ht") or LINE_HEIGHT)
+        height = max(current, added.lines * LINE_HEIGHT)
+        if height != current or get_attr(tag, "customHeight") not in ("1", "true"):
+            tag = re.sub(rb'\s(ht|customHeight)="[^"]*"', b"", tag)
+            end = -2 if tag.endswith(b"/>") else -1
+            tag = tag[:end].rstrip() + f' ht="{height:g}" customHeight="1"'.encode() + tag[end:]
+    return tag
+
+
+def _extend_row(
+    tag: bytes, inner: bytes, r: int, added: AddedRow, edit: SheetEdit, prefix: bytes
+) -> bytes:
+    p = prefix.decode()
+    tag = _row_tag(tag, added, edit.last)
+    open_tag = tag[:-2].rstrip() + b">" if tag.endswith(b"/>") else tag
+    close = f"</{p}row>".encode()
+    last = _last_cell_column(inner, prefix)
+    if last is not None and last < edit.first:
+        ours = _cells_xml(r, added, edit.first, edit.date1904).encode()
+        return open_tag + inner + ours + close
+    # A cell at or right of our first column: a formatted empty one gives way to ours, one
+    # with a value is kept and ours is left out there (never overwrite the accountant's).
+    cells = _Cells(inner, prefix)
+    kept: list[tuple[int, bytes]] = []
+    skip: set[int] = set()
+    for col, s, e, valued in cells.items:
+        if edit.first <= col <= edit.last:
+            if not valued:
+                continue
+            skip.add(col)
+        kept.append((col, inner[s:e]))
+    ours_by_col = {
+        edit.first + i: cell_xml(
+            f"{column_letter(edit.first + i)}{r}", v, st, edit.date1904
+        ).encode()
+        for i, (v, st) in enumerate(added.cells)
+        if edit.first + i not in skip
+    }
+    merged = sorted([*kept, *ours_by_col.items()], key=lambda item: item[0])
+    return open_tag + b"".join(piece for _c, piece in merged) + close
+
+
+_ROW_START = re.compile(rb"<(\w+:)?row(?=[\s/>])[^>]*>")
+
+
+def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
+    """The sheet's XML with `edit` applied, in pieces."""
+    prefix = root_prefix(xml)
+    p = prefix.decode()
+    data = find_start(xml, prefix, "sheetData")
+    if data is None:
+        yield xml
+        return
+    targets = sorted(edit.rows)
+    last_row = targets[-1] if targets else 1
+    yield _edit_head(xml[: data.start()], prefix, edit, last_row)
+    if data.group().endswith(b"/>"):
+        body_start = body_end = data.end()
+        yield data.group()[:-2].rstrip() + b">"
+        tail = f"</{p}sheetData>".encode() + xml[data.end() :]
+    else:
+        body_start = data.end()
+        body_end = xml.index(f"</{p}sheetData>".encode(), body_start)
+        yield data.group()
+        tail = xml[body_end:]
+    pending = 0  # index into targets of the next row we add to
+    copied = body_start
+    implicit = 0
+    close = f"</{p}row>".encode()
+    row_pattern = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])[^>]*>")
+    pos = body_start
+    while pending < len(targets):
+        m = row_pattern.search(xml, pos, body_end)
+        if m is None:
+            break
+        r_attr = get_attr(m.group(), "r")
+        r = int(r_attr) if r_attr else implicit + 1
+        implicit = r
+        if m.group().endswith(b"/>"):
+            end_inner = end = m.end()
+        else:
+            end_inner = xml.index(close, m.end())
+            end = end_inner + len(close)
+        pos = end
+        if targets[pending] > r:
+            continue
+        inner = xml[m.end() : end_inner]
+        yield xml[copied : m.start()]
+        while pending < len(targets) and targets[pending] < r:
+            t = targets[pending]
+            yield _new_row(t, edit, p)
+            pending += 1
+        if pending < len(targets) and targets[pending] == r:
+            yield _extend_row(m.group(), inner, r, edit.rows[r], edit, prefix)
+            pending += 1
+        else:
+            yield xml[m.start() : end]
+        copied = end
+    yield xml[copied:body_end]
+    for t in targets[pending:]:
+        yield _new_row(t, edit, p)
+    yield _edit_tail(tail, prefix, edit)
+
+
+def _new_row(r: int, edit: SheetEdit, p: str) -> bytes:
+    added = edit.rows[r]
+    tag = _row_tag(f'<{p}row r="{r}">'.encode(), added, edit.last)
+    return tag + _cells_xml(r, added, edit.first, edit.date1904).encode() + f"</{p}row>".encode()
+
+
+def _edit_head(head: bytes, prefix: bytes, edit: SheetEdit, last_row: int) -> bytes:
+    p = prefix.decode()
+    dim = find_start(head, prefix, "dimension")
+    if dim is not None:
+        ref = get_attr(dim.group(), "ref") or "A1"
+        cells = [_REF.match(x) for x in ref.split(":")]
+        if all(cells):
+            c1, r1 = column_number(cells[0].group(1)), int(cells[0].group(2))  # type: ignore[union-attr]
+            c2, r2 = column_number(cells[-1].group(1)), int(cells[-1].group(2))  # type: ignore[union-attr]
+            new = f"{column_letter(min(c1, edit.first))}{r1}:{column_letter(max(c2, edit.last))}{max(r2, last_row)}"
+            head = head[: dim.start()] + f'<{p}dimension ref="{new}"/>'.encode() + head[dim.end() :]
+    if edit.freeze_below is not None and find_start(head, prefix, "pane") is None:
+        pane = (
+            f'<{p}pane ySplit="{edit.freeze_below - 1}" topLeftCell="A{edit.freeze_below}" '
+            'activePane="bottomLeft" state="frozen"/>'
+        ).encode()
+        view = find_start(head, prefix, "sheetView")
+        if view is not None:
+            tag = view.group()
+            if tag.endswith(b"/>"):
+                tag = tag[:-2].rstrip() + b">" + pane + f"</{p}sheetView>".encode()
+            else:
+                tag += pane
+            head = head[: view.start()] + tag + head[view.end() :]
+        elif find_start(head, prefix, "sheetViews") is None:
+            piece = (
+                f'<{p}sheetViews><{p}sheetView workbookViewId="0">'.encode()
+                + pane
+                + (f"</{p}sheetView></{p}sheetViews>".encode())
+            )
+            head = _insert_in_head(head, prefix, ("sheetFormatPr", "cols"), piece)
+    return _edit_cols(head, prefix, edit)
+
+
+def _insert_in_head(head: bytes, prefix: bytes, before: tuple[str, ...], piece: bytes) -> bytes:
+    at = len(head)
+    for tag in before:
+        m = find_start(head, prefix, tag)
+        if m is not None:
+            at = min(at, m.start())
+    return head[:at] + piece + head[at:]
+
+
+def _edit_cols(head: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
+    """Our widths in <cols>; a range of theirs that covers our columns is cut around them."""
+    p = prefix.decode()
+    ours = [
+        (c, f'<{p}col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode())
+        for c, w in zip(range(edit.first, edit.last + 1), edit.widths, strict=True)
+    ]
+    span = element_span(head, prefix, "cols")
+    if span is None:
+        piece = f"<{p}cols>".encode() + b"".join(x for _c, x in ours) + f"</{p}cols>".encode()
+        return _insert_in_head(head, prefix, (), piece)
+    s, e = span
+    block = head[s:e]
+    entries: list[tuple[int, bytes]] = []
+    for m in re.finditer(rb"<" + re.escape(prefix) + rb"col(?=[\s/>])[^>]*>", block):
+        tag = m.group()
+        lo, hi = int(get_attr(tag, "min") or 0), int(get_attr(tag, "max") or 0)
+        if hi < edit.first or lo > edit.last:
+            entries.append((lo, tag))
+            continue
+        if lo < edit.first:
+            entries.append((lo, _with_range(tag, lo, edit.first - 1)))
+        if hi > edit.last:
+            entries.append((edit.last + 1, _with_range(tag, edit.last + 1, hi)))
+    entries += ours
+    entries.sort(key=lambda item: item[0])
+    inner = b"".join(x for _c, x in entries)
+    return head[:s] + f"<{p}cols>".encode() + inner + f"</{p}cols>".encode() + head[e:]
+
+
+def _with_range(tag: bytes, lo: int, hi: int) -> bytes:
+    tag = re.sub(rb'\smin="\d+"', f' min="{lo}"'.encode(), tag)
+    return re.sub(rb'\smax="\d+"', f' max="{hi}"'.encode(), tag)
+
+
+def _edit_tail(tail: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
+    p = prefix.decode()
+    if edit.autofilter and find_start(tail, prefix, "autoFilter") is None:
+        tail = insert_before_first(
+            tail,
+            prefix,
+            _following("autoFilter"),
+            f'<{p}autoFilter ref="{edit.autofilter}"/>'.encode(),
+            closing="worksheet",
+        )
+    if edit.merges:
+        span = element_span(tail, prefix, "mergeCells")
+        existing = 0
+        if span is not None:
+            existing = len(
+                re.findall(
+                    rb"<" + re.escape(prefix) + rb"mergeCell(?=[\s/>])", tail[span[0] : span[1]]
+                )
+            )
+        pieces = b"".join(f'<{p}mergeCell ref="{ref}"/>'.encode() for ref in edit.merges)
+        tail = append_children(
+            tail,
+            prefix,
+            "mergeCells",
+            pieces,
+            existing + len(edit.merges),
+            create_before=_following("mergeCells"),
+            closing="worksheet",
+        )
+    if edit.legacy_drawing_rid is not None:
+        tail = insert_before_first(
+            tail,
+            prefix,
+            _following("legacyDrawing"),
+            f'<{p}legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'relationships" r:id="{edit.legacy_drawing_rid}"/>'.encode(),
+            closing="worksheet",
+        )
+    return tail
+
+
+def styled_cells(xml: bytes, rows: range) -> dict[int, list[tuple[int, int, bool]]]:
+    """(column, style index, has a value) of each cell in `rows` (found from the top of
+    sheetData: used for the few header rows)."""
+    prefix = root_prefix(xml)
+    data = find_start(xml, prefix, "sheetData")
+    out: dict[int, list[tuple[int, int, bool]]] = {}
+    if data is None or data.group().endswith(b"/>"):
+        return out
+    close = b"</" + prefix + b"row>"
+    pattern = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])[^>]*>")
+    pos, implicit = data.end(), 0
+    while True:
+        m = pattern.search(xml, pos)
+        if m is None:
+            break
+        r_attr = get_attr(m.group(), "r")
+        r = int(r_attr) if r_attr else implicit + 1
+        implicit = r
+        if r > rows.stop - 1:
+            break
+        if m.group().endswith(b"/>"):
+            pos = m.end()
+            continue
+        end = xml.index(close, m.end())
+        pos = end + len(close)
+        if r in rows:
+            inner = xml[m.end() : end]
+            cells = _Cells(inner, prefix)
+            out[r] = [
+                (col, int(get_attr(inner[s : inner.index(b">", s) + 1], "s") or 0), valued)
+                for col, s, _e, valued in cells.items
+            ]
+    return out

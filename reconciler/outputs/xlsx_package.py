@@ -1,0 +1,262 @@
+"""The accountant's xlsx as a package of parts: which part is which sheet, the parts we change,
+the parts we add, and the copy written member by member.
+
+Every member we do not change is copied as it was (same name, same bytes, same order); the
+ones we change (register sheets, styles, workbook, its rels, content types, custom
+properties) are replaced in place, and new members follow at the end.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from defusedxml import ElementTree
+
+from reconciler.outputs.xml_parts import append_children, attr, get_attr, root_prefix
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+WORKSHEET_REL = REL_NS + "/worksheet"
+STYLES_REL = REL_NS + "/styles"
+_EMPTY_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b"</Relationships>"
+)
+
+Content = bytes | Iterable[bytes]
+
+
+def rels_path(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve(source_part: str, target: str) -> str:
+    """A relationship target as a part name (targets are relative to the source's folder)."""
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+def relative(source_part: str, target_part: str) -> str:
+    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
+
+
+@dataclass
+class SheetEntry:
+    name: str
+    part: str | None  # None: a sheet whose part is missing (or a chart sheet we never edit)
+
+
+@dataclass
+class Package:
+    """The original zip, opened for reading, and what we will write instead of or beside it."""
+
+    path: Path | IO[bytes]
+    zip: zipfile.ZipFile
+    names: list[str]
+    replaced: dict[str, Content] = field(default_factory=dict)
+    added: dict[str, Content] = field(default_factory=dict)
+    _overrides: list[tuple[str, str]] = field(default_factory=list)
+    _defaults: list[tuple[str, str]] = field(default_factory=list)
+    _rels: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path | IO[bytes]) -> Package:
+        z = zipfile.ZipFile(path)
+        return cls(path=path, zip=z, names=z.namelist())
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def read(self, name: str) -> bytes:
+        content = self.replaced.get(name, self.added.get(name))
+        if isinstance(content, bytes):
+            return content
+        return self.zip.read(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.names or name in self.added
+
+    def workbook_part(self) -> str:
+        rels = ElementTree.fromstring(self.read("_rels/.rels"))
+        for r in rels.iter(f"{NS_PKG_REL}Relationship"):
+            if r.get("Type", "").endswith("/officeDocument"):
+                return resolve("", r.get("Target", ""))
+        return "xl/workbook.xml"
+
+    def relationships(self, part: str) -> list[tuple[str, str, str, str | None]]:
+        """(Id, Type, resolved target, TargetMode) of `part`'s relationships."""
+        path = rels_path(part)
+        if not self.has(path):
+            return []
+        rels = ElementTree.fromstring(self.read(path))
+        return [
+            (
+                r.get("Id", ""),
+                r.get("Type", ""),
+                resolve(part, r.get("Target", "")),
+                r.get("TargetMode"),
+            )
+            for r in rels.iter(f"{NS_PKG_REL}Relationship")
+        ]
+
+    def sheets(self) -> list[SheetEntry]:
+        """Every sheet in the workbook's order, with its part when it is a worksheet."""
+        book = self.workbook_part()
+        targets = {rid: (kind, target) for rid, kind, target, _m in self.relationships(book)}
+        out = []
+        for sheet in ElementTree.fromstring(self.read(book)).iter(f"{NS_MAIN}sheet"):
+            kind, target = targets.get(sheet.get(f"{NS_REL}id", ""), ("", ""))
+            part = target if kind == WORKSHEET_REL and target in self.names else None
+            out.append(SheetEntry(sheet.get("name", ""), part))
+        return out
+
+    def styles_part(self) -> str | None:
+        for _rid, kind, target, _m in self.relationships(self.workbook_part()):
+            if kind == STYLES_REL:
+                return target
+        return None
+
+    def unused_name(self, pattern: str) -> str:
+        """`pattern` with {n} replaced by the first number no member has."""
+        taken = {n.lower() for n in (*self.names, *self.added)}
+        n = 1
+        while pattern.format(n=n).lower() in taken:
+            n += 1
+        return pattern.format(n=n)
+
+    def add_part(self, name: str, content: Content, content_type: str | None) -> None:
+        self.added[name] = content
+        if content_type is not None:
+            self._overrides.append(("/" + name, content_type))
+
+    def add_default(self, extension: str, content_type: str) -> None:
+        """A Default content type for an extension, unless the package already has one."""
+        types = self.read("[Content_Types].xml")
+        if re.search(rb'Extension="' + re.escape(extension.encode()) + rb'"', types, re.I):
+            return
+        if all(e.lower() != extension.lower() for e, _t in self._defaults):
+            self._defaults.append((extension, content_type))
+
+    def add_relationship(self, part: str, kind: str, target_part: str) -> str:
+        """A new relationship from `part` to `target_part`; its Id, unused in that rels part."""
+        taken = {rid for rid, *_rest in self.relationships(part)}
+        taken |= {rid for rid, _k, _t in self._rels.get(part, [])}
+        n = 1
+        while f"rIdR{n}" in taken:
+            n += 1
+        rid = f"rIdR{n}"
+        self._rels.setdefault(part, []).append((rid, kind, relative(part, target_part)))
+        return rid
+
+    def _finish(self) -> None:
+        """Our relationships and content types written into their parts."""
+        for part, rels in self._rels.items():
+            path = rels_path(part)
+            xml = self.read(path) if self.has(path) else _EMPTY_RELS
+            pieces = b"".join(
+                f"<Relationship Id={attr(rid)} Type={attr(kind)} Target={attr(target)}/>".encode()
+                for rid, kind, target in rels
+            )
+            xml = (
+                xml.replace(b"</Relationships>", pieces + b"</Relationships>", 1)
+                if (b"</Relationships>" in xml)
+                else append_children(
+                    xml,
+                    root_prefix(xml),
+                    "Relationships",
+                    pieces,
+                    None,
+                    create_before=(),
+                    closing="Relationships",
+                )
+            )
+            self._set(path, xml)
+        self._rels = {}
+        if self._overrides or self._defaults:
+            types = self.read("[Content_Types].xml")
+            pieces = b"".join(
+                f"<Default Extension={attr(e)} ContentType={attr(t)}/>".encode()
+                for e, t in self._defaults
+            ) + b"".join(
+                f"<Override PartName={attr(n)} ContentType={attr(t)}/>".encode()
+                for n, t in self._overrides
+            )
+            self._set("[Content_Types].xml", types.replace(b"</Types>", pieces + b"</Types>", 1))
+            self._overrides, self._defaults = [], []
+
+    def _set(self, name: str, content: Content) -> None:
+        if name in self.names:
+            self.replaced[name] = content
+        else:
+            self.added[name] = content
+
+    def replace(self, name: str, content: Content) -> None:
+        self._set(name, content)
+
+    def write(self, out: IO[bytes], *, compresslevel: int = 6) -> None:
+        """The whole package: originals in their order (ours in place of the replaced ones),
+        then the added parts."""
+        self._finish()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as dst:
+            for info in self.zip.infolist():
+                content = self.replaced.get(info.filename)
+                if content is None:
+                    with self.zip.open(info) as src, dst.open(_fresh(info), "w") as sink:
+                        while chunk := src.read(1 << 20):
+                            sink.write(chunk)
+                else:
+                    _write_member(dst, _fresh(info), content)
+            for name, content in self.added.items():
+                _write_member(dst, zipfile.ZipInfo(name, date_time=_DOS_EPOCH), content)
+
+
+_DOS_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """The member's name, date and attributes, deflated anew."""
+    new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    new.external_attr = info.external_attr
+    new.compress_type = zipfile.ZIP_DEFLATED
+    return new
+
+
+def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content) -> None:
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with dst.open(info, "w") as sink:
+        if isinstance(content, bytes):
+            sink.write(content)
+        else:
+            buffered: list[bytes] = []
+            size = 0
+            for piece in content:
+                buffered.append(piece)
+                size += len(piece)
+                if size > 1 << 20:
+                    sink.write(b"".join(buffered))
+                    buffered, size = [], 0
+            sink.write(b"".join(buffered))
+
+
+def iter_chunks(content: Content) -> Iterator[bytes]:
+    if isinstance(content, bytes):
+        yield content
+    else:
+        yield from content
+
+
+def get_root_attr(xml: bytes, name: str) -> str | None:
+    m = re.search(rb"<(?!\?)[^>]*>", xml)
+    return None if m is None else get_attr(m.group(), name)
