@@ -528,3 +528,28 @@ def test_a_merged_caption_with_a_quantity_subtotal_is_a_caption_not_an_item(
         (4, "Серверная 2-го этажа"),
         (6, "Бухгалтерия"),
     ]
+
+
+def test_1c_depreciation_statement_splits_name_and_number_and_skips_account_captions(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """«Ведомость амортизации ОС»: "Основное средство, Инвентарный номер" in one column, the
+    account "01.01" alone on a caption row with its subtotal, then the items under it."""
+    spec = SheetSpec("TDSheet").row(1, ["Ведомость амортизации ОС за Сентябрь 2026 г."])
+    spec.row(
+        3,
+        ["Основное средство, Инвентарный номер", "Стоимость для вычисления амортизации", "Сумма"],
+    )
+    spec.row(4, ["01.01", 135000, 2250])
+    spec.row(5, ["Сплит-система AERONIK ASO/I-12HS4, М000000524", 35000, 583.33])
+    spec.row(6, ["Сервер НР ProLiant DL380 G10, зав. 2, М000000610", 100000, 1666.67])
+    spec.row(7, ["08.04", 5000, 0])
+    spec.row(8, ["Стол, 1200 мм", 5000, 0])
+    spec.row(9, ["Итого", 140000, 2250])
+    register = read_register(write(tmp_path / "amort.xlsx", "xlsx", spec), rules.columns)
+    rows = [(r.row, r.name, r.inventory_number, r.account) for r in register.rows]
+    assert rows == [
+        (5, "Сплит-система AERONIK ASO/I-12HS4", "М000000524", "01.01"),
+        (6, "Сервер НР ProLiant DL380 G10, зав. 2", "М000000610", "01.01"),
+        (8, "Стол, 1200 мм", None, "08.04"),
+    ]

@@ -173,7 +173,9 @@ class GroupCaptions:
                 continue
             if isinstance(value, (date, bool)):
                 return None  # a date or a flag belongs to an item
-            if isinstance(value, str) and not _numeric_text(value):
+            if isinstance(value, str) and (
+                not _numeric_text(value) or (c == self.name_col and _is_account_code(value))
+            ):
                 if text_col >= 0:
                     return None  # two texts: an item (name and more)
                 text_col, text = c, " ".join(value.split())
@@ -199,6 +201,13 @@ class GroupCaptions:
             return text  # the "№ п/п" column holding words
         named = patterned or (self.keyed_majority and not has_quantity)
         return text if text_col == self.name_col and named else None
+
+
+def _is_account_code(text: str) -> bool:
+    """ "01.01", "08.04" alone in the name column: an account caption, though it reads as a
+    number; no item is named with a bare dotted code."""
+    stripped = text.strip()
+    return "." in stripped and bool(_ACCOUNT_ALONE.fullmatch(stripped))
 
 
 _NUMBER_STARTS = frozenset("0123456789-−(+.,$€₽ \u00a0\u202f")

@@ -10,6 +10,7 @@ in `BookRow.extra` under their header text, untouched.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from reconciler.read.header import (
     Table,
     data_rows,
     find_table,
+    fold_header,
     header_texts_found,
     is_total_row,
     synonym_index,
@@ -88,6 +90,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     found_tables = _without_summaries(found_tables, name)
     for grid, table in found_tables:
         groups = GroupCaptions.of(grid, table, index, columns.category_captions)
+        combined = holds_name_and_number(table, index)
         for data, fields, extra in parse_rows(
             grid,
             table,
@@ -98,6 +101,8 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
             warnings=warnings,
         ):
             row = _book_row(table, fields, extra, data)
+            if combined:
+                split_name_and_number(row)
             groups.fill(row)
             rows.append(row)
         sheets.append(
@@ -281,6 +286,31 @@ def parse_rows(
             for key, c in extras
         }
         yield data, parsed, extra
+
+
+_HEADING_PARTS = re.compile(r"[,;/]|\s+и\s+|\s+and\s+")
+
+
+def holds_name_and_number(table: Table, index: SynonymIndex) -> bool:
+    """Whether the name column's heading names the inventory number too, and no other column
+    does: 1C's «Ведомость амортизации ОС» prints "Основное средство, Инвентарный номер" over
+    cells such as "Сплит-система AERONIK ..., М000000524"."""
+    col = table.columns.get("name")
+    if col is None or "inventory_number" in table.columns:
+        return False
+    parts = [fold_header(p) for p in _HEADING_PARTS.split(table.headers.get(col, ""))]
+    return any((index.match(p) or ("",))[0] == "inventory_number" for p in parts[1:])
+
+
+def split_name_and_number(row: BookRow) -> None:
+    """ "Name, М000000524" -> name and inventory number: the text after the last comma when it
+    is one word holding a digit (a comma inside the name stays in the name)."""
+    if row.name is None or row.inventory_number is not None:
+        return
+    name, comma, tail = row.name.rpartition(",")
+    number = tail.strip()
+    if comma and name.strip() and number and " " not in number and any(map(str.isdigit, number)):
+        row.name, row.inventory_number = name.strip(), number
 
 
 def extra_columns(table: Table, mapped: set[int]) -> list[tuple[str, int]]:
