@@ -264,3 +264,72 @@ def test_a_register_column_with_one_day_over_twelve_is_read_month_first_not_refu
     register = read_register(path, rules.columns)
     assert [r.acquired_on for r in register.rows] == [date(2016, 5, 4), date(2023, 1, 23)]
     assert register.warnings == ["us.csv: not UTF-8; read as Windows-1251 (Cyrillic)"]
+
+
+# --- agent inventories -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def agent_folder(tmp_path: Path) -> Path:
+    """The nine real agent inventories (5 GLPI JSON, 4 OCS XML), copied byte for byte."""
+    folder = tmp_path / "agents"
+    folder.mkdir()
+    for file in (REAL / "glpi-agent").iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    (folder / "README.txt").write_text("not an inventory", encoding="utf-8")
+    return folder
+
+
+@needs_real
+def test_a_folder_of_glpi_json_and_ocs_xml_agent_files_is_one_inventory(
+    agent_folder: Path, rules: Rules
+) -> None:
+    inventory = load_inventory(InventoryConfig(source="agent-files", path=agent_folder), rules)
+    by_host = {a.hostname: a for a in inventory.assets}
+    assert len(inventory.assets) == 9
+    xps = by_host["glpixps"]
+    assert (xps.serial, xps.vendor, xps.model, xps.category) == (
+        "640HP72",
+        "Dell Inc.",
+        "XPS 13 9350",
+        "Laptop",
+    )
+    assert xps.ip == "192.168.1.142"  # the loopback address is not the machine's
+    assert xps.custodian is None and xps.extra["content.hardware.lastloggeduser"] == "root"
+    elitebook = by_host["pc-arg-23"]  # OCS XML
+    assert (elitebook.serial, elitebook.inventory_number, elitebook.model) == (
+        "CZC0479792",
+        "CZC0479792",
+        "HP EliteBook 2540p",
+    )
+    switch = by_host["ucs6248up-cluster-pa3-B"]
+    assert (switch.serial, switch.location, switch.vendor) == ("SSI1912014B", "paris.pa3", "Cisco")
+    assert by_host["NPIF2BE10"].serial == "PHCVN191TG"
+
+
+@needs_real
+def test_placeholder_tags_from_agents_are_not_keys(agent_folder: Path, rules: Rules) -> None:
+    """OCS's "0000000000" asset tag and Android's "release-keys" say nothing about the machine."""
+    inventory = load_inventory(InventoryConfig(source="agent-files", path=agent_folder), rules)
+    by_host = {a.hostname: a for a in inventory.assets}
+    toshiba = by_host["LF014"]
+    assert toshiba.inventory_number is None and toshiba.serial == "9E113232I"
+    assert toshiba.extra["content.bios.assettag (placeholder)"] == "0000000000"
+    assert by_host["Mi9TPro-TéléphoneM"].inventory_number is None
+    assert len({a.asset_id for a in inventory.assets}) == 9
+
+
+@needs_real
+def test_an_agent_json_or_xml_given_as_the_inventory_file_is_read_as_an_agent_inventory(
+    rules: Rules,
+) -> None:
+    (asset,) = load_inventory(
+        InventoryConfig(path=REAL / "glpi-agent" / "ocs-inventory-3.xml"), rules
+    ).assets
+    assert (asset.hostname, asset.serial) == ("MacBook-de-teclib", "W87051UGVUV")
+
+
+@needs_real
+def test_a_json_file_that_is_no_agent_inventory_is_refused_as_not_a_table(rules: Rules) -> None:
+    with pytest.raises(InventoryError, match="not a table: use the tool's CSV export"):
+        load_inventory(InventoryConfig(path=REAL / "netbox" / "netbox-demo-v3.6.json"), rules)

@@ -16,12 +16,13 @@ import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
+from reconciler.inventory.agent import is_agent_file, load_agent_files
+from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
 from reconciler.models import Asset, AssetStatus, Inventory
 from reconciler.read import values
 from reconciler.read.header import (
@@ -41,28 +42,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 CONFIG_HINT = "set inventory.path (and inventory.table) in config.yaml"
 INVENTORY_IDENTITY = ("asset_id", "inventory_number", "serial", "hostname", "name")
 INVENTORY_KEYS = ("asset_id", "inventory_number", "serial", "hostname")
-TEXT_FIELDS = (
-    "inventory_number",
-    "serial",
-    "barcode",
-    "hostname",
-    "vendor",
-    "model",
-    "name",
-    "category",
-    "cpu",
-    "ram",
-    "storage",
-    "ip",
-    "location",
-    "rack",
-    "custodian",
-    "kit",
-)
-# Columns that say something beside the asset without being one of its compared fields: kept
-# in `extra` under their header; a site fills an empty location, a first and last name an
-# empty custodian. A login (GLPI's "Alternate username") is who last logged on, not a person.
-SIDE_FIELDS = ("site", "login", "email", "first_name", "last_name")
 DATE_FIELDS = ("warranty_until", "purchased_on")
 FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(TEXT_FIELDS, values.parse_text),
@@ -72,27 +51,6 @@ FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 US_DATE_PARSER = partial(values.parse_date, month_first=True)
 SHOWN_UNREADABLE = 10  # cells listed by name in the warning; the count covers the rest
-
-
-@dataclass
-class Record:
-    """One source row before it becomes an Asset: where it was, its fields, the rest."""
-
-    where: str  # "sheet 'Assets' row 7", "table assets row 7": for messages
-    ref: str  # a stable reference for a derived ID: "Assets!7"
-    fields: dict[str, Any]  # canonical field -> raw value
-    headers: dict[str, str]  # canonical field -> the source's column name
-    extra: dict[str, Any]
-
-
-@dataclass
-class Loaded:
-    """What a loader read: its records, the source's label for reports, and what reading
-    decided that a person should know (a guessed encoding)."""
-
-    records: list[Record]
-    label: str
-    notes: list[str]
 
 
 # --- choosing and running a loader -------------------------------------------------------
@@ -115,18 +73,21 @@ def source_kind(source: InventoryConfig) -> str:
         )
     try:
         with path.open("rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+            head = f.read(1024)
     except OSError as e:
         raise InventoryError(
             f"the IT inventory at {path} cannot be opened ({e.strerror})",
             hint="check the file permissions",
         ) from None
-    if source.source == "sqlite" and head != SQLITE_MAGIC:
+    sqlite = head.startswith(SQLITE_MAGIC)
+    if source.source == "sqlite" and not sqlite:
         raise InventoryError(
             f"inventory.source is sqlite but {path} is not a SQLite database",
             hint="set inventory.source: file for an exported sheet",
         )
-    return "sqlite" if head == SQLITE_MAGIC else "sheet"
+    if sqlite:
+        return "sqlite"
+    return "agent-files" if is_agent_file(head) else "sheet"
 
 
 def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
@@ -271,7 +232,11 @@ def load_sqlite_records(source: InventoryConfig, rules: Rules) -> Loaded:
 
 
 Loader = Callable[[InventoryConfig, Rules], Loaded]
-LOADERS: dict[str, Loader] = {"sheet": load_sheet_records, "sqlite": load_sqlite_records}
+LOADERS: dict[str, Loader] = {
+    "sheet": load_sheet_records,
+    "sqlite": load_sqlite_records,
+    "agent-files": lambda source, _rules: load_agent_files(source),
+}
 
 
 # --- records -> assets -------------------------------------------------------------------

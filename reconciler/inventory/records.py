@@ -1,0 +1,51 @@
+"""What every inventory loader produces: Records (a source row's canonical fields, as raw
+values, with where it came from), before load.py parses them into Assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+TEXT_FIELDS = (
+    "inventory_number",
+    "serial",
+    "barcode",
+    "hostname",
+    "vendor",
+    "model",
+    "name",
+    "category",
+    "cpu",
+    "ram",
+    "storage",
+    "ip",
+    "location",
+    "rack",
+    "custodian",
+    "kit",
+)
+# Columns that say something beside the asset without being one of its compared fields: kept
+# in `extra` under their header; a site fills an empty location, a first and last name an
+# empty custodian. A login (GLPI's "Alternate username") is who last logged on, not a person.
+SIDE_FIELDS = ("site", "login", "email", "first_name", "last_name")
+
+
+@dataclass
+class Record:
+    """One source row before it becomes an Asset: where it was, its fields, the rest."""
+
+    where: str  # "sheet 'Assets' row 7", "table assets row 7": for messages
+    ref: str  # a stable reference for a derived ID: "Assets!7"
+    fields: dict[str, Any]  # canonical field -> raw value
+    headers: dict[str, str]  # canonical field -> the source's column name
+    extra: dict[str, Any]
+
+
+@dataclass
+class Loaded:
+    """What a loader read: its records, the source's label for reports, and what reading
+    decided that a person should know (a guessed encoding)."""
+
+    records: list[Record]
+    label: str
+    notes: list[str]
