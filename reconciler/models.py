@@ -202,11 +202,30 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+class FindingCode(StrEnum):
+    """The stable finding codes (shared/DESIGN.md): new ones may be added, none is renamed.
+    Declared in the order reports list them. rules/checks.yaml sets each one's severity and
+    message; text/labels.py names each in words."""
+
+    MISSING_IN_INVENTORY = "MISSING_IN_INVENTORY"
+    MISSING_IN_BOOKS = "MISSING_IN_BOOKS"
+    LOCATION_MISMATCH = "LOCATION_MISMATCH"
+    CUSTODIAN_MISMATCH = "CUSTODIAN_MISMATCH"
+    SERIAL_MISMATCH = "SERIAL_MISMATCH"
+    COST_MISMATCH = "COST_MISMATCH"
+    FULLY_DEPRECIATED_IN_SERVICE = "FULLY_DEPRECIATED_IN_SERVICE"
+    DISPOSED_STILL_ON_BOOKS = "DISPOSED_STILL_ON_BOOKS"
+    BELOW_CAPITALIZATION_THRESHOLD = "BELOW_CAPITALIZATION_THRESHOLD"
+    DUPLICATE_ON_BOOKS = "DUPLICATE_ON_BOOKS"
+    KIT_INCOMPLETE = "KIT_INCOMPLETE"
+    NEEDS_REVIEW = "NEEDS_REVIEW"
+
+
 @dataclass
 class Finding:
     """A discrepancy: data, never an exception. Codes are stable (shared/DESIGN.md)."""
 
-    code: str
+    code: FindingCode
     severity: Severity
     message: str
     sheet: str | None = None
@@ -242,6 +261,34 @@ class RunResult:
         if self.findings or any(m.status is not RowStatus.MATCHED for m in self.match.rows):
             return 1
         return 0
+
+
+# --- the service's record of a dropped file -----------------------------------------------
+
+
+class FileState(StrEnum):
+    r"""The life of a dropped file (the ledger's files.state). Each step is one short
+    transaction, taken only after the step's effect on disk is done or provably redoable, so
+    service/lifecycle.py can resume from any state:
+
+      claiming -> claimed -> processing -> done -> archived        (notified_at set afterwards)
+                                  \-> failed -> quarantined        (notified_at set afterwards)
+    claiming: row written, the rename into the work folder may or may not have happened.
+    processing: runs row written; outbox/<run_id>.partial may hold a half-written run.
+    done: outbox/<run_id> is complete and its findings are in the ledger.
+    failed: `reason` says why; the file is still in the work folder (or already moved).
+    """
+
+    CLAIMING = "claiming"
+    CLAIMED = "claimed"
+    PROCESSING = "processing"
+    DONE = "done"
+    ARCHIVED = "archived"
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+
+
+FINAL_STATES = (FileState.ARCHIVED, FileState.QUARANTINED)
 
 
 # --- reviewers' decisions ----------------------------------------------------------------

@@ -19,6 +19,7 @@ from reconciler.models import (
     AssetStatus,
     Candidate,
     Finding,
+    FindingCode,
     Inventory,
     MatchResult,
     Register,
@@ -27,6 +28,25 @@ from reconciler.models import (
     SheetInfo,
 )
 from reconciler.rules import CheckRule, CheckRules, Rules
+
+
+def test_finding_codes_are_the_stable_list_none_renamed() -> None:
+    """The one literal copy of the codes: auditors script against them (shared/DESIGN.md).
+    Adding a code means adding it here; renaming one breaks this test, as it should."""
+    assert [c.value for c in FindingCode] == [
+        "MISSING_IN_INVENTORY",
+        "MISSING_IN_BOOKS",
+        "LOCATION_MISMATCH",
+        "CUSTODIAN_MISMATCH",
+        "SERIAL_MISMATCH",
+        "COST_MISMATCH",
+        "FULLY_DEPRECIATED_IN_SERVICE",
+        "DISPOSED_STILL_ON_BOOKS",
+        "BELOW_CAPITALIZATION_THRESHOLD",
+        "DUPLICATE_ON_BOOKS",
+        "KIT_INCOMPLETE",
+        "NEEDS_REVIEW",
+    ]
 
 
 def _codes_by_row(findings: list[Finding]) -> dict[int | None, list[str]]:

@@ -15,6 +15,7 @@ from reconciler.ledger import store as ledger
 from reconciler.models import (
     BookRow,
     Finding,
+    FindingCode,
     Inventory,
     MatchResult,
     Register,
@@ -60,17 +61,21 @@ def test_a_finding_keeps_its_identity_when_its_row_moves_and_the_layout_switches
     """The same server on row 7 typed in Cyrillic, then on row 12 in Latin, is one identity."""
     first = BookRow(sheet="TDSheet", row=7, inventory_number="ВМ-00 12")
     later = BookRow(sheet="TDSheet", row=12, inventory_number="bm0012")
-    f1 = Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", sheet="TDSheet", row=7, asset_id="A-1")
-    f2 = Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", sheet="TDSheet", row=12, asset_id="A-1")
+    f1 = Finding(
+        FindingCode.LOCATION_MISMATCH, Severity.MEDIUM, "m", sheet="TDSheet", row=7, asset_id="A-1"
+    )
+    f2 = Finding(
+        FindingCode.LOCATION_MISMATCH, Severity.MEDIUM, "m", sheet="TDSheet", row=12, asset_id="A-1"
+    )
     assert ledger.finding_identity(f1, first) == ledger.finding_identity(f2, later)
     assert ledger.finding_identity(f1, first) == "LOCATION_MISMATCH|inv:BM0012|asset:A-1"
 
 
 def test_identity_falls_back_to_the_serial_and_to_the_asset_alone() -> None:
     row = BookRow(sheet="S", row=3, serial="czj-1234 abc")
-    f = Finding("SERIAL_MISMATCH", Severity.LOW, "m", sheet="S", row=3, asset_id="A-9")
+    f = Finding(FindingCode.SERIAL_MISMATCH, Severity.LOW, "m", sheet="S", row=3, asset_id="A-9")
     assert ledger.finding_identity(f, row) == "SERIAL_MISMATCH|sn:CZJ1234ABC|asset:A-9"
-    orphan = Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-200")
+    orphan = Finding(FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "m", asset_id="A-200")
     assert ledger.finding_identity(orphan, None) == "MISSING_IN_BOOKS|asset:A-200"
 
 
@@ -79,8 +84,15 @@ def test_recording_a_run_stores_counts_and_one_row_per_finding_and_redoing_it_re
 ) -> None:
     rows = [BookRow(sheet="S", row=i, inventory_number=f"INV-{i}") for i in range(5, 11)]
     findings = [
-        Finding("COST_MISMATCH", Severity.MEDIUM, "cost", sheet="S", row=5, amount=Decimal("10.5")),
-        Finding("MISSING_IN_BOOKS", Severity.HIGH, "not on books", asset_id="A-7"),
+        Finding(
+            FindingCode.COST_MISMATCH,
+            Severity.MEDIUM,
+            "cost",
+            sheet="S",
+            row=5,
+            amount=Decimal("10.5"),
+        ),
+        Finding(FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "not on books", asset_id="A-7"),
     ]
     result = make_result("run-1", rows, findings, "abc")
     ledger.start_run(conn, "run-1", file_id=None, file_name="r.xlsx", folder="msk", sha256="abc")

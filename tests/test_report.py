@@ -19,7 +19,7 @@ from run_fixtures import SCRIPT_NAME, planted_run
 
 from reconciler.config import Config, InventoryConfig, ReportConfig
 from reconciler.match.normalize import person_key, place_key
-from reconciler.models import Finding, RunResult, Severity
+from reconciler.models import Finding, FindingCode, RunResult, Severity
 from reconciler.outputs.charts import svg_bar_chart, text_px
 from reconciler.outputs.figures import _grouped
 from reconciler.outputs.report import (
@@ -216,7 +216,7 @@ def test_a_label_over_sixty_characters_is_shortened_and_whole_in_its_tooltip() -
 
 
 def test_places_and_people_spelled_differently_are_one_group_named_by_the_usual_spelling() -> None:
-    f = [Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m") for _ in range(4)]
+    f = [Finding(FindingCode.LOCATION_MISMATCH, Severity.MEDIUM, "m") for _ in range(4)]
     places = ["Москва, офис, 5 этаж", "Москва офис 5 этаж", "Москва, офис, 5 этаж", "Казань"]
     groups = _grouped(f, {id(x): place for x, place in zip(f, places, strict=True)}, place_key)
     assert [(g.key, g.count) for g in groups] == [("Москва, офис, 5 этаж", 3), ("Казань", 1)]
@@ -263,11 +263,29 @@ def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:
     from reconciler.outputs.figures import value_at_stake
 
     f = [
-        Finding("COST_MISMATCH", Severity.MEDIUM, "m", "TDSheet", 11, amount=Decimal("1863200")),
-        Finding("KIT_INCOMPLETE", Severity.MEDIUM, "m", "TDSheet", 11, amount=Decimal("1242133")),
-        Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-1", amount=Decimal("100")),
-        Finding("MISSING_IN_BOOKS", Severity.HIGH, "m", asset_id="A-2", amount=Decimal("50")),
-        Finding("LOCATION_MISMATCH", Severity.MEDIUM, "m", "TDSheet", 12, amount=None),
+        Finding(
+            FindingCode.COST_MISMATCH,
+            Severity.MEDIUM,
+            "m",
+            "TDSheet",
+            11,
+            amount=Decimal("1863200"),
+        ),
+        Finding(
+            FindingCode.KIT_INCOMPLETE,
+            Severity.MEDIUM,
+            "m",
+            "TDSheet",
+            11,
+            amount=Decimal("1242133"),
+        ),
+        Finding(
+            FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "m", asset_id="A-1", amount=Decimal("100")
+        ),
+        Finding(
+            FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "m", asset_id="A-2", amount=Decimal("50")
+        ),
+        Finding(FindingCode.LOCATION_MISMATCH, Severity.MEDIUM, "m", "TDSheet", 12, amount=None),
     ]
     assert value_at_stake(f) == Decimal("1863350")
     result, outputs = reported
@@ -285,7 +303,7 @@ def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_f
     result = planted_run(tmp_path, rules)
     extra = [
         Finding(
-            "LOCATION_MISMATCH",
+            FindingCode.LOCATION_MISMATCH,
             Severity.MEDIUM,
             f"Место: в учете «Склад {i}», в ИТ «Офис {i}» (#{i:05d})",
             sheet="TDSheet",
@@ -322,7 +340,9 @@ def test_the_places_table_in_the_html_stops_at_the_cap_and_says_how_many_more(
     for i in range(n):
         result.inventory.assets.append(Asset(f"X-{i}", location=f"Склад {i:04d}"))
         result.findings.append(
-            Finding("MISSING_IN_BOOKS", Severity.HIGH, f"нет в учете X-{i}", asset_id=f"X-{i}")
+            Finding(
+                FindingCode.MISSING_IN_BOOKS, Severity.HIGH, f"нет в учете X-{i}", asset_id=f"X-{i}"
+            )
         )
     page = render_report_html(result, "ru")
     from reconciler.outputs.figures import compute_figures

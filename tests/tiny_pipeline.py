@@ -27,6 +27,7 @@ from reconciler.errors import InputError
 from reconciler.models import (
     BookRow,
     Finding,
+    FindingCode,
     Inventory,
     MatchResult,
     Register,
@@ -100,7 +101,7 @@ def run_file(
     )
     findings = [
         Finding(
-            code="MISSING_IN_INVENTORY",
+            code=FindingCode.MISSING_IN_INVENTORY,
             severity=Severity.HIGH,
             message=f"no IT asset for {r.inventory_number}",
             sheet=r.sheet,

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-SURPLUS = "MISSING_IN_BOOKS"  # in IT, not on the books (излишки)
-SHORTAGE = "MISSING_IN_INVENTORY"  # on the books, not found by IT (недостачи)
+from reconciler.models import FindingCode
+
+SURPLUS = FindingCode.MISSING_IN_BOOKS  # in IT, not on the books (излишки)
+SHORTAGE = FindingCode.MISSING_IN_INVENTORY  # on the books, not found by IT (недостачи)
 CENT = Decimal("0.01")
 COUNTS = (
     "runs",

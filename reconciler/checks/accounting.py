@@ -27,6 +27,7 @@ from reconciler.models import (
     AssetStatus,
     BookRow,
     Finding,
+    FindingCode,
     Inventory,
     MatchResult,
     Register,
@@ -39,20 +40,7 @@ from reconciler.text.labels import format_date, format_money
 
 log = logging.getLogger(__name__)
 
-CODES = (
-    "MISSING_IN_INVENTORY",
-    "MISSING_IN_BOOKS",
-    "LOCATION_MISMATCH",
-    "CUSTODIAN_MISMATCH",
-    "SERIAL_MISMATCH",
-    "COST_MISMATCH",
-    "FULLY_DEPRECIATED_IN_SERVICE",
-    "DISPOSED_STILL_ON_BOOKS",
-    "BELOW_CAPITALIZATION_THRESHOLD",
-    "DUPLICATE_ON_BOOKS",
-    "KIT_INCOMPLETE",
-    "NEEDS_REVIEW",
-)
+CODES = tuple(FindingCode)  # the order reports list them in
 _CODE_ORDER = {code: i for i, code in enumerate(CODES)}
 # The books side of an IT asset no book row took (MISSING_IN_BOOKS), as the reports show it.
 NOT_ON_BOOKS = {"ru": "нет в учете", "en": "not on the books"}
@@ -75,11 +63,11 @@ class _Checker:
         self.tolerance = Decimal(str(self.checks.cost_tolerance))
         self.findings: list[Finding] = []
 
-    def rule(self, code: str) -> CheckRule:
+    def rule(self, code: FindingCode) -> CheckRule:
         # A user's checks.yaml may list only the codes it changes; the rest keep the defaults.
         return self.checks.codes.get(code) or _shipped_rule(code)
 
-    def message(self, rule: CheckRule, code: str, fields: dict[str, Any]) -> str:
+    def message(self, rule: CheckRule, code: FindingCode, fields: dict[str, Any]) -> str:
         text = rule.message.get(self.language) or rule.message.get("en")
         if text is None:
             text = _shipped_rule(code).message.get(self.language, code)
@@ -88,7 +76,7 @@ class _Checker:
 
     def add(
         self,
-        code: str,
+        code: FindingCode,
         *,
         row: BookRow | None = None,
         asset: Asset | None = None,
@@ -138,7 +126,10 @@ class _Checker:
         unit = row.cost / max(row.quantity, 1)
         if unit < self.threshold:
             self.add(
-                "BELOW_CAPITALIZATION_THRESHOLD", row=row, book=self.money(unit), amount=row.cost
+                FindingCode.BELOW_CAPITALIZATION_THRESHOLD,
+                row=row,
+                book=self.money(unit),
+                amount=row.cost,
             )
 
     def duplicates(self, rows: list[BookRow], skip: set[tuple[str, int]]) -> None:
@@ -171,7 +162,9 @@ class _Checker:
                 for kind in sorted(shared[row.key])
             )
             where = ", ".join(self.where(o) for _, o in sorted(others[row.key].items()))
-            self.add("DUPLICATE_ON_BOOKS", row=row, book=label, found=where, amount=row.cost)
+            self.add(
+                FindingCode.DUPLICATE_ON_BOOKS, row=row, book=label, found=where, amount=row.cost
+            )
 
     def where(self, row: BookRow) -> str:
         if self.language == "ru":
@@ -186,7 +179,7 @@ class _Checker:
         for asset in assets:
             if asset.status is AssetStatus.DISPOSED:
                 self.add(
-                    "DISPOSED_STILL_ON_BOOKS",
+                    FindingCode.DISPOSED_STILL_ON_BOOKS,
                     row=row,
                     asset=asset,
                     book=self.money(row.book_value) or None,
@@ -204,7 +197,7 @@ class _Checker:
         expected = max(row.quantity, kit_quantity(row.name) or 1)
         if 1 <= len(assets) < expected:
             self.add(
-                "KIT_INCOMPLETE",
+                FindingCode.KIT_INCOMPLETE,
                 row=row,
                 asset=assets[0],
                 book=str(expected),
@@ -232,7 +225,7 @@ class _Checker:
             return
         asset = running[0]
         self.add(
-            "FULLY_DEPRECIATED_IN_SERVICE",
+            FindingCode.FULLY_DEPRECIATED_IN_SERVICE,
             row=row,
             asset=asset,
             book=book,
@@ -245,7 +238,7 @@ class _Checker:
             return
         if not _same_place(row.location, asset.location, self.rules):
             self.add(
-                "LOCATION_MISMATCH",
+                FindingCode.LOCATION_MISMATCH,
                 row=row,
                 asset=asset,
                 book=row.location,
@@ -258,7 +251,7 @@ class _Checker:
             return
         if not _same_person(row.custodian, asset.custodian):
             self.add(
-                "CUSTODIAN_MISMATCH",
+                FindingCode.CUSTODIAN_MISMATCH,
                 row=row,
                 asset=asset,
                 book=row.custodian,
@@ -273,7 +266,7 @@ class _Checker:
             return
         if not set(book_serials) & set(it_serials):
             self.add(
-                "SERIAL_MISMATCH",
+                FindingCode.SERIAL_MISMATCH,
                 row=row,
                 asset=asset,
                 book=row.serial,
@@ -289,7 +282,7 @@ class _Checker:
         largest = max(abs(row.cost), abs(it_cost))
         if abs(row.cost - it_cost) > self.tolerance * largest:
             self.add(
-                "COST_MISMATCH",
+                FindingCode.COST_MISMATCH,
                 row=row,
                 asset=assets[0],
                 book=self.money(row.cost),
@@ -304,7 +297,7 @@ class _Checker:
         shown = ", ".join(f"{c.asset_id} ({c.score:.0f})" for c in m.candidates) or ", ".join(ids)
         first = by_id.get(ids[0]) if ids else None
         self.add(
-            "NEEDS_REVIEW",
+            FindingCode.NEEDS_REVIEW,
             row=m.row,
             asset=first,
             book=m.row.name,
@@ -324,7 +317,7 @@ class _Checker:
         )
         cost = self.money(asset.purchase_cost) or "?"
         self.add(
-            "MISSING_IN_BOOKS",
+            FindingCode.MISSING_IN_BOOKS,
             asset=asset,
             # The books have nothing: the cost is what IT paid, so it sits on the IT side.
             book=NOT_ON_BOOKS.get(self.language, NOT_ON_BOOKS["en"]),
@@ -357,7 +350,7 @@ def run_checks(
             continue
         if m.status is RowStatus.UNMATCHED:
             checker.add(
-                "MISSING_IN_INVENTORY",
+                FindingCode.MISSING_IN_INVENTORY,
                 row=row,
                 book=" ".join(p for p in (row.inventory_number, row.name) if p) or None,
                 amount=row.book_value if row.book_value is not None else row.cost,
@@ -398,7 +391,7 @@ def sorted_findings(
     return sorted(findings, key=key)
 
 
-def _shipped_rule(code: str) -> CheckRule:
+def _shipped_rule(code: FindingCode) -> CheckRule:
     """The shipped checks.yaml's rule for `code` (defaults for a code it does not list)."""
     return default_rules().checks.codes.get(code, CheckRule())
 

@@ -30,7 +30,7 @@ from reconciler.decisions.read import ReplyLine, is_reply, read_reply
 from reconciler.decisions.store import active_decisions
 from reconciler.errors import InputError
 from reconciler.ledger import store as ledger
-from reconciler.models import CONFIRMING
+from reconciler.models import CONFIRMING, DecisionKind
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def check_lines(
                 text = t["not_a_row"].format(run_id=ctx.run_id, sheet=line.sheet, row=line.row)
                 bad.append((line, text))
                 continue
-        if line.kind == "accept":
+        if line.kind == DecisionKind.ACCEPT:
             asset = ctx.assets.get((line.asset_id or "").casefold(), line.asset_id)
             identity = ctx.findings.get((line.code or "", line.sheet, line.row, asset))
             if identity is None:
@@ -138,7 +138,7 @@ def _without_contradictions(
     for p in ok:
         if p.line.kind in CONFIRMING and p.asset_id:
             rows_of_asset[p.asset_id].add(p.book_key or "")
-        if p.line.kind != "accept":
+        if p.line.kind != DecisionKind.ACCEPT:
             kinds_of_pair[(p.book_key, p.asset_id)].add(p.line.kind in CONFIRMING)
     kept = []
     for p in ok:
@@ -155,7 +155,7 @@ def _without_contradictions(
                 asset=p.asset_id, target=_target(line), others=", ".join(others)
             )
             bad.append((line, text))
-        elif line.kind != "accept" and len(kinds_of_pair[(p.book_key, p.asset_id)]) > 1:
+        elif line.kind != DecisionKind.ACCEPT and len(kinds_of_pair[(p.book_key, p.asset_id)]) > 1:
             bad.append((line, t["both_kinds"].format(target=_target(line), asset=p.asset_id)))
         else:
             kept.append(p)
@@ -191,15 +191,21 @@ def _record(
         same_pair = [
             d
             for d in active
-            if (line.kind == "accept" and d.kind == "accept" and d.finding_identity == p.identity)
+            if (
+                line.kind == DecisionKind.ACCEPT
+                and d.kind == DecisionKind.ACCEPT
+                and d.finding_identity == p.identity
+            )
             or (
-                line.kind != "accept"
-                and d.kind != "accept"
+                line.kind != DecisionKind.ACCEPT
+                and d.kind != DecisionKind.ACCEPT
                 and (d.book_key, d.asset_id) == (p.book_key, p.asset_id)
             )
         ]
-        group = "accept" if line.kind == "accept" else "confirm" if confirming else "reject"
-        dedupe = (group, p.book_key if line.kind != "accept" else p.identity, p.asset_id)
+        group = (
+            "accept" if line.kind == DecisionKind.ACCEPT else "confirm" if confirming else "reject"
+        )
+        dedupe = (group, p.book_key if line.kind != DecisionKind.ACCEPT else p.identity, p.asset_id)
         text = t[line.kind].format(target=_target(line), asset=p.asset_id, code=line.code)
         if line.comment:
             text += f" — «{line.comment}»"

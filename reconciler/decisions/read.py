@@ -21,6 +21,7 @@ from typing import Any
 from defusedxml import ElementTree
 
 from reconciler.errors import InputError
+from reconciler.models import DecisionKind
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class ReplyLine:
 
     reply_sheet: str
     reply_row: int
-    kind: str  # confirm | reject | asset | accept
+    kind: DecisionKind
     sheet: str | None  # the register row it is about (None: a finding on no row)
     row: int | None
     asset_id: str | None
@@ -185,12 +186,18 @@ def _read_review(
         if word in CONFIRM_WORDS | REJECT_WORDS and not ids:
             problems.append(LineProblem(title, r, "no_candidate"))
         elif word in CONFIRM_WORDS:  # the help line: confirm the first ID left in column C
-            lines.append(ReplyLine(title, r, "confirm", sheet, row, ids[0], comment=comment))
+            lines.append(
+                ReplyLine(title, r, DecisionKind.CONFIRM, sheet, row, ids[0], comment=comment)
+            )
         elif word in REJECT_WORDS:  # none of the IDs left in column C is this row
             for asset_id in ids:
-                lines.append(ReplyLine(title, r, "reject", sheet, row, asset_id, comment=comment))
+                lines.append(
+                    ReplyLine(title, r, DecisionKind.REJECT, sheet, row, asset_id, comment=comment)
+                )
         else:
-            lines.append(ReplyLine(title, r, "asset", sheet, row, decision, comment=comment))
+            lines.append(
+                ReplyLine(title, r, DecisionKind.ASSET, sheet, row, decision, comment=comment)
+            )
 
 
 def _read_findings(
@@ -209,7 +216,7 @@ def _read_findings(
             ReplyLine(
                 title,
                 r,
-                "accept",
+                DecisionKind.ACCEPT,
                 sheet,
                 row,
                 _text(values[2]) or None,

@@ -17,20 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.content import sha256_of_stream
-from reconciler.models import BookRow, Finding, RowStatus, RunResult
+from reconciler.models import FINAL_STATES, BookRow, FileState, Finding, RowStatus, RunResult
 
 SCHEMA_VERSION = 1
 
-# The life of a dropped file. Each step is one short transaction, taken only after the step's
-# effect on disk is done or provably redoable, so resume() can continue from any state:
-#   claiming -> claimed -> processing -> done -> archived        (notified_at set afterwards)
-#                               \-> failed -> quarantined        (notified_at set afterwards)
-# claiming: row written, the rename into the work folder may or may not have happened.
-# processing: runs row written; outbox/<run_id>.partial may hold a half-written run.
-# done: outbox/<run_id> is complete and its findings are in the ledger.
-# failed: `reason` says why; the file is still in the work folder (or already moved).
-FILE_STATES = ("claiming", "claimed", "processing", "done", "archived", "failed", "quarantined")
-FINAL_STATES = ("archived", "quarantined")
+# files.state: the life of a dropped file is models.FileState.
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -41,7 +32,7 @@ CREATE TABLE IF NOT EXISTS files (
     sha256      TEXT,
     received_at TEXT NOT NULL,
     claimed_as  TEXT,                   -- path in the work folder after the atomic rename
-    state       TEXT NOT NULL,          -- see FILE_STATES
+    state       TEXT NOT NULL,          -- models.FileState
     run_id      TEXT,                   -- the run of this file (set when processing starts)
     archived_as TEXT,                   -- archive or quarantine path, chosen before the move
     reason      TEXT,                   -- why it was quarantined: error_text.ErrorRecord as JSON
@@ -412,7 +403,7 @@ def record_cli_run(
                 sha,
                 utcnow(),
                 str(path),
-                "archived" if result is not None else "quarantined",
+                FileState.ARCHIVED if result is not None else FileState.QUARANTINED,
                 run_id,
                 reason or error,
                 utcnow(),
@@ -476,7 +467,7 @@ def finding_identity(finding: Finding, book: BookRow | None) -> str:
     neither key falls back to its position (unless the asset id already tells the finding
     apart), which is the best the register offers.
     """
-    parts = [finding.code]
+    parts: list[str] = [finding.code]
     if book is not None:
         if key := _stable_key(book):
             parts.append(key)

@@ -16,7 +16,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reconciler.models import Asset, AssetStatus, RowStatus, RunResult
+from reconciler.models import Asset, AssetStatus, FindingCode, RowStatus, RunResult
 from reconciler.outputs.charts import add_bar_chart
 from reconciler.outputs.figures import compute_figures
 from reconciler.outputs.xlsx_writer import (
@@ -288,7 +288,9 @@ def not_on_books_rows(result: RunResult, language: str) -> list[tuple[int, list[
     """Each IT asset on no book row as (its kind, its row), REPORTED first, then DISPOSED,
     then LOW_VALUE: what needs action first (stable within each, in the inventory's order)."""
     by_id = result.inventory.by_id()
-    reported = {f.asset_id for f in result.findings if f.code == "MISSING_IN_BOOKS" and f.asset_id}
+    reported = {
+        f.asset_id for f in result.findings if f.code == FindingCode.MISSING_IN_BOOKS and f.asset_id
+    }
     rows = []
     for asset_id in result.match.unmatched_asset_ids:
         a = by_id.get(asset_id)

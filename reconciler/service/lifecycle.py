@@ -1,4 +1,4 @@
-"""The life of one dropped file, one idempotent step at a time (states: ledger.FILE_STATES).
+"""The life of one dropped file, one idempotent step at a time (states: models.FileState).
 
 Every step first does its work on disk in a way that can be redone or recognised as done, then
 records the new state in one short transaction. advance() reads the state and takes the next
@@ -24,6 +24,7 @@ from reconciler.config import Config
 from reconciler.errors import LimitExceeded, ReconcilerError
 from reconciler.ledger import store as ledger
 from reconciler.mail import queue as deliver
+from reconciler.models import FINAL_STATES, FileState
 from reconciler.service import intake, isolation
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import ErrorRecord
@@ -106,7 +107,7 @@ class FileLifecycle:
         except intake.LinkRefused as e:
             self._refuse(file_id, e)
             return
-        ledger.update_file(self.conn, file_id, state="claimed", size=size, sha256=digest)
+        ledger.update_file(self.conn, file_id, state=FileState.CLAIMED, size=size, sha256=digest)
         log.info("claimed %s as %s", target.name.split("__", 1)[1], target)
 
     def _refuse(self, file_id: int, error: intake.LinkRefused) -> None:
@@ -136,7 +137,7 @@ class FileLifecycle:
 
     def _release(self, file_id: int, lock: FileLock) -> None:
         row = ledger.get_file(self.conn, file_id)
-        done = row is None or (row["state"] in ledger.FINAL_STATES and row["notified_at"])
+        done = row is None or (row["state"] in FINAL_STATES and row["notified_at"])
         lock.release(remove=bool(done))
 
     # --- resuming ---------------------------------------------------------------------------
@@ -164,20 +165,20 @@ class FileLifecycle:
             row = ledger.get_file(self.conn, file_id)
             if row is None:
                 return
-            state = row["state"]
-            if state == "claiming":
+            state = FileState(row["state"])
+            if state == FileState.CLAIMING:
                 if not os.path.lexists(row["claimed_as"]):
                     ledger.forget_file(self.conn, file_id)  # the rename never happened
                     return
                 self._mark_claimed(file_id, Path(row["claimed_as"]))
-            elif state == "claimed":
+            elif state == FileState.CLAIMED:
                 self._start(row)
-            elif state == "processing":
+            elif state == FileState.PROCESSING:
                 if not self._process(row, lock):
                     return
-            elif state == "done":
+            elif state == FileState.DONE:
                 self._archive(row)
-            elif state == "failed":
+            elif state == FileState.FAILED:
                 self._quarantine(row)
             elif row["notified_at"] is None:
                 after_run(self.conn, self.config, row)
@@ -215,7 +216,7 @@ class FileLifecycle:
         except ReconcilerError as e:  # not readable as a reply: the register path says why
             log.warning("%s names an earlier run but cannot be applied: %s", row["name"], e)
             return False
-        ledger.update_file(self.conn, row["id"], state="done")
+        ledger.update_file(self.conn, row["id"], state=FileState.DONE)
         return True
 
     def _start(self, row: sqlite3.Row) -> None:
@@ -257,10 +258,10 @@ class FileLifecycle:
                     f"(received {earlier['received_at']})",
                     run_dir=earlier_dir,
                 )
-                ledger.update_file(self.conn, file_id, state="done", run_id=run_id)
+                ledger.update_file(self.conn, file_id, state=FileState.DONE, run_id=run_id)
                 log.info("%s is the same as run %s: not processed again", name, earlier["run_id"])
                 return
-            ledger.update_file(self.conn, file_id, state="processing", run_id=run_id)
+            ledger.update_file(self.conn, file_id, state=FileState.PROCESSING, run_id=run_id)
         isolation.crash_point("processing")
 
     def _process(self, row: sqlite3.Row, lock: FileLock) -> bool:
@@ -271,7 +272,7 @@ class FileLifecycle:
         staged = isolation.staging_dir(outbox, run_id) / run_id
         if (outbox / run_id).exists() or (recorded and staged.exists()):
             run_dir = isolation.publish(outbox, run_id)  # the child died after recording
-            ledger.update_file(self.conn, file_id, state="done")
+            ledger.update_file(self.conn, file_id, state=FileState.DONE)
             log.info("%s: run %s was complete, resumed", row["name"], run_dir)
             return True
         shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
@@ -303,7 +304,7 @@ class FileLifecycle:
             log.info("stopping: abandoned %s; it is redone at the next start", row["name"])
             return False
         if outcome.ok:
-            ledger.update_file(self.conn, file_id, state="done")
+            ledger.update_file(self.conn, file_id, state=FileState.DONE)
             log.info(
                 "processed %s: %s rows (%s matched, %s to review, %s unmatched), %s findings "
                 "in %.1f s -> %s",
@@ -326,7 +327,7 @@ class FileLifecycle:
         (code, params) until the note and the email are written in the sender's language."""
         ledger.finish_run(self.conn, run_id, "quarantined", error=error.message)
         ledger.update_file(
-            self.conn, row["id"], state="failed", run_id=run_id, reason=error.to_json()
+            self.conn, row["id"], state=FileState.FAILED, run_id=run_id, reason=error.to_json()
         )
 
     def _move(self, row: sqlite3.Row, root: Path) -> Path:
@@ -345,7 +346,7 @@ class FileLifecycle:
     def _archive(self, row: sqlite3.Row) -> None:
         target = self._move(row, self.config.archive)
         isolation.crash_point("archived")
-        ledger.update_file(self.conn, row["id"], state="archived")
+        ledger.update_file(self.conn, row["id"], state=FileState.ARCHIVED)
         log.debug("archived %s as %s", row["name"], target)
 
     def _quarantine(self, row: sqlite3.Row) -> None:
@@ -356,7 +357,7 @@ class FileLifecycle:
         note = error_text.note(record, row["name"], self.config.report.language)
         write_atomically(target.with_name(target.name + ".error.txt"), note.encode("utf-8"))
         self._write_error_run(row["run_id"], note)
-        ledger.update_file(self.conn, row["id"], state="quarantined")
+        ledger.update_file(self.conn, row["id"], state=FileState.QUARANTINED)
         log.warning("quarantined %s: %s", row["name"], record.message)
 
     def _write_error_run(self, run_id: str, note: str) -> None:
@@ -379,9 +380,9 @@ def after_run(conn: sqlite3.Connection, config: Config, row: sqlite3.Row) -> Non
     by run). A run that only pointed to an earlier one sends nothing.
     """
     run = ledger.get_run(conn, row["run_id"]) if row["run_id"] else None
-    if row["state"] == "archived" and run is not None and run["outcome"] == "complete":
+    if row["state"] == FileState.ARCHIVED and run is not None and run["outcome"] == "complete":
         deliver.queue_run_messages(conn, config, Path(run["run_dir"]), row["folder"])
-    elif row["state"] == "quarantined":
+    elif row["state"] == FileState.QUARANTINED:
         deliver.queue_quarantine_message(
             conn,
             config,
