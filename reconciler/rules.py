@@ -106,6 +106,24 @@ class NormalizeRules(_Rules):
     model_rewrites: list[ModelRewrite] = Field(default_factory=list)
     # Prefixes stripped from serial cells ("S/N", "сер. №").
     serial_prefixes: list[str] = Field(default_factory=list)
+    # Serials, tags and barcodes that stand for "none known" ('To Be Filled By O.E.M.',
+    # '0000000000'): never exact keys. Literal values, and regular expressions over the key
+    # (alphanumerics in upper case, look-alikes folded). None: the built-in lists.
+    placeholders: list[str] | None = None
+    placeholder_patterns: list[str] | None = None
+
+    @field_validator("placeholder_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or ():
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(
+                    f"'{pattern}' is not a valid regular expression ({e}); fix or quote it"
+                ) from None
+        return value
+
     # Canonical place -> aliases.
     places: dict[str, list[str]] = Field(default_factory=dict)
     # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).

@@ -429,3 +429,63 @@ def test_a_synthetic_register_matches_with_high_precision_and_recall(rules) -> N
     }
     assert len(auto & truth) / len(auto) >= 0.99
     assert len(auto & truth) / len(truth) >= 0.95
+
+
+# --- placeholders and glued names ----------------------------------------------------------
+
+
+def test_a_placeholder_serial_never_makes_an_exact_match(rules) -> None:
+    """Plants 'To Be Filled By O.E.M.' on the books and on two IT servers at other sites."""
+    assets = [
+        asset("A1", DL380, serial="To Be Filled By O.E.M.", location="Казань"),
+        asset("A2", R750, serial="To Be Filled By O.E.M.", location="Казань"),
+    ]
+    books = [row(7, "Сервер HPE DL380 G10", serial="To be filled by O.E.M.", location="Москва")]
+    m = run(books, assets, rules).rows[0]
+    assert m.matched_on != "serial" and m.score < 100.0
+
+
+def test_a_serial_that_two_it_assets_share_is_no_exact_key(rules) -> None:
+    """Plants the serial '7Q2K9' on two IT laptops; the book's site and person pick one."""
+    assets = [
+        asset("A1", T14, serial="7Q2K9", location="Казань", custodian="Петров П.П."),
+        asset("A2", T14, serial="7Q2K9", location="Москва", custodian="Иванов И.И."),
+    ]
+    books = [
+        row(
+            7,
+            "Ноутбук Lenovo ThinkPad T14 Gen 3",
+            serial="7Q2K9",
+            location="Москва",
+            custodian="Иванов Иван Иванович",
+        )
+    ]
+    m = run(books, assets, rules).rows[0]
+    assert m.matched_on != "serial"
+    assert m.asset_ids[:1] == ["A2"]
+
+
+def test_a_glued_model_at_the_same_site_person_and_cost_is_found(rules) -> None:
+    """Plants 'Ноутбук Dell Latitude5420' on the books against IT's 'Latitude 5420'."""
+    latitude = {"vendor": "Dell", "model": "Latitude 5420", "category": "Laptop"}
+    assets = [
+        asset(
+            "A1",
+            latitude,
+            location="Москва",
+            custodian="Иванов Иван Иванович",
+            purchase_cost=Decimal("95000.00"),
+        ),
+        asset("A2", T14, location="Москва", custodian="Иванов Иван Иванович"),
+    ]
+    books = [
+        row(
+            7,
+            "Ноутбук Dell Latitude5420",
+            location="Москва",
+            custodian="Иванов И.И.",
+            cost=Decimal("95000.00"),
+        )
+    ]
+    m = run(books, assets, rules).rows[0]
+    assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["A1"])

@@ -197,9 +197,9 @@ def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
 
 
 # A serial as IT records it: Latin capitals and digits, at least one digit (a serial is never
-# only a label such as 'SN').
+# only a label such as 'SN'), and not a placeholder ('0', '0000', '12345': no serial at all).
 LATIN_SERIAL = st.text(alphabet="ABCEHKMOPTXYZDFGJ0123456789", min_size=1, max_size=14).filter(
-    lambda s: any(c.isdigit() for c in s)
+    lambda s: any(c.isdigit() for c in s) and not normalize.DEFAULT_KEYS.is_placeholder(s)
 )
 
 
@@ -273,3 +273,96 @@ def test_rewrites_with_backreferences_are_each_tried_rather_than_combined(tmp_pa
     mine = users_rules(tmp_path, model_rewrites=[{"pattern": r"(\w)\1", "replace": r"\1"}])
     assert normalize._tables(mine).any_rewrite is None
     assert normalize.name_key("Ноутбук ZZ 55", mine).text == "z 5"
+
+
+# --- spacing, case, repeated words, placeholders, vendors from the data --------------------
+
+
+@pytest.mark.parametrize(
+    ("glued", "spaced"),
+    [
+        ("Ноутбук Dell Latitude5420", "Dell Latitude 5420"),
+        ("Latitude-5420", "latitude 5420"),
+        ("Сервер Dell EMC PowerEdgeR750xs", "Dell PowerEdge R750xs"),
+        ("Ноутбук HP ProBook450G9", "HP ProBook 450 G9"),
+        ("HPE DL380G10", "HPE ProLiant DL380 Gen10"),
+        ("Sony Turntable - PSLX350H", "Sony PS-LX350H Belt-Drive Turntable"),
+    ],
+)
+def test_a_model_written_glued_has_the_model_of_the_spaced_one(rules, glued, spaced) -> None:
+    assert (
+        normalize.name_key(glued, rules.normalize).model
+        == normalize.name_key(spaced, rules.normalize).model
+    )
+
+
+def test_the_squashed_name_survives_any_spacing_and_case(rules) -> None:
+    forms = ["Latitude5420", "latitude 5420", "LATITUDE-5420", "Latitude 54 20", "АFFА250"]
+    squashed = {normalize.name_key(f, rules.normalize).squashed for f in forms[:4]}
+    assert squashed == {"latitude5420"}
+    assert (
+        normalize.name_key("АFFА250", rules.normalize).squashed
+        == normalize.name_key("AFF A250", rules.normalize).squashed
+    )
+
+
+def test_a_word_written_twice_is_one_token_of_the_key(rules) -> None:
+    key = normalize.name_key("ИБП APC Smart-UPS SRT 1500 TU1500RD TU1500RD", rules.normalize)
+    assert key.model == normalize.name_key("APC SRT1500 TU1500RD", rules.normalize).model
+    assert key.text.split().count("tu1500rd") == 1
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        "To Be Filled By O.E.M.",
+        "Default string",
+        "0123456789",
+        "XXXXXXXXXX",
+        "0",
+        "0000000000",
+        "No Asset Information",
+        "System Serial Number",
+    ],
+)
+def test_a_placeholder_is_no_serial_tag_or_barcode(filler) -> None:
+    assert normalize.serial_key(filler) == ""
+    assert normalize.split_serials(filler) == []
+    assert normalize.inventory_key(filler) == ""
+    assert normalize.barcode_key(filler) == ""
+
+
+def test_real_serials_and_padded_inventory_numbers_are_no_placeholders() -> None:
+    assert normalize.serial_key("CZJ1234ABC") == "CZJ1234ABC"
+    assert normalize.serial_key("S/N: 00000000") == ""  # the label goes, the filler stays none
+    assert normalize.inventory_key("00000111") == "111"
+    assert normalize.inventory_key("ВА-000123") == "BA123"
+
+
+def test_the_module_defaults_are_the_shipped_placeholders() -> None:
+    assert tuple(SHIPPED.placeholders or ()) == normalize.DEFAULT_PLACEHOLDERS
+    assert tuple(SHIPPED.placeholder_patterns or ()) == normalize.DEFAULT_PLACEHOLDER_PATTERNS
+
+
+def test_a_placeholder_added_in_the_users_rules_is_no_serial(tmp_path) -> None:
+    mine = users_rules(tmp_path, placeholders=["NOSERIAL"])
+    assert normalize.serial_key("no-serial", mine) == ""
+    assert normalize.serial_key("no-serial") == "NOSERIAL"
+
+
+def test_manufacturers_of_the_inventory_become_vendors_of_the_names(rules) -> None:
+    learned = normalize.with_vendors(rules.normalize, ["Bose Corp.", "Dell Inc.", None, "Denon"])
+    key = normalize.name_key("Bose SoundTouch 300", learned)
+    assert (key.vendor, key.text) == ("bose", "soundtouch 300")
+    assert normalize.name_key("Denon AVR-X1700H", learned).vendor == "denon"
+    assert normalize.name_key("Dell Latitude 5420", learned).vendor == "dell"
+    assert normalize.with_vendors(rules.normalize, ["Dell Inc."]) is rules.normalize
+
+
+def test_transliterated_vendors_are_their_vendor(rules) -> None:
+    for text, vendor in [
+        ("Ноутбук Леново ThinkPad T14", "lenovo"),
+        ("Ноутбук Делл Latitude 5420", "dell"),
+        ("Принтер Хьюлетт-Паккард LaserJet M428", "hp"),
+    ]:
+        assert normalize.name_key(text, rules.normalize).vendor == vendor

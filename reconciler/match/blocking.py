@@ -61,6 +61,7 @@ class Features:
     labels: list[str]  # name as shown in evidence
     names: list[normalize.NameKey]
     text_id: np.ndarray
+    squashed_id: np.ndarray  # the name's tokens joined: what survives any spacing
     model_id: np.ndarray
     vendor: np.ndarray
     category: np.ndarray
@@ -145,6 +146,7 @@ def _features(
         labels=labels,
         names=names,
         text_id=ids("t:" + n.text if n.text else "" for n in names),
+        squashed_id=ids("q:" + n.squashed if n.squashed else "" for n in names),
         model_id=ids("m:" + n.model if n.model else "" for n in names),
         vendor=ids("v:" + n.vendor if n.vendor else "" for n in names),
         category=ids("c:" + n.category if n.category else "" for n in names),
@@ -176,6 +178,8 @@ def _keys(f: Features, i: int, min_len: int) -> list[tuple[object, ...]]:
             keys.append(("t", token))
     if name.model:
         keys.append(("m", name.model))
+    if name.squashed:  # 'latitude5420' blocks with 'Latitude 5420'
+        keys.append(("q", name.squashed))
     for token in [*name.model_tokens, name.model]:
         if loc:
             keys.append(("tl", token, loc))

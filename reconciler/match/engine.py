@@ -183,6 +183,9 @@ def _exact_keys(
             by_inventory[key].append(a)
         if key := normalize.barcode_key(asset.barcode, norm):
             by_barcode[key].append(a)
+    # A serial several IT assets share ('1234567' on every box of a batch, an agent's filler the
+    # placeholder list lacks) tells none of them apart: no exact key; fuzzy matching decides.
+    by_serial = defaultdict(list, {k: v for k, v in by_serial.items() if len(v) == 1})
     passes: tuple[tuple[str, dict[str, list[int]], _KeysOf], ...] = (
         ("serial", by_serial, lambda row: normalize.split_serials(row.serial, norm)),
         (
@@ -270,8 +273,10 @@ def _fuzzy(
     if not rest or not free:
         return {}
     vocab = Vocabulary()
-    books_f = book_features(work, needs, vocab, rules.normalize)
-    assets_f = asset_features(assets, vocab, rules.normalize)
+    # The inventory's manufacturer column is the vendor vocabulary of this run.
+    norm = normalize.with_vendors(rules.normalize, (a.vendor for a in assets))
+    books_f = book_features(work, needs, vocab, norm)
+    assets_f = asset_features(assets, vocab, norm)
     index = build_index(assets_f, free, rules.matching.blocking)
     pr, pa = candidate_pairs(books_f, rest, index, rules.matching.blocking)
     pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules.matching)

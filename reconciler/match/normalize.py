@@ -57,6 +57,57 @@ DEFAULT_SERIAL_PREFIXES = (
     "sn",
     "#",
 )
+# Values agents and people type where no real serial or tag is known; seeded from GLPI's default
+# serial blacklist (glpi-project/glpi src/Blacklist.php, getDefaults) plus what asset tags say.
+# Compared as keys (alnum, upper case, look-alikes folded). The shipped rules/normalize.yaml
+# holds the same list (a test keeps them equal).
+DEFAULT_PLACEHOLDERS = (
+    "N/A",
+    "(null string)",
+    "INVALID",
+    "SYS-1234567890",
+    "SYS-9876543210",
+    "SN-12345",
+    "SN-1234567890",
+    "0123456789",
+    "123456789000",
+    "12345678901234567",
+    "NNNNNNN",
+    "EVAL",
+    "IATPASS",
+    "none",
+    "To Be Filled By O.E.M.",
+    "Tulip Computers",
+    "Serial Number xxxxxx",
+    "SN-123456fvgv3i0b8o5n6n7k",
+    "Unknow",
+    "Unknown",
+    "System Serial Number",
+    "MB-1234567890",
+    "empty",
+    "Not Specified",
+    "Not Applicable",
+    "OEM_Serial",
+    "SystemSerialNumb",
+    "Default string",
+    "No Asset Information",
+    "Asset Tag",
+    "No Asset Tag",
+    "Chassis Serial Number",
+    "Base Board Serial Number",
+    "0",
+    "нет",
+    "б/н",
+    "без номера",
+)
+# Patterns over the same keys: one character repeated ('0000000000', 'XXXXXXXXXX'),
+# counting up or down from 1 or 0 ('0123456789', '987654321'), 'ABCDEF'.
+DEFAULT_PLACEHOLDER_PATTERNS = (
+    r"^(.)\1{3,}$",
+    r"^0?12345(6(7(8(90?)?)?)?)?$",
+    r"^98765(4(3(2(10?)?)?)?)?$",
+    r"^ABCDE(F(G(H)?)?)?$",
+)
 DEFAULT_INVENTORY_PREFIXES = (
     "инвентарный номер",
     "инв. #",
@@ -92,19 +143,40 @@ class KeyTables:
     lookalikes: frozenset[str]  # lower case
     lookalike_re: re.Pattern[str]
     serial_prefixes: tuple[str, ...]  # folded by _basic, longest first
+    placeholders: frozenset[str]  # as keys: 'TOBEFILLEDBYOEM'
+    placeholder_re: re.Pattern[str] | None
+
+    def is_placeholder(self, key: str) -> bool:
+        """A value typed where no real serial or tag was known: never a key."""
+        return key in self.placeholders or bool(
+            self.placeholder_re is not None and self.placeholder_re.search(key)
+        )
 
 
-def _make_key_tables(lookalikes: dict[str, str], serial_prefixes: Iterable[str]) -> KeyTables:
+def _make_key_tables(
+    lookalikes: dict[str, str],
+    serial_prefixes: Iterable[str],
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    patterns: Iterable[str] = DEFAULT_PLACEHOLDER_PATTERNS,
+) -> KeyTables:
     lower = {k.lower(): v.lower() for k, v in lookalikes.items() if k}
     pairs = {**lower, **{k.upper(): v for k, v in lower.items() if k.upper() != k}}
     body = "".join(re.escape(k) for k in lower) or "(?!)"
     prefixes = {_basic(p).strip() for p in serial_prefixes if p.strip()}
+    translate = str.maketrans(pairs)
+    joined = "|".join(f"(?:{p})" for p in patterns)
     return KeyTables(
-        translate=str.maketrans(pairs),
+        translate=translate,
         lookalikes=frozenset(lower),
         lookalike_re=re.compile(f"[{body}]" if lower else body, re.IGNORECASE),
         serial_prefixes=tuple(sorted(prefixes, key=lambda p: (-len(p), p))),
+        placeholders=frozenset(k for p in placeholders if (k := _placeholder_key(p, translate))),
+        placeholder_re=re.compile(joined) if joined else None,
     )
+
+
+def _placeholder_key(text: str, translate: dict[int, str]) -> str:
+    return "".join(ch for ch in _basic(text).translate(translate) if ch.isalnum()).upper()
 
 
 DEFAULT_KEYS = _make_key_tables(DEFAULT_LOOKALIKES, DEFAULT_SERIAL_PREFIXES)
@@ -139,7 +211,18 @@ def key_tables(rules: NormalizeRules | None) -> KeyTables:
     """The tables of `rules` (built once per rules object); the defaults without rules."""
     if rules is None:
         return DEFAULT_KEYS
-    return _per_rules(_KEYS, rules, lambda r: _make_key_tables(r.lookalikes, r.serial_prefixes))
+    return _per_rules(
+        _KEYS,
+        rules,
+        lambda r: _make_key_tables(
+            r.lookalikes,
+            r.serial_prefixes,
+            DEFAULT_PLACEHOLDERS if r.placeholders is None else r.placeholders,
+            DEFAULT_PLACEHOLDER_PATTERNS
+            if r.placeholder_patterns is None
+            else r.placeholder_patterns,
+        ),
+    )
 
 
 # Cyrillic 'О' typed after a digit in a NAME is a zero ('DL38О' -> 'dl380'): names are compared
@@ -219,9 +302,10 @@ def serial_key(text: str | None, rules: NormalizeRules | None = None) -> str:
 @lru_cache(maxsize=500_000)
 def _serial_key(text: str, keys: KeyTables) -> str:
     basic = _basic(text).strip()
-    if not basic:
+    if not basic or keys.is_placeholder(_key_chars(basic, keys)):
         return ""
-    return _key_chars(_strip_prefix(basic, keys.serial_prefixes), keys)
+    key = _key_chars(_strip_prefix(basic, keys.serial_prefixes), keys)
+    return "" if keys.is_placeholder(key) else key
 
 
 _SERIAL_SEPARATORS = re.compile(r"[,;\n\r|]+|\s+(?:и|and)\s+")
@@ -238,6 +322,8 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
         return []
     keys = key_tables(rules)
     basic = _basic(str(text))
+    if keys.is_placeholder(_key_chars(basic, keys)):  # 'To Be Filled By O.E.M.' has spaces
+        return []
     found: list[str] = []
     for piece in _SERIAL_SEPARATORS.split(basic):
         piece = _strip_prefix(piece.strip(), keys.serial_prefixes)
@@ -248,7 +334,7 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
             candidates = [piece]
         for cand in candidates:
             key = _key_chars(cand, keys)
-            if key and key not in found:
+            if key and key not in found and not keys.is_placeholder(key):
                 found.append(key)
     return found
 
@@ -270,17 +356,22 @@ def inventory_key(text: str | None, rules: NormalizeRules | None = None) -> str:
 @lru_cache(maxsize=500_000)
 def _inventory_key(text: str, keys: KeyTables) -> str:
     basic = _basic(text).strip()
-    if not basic:
+    if not basic or keys.is_placeholder(_key_chars(basic, keys)):
         return ""
     key = _key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES), keys)
-    return _LEADING_ZEROS.sub("", key)
+    if keys.is_placeholder(key):
+        return ""
+    key = _LEADING_ZEROS.sub("", key)
+    return "" if keys.is_placeholder(key) else key  # '00' is '0': idempotent
 
 
 def barcode_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """Barcodes: digits and letters only, upper case ('4 607 001 234 567' -> '4607001234567')."""
     if text is None:
         return ""
-    return _key_chars(_basic(str(text)), key_tables(rules))
+    keys = key_tables(rules)
+    key = _key_chars(_basic(str(text)), keys)
+    return "" if keys.is_placeholder(key) else key
 
 
 _PATRONYMIC = re.compile(r"(вич|вна|ична|инична|оглы|кызы)$")
@@ -343,6 +434,71 @@ def place_key(text: str | None, rules: NormalizeRules | None = None) -> str:
 # --- names -------------------------------------------------------------------------------
 
 
+_LEGAL_FORMS = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "srl",
+        "bv",
+        "nv",
+        "ооо",
+        "ао",
+        "зао",
+        "оао",
+        "пао",
+        "ип",
+    ]
+)
+
+
+def with_vendors(rules: NormalizeRules, values: Iterable[str | None]) -> NormalizeRules:
+    """`rules` with every manufacturer the data names added as a vendor of its own.
+
+    'Sony', 'Bose', 'Denon' in the inventory's manufacturer column are vendors whether or not
+    normalize.yaml lists them; a value that is already a known spelling keeps its vendor.
+    Returns `rules` itself when nothing is new (its name cache is then reused).
+    """
+    keys = key_tables(rules)
+    vendor_re = _tables(rules).vendor_re
+    known = {_fold(alias, keys) for c, aliases in rules.vendors.items() for alias in [c, *aliases]}
+    categories = {_basic(w) for c, words in rules.categories.items() for w in [c, *words]}
+    learned: dict[str, list[str]] = {}
+    for value in values:
+        if not value:
+            continue
+        words = _NAME_NOISE.sub(" ", _fold(str(value), keys)).split()
+        while words and words[-1] in _LEGAL_FORMS:  # 'Bose Corp.' is 'bose' in a name
+            words.pop()
+        while words and words[0] in _LEGAL_FORMS:  # 'ООО Аквариус'
+            words.pop(0)
+        folded = " ".join(words)
+        if (
+            len(folded) < 2
+            or folded.isdigit()
+            or folded in known
+            or folded in categories
+            or folded in learned
+            # 'Dell EMC Corp' holds a known vendor: it stays that vendor, not a new one
+            or (vendor_re is not None and vendor_re.search(folded))
+        ):
+            continue
+        learned[folded] = [folded]
+    if not learned:
+        return rules
+    return rules.model_copy(update={"vendors": {**rules.vendors, **learned}})
+
+
 @dataclass(frozen=True)
 class NameKey:
     """A name or model reduced for comparison. `text` is what rapidfuzz sees."""
@@ -352,6 +508,9 @@ class NameKey:
     category: str | None
     model_tokens: frozenset[str]  # tokens holding a digit: 'dl380', 'g10', 't14s'
     model: str = ""  # those tokens joined in order, 'dl380g10': '9300 48p' = '9300-48p'
+    # every token joined: 'latitude5420' whether it was written 'Latitude 5420', 'Latitude5420'
+    # or 'Latitude-5420'; what survives any spacing.
+    squashed: str = ""
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -470,9 +629,18 @@ def name_key(text: str | None, rules: NormalizeRules) -> NameKey:
     return cached
 
 
+# Words glued to a model: 'PowerEdgeR750xs' (camel case before a capital that starts a model
+# token; read before case is folded), 'Latitude5420', 'ProBook450' (four or more letters, then
+# digits; inside the rewrite loop, so that 'PS-LX350H' made 'pslx350h' splits as 'PSLX350H'
+# does). Both sides are split alike: 'ProBook 450 G9' and 'ProBook450G9' give one model, while
+# 'DL380' (two letters) stays. The squashed form covers what this misses ('AFFA250').
+_CAMEL_MODEL = re.compile(r"(?<=[a-zа-я])(?=[A-ZА-Я]+\d)")
+_WORD_DIGITS = re.compile(r"(?<=[^\W\d_]{4})(?=\d)")
+
+
 def _name_key(text: str, tables: _NameTables) -> NameKey:
     # Case is kept until folding: 'НР' in capitals is the abbreviation 'hp'.
-    original = _nfkc(text)
+    original = _CAMEL_MODEL.sub(" ", _nfkc(text))
     category = None
     if tables.category_re is not None:
         found = tables.category_re.search(original)
@@ -512,6 +680,8 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         if tables.keys.lookalike_re.search(step):  # a rewrite may join Cyrillic to digits
             step = _fold(step, tables.keys)
             changed += 1
+        step, n = _WORD_DIGITS.subn(" ", step)
+        changed += n
         # Stopwords go inside the loop: dropping one may bring two words together for a
         # rewrite ('A и 0' -> 'a 0' -> 'a0'), and the result must be a fixed point.
         words = _NAME_NOISE.sub(" ", step).split()
@@ -523,6 +693,14 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         # words (rewrites match across any run of spaces), so this is the fixed point.
         if not changed and cleaned == " ".join(step.split()):
             break
-    tokens = text_now.split()
+    # A word said twice ('TU1500RD ... TU1500RD') is one word: no repeated tokens in a key.
+    tokens = list(dict.fromkeys(text_now.split()))
     model_parts = [t for t in tokens if _DIGIT.search(t)]
-    return NameKey(" ".join(tokens), vendor, category, frozenset(model_parts), "".join(model_parts))
+    return NameKey(
+        " ".join(tokens),
+        vendor,
+        category,
+        frozenset(model_parts),
+        "".join(model_parts),
+        "".join(tokens),
+    )

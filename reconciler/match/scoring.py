@@ -132,7 +132,14 @@ def score_pairs(
 
     texts = _texts(vocab_ids, "t:")
     b_text, a_text = books.text_id[rows], assets.text_id[asset_idx]
-    value["name"] = _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio)
+    # Words compared as words, and the squashed forms as one string: 'latitude 5420' and
+    # 'latitude5420' are one name whatever the spacing; the better of the two counts.
+    squashed = _texts(vocab_ids, "q:")
+    b_sq, a_sq = books.squashed_id[rows], assets.squashed_id[asset_idx]
+    value["name"] = np.maximum(
+        _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio),
+        _pairwise(b_sq, a_sq, squashed, squashed, fuzz.ratio),
+    )
     outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
 
     models = _texts(vocab_ids, "m:")
@@ -140,6 +147,8 @@ def score_pairs(
     model_sim = _pairwise(b_model, a_model, models, models, fuzz.ratio)
     model_out = np.where((b_model > 0) & (a_model > 0), SIMILAR, MISSING)
     model_out[(b_model > 0) & (b_model == a_model)] = EXACT
+    # 'AFFA250' ~ 'AFF A250': the digit tokens differ, the squashed names do not.
+    model_out[(b_model > 0) & (a_model > 0) & (b_sq == a_sq)] = EXACT
     prefix = _prefix_pairs(b_model, a_model, models)
     model_out[prefix & (model_out == SIMILAR)] = PREFIX
     outcome["model"], value["model"] = model_out, model_sim
