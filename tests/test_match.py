@@ -442,7 +442,7 @@ def test_a_placeholder_serial_never_makes_an_exact_match(rules) -> None:
     ]
     books = [row(7, "Сервер HPE DL380 G10", serial="To be filled by O.E.M.", location="Москва")]
     m = run(books, assets, rules).rows[0]
-    assert m.matched_on != "serial" and m.score < 100.0
+    assert m.matched_on != "serial" and (m.score or 0.0) < 100.0
 
 
 def test_a_serial_that_two_it_assets_share_is_no_exact_key(rules) -> None:
