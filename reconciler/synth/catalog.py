@@ -212,6 +212,7 @@ class Site:
     kind: str  # dc, office, warehouse
     net: int  # second octet of the site's addresses
     weight: float
+    city: str = ""  # the branch it belongs to (company_sites): a planted move stays inside it
 
 
 SITES: tuple[Site, ...] = (
@@ -224,6 +225,24 @@ SITES: tuple[Site, ...] = (
     Site("Екатеринбург, офис", "ЕКАТЕРИНБУРГ ОФИС", "ekb-of", "office", 40, 2),
     Site("Новосибирск, офис", "Новосибирск, Офис", "nsk-of", "office", 50, 1.5),
     Site("Казань, склад", "Казань - склад", "kzn-wh", "warehouse", 60, 1),
+)  # fmt: skip
+
+# A company of six branches, each with its own accountants and inbox folder, two rooms apiece:
+# the multi-department case (synth.departments). Planted moves stay inside a branch, so the
+# branches' surpluses add up to the company's.
+COMPANY_SITES: tuple[Site, ...] = (
+    Site("Москва, ЦОД", "Москва ЦОД", "msk-dc", "dc", 10, 3, "Москва"),
+    Site("Москва, офис", "МОСКВА, ОФИС", "msk-of", "office", 11, 4, "Москва"),
+    Site("Санкт-Петербург, серверная", "Санкт-Петербург / серверная", "spb-sr", "dc", 30, 1.5, "Санкт-Петербург"),
+    Site("Санкт-Петербург, офис", "Санкт-Петербург, офис", "spb-of", "office", 31, 3, "Санкт-Петербург"),
+    Site("Екатеринбург, офис, 2 этаж", "ЕКАТЕРИНБУРГ ОФИС 2 ЭТАЖ", "ekb-of2", "office", 40, 2, "Екатеринбург"),
+    Site("Екатеринбург, склад", "Екатеринбург - склад", "ekb-wh", "warehouse", 41, 1, "Екатеринбург"),
+    Site("Подольск, склад", "Подольск - склад", "pdl-wh", "warehouse", 50, 1.5, "Подольск"),
+    Site("Подольск, офис", "подольск, офис", "pdl-of", "office", 51, 1, "Подольск"),
+    Site("Казань, склад", "Казань - склад", "kzn-wh", "warehouse", 60, 1, "Казань"),
+    Site("Казань, офис", "Казань, Офис", "kzn-of", "office", 61, 1.5, "Казань"),
+    Site("Новосибирск, офис", "Новосибирск, Офис", "nsk-of", "office", 70, 1.5, "Новосибирск"),
+    Site("Новосибирск, серверная", "Новосибирск / серверная", "nsk-sr", "dc", 71, 1, "Новосибирск"),
 )  # fmt: skip
 
 ORGANISATION = "ООО «Северный ветер»"

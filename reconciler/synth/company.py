@@ -55,8 +55,14 @@ def _weighted(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
 class Company:
     """The generator's state: one seeded random, the people of each site, unique serials."""
 
-    def __init__(self, rng: random.Random, noise: NoiseConfig, n_rows: int) -> None:
-        self.rng, self.noise = rng, noise
+    def __init__(
+        self,
+        rng: random.Random,
+        noise: NoiseConfig,
+        n_rows: int,
+        sites: tuple[Site, ...] = catalog.SITES,
+    ) -> None:
+        self.rng, self.noise, self.sites = rng, noise, sites
         self.serials = catalog.SerialMaker(rng)
         self.it = ItSide(rng)
         self.name_noise = spelling.NameNoise(
@@ -69,7 +75,7 @@ class Company:
         makers = catalog.PeopleMaker(rng)
         per_site = 4 + n_rows // 60
         self.people: dict[str, list[Person]] = {}
-        for site in catalog.SITES:
+        for site in sites:
             size = 3 if site.kind == "dc" else per_site  # a data centre has a few admins
             self.people[site.code] = [makers.new() for _ in range(size)]
         self.people_maker = makers
@@ -78,8 +84,18 @@ class Company:
             self.by_category[p.category].append(p)
 
     def site(self, kinds: tuple[str, ...] = ("dc", "office", "warehouse")) -> Site:
-        sites = [s for s in catalog.SITES if s.kind in kinds]
+        sites = [s for s in self.sites if s.kind in kinds]
+        if not sites:  # a company without this kind of room: any of its rooms
+            sites = list(self.sites)
         return self.rng.choices(sites, [s.weight for s in sites])[0]
+
+    def elsewhere(self, site: Site) -> list[Site]:
+        """Where a planted move takes a unit: inside its branch when sites have branches, else
+        a room of the same kind."""
+        if site.city:
+            return [s for s in self.sites if s.city == site.city and s != site]
+        same_kind = [s for s in self.sites if s.kind == site.kind and s != site]
+        return same_kind or [s for s in self.sites if s != site]
 
     def product(self, category: str) -> Product:
         options = self.by_category[category]
@@ -161,9 +177,7 @@ def planted_lines(co: Company, counts: dict[str, int]) -> list[Line]:
             unit = co.add_unit(line, status.get(kind, AssetStatus.IN_SERVICE))
             co.exact_serial(line)
             if kind == "location":
-                elsewhere = [s for s in catalog.SITES if s.kind == site.kind and s != site]
-                elsewhere = elsewhere or [s for s in catalog.SITES if s != site]
-                co.it.place(unit, r.choice(elsewhere), product.category)
+                co.it.place(unit, r.choice(co.elsewhere(site)), product.category)
             elif kind == "custodian":
                 unit.custodian = co.other_person(site, line.custodian).full
             elif kind == "serial":  # the books carry the serial of another, unknown unit

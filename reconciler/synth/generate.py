@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from reconciler.models import BookRow, Inventory
 from reconciler.synth import catalog, spelling
-from reconciler.synth.catalog import REPORT_DATE
+from reconciler.synth.catalog import REPORT_DATE, Site
 from reconciler.synth.company import Company, Line, off_book_assets, ordinary_lines, planted_lines
 from reconciler.synth.layout1c import SHEET, plan_rows
 from reconciler.synth.noise import NoiseConfig
@@ -138,9 +138,15 @@ def _number(co: Company, lines: list[Line]) -> int:
 
 
 def generate(
-    n_rows: int, n_assets: int | None = None, seed: int = 7, noise: NoiseConfig | None = None
+    n_rows: int,
+    n_assets: int | None = None,
+    seed: int = 7,
+    noise: NoiseConfig | None = None,
+    sites: tuple[Site, ...] = catalog.SITES,
 ) -> SynthData:
     """A register of `n_rows` book rows and an inventory of `n_assets` assets (default 1.5x).
+
+    `sites`: the company's rooms (catalog.COMPANY_SITES: six branches, for departments.py).
 
     Same arguments, same data. Raises ValueError when the sizes cannot hold the planted cases.
     """
@@ -148,14 +154,14 @@ def generate(
         raise ValueError(f"n_rows={n_rows}, n_assets={n_assets}: sizes cannot be negative")
     noise = noise or NoiseConfig()
     rng = random.Random(seed)
-    co = Company(rng, noise, n_rows)
+    co = Company(rng, noise, n_rows, sites)
     counts = _counts(noise, n_rows)
     lines = planted_lines(co, counts)
     lines += ordinary_lines(co, n_rows - len(lines))
     next_number = _number(co, lines)
 
     # group by place in the order 1C lists them, then by inventory number
-    by_site: dict[str, list[Line]] = {s.code: [] for s in catalog.SITES}
+    by_site: dict[str, list[Line]] = {s.code: [] for s in sites}
     for line in lines:
         by_site[line.site.code].append(line)
     groups = [
@@ -164,7 +170,7 @@ def generate(
         if group
     ]
     group_rows, data_rows, total_row = plan_rows([len(g) for _, g in groups])
-    site_of = {s.code: s for s in catalog.SITES}
+    site_of = {s.code: s for s in sites}
     register_rows: list[BookRow] = []
     ordered: list[Line] = []
     for (code, group), rows in zip(groups, data_rows, strict=True):
