@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import yaml
@@ -139,6 +140,50 @@ class AuditConfig(_Section):
         return v
 
 
+class FolderScope(_Section):
+    """Which IT inventory records one inbox folder's registers cover.
+
+    Each value is a name (equal after the normalisation matching uses: case, spacing,
+    punctuation, look-alikes, rules' place aliases), a prefix ending in '*' ("Казань*"), or a
+    regular expression after 're:' ("re:^(Москва|Подольск)"). Values of one kind are
+    alternatives; kinds given together must all hold (a place AND a custodian).
+    """
+
+    locations: list[str] = Field(default_factory=list)
+    custodians: list[str] = Field(default_factory=list)  # people, as matching compares them
+    # An inventory column (its header text, or a field: category, status, vendor ...) -> the
+    # values it may hold: organisation, company, cost centre, department, or any filter.
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+    whole_inventory: bool = False  # this folder's registers cover the whole company
+
+    @property
+    def empty(self) -> bool:
+        return not (self.locations or self.custodians or self.fields or self.whole_inventory)
+
+
+class ScopeConfig(_Section):
+    # Inbox subfolder -> its scope; 'moscow/it' inherits 'moscow' unless listed itself.
+    by_folder: dict[str, FolderScope] = Field(default_factory=dict)
+    # A register checked against the wrong inventory matches almost nothing: below this share
+    # of its rows with a key (inventory number, serial, barcode) matched, the run says so
+    # first and lists no surplus.
+    min_matched_share: float = Field(default=0.10, ge=0, le=1)
+
+    def for_folder(self, folder: str | None) -> tuple[str, FolderScope] | None:
+        """The folder's own entry, else its nearest listed parent's, with the key it came from."""
+        entries = {_folder_key(k): (k, v) for k, v in self.by_folder.items()}
+        path = PurePosixPath(_folder_key(folder or ""))
+        for candidate in [path, *path.parents]:
+            key = str(candidate)
+            if key not in ("", ".") and key in entries:
+                return entries[key]
+        return None
+
+
+def _folder_key(folder: str) -> str:
+    return folder.replace("\\", "/").strip("/")
+
+
 class Config(_Section):
     inbox: Path = Path("inbox")
     outbox: Path = Path("outbox")
@@ -152,6 +197,7 @@ class Config(_Section):
     report: ReportConfig = Field(default_factory=ReportConfig)
     mail: MailConfig = Field(default_factory=MailConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    scope: ScopeConfig = Field(default_factory=ScopeConfig)
 
     # Not from the file: where it was read from, for messages and relative paths.
     source: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
@@ -230,11 +276,37 @@ def _semantic_problems(config: Config) -> list[str]:
             )
     if mail.smtp.ssl and mail.smtp.starttls:
         problems.append("key 'mail.smtp': ssl and starttls are exclusive; set one to false")
+    for folder, scope in config.scope.by_folder.items():
+        if scope.empty:
+            problems.append(
+                f"key 'scope.by_folder.{folder}': names nothing; list locations, custodians "
+                "or fields, or set whole_inventory: true"
+            )
+        for kind, values in (("locations", scope.locations), ("custodians", scope.custodians)):
+            problems += _pattern_problems(f"scope.by_folder.{folder}.{kind}", values)
+        for column, values in scope.fields.items():
+            problems += _pattern_problems(f"scope.by_folder.{folder}.fields.{column}", values)
     if mail.transport == "smtp" and mail.smtp.username and not mail.smtp.password_env:
         problems.append(
             "key 'mail.smtp.password_env': a username is set but no password_env; name the "
             "environment variable that holds the password (the password never goes in the file)"
         )
+    return problems
+
+
+def _pattern_problems(key: str, values: list[str]) -> list[str]:
+    problems = []
+    for i, value in enumerate(values):
+        if value.startswith("re:"):
+            try:
+                re.compile(value[3:])
+            except re.error as e:
+                problems.append(
+                    f"key '{key}[{i}]': {value!r} is not a regular expression ({e}); fix it, "
+                    "or drop 're:' to compare the name as written"
+                )
+        elif not value.strip(" *"):
+            problems.append(f"key '{key}[{i}]': expected a name, a prefix* or re:pattern")
     return problems
 
 

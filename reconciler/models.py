@@ -237,6 +237,39 @@ class Finding:
     accepted: bool = False  # a reviewer accepted it as a known exception (later issue)
 
 
+# --- scope: which part of the inventory a register answers for ------------------------
+
+
+class ScopeBasis(StrEnum):
+    CONFIGURED = "configured"  # scope.by_folder in config
+    LOCATIONS = "locations"  # the places the register names
+    CUSTODIANS = "custodians"  # the МОЛ the register names
+    MATCHED = "matched"  # the places of the assets its rows matched
+    WHOLE = "whole"  # nothing to narrow by: the whole inventory
+
+
+@dataclass
+class Scope:
+    """The inventory records a register answers for; only these can be MISSING_IN_BOOKS."""
+
+    basis: ScopeBasis
+    asset_ids: frozenset[str] | None  # None: the whole inventory
+    named: list[str] = field(default_factory=list)  # places/people/values, as IT writes them
+    source: str = ""  # the config key it came from (configured)
+    total: int = 0  # assets in the inventory
+    # The wrong-inventory guard: rows with a key, how many of them matched, and the verdict.
+    keyed_rows: int = 0
+    keyed_matched: int = 0
+    wrong_inventory: bool = False
+
+    def covers(self, asset_id: str) -> bool:
+        return self.asset_ids is None or asset_id in self.asset_ids
+
+    @property
+    def size(self) -> int:
+        return self.total if self.asset_ids is None else len(self.asset_ids)
+
+
 # --- the whole run -----------------------------------------------------------------------
 
 
@@ -254,6 +287,7 @@ class RunResult:
     # The same content was processed before: {"run_id": ..., "received_at": ...} (service only)
     duplicate_of: dict[str, str] | None = None
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    scope: Scope | None = None  # None: a run made before scopes (benchmarks of old behaviour)
 
     @property
     def exit_code(self) -> int:

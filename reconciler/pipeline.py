@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from reconciler.checks import accounting as checks
+from reconciler.checks import scope as scoping
 from reconciler.config import Config, load_config
 from reconciler.decisions import store as decisions
 from reconciler.errors import ConfigError, InputError, ReconcilerError
@@ -79,6 +80,9 @@ def run_file(
     decided = decisions.load_active(config.ledger_path, folder or "")
     with timed(timings, "match"):
         matched = match.match_register(register, assets, rules, decisions=decided)
+    # Which assets this register answers for: only those can be "not on the books".
+    scope = scoping.resolve_scope(register, assets, matched, rules, config.scope, folder)
+    matched = scoping.narrow(matched, scope)
     report_date = choose_report_date(config, register.report_date)
     with timed(timings, "checks"):
         findings = checks.run_checks(
@@ -109,6 +113,7 @@ def run_file(
         # What reading decided or left empty (a guessed encoding, month-first dates, a date
         # that could not be read) reaches results.json, the summary sheet and the email.
         warnings=[*register.warnings, *assets.warnings],
+        scope=scope,
     )
     with timed(timings, "annotate"):
         annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
@@ -214,6 +219,8 @@ def check_setup(config_file: Path | None) -> str:
         folder_path: Path = getattr(config, key)
         if folder_path.exists() and not folder_path.is_dir():
             problems.append(f"key '{key}': expected a folder, found a file at {folder_path}")
+    if assets is not None and rules is not None:
+        problems += scoping.scope_problems(config.scope, assets, rules)
     if problems:
         raise ConfigError(problems, source=str(config.source))
     assert assets is not None

@@ -76,6 +76,9 @@ def load_context(conn: sqlite3.Connection, run_id: str) -> RunContext:
         a for row in results.get("rows", []) if row["status"] == "matched" for a in row["asset_ids"]
     ]
     ids += [a["asset_id"] for a in results.get("assets_not_on_books", [])]
+    # A review row's candidates may lie outside the run's scope (checks/scope.py): they are
+    # still assets the reviewer was shown.
+    ids += [c["asset_id"] for row in results.get("rows", []) for c in row.get("candidates", [])]
     findings = {
         (f["code"], f["sheet"], f["row"], f["asset_id"]): f["identity"]
         for f in conn.execute("SELECT * FROM findings WHERE run_id = ?", (run_id,))

@@ -24,6 +24,7 @@ from typing import Any
 from reconciler.config import Config
 from reconciler.text import error_catalogue as error_text
 from reconciler.text import mail as mail_text
+from reconciler.text import scope as scope_text
 from reconciler.text import templates
 
 # The reviewers' body lists at most this many findings; the attached report has them all.
@@ -134,6 +135,11 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
     t = mail_text.strings(language)
     summary = results.get("summary") or {}
     by_code = summary.get("findings_by_code") or {}
+    # results.json lists the guard's warning (if any) and the scope statement first: the
+    # message says them first too, above the figures, and not again among the warnings.
+    warnings = list(results.get("warnings") or [])
+    scope = results.get("scope") or {}
+    head = (2 if scope.get("wrong_inventory") else 1) if scope else 0
     return {
         "t": t,
         "language": language,
@@ -146,10 +152,17 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
             {"code": code, "label": t["codes"].get(code, code), "count": n}
             for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "warnings": list(results.get("warnings") or []),
+        "scope_lines": warnings[:head],
+        "warnings": warnings[head:],
+        "subject_prefix": scope_text.subject_prefix(scope, language),
         "run_id": results.get("run_id", ""),
         "file": (results.get("source") or {}).get("file", ""),
     }
+
+
+def _first(prefix: str, subject: str) -> str:
+    """The wrong-inventory alarm leads the subject: it is what an inbox list shows."""
+    return f"{prefix} — {subject}" if prefix else subject
 
 
 def compose_accounting(
@@ -163,6 +176,7 @@ def compose_accounting(
         rows=mail_text.counted(s["rows"], "rows", language),
         findings=mail_text.counted(s["findings"], "findings", language),
     )
+    subject = _first(ctx["subject_prefix"], subject)
     ctx |= {"subject": subject, "folder": folder, "attachments": [p.name for p in attachments]}
     text, html = render("accounting", ctx)
     return Composed(
@@ -209,6 +223,7 @@ def compose_reviewers(
         findings=mail_text.counted(s["findings"], "findings", language),
         review=s["review"],
     )
+    subject = _first(ctx["subject_prefix"], subject)
     ctx |= {
         "subject": subject,
         "folder": folder,

@@ -31,6 +31,7 @@ from reconciler.outputs.xlsx_writer import (
     write_table,
     write_value,
 )
+from reconciler.text import scope as scope_text
 from reconciler.text.labels import code_label
 from reconciler.text.report import labels
 
@@ -80,6 +81,9 @@ def add_summary_sheet(
     bold = bold_font(ws)
     title = write_value(ws, 1, 1, s["title"])
     title.font = bold_font(ws, size=14)
+    scope_lines = scope_text.lines(result.scope, language)
+    for i, line in enumerate(scope_lines):  # what the run answered for, before any figure
+        write_value(ws, 2 + i, 1, line).font = bold
     facts: list[tuple[str, Any]] = [
         (s["source_file"], result.register.file_name),
         (s["sha256"], result.register.sha256),
@@ -92,7 +96,7 @@ def add_summary_sheet(
         (s["findings"], fig.findings),
         (s["value_at_stake"], fig.value_at_stake),
     ]
-    r = 3
+    r = 3 + len(scope_lines)
     for label, value in facts:
         write_value(ws, r, 1, label).font = bold
         # Text and numbers in one column: one alignment reads as a list, not a ragged edge.

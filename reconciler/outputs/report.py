@@ -15,6 +15,7 @@ from typing import Any
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import Finding, RowStatus, RunResult
+from reconciler.text import scope as scope_text
 from reconciler.text.templates import render_html, render_text
 
 RESULTS_VERSION = 1
@@ -60,7 +61,26 @@ def summarize(result: RunResult) -> dict[str, Any]:
     }
 
 
-def results_to_dict(result: RunResult, *, folder: str | None = None) -> dict[str, Any]:
+def scope_to_dict(result: RunResult, language: str) -> dict[str, Any] | None:
+    """results.json's `scope`: what the run answered for, and the wrong-inventory guard."""
+    scope = result.scope
+    if scope is None:
+        return None
+    return {
+        "basis": str(scope.basis),
+        "statement": scope_text.statement(scope, language),
+        "named": list(scope.named),
+        "source": scope.source or None,
+        "assets_in_scope": scope.size,
+        "keyed_rows": scope.keyed_rows,
+        "keyed_matched": scope.keyed_matched,
+        "wrong_inventory": scope.wrong_inventory,
+    }
+
+
+def results_to_dict(
+    result: RunResult, *, folder: str | None = None, language: str = "ru"
+) -> dict[str, Any]:
     """The results.json document (version 1; README describes every key)."""
     register = result.register
     by_row: dict[tuple[str | None, int | None], list[str]] = {}
@@ -108,7 +128,9 @@ def results_to_dict(result: RunResult, *, folder: str | None = None) -> dict[str
             for a in result.match.unmatched_asset_ids
         ],
         "findings": [finding_to_dict(f) for f in result.findings],
-        "warnings": list(result.warnings),
+        # The guard's warning and the scope come first: a reader must see them before figures.
+        "warnings": [*scope_text.lines(result.scope, language), *result.warnings],
+        **({"scope": scope} if (scope := scope_to_dict(result, language)) else {}),
         # Seconds per stage up to the reports (which are being written as this is made).
         "timings": dict(result.timings),
         # The same content was processed before: say so rather than skip (accountants resend).
@@ -117,8 +139,10 @@ def results_to_dict(result: RunResult, *, folder: str | None = None) -> dict[str
     }
 
 
-def write_results_json(result: RunResult, path: Path, *, folder: str | None = None) -> Path:
-    doc = results_to_dict(result, folder=folder)
+def write_results_json(
+    result: RunResult, path: Path, *, folder: str | None = None, language: str = "ru"
+) -> Path:
+    doc = results_to_dict(result, folder=folder, language=language)
     write_atomically(path, json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
     return path
 
@@ -135,7 +159,9 @@ def write_reports(
 
     language = config.report.language
     outputs = {
-        "results": write_results_json(result, result.run_dir / "results.json", folder=folder)
+        "results": write_results_json(
+            result, result.run_dir / "results.json", folder=folder, language=language
+        )
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)
     with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
@@ -192,6 +218,7 @@ def _context(result: RunResult, language: str) -> dict[str, Any]:
         "money": lambda v: format_money(v, language),
         "label": lambda code: code_label(code, language),
         "lost": list(result.warnings),
+        "scope_lines": scope_text.lines(result.scope, language),
         "colours": STATUS_COLOURS,
         "severity_colours": SEVERITY_COLOURS,
     }
