@@ -62,7 +62,7 @@ def test_a_branch_register_without_configuration_is_limited_to_the_places_it_nam
     config = workspace(tmp_path, company)
     kazan = registers["Казань"]
     result = run(config, write_register_1c(kazan, tmp_path / "kazan.xlsx"), "kazan")
-    places = {a.asset_id: a.location for a in company.inventory.assets}
+    places = {a.asset_id: a.location or "" for a in company.inventory.assets}
     assert surplus(result) and {places[a] for a in surplus(result)} <= {
         "Казань - склад",
         "Казань, Офис",
@@ -89,9 +89,11 @@ def test_a_configured_folder_scope_is_inherited_by_its_subfolders(
     )
     podolsk = registers["Подольск"]
     result = run(config, write_register_1c(podolsk, tmp_path / "p.xlsx"), "podolsk/склад")
-    places = {a.asset_id: a.location for a in company.inventory.assets}
+    places = {a.asset_id: a.location or "" for a in company.inventory.assets}
     in_branch = {
-        a.asset_id for a in company.inventory.assets if a.location.lower().startswith("подольск")
+        a.asset_id
+        for a in company.inventory.assets
+        if (a.location or "").lower().startswith("подольск")
     }
     assert {places[a] for a in surplus(result)} <= {"Подольск - склад", "подольск, офис"}
     doc = results_json(result)
@@ -122,7 +124,10 @@ def test_a_scope_by_an_inventory_column_and_a_place_selects_assets_meeting_both(
     assert result.scope is not None and result.scope.size > 0
     for asset_id in result.scope.asset_ids or ():
         asset = by_id[asset_id]
-        assert asset.location.lower().startswith("москва") and asset.category in ("Server", "UPS")
+        assert (asset.location or "").lower().startswith("москва") and asset.category in (
+            "Server",
+            "UPS",
+        )
     assert {by_id[a].category for a in result.scope.asset_ids or ()} == {"Server", "UPS"}
 
 

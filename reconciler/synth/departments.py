@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from reconciler.models import BookRow
 from reconciler.synth import catalog
-from reconciler.synth.generate import NoiseConfig, PlantedFinding, SynthData, generate
+from reconciler.synth.generate import PlantedFinding, SynthData, generate
+from reconciler.synth.noise import NoiseConfig
 from reconciler.synth.layout1c import SHEET, plan_rows
 
 
