@@ -14,8 +14,8 @@ from dataclasses import replace
 from reconciler.models import BookRow
 from reconciler.synth import catalog
 from reconciler.synth.generate import PlantedFinding, SynthData, generate
-from reconciler.synth.noise import NoiseConfig
 from reconciler.synth.layout1c import SHEET, plan_rows
+from reconciler.synth.noise import NoiseConfig
 
 
 def company(n_rows: int = 600, seed: int = 7, noise: NoiseConfig | None = None) -> SynthData:
