@@ -23,6 +23,7 @@ from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
 from reconciler.inventory.agent import is_agent_file, load_agent_files
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
+from reconciler.inventory.snipeit import load_snipeit
 from reconciler.models import Asset, AssetStatus, Inventory
 from reconciler.read import values
 from reconciler.read.header import (
@@ -236,6 +237,7 @@ LOADERS: dict[str, Loader] = {
     "sheet": load_sheet_records,
     "sqlite": load_sqlite_records,
     "agent-files": lambda source, _rules: load_agent_files(source),
+    "snipeit": lambda source, _rules: load_snipeit(source),
 }
 
 

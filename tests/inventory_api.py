@@ -1,0 +1,75 @@
+"""API pages built from the real records in ../shared/data/real, served on loopback.
+
+Each builder turns the real export into what the tool's API answers for the same assets
+(Snipe-IT: /api/v1/hardware rows); the tests serve them with pytest-httpserver and read them
+through the real client code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REAL = Path("/work/shared/data/real")
+if not REAL.is_dir():  # the files travel with the workspace, not with the repository
+    REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def us_date(text: str) -> date | None:
+    if not text:
+        return None
+    month, day, year = (int(p) for p in text.split("/"))
+    return date(2000 + year if year < 100 else year, month, day)
+
+
+def snipeit_rows() -> list[dict[str, Any]]:
+    """Snipe-IT's sample assets (assets-sample.csv, 22 rows) as /api/v1/hardware rows: nested
+    {id, name} objects, assigned_to with its type, dates as {date, formatted}, the cost as the
+    locale-formatted string the API sends."""
+    text = (REAL / "snipeit" / "assets-sample.csv").read_text(encoding="utf-8-sig")
+    rows = []
+    for n, line in enumerate(csv.DictReader(io.StringIO(text)), start=1):
+        bought = us_date(line["Purchase Date"])
+        user = line["Checked Out To: Username"]
+        assigned = None
+        if line["Checkout Type"] == "User" and user:
+            name = f"{line['Checked Out To: First Name']} {line['Checked Out To: Last Name']}"
+            assigned = {"id": 100 + n, "type": "user", "name": name, "username": user}
+        elif line["Checkout Type"] == "Location":
+            assigned = {"id": 200 + n, "type": "location", "name": line["Checked Out To: Location"]}
+        cost = float(line["Purchase Cost"]) if line["Purchase Cost"] else None
+        rows.append(
+            {
+                "id": n,
+                "name": line["Name"],
+                "asset_tag": line["Asset Tag"],
+                "serial": f"SN{n:05d}",
+                "model": {"id": n, "name": line["Model"]},
+                "model_number": line["Model Number"],
+                "manufacturer": {"id": n, "name": line["Manufacturer"]},
+                "category": {"id": n, "name": line["Category"]},
+                "company": {"id": n, "name": line["Company"]},
+                "location": {"id": n, "name": line["Location"]} if line["Location"] else None,
+                "assigned_to": assigned,
+                "status_label": {
+                    "id": 1 if assigned else 2,
+                    "name": "Deployed" if assigned else "Ready to Deploy",
+                    "status_meta": "deployed" if assigned else "deployable",
+                },
+                "purchase_date": (
+                    {"date": bought.isoformat(), "formatted": f"{bought:%a %b %d, %Y}"}
+                    if bought
+                    else None
+                ),
+                "purchase_cost": f"{cost:,.2f}" if cost is not None else None,
+            }
+        )
+    return rows
+
+
+def page(rows: list[dict[str, Any]], offset: int, limit: int) -> str:
+    return json.dumps({"total": len(rows), "rows": rows[offset : offset + limit]})

@@ -1,0 +1,205 @@
+"""The inventory APIs through the real client code, against real HTTP servers on loopback.
+
+Pages are built from the real records in ../shared/data/real (inventory_api.py says how).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from inventory_api import REAL, page, snipeit_rows
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from reconciler.config import InventoryConfig
+from reconciler.errors import ConfigError, InventoryError
+from reconciler.inventory.load import load_inventory
+from reconciler.models import AssetStatus
+from reconciler.rules import Rules
+
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="real sample files not present")
+pytestmark = needs_real
+TOKEN = "snipe-test-token-0123"
+Handler = Callable[[Request], Response]
+
+
+@pytest.fixture
+def token(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SNIPE_TOKEN", TOKEN)
+    return "SNIPE_TOKEN"
+
+
+def snipeit(server: HTTPServer, **overrides: object) -> InventoryConfig:
+    settings: dict[str, object] = {
+        "source": "snipeit",
+        "url": server.url_for("/"),
+        "token_env": "SNIPE_TOKEN",
+        "page_size": 5,
+        "timeout_seconds": 5,
+        "retries": 3,
+    }
+    settings.update(overrides)
+    return InventoryConfig.model_validate(settings)
+
+
+def hardware(seen: list[Request], *, before: list[Response] | None = None) -> Handler:
+    """Serves the real sample assets page by page, after answering `before` in turn."""
+    rows = snipeit_rows()
+    queued = list(before or [])
+
+    def handle(request: Request) -> Response:
+        seen.append(request)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return Response('{"status":"error","messages":"Unauthorized."}', status=401)
+        if queued:
+            return queued.pop(0)
+        offset, limit = int(request.args["offset"]), int(request.args["limit"])
+        return Response(page(rows, offset, limit), content_type="application/json")
+
+    return handle
+
+
+def test_snipe_it_assets_come_page_by_page_with_the_bearer_token(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    seen: list[Request] = []
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(hardware(seen))
+    inventory = load_inventory(snipeit(httpserver), rules)
+    assert len(inventory.assets) == 22
+    assert len(seen) == 5  # 22 assets at 5 a page
+    assert [int(r.args["offset"]) for r in seen] == [0, 5, 10, 15, 20]
+    by_tag = {a.inventory_number: a for a in inventory.assets}
+    dragline = by_tag["WBH-2841795"]
+    assert (dragline.asset_id, dragline.name, dragline.model) == (
+        "2",
+        "Dragline",
+        'Macbook Pro 13"',
+    )
+    assert (dragline.custodian, dragline.status) == ("Gage McCrackem", AssetStatus.IN_SERVICE)
+    assert dragline.extra["assigned_user.username"] == "gmccrackem2a"
+    assert dragline.purchase_cost == Decimal("1292.94")
+    excavator = by_tag["NNH-3656031"]  # checked out to a location, not a person
+    assert (excavator.custodian, excavator.location) == (None, "Pacocha-Kiehn")
+    assert excavator.purchased_on == date(2023, 3, 1)  # "3/1/23" in the US export
+    assert by_tag["ICC-2065556"].purchase_cost == Decimal("2266.13")  # sent as "2,266.13"
+    assert inventory.source == f"snipeit {httpserver.url_for('/')}"
+    assert TOKEN not in " ".join(inventory.warnings)
+
+
+def test_a_refused_token_is_a_config_error_naming_the_variable_not_the_token(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setenv("SNIPE_TOKEN", "wrong-token-xyz")
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(hardware([]))
+    with pytest.raises(ConfigError) as caught:
+        load_inventory(snipeit(httpserver), rules)
+    message = str(caught.value)
+    assert "inventory.token_env" in message and "SNIPE_TOKEN" in message and "401" in message
+    assert "wrong-token-xyz" not in message
+
+
+def test_a_token_variable_that_is_not_set_is_a_config_error(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.delenv("SNIPE_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="SNIPE_TOKEN is not set"):
+        load_inventory(snipeit(httpserver), rules)
+
+
+def test_429_and_503_are_retried_with_the_pause_the_server_asks(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    seen: list[Request] = []
+    busy = [
+        Response("slow down", status=429, headers={"Retry-After": "0.2"}),
+        Response("maintenance", status=503, headers={"Retry-After": "0.2"}),
+    ]
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(hardware(seen, before=busy))
+    started = time.monotonic()
+    inventory = load_inventory(snipeit(httpserver), rules)
+    assert len(inventory.assets) == 22
+    assert len(seen) == 7  # two refusals, then the five pages
+    assert time.monotonic() - started >= 0.4
+
+
+def test_a_server_still_busy_after_the_retries_is_an_inventory_error(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    busy = [Response("maintenance", status=503, headers={"Retry-After": "0"})] * 3
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(hardware([], before=busy))
+    with pytest.raises(InventoryError, match="answered 503"):
+        load_inventory(snipeit(httpserver, retries=2), rules)
+
+
+def test_a_server_that_does_not_answer_in_time_is_retried_then_reported(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    seen: list[Request] = []
+
+    def slow(request: Request) -> Response:
+        seen.append(request)
+        time.sleep(0.6)
+        return Response(page(snipeit_rows(), 0, 5), content_type="application/json")
+
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(slow)
+    with pytest.raises(InventoryError, match=r"did not answer within 0\.2 s \(2 attempts\)"):
+        load_inventory(snipeit(httpserver, timeout_seconds=0.2, retries=1), rules)
+    assert len(seen) >= 1
+
+
+def test_an_answer_that_is_not_json_is_an_inventory_error_naming_the_url(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    login_page = Response("<html><body>Login</body></html>", content_type="text/html")
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(
+        hardware([], before=[login_page])
+    )
+    with pytest.raises(InventoryError) as caught:
+        load_inventory(snipeit(httpserver), rules)
+    assert "not JSON" in str(caught.value) and "/api/v1/hardware" in str(caught.value)
+
+
+def test_an_empty_page_before_the_total_stops_paging_and_says_so(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    rows = snipeit_rows()
+
+    def shrinking(request: Request) -> Response:
+        offset = int(request.args["offset"])
+        body = page(rows, offset, 5) if offset < 10 else '{"total": 22, "rows": []}'
+        return Response(body, content_type="application/json")
+
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(shrinking)
+    inventory = load_inventory(snipeit(httpserver), rules)
+    assert len(inventory.assets) == 10
+    assert any("said 22 assets but returned 10" in w for w in inventory.warnings)
+
+
+def test_no_assets_at_all_is_refused_not_an_empty_inventory(
+    httpserver: HTTPServer, token: str, rules: Rules
+) -> None:
+    httpserver.expect_request("/api/v1/hardware").respond_with_data(
+        '{"total": 0, "rows": []}', content_type="application/json"
+    )
+    with pytest.raises(InventoryError, match="0 assets"):
+        load_inventory(snipeit(httpserver), rules)
+
+
+def test_the_mapping_table_is_the_users_to_edit(
+    httpserver: HTTPServer, token: str, rules: Rules, tmp_path: Path
+) -> None:
+    """A copy of sources.yaml with `name` read from the model number instead."""
+    mapping = tmp_path / "sources.yaml"
+    mapping.write_text(
+        "snipeit:\n  asset_id: [id]\n  inventory_number: [asset_tag]\n  name: [model_number]\n",
+        encoding="utf-8",
+    )
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(hardware([]))
+    inventory = load_inventory(snipeit(httpserver, mapping=mapping), rules)
+    assert inventory.assets[0].name == "1786VM80X07"
+    assert inventory.assets[0].model is None
