@@ -13,6 +13,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 REAL = Path("/work/shared/data/real")
 if not REAL.is_dir():  # the files travel with the workspace, not with the repository
@@ -73,3 +74,80 @@ def snipeit_rows() -> list[dict[str, Any]]:
 
 def page(rows: list[dict[str, Any]], offset: int, limit: int) -> str:
     return json.dumps({"total": len(rows), "rows": rows[offset : offset + limit]})
+
+
+def netbox_records() -> dict[str, list[dict[str, Any]]]:
+    """NetBox's demo data (netbox-demo-v3.6.json, a Django fixture) as the API answers it:
+    related objects nested as {id, name, ...}. The demo has no serials or asset tags; each
+    device gets serial "NB" + its pk, so keys can be tested, and modules keep theirs (none)."""
+    fixture = json.loads((REAL / "netbox" / "netbox-demo-v3.6.json").read_text(encoding="utf-8"))
+    by_model: dict[str, dict[int, dict[str, Any]]] = {}
+    for item in fixture:
+        if "pk" in item:  # through-tables without a key of their own are of no use here
+            by_model.setdefault(item["model"], {})[item["pk"]] = item["fields"]
+
+    def named(model: str, pk: int | None, key: str = "name") -> dict[str, Any] | None:
+        if pk is None or pk not in by_model.get(model, {}):
+            return None
+        return {"id": pk, key: by_model[model][pk][key], "display": by_model[model][pk][key]}
+
+    devices = []
+    for pk, f in sorted(by_model["dcim.device"].items()):
+        device_type = by_model["dcim.devicetype"][f["device_type"]]
+        devices.append(
+            {
+                "id": pk,
+                "name": f["name"],
+                "display": f["name"] or f"device {pk}",
+                "device_type": {
+                    "id": f["device_type"],
+                    "model": device_type["model"],
+                    "manufacturer": named("dcim.manufacturer", device_type["manufacturer"]),
+                },
+                "role": named("dcim.devicerole", f["role"]),
+                "tenant": named("tenancy.tenant", f["tenant"]),
+                "site": named("dcim.site", f["site"]),
+                "location": named("dcim.location", f["location"]),
+                "rack": named("dcim.rack", f["rack"]),
+                "status": {"value": f["status"], "label": f["status"].title()},
+                "serial": f"NB{pk:05d}",
+                "asset_tag": f["asset_tag"],
+            }
+        )
+    modules = []
+    for pk, f in sorted(by_model["dcim.module"].items()):
+        module_type = by_model["dcim.moduletype"][f["module_type"]]
+        modules.append(
+            {
+                "id": pk,
+                "display": module_type["model"],
+                "device": named("dcim.device", f["device"]),
+                "module_type": {
+                    "id": f["module_type"],
+                    "model": module_type["model"],
+                    "manufacturer": named("dcim.manufacturer", module_type["manufacturer"]),
+                },
+                "serial": f["serial"],
+                "asset_tag": f["asset_tag"],
+                "status": {"value": "active", "label": "Active"},
+            }
+        )
+    return {"devices": devices, "modules": modules, "inventory-items": []}
+
+
+def netbox_page(
+    rows: list[dict[str, Any]], url: str, args: dict[str, str], offset: int, limit: int
+) -> str:
+    """One page as NetBox answers: count, next as an absolute URL keeping the query, results."""
+    following = None
+    if offset + limit < len(rows):
+        query = urlencode({**args, "limit": limit, "offset": offset + limit})
+        following = f"{url}?{query}"
+    return json.dumps(
+        {
+            "count": len(rows),
+            "next": following,
+            "previous": None,
+            "results": rows[offset : offset + limit],
+        }
+    )

@@ -5,6 +5,7 @@ Pages are built from the real records in ../shared/data/real (inventory_api.py s
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import date
@@ -12,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from inventory_api import REAL, page, snipeit_rows
+from inventory_api import REAL, netbox_page, netbox_records, page, snipeit_rows
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -203,3 +204,128 @@ def test_the_mapping_table_is_the_users_to_edit(
     inventory = load_inventory(snipeit(httpserver, mapping=mapping), rules)
     assert inventory.assets[0].name == "1786VM80X07"
     assert inventory.assets[0].model is None
+
+
+# --- NetBox (pynetbox) -------------------------------------------------------------------------
+
+V1_TOKEN = "0123456789abcdef0123456789abcdef01234567"
+V2_TOKEN = "nbt_abc123.plaintexttoken7890abcdef"
+
+
+def netbox_handler(
+    seen: list[Request], expected: str, *, before: list[Response] | None = None
+) -> Handler:
+    records = netbox_records()
+    queued = list(before or [])
+
+    def handle(request: Request) -> Response:
+        seen.append(request)
+        if request.headers.get("Authorization") != expected:
+            return Response('{"detail": "Invalid token"}', status=403)
+        if queued:
+            return queued.pop(0)
+        kind = request.path.rstrip("/").rsplit("/", 1)[1]
+        url = request.base_url.rstrip("/") + "/"
+        offset, limit = int(request.args.get("offset", 0)), int(request.args["limit"])
+        return Response(
+            netbox_page(records[kind], url, dict(request.args), offset, limit),
+            content_type="application/json",
+        )
+
+    return handle
+
+
+def netbox(server: HTTPServer, **overrides: object) -> InventoryConfig:
+    settings: dict[str, object] = {
+        "source": "netbox",
+        "url": server.url_for("").rstrip("/"),
+        "token_env": "NETBOX_TOKEN",
+        "page_size": 20,
+        "timeout_seconds": 5,
+        "retries": 2,
+    }
+    settings.update(overrides)
+    return InventoryConfig.model_validate(settings)
+
+
+@pytest.mark.parametrize(
+    ("token", "header"), [(V1_TOKEN, f"Token {V1_TOKEN}"), (V2_TOKEN, f"Bearer {V2_TOKEN}")]
+)
+def test_netbox_devices_and_modules_come_through_pynetbox_with_v1_and_v2_tokens(
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    rules: Rules,
+    token: str,
+    header: str,
+) -> None:
+    monkeypatch.setenv("NETBOX_TOKEN", token)
+    seen: list[Request] = []
+    httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_handler(
+        netbox_handler(seen, header)
+    )
+    inventory = load_inventory(netbox(httpserver), rules)
+    assert len(inventory.assets) == 72 + 4
+    device_pages = [r for r in seen if "/devices/" in r.path]
+    assert len(device_pages) == 4  # 72 devices at 20 a page
+    assert all(r.args.get("exclude") == "config_context" for r in device_pages)
+    by_id = {a.asset_id: a for a in inventory.assets}
+    router = by_id["device/1"]
+    assert (router.name, router.serial, router.vendor, router.model) == (
+        "dmi01-akron-rtr01",
+        "NB00001",
+        "Cisco",
+        "ISR 1111-8P",
+    )
+    assert (router.category, router.location, router.rack) == ("Router", "DM-Akron", "Comms closet")
+    assert router.status is AssetStatus.IN_SERVICE
+    module = by_id["module/1"]
+    assert (module.model, module.vendor) == ("EX9200-32XS", "Juniper")
+    assert module.kit  # the device it sits in
+
+
+def test_netbox_refusing_the_token_is_a_config_error_naming_the_variable(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setenv("NETBOX_TOKEN", "stale")
+    httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_handler(
+        netbox_handler([], f"Token {V1_TOKEN}")
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_inventory(netbox(httpserver), rules)
+    assert "NETBOX_TOKEN" in str(caught.value) and "stale" not in str(caught.value)
+
+
+def test_netbox_busy_answers_are_retried(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setenv("NETBOX_TOKEN", V1_TOKEN)
+    seen: list[Request] = []
+    busy = [
+        Response("slow down", status=429, headers={"Retry-After": "0"}),
+        Response("maintenance", status=503, headers={"Retry-After": "0"}),
+    ]
+    httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_handler(
+        netbox_handler(seen, f"Token {V1_TOKEN}", before=busy)
+    )
+    assert len(load_inventory(netbox(httpserver), rules).assets) == 76
+    assert len(seen) == 2 + 4 + 1 + 1
+
+
+def test_netbox_answering_html_or_timing_out_is_an_inventory_error(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setenv("NETBOX_TOKEN", V1_TOKEN)
+    httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_data(
+        "<html>proxy login</html>", content_type="text/html"
+    )
+    with pytest.raises(InventoryError, match="not JSON"):
+        load_inventory(netbox(httpserver), rules)
+    httpserver.clear()
+
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_handler(slow)
+    with pytest.raises(InventoryError, match=r"did not answer within 0\.2 s"):
+        load_inventory(netbox(httpserver, timeout_seconds=0.2, retries=1), rules)

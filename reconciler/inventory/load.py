@@ -22,6 +22,7 @@ from typing import Any
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
 from reconciler.inventory.agent import is_agent_file, load_agent_files
+from reconciler.inventory.netbox import load_netbox
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
 from reconciler.inventory.snipeit import load_snipeit
 from reconciler.models import Asset, AssetStatus, Inventory
@@ -238,6 +239,7 @@ LOADERS: dict[str, Loader] = {
     "sqlite": load_sqlite_records,
     "agent-files": lambda source, _rules: load_agent_files(source),
     "snipeit": lambda source, _rules: load_snipeit(source),
+    "netbox": lambda source, _rules: load_netbox(source),
 }
 
 
