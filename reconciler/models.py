@@ -221,6 +221,10 @@ class FindingCode(StrEnum):
     NEEDS_REVIEW = "NEEDS_REVIEW"
 
 
+# Findings that are facts worth knowing rather than errors to fix.
+NOTE_CODES = frozenset({FindingCode.FULLY_DEPRECIATED_IN_SERVICE})
+
+
 @dataclass
 class Finding:
     """A discrepancy: data, never an exception. Codes are stable (shared/DESIGN.md)."""
@@ -234,7 +238,17 @@ class Finding:
     book_value: str | None = None  # what the books say, as shown to people
     it_value: str | None = None  # what IT says
     amount: Decimal | None = None  # value at stake (book value or cost), for summaries
-    accepted: bool = False  # a reviewer accepted it as a known exception (later issue)
+    accepted: bool = False  # a reviewer accepted it as a known exception
+    # Who accepted it, when (ISO date-time) and why: every output shows them beside it.
+    accepted_by: str | None = None
+    accepted_at: str | None = None
+    accepted_comment: str | None = None
+
+    @property
+    def is_note(self) -> bool:
+        """A note, not a discrepancy: nothing to fix, so never in a count of discrepancies or
+        the amount at stake (a fully depreciated asset still in use is normal accounting)."""
+        return self.accepted or self.code in NOTE_CODES
 
 
 # --- scope: which part of the inventory a register answers for ------------------------
@@ -291,8 +305,10 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when the books and IT agree, 1 when there is anything to look at."""
-        if self.findings or any(m.status is not RowStatus.MATCHED for m in self.match.rows):
+        """0 when the books and IT agree (notes aside), 1 when there is anything to look at."""
+        if any(not f.is_note for f in self.findings) or any(
+            m.status is not RowStatus.MATCHED for m in self.match.rows
+        ):
             return 1
         return 0
 

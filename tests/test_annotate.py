@@ -27,6 +27,7 @@ from reconciler.config import Config, InventoryConfig, ReportConfig
 from reconciler.models import RunResult
 from reconciler.outputs.annotate import RUN_ID_PROPERTY, write_annotated_workbook
 from reconciler.rules import Rules
+from reconciler.text.labels import code_label
 
 FIRST = MAX_COLUMN + 1  # the first added column
 
@@ -104,7 +105,9 @@ def test_every_planted_code_is_in_the_findings_column_of_its_row_with_a_comment(
             assert cell.value is None, row
             continue
         assert cell.value and by_row[row].message in cell.value, row
-        assert cell.comment is not None and code in cell.comment.text, row
+        # The comment says the message, never the code (codes are for IT and results.json).
+        assert cell.comment is not None and by_row[row].message in cell.comment.text, row
+        assert code not in cell.comment.text, row
 
 
 def test_status_score_and_inventory_values_are_written_and_a_kit_is_joined(annotated) -> None:
@@ -240,7 +243,7 @@ def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annota
     ]
     assert [c.value for c in ws[2]][:5] == [SHEET, 19, "A-14; A-15", None, None]
     validations = ws.data_validations.dataValidation
-    assert len(validations) == 1 and validations[0].formula1 == '"confirm,reject"'
+    assert len(validations) == 1 and validations[0].formula1 == '"подтвердить,отклонить"'
     assert not validations[0].showErrorMessage  # another asset ID typed in is a decision too
     assert "D2" in str(validations[0].sqref)
 
@@ -252,12 +255,15 @@ def test_findings_sheet_lists_every_finding_with_an_accepted_yes_no_list(annotat
         "Лист",
         "Строка",
         "ID актива ИТ",
-        "Код",
+        "Вид",
         "Принято (исключение)",
         "Комментарий",
     ]
     listed = [r[:4] for r in ws.iter_rows(min_row=2, values_only=True)]
-    assert listed == [(f.sheet, f.row, f.asset_id, f.code) for f in result.findings]
+    # The kind in words (no codes on the accountant's copy), worst and largest first.
+    assert sorted(listed, key=str) == sorted(
+        [(f.sheet, f.row, f.asset_id, code_label(f.code, "ru")) for f in result.findings], key=str
+    )
     validations = ws.data_validations.dataValidation
     assert len(validations) == 1 and validations[0].formula1 == '"да,нет"'
     assert f"E2:E{len(listed) + 1}" in str(validations[0].sqref)
@@ -267,7 +273,7 @@ def test_not_on_books_sheet_lists_every_unmatched_asset_with_its_conclusion(anno
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["Нет в учете"]
     rows = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert rows["A-20"].startswith("нет в учете") and rows["A-20"].endswith("(MISSING_IN_BOOKS)")
+    assert rows["A-20"] == "нет в учете: поставить на учет или выяснить у ИТ"  # no code
     assert rows["A-21"] == rows["A-20"]
     assert "ниже порога" in rows["A-22"] and "списан" in rows["A-23"]
     assert list(rows) == ["A-20", "A-21", "A-23", "A-22"]  # what to act on comes first
@@ -513,7 +519,9 @@ def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table
     _, out, _ = annotated
     ws = openpyxl.load_workbook(out)["На проверку"]
     assert ws.column_dimensions["D"].width >= 14 and ws.column_dimensions["E"].width >= 30
-    help_row = next(r for r in range(2, ws.max_row + 1) if "confirm" in str(ws.cell(r, 1).value))
-    assert f"A{help_row}:J{help_row}" in {str(m) for m in ws.merged_cells.ranges}
+    help_row = next(
+        r for r in range(2, ws.max_row + 1) if "подтвердить" in str(ws.cell(r, 1).value)
+    )
+    assert f"A{help_row}:M{help_row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(help_row, 1).alignment.wrap_text
     assert (ws.row_dimensions[help_row].height or 15) >= 30

@@ -172,7 +172,7 @@ def test_a_users_checks_file_with_only_a_threshold_keeps_default_messages(rules:
     findings = _run(rows, assets(), match_result(rows), custom)
     assert "BELOW_CAPITALIZATION_THRESHOLD" not in {f.code for f in findings}  # 30 000 > 20 000
     missing = next(f for f in findings if f.code == "MISSING_IN_INVENTORY")
-    assert missing.message.startswith("Нет в ИТ-инвентаризации")
+    assert missing.message.startswith("Нет в ИТ-учете")
     assert missing.severity == "high"
 
 

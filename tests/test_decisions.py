@@ -31,6 +31,7 @@ from reconciler.models import Decision, DecisionKind
 from reconciler.rules import Rules, default_rules_dir
 from reconciler.service import intake
 from reconciler.service.lifecycle import FileLifecycle
+from reconciler.text.labels import code_label
 
 FOLDER = "moscow"
 REGISTER = "ведомость-ОС.xlsx"
@@ -183,7 +184,9 @@ def write_reply(first: dict[str, Any], run_dir: Path, out: Path) -> Reply:
     )
     for r in range(2, findings.max_row + 1):
         cells = [findings.cell(r, c).value for c in range(1, 5)]
-        if cells == [chosen["sheet"], chosen["row"], chosen["asset_id"], chosen["code"]]:
+        # Column D names the kind in words on the accountant's copy (decisions.read maps back).
+        kind = code_label(chosen["code"], "ru")
+        if cells == [chosen["sheet"], chosen["row"], chosen["asset_id"], kind]:
             findings.cell(r, 5).value = "да"
             findings.cell(r, 6).value = "известно, списание в 2027"
             break
@@ -294,9 +297,11 @@ def test_each_invalid_decision_gets_one_message_naming_the_reply_sheet_and_row(
     assert len(problems) == 6
 
 
-def test_the_answer_goes_by_email_to_the_folders_accountants(scenario: Scenario) -> None:
+def test_the_answer_goes_by_email_to_the_folders_accountants_and_the_reviewers(
+    scenario: Scenario,
+) -> None:
     (email,) = query(scenario.ws, "SELECT * FROM emails WHERE kind = 'decisions'")
-    assert json.loads(email["recipients"]) == ["buh-msk@example.com"]
+    assert json.loads(email["recipients"]) == ["buh-msk@example.com", "it-assets@example.com"]
     msg = read_eml(Path(email["eml_path"]))
     assert Path(email["eml_path"]).parent == scenario.ws / "state" / "mail"
     body = msg.get_body(("plain",))
@@ -429,7 +434,7 @@ def test_a_reply_dropped_into_another_folder_applies_nothing_and_says_why(
     drop_through_service(ws, reply, folder="spb")
     assert query(ws, "SELECT * FROM decisions") == []
     (email,) = query(ws, "SELECT * FROM emails WHERE kind = 'decisions'")
-    assert json.loads(email["recipients"]) == ["accounting@example.com"]
+    assert json.loads(email["recipients"]) == ["accounting@example.com", "it-assets@example.com"]
     text = read_eml(Path(email["eml_path"])).get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "положен в папку «spb»" in text and "положите его в «moscow»" in text
     assert (ws / "archive" / "spb" / "ответ.xlsx").is_file()
@@ -663,3 +668,71 @@ def test_a_workbook_whose_run_id_property_is_broken_or_hostile_is_not_a_reply(
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("docProps/custom.xml", custom_xml)
     assert run_id_of(path) is None
+
+
+def test_an_accepted_finding_shows_as_accepted_with_who_when_and_why_in_every_output(
+    scenario: Scenario,
+) -> None:
+    """The next run's annotated copy, IT workbook, report.html and results.json: a blue
+    fill, the reviewer's comment, who accepted and when; and it is a note, not a discrepancy."""
+    chosen = scenario.reply.accepted
+    second = scenario.second
+    run_dir = Path(second["run_dir"]) if "run_dir" in second else None
+    run_dir = run_dir or scenario.ws / "outbox" / second["run_id"]
+    (found,) = [f for f in second["findings"] if f["accepted"]]
+    assert found["kind"] == "note" and found["accepted_comment"] == "известно, списание в 2027"
+    assert found["accepted_by"] == FOLDER and found["accepted_at"]
+    assert second["summary"]["notes_by_kind"].get("ACCEPTED") == 1
+    assert second["summary"]["findings"] == sum(
+        1 for f in second["findings"] if f["kind"] == "discrepancy"
+    )
+    for workbook in (
+        next(run_dir.glob("*.reconciled.xlsx")),
+        next(run_dir.glob("*.discrepancies.xlsx")),
+    ):
+        ws = openpyxl.load_workbook(workbook)["Расхождения"]
+        head = [c.value for c in ws[1]]
+        (line,) = [r for r in ws.iter_rows(min_row=2) if r[4].value == "да"]
+        assert line[1].value == chosen["row"], workbook.name
+        assert line[0].fill.fgColor.rgb.endswith("DDEBF7"), workbook.name
+        assert line[5].value == "известно, списание в 2027"
+        assert line[head.index("Кто принял")].value == FOLDER
+        assert line[head.index("Когда принято")].value == found["accepted_at"][:10]
+    register = openpyxl.load_workbook(next(run_dir.glob("*.reconciled.xlsx")))["TDSheet"]
+    status = next(
+        c.column for c in register[found_header_row(register)] if c.value == "Сверка: статус"
+    )
+    row_fills = {register.cell(chosen["row"], status).fill.fgColor.rgb[-6:]}
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "принял moscow" in page and "известно, списание в 2027" in page
+    if all(f["accepted"] for f in second["findings"] if f["row"] == chosen["row"]):
+        assert row_fills == {"DDEBF7"}
+
+
+def found_header_row(ws: Any) -> int:
+    return next(r for r in range(1, 30) if any(c.value == "Сверка: статус" for c in ws[r]))
+
+
+def test_the_it_workbook_is_a_reply_reviewers_decide_where_they_read(scenario: Scenario) -> None:
+    """The discrepancy workbook carries the run id and the Accepted / Decision columns; read
+    back, its decisions are the same kinds of line as the annotated copy's."""
+    from reconciler.decisions.read import read_reply, run_id_of
+
+    run_dir = scenario.ws / "outbox" / scenario.first["run_id"]
+    workbook = next(run_dir.glob("*.discrepancies.xlsx"))
+    assert run_id_of(workbook) == scenario.first["run_id"]
+    wb = openpyxl.load_workbook(workbook)
+    assert {"Расхождения", "На проверку"} <= set(wb.sheetnames)
+    findings, review = wb["Расхождения"], wb["На проверку"]
+    findings.cell(2, 5).value = "да"
+    findings.cell(2, 6).value = "известно"
+    review.cell(2, 4).value = "подтвердить"
+    validation = findings.data_validations.dataValidation[0]
+    assert validation.formula1 == '"да,нет"'
+    out = scenario.ws / "it-reply.xlsx"
+    wb.save(out)
+    lines, problems = read_reply(out, out.name)
+    assert not problems
+    assert sorted(line.kind for line in lines) == ["accept", "confirm"]
+    accept = next(line for line in lines if line.kind == "accept")
+    assert accept.code == findings.cell(2, 4).value and accept.comment == "известно"

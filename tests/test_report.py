@@ -19,7 +19,7 @@ from run_fixtures import SCRIPT_NAME, planted_run
 
 from reconciler.config import Config, InventoryConfig, ReportConfig
 from reconciler.match.normalize import person_key, place_key
-from reconciler.models import Finding, FindingCode, RunResult, Severity
+from reconciler.models import NOTE_CODES, Finding, FindingCode, RunResult, Severity
 from reconciler.outputs.charts import svg_bar_chart, text_px
 from reconciler.outputs.figures import _grouped
 from reconciler.outputs.report import (
@@ -63,15 +63,35 @@ def test_discrepancy_workbook_has_one_row_per_finding(reported) -> None:
     wb = openpyxl.load_workbook(outputs["discrepancies"])
     ws = wb["Расхождения"]
     header = [c.value for c in ws[1]]
-    assert header[:5] == ["Код", "Важность", "Описание", "Лист", "Строка"]
-    lines = [r for r in ws.iter_rows(min_row=2, max_row=len(result.findings) + 1, values_only=True)]
-    assert [(r[0], r[4], r[9]) for r in lines] == [
-        (f.code, f.row, f.asset_id) for f in result.findings
+    assert header[:8] == [
+        "Лист",
+        "Строка",
+        "ID актива ИТ",
+        "Код",
+        "Принято (исключение)",
+        "Комментарий",
+        "Важность",
+        "Описание",
     ]
-    kit = next(r for r in lines if r[0] == "KIT_INCOMPLETE")
-    assert kit[5] == "ОС-000112" and kit[6] == "Комплект серверов (3 шт.)"
+    assert header[8:13] == ["Инв. №", "Наименование", "Местонахождение", "МОЛ", "Серийный номер"]
+    lines = [r for r in ws.iter_rows(min_row=2, max_row=len(result.findings) + 1, values_only=True)]
+    assert sorted((str(r[3]), r[1] or 0, r[2] or "") for r in lines) == sorted(
+        (f.code, f.row or 0, f.asset_id or "") for f in result.findings
+    )
+    kit = next(r for r in lines if r[3] == "KIT_INCOMPLETE")
+    assert kit[8] == "ОС-000112" and kit[9] == "Комплект серверов (3 шт.)"
     not_on_books = [r[0] for r in wb["Нет в учете"].iter_rows(min_row=2, values_only=True)]
     assert not_on_books == ["A-20", "A-21", "A-23", "A-22"]  # to act on, disposed, low-value
+
+
+def test_findings_are_listed_worst_first_then_largest_first(reported) -> None:
+    result, outputs = reported
+    ws = openpyxl.load_workbook(outputs["discrepancies"])["Расхождения"]
+    order = {"высокая": 0, "средняя": 1, "низкая": 2, "справочно": 3}
+    lines = list(ws.iter_rows(min_row=2, max_row=len(result.findings) + 1, values_only=True))
+    # Notes (nothing to fix) after every discrepancy.
+    keys = [(r[3] in NOTE_CODES or r[4] == "да", order[r[6]], -(r[15] or 0)) for r in lines]
+    assert keys == sorted(keys) and len({k[1] for k in keys}) > 1
 
 
 def test_discrepancy_workbook_names_the_source_and_writes_names_as_text(reported) -> None:
@@ -110,13 +130,15 @@ def test_html_has_bar_charts_by_code_and_by_location_as_inline_svg(reported) -> 
     assert len(svgs) == 2
     assert "Расхождения по видам" in svgs[0] and "Нет в ИТ-учете" in svgs[0]  # codes in words
     assert "Москва, ЦОД-1" in svgs[1] and "Офис 2" in svgs[1]
-    assert len(re.findall(r"<rect ", svgs[0])) == 12  # one bar per planted code
+    # One bar per planted code but the note (a fully depreciated asset in use: nothing to fix).
+    assert len(re.findall(r"<rect ", svgs[0])) == 11
+    assert "Полностью амортизирован" not in svgs[0]
 
 
 def test_html_groups_findings_by_location_and_custodian(reported) -> None:
     _, outputs = reported
     page = outputs["report_html"].read_text(encoding="utf-8")
-    assert "Расхождения по местонахождению" in page and "Расхождения по ответственным" in page
+    assert "Расхождения по местонахождению" in page and "Расхождения по МОЛ" in page
     assert "<td>Петров П.П.</td>" in page
 
 
@@ -124,12 +146,14 @@ def test_the_summary_block_for_email_is_one_line_html_and_plain_text(reported) -
     result, _ = reported
     block = render_summary_html(result, "en")
     assert "\n" not in block and block.startswith("<div") and "Findings" in block
-    assert f"<td>{len(result.findings)}</td>" in block.replace(' align="right"', "").replace(
+    fixes = [f for f in result.findings if not f.is_note]
+    assert len(fixes) == len(result.findings) - 1  # the planted fully depreciated one: a note
+    assert f"<td>{len(fixes)}</td>" in block.replace(' align="right"', "").replace(
         "<b>", ""
     ).replace("</b>", "")
     text = render_summary_text(result, "en")
     assert "<" not in text.replace("<script>", "")
-    assert f"Findings: {len(result.findings)}" in text
+    assert f"Findings: {len(fixes)}" in text and "Notes (nothing to fix): 1" in text
     assert "MISSING_IN_BOOKS" in text
     assert result.register.sha256 in text
 
@@ -250,9 +274,9 @@ def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:
                     assert cell.alignment.wrap_text, (title, cell.coordinate, text)
                     height = ws.row_dimensions[cell.row].height or 15
                     assert height >= 15 * lines, (title, cell.coordinate, text)
-    codes = [c.value for c in wb["Расхождения"]["A"][1:] if c.value and c.value.isupper()]
+    codes = [c.value for c in wb["Расхождения"]["D"][1:] if c.value and c.value.isupper()]
     assert "BELOW_CAPITALIZATION_THRESHOLD" in codes
-    assert not any(c.alignment.wrap_text for c in wb["Расхождения"]["A"][1:] if c.value in codes)
+    assert not any(c.alignment.wrap_text for c in wb["Расхождения"]["D"][1:] if c.value in codes)
 
 
 def test_the_value_at_stake_counts_each_row_and_asset_once(reported) -> None:
@@ -324,7 +348,7 @@ def test_a_long_list_in_the_html_stops_at_the_cap_and_the_workbook_keeps_every_f
     # Every finding of the planted codes (short lists) is still on the page.
     assert all(str(escape(f.message)) in page for f in result.findings if f not in extra)
     ws = openpyxl.load_workbook(outputs["discrepancies"], read_only=True)["Расхождения"]
-    messages = {r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
+    messages = {r[7] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert {f.message for f in extra} <= messages
 
 
@@ -358,3 +382,27 @@ def test_the_places_table_in_the_html_stops_at_the_cap_and_says_how_many_more(
         str(len(fig.by_location) - HTML_LIST_CAP),
         str(2 + n - HTML_LIST_CAP),
     ]
+
+
+def test_notes_are_counted_apart_and_never_in_the_amount_at_stake(reported) -> None:
+    """A fully depreciated asset still in use is normal accounting: a note, not a discrepancy
+    (it added 15 M RUB to the amount at stake before)."""
+    from decimal import Decimal
+
+    from reconciler.outputs.figures import compute_figures, value_at_stake
+
+    result, outputs = reported
+    note = next(f for f in result.findings if f.code == "FULLY_DEPRECIATED_IN_SERVICE")
+    assert note.is_note and note.amount
+    fig = compute_figures(result)
+    assert fig.notes == 1 and fig.findings == len(result.findings) - 1
+    assert "FULLY_DEPRECIATED_IN_SERVICE" not in {g.key for g in fig.by_code}
+    assert value_at_stake([note]) == Decimal(0)
+    doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
+    assert doc["summary"]["notes"] == 1
+    assert doc["summary"]["notes_by_kind"] == {"FULLY_DEPRECIATED_IN_SERVICE": 1}
+    assert "FULLY_DEPRECIATED_IN_SERVICE" not in doc["summary"]["findings_by_code"]
+    summary = openpyxl.load_workbook(outputs["discrepancies"])["Сводка"]
+    facts = {r[0]: r[1] for r in summary.iter_rows(min_row=3, max_col=2, values_only=True)}
+    assert facts["Примечаний (исправлять не нужно)"] == 1
+    assert facts["Расхождений"] == fig.findings

@@ -36,6 +36,7 @@ from reconciler.models import (
     Severity,
 )
 from reconciler.rules import CheckRule, CheckRules, Rules, default_rules
+from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import format_date, format_money
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class _Checker:
                     row=row,
                     asset=asset,
                     book=self.money(row.book_value) or None,
-                    it=asset.status_raw or str(asset.status),
+                    it=status_word(asset, self.language),
                     amount=at_stake,
                 )
         self.depreciated(row, assets)
@@ -229,7 +230,7 @@ class _Checker:
             row=row,
             asset=asset,
             book=book,
-            it=asset.status_raw or str(asset.status),
+            it=status_word(asset, self.language),
             amount=row.cost,
         )
 
@@ -440,7 +441,8 @@ def _vendor_model(asset: Asset) -> str:
 def _serial_label(asset: Asset, language: str) -> str:
     if not asset.serial:
         return ""
-    return f"(с/н {asset.serial})" if language == "ru" else f"(S/N {asset.serial})"
+    serial = display_serial(asset.serial)
+    return f"(с/н {serial})" if language == "ru" else f"(S/N {serial})"
 
 
 def _add_months(start: date, months: int) -> date:

@@ -1,6 +1,7 @@
 """The answer to a reply: the words (problems and email, in report.language) and the email.
 
-The email goes to the recipients of the folder the reply was dropped into (as a run's does),
+The email goes to the recipients of the folder the reply was dropped into (as a run's does)
+and to the reviewers,
 through deliver.queue_message, once per reply (the Message-ID is derived from it), and is kept
 as state/mail/decisions-<reply id>.eml.
 """
@@ -43,7 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "проверьте столбцы A-B",
         "no_finding": "в запуске {run_id} нет расхождения {code} ({target}); "
         "не меняйте столбцы A-D",
-        "unknown_asset": "неизвестный ID актива «{asset}»: его нет в ИТ-учёте запуска {run_id}; "
+        "unknown_asset": "неизвестный ID актива «{asset}»: его нет в ИТ-учете запуска {run_id}; "
         "укажите ID из кандидатов или с листа «Нет в учете»",
         "two_rows": "противоречие: актив {asset} подтверждён и для {target}, и для {others}; "
         "не применено ни одно",
@@ -155,5 +156,9 @@ def compose_answer(config: Config, outcome: ReplyOutcome, folder: str) -> mail_c
         "run_id": outcome.run_id,
     }
     text, html = mail_compose.render("decisions", ctx)
-    recipients = mail_compose.folder_recipients(config, folder)
+    # The folder's accountants and the IT reviewers: whoever answered, both sides see what
+    # now applies (a reviewer may answer in the IT workbook, an accountant in their copy).
+    recipients = list(
+        dict.fromkeys([*mail_compose.folder_recipients(config, folder), *config.mail.reviewers])
+    )
     return mail_compose.Composed("decisions", recipients, subject, text, html)

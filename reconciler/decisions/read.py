@@ -96,18 +96,32 @@ def is_reply(path: Path, conn: sqlite3.Connection) -> str | None:
 
 
 def _headers(kind: str) -> list[list[str]]:
-    from reconciler.outputs.added_sheets import ACCEPTED_TEXT, FINDINGS_COLUMNS, REVIEW_COLUMNS
+    from reconciler.outputs.added_sheets import REVIEW_COLUMNS
+    from reconciler.outputs.findings_table import FINDINGS_COLUMNS, headers
     from reconciler.text.report import labels
 
     out = []
     for language in ("ru", "en"):
-        t = labels(language)
         if kind == "review":
+            t = labels(language)
             out.append([str(t["review_columns"][k]).casefold() for k in REVIEW_COLUMNS])
         else:
-            c, a = t["finding_columns"], ACCEPTED_TEXT[language]
-            out.append([str(c[k] if k in c else a[k]).casefold() for k in FINDINGS_COLUMNS])
+            # The accountant's copy names the kind in words, the IT workbook shows the code.
+            for codes in (False, True):
+                shown = headers(language, codes=codes)[: len(FINDINGS_COLUMNS)]
+                out.append([h.casefold() for h in shown])
     return out
+
+
+def _code(text: str) -> str:
+    """The finding code in column D, written as the code or as its name in words."""
+    from reconciler.text.labels import CODE_LABELS
+
+    for names in CODE_LABELS.values():
+        for code, label in names.items():
+            if text.casefold() == label.casefold():
+                return code
+    return text
 
 
 def _text(value: Any) -> str:
@@ -207,7 +221,7 @@ def _read_findings(
         values = tuple(values) + (None,) * 6
         if _text(values[4]).casefold() not in YES_WORDS:
             continue
-        code = _text(values[3])
+        code = _code(_text(values[3]))
         sheet, row, found = _where(values)  # a finding on no row (an IT asset) has neither
         if found or not code:
             problems.append(LineProblem(title, r, "bad_where" if found else "no_code", found))

@@ -76,8 +76,12 @@ def mark_accepted(findings: list[Finding], register: Register, decisions: Decisi
     by_key = {r.key: r for r in register.rows}
     n = 0
     for f in findings:
-        if ledger.finding_identity(f, ledger.book_row_of(f, by_key)) in decisions.accepted:
+        decision = decisions.accepted.get(ledger.finding_identity(f, ledger.book_row_of(f, by_key)))
+        if decision is not None:
             f.accepted = True
+            f.accepted_by = decision.decided_by or None
+            f.accepted_at = decision.decided_at
+            f.accepted_comment = decision.comment
             n += 1
     return n
 

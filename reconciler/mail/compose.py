@@ -143,7 +143,10 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
     return {
         "t": t,
         "language": language,
-        "s": {k: summary.get(k, 0) for k in ("rows", "matched", "review", "unmatched", "findings")},
+        "s": {
+            k: summary.get(k, 0)
+            for k in ("rows", "matched", "review", "unmatched", "findings", "notes")
+        },
         "value_at_stake": mail_text.money(
             summary.get("value_at_stake"), config.report.currency, language
         ),
@@ -155,6 +158,12 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
         "scope_lines": warnings[:head],
         "warnings": warnings[head:],
         "subject_prefix": scope_text.subject_prefix(scope, language),
+        "notes_by_kind": [
+            {"label": t["note_kinds"].get(kind, t["codes"].get(kind, kind)), "count": n}
+            for kind, n in sorted(
+                (summary.get("notes_by_kind") or {}).items(), key=lambda item: (-item[1], item[0])
+            )
+        ],
         "run_id": results.get("run_id", ""),
         "file": (results.get("source") or {}).get("file", ""),
     }

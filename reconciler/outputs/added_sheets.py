@@ -32,17 +32,15 @@ from reconciler.outputs.xlsx_writer import (
     write_value,
 )
 from reconciler.text import scope as scope_text
+from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import code_label
 from reconciler.text.report import labels
 
-DECISIONS = ("confirm", "reject")
+# The drop-down's words in the reader's language (decisions.read takes either language).
+DECISIONS = {"ru": ("подтвердить", "отклонить"), "en": ("confirm", "reject")}
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
-# The findings sheet is read back too: a finding marked accepted is a known exception.
-FINDINGS_COLUMNS = ("sheet", "row", "asset_id", "code", "accepted", "comment")  # fixed
-ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
-    "ru": {"accepted": "Принято (исключение)", "comment": "Комментарий", "yes_no": ("да", "нет")},
-    "en": {"accepted": "Accepted (exception)", "comment": "Comment", "yes_no": ("yes", "no")},
-}
+BOOK_COLUMNS = ("inventory_number", "name", "serial", "location", "custodian", "cost")
+# The findings sheet is read back too (findings_table): a finding accepted is a known exception.
 
 
 def sheet_title(title: str, taken: list[str]) -> str:
@@ -95,6 +93,7 @@ def add_summary_sheet(
         (s["assets_not_on_books"], fig.assets_not_on_books),
         (s["findings"], fig.findings),
         (s["value_at_stake"], fig.value_at_stake),
+        (s["notes"], fig.notes),
     ]
     r = 3 + len(scope_lines)
     for label, value in facts:
@@ -128,11 +127,19 @@ def add_summary_sheet(
         last_row=r,
         anchor="F3",
     )
+    if fig.notes_by_kind:
+        r += 2
+        for col, head in enumerate((s["notes_by_kind"], s["count"]), start=1):
+            style_header(write_value(ws, r, col, head))
+        for group in fig.notes_by_kind:
+            r += 1
+            write_value(ws, r, 1, code_label(group.key, language))
+            write_value(ws, r, 2, group.count)
     r += 2
     write_value(ws, r, 1, s["legend"]).font = bold
-    for key in ("matched", "has_findings", "review", "unmatched"):
+    for key in ("matched", "has_findings", "review", "unmatched", "accepted"):
         r += 1
-        text = s["has_findings"] if key == "has_findings" else t["status"][key]
+        text = s[key] if key in ("has_findings", "accepted") else t["status"][key]
         write_value(ws, r, 1, text).fill = FILLS[key]
     read_notes = reading_warnings(result)
     if read_notes:  # an encoding guessed, dates read month first, cells left empty
@@ -169,7 +176,7 @@ def _candidate_details(asset: Asset | None, asset_id: str, score: float, languag
     sn = "с/н" if language == "ru" else "S/N"
     parts = [
         asset.name or vendor_model(asset) or "",
-        f"{sn} {asset.serial}" if asset.serial else "",
+        f"{sn} {display_serial(asset.serial)}" if asset.serial else "",
         asset.location or "",
         asset.custodian or "",
     ]
@@ -183,7 +190,13 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     by_id = result.inventory.by_id()
     ws = new_sheet(wb, t["sheet_review"])
     headers = [
-        c[k] for k in (*REVIEW_COLUMNS, "inventory_number", "name", "serial", "score", "details")
+        c[k]
+        for k in (
+            *REVIEW_COLUMNS,
+            *BOOK_COLUMNS,
+            "score",
+            "details",
+        )
     ]
     rows: list[list[Any]] = []
     for m in result.match.rows:
@@ -203,23 +216,28 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
                 "; ".join(ids),
                 None,
                 None,
+                # The book row beside its candidates: the reviewer compares them side by side.
                 m.row.inventory_number,
                 m.row.name,
-                m.row.serial,
+                display_serial(m.row.serial),
+                m.row.location,
+                m.row.custodian,
+                m.row.cost,
                 None if best is None else round(best, 1),
                 details or None,
             ]
         )
-    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 10, 70])
+    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 28, 24, 16, 10, 70])
     validation = DataValidation(
         type="list",
-        formula1='"' + ",".join(DECISIONS) + '"',
+        formula1='"' + ",".join(DECISIONS[language]) + '"',
         allow_blank=True,
         # No error box: another asset ID typed in is a decision too (decisions_read).
         showErrorMessage=False,
         showInputMessage=True,
         promptTitle="reconciler",
-        prompt=" / ".join(DECISIONS) + " / asset ID",
+        prompt=" / ".join(DECISIONS[language])
+        + (" / ID актива" if language == "ru" else " / asset ID"),
     )
     validation.add(f"D2:D{max(len(rows), 1) + 1}")
     ws.add_data_validation(validation)
@@ -241,36 +259,6 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     return ws
 
 
-def add_findings_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
-    """One line per finding; Accepted (yes/no list) marks a known exception for later runs."""
-    t = labels(language)
-    c, a = t["finding_columns"], ACCEPTED_TEXT[language]
-    ws = new_sheet(wb, t["sheet_findings"])
-    headers: list[str] = [str(c[k] if k in c else a[k]) for k in FINDINGS_COLUMNS]
-    headers += [c["severity"], c["message"]]
-    yes, no = a["yes_no"]
-    rows = [
-        [
-            f.sheet,
-            f.row,
-            f.asset_id,
-            f.code,
-            yes if f.accepted else None,
-            None,
-            t["severity"].get(str(f.severity), str(f.severity)),
-            f.message,
-        ]
-        for f in result.findings
-    ]
-    write_table(ws, headers, rows, widths=[16, 8, 14, 38, 14, 30, 12, 80])
-    validation = DataValidation(
-        type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
-    )
-    validation.add(f"E2:E{max(len(rows), 1) + 1}")
-    ws.add_data_validation(validation)
-    return ws
-
-
 REPORTED, DISPOSED, LOW_VALUE = 0, 1, 2  # why an IT asset is on no book row; what to act on first
 
 
@@ -284,7 +272,7 @@ def not_on_books_kind(asset: Asset, reported: set[str]) -> int:
 def not_on_books_note(kind: int, language: str) -> str:
     t = labels(language)
     if kind == REPORTED:
-        return f"{t['not_on_books_missing']} (MISSING_IN_BOOKS)"
+        return str(t["not_on_books_missing"])
     return str(t["not_on_books_disposed" if kind == DISPOSED else "not_on_books_low_value"])
 
 
@@ -310,7 +298,7 @@ def not_on_books_rows(result: RunResult, language: str) -> list[tuple[int, list[
             a.hostname,
             a.location,
             a.custodian,
-            a.status_raw or str(a.status),
+            status_word(a, language),
             a.purchased_on,
             a.purchase_cost,
             not_on_books_note(kind, language),

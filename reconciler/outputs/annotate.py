@@ -28,7 +28,6 @@ from reconciler.config import Config
 from reconciler.models import RunResult
 from reconciler.names import fit
 from reconciler.outputs.added_sheets import (
-    add_findings_sheet,
     add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
@@ -41,6 +40,7 @@ from reconciler.outputs.comments_part import (
     comments_xml,
     vml_xml,
 )
+from reconciler.outputs.findings_table import add_findings_sheet
 from reconciler.outputs.graft import graft_sheets
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.register_columns import (

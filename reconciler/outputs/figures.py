@@ -37,9 +37,11 @@ class Figures:
     by_status: dict[str, int]  # matched, review, unmatched (every key present)
     assets: int
     assets_not_on_books: int
-    findings: int
+    findings: int  # discrepancies: what someone has to fix
     value_at_stake: Decimal
-    by_code: list[Group]  # most findings first
+    by_code: list[Group]  # discrepancies by code, most first
+    notes: int  # findings that need no fix (Finding.is_note), counted apart
+    notes_by_kind: list[Group]  # NOTE key: a note code, or ACCEPTED for accepted findings
     by_location: list[Group]
     by_custodian: list[Group]
 
@@ -64,7 +66,7 @@ def _grouped(
 
 
 def value_at_stake(findings: list[Finding]) -> Decimal:
-    """The value of the rows and assets in question, each counted once.
+    """The value of the rows and assets in question, each counted once; notes never count.
 
     A row with a cost and a kit finding is one asset of one value, not two: summing every
     finding's amount made the total larger than the register. Each row (or IT asset on no
@@ -72,7 +74,7 @@ def value_at_stake(findings: list[Finding]) -> Decimal:
     """
     largest: dict[tuple[str, int] | str, Decimal] = {}
     for f in findings:
-        if f.amount is None:
+        if f.amount is None or f.is_note:
             continue
         key: tuple[str, int] | str = (
             (f.sheet or "", f.row) if f.row is not None else (f.asset_id or f"#{id(f)}")
@@ -91,11 +93,33 @@ def findings_with_sources(
         yield f, rows.get((f.sheet or "", f.row or 0)), assets.get(f.asset_id or "")
 
 
+ACCEPTED = "ACCEPTED"  # the notes group of accepted findings, whatever their codes
+
+
+def note_kind(f: Finding) -> str:
+    return ACCEPTED if f.accepted else f.code
+
+
+def row_fill_key(status: RowStatus, found: list[Finding]) -> str:
+    """The fill of a register row's added cells (xlsx_writer.FILLS), from what it needs.
+
+    A row whose findings are all accepted shows as accepted, not red or orange: the reviewer's
+    decision is visible where the accountant looks. Notes alone leave a matched row green.
+    """
+    if found and all(f.accepted for f in found):
+        return "accepted"
+    if status is RowStatus.MATCHED and any(not f.is_note for f in found):
+        return "has_findings"
+    return str(status)
+
+
 def compute_figures(result: RunResult, unknown: str = "") -> Figures:
     """`unknown` names the group of findings whose row or asset states no location/custodian."""
     statuses = Counter(str(m.status) for m in result.match.rows)
     location: dict[int, str] = {}
     custodian: dict[int, str] = {}
+    discrepancies = [f for f in result.findings if not f.is_note]
+    notes = [f for f in result.findings if f.is_note]
     for f, row, asset in findings_with_sources(result):
         place = (row.location if row else None) or (asset.location if asset else None)
         person = (row.custodian if row else None) or (asset.custodian if asset else None)
@@ -106,9 +130,11 @@ def compute_figures(result: RunResult, unknown: str = "") -> Figures:
         by_status={s.value: statuses.get(s.value, 0) for s in RowStatus},
         assets=len(result.inventory.assets),
         assets_not_on_books=len(result.match.unmatched_asset_ids),
-        findings=len(result.findings),
-        value_at_stake=value_at_stake(result.findings),
-        by_code=_grouped(result.findings, {id(f): f.code for f in result.findings}),
-        by_location=_grouped(result.findings, location, place_key),
-        by_custodian=_grouped(result.findings, custodian, person_key),
+        findings=len(discrepancies),
+        value_at_stake=value_at_stake(discrepancies),
+        by_code=_grouped(discrepancies, {id(f): f.code for f in discrepancies}),
+        notes=len(notes),
+        notes_by_kind=_grouped(notes, {id(f): note_kind(f) for f in notes}),
+        by_location=_grouped(discrepancies, location, place_key),
+        by_custodian=_grouped(discrepancies, custodian, person_key),
     )

@@ -12,8 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reconciler.models import Asset, Finding, RowMatch, RowStatus, RunResult, SheetInfo
+from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
 from reconciler.outputs.added_sheets import vendor_model
+from reconciler.outputs.figures import row_fill_key
+from reconciler.outputs.findings_table import comment_text
 from reconciler.outputs.sheet_stream import AddedRow, SheetEdit, column_letter, column_number
 from reconciler.outputs.styles_append import FontInfo, StyleBook, Xf
 from reconciler.outputs.xlsx_writer import (
@@ -27,6 +29,7 @@ from reconciler.outputs.xlsx_writer import (
     wrapped_lines,
 )
 from reconciler.rules import Rules
+from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import format_date, format_money
 from reconciler.text.report import labels
 
@@ -42,11 +45,14 @@ class SheetPlan:
     comments: list[tuple[int, int, str, int]] = field(default_factory=list)  # row, col, text, px
 
 
-def _asset_value(asset: Asset, name: str) -> Any:
+def _asset_value(asset: Asset, name: str, language: str) -> Any:
     if name == "vendor_model":
         return vendor_model(asset)
-    if name == "status":
-        return asset.status_raw or (None if asset.status == "unknown" else str(asset.status))
+    if name == "status":  # in the reader's words, through statuses.yaml
+        known = asset.status_raw or asset.status is not AssetStatus.UNKNOWN
+        return status_word(asset, language) if known else None
+    if name == "serial":
+        return display_serial(asset.serial)
     return getattr(asset, name, None)
 
 
@@ -69,19 +75,8 @@ def _joined(values: list[Any], language: str) -> Any:
 
 
 def finding_comment(findings: list[Finding], language: str) -> tuple[str, int]:
-    """The comment on a row's findings cell: every finding with its code, severity and the
-    two sides' values; and its height in px."""
-    t = labels(language)
-    book_word, it_word = ("Учет", "ИТ") if language == "ru" else ("Books", "IT")
-    parts = []
-    for f in findings:
-        lines = [f"{f.code} ({t['severity'].get(str(f.severity), f.severity)}): {f.message}"]
-        if f.book_value:
-            lines.append(f"{book_word}: {f.book_value}")
-        if f.it_value:
-            lines.append(f"{it_word}: {f.it_value}")
-        parts.append("\n".join(lines))
-    body = clean_text("\n\n".join(parts))
+    """The comment on a row's findings cell (findings_table.comment_text); its height in px."""
+    body = clean_text(comment_text(findings, language))
     return body, min(600, 60 + 18 * body.count("\n") + len(body) // 3)
 
 
@@ -145,7 +140,9 @@ def plan_sheet(
             t["matched_on"].get(m.matched_on, m.matched_on),
             "; ".join(m.asset_ids) or None,
         ]
-        values += [_joined([_asset_value(a, k) for a in assets], language) for k in enrich]
+        values += [
+            _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
+        ]
         values.append("\n".join(f.message for f in found) or None)
         lines.append((m, values, found))
     widths = []
@@ -174,10 +171,7 @@ def plan_sheet(
     last_row = info.header_end_row
     findings_index = len(heads) - 1
     for m, values, found in lines:
-        fill_key = str(m.status)
-        if m.status is RowStatus.MATCHED and found:
-            fill_key = "has_findings"
-        fill = _rgb(FILLS[fill_key])
+        fill = _rgb(FILLS[row_fill_key(m.status, found)])
         row_lines = 1
         cells = []
         for i, (width, value) in enumerate(zip(widths, values, strict=True)):

@@ -37,12 +37,24 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "it_value": f.it_value,
         "amount": _money(f.amount),
         "accepted": f.accepted,
+        # A note needs no fix (FULLY_DEPRECIATED_IN_SERVICE, accepted): not in the counts.
+        "kind": "note" if f.is_note else "discrepancy",
+        **(
+            {
+                "accepted_by": f.accepted_by,
+                "accepted_at": f.accepted_at,
+                "accepted_comment": f.accepted_comment,
+            }
+            if f.accepted
+            else {}
+        ),
     }
 
 
 def summarize(result: RunResult) -> dict[str, Any]:
     statuses = Counter(str(m.status) for m in result.match.rows)
-    codes = Counter(f.code for f in result.findings)
+    codes = Counter(f.code for f in result.findings if not f.is_note)
+    notes = Counter(("ACCEPTED" if f.accepted else f.code) for f in result.findings if f.is_note)
     from reconciler.outputs.figures import value_at_stake
 
     at_stake = value_at_stake(result.findings)  # the same figure every report shows
@@ -53,8 +65,11 @@ def summarize(result: RunResult) -> dict[str, Any]:
         "unmatched": statuses.get(str(RowStatus.UNMATCHED), 0),
         "assets": len(result.inventory.assets),
         "assets_not_on_books": len(result.match.unmatched_asset_ids),
-        "findings": len(result.findings),
+        # Discrepancies only; notes (nothing to fix) are counted apart.
+        "findings": sum(codes.values()),
         "findings_by_code": dict(sorted(codes.items())),
+        "notes": sum(notes.values()),
+        "notes_by_kind": dict(sorted(notes.items())),
         "value_at_stake": float(at_stake),
         "report_date": result.report_date.isoformat(),
         "exit_code": result.exit_code,
@@ -177,6 +192,7 @@ def write_reports(
 # --- html and text -----------------------------------------------------------------------
 
 STATUS_COLOURS = {"matched": "#c6efce", "review": "#ffeb9c", "unmatched": "#ffc7ce"}
+ACCEPTED_COLOUR = "#ddebf7"  # accepted findings: the register's and workbooks' blue
 SEVERITY_COLOURS = {"high": "#fde2e1", "medium": "#fff2cc", "low": "#ffffff", "info": "#eef3fb"}
 FINDING_HTML_COLUMNS = (
     "severity",
@@ -200,6 +216,7 @@ HTML_MORE = {
 
 def _context(result: RunResult, language: str) -> dict[str, Any]:
     from reconciler.outputs.figures import compute_figures
+    from reconciler.outputs.findings_table import accepted_line
     from reconciler.text.labels import code_label, format_date, format_money
     from reconciler.text.report import labels
 
@@ -220,6 +237,8 @@ def _context(result: RunResult, language: str) -> dict[str, Any]:
         "lost": list(result.warnings),
         "scope_lines": scope_text.lines(result.scope, language),
         "colours": STATUS_COLOURS,
+        "note_colour": ACCEPTED_COLOUR,
+        "accepted_line": lambda f: accepted_line(f, language),  # findings_table
         "severity_colours": SEVERITY_COLOURS,
     }
 

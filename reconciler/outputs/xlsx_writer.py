@@ -35,6 +35,7 @@ FILLS = {
     "review": PatternFill("solid", fgColor="FFEB9C"),  # amber
     "unmatched": PatternFill("solid", fgColor="FFC7CE"),  # red
     "has_findings": PatternFill("solid", fgColor="F8CBAD"),  # orange
+    "accepted": PatternFill("solid", fgColor="DDEBF7"),  # blue: a reviewer accepted it
 }
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")

@@ -19,7 +19,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
         "FULLY_DEPRECIATED_IN_SERVICE": "Полностью амортизирован, но в работе",
         "DISPOSED_STILL_ON_BOOKS": "Списан в ИТ, но числится на балансе",
         "BELOW_CAPITALIZATION_THRESHOLD": "Ниже порога капитализации",
-        "DUPLICATE_ON_BOOKS": "Дубль в ведомости",
+        "DUPLICATE_ON_BOOKS": "Дубль в учете",
         "KIT_INCOMPLETE": "Комплект неполный",
         "NEEDS_REVIEW": "Нужна проверка сопоставления",
     },
@@ -40,9 +40,17 @@ CODE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# The kinds of note (models.Finding.is_note) that are no code: an accepted finding.
+NOTE_KINDS: dict[str, dict[str, str]] = {
+    "ru": {"ACCEPTED": "Принято как исключение"},
+    "en": {"ACCEPTED": "Accepted as an exception"},
+}
+
+
 def code_label(code: str, language: str) -> str:
     """The finding code in words ("Другая стоимость"); an unknown code shows as itself."""
-    return CODE_LABELS.get(language, CODE_LABELS["ru"]).get(code, code)
+    kinds = NOTE_KINDS.get(language, NOTE_KINDS["ru"])
+    return kinds.get(code) or CODE_LABELS.get(language, CODE_LABELS["ru"]).get(code, code)
 
 
 def format_money(value: Decimal | float | None, language: str) -> str:

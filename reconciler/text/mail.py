@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.text.labels import CODE_LABELS, format_money
+from reconciler.text.labels import CODE_LABELS, NOTE_KINDS, format_money
 from reconciler.text.report import LABELS
 
 LANGUAGES = ("ru", "en")
@@ -40,6 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unmatched": "Не найдено в ИТ-учете",
         "findings": "Расхождений",
         "value_at_stake": "Сумма под вопросом",
+        "notes": "Примечаний (исправлять не нужно)",
         "findings_by_code": "Расхождения по видам",
         "code": "Код",
         "kind": "Вид",
@@ -96,6 +97,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "unmatched": "Not found in IT inventory",
         "findings": "Discrepancies",
         "value_at_stake": "Value at stake",
+        "notes": "Notes (nothing to fix)",
         "findings_by_code": "Discrepancies by kind",
         "code": "Code",
         "kind": "Kind",
@@ -175,6 +177,7 @@ def money(value: float | None, currency: str, language: str) -> str:
 def strings(language: str) -> dict[str, Any]:
     return {
         **STRINGS[language],
+        "note_kinds": NOTE_KINDS[language],
         "codes": CODE_LABELS[language],
         "severities": SEVERITY_LABELS[language],
     }

@@ -1,0 +1,184 @@
+"""The findings sheet: one line per finding, in the annotated copy and in the IT workbook.
+
+Both are read back as a reply (decisions.read), so the first six columns are fixed: sheet, row,
+asset id, code, Accepted, Comment. After them, what a reader needs to act without opening the
+register: the row's inventory number, name, place, МОЛ and serial, what each side says, the
+amount, and who accepted the finding and when. The worst and largest come first.
+
+The accountant's copy names each kind in words; only the IT workbook shows the codes
+(decisions.read takes either back).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reconciler.models import Asset, BookRow, Finding, RunResult
+from reconciler.outputs.added_sheets import new_sheet
+from reconciler.outputs.figures import findings_with_sources
+from reconciler.outputs.xlsx_writer import FILLS, set_print_layout, write_table
+from reconciler.text.glossary import display_serial
+from reconciler.text.labels import code_label
+from reconciler.text.report import labels
+
+FINDINGS_COLUMNS = ("sheet", "row", "asset_id", "code", "accepted", "comment")  # fixed: read back
+CONTEXT_COLUMNS = (
+    "severity",
+    "message",
+    "inventory_number",
+    "name",
+    "location",
+    "custodian",
+    "serial",
+    "book_value",
+    "it_value",
+    "amount",
+    "accepted_by",
+    "accepted_at",
+)
+ACCEPTED_TEXT: dict[str, dict[str, Any]] = {
+    "ru": {
+        "accepted": "Принято (исключение)",
+        "comment": "Комментарий",
+        "yes_no": ("да", "нет"),
+        "accepted_by": "Кто принял",
+        "accepted_at": "Когда принято",
+        "kind": "Вид",
+    },
+    "en": {
+        "accepted": "Accepted (exception)",
+        "comment": "Comment",
+        "yes_no": ("yes", "no"),
+        "accepted_by": "Accepted by",
+        "accepted_at": "Accepted on",
+        "kind": "Kind",
+    },
+}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+_WIDTHS: list[float] = [16, 8, 14, 38, 14, 30, 12, 60, 16, 36, 28, 24, 20, 24, 24, 16, 16, 12]
+
+
+def by_severity_then_amount(
+    lines: list[tuple[Finding, BookRow | None, Asset | None]],
+) -> list[tuple[Finding, BookRow | None, Asset | None]]:
+    """Discrepancies before notes; the most severe first; within a severity, the largest.
+
+    A stable sort: equal findings keep the register's order (sheet, row).
+    """
+
+    def key(line: tuple[Finding, BookRow | None, Asset | None]) -> tuple[int, int, Decimal]:
+        f = line[0]
+        return (int(f.is_note), SEVERITY_ORDER.get(str(f.severity), 9), -(f.amount or Decimal(0)))
+
+    return sorted(lines, key=key)
+
+
+def headers(language: str, *, codes: bool) -> list[str]:
+    t = labels(language)
+    c, a = t["finding_columns"], ACCEPTED_TEXT[language]
+    asset = t["asset_columns"]
+    names = {
+        **c,
+        **a,
+        "code": c["code"] if codes else a["kind"],
+        "location": asset["location"],
+        "custodian": asset["custodian"],
+        "serial": asset["serial"],
+    }
+    return [str(names[k]) for k in (*FINDINGS_COLUMNS, *CONTEXT_COLUMNS)]
+
+
+def finding_line(
+    f: Finding, row: BookRow | None, asset: Asset | None, language: str, *, codes: bool
+) -> list[Any]:
+    t = labels(language)
+    yes = ACCEPTED_TEXT[language]["yes_no"][0]
+
+    def either(field: str) -> Any:
+        return (getattr(row, field) if row else None) or (getattr(asset, field) if asset else None)
+
+    return [
+        f.sheet,
+        f.row,
+        f.asset_id,
+        f.code if codes else code_label(f.code, language),
+        yes if f.accepted else None,
+        f.accepted_comment,
+        t["severity"].get(str(f.severity), str(f.severity)),
+        f.message,
+        either("inventory_number"),
+        either("name"),
+        either("location"),
+        either("custodian"),
+        display_serial(either("serial")),
+        f.book_value,
+        f.it_value,
+        f.amount,
+        f.accepted_by,
+        (f.accepted_at or "")[:10] or None,
+    ]
+
+
+def accepted_line(f: Finding, language: str) -> str:
+    """'принял ivanova 01.12.2026: known, being moved': who accepted it, when, and why."""
+    when = (f.accepted_at or "")[:10]
+    if language == "ru" and len(when) == 10:
+        when = f"{when[8:10]}.{when[5:7]}.{when[0:4]}"
+    text = labels(language)["summary"]["accepted_by"].format(who=f.accepted_by or "—", when=when)
+    return f"{text}: {f.accepted_comment}" if f.accepted_comment else text
+
+
+def said(value: str | None, message: str) -> bool:
+    """Whether the message already says `value` (each of its words): not repeated beside it."""
+    return not value or all(word in message for word in value.split())
+
+
+def comment_text(findings: list[Finding], language: str) -> str:
+    """A register row's findings as its cell comment says them: the kind in words, the
+    severity, the message; each side's value only when the message does not say it already;
+    an accepted finding with who accepted it, when and why."""
+    t = labels(language)
+    book_word, it_word = ("Учет", "ИТ") if language == "ru" else ("Books", "IT")
+    parts = []
+    for f in findings:
+        severity = t["severity"].get(str(f.severity), str(f.severity))
+        lines = [f"[{severity}] {f.message}"]  # the message names the kind already
+        if not said(f.book_value, f.message):
+            lines.append(f"{book_word}: {f.book_value}")
+        if not said(f.it_value, f.message):
+            lines.append(f"{it_word}: {f.it_value}")
+        if f.accepted:
+            lines.append(accepted_line(f, language))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def add_findings_sheet(
+    wb: Workbook, result: RunResult, language: str, *, codes: bool = False
+) -> Worksheet:
+    """One line per finding; Accepted (a yes/no list) marks a known exception for later runs.
+
+    `codes`: the code itself in column D (the IT workbook) rather than its name in words.
+    """
+    t = labels(language)
+    yes, no = ACCEPTED_TEXT[language]["yes_no"]
+    ws = new_sheet(wb, t["sheet_findings"])
+    lines = by_severity_then_amount(list(findings_with_sources(result)))
+    rows = [finding_line(f, row, asset, language, codes=codes) for f, row, asset in lines]
+    fills = [FILLS["accepted"] if f.accepted else None for f, _row, _asset in lines]
+    write_table(ws, headers(language, codes=codes), rows, widths=_WIDTHS, fills=fills)
+    validation = DataValidation(
+        type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
+    )
+    validation.add(f"E2:E{max(len(rows), 1) + 1}")
+    ws.add_data_validation(validation)
+    # The reviewer types in E and F: room for them even before any value.
+    for letter, least in (("E", 14), ("F", 30)):
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, least)
+    set_print_layout(ws)
+    return ws
