@@ -711,3 +711,23 @@ def test_the_trend_scale_ends_on_a_labelled_tick_at_or_above_the_highest_point()
     values = [v for _, v in chart.y_ticks]
     assert values[-1] >= 18 and values == sorted(values)
     assert chart.lines[0].dots[0][1] >= min(y for y, _ in chart.y_ticks)  # not above the top
+
+
+def test_one_person_is_one_line_however_the_name_is_written(tmp_path: Path) -> None:
+    """Four shortages at one place, the МОЛ written four ways; a surplus with the person's
+    initials first. One line for the shortages, one for the surplus' place, one name."""
+    connection = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    spellings = ("Данилова Е. Ю.", "Данилова Е.Ю.", "Данилова Елена Юрьевна", "Е.Ю. Данилова")
+    shortages = [
+        {**SHORT_050, "identity": f"MISSING_IN_INVENTORY|INV-{i}", "row": 30 + i, "custodian": who}
+        for i, who in enumerate(spellings)
+    ]
+    surplus = {**SURPLUS_MSK, "custodian": "Е. Ю. Данилова"}
+    add_run(connection, "d1", "kzn", "2026-10-10T09:00:00+00:00", findings=[*shortages, surplus])
+    found = compute_audit(connection, Period(date(2026, 10, 1), date(2026, 10, 31)))
+    lines = [(c.location, c.custodian, c.surplus_count, c.shortage_count) for c in found.comparison]
+    assert lines == [
+        ("Москва, серверная", "Данилова Елена Юрьевна", 1, 0),
+        ("Москва, склад", "Данилова Елена Юрьевна", 0, 4),
+    ]
+    assert [(b.key, b.still_open) for b in found.by_custodian] == [("Данилова Елена Юрьевна", 5)]

@@ -7,6 +7,7 @@ The company (synth.departments): one inventory of six branches, two rooms each; 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -249,3 +250,26 @@ def test_six_branch_surpluses_add_up_to_the_company_surplus(
         parts.update(surplus(result))
     assert max(parts.values()) == 1  # no asset is surplus in two branches
     assert set(parts) == surplus(whole)
+
+
+def test_the_ledger_keeps_where_it_sees_each_surplus_and_with_whom(
+    tmp_path: Path, company: SynthData, registers: dict[str, SynthData]
+) -> None:
+    """The audit's comparison statement attributes each surplus to its IT place and custodian."""
+    config_path = workspace(tmp_path, company)
+    config = load_config(config_path)
+    kazan = write_register_1c(registers["Казань"], tmp_path / "kazan.xlsx")
+    result = pipeline.process_file(kazan, config, folder="kzn", send_mail=False)
+    by_id = company.inventory.by_id()
+    conn = sqlite3.connect(config.ledger_path)
+    try:
+        stored = conn.execute(
+            "SELECT asset_id, location, custodian FROM findings "
+            "WHERE run_id = ? AND code = 'MISSING_IN_BOOKS'",
+            (result.run_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+    assert stored and len(stored) == len(surplus(result))
+    for asset_id, location, custodian in stored:
+        assert (location, custodian) == (by_id[asset_id].location, by_id[asset_id].custodian)

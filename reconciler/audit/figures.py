@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from reconciler.match import normalize
 from reconciler.models import FindingCode
 
 SURPLUS = FindingCode.MISSING_IN_BOOKS  # in IT, not on the books (излишки)
@@ -341,12 +342,30 @@ def _breakdown(
     return sorted(rows.values(), key=lambda b: (-b.open_value, -b.still_open, b.key or ""))
 
 
-def _comparison(open_episodes: list[Episode]) -> list[ComparisonLine]:
+class _People:
+    """One person, one line: 'Данилова Е. Ю.', 'Данилова Е.Ю.', 'Данилова Елена Юрьевна' and
+    'Е.Ю. Данилова' are one key (the person key matching uses), shown as its fullest spelling."""
+
+    def __init__(self, episodes: Iterable[Episode]) -> None:
+        spellings: dict[str, set[str]] = defaultdict(set)
+        for e in episodes:
+            if e.last.custodian and e.last.custodian.strip():
+                spellings[normalize.person_key(e.last.custodian)].add(e.last.custodian.strip())
+        # The longest spelling says the most ('Данилова Елена Юрьевна'); ties: the first in order.
+        self.shown = {k: sorted(v, key=lambda n: (-len(n), n))[0] for k, v in spellings.items()}
+
+    def of(self, name: str | None) -> str | None:
+        if not name or not name.strip():
+            return None
+        return self.shown.get(normalize.person_key(name), name.strip())
+
+
+def _comparison(open_episodes: list[Episode], people: _People) -> list[ComparisonLine]:
     lines: dict[tuple[str, str | None, str | None], ComparisonLine] = {}
     for e in open_episodes:
         if e.code not in (SURPLUS, SHORTAGE):
             continue
-        k = (e.folder, e.last.location, e.last.custodian)
+        k = (e.folder, e.last.location, people.of(e.last.custodian))
         line = lines.setdefault(k, ComparisonLine(*k))
         if e.code == SURPLUS:
             line.surplus_count += 1
@@ -418,6 +437,7 @@ def compute_audit(
         overall.accepted += d.accepted
 
     kinds = {"opened": overall.opened, "resolved": overall.resolved, "open": overall.still_open}
+    people = _People(e for episodes in kinds.values() for e in episodes)
     return AuditFigures(
         period=period,
         folder=folder,
@@ -425,7 +445,7 @@ def compute_audit(
         overall=overall,
         by_code=_breakdown(kinds, lambda e: e.code, period.end),
         by_location=_breakdown(kinds, lambda e: e.last.location, period.end),
-        by_custodian=_breakdown(kinds, lambda e: e.last.custodian, period.end),
-        comparison=_comparison(overall.still_open),
+        by_custodian=_breakdown(kinds, lambda e: people.of(e.last.custodian), period.end),
+        comparison=_comparison(overall.still_open, people),
         trend=sorted(trend, key=lambda p: (p.started_at, p.folder)),
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.content import sha256_of_stream
-from reconciler.models import FINAL_STATES, BookRow, FileState, Finding, RowStatus, RunResult
+from reconciler.models import FINAL_STATES, Asset, BookRow, FileState, Finding, RowStatus, RunResult
 
 SCHEMA_VERSION = 1
 
@@ -346,15 +346,21 @@ def record_result(conn: sqlite3.Connection, result: RunResult, *, run_dir: Path)
             "INSERT INTO findings (run_id, identity, code, severity, sheet, row, asset_id, "
             "inventory_number, serial, location, custodian, amount, message, accepted) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _finding_rows(result.run_id, result.findings, by_key),
+            _finding_rows(result.run_id, result.findings, by_key, result.inventory.by_id()),
         )
 
 
 def _finding_rows(
-    run_id: str, findings: Iterable[Finding], by_key: dict[tuple[str, int], BookRow]
+    run_id: str,
+    findings: Iterable[Finding],
+    by_key: dict[tuple[str, int], BookRow],
+    assets: dict[str, Asset],
 ) -> Iterable[tuple[Any, ...]]:
     for f in findings:
         book = book_row_of(f, by_key)
+        # A finding on no book row (MISSING_IN_BOOKS) is where IT sees the asset, with whom:
+        # the audit's comparison statement attributes each surplus to its place and person.
+        it = assets.get(f.asset_id or "") if book is None else None
         yield (
             run_id,
             finding_identity(f, book),
@@ -365,8 +371,8 @@ def _finding_rows(
             f.asset_id,
             book.inventory_number if book else None,
             book.serial if book else None,
-            book.location if book else None,
-            book.custodian if book else None,
+            book.location if book else (it.location if it else None),
+            book.custodian if book else (it.custodian if it else None),
             None if f.amount is None else float(f.amount),
             f.message,
             int(f.accepted),
