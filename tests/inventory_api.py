@@ -151,3 +151,56 @@ def netbox_page(
             "results": rows[offset : offset + limit],
         }
     )
+
+
+def glpi_items() -> dict[str, list[dict[str, Any]]]:
+    """The nine real agent inventories as GLPI would list them after import: one item per
+    machine under its type, dropdowns expanded to names, the agent's login as `contact`.
+    Computers get an Infocom each (cost, purchase date, a 36-month warranty), since agents
+    report none."""
+    from reconciler.inventory.agent import agent_document
+
+    items: dict[str, list[dict[str, Any]]] = {}
+    for file in sorted((REAL / "glpi-agent").iterdir()):
+        doc = agent_document(file)
+        assert doc is not None, file
+        content = doc["content"]
+        bios, hardware = content.get("bios") or {}, content.get("hardware") or {}
+        device = content.get("network_device") or {}
+        itemtype = doc.get("itemtype") or "Computer"
+        kind = {"Computer": "computer", "Phone": "phone", "Printer": "printer"}.get(
+            itemtype, "networkequipment"
+        )
+        listed = items.setdefault(itemtype, [])
+        listed.append(
+            {
+                "id": len(listed) + 1,
+                "name": hardware.get("name") or device.get("name"),
+                "serial": bios.get("ssn") or device.get("serial"),
+                "otherserial": bios.get("assettag") or "",
+                "manufacturers_id": bios.get("smanufacturer") or device.get("manufacturer"),
+                f"{kind}models_id": bios.get("smodel") or device.get("model"),
+                f"{kind}types_id": hardware.get("chassis_type") or device.get("type") or "",
+                "locations_id": device.get("location") or "",
+                "contact": hardware.get("lastloggeduser") or hardware.get("userid") or "",
+                "users_id": 0,
+                "states_id": "In use",
+                "uuid": hardware.get("uuid"),
+            }
+        )
+    return items
+
+
+def glpi_infocoms(items: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": n,
+            "itemtype": "Computer",
+            "items_id": item["id"],
+            "value": f"{1000 + 250 * n}.50",
+            "buy_date": f"2021-0{n}-15",
+            "warranty_date": f"2021-0{n}-31",
+            "warranty_duration": 36,
+        }
+        for n, item in enumerate(items.get("Computer", []), start=1)
+    ]

@@ -5,6 +5,7 @@ Pages are built from the real records in ../shared/data/real (inventory_api.py s
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -13,7 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from inventory_api import REAL, netbox_page, netbox_records, page, snipeit_rows
+from inventory_api import (
+    REAL,
+    glpi_infocoms,
+    glpi_items,
+    netbox_page,
+    netbox_records,
+    page,
+    snipeit_rows,
+)
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -329,3 +338,127 @@ def test_netbox_answering_html_or_timing_out_is_an_inventory_error(
     httpserver.expect_request(re.compile("/api/dcim/.*")).respond_with_handler(slow)
     with pytest.raises(InventoryError, match=r"did not answer within 0\.2 s"):
         load_inventory(netbox(httpserver, timeout_seconds=0.2, retries=1), rules)
+
+
+# --- GLPI REST ---------------------------------------------------------------------------------
+
+APP_TOKEN = "glpi-app-token-42"
+USER_TOKEN = "glpi-user-token-77"
+SESSION = "session-abc"
+
+
+@pytest.fixture
+def glpi_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLPI_USER_TOKEN", USER_TOKEN)
+    monkeypatch.setenv("GLPI_APP_TOKEN", APP_TOKEN)
+
+
+def glpi(server: HTTPServer, **overrides: object) -> InventoryConfig:
+    settings: dict[str, object] = {
+        "source": "glpi",
+        "url": server.url_for("/apirest.php"),
+        "token_env": "GLPI_USER_TOKEN",
+        "app_token_env": "GLPI_APP_TOKEN",
+        "page_size": 2,
+        "timeout_seconds": 5,
+        "retries": 2,
+    }
+    settings.update(overrides)
+    return InventoryConfig.model_validate(settings)
+
+
+def glpi_handler(seen: list[Request], *, before: list[Response] | None = None) -> Handler:
+    """GLPI's answers: initSession, ranges with Content-Range (206 while partial), killSession."""
+    items = glpi_items()
+    lists = {**items, "Infocom": glpi_infocoms(items)}
+    queued = list(before or [])
+
+    def handle(request: Request) -> Response:
+        seen.append(request)
+        if request.headers.get("App-Token") != APP_TOKEN:
+            return Response('["ERROR_WRONG_APP_TOKEN_PARAMETER", ""]', status=400)
+        endpoint = request.path.rsplit("/", 1)[1]
+        if endpoint == "initSession":
+            if request.headers.get("Authorization") != f"user_token {USER_TOKEN}":
+                return Response('["ERROR_GLPI_LOGIN_USER_TOKEN", ""]', status=401)
+            return Response(json.dumps({"session_token": SESSION}), content_type="application/json")
+        if request.headers.get("Session-Token") != SESSION:
+            return Response('["ERROR_SESSION_TOKEN_INVALID", ""]', status=401)
+        if endpoint == "killSession":
+            return Response("", status=200)
+        if queued:
+            return queued.pop(0)
+        rows = lists.get(endpoint, [])
+        start, end = (int(p) for p in request.args["range"].split("-"))
+        chunk = rows[start : end + 1]
+        last = start + len(chunk) - 1
+        partial = last + 1 < len(rows)
+        return Response(
+            json.dumps(chunk),
+            status=206 if partial else 200,
+            headers={"Content-Range": f"{start}-{last}/{len(rows)}"},
+            content_type="application/json",
+        )
+
+    return handle
+
+
+def test_glpi_assets_come_by_range_with_infocom_and_the_session_is_killed(
+    httpserver: HTTPServer, glpi_env: None, rules: Rules
+) -> None:
+    seen: list[Request] = []
+    httpserver.expect_request(re.compile("/apirest.php/.*")).respond_with_handler(
+        glpi_handler(seen)
+    )
+    inventory = load_inventory(glpi(httpserver), rules)
+    assert len(inventory.assets) == 9
+    paths = [r.path.rsplit("/", 1)[1] for r in seen]
+    assert paths[0] == "initSession" and paths[-1] == "killSession"
+    assert paths.count("Computer") == 3  # six computers, two a page
+    computer_ranges = [r.args["range"] for r in seen if r.path.endswith("/Computer")]
+    assert computer_ranges == ["0-1", "2-3", "4-5"]
+    assert all(
+        r.args.get("expand_dropdowns") == "true" for r in seen if r.path.endswith("/Computer")
+    )
+    by_id = {a.asset_id: a for a in inventory.assets}
+    elitebook = next(a for a in inventory.assets if a.serial == "CZC0479792")
+    assert (elitebook.inventory_number, elitebook.model, elitebook.vendor) == (
+        "CZC0479792",
+        "HP EliteBook 2540p",
+        "Hewlett-Packard",
+    )
+    assert elitebook.custodian is None and elitebook.extra["contact"] == "cvigneron"
+    first = by_id["Computer/1"]
+    assert (first.purchase_cost, first.purchased_on) == (Decimal("1250.50"), date(2021, 1, 15))
+    assert first.warranty_until == date(2024, 1, 31)
+    assert by_id["NetworkEquipment/1"].location == "paris.pa3"
+    assert by_id["Printer/1"].serial == "PHCVN191TG"
+
+
+def test_glpi_refusing_the_user_token_names_the_variable(
+    httpserver: HTTPServer, glpi_env: None, monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setenv("GLPI_USER_TOKEN", "expired")
+    httpserver.expect_request(re.compile("/apirest.php/.*")).respond_with_handler(glpi_handler([]))
+    with pytest.raises(ConfigError) as caught:
+        load_inventory(glpi(httpserver), rules)
+    assert "GLPI_USER_TOKEN" in str(caught.value) and "expired" not in str(caught.value)
+
+
+def test_glpi_busy_then_malformed_answers(
+    httpserver: HTTPServer, glpi_env: None, rules: Rules
+) -> None:
+    seen: list[Request] = []
+    busy = [Response("busy", status=503, headers={"Retry-After": "0"})]
+    httpserver.expect_request(re.compile("/apirest.php/.*")).respond_with_handler(
+        glpi_handler(seen, before=busy)
+    )
+    assert len(load_inventory(glpi(httpserver), rules).assets) == 9
+    httpserver.clear()
+    broken = [Response('[{"id": 1, "name": ', status=200, content_type="application/json")]
+    httpserver.expect_request(re.compile("/apirest.php/.*")).respond_with_handler(
+        glpi_handler(seen, before=broken)
+    )
+    with pytest.raises(InventoryError, match="not JSON"):
+        load_inventory(glpi(httpserver), rules)
+    assert seen[-1].path.endswith("/killSession")  # the session is closed on the way out

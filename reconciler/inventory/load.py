@@ -22,6 +22,7 @@ from typing import Any
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
 from reconciler.inventory.agent import is_agent_file, load_agent_files
+from reconciler.inventory.glpi import load_glpi
 from reconciler.inventory.netbox import load_netbox
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
 from reconciler.inventory.snipeit import load_snipeit
@@ -95,12 +96,7 @@ def source_kind(source: InventoryConfig) -> str:
 def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
     """Every asset of the configured source; InventoryError (path, what, fix) when it cannot."""
     kind = source_kind(source)
-    loader = LOADERS.get(kind)
-    if loader is None:
-        raise InventoryError(
-            f"inventory.source '{kind}' is not available in this version",
-            hint="export the inventory to a file and set inventory.source: file",
-        )
+    loader = LOADERS[kind]
     try:
         loaded = loader(source, rules)
         records, label = loaded.records, loaded.label
@@ -240,6 +236,7 @@ LOADERS: dict[str, Loader] = {
     "agent-files": lambda source, _rules: load_agent_files(source),
     "snipeit": lambda source, _rules: load_snipeit(source),
     "netbox": lambda source, _rules: load_netbox(source),
+    "glpi": lambda source, _rules: load_glpi(source),
 }
 
 

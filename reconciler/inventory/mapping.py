@@ -65,6 +65,8 @@ class SourceMapping:
             if value is None or value == "" or isinstance(value, (dict, list)):
                 continue
             text = str(value).strip()
+            if text == "0" and path.endswith("_id"):
+                continue  # GLPI's "no such dropdown value"
             if name in KEY_FIELDS and self.is_placeholder(text):
                 extra[f"{path} (placeholder)"] = text
                 continue
