@@ -107,6 +107,8 @@ class MailConfig(_Section):
     recipients: RecipientsConfig = Field(default_factory=RecipientsConfig)
     reviewers: list[str] = Field(default_factory=list)
     auditors: list[str] = Field(default_factory=list)
+    # Who is told of the service's own trouble (disk full, ledger busy, a bug): never the sender.
+    operators: list[str] = Field(default_factory=list)
     allowed_domains: list[str] = Field(default_factory=list)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
@@ -125,6 +127,7 @@ class MailConfig(_Section):
             found |= {f"mail.recipients.by_folder.{folder}[{i}]": a for i, a in enumerate(addrs)}
         found |= {f"mail.reviewers[{i}]": a for i, a in enumerate(self.reviewers)}
         found |= {f"mail.auditors[{i}]": a for i, a in enumerate(self.auditors)}
+        found |= {f"mail.operators[{i}]": a for i, a in enumerate(self.operators)}
         return found
 
 

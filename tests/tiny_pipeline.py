@@ -7,7 +7,7 @@ MISSING_IN_INVENTORY finding keyed by the line's first field, so the ledger has 
 It writes results.json through report.py into outbox/<run_id>.partial and renames it, as the
 real pipeline does. A text file may steer it with directive lines: `#slow=SECONDS` (sleep
 mid-run), `#allocate=MB` (allocate that much memory), `#crash=abort` (die of SIGABRT, as a
-native reader does on a malformed file).
+native reader does on a malformed file), `#crash=bug` (raise a plain exception: our bug).
 """
 
 from __future__ import annotations
@@ -86,6 +86,8 @@ def run_file(
         hog[::4096] = b"x" * len(hog[::4096])
     if directives.get("crash") == "abort":
         os.kill(os.getpid(), signal.SIGABRT)
+    if directives.get("crash") == "bug":  # our bug, not the file's: a plain exception
+        raise ZeroDivisionError("tiny_pipeline: #crash=bug")
     time.sleep(float(directives.get("slow", "0")))
     rows = [
         BookRow(sheet="TDSheet", row=i + 2, inventory_number=line.split(";")[0], name=line)

@@ -19,7 +19,7 @@ from typing import Any
 from reconciler.content import sha256_of_stream
 from reconciler.models import FINAL_STATES, Asset, BookRow, FileState, Finding, RowStatus, RunResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: faults and holds (the service's own trouble, kept apart)
 
 # files.state: the life of a dropped file is models.FileState.
 
@@ -83,7 +83,7 @@ CREATE INDEX IF NOT EXISTS findings_identity ON findings(identity);
 CREATE TABLE IF NOT EXISTS emails (
     id          INTEGER PRIMARY KEY,
     run_id      TEXT,                   -- NULL for test and audit messages
-    kind        TEXT NOT NULL,          -- accounting, reviewers, quarantine, audit, test
+    kind        TEXT NOT NULL,          -- accounting, reviewers, quarantine, audit, test, operator
     message_id  TEXT NOT NULL UNIQUE,   -- derived from the run: a retry never sends twice
     recipients  TEXT NOT NULL,          -- JSON list
     subject     TEXT NOT NULL,
@@ -144,6 +144,31 @@ CREATE TABLE IF NOT EXISTS audit_sends (
     schedule TEXT NOT NULL,     -- the expression in force then
     sent_at  TEXT,              -- NULL: the row only arms the schedule (first start, nothing sent)
     pack     TEXT               -- the xlsx written
+);
+
+-- The service's own trouble, never the sender's (ledger/faults.py): an environment fault (disk
+-- full, a read-only folder, the ledger busy) or a bug. One row per fault while it lasts, so the
+-- operators are told once, not on every retry.
+CREATE TABLE IF NOT EXISTS faults (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL,          -- what is wrong: environment:<where>:<errno>, bug:<digest>
+    kind        TEXT NOT NULL,          -- environment, bug
+    detail      TEXT NOT NULL,          -- the one-liner, or the traceback of a bug
+    first_at    TEXT NOT NULL,
+    last_at     TEXT NOT NULL,
+    times       INTEGER NOT NULL DEFAULT 1,
+    cleared_at  TEXT                    -- a file it held went through: told again if it recurs
+);
+CREATE INDEX IF NOT EXISTS faults_open ON faults(key, cleared_at);
+
+-- A file waiting for our fault to clear: it keeps its state (claimed, processing ...) and is
+-- not quarantined; resume() leaves it alone until next_attempt_at (NULL: the next start).
+CREATE TABLE IF NOT EXISTS holds (
+    file_id     INTEGER PRIMARY KEY REFERENCES files(id),
+    fault_id    INTEGER NOT NULL REFERENCES faults(id),
+    attempts    INTEGER NOT NULL,
+    held_at     TEXT NOT NULL,
+    next_attempt_at TEXT
 );
 """
 

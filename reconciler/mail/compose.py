@@ -270,6 +270,29 @@ def compose_quarantine(
     return Composed("quarantine", folder_recipients(config, folder), subject, text, html)
 
 
+def compose_operator(
+    config: Config, *, kind: str, summary: str, detail: str, file_name: str, folder: str
+) -> Composed:
+    """Our own fault (kind environment or bug), told to mail.operators, never to the sender."""
+    language = config.report.language
+    t = mail_text.strings(language)
+    summary = " ".join(summary.split())[:200]  # one line in the subject, whatever the error
+    subject = t[f"operator_subject_{kind}"].format(summary=summary)
+    ctx = {
+        "t": t,
+        "language": language,
+        "subject": subject,
+        "intro": t[f"operator_intro_{kind}"].format(
+            file=file_name,
+            folder_part=t["folder_part"].format(folder=folder) if folder else "",
+        ),
+        "summary": summary,
+        "detail": detail,
+    }
+    text, html = render("operator", ctx)
+    return Composed("operator", list(config.mail.operators), subject, text, html)
+
+
 def compose_test(config: Config, recipients: list[str], via: str) -> Composed:
     language = config.report.language
     t = mail_text.strings(language)

@@ -224,6 +224,32 @@ def queue_quarantine_message(
     return message_id
 
 
+def queue_operator_message(
+    conn: sqlite3.Connection,
+    config: Config,
+    *,
+    fault_id: int,
+    kind: str,
+    summary: str,
+    detail: str,
+    file_name: str,
+    folder: str,
+    now: datetime | None = None,
+) -> str | None:
+    """Tell mail.operators of our own fault (ledger/faults.py), once per fault; its Message-ID,
+    or None when no operator is configured (the log has it all the same)."""
+    composed = mail_compose.compose_operator(
+        config, kind=kind, summary=summary, detail=detail, file_name=file_name, folder=folder
+    )
+    if not composed.recipients:
+        log.warning("%s fault: no operator to tell; set mail.operators", kind)
+        return None
+    message_id = mail_compose.message_id_for(config, f"fault-{fault_id}")
+    eml = config.state / "mail" / f"fault-{fault_id}.eml"
+    queue_message(conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=now)
+    return message_id
+
+
 def _file_safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)[:100]
 

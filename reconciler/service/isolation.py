@@ -25,7 +25,6 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 from reconciler.config import Config
 from reconciler.errors import InputError, LimitExceeded
 from reconciler.models import RowStatus
+from reconciler.service import faults
 from reconciler.text.error_catalogue import ErrorRecord
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ PARTIAL = ".partial"
 
 EXIT_INPUT = 2  # the file cannot be read: summary carries the reason
 EXIT_MEMORY = 4  # MemoryError under RLIMIT_AS
+EXIT_FAULT = 5  # our fault, not the file's (environment or bug): summary carries the Fault
 # Every limits.* refusal (size here and in lifecycle, time, memory) offers the same way out.
 LIMIT_HINT = "Split the register into smaller files, or raise the limit"
 
@@ -75,12 +76,14 @@ def publish(outbox: Path, run_id: str) -> Path:
 
 @dataclass
 class Outcome:
-    """What the parent learns from a child: a finished run, or why the file is quarantined.
+    """What the parent learns from a child: a finished run, why the file is quarantined
+    (`error`), or our own fault that kept it from finishing (`fault`: the file waits).
 
     `error` keeps the code and params, so the parent tells the sender in their language."""
 
     run_dir: Path | None = None
     error: ErrorRecord | None = None
+    fault: faults.Fault | None = None
     seconds: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
 
@@ -159,6 +162,8 @@ def run_isolated(
         return Outcome(run_dir=Path(summary["run_dir"]), seconds=seconds, counts=summary)
     if code == EXIT_INPUT and isinstance(summary.get("error"), dict):
         return Outcome(error=ErrorRecord.from_dict(summary["error"]), seconds=seconds)
+    if code == EXIT_FAULT and isinstance(summary.get("fault"), dict):
+        return Outcome(fault=faults.Fault.from_dict(summary["fault"]), seconds=seconds)
     if code == EXIT_MEMORY:
         error: InputError = LimitExceeded(
             f"processing needed more than limits.max_memory_mb = {config.limits.max_memory_mb} "
@@ -271,9 +276,12 @@ def child_main(request_json: str) -> int:
         body = {"error": ErrorRecord.of(e).to_dict()}
         sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
         return EXIT_INPUT
-    except Exception:
-        traceback.print_exc()
-        return 3
+    except Exception as e:
+        # Not the file's fault: a full disk, a busy ledger, or a bug. The parent keeps the
+        # file and tells the operators once; the sender is told nothing wrong.
+        body = {"fault": faults.classify(e, faults.places_of(config)).to_dict()}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+        return EXIT_FAULT
     summary = {
         "run_id": run_id,
         "run_dir": str(final),

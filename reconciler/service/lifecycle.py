@@ -16,16 +16,19 @@ import os
 import shutil
 import sqlite3
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import LimitExceeded, ReconcilerError
+from reconciler.ledger import faults as holds
 from reconciler.ledger import store as ledger
 from reconciler.mail import queue as deliver
 from reconciler.models import FINAL_STATES, FileState
-from reconciler.service import intake, isolation
+from reconciler.service import faults, intake, isolation
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import ErrorRecord
 
@@ -63,6 +66,11 @@ class FileLifecycle:
         self.conn = conn
         self.stopping = stopping  # a threading.Event set by SIGTERM/SIGINT
         self.locks = config.state / "locks"
+        self.places = faults.places_of(config)
+        # When the ledger itself is the fault, holds and notices wait here until it answers.
+        self._held_here: dict[int, float] = {}  # file id -> time.monotonic() of the next try
+        self._untold: dict[str, tuple[faults.Fault, str, str]] = {}  # key -> fault, name, folder
+        self._logged: set[str] = set()  # fault keys already logged in full by this process
 
     def lock(self, file_id: int) -> FileLock | None:
         lock = FileLock(self.locks / f"{file_id}.lock")
@@ -71,7 +79,9 @@ class FileLifecycle:
     # --- claiming ---------------------------------------------------------------------------
 
     def claim(self, dropped: intake.Dropped, received_at: str) -> bool:
-        """Take a ready file into the work folder and process it; False if another got it."""
+        """Take a ready file into the work folder and process it; False if another got it.
+
+        Raises what kept it from being taken (the file stays in the inbox): see note_fault."""
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             file_id = ledger.add_file(self.conn, dropped.name, dropped.folder, received_at)
@@ -91,8 +101,7 @@ class FileLifecycle:
                 log.debug("%s was taken by another instance", dropped.path)
                 return False
             isolation.crash_point("claimed")
-            self._mark_claimed(file_id, target, dropped)
-            self.advance(file_id, lock)
+            self.advance(file_id, lock, dropped)
         finally:
             self._release(file_id, lock)
         return True
@@ -143,24 +152,40 @@ class FileLifecycle:
     # --- resuming ---------------------------------------------------------------------------
 
     def resume(self) -> None:
-        """Advance every unfinished file no live process holds (after a crash or a stop)."""
+        """Advance every unfinished file no live process holds (after a crash or a stop) and
+        whose wait for one of our faults is over."""
+        self._tell_untold()
+        waiting = holds.waiting(self.conn, ledger.utcnow())
+        now = time.monotonic()
         for file_id in ledger.unfinished_files(self.conn):
             if self.stopping.is_set():
                 return
+            if file_id in waiting or self._held_here.get(file_id, now) > now:
+                continue
             lock = self.lock(file_id)
             if lock is None:
                 continue
             try:
                 self.advance(file_id, lock)
-            except Exception:  # one file's trouble never stops the others
-                log.exception("could not resume file %d; will retry", file_id)
             finally:
                 self._release(file_id, lock)
 
+    def retry_at_start(self) -> None:
+        """Files held for a bug get one more try at each start: it may run a fixed version."""
+        if n := holds.retry_at_start(self.conn):
+            log.info("%d file(s) kept for a bug are tried again", n)
+
     # --- the state machine ------------------------------------------------------------------
 
-    def advance(self, file_id: int, lock: FileLock) -> None:
-        """Take steps until the file is final and notified, or the service is stopping."""
+    def advance(self, file_id: int, lock: FileLock, dropped: intake.Dropped | None = None) -> None:
+        """Take steps until the file is final and notified, the service is stopping, or one
+        of our own faults holds the file (then it keeps its state and is retried later)."""
+        try:
+            self._advance(file_id, lock, dropped)
+        except Exception as e:  # not the file's fault: InputErrors were handled in the steps
+            self._hold(file_id, faults.classify(e, self.places))
+
+    def _advance(self, file_id: int, lock: FileLock, dropped: intake.Dropped | None) -> None:
         while not self.stopping.is_set():
             row = ledger.get_file(self.conn, file_id)
             if row is None:
@@ -170,7 +195,7 @@ class FileLifecycle:
                 if not os.path.lexists(row["claimed_as"]):
                     ledger.forget_file(self.conn, file_id)  # the rename never happened
                     return
-                self._mark_claimed(file_id, Path(row["claimed_as"]))
+                self._mark_claimed(file_id, Path(row["claimed_as"]), dropped)
             elif state == FileState.CLAIMED:
                 self._start(row)
             elif state == FileState.PROCESSING:
@@ -184,9 +209,105 @@ class FileLifecycle:
                 after_run(self.conn, self.config, row)
                 isolation.crash_point("queued")
                 ledger.mark_notified(self.conn, file_id)
+                self._unhold(file_id)
                 return
             else:
                 return
+
+    # --- our own faults: the file waits, the operators are told once ----------------------
+
+    def _backoff(self, attempts: int) -> float:
+        """The rescan interval, doubling with each attempt, up to 15 minutes (or the interval)."""
+        first = self.config.watch.interval_seconds
+        return float(min(first * 2 ** min(attempts - 1, 20), max(first, 900.0)))
+
+    def _hold(self, file_id: int, fault: faults.Fault) -> None:
+        """Keep the file where and as it is: retried with backoff (environment) or at the next
+        start (bug). Recorded in the ledger when it answers, else remembered here."""
+        name, folder = f"file {file_id}", ""
+        with contextlib.suppress(Exception):  # only for the words: the ledger may be down
+            if row := ledger.get_file(self.conn, file_id):
+                name, folder = row["name"], row["folder"]
+        first = fault.key not in self._logged
+        try:
+            attempts = holds.attempts_of(self.conn, file_id) + 1
+            delay = None if fault.kind is faults.Kind.BUG else self._backoff(attempts)
+            retry_at = None
+            if delay is not None:
+                retry_at = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat(
+                    timespec="seconds"
+                )
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                noted = holds.note_fault(self.conn, fault.key, fault.kind, fault.detail)
+                holds.hold_file(self.conn, file_id, noted.fault_id, retry_at)
+            self._held_here.pop(file_id, None)
+            if noted.new:
+                self._untold[fault.key] = (fault, name, folder)
+        except Exception as e:  # the ledger is (part of) the fault: hold the file in memory
+            delay = self._backoff(2 + int(self._held_here.get(file_id) is not None))
+            self._held_here[file_id] = time.monotonic() + delay
+            self._untold.setdefault(fault.key, (fault, name, folder))
+            log.debug("could not record the hold of %s in the ledger: %s", name, e)
+        when = "at the next start" if delay is None else f"in {delay:g} s"
+        if first:
+            self._logged.add(fault.key)
+            log.error(
+                "%s: not the file's fault (%s); it is kept and tried again %s; the sender is "
+                "told nothing\n%s",
+                name,
+                fault.kind,
+                when,
+                fault.detail.rstrip(),
+            )
+        else:
+            log.info("%s waits for %s (tried again %s)", name, fault.summary, when)
+        if file_id not in self._held_here:  # the ledger answered: the notice can go now
+            self._tell_untold()
+
+    def note_fault(self, fault: faults.Fault, name: str, folder: str) -> None:
+        """One of our faults met before a file was taken (it stays in the inbox): logged in
+        full once, the operators told once."""
+        if fault.key not in self._logged:
+            self._logged.add(fault.key)
+            log.error(
+                "%s stays in the inbox: not the file's fault (%s)\n%s",
+                name,
+                fault.kind,
+                fault.detail.rstrip(),
+            )
+            self._untold.setdefault(fault.key, (fault, name, folder))
+        if not fault.key.startswith("environment:ledger:"):  # else it would wait on it again
+            self._tell_untold()
+
+    def _tell_untold(self) -> None:
+        """Queue the operators' notice of each new fault (once), when the ledger answers."""
+        for key, (fault, name, folder) in list(self._untold.items()):
+            try:
+                with self.conn:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    noted = holds.note_fault(
+                        self.conn, fault.key, fault.kind, fault.detail, occurred=False
+                    )
+                    deliver.queue_operator_message(
+                        self.conn,
+                        self.config,
+                        fault_id=noted.fault_id,
+                        kind=str(fault.kind),
+                        summary=fault.summary,
+                        detail=fault.detail,
+                        file_name=name,
+                        folder=folder,
+                    )
+            except Exception as e:  # still down (or the state folder full): told later
+                log.debug("the operators' notice of %s waits: %s", key, e)
+                return
+            del self._untold[key]
+
+    def _unhold(self, file_id: int) -> None:
+        if self._held_here.pop(file_id, None) is not None or holds.attempts_of(self.conn, file_id):
+            holds.release(self.conn, file_id)
+            log.info("file %d went through: the fault that held it is over", file_id)
 
     def _too_large(self, row: sqlite3.Row) -> bool:
         return bool(row["size"] > self.config.limits.max_file_mb * 1024 * 1024)
@@ -302,6 +423,10 @@ class FileLifecycle:
         if outcome is None:
             shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
             log.info("stopping: abandoned %s; it is redone at the next start", row["name"])
+            return False
+        if outcome.fault is not None:  # ours, not the file's: it waits, nobody blames it
+            shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
+            self._hold(file_id, outcome.fault)
             return False
         if outcome.ok:
             ledger.update_file(self.conn, file_id, state=FileState.DONE)

@@ -25,7 +25,7 @@ from watchdog.observers.polling import PollingObserver
 from reconciler.config import Config
 from reconciler.errors import ConfigError
 from reconciler.ledger import store as ledger
-from reconciler.service import intake, lifecycle
+from reconciler.service import faults, intake, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,13 @@ class Service:
             self.tracker.forget(dropped.path)
             try:
                 self.files.claim(dropped, received)
-            except OSError as e:  # this entry's problem, not the loop's: said once, retried
-                self.tracker.complain(dropped.path, f"could not take it: {e}")
-            except Exception:  # one bad file never stops the service; the sweep retries it
-                log.exception("could not process %s", dropped.path)
+            except Exception as e:  # one file never stops the service: it waits in the inbox
+                fault = faults.environment_fault(e, self.files.places)
+                if fault is None and isinstance(e, OSError):  # this entry's own trouble
+                    self.tracker.complain(dropped.path, f"could not take it: {e}")
+                    continue
+                self.files.note_fault(fault or faults.bug(e), dropped.name, dropped.folder)
+                self.tracker.complain(dropped.path, "waits: not taken because of our own fault")
         return waiting
 
     def run(self) -> None:
@@ -134,17 +137,19 @@ class Service:
             watch.interval_seconds,
         )
         next_sweep = 0.0
+        self.sweep(start=True)
         try:
             while not self.stopping.is_set():
                 self.ensure_observer()
                 if time.monotonic() >= next_sweep:  # files a crash or another instance left
-                    self.files.resume()
+                    self.sweep()
                     next_sweep = time.monotonic() + watch.interval_seconds
                 waiting = self.intake_once()
                 try:
                     lifecycle.send_due(self.conn, self.config)
-                except Exception:
-                    log.exception("sending queued mail failed; it is retried next tick")
+                except Exception as e:  # retried next tick; said once, not on every tick
+                    fault = faults.classify(e, self.files.places)
+                    self.files.note_fault(fault, "(sending queued mail)", "")
                 if self.config.audit.schedule:
                     self.send_scheduled_audit()
                 timeout = watch.interval_seconds
@@ -156,6 +161,17 @@ class Service:
             self._stop_observer()
             self.conn.close()
             log.info("stopped")
+
+    def sweep(self, *, start: bool = False) -> None:
+        """Resume what a crash, a stop or one of our faults left; never stops the loop (each
+        file's own trouble is handled in lifecycle; this is the ledger failing to answer)."""
+        try:
+            if start:
+                self.files.retry_at_start()
+            self.files.resume()
+        except Exception as e:
+            fault = faults.classify(e, self.files.places)
+            self.files.note_fault(fault, "(resuming files)", "")
 
     def send_scheduled_audit(self) -> None:
         """The audit pack on `audit.schedule`; a fire missed while down is caught up once."""

@@ -70,6 +70,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "technical": "Подробности для ИТ",
         "test_body": "Это тестовое письмо службы сверки ОС: настройки почты работают.",
         "sent_via": "Отправлено через",
+        "operator_subject_environment": "Сверка ОС: сбой окружения службы — {summary}",
+        "operator_subject_bug": "Сверка ОС: ошибка в программе — {summary}",
+        "operator_intro_environment": (
+            "Служба сверки не может закончить обработку файла «{file}»{folder_part} из-за "
+            "сбоя окружения, а не из-за самого файла. Файл ждёт и будет обработан повторно, "
+            "когда сбой устранят; отправителю ничего не сообщалось."
+        ),
+        "operator_intro_bug": (
+            "Служба сверки остановила обработку файла «{file}»{folder_part} из-за ошибки в "
+            "программе, а не в файле. Файл сохранён и будет обработан снова при следующем "
+            "запуске службы; отправителю ничего не сообщалось. Сообщите об ошибке "
+            "разработчикам, приложив подробности ниже."
+        ),
+        "operator_fault": "Сбой",
+        "operator_once": (
+            "Это письмо отправляется один раз на сбой: другие файлы, которые он задержит, "
+            "ждут без новых писем (см. журнал службы)."
+        ),
     },
     "en": {
         "product": "Asset reconciliation",
@@ -127,6 +145,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "technical": "Details for IT",
         "test_body": "This is a test message of the asset reconciliation service: mail works.",
         "sent_via": "Sent via",
+        "operator_subject_environment": "Reconciler: the service's environment failed — {summary}",
+        "operator_subject_bug": "Reconciler: a bug in the service — {summary}",
+        "operator_intro_environment": (
+            "The reconciliation service cannot finish the file “{file}”{folder_part} because "
+            "of a fault in its environment, not in the file. The file waits and is tried "
+            "again until the fault is cleared; its sender was told nothing."
+        ),
+        "operator_intro_bug": (
+            "The reconciliation service stopped on the file “{file}”{folder_part} because of "
+            "a bug in the program, not in the file. The file is kept and tried again at the "
+            "next start of the service; its sender was told nothing. Report the bug with the "
+            "details below."
+        ),
+        "operator_fault": "Fault",
+        "operator_once": (
+            "This message is sent once per fault: other files it holds wait without further "
+            "messages (see the service log)."
+        ),
     },
 }
 

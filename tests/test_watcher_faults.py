@@ -1,0 +1,235 @@
+"""Our faults are not the sender's (issue 10, item 3): a full disk, a read-only outbox, a ledger
+locked past its busy timeout, a bug. Through the real service on a real folder: the file is
+kept (never quarantined, its sender told nothing), the operators are told once per fault, and
+once the fault clears the file is processed normally. Mounts need root: skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from service_harness import (
+    ServiceProcess,
+    assert_processed_exactly_once,
+    csv_bytes,
+    drop,
+    ledger_rows,
+    real_workspace,
+    service_starter,
+    settled,
+    wait_for,
+    write_workspace,
+)
+
+pytestmark = pytest.mark.slow
+REAL = {"RECONCILER_TEST_PROCESSOR": ""}  # the real pipeline.run_file in the child
+OPERATORS = {"mail": {"operators": ["ops@example.com"]}}
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"
+)
+
+
+@pytest.fixture
+def services() -> Iterator[Callable[..., ServiceProcess]]:
+    yield from service_starter()
+
+
+def _mount(*args: str) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def _mounted(target: Path, *args: str) -> Iterator[None]:
+    _mount(*args, str(target))
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the filesystem of `folder` to the last byte; the filler file is returned."""
+    filler = folder / "filler.bin"
+    with open(filler, "wb") as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+    with contextlib.suppress(OSError), open(filler, "ab") as f:
+        while True:  # the last partial block
+            f.write(b"\0" * 512)
+            f.flush()
+    return filler
+
+
+def _held(ws: Path) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return bool(ledger_rows(ws, "SELECT count(*) FROM holds")[0][0])
+        except sqlite3.OperationalError:
+            return False
+
+    return check
+
+
+def _operator_mails(ws: Path) -> list[email.message.EmailMessage]:
+    found = []
+    for eml in sorted((ws / "state" / "mail").glob("fault-*.eml")):
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        assert isinstance(msg, email.message.EmailMessage)
+        found.append(msg)
+    return found
+
+
+def _plain(msg: email.message.EmailMessage) -> str:
+    return msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def _assert_sender_told_nothing_wrong(ws: Path) -> None:
+    assert not [p for p in (ws / "quarantine").rglob("*") if p.is_file()]
+    assert not list((ws / "outbox").rglob("error.txt"))
+    assert ledger_rows(ws, "SELECT count(*) FROM emails WHERE kind = 'quarantine'") == [(0,)]
+    assert ledger_rows(ws, "SELECT count(*) FROM runs WHERE outcome = 'quarantined'") == [(0,)]
+
+
+@needs_root
+@pytest.mark.parametrize("fault", ["full-disk", "read-only"])
+def test_a_good_register_waits_out_a_full_or_read_only_outbox_and_is_then_processed_normally(
+    tmp_path: Path, services: Callable[..., ServiceProcess], fault: str
+) -> None:
+    """Before: quarantined as READER_CRASHED, the accountant told to save the file again from
+    the accounting system, and nothing retried once the disk had room again."""
+    ws = real_workspace(tmp_path, **OPERATORS)
+    outbox = ws / "outbox"
+    outbox.mkdir(exist_ok=True)
+    content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
+    with contextlib.ExitStack() as mounts:
+        if fault == "full-disk":
+            mounts.enter_context(_mounted(outbox, "-t", "tmpfs", "-o", "size=8m", "tmpfs"))
+            filler = _fill(outbox)
+        else:
+            mounts.enter_context(_mounted(outbox, "--bind", str(outbox)))
+            _mount("-o", "remount,bind,ro", str(outbox))
+        service = services(ws, **REAL)
+        drop(ws / "inbox" / "moscow" / "ведомость.xlsx", content)
+        wait_for(_held(ws), timeout=60, what="the file held for the outbox's fault")
+        wait_for(
+            lambda: ledger_rows(ws, "SELECT times FROM faults")[0][0] >= 2,
+            timeout=60,
+            what="a retry meeting the same fault",
+        )
+
+        errno_name = "ENOSPC" if fault == "full-disk" else "EROFS"
+        [(key, kind)] = ledger_rows(ws, "SELECT key, kind FROM faults")
+        assert (kind, key) == ("environment", f"environment:outbox:{errno_name}")
+        _assert_sender_told_nothing_wrong(ws)
+        [claimed] = [p for p in (ws / "state" / "work").rglob("*") if p.is_file()]
+        assert claimed.read_bytes() == content
+        [notice] = _operator_mails(ws)
+        assert notice["To"] == "ops@example.com"
+        assert "Сверка ОС: сбой окружения службы" in str(notice["Subject"])
+        text = _plain(notice)
+        assert "«ведомость.xlsx» из папки «moscow»" in text and errno_name in text
+        assert "отправителю ничего не сообщалось" in text
+
+        if fault == "full-disk":
+            filler.unlink()
+        else:
+            _mount("-o", "remount,bind,rw", str(outbox))
+        wait_for(settled(ws, 1), timeout=90, what="the file once the outbox is writable")
+        assert service.stop() == 0, service.output()
+
+        assert_processed_exactly_once(ws, {"ведомость.xlsx": content})
+        _assert_sender_told_nothing_wrong(ws)
+        mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
+        assert mails == [("accounting", 1), ("operator", 1), ("reviewers", 1)]
+        assert ledger_rows(ws, "SELECT count(*) FROM holds") == [(0,)]
+        assert ledger_rows(ws, "SELECT count(*) FROM faults WHERE cleared_at IS NULL") == [(0,)]
+        assert service.output().count(errno_name) >= 1
+        assert "READER_CRASHED" not in service.output()
+
+
+def test_a_ledger_locked_past_its_busy_timeout_holds_the_file_until_it_is_free(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """The child's run finished while another connection held the ledger for longer than the
+    30 s busy timeout: its findings could not be recorded. Not the file's fault."""
+    ws = write_workspace(tmp_path / "ws", **OPERATORS)
+    content = csv_bytes("INV-1;server", "INV-2;laptop", "#slow=2")
+    service = services(ws)
+    drop(ws / "inbox" / "ведомость.csv", content)
+
+    def processing() -> bool:
+        with contextlib.suppress(sqlite3.OperationalError):
+            return ledger_rows(ws, "SELECT state FROM files") == [("processing",)]
+        return False
+
+    wait_for(processing, timeout=30, what="the file's child running")
+    blocker = sqlite3.connect(ws / "state" / "ledger.sqlite", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    time.sleep(36)  # the child's busy timeout (30 s) runs out meanwhile
+    blocker.execute("ROLLBACK")
+    blocker.close()
+
+    wait_for(settled(ws, 1), timeout=60, what="the file once the ledger is free")
+    assert service.stop() == 0, service.output()
+    assert_processed_exactly_once(ws, {"ведомость.csv": content})
+    _assert_sender_told_nothing_wrong(ws)
+    [(key, cleared)] = ledger_rows(ws, "SELECT key, cleared_at IS NOT NULL FROM faults")
+    assert key.startswith("environment:ledger:") and "locked" in key and cleared
+    [notice] = _operator_mails(ws)
+    assert "locked by another process" in _plain(notice)
+    assert "READER_CRASHED" not in service.output()
+
+
+def test_our_bug_keeps_the_files_and_tells_the_operators_the_traceback_once(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """Two files meet the same bug: both are kept (not quarantined, senders told nothing), one
+    message with the traceback goes to the operators, and the traceback is logged once, not
+    on every rescan. A restart tries them once more (it may run a fixed version)."""
+    ws = write_workspace(tmp_path / "ws", **OPERATORS)
+    files = {
+        "первая.csv": csv_bytes("INV-1;server", "#crash=bug"),
+        "вторая.csv": csv_bytes("INV-2;laptop", "#crash=bug"),
+    }
+    service = services(ws)
+    for name, content in files.items():
+        drop(ws / "inbox" / name, content)
+
+    def both_held() -> bool:
+        return _held(ws)() and ledger_rows(ws, "SELECT count(*) FROM holds") == [(2,)]
+
+    wait_for(both_held, timeout=30, what="both files held for the bug")
+    time.sleep(3.5)  # several rescans and sweeps
+    assert service.stop() == 0, service.output()
+
+    _assert_sender_told_nothing_wrong(ws)
+    kept = sorted(p.name.split("__", 1)[1] for p in (ws / "state" / "work").rglob("*.csv"))
+    assert kept == sorted(files)
+    [(kind, times)] = ledger_rows(ws, "SELECT kind, times FROM faults")
+    assert (kind, times) == ("bug", 2)
+    [notice] = _operator_mails(ws)
+    assert "Сверка ОС: ошибка в программе — ZeroDivisionError" in str(notice["Subject"])
+    assert "Traceback (most recent call last)" in _plain(notice)
+    assert service.output().count("Traceback") == 1, service.output()
+
+    restarted = services(ws)
+    wait_for(
+        lambda: ledger_rows(ws, "SELECT times FROM faults") == [(4,)],
+        timeout=30,
+        what="the files tried again at the start",
+    )
+    time.sleep(2.5)  # and not again on the rescans after it
+    assert restarted.stop() == 0, restarted.output()
+    assert ledger_rows(ws, "SELECT times FROM faults") == [(4,)]
+    assert len(_operator_mails(ws)) == 1
+    _assert_sender_told_nothing_wrong(ws)
