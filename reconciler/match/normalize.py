@@ -634,7 +634,7 @@ def name_key(text: str | None, rules: NormalizeRules) -> NameKey:
 # digits; inside the rewrite loop, so that 'PS-LX350H' made 'pslx350h' splits as 'PSLX350H'
 # does). Both sides are split alike: 'ProBook 450 G9' and 'ProBook450G9' give one model, while
 # 'DL380' (two letters) stays. The squashed form covers what this misses ('AFFA250').
-_CAMEL_MODEL = re.compile(r"(?<=[a-zа-я])(?=[A-ZА-Я]+\d)")
+_CAMEL_MODEL = re.compile(r"(?<=[a-zа-я])(?=[A-ZА-Я]+\d|[A-ZА-Я][a-zа-я]{1,2}\d)")  # 'M70qGen3'
 _WORD_DIGITS = re.compile(r"(?<=[^\W\d_]{4})(?=\d)")
 
 

@@ -99,6 +99,15 @@ PRODUCTS: tuple[Product, ...] = (
             ("5000 SFF",), 2),
     Product("desktop", "Lenovo", "ThinkCentre", "M70q Gen 3", (52_000, 80_000), "lenovo_pc",
             _LENOVO, ("M70q G3", "M70q"), 2),
+    # vendors normalize.yaml does not list: known to a run only from IT's manufacturer column
+    Product("server", "Kraftway", "Express", "KR-2U-K4", (600_000, 1_100_000), "dell",
+            ("Kraftway", "KRAFTWAY"), ("KR2U K4",), 1),
+    Product("desktop", "Depo", "Neos", "DF226", (48_000, 75_000), "lenovo_pc",
+            ("Depo", "DEPO Computers"), ("DF 226",), 1.5),
+    Product("switch", "Qtech", "QSW", "4610-28T", (120_000, 240_000), "cisco",
+            ("Qtech", "QTECH"), ("4610 28T",), 1),
+    Product("ups", "Powercom", "Vanguard", "VGD-3000", (70_000, 130_000), "apc",
+            ("Powercom", "POWERCOM"), ("VGD3000",), 1),
     # low-value kit, normally expensed rather than capitalised
     Product("monitor", "Dell", "", "P2422H", (14_000, 22_000), "dell_monitor", _DELL,
             ("P2422 H",), 4),

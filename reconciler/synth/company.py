@@ -71,6 +71,11 @@ class Company:
             noise.model_spelling,
             noise.lookalike,
             noise.typo,
+            glued=noise.glued,
+            camel=noise.camel,
+            split_model=noise.split_model,
+            letter_case=noise.letter_case,
+            translit_vendor=noise.translit_vendor,
         )
         makers = catalog.PeopleMaker(rng)
         per_site = 4 + n_rows // 60

@@ -137,6 +137,27 @@ def _number(co: Company, lines: list[Line]) -> int:
     return counter + 1
 
 
+def _it_fillers(co: Company, lines: list[Line]) -> None:
+    """What IT's agents and people got wrong on ordinary lines: a placeholder for the serial or
+    the tag, or a tag with one digit mistyped. The books keep the real values; matching must
+    not take a placeholder for a key, and finds these rows by name, place and person instead.
+    """
+    r, noise = co.rng, co.noise
+    numbers = {line.number for line in lines}
+    for line in lines:
+        if line.kind != "normal" or len(line.units) != 1:
+            continue
+        unit = line.units[0]
+        if r.random() < noise.placeholder_serial:
+            unit.serial = r.choice(spelling.PLACEHOLDER_SERIALS)
+        if unit.inventory_number:
+            roll = r.random()
+            if roll < noise.placeholder_tag:
+                unit.inventory_number = r.choice(spelling.PLACEHOLDER_TAGS)
+            elif roll < noise.placeholder_tag + noise.tag_typo:
+                unit.inventory_number = spelling.tag_typo(r, unit.inventory_number, numbers)
+
+
 def generate(
     n_rows: int,
     n_assets: int | None = None,
@@ -159,6 +180,7 @@ def generate(
     lines = planted_lines(co, counts)
     lines += ordinary_lines(co, n_rows - len(lines))
     next_number = _number(co, lines)
+    _it_fillers(co, lines)
 
     # group by place in the order 1C lists them, then by inventory number
     by_site: dict[str, list[Line]] = {s.code: [] for s in sites}

@@ -16,6 +16,14 @@ class NoiseConfig:
     dropped_family: float = 0.3  # "Latitude 7430" without "Dell"; "DL380 Gen10" without "ProLiant"
     model_spelling: float = 0.2  # "DL380G10" vs "DL380 Gen10"
     typo: float = 0.05  # one-character typo in the name
+    glued: float = 0.05  # "Latitude5420", "PowerEdgeR750": the family glued to the model
+    split_model: float = 0.03  # "R750 xs", "T 14": a space inside the model
+    camel: float = 0.03  # "ThinkPadT14Gen3": every word glued, each capitalised
+    letter_case: float = 0.03  # "НОУТБУК DELL LATITUDE 5430" or all in small letters
+    translit_vendor: float = 0.05  # "Леново", "Делл", "Хьюлетт-Паккард"
+    placeholder_serial: float = 0.02  # IT records "To Be Filled By O.E.M." as the serial
+    placeholder_tag: float = 0.02  # IT records "0000000000" / "No Asset Information" as the tag
+    tag_typo: float = 0.02  # IT typed the inventory number with one digit wrong
     person_format: float = 0.5  # "Иванов И.И." / "И.И. Иванов" instead of the full name
     kit: float = 0.02  # kit lines "Комплект ... (N шт.)"
     not_in_it: float = 0.03  # book rows with no IT asset -> MISSING_IN_INVENTORY

@@ -57,12 +57,48 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[i + 1 :]  # dropped
 
 
+# Vendors as a Russian text spells them out; each folds back to the same vendor.
+TRANSLITERATED = {
+    "Dell": ("Делл", "Дэлл"),
+    "Lenovo": ("Леново",),
+    "HP": ("Хьюлетт-Паккард", "Хьюлетт Паккард"),
+    "Cisco": ("Циско", "Сиско"),
+    "Kyocera": ("Киосера",),
+}
+
+
+def _glue(rng: random.Random, family: str, model: str) -> str:
+    """'Latitude5430', 'PowerEdgeR750', 'ProBook450 G9': the family run into the model."""
+    return f"{family.replace(' ', '')}{model}" if family else model.replace(" ", "", 1)
+
+
+def _camel(family: str, model: str) -> str:
+    """'ThinkPadT14Gen3': every word glued and capitalised as it was (or from the first letter)."""
+    words = f"{family} {model}".split()
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def _split_model(rng: random.Random, model: str) -> str:
+    """'R750 xs', 'M3145 dn', 'T 14': a space typed inside the model, between letter and digit."""
+    spots = [
+        i
+        for i in range(1, len(model))
+        if model[i - 1] != " " and model[i] != " " and model[i - 1].isalpha() != model[i].isalpha()
+    ]
+    if not spots:
+        return model
+    i = rng.choice(spots)
+    return f"{model[:i]} {model[i:]}"
+
+
 def book_product_text(rng: random.Random, product: Product, noise: NameNoise) -> str:
     """'НР ProLiant DL380 G10', 'Latitude 7430', 'Dell EMC PowerEdge R750': vendor, family, model."""
     if rng.random() < noise.vendor_spelling:
         vendor = rng.choice((*product.book_vendors, ""))
     else:
         vendor = product.book_vendors[0]
+    if product.vendor in TRANSLITERATED and rng.random() < noise.translit_vendor:
+        vendor = rng.choice(TRANSLITERATED[product.vendor])
     family = product.family
     if family and rng.random() < noise.dropped_family:
         # "Latitude 7430" without Dell, or "HPE DL380 Gen10" without ProLiant; never both.
@@ -80,7 +116,15 @@ def book_product_text(rng: random.Random, product: Product, noise: NameNoise) ->
         if "0" in model and rng.random() < 0.3:  # "DL38О": a Cyrillic О typed for a zero
             i = model.rindex("0")
             model = model[:i] + "О" + model[i + 1 :]
-    parts = [vendor, family, model]
+    roll = rng.random()
+    if roll < noise.glued:
+        parts = [vendor, _glue(rng, family, model)]
+    elif roll < noise.glued + noise.camel:
+        parts = [vendor, _camel(family, model)]
+    elif roll < noise.glued + noise.camel + noise.split_model:
+        parts = [vendor, family, _split_model(rng, model)]
+    else:
+        parts = [vendor, family, model]
     text = " ".join(p for p in parts if p)
     if rng.random() < noise.typo:
         text = _typo(rng, text)
@@ -97,17 +141,64 @@ class NameNoise:
         model_spelling: float,
         lookalike: float,
         typo: float,
+        glued: float = 0.0,
+        camel: float = 0.0,
+        split_model: float = 0.0,
+        letter_case: float = 0.0,
+        translit_vendor: float = 0.0,
     ) -> None:
         self.vendor_spelling = vendor_spelling
         self.dropped_family = dropped_family
         self.model_spelling = model_spelling
         self.lookalike = lookalike
         self.typo = typo
+        self.glued = glued
+        self.camel = camel
+        self.split_model = split_model
+        self.letter_case = letter_case
+        self.translit_vendor = translit_vendor
 
 
 def book_name(rng: random.Random, product: Product, noise: NameNoise) -> str:
     word = BOOK_WORD[product.category][0 if rng.random() < 0.8 else 1]
-    return f"{word} {book_product_text(rng, product, noise)}"
+    text = f"{word} {book_product_text(rng, product, noise)}"
+    if rng.random() < noise.letter_case:
+        text = text.upper() if rng.random() < 0.5 else text.lower()
+    return text
+
+
+# What agents and people write where no serial or tag is known.
+PLACEHOLDER_SERIALS = (
+    "To Be Filled By O.E.M.",
+    "Default string",
+    "0123456789",
+    "XXXXXXXXXX",
+    "0",
+    "System Serial Number",
+)
+PLACEHOLDER_TAGS = ("0000000000", "No Asset Information", "Default string", "N/A")
+
+
+def tag_typo(rng: random.Random, tag: str, taken: set[int]) -> str:
+    """The tag with one digit mistyped (changed or two swapped), never another line's number."""
+    digits = [i for i, ch in enumerate(tag) if ch.isdigit()]
+    for _ in range(20):
+        i = rng.choice(digits)
+        chars = list(tag)
+        if (
+            rng.random() < 0.5
+            and i + 1 < len(tag)
+            and tag[i + 1].isdigit()
+            and tag[i] != tag[i + 1]
+        ):
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        else:
+            chars[i] = rng.choice([d for d in "0123456789" if d != tag[i]])
+        typed = "".join(chars)
+        number = int("".join(ch for ch in typed if ch.isdigit()) or 0)
+        if number not in taken and number > 0:
+            return typed
+    return tag
 
 
 def kit_name(rng: random.Random, product: Product, quantity: int, noise: NameNoise) -> str:
