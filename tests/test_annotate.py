@@ -25,7 +25,8 @@ from run_fixtures import (
 
 from reconciler.config import Config, InventoryConfig, ReportConfig
 from reconciler.models import RunResult
-from reconciler.outputs.annotate import RUN_ID_PROPERTY, write_annotated_workbook
+from reconciler.outputs.annotate import write_annotated_workbook
+from reconciler.outputs.side_sheets import RUN_ID_PROPERTY
 from reconciler.rules import Rules
 from reconciler.text.labels import code_label
 

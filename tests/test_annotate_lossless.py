@@ -276,3 +276,26 @@ def test_formatted_empty_cells_right_of_the_table_give_way_and_valued_ones_stay(
     assert [c.value for c in ws[9]][: FIRST - 1] == [
         c.value for c in openpyxl.load_workbook(path)[SHEET][9]
     ][: FIRST - 1]
+
+
+def test_the_long_sheets_written_in_constant_memory_keep_risky_text_as_text(
+    tmp_path: Path, rules: Rules
+) -> None:
+    from reconciler.outputs.discrepancy_workbook import build_discrepancy_workbook
+
+    result = planted_run(tmp_path, rules)
+    by_id = result.inventory.by_id()
+    unmatched = [by_id[a] for a in result.match.unmatched_asset_ids if a in by_id]
+    risky = '=HYPERLINK("http://evil.example","x")'
+    unmatched[0].name = risky
+    out, _ = _annotate(result, rules)
+    discrepancies = tmp_path / "d.xlsx"
+    discrepancies.write_bytes(build_discrepancy_workbook(result, "ru"))
+    for path in (out, discrepancies):
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    assert b"HYPERLINK" not in re.sub(rb"<is>.*?</is>", b"", z.read(name)), name
+        ws = openpyxl.load_workbook(path)["Нет в учете"]
+        cell = next(c for row in ws.iter_rows() for c in row if c.value == risky)
+        assert cell.data_type == "s" and cell.quotePrefix

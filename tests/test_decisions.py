@@ -642,7 +642,7 @@ def test_the_running_service_applies_a_dropped_reply_and_reconciles_the_next_reg
 
 def test_the_reply_marker_is_the_property_annotate_writes() -> None:
     from reconciler.decisions.read import RUN_ID_PROPERTY as READ
-    from reconciler.outputs.annotate import RUN_ID_PROPERTY
+    from reconciler.outputs.side_sheets import RUN_ID_PROPERTY
 
     assert READ == RUN_ID_PROPERTY
 

@@ -249,6 +249,15 @@ def test_places_and_people_spelled_differently_are_one_group_named_by_the_usual_
     assert [g.count for g in groups] == [3, 1]
 
 
+def column_width(ws, column: int) -> float:
+    """The width Excel gives `column`: a <col> entry may cover several columns (xlsxwriter
+    writes one for a run of equal widths), which openpyxl files under its first letter."""
+    for dim in ws.column_dimensions.values():
+        if dim.min and dim.max and dim.min <= column <= dim.max and dim.width:
+            return float(dim.width)
+    return 8.43
+
+
 def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:
     """What LibreOffice showed before: codes cut at 30 characters, messages running over the
     rows below, code and message of one finding at different heights of the row."""
@@ -256,14 +265,18 @@ def test_every_cell_of_the_discrepancy_workbook_shows_whole(reported) -> None:
     wb = openpyxl.load_workbook(outputs["discrepancies"])
     for title in ("Расхождения", "Нет в учете"):
         ws = wb[title]
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        # One page wide: fitToWidth left out means 1 (its default in the file format).
+        assert (
+            ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        )
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
         last = int(re.sub(r"\D", "", ws.auto_filter.ref.split(":")[1]))  # the table, no footer
         for row in ws.iter_rows(min_row=2, max_row=last):
             for cell in row:
                 if cell.value is None:
                     continue
-                width = ws.column_dimensions[cell.column_letter].width
+                width = column_width(ws, cell.column)
                 text = f"{cell.value:,.2f}" if isinstance(cell.value, float) else str(cell.value)
                 if isinstance(cell.value, float):
                     assert cell.number_format == "#,##0.00", cell.coordinate

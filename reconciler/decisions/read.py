@@ -1,7 +1,7 @@
 """Reading a reviewer's reply: an annotated workbook dropped back with decisions in it.
 
-A workbook is a reply when its document properties carry `reconciler_run_id` (annotate.mark_run)
-and that run is complete in the ledger. Only two sheets are read, found by their fixed header
+A workbook is a reply when its document properties carry `reconciler_run_id`
+(outputs.side_sheets.mark_run) and that run is complete in the ledger. Only two sheets are read, found by their fixed header
 row (annotate_sheets.REVIEW_COLUMNS, FINDINGS_COLUMNS) in either language, whatever the sheet
 is called now: the review sheet (sheet, row, candidate ids, Decision, Comment) and the findings
 sheet (sheet, row, asset id, code, Accepted, Comment). The accountant's own sheets are not read.
@@ -25,7 +25,7 @@ from reconciler.models import DecisionKind
 
 log = logging.getLogger(__name__)
 
-# annotate.RUN_ID_PROPERTY (a test holds them equal). Not imported from there: the service's
+# side_sheets.RUN_ID_PROPERTY (a test holds them equal). Not imported from there: the service's
 # own process calls is_reply for every file it takes and must not load the stages to do so.
 RUN_ID_PROPERTY = "reconciler_run_id"
 

@@ -17,8 +17,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reconciler.models import Asset, AssetStatus, FindingCode, RowStatus, RunResult
+from reconciler.outputs import table_writer
 from reconciler.outputs.charts import add_bar_chart
 from reconciler.outputs.figures import compute_figures
+from reconciler.outputs.table_writer import FILL_COLOURS, TableBook
 from reconciler.outputs.xlsx_writer import (
     FILLS,
     LEFT,
@@ -324,15 +326,20 @@ ASSET_COLUMNS = (
 )
 
 
-def add_not_on_books_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:
+def write_not_on_books_sheet(book: TableBook, result: RunResult, language: str) -> None:
     t = labels(language)
-    ws = new_sheet(wb, t["sheet_not_on_books"])
+    ws = book.sheet(t["sheet_not_on_books"])
     headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
     kinds_rows = not_on_books_rows(result, language)
     rows = [line for _kind, line in kinds_rows]
     # The ones to act on are red, as on the register.
-    fills = [FILLS["unmatched"] if kind == REPORTED else None for kind, _line in kinds_rows]
-    write_table(
-        ws, headers, rows, widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56], fills=fills
+    red = FILL_COLOURS["unmatched"]
+    fills = [red if kind == REPORTED else None for kind, _line in kinds_rows]
+    table_writer.write_table(
+        book,
+        ws,
+        headers,
+        rows,
+        widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56],
+        fills=fills,
     )
-    return ws

@@ -15,22 +15,17 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from pathlib import Path
 from typing import IO
-
-import openpyxl
-from openpyxl.styles import Font
-from openpyxl.utils.indexed_list import IndexedList
 
 from reconciler.atomic import open_atomically
 from reconciler.config import Config
 from reconciler.models import RunResult
 from reconciler.names import fit
 from reconciler.outputs.added_sheets import (
-    add_not_on_books_sheet,
     add_review_sheet,
     add_summary_sheet,
+    write_not_on_books_sheet,
 )
 from reconciler.outputs.comments_part import (
     COMMENTS_REL,
@@ -40,8 +35,7 @@ from reconciler.outputs.comments_part import (
     comments_xml,
     vml_xml,
 )
-from reconciler.outputs.findings_table import add_findings_sheet
-from reconciler.outputs.graft import graft_sheets
+from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.register_columns import (
     COMMENT_WIDTH,
@@ -51,15 +45,14 @@ from reconciler.outputs.register_columns import (
     rows_by_sheet,
 )
 from reconciler.outputs.sheet_stream import column_letter, extend_sheet, styled_cells
+from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import FontInfo, StyleBook
-from reconciler.outputs.xlsx_package import REL_NS, Package
-from reconciler.outputs.xlsx_writer import gc_paused
-from reconciler.outputs.xml_parts import append_children, attr, find_start, get_attr, root_prefix
+from reconciler.outputs.xlsx_package import Package
+from reconciler.outputs.xml_parts import find_start, get_attr, root_prefix
 from reconciler.rules import Rules
 
 log = logging.getLogger(__name__)
 
-RUN_ID_PROPERTY = "reconciler_run_id"  # the reply workbook is recognised by it
 STREAMED_FORMATS = ("xlsx", "xlsm")
 VALUES_ONLY = (
     "копия .xlsx из файла {fmt}: перенесены только значения (и объединения ячеек, где они "
@@ -73,10 +66,6 @@ OWN_COMMENTS = (
     "sheet '{sheet}' has comments of its own: they are kept as they were, and the details "
     "of each finding are in the findings column and sheet instead of in comments",
 )
-CUSTOM_PROPS = "docProps/custom.xml"
-_CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-_CUSTOM_REL = REL_NS + "/custom-properties"
-_PROPS_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 
 def annotated_name(file_name: str, fmt: str) -> str:
@@ -202,29 +191,19 @@ def _annotate_package(
             package.add_relationship(part, COMMENTS_REL, comments)
             plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, vml)
         package.replace(part, extend_sheet(xml, plan.edit))
-    side = _side_workbook([e.name for e in entries], styles.default_font())
-    add_summary_sheet(side, result, language, lost=lost, notes=notes)
-    add_review_sheet(side, result, language)
-    add_not_on_books_sheet(side, result, language)
-    add_findings_sheet(side, result, language)
-    buffer = io.BytesIO()
-    with gc_paused():
-        side.save(buffer)
-    graft_sheets(package, styles, buffer.getvalue(), len(entries))
-    if styles_part is not None:
-        package.replace(styles_part, styles.render())
-    _mark_run(package, result.run_id)
-
-
-def _side_workbook(sheet_names: list[str], default: FontInfo) -> openpyxl.Workbook:
-    """The workbook our sheets are written into: a placeholder per original sheet (so ours
-    take the same positions and unclashing names) and the accountant's default font."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name in sheet_names:
-        wb.create_sheet(name)
-    wb._fonts = IndexedList([Font(name=default.name or "Calibri", sz=default.size or 11)])
-    return wb
+    # The short sheets (summary with its chart, review) by openpyxl; the long ones by
+    # xlsxwriter in constant memory (table_writer); grafted in this order (side_sheets).
+    assembly = SheetAssembly(package, styles)
+    assembly.openpyxl(
+        lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=notes),
+        lambda wb: add_review_sheet(wb, result, language),
+    )
+    assembly.tables(
+        lambda book: write_not_on_books_sheet(book, result, language),
+        lambda book: write_findings_sheet(book, result, language),
+    )
+    assembly.finish()
+    mark_run(package, result.run_id)
 
 
 def _header_font(xml: bytes, info: object, first: int, styles: StyleBook) -> FontInfo:
@@ -236,51 +215,3 @@ def _header_font(xml: bytes, info: object, first: int, styles: StyleBook) -> Fon
             if valued and col < first:
                 return styles.font_of_style(style)
     return styles.default_font()
-
-
-def _mark_run(package: Package, run_id: str) -> None:
-    """The run id in the custom document properties: a reply is recognised by it later."""
-    value = f"<vt:lpwstr>{run_id}</vt:lpwstr>"
-    if package.has(CUSTOM_PROPS):
-        xml = package.read(CUSTOM_PROPS)
-        mine = re.search(
-            rb"(<(?:\w+:)?property\s[^>]*name=\"" + RUN_ID_PROPERTY.encode() + rb"\"[^>]*>)(.*?)"
-            rb"(</(?:\w+:)?property>)",
-            xml,
-            re.S,
-        )
-        if mine is not None:
-            vt = re.search(rb"<(\w+:)?lpwstr", mine.group(2))
-            vt_prefix = (vt.group(1) or b"") if vt else b"vt:"
-            body = b"<" + vt_prefix + b"lpwstr>" + run_id.encode() + b"</" + vt_prefix + b"lpwstr>"
-            xml = xml[: mine.start(2)] + body + xml[mine.end(2) :]
-        else:
-            pids = [int(x) for x in re.findall(rb'\spid="(\d+)"', xml)]
-            piece = (
-                f'<property xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
-                f'docPropsVTypes" fmtid="{_PROPS_FMTID}" pid="{max([1, *pids]) + 1}" '
-                f"name={attr(RUN_ID_PROPERTY)}>{value}</property>"
-            ).encode()
-            xml = append_children(
-                xml,
-                root_prefix(xml),
-                "Properties",
-                piece,
-                None,
-                create_before=(),
-                closing="Properties",
-            )
-        package.replace(CUSTOM_PROPS, xml)
-        return
-    package.add_part(
-        CUSTOM_PROPS,
-        (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="'
-            'http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="'
-            'http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-            f'<property fmtid="{_PROPS_FMTID}" pid="2" name={attr(RUN_ID_PROPERTY)}>{value}'
-            "</property></Properties>"
-        ).encode(),
-        _CUSTOM_TYPE,
-    )
-    package.add_relationship("", _CUSTOM_REL, CUSTOM_PROPS)

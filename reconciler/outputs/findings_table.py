@@ -14,14 +14,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from reconciler.models import Asset, BookRow, Finding, RunResult
-from reconciler.outputs.added_sheets import new_sheet
 from reconciler.outputs.figures import findings_with_sources
-from reconciler.outputs.xlsx_writer import FILLS, set_print_layout, write_table
+from reconciler.outputs.table_writer import FILL_COLOURS, TableBook, write_table
 from reconciler.text.glossary import display_serial
 from reconciler.text.labels import code_label
 from reconciler.text.report import labels
@@ -158,27 +155,36 @@ def comment_text(findings: list[Finding], language: str) -> str:
     return "\n\n".join(parts)
 
 
-def add_findings_sheet(
-    wb: Workbook, result: RunResult, language: str, *, codes: bool = False
+def write_findings_sheet(
+    book: TableBook, result: RunResult, language: str, *, codes: bool = False
 ) -> Worksheet:
     """One line per finding; Accepted (a yes/no list) marks a known exception for later runs.
 
     `codes`: the code itself in column D (the IT workbook) rather than its name in words.
+    Written by xlsxwriter in constant memory (table_writer): one line per finding can be tens
+    of thousands of lines.
     """
     t = labels(language)
     yes, no = ACCEPTED_TEXT[language]["yes_no"]
-    ws = new_sheet(wb, t["sheet_findings"])
+    ws = book.sheet(t["sheet_findings"])
     lines = by_severity_then_amount(list(findings_with_sources(result)))
     rows = [finding_line(f, row, asset, language, codes=codes) for f, row, asset in lines]
-    fills = [FILLS["accepted"] if f.accepted else None for f, _row, _asset in lines]
-    write_table(ws, headers(language, codes=codes), rows, widths=_WIDTHS, fills=fills)
-    validation = DataValidation(
-        type="list", formula1=f'"{yes},{no}"', allow_blank=True, showErrorMessage=True
-    )
-    validation.add(f"E2:E{max(len(rows), 1) + 1}")
-    ws.add_data_validation(validation)
+    fills = [FILL_COLOURS["accepted"] if f.accepted else None for f, _row, _asset in lines]
     # The reviewer types in E and F: room for them even before any value.
-    for letter, least in (("E", 14), ("F", 30)):
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, least)
-    set_print_layout(ws)
+    write_table(
+        book,
+        ws,
+        headers(language, codes=codes),
+        rows,
+        widths=_WIDTHS,
+        fills=fills,
+        least={4: 14, 5: 30},
+    )
+    ws.data_validation(
+        1,
+        4,
+        max(len(rows), 1),
+        4,
+        {"validate": "list", "source": [yes, no], "ignore_blank": True, "show_error": True},
+    )
     return ws

@@ -170,6 +170,7 @@ def plan_sheet(
         ]
     last_row = info.header_end_row
     findings_index = len(heads) - 1
+    known: dict[tuple[str, bool, str | None, bool], int] = {}
     for m, values, found in lines:
         fill = _rgb(FILLS[row_fill_key(m.status, found)])
         row_lines = 1
@@ -181,15 +182,18 @@ def plan_sheet(
             )
             if wrap:
                 row_lines = max(row_lines, wrapped_lines(stored, width))
-            style = styles.xf(
-                Xf(
-                    fill_rgb=fill,
-                    wrap=wrap,
-                    vertical="top",
-                    num_fmt=number_format,
-                    quote_prefix=quote,
+            key = (fill, wrap, number_format, quote)
+            style = known.get(key)  # hashing an Xf per cell was a third of this loop
+            if style is None:
+                style = known[key] = styles.xf(
+                    Xf(
+                        fill_rgb=fill,
+                        wrap=wrap,
+                        vertical="top",
+                        num_fmt=number_format,
+                        quote_prefix=quote,
+                    )
                 )
-            )
             cells.append((stored, style))
         # A row listed twice (it should not be) keeps the first.
         rows.setdefault(m.row.row, AddedRow(cells, row_lines))
