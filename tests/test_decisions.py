@@ -308,6 +308,7 @@ def test_the_answer_goes_by_email_to_the_folders_accountants_and_the_reviewers(
     assert body is not None
     text = body.get_content()
     assert "применено 4, не принято 6" in str(msg["Subject"])
+    assert str(msg["Subject"]).startswith("Сверка ОС, moscow: ")  # the department
     assert scenario.reply.run_id in text
     assert "неизвестный ID актива «A-999999»" in text
     assert f"«На проверку», строка {scenario.reply.unknown_row}" in text
@@ -529,7 +530,9 @@ def test_an_english_workbook_is_read_by_its_english_headers(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert f"'To review', row 2: confirmed: row TDSheet!{row} is asset" in result.output
     (email,) = query(ws, "SELECT * FROM emails WHERE kind = 'decisions'")
-    assert email["subject"] == "Reconciler: decisions in reply.xlsx — 1 applied, 0 not applied"
+    assert (
+        email["subject"] == "Reconciler, moscow: decisions in reply.xlsx — 1 applied, 0 not applied"
+    )
 
 
 # --- matching with decisions, no ledger ------------------------------------------------------

@@ -190,7 +190,7 @@ def test_file_transport_writes_eml_files_into_the_run_folder_that_parse(
     assert len(ids) == 2
     accounting = deliver.read_eml(run_dir / "mail" / "accounting.eml")
     reviewers = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
-    assert accounting["Subject"] == "Сверка ОС: ведомость.xlsx — 57 строк, 3 расхождения"
+    assert accounting["Subject"] == "Сверка ОС, moscow: ведомость.xlsx — 57 строк, 3 расхождения"
     assert accounting["To"] == "buh-msk@corp.example, glavbuh@corp.example"
     assert accounting["Reply-To"] == "it-assets@corp.example"
     assert reviewers["To"] == "it-assets@corp.example"
@@ -279,10 +279,15 @@ def test_reviewers_body_lists_at_most_200_findings_and_says_how_many_more(
     msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
     html = html_part(msg)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert html.count("<td><code>LOCATION_MISMATCH</code></td><td>средняя</td>") == 67
+    # The kind in words, no code; IT reads where the equipment is, not a sheet and row.
+    assert html.count("<td>средняя</td><td>Другое местонахождение</td>") == 67
+    assert "LOCATION_MISMATCH" not in html
     assert "TDSheet, строка 206" in html and "TDSheet, строка 207" not in html
     assert "и ещё 50" in html and "и ещё 50" in text
-    assert msg["Subject"] == "Расхождения для ИТ: ведомость.xlsx — 250 расхождений, 2 на проверку"
+    assert (
+        msg["Subject"]
+        == "Расхождения для ИТ, moscow: ведомость.xlsx — 250 расхождений, 2 на проверку"
+    )
 
 
 def test_values_from_the_workbook_are_escaped_in_the_html_body(
@@ -303,7 +308,9 @@ def test_english_reports_get_english_subjects_and_bodies(
     )
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
-    assert msg["Subject"] == "Asset reconciliation: ведомость.xlsx — 57 rows, 3 discrepancies"
+    assert (
+        msg["Subject"] == "Asset reconciliation, moscow: ведомость.xlsx — 57 rows, 3 discrepancies"
+    )
     assert "1,234,567.89\u00a0RUB" in html_part(msg)
 
 
@@ -332,7 +339,7 @@ def test_a_quarantined_file_tells_its_folder_why_and_what_to_do_once(
     row = emails(conn)["quarantine"]
     assert json.loads(row["recipients"]) == ["buh-msk@corp.example", "glavbuh@corp.example"]
     msg = deliver.read_eml(Path(row["eml_path"]))
-    assert msg["Subject"] == "Сверка ОС: файл ОС сентябрь.xlsx не принят"
+    assert msg["Subject"] == "Сверка ОС, moscow: файл ОС сентябрь.xlsx не принят"
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "password protected: save it without a password" in text
     assert "положите в ту же папку ещё раз" in text
@@ -379,9 +386,7 @@ def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
     assert '<td>Строк в ведомости</td><td align="right">57</td>' in html
     assert "1\u00a0234\u00a0567,89\u00a0RUB" in html
     text = accounting.message.get_body(("plain",)).get_content()
-    assert (
-        "Строк в ведомости: 57" in text and "Другое местонахождение: 1 (LOCATION_MISMATCH)" in text
-    )
+    assert "Строк в ведомости: 57" in text and "Другое местонахождение: 1\r\n" in text
     assert emails(conn)["accounting"]["sent_at"] == T0.isoformat()
 
 
@@ -789,4 +794,81 @@ def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
     (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
-    assert msg["Subject"] == "Расхождения для ИТ: ведомость.xlsx — 3 расхождения"
+    assert msg["Subject"] == "Расхождения для ИТ, moscow: ведомость.xlsx — 3 расхождения"
+
+
+# --- what each reader does next ------------------------------------------------------------
+
+
+def test_the_accountants_email_says_what_the_colours_mean_which_sheet_to_answer_and_what_it_does(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    assert msg["Subject"].startswith("Сверка ОС, moscow: ")  # the department in the subject
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = html_part(msg)
+    for body in (text, html):
+        assert "Что сделать" in body
+        assert "Лист «Расхождения» (3)" in body and "«Принято (исключение)»" in body
+        assert "Лист «На проверку» (2)" in body and "«подтвердить»" in body
+        assert "положите ее в ту же папку («moscow»)" in body
+        assert "зеленый — найдено в ИТ-учете" in body and "голубой — принято как исключение" in body
+        assert "Что сделает ИТ" in body
+        assert "LOCATION_MISMATCH" not in body  # codes only in the IT workbook and results.json
+
+
+def test_the_reviewers_email_says_what_to_check_in_which_system_and_where_the_equipment_is(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    doc = results_doc(findings=3)
+    doc["findings"][0] |= {"location": "Москва, ЦОД-1", "custodian": "Петров П.П."}
+    doc["findings"][0] |= {"severity": "high", "inventory_number": "ОС-000101"}
+    (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    config = make_config(tmp_path)
+    config.inventory.source = "snipeit"
+    deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
+    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Что проверить" in text
+    assert "«Нет в ИТ-учете» (1): найдите оборудование в Snipe-IT" in text
+    assert "«На проверку» (2)" in text and "папку «moscow»" in text
+    # The worst first, and where it stands rather than which sheet row.
+    first = text.split("Расхождения:")[1].strip().splitlines()[0]
+    assert first.startswith("[высокая] Москва, ЦОД-1 / Петров П.П., Инв. № ОС-000101: ")
+
+
+def test_a_repeat_of_the_same_content_is_named_as_such_in_subject_and_body(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    doc = results_doc()
+    doc["duplicate_of"] = {"run_id": "20261101-080000-ffffff", "received_at": "2026-11-01T08:00:00"}
+    (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    for kind in ("accounting", "reviewers"):
+        msg = deliver.read_eml(run_dir / "mail" / f"{kind}.eml")
+        assert msg["Subject"].startswith("Повтор: "), kind
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "уже сверялся 2026-11-01 08:00, запуск 20261101-080000-ffffff" in text
+
+
+def test_attachments_carry_an_rfc2231_filename_and_a_name_fallback_for_older_clients(
+    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+) -> None:
+    deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
+    raw = (run_dir / "mail" / "accounting.eml").read_bytes()
+    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    assert [p.get_content_type() for p in msg.walk()][:3] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+    ]
+    (part,) = list(msg.iter_attachments())
+    assert part.get_filename() == "ведомость.reconciled.xlsx"
+    assert b"filename*" in raw  # RFC 2231
+    content_type = str(part.get("Content-Type"))
+    assert content_type.startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert part.get_param("name") == "ведомость.reconciled.xlsx"  # RFC 2047 in name=
+    assert b'name="=?utf-8?' in raw

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 TEXT: dict[str, dict[str, str]] = {
     "ru": {
-        "subject": "Сверка ОС: решения из «{file}» — применено {applied}, не принято {problems}",
+        "subject": "Сверка ОС{dept}: решения из «{file}» — применено {applied}, не принято {problems}",
         "intro": "Файл «{file}»{folder_part} принят как ответ на сверку {run_id}; "
         "сверка по нему не выполнялась.",
         "applied": "Применено",
@@ -56,7 +56,7 @@ TEXT: dict[str, dict[str, str]] = {
         "«{dropped}»: решения принимаются только из папки запуска; положите его в «{folder}»",
     },
     "en": {
-        "subject": "Reconciler: decisions in {file} — {applied} applied, {problems} not applied",
+        "subject": "Reconciler{dept}: decisions in {file} — {applied} applied, {problems} not applied",
         "intro": "{file}{folder_part} was taken as a reply to run {run_id}; it was not "
         "reconciled as a register.",
         "applied": "Applied",
@@ -137,10 +137,13 @@ def queue_answer(
 def compose_answer(config: Config, outcome: ReplyOutcome, folder: str) -> mail_compose.Composed:
     language = config.report.language
     t = TEXT[language]
-    subject = t["subject"].format(
-        file=outcome.file_name, applied=len(outcome.applied), problems=len(outcome.problems)
-    )
     m = mail_text.strings(language)
+    subject = t["subject"].format(
+        dept=m["dept"].format(folder=folder) if folder else "",
+        file=outcome.file_name,
+        applied=len(outcome.applied),
+        problems=len(outcome.problems),
+    )
     ctx = {
         "t": m,
         "d": t,

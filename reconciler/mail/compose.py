@@ -169,6 +169,26 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
     }
 
 
+def _department(t: dict[str, Any], folder: str) -> str:
+    """', moscow/it': the department (inbox folder) in every subject, so a mailbox shared by
+    several departments tells them apart in the list."""
+    return t["dept"].format(folder=folder) if folder else ""
+
+
+def _repeat(results: dict[str, Any], t: dict[str, Any], subject: str) -> tuple[str, str | None]:
+    """A repeat of content already reconciled says so, in the subject and the first line."""
+    earlier = results.get("duplicate_of") or {}
+    if not earlier:
+        return subject, None
+    when = str(earlier.get("received_at") or "")[:16].replace("T", " ")
+    line = t["repeat_line"].format(when=when, run_id=earlier.get("run_id", ""))
+    return f"{t['repeat']}: {subject}", line
+
+
+SYSTEMS = {"snipeit": "Snipe-IT", "netbox": "NetBox", "glpi": "GLPI"}
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
 def _first(prefix: str, subject: str) -> str:
     """The wrong-inventory alarm leads the subject: it is what an inbox list shows."""
     return f"{prefix} — {subject}" if prefix else subject
@@ -180,23 +200,61 @@ def compose_accounting(
     ctx = _summary_context(results, config)
     language, s = ctx["language"], ctx["s"]
     attachments = [files.annotated] if files.annotated else []
-    subject = ctx["t"]["accounting_subject"].format(
+    t = ctx["t"]
+    subject = t["accounting_subject"].format(
+        dept=_department(t, folder),
         file=ctx["file"],
         rows=mail_text.counted(s["rows"], "rows", language),
         findings=mail_text.counted(s["findings"], "findings", language),
     )
-    subject = _first(ctx["subject_prefix"], subject)
-    ctx |= {"subject": subject, "folder": folder, "attachments": [p.name for p in attachments]}
+    subject, repeat = _repeat(results, t, _first(ctx["subject_prefix"], subject))
+    folder_part = t["same_folder"].format(folder=folder) if folder else ""
+    steps = []
+    if s["findings"]:
+        steps.append(t["step_findings"].format(n=s["findings"]))
+    if s["review"]:
+        steps.append(t["step_review"].format(n=s["review"]))
+    if steps:
+        steps.append(t["step_return"].format(folder_part=folder_part))
+    ctx |= {
+        "subject": subject,
+        "folder": folder,
+        "attachments": [p.name for p in attachments],
+        "repeat": repeat,
+        "steps": steps,
+    }
     text, html = render("accounting", ctx)
     return Composed(
         "accounting", folder_recipients(config, folder), subject, text, html, attachments
     )
 
 
+def _said(value: str, message: str) -> bool:
+    """The message already says the value (each of its words): not repeated beside it."""
+    return all(word in message for word in value.split())
+
+
+def _worst_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discrepancies before notes, the most severe first, the largest amount first."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.get("kind") == "note",
+            SEVERITY_ORDER.get(str(f.get("severity")), 9),
+            -(f.get("amount") or 0),
+        ),
+    )
+
+
 def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for f in findings:
-        if f.get("row") is not None:
+        # Where the equipment is and whose it is: what IT acts on. The sheet and row only when
+        # the books state neither.
+        place = " / ".join(str(f[k]) for k in ("location", "custodian") if f.get(k))
+        if place:
+            where = place
+        elif f.get("row") is not None:
             where = t["row_ref"].format(sheet=f.get("sheet") or "", row=f["row"])
         elif f.get("asset_id"):
             where = t["asset_ref"].format(asset_id=f["asset_id"])
@@ -205,19 +263,45 @@ def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dic
         message = str(f.get("message") or "")
         book = "" if f.get("book_value") is None else str(f["book_value"])
         it = "" if f.get("it_value") is None else str(f["it_value"])
+        code = str(f.get("code", ""))
         rows.append(
             {
-                "code": str(f.get("code", "")),
+                "code": code,
+                "kind": t["codes"].get(code, code),
                 "severity": t["severities"].get(f.get("severity"), str(f.get("severity") or "")),
                 "where": where,
+                "inventory_number": str(f.get("inventory_number") or ""),
+                "asset_id": str(f.get("asset_id") or ""),
+                "serial": str(f.get("serial") or ""),
                 "message": message,
                 "book_value": book,
                 "it_value": it,
-                # Most messages already quote both values: the text body says them once.
-                "values_new": any(v and v not in message for v in (book, it)),
+                # Most messages already quote both values: the body says them once.
+                "values_new": not (_said(book, message) and _said(it, message)),
             }
         )
     return rows
+
+
+def _checks(
+    summary: dict[str, Any], by_code: dict[str, int], t: dict[str, Any], system: str
+) -> list[str]:
+    """What the reviewers check, and in which system, for the kinds this run found."""
+    lines = []
+    n = by_code.get("MISSING_IN_INVENTORY", 0)
+    if n:
+        lines.append(t["check_missing_in_inventory"].format(n=n, system=system))
+    n = sum(
+        by_code.get(c, 0) for c in ("LOCATION_MISMATCH", "CUSTODIAN_MISMATCH", "SERIAL_MISMATCH")
+    )
+    if n:
+        lines.append(t["check_place_person"].format(n=n, system=system))
+    n = by_code.get("MISSING_IN_BOOKS", 0)
+    if n:
+        lines.append(t["check_missing_in_books"].format(n=n, system=system))
+    if summary.get("review"):
+        lines.append(t["check_review"].format(n=summary["review"]))
+    return lines
 
 
 def compose_reviewers(
@@ -226,16 +310,24 @@ def compose_reviewers(
     ctx = _summary_context(results, config)
     language, s, t = ctx["language"], ctx["s"], ctx["t"]
     attachments = [p for p in (files.discrepancies, files.report_html) if p is not None]
-    findings = list(results.get("findings") or [])
+    findings = _worst_first(list(results.get("findings") or []))
     subject = t["reviewers_subject" if s["review"] else "reviewers_subject_no_review"].format(
+        dept=_department(t, folder),
         file=ctx["file"],
         findings=mail_text.counted(s["findings"], "findings", language),
         review=s["review"],
     )
-    subject = _first(ctx["subject_prefix"], subject)
+    subject, repeat = _repeat(results, t, _first(ctx["subject_prefix"], subject))
+    system = SYSTEMS.get(str(config.inventory.source), t["system_file"])
+    summary = results.get("summary") or {}
+    checks = _checks(summary, summary.get("findings_by_code") or {}, t, system)
+    if checks:
+        checks.append(t["check_return"].format(folder=folder or "—"))
     ctx |= {
         "subject": subject,
         "folder": folder,
+        "repeat": repeat,
+        "checks": checks,
         "attachments": [p.name for p in attachments],
         "findings": _finding_rows(findings[:FINDINGS_IN_BODY], t),
         "more": max(0, len(findings) - FINDINGS_IN_BODY),
@@ -250,7 +342,7 @@ def compose_quarantine(
     """`reason` is what the ledger keeps: an error_text.ErrorRecord as JSON (or plain text)."""
     language = config.report.language
     t = mail_text.strings(language)
-    subject = t["quarantine_subject"].format(file=file_name)
+    subject = t["quarantine_subject"].format(file=file_name, dept=_department(t, folder))
     record = error_text.ErrorRecord.from_json(reason) if reason else None
     coded = record is not None and record.code in error_text.CATALOGUE
     said = error_text.explain_record(record, language) if record is not None and coded else None
@@ -360,4 +452,18 @@ def build_message(
         msg.add_attachment(
             path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
         )
+        *_, part = msg.iter_attachments()
+        _name_fallback(part, maintype, subtype, path.name)
     return msg
+
+
+def _name_fallback(part: Any, maintype: str, subtype: str, name: str) -> None:
+    """Content-Type's `name=` beside Content-Disposition's RFC 2231 filename.
+
+    Older clients (and some webmail) read only `name=` and show an RFC 2231-only Cyrillic name
+    as "noname" or "ATT00001.xlsx". The name as one RFC 2047 word in quotes is what they read;
+    RFC 2231-aware clients take the disposition's filename first.
+    """
+    encoded = Header(name, "utf-8", maxlinelen=10_000).encode() if not name.isascii() else name
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f'{maintype}/{subtype}; name="{encoded}"')

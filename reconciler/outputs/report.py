@@ -51,6 +51,25 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def _findings_with_context(result: RunResult) -> list[dict[str, Any]]:
+    """Each finding with the book row's (or else the IT asset's) inventory number, name, place,
+    МОЛ and serial: what a reader acts on, so the emails need not look them up."""
+    from reconciler.outputs.figures import findings_with_sources
+    from reconciler.text.glossary import display_serial
+
+    out = []
+    for f, row, asset in findings_with_sources(result):
+
+        def either(field: str, row: Any = row, asset: Any = asset) -> Any:
+            return (getattr(row, field) if row else None) or (
+                getattr(asset, field) if asset else None
+            )
+
+        context = {k: either(k) for k in ("inventory_number", "name", "location", "custodian")}
+        out.append({**finding_to_dict(f), **context, "serial": display_serial(either("serial"))})
+    return out
+
+
 def summarize(result: RunResult) -> dict[str, Any]:
     statuses = Counter(str(m.status) for m in result.match.rows)
     codes = Counter(f.code for f in result.findings if not f.is_note)
@@ -142,7 +161,7 @@ def results_to_dict(
             {"asset_id": a, "findings": by_asset.get(a, [])}
             for a in result.match.unmatched_asset_ids
         ],
-        "findings": [finding_to_dict(f) for f in result.findings],
+        "findings": _findings_with_context(result),
         # The guard's warning and the scope come first: a reader must see them before figures.
         "warnings": [*scope_text.lines(result.scope, language), *result.warnings],
         **({"scope": scope} if (scope := scope_to_dict(result, language)) else {}),

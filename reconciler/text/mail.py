@@ -16,10 +16,72 @@ LANGUAGES = ("ru", "en")
 STRINGS: dict[str, dict[str, str]] = {
     "ru": {
         "product": "Сверка ОС",
-        "accounting_subject": "Сверка ОС: {file} — {rows}, {findings}",
-        "reviewers_subject": "Расхождения для ИТ: {file} — {findings}, {review} на проверку",
-        "reviewers_subject_no_review": "Расхождения для ИТ: {file} — {findings}",
-        "quarantine_subject": "Сверка ОС: файл {file} не принят",
+        "accounting_subject": "Сверка ОС{dept}: {file} — {rows}, {findings}",
+        "reviewers_subject": "Расхождения для ИТ{dept}: {file} — {findings}, {review} на проверку",
+        "reviewers_subject_no_review": "Расхождения для ИТ{dept}: {file} — {findings}",
+        "quarantine_subject": "Сверка ОС{dept}: файл {file} не принят",
+        "dept": ", {folder}",
+        "same_folder": " («{folder}»)",
+        "repeat": "Повтор",
+        "repeat_line": (
+            "Повторная отправка: этот же файл (то же содержимое) уже сверялся {when}, "
+            "запуск {run_id}. Ниже — итоги по сегодняшнему ИТ-учету."
+        ),
+        "next_steps": "Что сделать",
+        "colours": (
+            "Цвет столбцов справа от ваших: зеленый — найдено в ИТ-учете, расхождений нет; "
+            "оранжевый — найдено, есть расхождения; желтый — нужна проверка сопоставления; "
+            "красный — в ИТ-учете не найдено; голубой — принято как исключение."
+        ),
+        "step_findings": (
+            "Лист «Расхождения» ({n}): исправьте в учете то, что неверно у вас (местонахождение, "
+            "МОЛ, стоимость). Если расхождение — известное исключение, выберите «да» в столбце "
+            "«Принято (исключение)» и напишите причину в «Комментарий»."
+        ),
+        "step_review": (
+            "Лист «На проверку» ({n}): в столбце «Решение» выберите «подтвердить», если первый "
+            "кандидат — тот же актив, «отклонить», если нет, или впишите ID другого актива."
+        ),
+        "step_return": (
+            "Сохраните книгу и положите ее в ту же папку{folder_part}: ответ о том, что учтено, "
+            "придет письмом вам и ИТ."
+        ),
+        "nothing_to_do": "Делать ничего не нужно: учет и ИТ-учет совпадают.",
+        "it_will": "Что сделает ИТ",
+        "it_will_text": (
+            "ИТ получает тот же список расхождений: найдет в ИТ-учете строки «Нет в ИТ-учете», "
+            "исправит местонахождение и МОЛ там, где ошибка у ИТ, и по строкам «Нет в учете» "
+            "уточнит у вас, ставить ли оборудование на учет."
+        ),
+        "to_check": "Что проверить",
+        "check_missing_in_inventory": (
+            "«Нет в ИТ-учете» ({n}): найдите оборудование в {system} по инв. № и серийному "
+            "номеру; не нашли — проверьте на месте."
+        ),
+        "check_place_person": (
+            "«Другое местонахождение», «Другое МОЛ», «Другой серийный номер» ({n}): сверьте с "
+            "{system}; ошибка у ИТ — исправьте там, иначе сообщите бухгалтерии."
+        ),
+        "check_missing_in_books": (
+            "«Нет в учете» ({n}): оборудование из {system}, которого нет в учете: подтвердите "
+            "бухгалтерии, что оно ваше (лист «Нет в учете»)."
+        ),
+        "check_review": (
+            "«На проверку» ({n}): в приложенной книге, лист «На проверку», выберите решение "
+            "в столбце «Решение»."
+        ),
+        "check_return": (
+            "Известное исключение: «да» в столбце «Принято (исключение)» листа «Расхождения» "
+            "и причина в «Комментарий». Сохраните книгу и положите ее в папку «{folder}» "
+            "входящей папки сверки: решения учтутся со следующей сверки, ответ получите вы и "
+            "бухгалтерия."
+        ),
+        "system_file": "выгрузке ИТ-учета",
+        "location": "Местонахождение",
+        "custodian": "МОЛ",
+        "inventory_number": "Инв. №",
+        "name": "Наименование",
+        "kind_column": "Вид",
         "test_subject": "Сверка ОС: тестовое письмо",
         "greeting": "Здравствуйте!",
         "accounting_intro": "Файл «{file}»{folder_part} сверен с ИТ-учетом оборудования.",
@@ -91,10 +153,72 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "product": "Asset reconciliation",
-        "accounting_subject": "Asset reconciliation: {file} — {rows}, {findings}",
-        "reviewers_subject": "Discrepancies for IT: {file} — {findings}, {review} to review",
-        "reviewers_subject_no_review": "Discrepancies for IT: {file} — {findings}",
-        "quarantine_subject": "Asset reconciliation: file {file} not accepted",
+        "accounting_subject": "Asset reconciliation{dept}: {file} — {rows}, {findings}",
+        "reviewers_subject": "Discrepancies for IT{dept}: {file} — {findings}, {review} to review",
+        "reviewers_subject_no_review": "Discrepancies for IT{dept}: {file} — {findings}",
+        "quarantine_subject": "Asset reconciliation{dept}: file {file} not accepted",
+        "dept": ", {folder}",
+        "same_folder": " (“{folder}”)",
+        "repeat": "Repeat",
+        "repeat_line": (
+            "Sent again: this same file (the same content) was reconciled on {when}, run "
+            "{run_id}. The figures below are against today's IT inventory."
+        ),
+        "next_steps": "What to do",
+        "colours": (
+            "The colour of the columns right of yours: green — found in the IT inventory, no "
+            "discrepancy; orange — found, with discrepancies; yellow — the match needs review; "
+            "red — not found in the IT inventory; blue — accepted as an exception."
+        ),
+        "step_findings": (
+            "Sheet “Findings” ({n}): correct on the books what is wrong on your side "
+            "(location, custodian, cost). A known exception: choose “yes” under “Accepted "
+            "(exception)” and give the reason under “Comment”."
+        ),
+        "step_review": (
+            "Sheet “To review” ({n}): under “Decision” choose “confirm” when the first "
+            "candidate is the same asset, “reject” when not, or type another asset ID."
+        ),
+        "step_return": (
+            "Save the workbook and drop it into the same folder{folder_part}: what was applied "
+            "comes back by email to you and to IT."
+        ),
+        "nothing_to_do": "Nothing to do: the books and the IT inventory agree.",
+        "it_will": "What IT will do",
+        "it_will_text": (
+            "IT gets the same list: it looks up the rows “Not in IT inventory”, corrects "
+            "location and custodian where IT is wrong, and asks you whether the equipment "
+            "“Not on the books” should be capitalised."
+        ),
+        "to_check": "What to check",
+        "check_missing_in_inventory": (
+            "“Not in IT inventory” ({n}): look the equipment up in {system} by inventory No. "
+            "and serial number; not there — check on site."
+        ),
+        "check_place_person": (
+            "“Location / Custodian / Serial differs” ({n}): compare with {system}; IT is "
+            "wrong — correct it there, otherwise tell accounting."
+        ),
+        "check_missing_in_books": (
+            "“Not on the books” ({n}): equipment in {system} that is not on the books: "
+            "confirm to accounting that it is yours (sheet “Not on books”)."
+        ),
+        "check_review": (
+            "“To review” ({n}): in the attached workbook, sheet “To review”, choose under "
+            "“Decision”."
+        ),
+        "check_return": (
+            "A known exception: “yes” under “Accepted (exception)” on the “Findings” sheet and "
+            "the reason under “Comment”. Save the workbook and drop it into the inbox folder "
+            "“{folder}”: the decisions apply from the next run; you and accounting get the "
+            "answer."
+        ),
+        "system_file": "the IT inventory export",
+        "location": "Location",
+        "custodian": "Custodian",
+        "inventory_number": "Inventory No.",
+        "name": "Name",
+        "kind_column": "Kind",
         "test_subject": "Asset reconciliation: test message",
         "greeting": "Hello,",
         "accounting_intro": "The file “{file}”{folder_part} was reconciled with the IT inventory.",
