@@ -180,7 +180,11 @@ def write_reply(first: dict[str, Any], run_dir: Path, out: Path) -> Reply:
     findings = wb["Расхождения"]
     serial_rows = {r["row"] for r in first["rows"] if r["matched_on"] == "serial"}
     chosen = next(
-        x for x in first["findings"] if x["row"] in serial_rows and x["code"] != "NEEDS_REVIEW"
+        x
+        for x in first["findings"]
+        # A duplicate's identity is its inventory number, which its twin row shares: accepting
+        # one accepts both, so the scenario takes a finding of one row only.
+        if x["row"] in serial_rows and x["code"] not in ("NEEDS_REVIEW", "DUPLICATE_ON_BOOKS")
     )
     for r in range(2, findings.max_row + 1):
         cells = [findings.cell(r, c).value for c in range(1, 5)]
