@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from service_harness import (
@@ -32,7 +33,7 @@ from service_harness import (
 
 pytestmark = pytest.mark.slow
 REAL = {"RECONCILER_TEST_PROCESSOR": ""}  # the real pipeline.run_file in the child
-OPERATORS = {"mail": {"operators": ["ops@example.com"]}}
+OPERATORS: dict[str, Any] = {"mail": {"operators": ["ops@example.com"]}}
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"
 )
