@@ -173,6 +173,39 @@ def watch(config_file: Path | None) -> None:
     watcher.serve(config)
 
 
+@cli.group()
+def inventory() -> None:
+    """The IT inventory source (README: IT inventory sources)."""
+
+
+@inventory.command("pull")
+@config_option
+@reports_errors
+def inventory_pull(config_file: Path | None) -> None:
+    """Fetch the configured inventory now and say what came: assets, fields filled, snapshot.
+
+    An API source's fetch is kept as the last good snapshot for runs whose fetch fails.
+    """
+    from reconciler.inventory import load as inventory_load
+    from reconciler.rules import load_rules
+
+    config = load_config(config_file)
+    got = inventory_load.load_inventory(
+        config.inventory, load_rules(config.rules), state=config.state
+    )
+    total = len(got.assets)
+    click.echo(f"inventory {got.source}: {total} assets")
+    if got.snapshot is not None:
+        s = got.snapshot
+        reused = " (the last good snapshot: this fetch failed)" if s.reused else ""
+        click.echo(f"snapshot: {s.kind}, {s.fetched_at}, sha256 {s.sha256}{reused}")
+    click.echo("fields filled:")
+    for name, count in inventory_load.filled_fields(got.assets):
+        click.echo(f"  {name:<17}{count:>8} of {total} ({count / total:.0%})")
+    for warning in got.warnings:
+        click.echo(f"warning: {warning}")
+
+
 @cli.command("mail-test")
 @config_option
 @click.option("--to", "to", default=None, help="Address to send to (default: the reviewers).")

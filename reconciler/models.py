@@ -129,11 +129,25 @@ class Asset:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class InventorySnapshot:
+    """Which inventory a run used: recorded in the ledger and results.json, so a finding can
+    be traced to the data it was made from."""
+
+    kind: str  # inventory.source: file, sqlite, agent-files, snipeit, netbox, glpi
+    source: str  # path or URL
+    fetched_at: str  # ISO 8601 UTC: when it was read or fetched
+    assets: int
+    sha256: str  # of the records as read (fields and extra), stable across re-reads
+    reused: bool = False  # the fetch failed and the last good snapshot stood in
+
+
 @dataclass
 class Inventory:
     source: str  # path or URL, for reports
     assets: list[Asset]
     warnings: list[str] = field(default_factory=list)  # as Register.warnings
+    snapshot: InventorySnapshot | None = None
 
     def by_id(self) -> dict[str, Asset]:
         return {a.asset_id: a for a in self.assets}

@@ -74,7 +74,7 @@ def run_file(
     with timed(timings, "read"):
         register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
     with timed(timings, "inventory"):
-        assets = inventory.load_inventory(config.inventory, rules)
+        assets = inventory.load_inventory(config.inventory, rules, state=config.state)
     # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
     # pairs shape the matching, accepted findings are reported as accepted.
     decided = decisions.load_active(config.ledger_path, folder or "")

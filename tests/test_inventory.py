@@ -276,7 +276,7 @@ def test_netbox_and_servicenow_headers_map_to_canonical_fields(
     assert (asset.asset_id, asset.hostname or asset.name, asset.location, asset.rack) == (
         "5",
         "srv-db-01",
-        "Hall A",
+        "DC1, Hall A",  # the site leads, the room narrows it
         "R04",
     )
     assert (asset.category, asset.model, asset.serial, asset.inventory_number, asset.ip) == (

@@ -16,17 +16,20 @@ import hashlib
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import fields
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
+from reconciler.inventory import snapshot
 from reconciler.inventory.agent import is_agent_file, load_agent_files
 from reconciler.inventory.glpi import load_glpi
 from reconciler.inventory.netbox import load_netbox
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
 from reconciler.inventory.snipeit import load_snipeit
-from reconciler.models import Asset, AssetStatus, Inventory
+from reconciler.models import Asset, AssetStatus, Inventory, InventorySnapshot
 from reconciler.read import values
 from reconciler.read.header import (
     assign_columns,
@@ -93,16 +96,37 @@ def source_kind(source: InventoryConfig) -> str:
     return "agent-files" if is_agent_file(head) else "sheet"
 
 
-def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
-    """Every asset of the configured source; InventoryError (path, what, fix) when it cannot."""
+def load_inventory(
+    source: InventoryConfig, rules: Rules, *, state: Path | None = None
+) -> Inventory:
+    """Every asset of the configured source; InventoryError (path, what, fix) when it cannot.
+
+    With `state` (the service's and `run`'s state folder), an API source's good fetch is kept
+    there, and a failed one falls back to it, said in the warnings (snapshot.py).
+    """
     kind = source_kind(source)
     loader = LOADERS[kind]
+    fetched_at = snapshot.now()
+    warnings: list[str] = []
+    reused = False
     try:
-        loaded = loader(source, rules)
-        records, label = loaded.records, loaded.label
-        warnings = [f"inventory {note}" for note in loaded.notes]
-        assets = build_assets(records, rules.statuses, source=label, warnings=warnings)
-        refuse_unusable(assets, records, label)
+        try:
+            loaded = loader(source, rules)
+            assets = _assets(loaded, rules, warnings)
+        except InventoryError as e:
+            last = None
+            if state is not None and kind in snapshot.API_KINDS:
+                last = snapshot.load_last_good(state, kind)
+            if last is None:
+                raise
+            loaded, fetched_at = last
+            reused = True
+            warnings[:] = [
+                f"inventory: fetching from {source.source} failed ({e}); used the last good "
+                f"snapshot of {fetched_at} ({len(loaded.records)} records)"
+            ]
+            log.warning("%s", warnings[0])
+            assets = _assets(loaded, rules, warnings)
     except InventoryError:
         raise
     except InputError as e:  # the sheet machinery speaks of a register file; this is IT's
@@ -113,8 +137,39 @@ def load_inventory(source: InventoryConfig, rules: Rules) -> Inventory:
             row=e.row,
             hint=e.hint,
         ) from None
+    records, label = loaded.records, loaded.label
+    if state is not None and kind in snapshot.API_KINDS and not reused:
+        snapshot.save_last_good(state, kind, loaded, fetched_at=fetched_at)
+    taken = InventorySnapshot(
+        kind=kind if kind in snapshot.API_KINDS or kind == "agent-files" else source.source,
+        source=label,
+        fetched_at=fetched_at,
+        assets=len(assets),
+        sha256=snapshot.content_hash(records),
+        reused=reused,
+    )
     log.info("inventory %s: %d assets", label, len(assets))
-    return Inventory(source=label, assets=assets, warnings=warnings)
+    return Inventory(source=label, assets=assets, warnings=warnings, snapshot=taken)
+
+
+def filled_fields(assets: list[Asset]) -> list[tuple[str, int]]:
+    """(field, how many assets have it) for every canonical field, in the model's order."""
+    names = [f.name for f in fields(Asset) if f.name not in ("extra", "status_raw")]
+    counts = []
+    for name in names:
+        if name == "status":
+            count = sum(a.status is not AssetStatus.UNKNOWN for a in assets)
+        else:
+            count = sum(getattr(a, name) not in (None, "") for a in assets)
+        counts.append((name, count))
+    return counts
+
+
+def _assets(loaded: Loaded, rules: Rules, warnings: list[str]) -> list[Asset]:
+    warnings += [f"inventory {note}" for note in loaded.notes]
+    assets = build_assets(loaded.records, rules.statuses, source=loaded.label, warnings=warnings)
+    refuse_unusable(assets, loaded.records, loaded.label)
+    return assets
 
 
 # --- sources -----------------------------------------------------------------------------
@@ -398,8 +453,12 @@ def _asset(
     for name, text in side.items():
         if text is not None:
             record.extra[record.headers.get(name, name)] = text
-    if not kwargs.get("location") and side.get("site"):
-        kwargs["location"] = side["site"]
+    site = side.get("site")
+    if site and site != kwargs.get("location"):
+        # The site is where the books put an asset; the room narrows it ("DC1, Hall A"), and
+        # the location check takes a place named inside another as the same place.
+        room = kwargs.get("location")
+        kwargs["location"] = f"{site}, {room}" if room else site
     person = " ".join(t for t in (side.get("first_name"), side.get("last_name")) if t)
     if not kwargs.get("custodian") and person:
         kwargs["custodian"] = person

@@ -25,7 +25,7 @@ TEXT_FIELDS = (
     "kit",
 )
 # Columns that say something beside the asset without being one of its compared fields: kept
-# in `extra` under their header; a site fills an empty location, a first and last name an
+# in `extra` under their header; a site leads the location ("DC1, Hall A"), a first and last name an
 # empty custodian. A login (GLPI's "Alternate username") is who last logged on, not a person.
 SIDE_FIELDS = ("site", "login", "email", "first_name", "last_name")
 

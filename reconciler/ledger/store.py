@@ -19,7 +19,7 @@ from typing import Any
 from reconciler.content import sha256_of_stream
 from reconciler.models import FINAL_STATES, Asset, BookRow, FileState, Finding, RowStatus, RunResult
 
-SCHEMA_VERSION = 2  # 2: faults and holds (the service's own trouble, kept apart)
+SCHEMA_VERSION = 3  # 2: faults and holds (the service's own trouble, kept apart); 3: inventory_snapshots
 
 # files.state: the life of a dropped file is models.FileState.
 
@@ -136,6 +136,18 @@ CREATE TABLE IF NOT EXISTS run_rows (
     row         INTEGER NOT NULL,
     book_key    TEXT NOT NULL,
     PRIMARY KEY (run_id, sheet, row)
+);
+
+-- The inventory each run used (inventory/snapshot.py): an API source's fetch, or the last
+-- good one standing in for a failed fetch (reused = 1).
+CREATE TABLE IF NOT EXISTS inventory_snapshots (
+    run_id      TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,          -- inventory.source
+    source      TEXT NOT NULL,          -- path or URL
+    fetched_at  TEXT NOT NULL,
+    assets      INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    reused      INTEGER NOT NULL DEFAULT 0
 );
 
 -- The scheduled audit packs sent (audit.py), so a missed fire is caught up once.
@@ -366,6 +378,21 @@ def record_result(conn: sqlite3.Connection, result: RunResult, *, run_dir: Path)
                 result.run_id,
             ),
         )
+        taken = result.inventory.snapshot
+        if taken is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO inventory_snapshots (run_id, kind, source, fetched_at, "
+                "assets, sha256, reused) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.run_id,
+                    taken.kind,
+                    taken.source,
+                    taken.fetched_at,
+                    taken.assets,
+                    taken.sha256,
+                    int(taken.reused),
+                ),
+            )
         conn.execute("DELETE FROM findings WHERE run_id = ?", (result.run_id,))
         conn.executemany(
             "INSERT INTO findings (run_id, identity, code, severity, sheet, row, asset_id, "

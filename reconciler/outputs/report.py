@@ -112,6 +112,24 @@ def scope_to_dict(result: RunResult, language: str) -> dict[str, Any] | None:
     }
 
 
+def inventory_entry(result: RunResult) -> dict[str, Any]:
+    """Which inventory the run used: its source, size and snapshot (kind, when, hash, and
+    whether the last good snapshot stood in for a failed fetch)."""
+    entry: dict[str, Any] = {
+        "source": result.inventory.source,
+        "assets": len(result.inventory.assets),
+    }
+    taken = result.inventory.snapshot
+    if taken is not None:
+        entry |= {
+            "kind": taken.kind,
+            "fetched_at": taken.fetched_at,
+            "sha256": taken.sha256,
+            "reused_snapshot": taken.reused,
+        }
+    return entry
+
+
 def results_to_dict(
     result: RunResult, *, folder: str | None = None, language: str = "ru"
 ) -> dict[str, Any]:
@@ -154,7 +172,7 @@ def results_to_dict(
         "version": RESULTS_VERSION,
         "run_id": result.run_id,
         "source": source,
-        "inventory": {"source": result.inventory.source, "assets": len(result.inventory.assets)},
+        "inventory": inventory_entry(result),
         "report_date": result.report_date.isoformat(),
         "rows": rows,
         "assets_not_on_books": [
