@@ -19,7 +19,8 @@ from typing import Any
 from reconciler.content import sha256_of_stream
 from reconciler.models import FINAL_STATES, Asset, BookRow, FileState, Finding, RowStatus, RunResult
 
-SCHEMA_VERSION = 3  # 2: faults and holds (the service's own trouble, kept apart); 3: inventory_snapshots
+# 2: faults and holds (the service's own trouble, kept apart); 3: inventory_snapshots
+SCHEMA_VERSION = 3
 
 # files.state: the life of a dropped file is models.FileState.
 
