@@ -71,6 +71,9 @@ class LimitsConfig(_Section):
     max_file_mb: float = Field(default=100.0, gt=0)
     max_seconds: float = Field(default=600.0, gt=0)
     max_memory_mb: int = Field(default=4096, gt=0)
+    # A reviewer's reply: more decisions than this is refused whole (a pasted column, not a
+    # review), without reading the rest.
+    max_reply_lines: int = Field(default=1000, gt=0)
 
 
 class ReportConfig(_Section):

@@ -52,6 +52,9 @@ TEXT: dict[str, dict[str, str]] = {
         "подтверждены, и отклонены; не применено ни одно",
         "taken": "актив {asset} уже подтверждён для {other} решением №{id}; сначала отмените "
         "его (reconciler decisions revoke {id})",
+        "too_long": "в ответе больше {limit} решений (limits.max_reply_lines): не применено "
+        "ни одно; разделите решения на несколько ответов или попросите администратора поднять "
+        "предел",
         "wrong_folder": "это ответ на запуск {run_id} папки «{folder}», но файл положен в папку "
         "«{dropped}»: решения принимаются только из папки запуска; положите его в «{folder}»",
     },
@@ -88,6 +91,9 @@ TEXT: dict[str, dict[str, str]] = {
         "rejected in this reply; neither is applied",
         "taken": "asset {asset} is already confirmed for {other} by decision #{id}; revoke it "
         "first (reconciler decisions revoke {id})",
+        "too_long": "the reply holds more than {limit} decisions (limits.max_reply_lines): "
+        "none is applied; split them into several replies or ask the administrator to raise "
+        "the limit",
         "wrong_folder": "this reply answers run {run_id} of folder '{folder}' but was dropped "
         "into '{dropped}': decisions are taken only from the run's own folder; drop it into "
         "'{folder}'",

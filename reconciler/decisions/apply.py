@@ -319,19 +319,24 @@ def apply_reply(
     if decided_by is None:
         decided_by = f"cli:{getpass.getuser()}" if dropped_in is None else dropped_in or "(inbox)"
     by = decided_by
-    lines, unreadable = read_reply(path, file_name)
     bad: list[tuple[ReplyLine, str]] = []
     # (reply sheet, reply row, text): listed in the reply's order
-    found: list[tuple[str, int, str]] = [
-        (p.reply_sheet, p.reply_row, t[p.problem].format(found=p.found)) for p in unreadable
-    ]
+    found: list[tuple[str, int, str]] = []
     problems: list[dict[str, Any]] = []
-    if dropped_in is not None and dropped_in != ctx.folder:
+    proposals: list[Proposal] = []
+    cap = config.limits.max_reply_lines
+    if dropped_in is not None and dropped_in != ctx.folder:  # not read at all: not theirs
         text = t["wrong_folder"].format(run_id=run_id, folder=ctx.folder, dropped=dropped_in)
         problems.append({"where": file_name, "text": text})
-        proposals: list[Proposal] = []
     else:
-        proposals, bad = check_lines(lines, ctx, t)
+        lines, unreadable = read_reply(path, file_name, max_lines=cap)
+        if len(lines) + len(unreadable) > cap:
+            problems.append({"where": file_name, "text": t["too_long"].format(limit=cap)})
+        else:
+            found += [
+                (p.reply_sheet, p.reply_row, t[p.problem].format(found=p.found)) for p in unreadable
+            ]
+            proposals, bad = check_lines(lines, ctx, t)
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         cur = conn.execute(

@@ -14,6 +14,7 @@ import re
 import sqlite3
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ YES_WORDS = {"yes", "y", "да", "д", "true", "1", "x", "accepted", "приня
 _IDS = re.compile(r"[;,\s]+")
 _CUSTOM_PROPS = "docProps/custom.xml"
 _MAX_PROPS_BYTES = 1_000_000  # a real custom.xml is a few hundred bytes
+READ_COLUMNS = 6  # the review sheet's 5 columns, the findings sheet's 6: nothing right of them
 
 
 @dataclass(frozen=True)
@@ -139,37 +141,69 @@ def _row_number(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def read_reply(path: Path, file_name: str) -> tuple[list[ReplyLine], list[LineProblem]]:
-    """Every decision in the reply's review and findings sheets, and what could not be read."""
+def read_reply(
+    path: Path, file_name: str, max_lines: int | None = None
+) -> tuple[list[ReplyLine], list[LineProblem]]:
+    """Every decision in the reply's review and findings sheets, and what could not be read.
+
+    Reading stops after `max_lines` + 1 of them (decisions and problems): the caller says the
+    reply is over the cap without the rest being read. A sheet's claimed size (A1:XFD1048576)
+    is ignored: only the rows it holds are read, and only the columns we wrote."""
     import openpyxl
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on a damaged file
-        raise InputError(
-            f"cannot be read as a reply workbook ({type(e).__name__}: {e})",
-            file=file_name,
-            hint="save it again in Excel as .xlsx and drop it again",
-        ) from None
+    with path.open("rb") as handle:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                # An open file, not the path: openpyxl refuses a name not ending in .xlsx, and
+                # the format is the content's (the reply may have been renamed).
+                wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many kinds on a damaged file
+            raise InputError(
+                f"cannot be read as a reply workbook ({type(e).__name__}: {e})",
+                file=file_name,
+                hint="save it again in Excel as .xlsx and drop it again",
+            ) from None
+        try:
+            return _read_sheets(wb, None if max_lines is None else max_lines + 1)
+        finally:
+            wb.close()
+
+
+def _read_sheets(wb: Any, cap: int | None) -> tuple[list[ReplyLine], list[LineProblem]]:
     lines: list[ReplyLine] = []
     problems: list[LineProblem] = []
     review, findings = _headers("review"), _headers("findings")
-    try:
-        for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            head = next(rows, None)
-            if head is None:
-                continue
-            seen = [_text(v).casefold() for v in head[:6]]
-            if seen[:5] in review:
-                _read_review(ws.title, rows, lines, problems)
-            elif seen[:6] in findings:
-                _read_findings(ws.title, rows, lines, problems)
-    finally:
-        wb.close()
+    for ws in wb.worksheets:
+        if not hasattr(ws, "iter_rows"):  # a chart sheet
+            continue
+        if hasattr(ws, "reset_dimensions"):  # read-only: the rows it holds, not its claim
+            ws.reset_dimensions()
+        rows = ws.iter_rows(max_col=READ_COLUMNS, values_only=True)
+        head = next(rows, None)
+        if head is None:
+            continue
+        seen = [_text(v).casefold() for v in head[:6]]
+        if seen[:5] in review:
+            _read_review(ws.title, _capped(rows, lines, problems, cap), lines, problems)
+        elif seen[:6] in findings:
+            _read_findings(ws.title, _capped(rows, lines, problems, cap), lines, problems)
+        if cap is not None and len(lines) + len(problems) >= cap:
+            break
     return lines, problems
+
+
+def _capped(
+    rows: Iterator[tuple[Any, ...]],
+    lines: list[ReplyLine],
+    problems: list[LineProblem],
+    cap: int | None,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows, until `cap` decisions and problems have been read."""
+    for values in rows:
+        if cap is not None and len(lines) + len(problems) >= cap:
+            return
+        yield values
 
 
 def _where(values: tuple[Any, ...]) -> tuple[str | None, int | None, str]:

@@ -241,6 +241,16 @@ def _ole_format(path: Path, name: str) -> str:
     return "xls"
 
 
+def _calamine_open(path: Path, fmt: str) -> Any:
+    """calamine picks its reader by the name's extension: an xlsx named .xls meets the xls
+    reader ("Cfb error: Invalid OLE"). A name that does not say the format the bytes do is
+    read from the open file instead, where calamine looks at the content."""
+    if path.suffix.lower().lstrip(".") == fmt:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as f:
+        return calamine.CalamineWorkbook.from_filelike(f)
+
+
 def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
     """Open any supported file; sheets are read lazily, one Grid each."""
     name = file_name or path.name
@@ -260,7 +270,7 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
         grids = {t.name: t for t in tables}
         return Workbook(path, name, fmt, list(grids), lambda n: grids[n])
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        book = _calamine_open(path, fmt)
         names = [
             m.name
             for m in book.sheets_metadata

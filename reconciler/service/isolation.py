@@ -48,6 +48,8 @@ EXIT_MEMORY = 4  # MemoryError under RLIMIT_AS
 EXIT_FAULT = 5  # our fault, not the file's (environment or bug): summary carries the Fault
 # Every limits.* refusal (size here and in lifecycle, time, memory) offers the same way out.
 LIMIT_HINT = "Split the register into smaller files, or raise the limit"
+# The refusals that come from the child being stopped or dying, not from what it read.
+LIMIT_CODES = ("TOO_SLOW", "TOO_MUCH_MEMORY", "READER_CRASHED")
 
 
 def crash_point(name: str, *, parent_too: bool = False) -> None:
@@ -84,6 +86,7 @@ class Outcome:
     run_dir: Path | None = None
     error: ErrorRecord | None = None
     fault: faults.Fault | None = None
+    replied: bool = False  # a reviewer's reply was applied (and its answer queued)
     seconds: float = 0.0
     counts: dict[str, Any] = field(default_factory=dict)
 
@@ -94,7 +97,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.run_dir is not None
+        return self.run_dir is not None or self.replied
 
 
 def run_isolated(
@@ -108,8 +111,12 @@ def run_isolated(
     lock_fd: int,
     should_stop: Callable[[], bool],
     on_tick: Callable[[float], None] = lambda elapsed: None,
+    reply_of_file: int | None = None,
 ) -> Outcome | None:
-    """Process one file in a child; None when stopped (the file is left to be resumed)."""
+    """Process one file in a child; None when stopped (the file is left to be resumed).
+
+    With `reply_of_file` (its ledger id) the child applies it as a reviewer's reply instead
+    (decisions.apply), under the same limits: a reply is as untrusted as any register."""
     request = {
         "config": config.model_dump(mode="json", by_alias=True),
         "source": str(config.source),
@@ -119,6 +126,7 @@ def run_isolated(
         "run_id": run_id,
         "duplicate_of": duplicate_of,
         "parent_pid": os.getpid(),
+        "reply_of_file": reply_of_file,
     }
     env = dict(os.environ)
     # BLAS thread pools reserve address space per thread; one thread keeps RLIMIT_AS honest.
@@ -160,6 +168,8 @@ def run_isolated(
     code = child.returncode
     if code == 0 and summary.get("run_dir"):
         return Outcome(run_dir=Path(summary["run_dir"]), seconds=seconds, counts=summary)
+    if code == 0 and reply_of_file is not None and "reply_id" in summary:
+        return Outcome(replied=True, seconds=seconds, counts=summary)
     if code == EXIT_INPUT and isinstance(summary.get("error"), dict):
         return Outcome(error=ErrorRecord.from_dict(summary["error"]), seconds=seconds)
     if code == EXIT_FAULT and isinstance(summary.get("fault"), dict):
@@ -251,6 +261,8 @@ def child_main(request_json: str) -> int:
     _limit_memory(config.limits.max_memory_mb)
     from reconciler.ledger import store as ledger
 
+    if request.get("reply_of_file") is not None:
+        return _reply_main(config, request)
     run_id = request["run_id"]
     staged = config.model_copy(update={"outbox": staging_dir(config.outbox, run_id)})
     kwargs: dict[str, Any] = {
@@ -289,6 +301,45 @@ def child_main(request_json: str) -> int:
         **{str(s): sum(m.status == s for m in result.match.rows) for s in RowStatus},
         "findings": len(result.findings),
         "exit_code": result.exit_code,
+    }
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+def _reply_main(config: Config, request: dict[str, Any]) -> int:
+    """The child's side of a reviewer's reply: read, validate, record, answer; the parent
+    learns only the counts. Redone after a stop or a crash, it answers from the record."""
+    from reconciler.decisions import apply as decisions_apply
+    from reconciler.ledger import store as ledger
+
+    try:
+        conn = ledger.connect(config.ledger_path)
+        try:
+            outcome = decisions_apply.apply_reply(
+                conn,
+                config,
+                Path(request["path"]),
+                file_name=request["file_name"],
+                dropped_in=request["folder"],
+                file_id=request["reply_of_file"],
+            )
+        finally:
+            conn.close()
+    except MemoryError:
+        os._exit(EXIT_MEMORY)
+    except InputError as e:
+        body = {"error": ErrorRecord.of(e).to_dict()}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+        return EXIT_INPUT
+    except Exception as e:  # not the reply's fault: see child_main
+        body = {"fault": faults.classify(e, faults.places_of(config)).to_dict()}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+        return EXIT_FAULT
+    summary = {
+        "reply_id": outcome.reply_id,
+        "run_id": outcome.run_id,
+        "applied": len(outcome.applied),
+        "problems": len(outcome.problems),
     }
     sys.stdout.write(json.dumps(summary) + "\n")
     return 0

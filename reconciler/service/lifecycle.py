@@ -23,7 +23,7 @@ from typing import Any
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
-from reconciler.errors import LimitExceeded, ReconcilerError
+from reconciler.errors import LimitExceeded
 from reconciler.ledger import faults as holds
 from reconciler.ledger import store as ledger
 from reconciler.mail import queue as deliver
@@ -131,18 +131,22 @@ class FileLifecycle:
             hint=error.hint,
             params={"detail": error.params.get("detail")},
         )
+        self._fail_now(row, ErrorRecord.of(error))
+
+    def _fail_now(self, row: sqlite3.Row, error: ErrorRecord) -> None:
+        """Failed with a run of its own (quarantined next, the sender told why)."""
         run_id = row["run_id"] or ledger.new_run_id()
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             ledger.start_run(
                 self.conn,
                 run_id,
-                file_id=file_id,
+                file_id=row["id"],
                 file_name=row["name"],
                 folder=row["folder"],
                 sha256=row["sha256"],
             )
-            self._fail(row, run_id, ErrorRecord.of(error))
+            self._fail(row, run_id, error)
 
     def _release(self, file_id: int, lock: FileLock) -> None:
         row = ledger.get_file(self.conn, file_id)
@@ -197,7 +201,8 @@ class FileLifecycle:
                     return
                 self._mark_claimed(file_id, Path(row["claimed_as"]), dropped)
             elif state == FileState.CLAIMED:
-                self._start(row)
+                if not self._start(row, lock):
+                    return
             elif state == FileState.PROCESSING:
                 if not self._process(row, lock):
                     return
@@ -312,20 +317,28 @@ class FileLifecycle:
     def _too_large(self, row: sqlite3.Row) -> bool:
         return bool(row["size"] > self.config.limits.max_file_mb * 1024 * 1024)
 
-    def _take_reply(self, row: sqlite3.Row) -> bool:
-        """A reviewer's reply to an earlier run (decisions_apply): its decisions are recorded
+    def _take_reply(self, row: sqlite3.Row, lock: FileLock) -> str:
+        """A reviewer's reply to an earlier run (decisions.apply): its decisions are recorded
         and answered by email, and it goes on to the archive (done) without a run of its own.
-        Redone after a crash, it answers from the ledger's record instead of applying twice."""
+        Read in the limited child like a register (its sheets may claim a million rows), and
+        only after the folder check. Redone after a stop or a crash, it answers from the
+        ledger's record instead of applying twice.
+
+        'done' (applied, or failed with its reason), 'register' (not a reply), 'stop' (the
+        service is stopping, or one of our faults holds it)."""
         if self._too_large(row):
-            return False  # the register path quarantines it, saying why
+            return "register"  # the register path quarantines it, saying why
         from reconciler.decisions import read as decisions_read
 
         path = Path(row["claimed_as"])
-        if decisions_read.is_reply(path, self.conn) is None:
-            return False
-        from reconciler.decisions import apply as decisions_apply
+        run_id = decisions_read.is_reply(path, self.conn)  # the properties only: bounded
+        if run_id is None:
+            return "register"
+        run = ledger.get_run(self.conn, run_id)
+        if run is not None and run["folder"] != row["folder"]:
+            # Not this folder's run: answered here without reading a sheet of it.
+            from reconciler.decisions import apply as decisions_apply
 
-        try:
             decisions_apply.apply_reply(
                 self.conn,
                 self.config,
@@ -334,15 +347,52 @@ class FileLifecycle:
                 dropped_in=row["folder"],
                 file_id=row["id"],
             )
-        except ReconcilerError as e:  # not readable as a reply: the register path says why
-            log.warning("%s names an earlier run but cannot be applied: %s", row["name"], e)
-            return False
-        ledger.update_file(self.conn, row["id"], state=FileState.DONE)
-        return True
+            ledger.update_file(self.conn, row["id"], state=FileState.DONE)
+            return "done"
+        outcome = isolation.run_isolated(
+            self.config,
+            path=path,
+            file_name=row["name"],
+            folder=row["folder"],
+            run_id="",
+            duplicate_of=None,
+            lock_fd=lock.fd,
+            should_stop=self.stopping.is_set,
+            reply_of_file=row["id"],
+        )
+        if outcome is None:
+            log.info(
+                "stopping: abandoned the reply %s; it is redone at the next start", row["name"]
+            )
+            return "stop"
+        if outcome.fault is not None:
+            self._hold(row["id"], outcome.fault)
+            return "stop"
+        if outcome.ok:
+            ledger.update_file(self.conn, row["id"], state=FileState.DONE)
+            log.info(
+                "%s: reply to run %s, %s decision(s) applied, %s problem(s)",
+                row["name"],
+                outcome.counts.get("run_id"),
+                outcome.counts.get("applied"),
+                outcome.counts.get("problems"),
+            )
+            return "done"
+        assert outcome.error is not None
+        if outcome.error.code in isolation.LIMIT_CODES:  # over a limit: said, not read again
+            self._fail_now(row, outcome.error)
+            return "done"
+        # Not readable as a reply: the register path says why.
+        log.warning(
+            "%s names an earlier run but cannot be applied: %s", row["name"], outcome.reason
+        )
+        return "register"
 
-    def _start(self, row: sqlite3.Row) -> None:
-        if self._take_reply(row):
-            return
+    def _start(self, row: sqlite3.Row, lock: FileLock) -> bool:
+        """Start the file's run (or take it as a reply); False: stop advancing it for now."""
+        taken = self._take_reply(row, lock)
+        if taken != "register":
+            return taken == "done"
         file_id, name = row["id"], row["name"]
         limits = self.config.limits
         run_id = ledger.new_run_id()
@@ -367,7 +417,7 @@ class FileLifecycle:
                     params={"size_mb": size_mb, "limit_mb": limits.max_file_mb},
                 )
                 self._fail(row, run_id, ErrorRecord.of(error))
-                return
+                return True
             point = self.config.watch.on_duplicate == "point"
             if point and (earlier := ledger.earlier_run(self.conn, row["sha256"], file_id)):
                 earlier_dir = self.config.outbox / earlier["run_id"]
@@ -381,9 +431,10 @@ class FileLifecycle:
                 )
                 ledger.update_file(self.conn, file_id, state=FileState.DONE, run_id=run_id)
                 log.info("%s is the same as run %s: not processed again", name, earlier["run_id"])
-                return
+                return True
             ledger.update_file(self.conn, file_id, state=FileState.PROCESSING, run_id=run_id)
         isolation.crash_point("processing")
+        return True
 
     def _process(self, row: sqlite3.Row, lock: FileLock) -> bool:
         """Run the file in a child; False if the service stopped before it finished."""
