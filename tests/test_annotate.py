@@ -6,13 +6,13 @@ the original is lost. Fixtures: tests/run_fixtures.py and the helpers below.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import render
 from run_fixtures import (
     INJECTION,
     MAX_COLUMN,
@@ -459,9 +459,7 @@ def test_a_csv_register_gets_an_xlsx_copy_with_values_in_place(
 
 
 def test_libreoffice_opens_the_annotated_workbook(annotated, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
+    soffice = render.soffice()
     _, out, _ = annotated
     converted = tmp_path / "converted"
     proc = subprocess.run(

@@ -482,6 +482,9 @@ def test_the_trend_is_a_native_line_chart_over_the_runs(
     assert "<lineChart>" in xml
     assert xml.count("<ser>") == 2  # one line per department
     assert '<dispBlanksAs val="span"/>' in xml
+    # A one-point series shows (a marker), and no line is smoothed below the data.
+    assert xml.count('<symbol val="circle"/>') == 2
+    assert xml.count('<smooth val="0"/>') >= 2 and '<smooth val="1"/>' not in xml
 
 
 def test_the_html_shows_the_figures_and_escapes_what_came_from_files(

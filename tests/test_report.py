@@ -8,12 +8,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+import render
 from markupsafe import escape
 from run_fixtures import SCRIPT_NAME, planted_run
 
@@ -166,9 +166,7 @@ def test_english_report_uses_english_words(tmp_path: Path, rules: Rules) -> None
 
 
 def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: cannot check the file opens cleanly")
+    soffice = render.soffice()
     _, outputs = reported
     converted = tmp_path / "converted"
     proc = subprocess.run(
@@ -419,3 +417,18 @@ def test_notes_are_counted_apart_and_never_in_the_amount_at_stake(reported) -> N
     facts = {r[0]: r[1] for r in summary.iter_rows(min_row=3, max_col=2, values_only=True)}
     assert facts["Примечаний (исправлять не нужно)"] == 1
     assert facts["Расхождений"] == fig.findings
+
+
+def test_ci_installs_libreoffice_and_fails_a_render_test_without_it_instead_of_skipping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    update, install = ci.index("apt-get update"), ci.index("libreoffice-calc-nogui")
+    assert update < install < ci.index("pytest") and "RECONCILER_REQUIRE_SOFFICE=1" in ci
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("RECONCILER_REQUIRE_SOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI requires it"):
+        render.soffice()
+    monkeypatch.delenv("RECONCILER_REQUIRE_SOFFICE")
+    with pytest.raises(pytest.skip.Exception):
+        render.soffice()

@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
+from openpyxl.chart.marker import Marker
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -319,6 +320,12 @@ def _trend_chart(ws: Worksheet, table: Table, t: dict[str, str]) -> None:
     data = Reference(ws, min_col=2, max_col=len(table.header), min_row=header_row, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    for series in chart.series:
+        # A department with one run is one point: without a marker its line is invisible.
+        series.marker = Marker(symbol="circle", size=7)
+        # openpyxl leaves <c:smooth> out, and LibreOffice then smooths the line, which dips
+        # below the data between points; say straight lines.
+        series.smooth = False
     chart.width, chart.height = 24, 12
     ws.add_chart(chart, f"{get_column_letter(len(table.header) + 2)}5")
 
