@@ -186,7 +186,7 @@ def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) ->
     )
     assert proc.returncode == 0, proc.stderr
     text = (converted / (outputs["discrepancies"].stem + ".csv")).read_text(encoding="utf-8")
-    assert text.startswith("Код,Важность,Описание")
+    assert text.startswith("Лист,Строка,ID актива ИТ,Код,Принято (исключение),Комментарий")
 
 
 def test_results_json_says_when_the_same_content_was_processed_before(
