@@ -14,7 +14,7 @@ import sys
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,8 @@ class ServiceProcess:
 
     count = 0
 
-    def __init__(self, ws: Path, **env: str) -> None:
+    def __init__(self, ws: Path, *, prefix: Sequence[str] = (), **env: str) -> None:
+        """`prefix`: a command the service runs under (setpriv, to drop a capability)."""
         ServiceProcess.count += 1
         self.log = ws / f"service-{ServiceProcess.count}.stderr"
         full_env = {
@@ -79,7 +80,15 @@ class ServiceProcess:
         }
         with open(self.log, "wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "reconciler", "watch", "--config", str(ws / "config.yaml")],
+                [
+                    *prefix,
+                    sys.executable,
+                    "-m",
+                    "reconciler",
+                    "watch",
+                    "--config",
+                    str(ws / "config.yaml"),
+                ],
                 cwd=ws,
                 env=full_env,
                 stdout=subprocess.DEVNULL,
@@ -118,8 +127,8 @@ def service_starter() -> Iterator[Callable[..., ServiceProcess]]:
     running at the end so no test leaks a process."""
     started: list[ServiceProcess] = []
 
-    def start(ws: Path, **env: str) -> ServiceProcess:
-        s = ServiceProcess(ws, **env)
+    def start(ws: Path, *, prefix: Sequence[str] = (), **env: str) -> ServiceProcess:
+        s = ServiceProcess(ws, prefix=prefix, **env)
         started.append(s)
         return s
 

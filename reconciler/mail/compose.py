@@ -426,6 +426,15 @@ def _address_header(addresses: list[str]) -> str:
 # stored raw; refold_source="none" keeps the generator from folding them again.
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 
+# A file name may hold CR, LF or other control characters (Linux allows all but '/' and NUL):
+# in a header they would fail the message for good on every retry, or forge a header.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_safe(text: str) -> str:
+    """`text` for a header value: each run of control characters becomes one space."""
+    return _CONTROL.sub(" ", text).strip()
+
 
 def build_message(
     config: Config, composed: Composed, *, message_id: str, now: datetime, run_id: str | None
@@ -435,7 +444,8 @@ def build_message(
     msg.set_raw("To", _address_header(composed.recipients))
     if config.mail.reply_to:
         msg.set_raw("Reply-To", _address_header([config.mail.reply_to]))
-    msg.set_raw("Subject", Header(composed.subject, "utf-8", header_name="Subject").encode())
+    subject = header_safe(composed.subject)
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id
     # RFC 3834: autoresponders (out-of-office) must not answer machine-sent mail.
@@ -450,7 +460,7 @@ def build_message(
     for path in composed.attachments:
         maintype, subtype = _mime_type(path)
         msg.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=header_safe(path.name)
         )
         *_, part = msg.iter_attachments()
         _name_fallback(part, maintype, subtype, path.name)

@@ -271,6 +271,21 @@ def take_claimed(path: Path, name: str, expected: Dropped | None = None) -> tupl
     raise _refused(name, why)
 
 
+class NotReadable(LinkRefused):
+    """A claimed file the service account may not read: the file's problem, said once."""
+
+    default_code = "NOT_READABLE"
+
+
+def not_readable(name: str, error: OSError) -> NotReadable:
+    return NotReadable(
+        f"not taken: the service may not read it ({error.strerror})",
+        file=name,
+        hint="copy it into the folder again, or let the service account read it",
+        params={"detail": error.strerror},
+    )
+
+
 def check_still_regular(path: Path, name: str) -> None:
     """Before a claimed file is read: LinkRefused if it became a link since it was taken."""
     why = refusal(os.lstat(path))
@@ -343,6 +358,11 @@ def place(source: Path, target: Path) -> bool:
             raise
         if os.path.lexists(target):
             return False
+        if e.errno == errno.EPERM and source.parent.stat().st_dev == target.parent.stat().st_dev:
+            # protected_hardlinks: no link to a file we may not read (someone else's, mode
+            # 600), and no copy either. A rename moves it; the name was free a moment ago.
+            os.rename(source, target)
+            return True
         _copy_then_link(source, target)
     source.unlink()
     return True

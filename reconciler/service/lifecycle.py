@@ -111,10 +111,16 @@ class FileLifecycle:
     ) -> None:
         """Hash what was taken, checking again that it is a regular file of its own (the
         same inode as seen in the inbox, on a fresh claim); a link is refused unread."""
+        name = target.name.split("__", 1)[1]
         try:
-            size, digest = intake.take_claimed(target, target.name.split("__", 1)[1], dropped)
+            size, digest = intake.take_claimed(target, name, dropped)
         except intake.LinkRefused as e:
             self._refuse(file_id, e)
+            return
+        except PermissionError as e:  # its own permissions: the file's problem, not ours
+            if e.filename is not None and Path(os.fsdecode(e.filename)) != target:
+                raise
+            self._refuse(file_id, intake.not_readable(name, e))
             return
         ledger.update_file(self.conn, file_id, state=FileState.CLAIMED, size=size, sha256=digest)
         log.info("claimed %s as %s", target.name.split("__", 1)[1], target)
@@ -125,7 +131,7 @@ class FileLifecycle:
         row = ledger.get_file(self.conn, file_id)
         if row is None:
             return
-        error = intake.LinkRefused(
+        error = type(error)(
             error.reason,
             file=row["name"],  # the user's whole name, not the shortened one on disk
             hint=error.hint,

@@ -224,6 +224,20 @@ CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {
             "Copy the register file itself into the folder, not a link or a shortcut to it.",
         ),
     },
+    "NOT_READABLE": {
+        "ru": (
+            "Служба сверки не может прочитать файл «{file}»: права доступа к нему не дают "
+            "ей читать его.",
+            "Скопируйте файл в папку заново (копия получает права папки) или попросите "
+            "администратора дать службе сверки право чтения.",
+        ),
+        "en": (
+            "The reconciliation service may not read the file “{file}”: its permissions do "
+            "not let the service read it.",
+            "Copy the file into the folder again (a copy gets the folder's permissions), or "
+            "ask the administrator to let the service read it.",
+        ),
+    },
     "FILE_TOO_LARGE": {
         "ru": (
             "Файл «{file}» слишком большой: {size_mb} МБ, а служба принимает файлы не "
