@@ -30,6 +30,7 @@ from reconciler.errors import ConfigError, DeliveryError
 from reconciler.ledger import store as ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import queue as deliver
+from reconciler.outputs.results import read_results
 from reconciler.text import mail as mail_text
 
 # Plain AUTH without TLS is what these loopback tests do on purpose.
@@ -101,17 +102,32 @@ def results_doc(findings: int = 3, rows: int = 57) -> dict[str, Any]:
     return {
         "version": 1,
         "run_id": RUN_ID,
-        "source": {"file": "ведомость.xlsx", "folder": "moscow", "sha256": "ab" * 32},
+        "source": {
+            "file": "ведомость.xlsx",
+            "sha256": "ab" * 32,
+            "format": "xlsx",
+            "sheets": [{"name": "TDSheet", "header_row": 4}],
+            "folder": "moscow",
+        },
+        "inventory": {"source": "inventory.xlsx", "assets": rows},
+        "report_date": "2026-09-30",
+        "rows": [],  # mail says the summary and the findings, not the rows
+        "assets_not_on_books": [],
         "findings": found,
         "warnings": ["openpyxl drops the data bars on sheet 'TDSheet'"],
+        "timings": {},
         "summary": {
             "rows": rows,
             "matched": rows - 7,
             "review": 2,
             "unmatched": 5,
+            "assets": rows,
+            "assets_not_on_books": 0,
             "findings": findings,
             "findings_by_code": dict(Counter(f["code"] for f in found)),
             "value_at_stake": 1234567.89,
+            "report_date": "2026-09-30",
+            "exit_code": 1,
         },
     }
 
@@ -377,7 +393,7 @@ def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
     assert accounting.data.rstrip(b"\r\n") == (
         run_dir / "mail" / "accounting.eml"
     ).read_bytes().rstrip(b"\r\n")
-    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    results = read_results(run_dir)
     files = mail_compose.find_run_files(run_dir)
     expected = mail_compose.compose_accounting(results, files, config, "moscow")
     html = html_part(accounting.message)

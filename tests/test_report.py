@@ -29,6 +29,7 @@ from reconciler.outputs.report import (
     results_to_dict,
     write_reports,
 )
+from reconciler.outputs.results import ResultsUnreadable, read_results, results_of
 from reconciler.rules import Rules
 
 
@@ -197,6 +198,38 @@ def test_results_json_says_when_the_same_content_was_processed_before(
     result.duplicate_of = {"run_id": "20261001-080000-abcdef", "received_at": "2026-10-01T08:00:00"}
     doc = results_to_dict(result)
     assert doc["duplicate_of"]["run_id"] == "20261001-080000-abcdef"
+
+
+def test_results_json_reads_back_as_the_document_that_was_written(reported) -> None:
+    """mail/ and decisions/ read results.json through the same model report.py writes it from."""
+    result, outputs = reported
+    back = read_results(outputs["results"].parent)
+    assert back == results_of(result)
+    assert back.run_id == result.run_id and back.source.file == "Книга ОС.xlsx"
+    assert [f.code for f in back.findings] == [f.code for f in result.findings]
+    assert back.summary.findings_by_code[FindingCode.MISSING_IN_BOOKS] >= 1
+    assert outputs["results"].read_bytes() == back.to_json_bytes()  # keys and order kept
+
+
+def test_a_results_json_of_another_version_is_refused_naming_the_file_and_both_versions(
+    reported,
+) -> None:
+    _, outputs = reported
+    doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
+    outputs["results"].write_text(json.dumps({**doc, "version": 2}), encoding="utf-8")
+    with pytest.raises(
+        ResultsUnreadable, match=r"results\.json: expected results\.json version 1, found 2"
+    ):
+        read_results(outputs["results"].parent)
+
+
+def test_a_results_json_missing_a_key_is_refused_naming_the_key(reported) -> None:
+    _, outputs = reported
+    doc = json.loads(outputs["results"].read_text(encoding="utf-8"))
+    del doc["summary"]["exit_code"]
+    outputs["results"].write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ResultsUnreadable, match=r"bad `summary\.exit_code`"):
+        read_results(outputs["results"].parent)
 
 
 def _label_fits(svg: str) -> list[tuple[str, float, float]]:

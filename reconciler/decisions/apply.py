@@ -31,6 +31,7 @@ from reconciler.decisions.store import active_decisions
 from reconciler.errors import InputError
 from reconciler.ledger import store as ledger
 from reconciler.models import CONFIRMING, DecisionKind
+from reconciler.outputs.results import read_results
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +68,7 @@ def load_context(conn: sqlite3.Connection, run_id: str) -> RunContext:
             f"run {run_id} kept no row keys (it ran before decisions were recorded)",
             hint="drop the annotated workbook of a newer run",
         )
-    results_path = Path(run["run_dir"] or "") / "results.json"
-    try:
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise InputError(f"{results_path}: the run's results cannot be read ({e})") from None
-    ids = [
-        a for row in results.get("rows", []) if row["status"] == "matched" for a in row["asset_ids"]
-    ]
-    ids += [a["asset_id"] for a in results.get("assets_not_on_books", [])]
-    # A review row's candidates may lie outside the run's scope (checks/scope.py): they are
-    # still assets the reviewer was shown.
-    ids += [c["asset_id"] for row in results.get("rows", []) for c in row.get("candidates", [])]
+    ids = read_results(Path(run["run_dir"] or "")).asset_ids_shown()
     findings = {
         (f["code"], f["sheet"], f["row"], f["asset_id"]): f["identity"]
         for f in conn.execute("SELECT * FROM findings WHERE run_id = ?", (run_id,))

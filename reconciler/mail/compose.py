@@ -22,6 +22,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.models import FindingCode
+from reconciler.outputs.results import FindingPart, Results, SummaryPart
 from reconciler.text import error_catalogue as error_text
 from reconciler.text import mail as mail_text
 from reconciler.text import scope as scope_text
@@ -130,26 +132,23 @@ def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
 # --- the messages ------------------------------------------------------------------------
 
 
-def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
+def _summary_context(results: Results, config: Config) -> dict[str, Any]:
     language = config.report.language
     t = mail_text.strings(language)
-    summary = results.get("summary") or {}
-    by_code = summary.get("findings_by_code") or {}
+    summary = results.summary
+    by_code = summary.findings_by_code
     # results.json lists the guard's warning (if any) and the scope statement first: the
     # message says them first too, above the figures, and not again among the warnings.
-    warnings = list(results.get("warnings") or [])
-    scope = results.get("scope") or {}
-    head = (2 if scope.get("wrong_inventory") else 1) if scope else 0
+    warnings = list(results.warnings)
+    scope = results.scope
+    head = (2 if scope.wrong_inventory else 1) if scope else 0
     return {
         "t": t,
         "language": language,
-        "s": {
-            k: summary.get(k, 0)
-            for k in ("rows", "matched", "review", "unmatched", "findings", "notes")
-        },
-        "value_at_stake": mail_text.money(
-            summary.get("value_at_stake"), config.report.currency, language
+        "s": summary.model_dump(
+            include={"rows", "matched", "review", "unmatched", "findings", "notes"}
         ),
+        "value_at_stake": mail_text.money(summary.value_at_stake, config.report.currency, language),
         # Most frequent first, as report.html and the summary sheet order them.
         "by_code": [
             {"code": code, "label": t["codes"].get(code, code), "count": n}
@@ -157,15 +156,17 @@ def _summary_context(results: dict[str, Any], config: Config) -> dict[str, Any]:
         ],
         "scope_lines": warnings[:head],
         "warnings": warnings[head:],
-        "subject_prefix": scope_text.subject_prefix(scope, language),
+        "subject_prefix": scope_text.subject_prefix(
+            scope.model_dump() if scope else None, language
+        ),
         "notes_by_kind": [
             {"label": t["note_kinds"].get(kind, t["codes"].get(kind, kind)), "count": n}
             for kind, n in sorted(
-                (summary.get("notes_by_kind") or {}).items(), key=lambda item: (-item[1], item[0])
+                summary.notes_by_kind.items(), key=lambda item: (-item[1], item[0])
             )
         ],
-        "run_id": results.get("run_id", ""),
-        "file": (results.get("source") or {}).get("file", ""),
+        "run_id": results.run_id,
+        "file": results.source.file,
     }
 
 
@@ -175,13 +176,13 @@ def _department(t: dict[str, Any], folder: str) -> str:
     return t["dept"].format(folder=folder) if folder else ""
 
 
-def _repeat(results: dict[str, Any], t: dict[str, Any], subject: str) -> tuple[str, str | None]:
+def _repeat(results: Results, t: dict[str, Any], subject: str) -> tuple[str, str | None]:
     """A repeat of content already reconciled says so, in the subject and the first line."""
-    earlier = results.get("duplicate_of") or {}
-    if not earlier:
+    earlier = results.duplicate_of
+    if earlier is None:
         return subject, None
-    when = str(earlier.get("received_at") or "")[:16].replace("T", " ")
-    line = t["repeat_line"].format(when=when, run_id=earlier.get("run_id", ""))
+    when = earlier.received_at[:16].replace("T", " ")
+    line = t["repeat_line"].format(when=when, run_id=earlier.run_id)
     return f"{t['repeat']}: {subject}", line
 
 
@@ -194,9 +195,7 @@ def _first(prefix: str, subject: str) -> str:
     return f"{prefix} — {subject}" if prefix else subject
 
 
-def compose_accounting(
-    results: dict[str, Any], files: RunFiles, config: Config, folder: str
-) -> Composed:
+def compose_accounting(results: Results, files: RunFiles, config: Config, folder: str) -> Composed:
     ctx = _summary_context(results, config)
     language, s = ctx["language"], ctx["s"]
     attachments = [files.annotated] if files.annotated else []
@@ -234,45 +233,45 @@ def _said(value: str, message: str) -> bool:
     return all(word in message for word in value.split())
 
 
-def _worst_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _worst_first(findings: list[FindingPart]) -> list[FindingPart]:
     """Discrepancies before notes, the most severe first, the largest amount first."""
     return sorted(
         findings,
         key=lambda f: (
-            f.get("kind") == "note",
-            SEVERITY_ORDER.get(str(f.get("severity")), 9),
-            -(f.get("amount") or 0),
+            f.kind == "note",
+            SEVERITY_ORDER.get(str(f.severity), 9),
+            -(f.amount or 0),
         ),
     )
 
 
-def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dict[str, str]]:
+def _finding_rows(findings: list[FindingPart], t: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for f in findings:
         # Where the equipment is and whose it is: what IT acts on. The sheet and row only when
         # the books state neither.
-        place = " / ".join(str(f[k]) for k in ("location", "custodian") if f.get(k))
+        place = " / ".join(v for v in (f.location, f.custodian) if v)
         if place:
             where = place
-        elif f.get("row") is not None:
-            where = t["row_ref"].format(sheet=f.get("sheet") or "", row=f["row"])
-        elif f.get("asset_id"):
-            where = t["asset_ref"].format(asset_id=f["asset_id"])
+        elif f.row is not None:
+            where = t["row_ref"].format(sheet=f.sheet or "", row=f.row)
+        elif f.asset_id:
+            where = t["asset_ref"].format(asset_id=f.asset_id)
         else:
             where = ""
-        message = str(f.get("message") or "")
-        book = "" if f.get("book_value") is None else str(f["book_value"])
-        it = "" if f.get("it_value") is None else str(f["it_value"])
-        code = str(f.get("code", ""))
+        message = f.message
+        book = f.book_value or ""
+        it = f.it_value or ""
+        code = str(f.code)
         rows.append(
             {
                 "code": code,
                 "kind": t["codes"].get(code, code),
-                "severity": t["severities"].get(f.get("severity"), str(f.get("severity") or "")),
+                "severity": t["severities"].get(f.severity, str(f.severity)),
                 "where": where,
-                "inventory_number": str(f.get("inventory_number") or ""),
-                "asset_id": str(f.get("asset_id") or ""),
-                "serial": str(f.get("serial") or ""),
+                "inventory_number": f.inventory_number or "",
+                "asset_id": f.asset_id or "",
+                "serial": f.serial or "",
                 "message": message,
                 "book_value": book,
                 "it_value": it,
@@ -284,33 +283,36 @@ def _finding_rows(findings: list[dict[str, Any]], t: dict[str, Any]) -> list[dic
 
 
 def _checks(
-    summary: dict[str, Any], by_code: dict[str, int], t: dict[str, Any], system: str
+    summary: SummaryPart, by_code: dict[FindingCode, int], t: dict[str, Any], system: str
 ) -> list[str]:
     """What the reviewers check, and in which system, for the kinds this run found."""
     lines = []
-    n = by_code.get("MISSING_IN_INVENTORY", 0)
+    n = by_code.get(FindingCode.MISSING_IN_INVENTORY, 0)
     if n:
         lines.append(t["check_missing_in_inventory"].format(n=n, system=system))
     n = sum(
-        by_code.get(c, 0) for c in ("LOCATION_MISMATCH", "CUSTODIAN_MISMATCH", "SERIAL_MISMATCH")
+        by_code.get(c, 0)
+        for c in (
+            FindingCode.LOCATION_MISMATCH,
+            FindingCode.CUSTODIAN_MISMATCH,
+            FindingCode.SERIAL_MISMATCH,
+        )
     )
     if n:
         lines.append(t["check_place_person"].format(n=n, system=system))
-    n = by_code.get("MISSING_IN_BOOKS", 0)
+    n = by_code.get(FindingCode.MISSING_IN_BOOKS, 0)
     if n:
         lines.append(t["check_missing_in_books"].format(n=n, system=system))
-    if summary.get("review"):
-        lines.append(t["check_review"].format(n=summary["review"]))
+    if summary.review:
+        lines.append(t["check_review"].format(n=summary.review))
     return lines
 
 
-def compose_reviewers(
-    results: dict[str, Any], files: RunFiles, config: Config, folder: str
-) -> Composed:
+def compose_reviewers(results: Results, files: RunFiles, config: Config, folder: str) -> Composed:
     ctx = _summary_context(results, config)
     language, s, t = ctx["language"], ctx["s"], ctx["t"]
     attachments = [p for p in (files.discrepancies, files.report_html) if p is not None]
-    findings = _worst_first(list(results.get("findings") or []))
+    findings = _worst_first(results.findings)
     subject = t["reviewers_subject" if s["review"] else "reviewers_subject_no_review"].format(
         dept=_department(t, folder),
         file=ctx["file"],
@@ -319,8 +321,7 @@ def compose_reviewers(
     )
     subject, repeat = _repeat(results, t, _first(ctx["subject_prefix"], subject))
     system = SYSTEMS.get(str(config.inventory.source), t["system_file"])
-    summary = results.get("summary") or {}
-    checks = _checks(summary, summary.get("findings_by_code") or {}, t, system)
+    checks = _checks(results.summary, results.summary.findings_by_code, t, system)
     if checks:
         checks.append(t["check_return"].format(folder=folder or "—"))
     ctx |= {

@@ -40,7 +40,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
-from typing import Any
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
@@ -48,7 +47,7 @@ from reconciler.errors import ConfigError, DeliveryError
 from reconciler.ledger import store as ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import smtp as mail_smtp
-from reconciler.outputs.report import RESULTS_VERSION
+from reconciler.outputs.results import Results, ResultsUnreadable, read_results
 
 log = logging.getLogger(__name__)
 
@@ -75,24 +74,13 @@ def backoff_delay(config: Config, attempts: int) -> timedelta:
 # --- queueing ----------------------------------------------------------------------------
 
 
-def _read_results(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "results.json"
+def _read_results(run_dir: Path) -> Results:
     try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeliveryError(
-            f"{path}: expected the run's results.json, found none; queue mail only for a "
-            "complete run folder (a quarantined file gets queue_quarantine_message)"
-        ) from None
-    except json.JSONDecodeError as e:
-        raise DeliveryError(f"{path}: not valid JSON ({e}); the run folder is damaged") from None
-    if not isinstance(results, dict) or results.get("version") != RESULTS_VERSION:
-        found = results.get("version") if isinstance(results, dict) else type(results).__name__
-        raise DeliveryError(
-            f"{path}: expected results.json version {RESULTS_VERSION}, found {found!r}; "
-            "upgrade reconciler"
-        )
-    return results
+        return read_results(run_dir)
+    except ResultsUnreadable as e:
+        # Mail is queued only for a complete run folder (a quarantined file has its own
+        # message, queue_quarantine_message): a folder without sound results cannot be mailed.
+        raise DeliveryError(str(e)) from None
 
 
 def _is_queued(conn: sqlite3.Connection, message_id: str) -> bool:
@@ -165,7 +153,7 @@ def queue_run_messages(
     """
     moment = _utc(now)
     results = _read_results(run_dir)
-    run_id = str(results.get("run_id") or run_dir.name)
+    run_id = results.run_id
     files = mail_compose.find_run_files(run_dir)
     composed = [
         mail_compose.compose_accounting(results, files, config, folder),

@@ -6,197 +6,26 @@ Every file is written to a temporary name and renamed, so none is ever seen half
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
-from reconciler.models import Finding, RowStatus, RunResult
+from reconciler.models import RunResult
+from reconciler.outputs.results import RESULTS_NAME, results_of, write_results
 from reconciler.text import scope as scope_text
 from reconciler.text.templates import render_html, render_text
-
-RESULTS_VERSION = 1
-
-
-def _money(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def finding_to_dict(f: Finding) -> dict[str, Any]:
-    return {
-        "code": f.code,
-        "severity": str(f.severity),
-        "sheet": f.sheet,
-        "row": f.row,
-        "asset_id": f.asset_id,
-        "message": f.message,
-        "book_value": f.book_value,
-        "it_value": f.it_value,
-        "amount": _money(f.amount),
-        "accepted": f.accepted,
-        # A note needs no fix (FULLY_DEPRECIATED_IN_SERVICE, accepted): not in the counts.
-        "kind": "note" if f.is_note else "discrepancy",
-        **(
-            {
-                "accepted_by": f.accepted_by,
-                "accepted_at": f.accepted_at,
-                "accepted_comment": f.accepted_comment,
-            }
-            if f.accepted
-            else {}
-        ),
-    }
-
-
-def _findings_with_context(result: RunResult) -> list[dict[str, Any]]:
-    """Each finding with the book row's (or else the IT asset's) inventory number, name, place,
-    МОЛ and serial: what a reader acts on, so the emails need not look them up."""
-    from reconciler.outputs.figures import findings_with_sources
-    from reconciler.text.glossary import display_serial
-
-    out = []
-    for f, row, asset in findings_with_sources(result):
-
-        def either(field: str, row: Any = row, asset: Any = asset) -> Any:
-            return (getattr(row, field) if row else None) or (
-                getattr(asset, field) if asset else None
-            )
-
-        context = {k: either(k) for k in ("inventory_number", "name", "location", "custodian")}
-        out.append({**finding_to_dict(f), **context, "serial": display_serial(either("serial"))})
-    return out
-
-
-def summarize(result: RunResult) -> dict[str, Any]:
-    statuses = Counter(str(m.status) for m in result.match.rows)
-    codes = Counter(f.code for f in result.findings if not f.is_note)
-    notes = Counter(("ACCEPTED" if f.accepted else f.code) for f in result.findings if f.is_note)
-    from reconciler.outputs.figures import value_at_stake
-
-    at_stake = value_at_stake(result.findings)  # the same figure every report shows
-    return {
-        "rows": len(result.match.rows),
-        "matched": statuses.get(str(RowStatus.MATCHED), 0),
-        "review": statuses.get(str(RowStatus.REVIEW), 0),
-        "unmatched": statuses.get(str(RowStatus.UNMATCHED), 0),
-        "assets": len(result.inventory.assets),
-        "assets_not_on_books": len(result.match.unmatched_asset_ids),
-        # Discrepancies only; notes (nothing to fix) are counted apart.
-        "findings": sum(codes.values()),
-        "findings_by_code": dict(sorted(codes.items())),
-        "notes": sum(notes.values()),
-        "notes_by_kind": dict(sorted(notes.items())),
-        "value_at_stake": float(at_stake),
-        "report_date": result.report_date.isoformat(),
-        "exit_code": result.exit_code,
-    }
-
-
-def scope_to_dict(result: RunResult, language: str) -> dict[str, Any] | None:
-    """results.json's `scope`: what the run answered for, and the wrong-inventory guard."""
-    scope = result.scope
-    if scope is None:
-        return None
-    return {
-        "basis": str(scope.basis),
-        "statement": scope_text.statement(scope, language),
-        "named": list(scope.named),
-        "source": scope.source or None,
-        "assets_in_scope": scope.size,
-        "keyed_rows": scope.keyed_rows,
-        "keyed_matched": scope.keyed_matched,
-        "wrong_inventory": scope.wrong_inventory,
-    }
-
-
-def inventory_entry(result: RunResult) -> dict[str, Any]:
-    """Which inventory the run used: its source, size and snapshot (kind, when, hash, and
-    whether the last good snapshot stood in for a failed fetch)."""
-    entry: dict[str, Any] = {
-        "source": result.inventory.source,
-        "assets": len(result.inventory.assets),
-    }
-    taken = result.inventory.snapshot
-    if taken is not None:
-        entry |= {
-            "kind": taken.kind,
-            "fetched_at": taken.fetched_at,
-            "sha256": taken.sha256,
-            "reused_snapshot": taken.reused,
-        }
-    return entry
 
 
 def results_to_dict(
     result: RunResult, *, folder: str | None = None, language: str = "ru"
 ) -> dict[str, Any]:
-    """The results.json document (version 1; README describes every key)."""
-    register = result.register
-    by_row: dict[tuple[str | None, int | None], list[str]] = {}
-    by_asset: dict[str, list[str]] = {}
-    for f in result.findings:
-        if f.row is not None:
-            by_row.setdefault((f.sheet, f.row), []).append(f.code)
-        elif f.asset_id is not None:
-            by_asset.setdefault(f.asset_id, []).append(f.code)
-    source: dict[str, Any] = {
-        "file": register.file_name,
-        "sha256": register.sha256,
-        "format": register.format,
-        "sheets": [{"name": s.name, "header_row": s.header_row} for s in register.sheets],
-    }
-    if folder is not None:
-        source["folder"] = folder
-    rows = []
-    for m in result.match.rows:
-        entry: dict[str, Any] = {
-            "sheet": m.row.sheet,
-            "row": m.row.row,
-            "status": str(m.status),
-            "asset_ids": list(m.asset_ids),
-            "score": None if m.score is None else round(m.score, 1),
-            "matched_on": m.matched_on,
-            "findings": by_row.get(m.row.key, []),
-            "explain": m.explain,
-        }
-        if m.status is RowStatus.REVIEW:
-            entry["candidates"] = [
-                {"asset_id": c.asset_id, "score": round(c.score, 1)} for c in m.candidates
-            ]
-            entry["asset_ids"] = entry["asset_ids"] or [c.asset_id for c in m.candidates]
-        rows.append(entry)
-    return {
-        "version": RESULTS_VERSION,
-        "run_id": result.run_id,
-        "source": source,
-        "inventory": inventory_entry(result),
-        "report_date": result.report_date.isoformat(),
-        "rows": rows,
-        "assets_not_on_books": [
-            {"asset_id": a, "findings": by_asset.get(a, [])}
-            for a in result.match.unmatched_asset_ids
-        ],
-        "findings": _findings_with_context(result),
-        # The guard's warning and the scope come first: a reader must see them before figures.
-        "warnings": [*scope_text.lines(result.scope, language), *result.warnings],
-        **({"scope": scope} if (scope := scope_to_dict(result, language)) else {}),
-        # Seconds per stage up to the reports (which are being written as this is made).
-        "timings": dict(result.timings),
-        # The same content was processed before: say so rather than skip (accountants resend).
-        **({"duplicate_of": dict(result.duplicate_of)} if result.duplicate_of else {}),
-        "summary": summarize(result),
-    }
-
-
-def write_results_json(
-    result: RunResult, path: Path, *, folder: str | None = None, language: str = "ru"
-) -> Path:
-    doc = results_to_dict(result, folder=folder, language=language)
-    write_atomically(path, json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
-    return path
+    """The results.json document as plain JSON values (outputs/results.py is its model)."""
+    doc: dict[str, Any] = results_of(result, folder=folder, language=language).model_dump(
+        mode="json"
+    )
+    return doc
 
 
 def write_reports(
@@ -211,8 +40,8 @@ def write_reports(
 
     language = config.report.language
     outputs = {
-        "results": write_results_json(
-            result, result.run_dir / "results.json", folder=folder, language=language
+        "results": write_results(
+            result, result.run_dir / RESULTS_NAME, folder=folder, language=language
         )
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)

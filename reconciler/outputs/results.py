@@ -1,0 +1,389 @@
+"""results.json, typed: the one model it is written from (outputs/report.py) and read back
+through (mail/, decisions/), with its version checked on read.
+
+Auditors script against this file (README "results.json"), so the keys, their order and the
+version are a contract: a change that is not an addition is a new version, and a key added
+within a version has a default, so that the documents written before it still read. Optional
+keys are left out rather than written as null (`source.folder`, a row's `candidates`,
+`duplicate_of`, `scope`, an unaccepted finding's `accepted_by`...), as version 1 always did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import ValidationError as PydanticValidationError
+
+from reconciler.atomic import write_atomically
+from reconciler.errors import InputError
+from reconciler.models import (
+    Asset,
+    BookRow,
+    Finding,
+    FindingCode,
+    RowStatus,
+    RunResult,
+    Scope,
+    ScopeBasis,
+    Severity,
+)
+from reconciler.outputs.figures import findings_with_sources, value_at_stake
+from reconciler.text import scope as scope_text
+from reconciler.text.glossary import display_serial
+
+RESULTS_VERSION: Literal[1] = 1
+RESULTS_NAME = "results.json"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    _omit_if_none: ClassVar[tuple[str, ...]] = ()  # keys left out rather than written as null
+
+    def _absent(self, data: dict[str, Any]) -> list[str]:
+        return [key for key in self._omit_if_none if data.get(key) is None]
+
+    @model_serializer(mode="wrap")
+    def _leave_out_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in self._absent(data):
+            data.pop(key, None)
+        return data
+
+
+class SheetPart(_Part):
+    name: str
+    header_row: int
+
+
+class SourcePart(_Part):
+    _omit_if_none = ("folder",)
+    file: str
+    sha256: str
+    format: str
+    sheets: list[SheetPart]
+    folder: str | None = None  # the inbox subfolder, when the service processed the file
+
+
+class InventoryPart(_Part):
+    """Which inventory the run used: its source, size and snapshot (kind, when, hash, and
+    whether the last good snapshot stood in for a failed fetch); no snapshot, no such keys."""
+
+    _omit_if_none = ("kind", "fetched_at", "sha256", "reused_snapshot")
+    source: str
+    assets: int
+    kind: str | None = None
+    fetched_at: str | None = None
+    sha256: str | None = None
+    reused_snapshot: bool | None = None
+
+
+class CandidatePart(_Part):
+    asset_id: str
+    score: float
+
+
+class RowPart(_Part):
+    _omit_if_none = ("candidates",)
+    sheet: str
+    row: int
+    status: RowStatus
+    asset_ids: list[str]
+    score: float | None
+    matched_on: str | None
+    findings: list[FindingCode]
+    explain: list[str]
+    candidates: list[CandidatePart] | None = None  # review rows only
+
+
+class AssetPart(_Part):
+    asset_id: str
+    findings: list[FindingCode]
+
+
+class FindingPart(_Part):
+    code: FindingCode
+    severity: Severity
+    sheet: str | None
+    row: int | None
+    asset_id: str | None
+    message: str
+    book_value: str | None
+    it_value: str | None
+    amount: float | None
+    accepted: bool
+    # A note needs no fix (FULLY_DEPRECIATED_IN_SERVICE, accepted): not in the counts.
+    kind: Literal["note", "discrepancy"] = "discrepancy"  # added in version 1
+    # Who accepted it, when and why: present only on an accepted finding.
+    accepted_by: str | None = None
+    accepted_at: str | None = None
+    accepted_comment: str | None = None
+
+    # What the reader acts on, from the book row (else the IT asset): added in version 1.
+    inventory_number: str | None = None
+    name: str | None = None
+    location: str | None = None
+    custodian: str | None = None
+    serial: str | None = None  # as shown to people (text/glossary.display_serial)
+
+    def _absent(self, data: dict[str, Any]) -> list[str]:
+        return [] if self.accepted else ["accepted_by", "accepted_at", "accepted_comment"]
+
+
+class DuplicatePart(_Part):
+    run_id: str
+    received_at: str
+
+
+class ScopePart(_Part):
+    """What the run answered for (checks/scope.py), and the wrong-inventory guard."""
+
+    basis: ScopeBasis
+    statement: str
+    named: list[str]
+    source: str | None
+    assets_in_scope: int
+    keyed_rows: int
+    keyed_matched: int
+    wrong_inventory: bool
+
+
+class SummaryPart(_Part):
+    rows: int
+    matched: int
+    review: int
+    unmatched: int
+    assets: int
+    assets_not_on_books: int
+    findings: int  # discrepancies only; notes (nothing to fix) are counted apart
+    findings_by_code: dict[FindingCode, int]
+    notes: int = 0  # added in version 1, as notes_by_kind
+    notes_by_kind: dict[str, int] = {}  # a note's code, or ACCEPTED for an accepted finding
+    value_at_stake: float
+    report_date: date
+    exit_code: int
+
+
+class Results(_Part):
+    """The whole document (version 1)."""
+
+    _omit_if_none = ("scope", "duplicate_of")
+    version: Literal[1]
+    run_id: str
+    source: SourcePart
+    inventory: InventoryPart
+    report_date: date
+    rows: list[RowPart]
+    assets_not_on_books: list[AssetPart]
+    findings: list[FindingPart]
+    # The guard's warning and the scope statement come first: a reader sees them before figures.
+    warnings: list[str]
+    scope: ScopePart | None = None  # None: a run made before scopes
+    timings: dict[str, float]  # seconds per stage up to the reports
+    duplicate_of: DuplicatePart | None = None  # the same content was processed before
+    summary: SummaryPart
+
+    def to_json_bytes(self) -> bytes:
+        doc = self.model_dump(mode="json")
+        return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+    def asset_ids_shown(self) -> list[str]:
+        """Every asset this run showed a reviewer: matched to a row, on no book row, or a
+        review row's candidate (which may lie outside the run's scope, checks/scope.py)."""
+        ids = [a for r in self.rows if r.status is RowStatus.MATCHED for a in r.asset_ids]
+        ids += [a.asset_id for a in self.assets_not_on_books]
+        return ids + [c.asset_id for r in self.rows for c in r.candidates or []]
+
+
+# --- from a run --------------------------------------------------------------------------
+
+
+def _money(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _finding(f: Finding, row: BookRow | None, asset: Asset | None) -> FindingPart:
+    """With the book row's (or else the IT asset's) inventory number, name, place, МОЛ and
+    serial: what a reader acts on, so the emails need not look them up."""
+
+    def either(field: str) -> str | None:
+        value: str | None = (getattr(row, field) if row else None) or (
+            getattr(asset, field) if asset else None
+        )
+        return value
+
+    return FindingPart(
+        code=f.code,
+        severity=f.severity,
+        sheet=f.sheet,
+        row=f.row,
+        asset_id=f.asset_id,
+        message=f.message,
+        book_value=f.book_value,
+        it_value=f.it_value,
+        amount=_money(f.amount),
+        accepted=f.accepted,
+        kind="note" if f.is_note else "discrepancy",
+        accepted_by=f.accepted_by,
+        accepted_at=f.accepted_at,
+        accepted_comment=f.accepted_comment,
+        inventory_number=either("inventory_number"),
+        name=either("name"),
+        location=either("location"),
+        custodian=either("custodian"),
+        serial=display_serial(either("serial")),
+    )
+
+
+def _summary(result: RunResult) -> SummaryPart:
+    statuses = Counter(m.status for m in result.match.rows)
+    codes = Counter(f.code for f in result.findings if not f.is_note)
+    notes = Counter(("ACCEPTED" if f.accepted else f.code) for f in result.findings if f.is_note)
+    return SummaryPart(
+        rows=len(result.match.rows),
+        matched=statuses[RowStatus.MATCHED],
+        review=statuses[RowStatus.REVIEW],
+        unmatched=statuses[RowStatus.UNMATCHED],
+        assets=len(result.inventory.assets),
+        assets_not_on_books=len(result.match.unmatched_asset_ids),
+        findings=sum(codes.values()),
+        findings_by_code=dict(sorted(codes.items())),
+        notes=sum(notes.values()),
+        notes_by_kind=dict(sorted(notes.items())),
+        value_at_stake=float(value_at_stake(result.findings)),  # the figure every report shows
+        report_date=result.report_date,
+        exit_code=result.exit_code,
+    )
+
+
+def _row(m: Any, codes: list[FindingCode]) -> RowPart:
+    review = m.status is RowStatus.REVIEW
+    return RowPart(
+        sheet=m.row.sheet,
+        row=m.row.row,
+        status=m.status,
+        asset_ids=list(m.asset_ids) or ([c.asset_id for c in m.candidates] if review else []),
+        score=None if m.score is None else round(m.score, 1),
+        matched_on=m.matched_on,
+        findings=codes,
+        explain=list(m.explain),
+        candidates=(
+            [CandidatePart(asset_id=c.asset_id, score=round(c.score, 1)) for c in m.candidates]
+            if review
+            else None
+        ),
+    )
+
+
+def _scope(scope: Scope | None, language: str) -> ScopePart | None:
+    if scope is None:
+        return None
+    return ScopePart(
+        basis=scope.basis,
+        statement=scope_text.statement(scope, language),
+        named=list(scope.named),
+        source=scope.source or None,
+        assets_in_scope=scope.size,
+        keyed_rows=scope.keyed_rows,
+        keyed_matched=scope.keyed_matched,
+        wrong_inventory=scope.wrong_inventory,
+    )
+
+
+def _inventory(result: RunResult) -> InventoryPart:
+    taken = result.inventory.snapshot
+    return InventoryPart(
+        source=result.inventory.source,
+        assets=len(result.inventory.assets),
+        kind=taken.kind if taken else None,
+        fetched_at=taken.fetched_at if taken else None,
+        sha256=taken.sha256 if taken else None,
+        reused_snapshot=taken.reused if taken else None,
+    )
+
+
+def results_of(result: RunResult, *, folder: str | None = None, language: str = "ru") -> Results:
+    """The document of a run; `language` is that of the scope's sentences (report.language)."""
+    register = result.register
+    by_row: dict[tuple[str | None, int | None], list[FindingCode]] = {}
+    by_asset: dict[str, list[FindingCode]] = {}
+    for f in result.findings:
+        if f.row is not None:
+            by_row.setdefault((f.sheet, f.row), []).append(f.code)
+        elif f.asset_id is not None:
+            by_asset.setdefault(f.asset_id, []).append(f.code)
+    return Results(
+        version=RESULTS_VERSION,
+        run_id=result.run_id,
+        source=SourcePart(
+            file=register.file_name,
+            sha256=register.sha256,
+            format=register.format,
+            sheets=[SheetPart(name=s.name, header_row=s.header_row) for s in register.sheets],
+            folder=folder,
+        ),
+        inventory=_inventory(result),
+        report_date=result.report_date,
+        rows=[_row(m, by_row.get(m.row.key, [])) for m in result.match.rows],
+        assets_not_on_books=[
+            AssetPart(asset_id=a, findings=by_asset.get(a, []))
+            for a in result.match.unmatched_asset_ids
+        ],
+        findings=[_finding(*sources) for sources in findings_with_sources(result)],
+        warnings=[*scope_text.lines(result.scope, language), *result.warnings],
+        scope=_scope(result.scope, language),
+        timings=dict(result.timings),
+        duplicate_of=DuplicatePart(**result.duplicate_of) if result.duplicate_of else None,
+        summary=_summary(result),
+    )
+
+
+def write_results(
+    result: RunResult, path: Path, *, folder: str | None = None, language: str = "ru"
+) -> Path:
+    write_atomically(path, results_of(result, folder=folder, language=language).to_json_bytes())
+    return path
+
+
+# --- read back ---------------------------------------------------------------------------
+
+
+class ResultsUnreadable(InputError):
+    """A run folder's results.json is missing, damaged or of another version."""
+
+
+def read_results(run_dir: Path) -> Results:
+    """The run's results.json, checked: its version first (a clear word on an upgrade), then
+    every key. ResultsUnreadable names the file, what was expected and what was found."""
+    path = run_dir / RESULTS_NAME
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsUnreadable(
+            f"{path}: expected the run's results.json, found none",
+            hint="the run folder is incomplete: reprocess the register",
+        ) from None
+    except (OSError, ValueError) as e:
+        raise ResultsUnreadable(
+            f"{path}: not valid JSON ({e})", hint="the run folder is damaged: reprocess it"
+        ) from None
+    found = doc.get("version") if isinstance(doc, dict) else type(doc).__name__
+    if found != RESULTS_VERSION:
+        raise ResultsUnreadable(
+            f"{path}: expected results.json version {RESULTS_VERSION}, found {found!r}",
+            hint="upgrade reconciler, or reprocess the register with this version",
+        )
+    try:
+        return Results.model_validate(doc)
+    except PydanticValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ResultsUnreadable(
+            f"{path}: results.json version {RESULTS_VERSION} with a bad `{where}`: {first['msg']}",
+            hint="the run folder is damaged: reprocess the register",
+        ) from None
