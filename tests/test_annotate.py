@@ -151,36 +151,41 @@ def test_the_whole_table_gets_an_autofilter_and_a_frozen_header(annotated) -> No
     ws = openpyxl.load_workbook(out)[SHEET]
     last = openpyxl.utils.get_column_letter(ws.max_column)
     assert ws.auto_filter.ref == f"A6:{last}21"  # the accountant filters by place or person too
-    assert ws.freeze_panes == "A7"
+    assert ws.freeze_panes == "D7"  # right of the name column too
 
 
-def test_added_columns_are_wide_enough_for_their_values_and_findings_wrap_in_tall_rows(
+def test_the_register_prints_landscape_one_page_wide_with_its_header_on_every_page(
     annotated,
 ) -> None:
-    """What LibreOffice showed: serials, names and kits cut off, findings spilling over rows."""
-    _, out, _ = annotated
+    """Before: 204 portrait A4 pages for a 30-page register, our columns on pages of their own
+    with no inventory number or name, 87 of the accountant's rows resized."""
+    result, out, _ = annotated
     ws = openpyxl.load_workbook(out)[SHEET]
+    source = openpyxl.load_workbook(result.register.path)[SHEET]
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    info = result.register.sheets[0]
+    assert ws.print_title_rows == f"${info.header_row}:${info.header_end_row}"
+    # Frozen below the header AND right of the name column: Инв. № and Наименование stay.
+    key_col = max(info.columns["name"], info.columns["inventory_number"])
+    assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(key_col + 1)}7"
+    # The accountant's row heights, every one, as they were.
+    for r in range(1, source.max_row + 1):
+        assert ws.row_dimensions[r].height == source.row_dimensions[r].height, r
+    # Our columns are one group that folds; the IT-only details are folded away already.
     h = _headers(ws)
+    it_only = {"ИТ: процессор", "ИТ: ОЗУ", "ИТ: диски", "ИТ: IP", "ИТ: стойка"}
+    assert it_only <= set(h)
     for head, col in h.items():
-        letter = openpyxl.utils.get_column_letter(col)
-        width = ws.column_dimensions[letter].width
-        for row in range(7, 22):
-            cell = ws.cell(row, col)
-            if cell.value is None:
-                continue
-            shown = len(str(cell.value)) if not hasattr(cell.value, "year") else 10
-            fits = shown * 1.15 + 2 <= width + 0.01
-            assert fits or cell.alignment.wrap_text, (head, row, cell.value, width)
-    findings = h["Сверка: расхождения"]
-    for row, code in PLANTED.items():
-        cell = ws.cell(row, findings)
-        if code is None:
+        if col < FIRST:
             continue
-        assert cell.alignment.wrap_text, row
-        letter = openpyxl.utils.get_column_letter(findings)
-        per_line = int((ws.column_dimensions[letter].width - 1) / 1.15)
-        lines = sum(-(-len(part) // per_line) for part in cell.value.split("\n"))
-        assert (ws.row_dimensions[row].height or 15) >= 15 * lines, (row, cell.value)
+        dim = ws.column_dimensions[openpyxl.utils.get_column_letter(col)]
+        if head in it_only:
+            assert (dim.outline_level, dim.hidden) == (2, True), head
+        else:
+            assert (dim.outline_level, bool(dim.hidden)) == (1, False), head
+    assert ws.sheet_format.outlineLevelCol == 2
 
 
 def test_our_header_cells_use_the_font_of_the_accountants_header(annotated) -> None:

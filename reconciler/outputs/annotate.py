@@ -20,7 +20,7 @@ from typing import IO
 
 from reconciler.atomic import open_atomically
 from reconciler.config import Config
-from reconciler.models import RunResult
+from reconciler.models import RunResult, SheetInfo
 from reconciler.names import fit
 from reconciler.outputs.added_sheets import (
     add_review_sheet,
@@ -37,6 +37,7 @@ from reconciler.outputs.comments_part import (
 )
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.grid_copy import copy_grid_workbook
+from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
     COMMENT_WIDTH,
     findings_by_row,
@@ -130,6 +131,7 @@ def _annotate_package(
     by_id = result.inventory.by_id()
     matches = rows_by_sheet(result)
     notes: list[str] = []
+    titled: list[tuple[SheetInfo, int]] = []  # annotated sheets and their positions
     for info in register.sheets:
         part = parts.get(names.get(info.name, info.name))
         if part is None:
@@ -191,6 +193,14 @@ def _annotate_package(
             package.add_relationship(part, COMMENTS_REL, comments)
             plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, vml)
         package.replace(part, extend_sheet(xml, plan.edit))
+        titled.append((info, next(i for i, e in enumerate(entries) if e.part == part)))
+    if titled:  # the header rows on every printed page
+        book_part = package.workbook_part()
+        workbook = package.read(book_part)
+        for info, index in titled:
+            name = entries[index].name
+            workbook = print_titles(workbook, index, name, info.header_row, info.header_end_row)
+        package.replace(book_part, workbook)
     # The short sheets (summary with its chart, review) by openpyxl; the long ones by
     # xlsxwriter in constant memory (table_writer); grafted in this order (side_sheets).
     assembly = SheetAssembly(package, styles)

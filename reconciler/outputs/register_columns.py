@@ -16,6 +16,7 @@ from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, 
 from reconciler.outputs.added_sheets import vendor_model
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.findings_table import comment_text
+from reconciler.outputs.print_setup import IT_ONLY_COLUMNS
 from reconciler.outputs.sheet_stream import AddedRow, SheetEdit, column_letter, column_number
 from reconciler.outputs.styles_append import FontInfo, StyleBook, Xf
 from reconciler.outputs.xlsx_writer import (
@@ -23,10 +24,7 @@ from reconciler.outputs.xlsx_writer import (
     HEADER_FILL,
     clean_text,
     fit_width,
-    shown_text,
     stored_value,
-    text_width,
-    wrapped_lines,
 )
 from reconciler.rules import Rules
 from reconciler.text.glossary import display_serial, status_word
@@ -143,7 +141,8 @@ def plan_sheet(
         values += [
             _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
         ]
-        values.append("\n".join(f.message for f in found) or None)
+        # One line: the row keeps the accountant's height (the comment has every finding whole).
+        values.append("; ".join(f.message for f in found) or None)
         lines.append((m, values, found))
     widths = []
     for i, head in enumerate(heads):
@@ -160,7 +159,17 @@ def plan_sheet(
         )
     )
     rows: dict[int, AddedRow] = {info.header_row: AddedRow([(h, header_style) for h in heads])}
-    edit = SheetEdit(first=first, widths=widths, rows=rows, date1904=date1904)
+    # Our columns one group that folds away; IT-only details folded already (print_setup).
+    folded = [False] * 4 + [k in IT_ONLY_COLUMNS for k in enrich] + [False]
+    edit = SheetEdit(
+        first=first,
+        widths=widths,
+        rows=rows,
+        date1904=date1904,
+        outline=[2 if f else 1 for f in folded],
+        hidden=folded,
+        print_layout=True,
+    )
     plan = SheetPlan(edit)
     last = first + len(heads) - 1
     if info.header_end_row > info.header_row:
@@ -169,19 +178,15 @@ def plan_sheet(
             for c in range(first, last + 1)
         ]
     last_row = info.header_end_row
-    findings_index = len(heads) - 1
     known: dict[tuple[str, bool, str | None, bool], int] = {}
     for m, values, found in lines:
         fill = _rgb(FILLS[row_fill_key(m.status, found)])
-        row_lines = 1
         cells = []
-        for i, (width, value) in enumerate(zip(widths, values, strict=True)):
+        for value in values:
             stored, number_format, quote = stored_value(value)
-            wrap = (value is not None and text_width(shown_text(value)) > width) or (
-                bool(found) and i == findings_index
-            )
-            if wrap:
-                row_lines = max(row_lines, wrapped_lines(stored, width))
+            # The accountant's row heights are kept (87 rows were resized before): text wider
+            # than its column is not wrapped to grow the row; it shows in full when selected.
+            wrap = False
             key = (fill, wrap, number_format, quote)
             style = known.get(key)  # hashing an Xf per cell was a third of this loop
             if style is None:
@@ -196,7 +201,7 @@ def plan_sheet(
                 )
             cells.append((stored, style))
         # A row listed twice (it should not be) keeps the first.
-        rows.setdefault(m.row.row, AddedRow(cells, row_lines))
+        rows.setdefault(m.row.row, AddedRow(cells, 1))
         if found:
             body, height = finding_comment(found, language)
             plan.comments.append((m.row.row, last, body, height))
@@ -207,6 +212,9 @@ def plan_sheet(
         )
     if freeze:
         edit.freeze_below = info.header_end_row + 1
+        # Right of the name (or inventory number) column: both stay in view beside ours.
+        keys = [info.columns[k] for k in ("inventory_number", "name") if k in info.columns]
+        edit.freeze_right_of = max(keys, default=0)
     return plan
 
 

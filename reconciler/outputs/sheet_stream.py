@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from reconciler.outputs import print_setup
 from reconciler.outputs.xml_parts import (
     append_children,
     element_span,
@@ -85,6 +86,10 @@ class SheetEdit:
     freeze_below: int | None = None  # freeze the rows above this one
     legacy_drawing_rid: str | None = None
     date1904: bool = False
+    freeze_right_of: int = 0  # also freeze the columns up to this one (the name column)
+    outline: list[int] = field(default_factory=list)  # per added column: its outline level
+    hidden: list[bool] = field(default_factory=list)  # per added column: folded away
+    print_layout: bool = False  # landscape, one page wide (print_setup)
 
     @property
     def last(self) -> int:
@@ -323,10 +328,17 @@ def _edit_head(head: bytes, prefix: bytes, edit: SheetEdit, last_row: int) -> by
             c2, r2 = column_number(cells[-1].group(1)), int(cells[-1].group(2))  # type: ignore[union-attr]
             new = f"{column_letter(min(c1, edit.first))}{r1}:{column_letter(max(c2, edit.last))}{max(r2, last_row)}"
             head = head[: dim.start()] + f'<{p}dimension ref="{new}"/>'.encode() + head[dim.end() :]
+    if edit.print_layout:
+        head = print_setup.head(head, prefix, outline_levels=max(edit.outline, default=0))
     if edit.freeze_below is not None and find_start(head, prefix, "pane") is None:
+        x = edit.freeze_right_of
+        # Frozen right of the name column too: scrolling to our columns keeps Инв. № and
+        # Наименование in view.
+        x_split = f'xSplit="{x}" ' if x else ""
         pane = (
-            f'<{p}pane ySplit="{edit.freeze_below - 1}" topLeftCell="A{edit.freeze_below}" '
-            'activePane="bottomLeft" state="frozen"/>'
+            f'<{p}pane {x_split}ySplit="{edit.freeze_below - 1}" '
+            f'topLeftCell="{column_letter(x + 1)}{edit.freeze_below}" '
+            f'activePane="{"bottomRight" if x else "bottomLeft"}" state="frozen"/>'
         ).encode()
         view = find_start(head, prefix, "sheetView")
         if view is not None:
@@ -359,8 +371,8 @@ def _edit_cols(head: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
     """Our widths in <cols>; a range of theirs that covers our columns is cut around them."""
     p = prefix.decode()
     ours = [
-        (c, f'<{p}col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>'.encode())
-        for c, w in zip(range(edit.first, edit.last + 1), edit.widths, strict=True)
+        (c, f'<{p}col min="{c}" max="{c}" width="{w:g}" customWidth="1"{_fold(edit, i)}/>'.encode())
+        for i, (c, w) in enumerate(zip(range(edit.first, edit.last + 1), edit.widths, strict=True))
     ]
     span = element_span(head, prefix, "cols")
     if span is None:
@@ -385,6 +397,13 @@ def _edit_cols(head: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
     return head[:s] + f"<{p}cols>".encode() + inner + f"</{p}cols>".encode() + head[e:]
 
 
+def _fold(edit: SheetEdit, i: int) -> str:
+    """The outline attributes of our i-th column: grouped (level 1), or folded away (hidden)."""
+    level = edit.outline[i] if i < len(edit.outline) else 0
+    hidden = ' hidden="1"' if i < len(edit.hidden) and edit.hidden[i] else ""
+    return (f' outlineLevel="{level}"' if level else "") + hidden
+
+
 def _with_range(tag: bytes, lo: int, hi: int) -> bytes:
     tag = re.sub(rb'\smin="\d+"', f' min="{lo}"'.encode(), tag)
     return re.sub(rb'\smax="\d+"', f' max="{hi}"'.encode(), tag)
@@ -392,6 +411,8 @@ def _with_range(tag: bytes, lo: int, hi: int) -> bytes:
 
 def _edit_tail(tail: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
     p = prefix.decode()
+    if edit.print_layout:
+        tail = print_setup.tail(tail, prefix)
     if edit.autofilter and find_start(tail, prefix, "autoFilter") is None:
         tail = insert_before_first(
             tail,
