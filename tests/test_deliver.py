@@ -653,22 +653,46 @@ def test_a_crash_after_the_server_accepted_resends_once_later_with_the_same_mess
     assert sorted(ids.values()) == [1, 2]  # exactly one message went twice, same Message-ID
 
 
-def test_a_message_the_server_refuses_for_good_is_logged_as_an_error_and_retried(
+def _another_run(run_dir: Path) -> Path:
+    """A copy of the run folder as a later run of the same register."""
+    other = run_dir.with_name(run_dir.name + "-later")
+    shutil.copytree(run_dir, other)
+    doc = json.loads((other / "results.json").read_text(encoding="utf-8"))
+    doc["run_id"] = other.name
+    (other / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return other
+
+
+def test_a_message_the_server_refuses_for_good_fails_at_once_and_the_operators_are_told_once(
     tmp_path: Path,
     run_dir: Path,
     conn: sqlite3.Connection,
     server: SmtpServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Before: a 550 was retried with backoff until the deadline, three days later."""
     server.handler.reject = {"it-assets@corp.example"}
-    config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
+    config = make_config(
+        tmp_path, transport="smtp", smtp=smtp_settings(server.port), operators=["ops@corp.example"]
+    )
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     caplog.set_level(logging.WARNING, logger="reconciler")
     assert deliver.send_due(conn, config, now=T0) == 1
     row = emails(conn)["reviewers"]
-    assert (row["state"], row["attempts"]) == ("queued", 1)
+    assert (row["state"], row["attempts"]) == ("failed", 1)
     assert "550" in row["last_error"]
     assert any(r.levelno == logging.ERROR and "550" in r.getMessage() for r in caplog.records)
+    assert deliver.send_due(conn, config, now=T0 + timedelta(seconds=1)) == 1  # the notice
+    notice = by_kind(server)["operator"]
+    assert notice.rcpt_tos == ["ops@corp.example"]
+    text = notice.message.get_body(("plain",)).get_content()
+    assert "it-assets@corp.example" in text and "550" in text
+    assert "повторяться не будет" in text
+    deliver.queue_run_messages(conn, config, _another_run(run_dir), "moscow", now=T0)
+    deliver.send_due(conn, config, now=T0 + timedelta(seconds=2))  # refused again: no notice
+    kinds = Counter(r["kind"] for r in conn.execute("SELECT kind FROM emails"))
+    assert kinds == {"accounting": 2, "reviewers": 2, "operator": 1}
+    assert deliver.send_due(conn, config, now=T0 + timedelta(days=1)) == 0  # nothing retried
 
 
 def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal_is_recorded(

@@ -44,6 +44,7 @@ from pathlib import Path
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
+from reconciler.ledger import faults as ledger_faults
 from reconciler.ledger import store as ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import smtp as mail_smtp
@@ -289,6 +290,43 @@ def _mark_retry(
     )
 
 
+def _mark_rejected(
+    conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime, error: Exception
+) -> None:
+    """A permanent refusal (5xx): the message fails at once and mail.operators are told, once
+    per refusal of the same recipients (a wrong address refuses every message to it)."""
+    conn.execute(
+        "UPDATE emails SET state = ?, last_error = ? WHERE id = ?", (FAILED, str(error), row["id"])
+    )
+    recipients = json.loads(row["recipients"])
+    log.error(
+        "%s message %s (run %s) to %s refused for good, not retried; marked failed: %s; the "
+        "message is in %s",
+        row["kind"],
+        row["message_id"],
+        row["run_id"],
+        ", ".join(recipients),
+        error,
+        row["eml_path"],
+    )
+    if row["kind"] == "operator":  # telling the operators that their own mail failed: no
+        return
+    key = "mail:rejected:" + ",".join(sorted(recipients))
+    noted = ledger_faults.note_fault(conn, key, "mail", str(error))
+    if noted.new:
+        queue_operator_message(
+            conn,
+            config,
+            fault_id=noted.fault_id,
+            kind="mail",
+            summary=str(error),
+            detail=f"{row['subject']}\n{', '.join(recipients)}\n{error}",
+            file_name=row["subject"],
+            folder="",
+            now=now,
+        )
+
+
 def _expire(conn: sqlite3.Connection, now: datetime) -> None:
     """Queued messages past their deadline become failed, each logged as an error."""
     rows = conn.execute(
@@ -373,6 +411,9 @@ def send_due(conn: sqlite3.Connection, config: Config, now: datetime | None = No
                 continue
             try:
                 note = _send_one(sender, config, row)
+            except mail_smtp.Rejected as e:  # 5xx: the same answer every time, so no retry
+                _mark_rejected(conn, config, row, moment, e)
+                continue
             except mail_smtp.ConnectionFailed as e:
                 server_down = e
                 _mark_retry(conn, config, row, moment, e)

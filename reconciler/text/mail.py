@@ -145,6 +145,13 @@ STRINGS: dict[str, dict[str, str]] = {
             "запуске службы; отправителю ничего не сообщалось. Сообщите об ошибке "
             "разработчикам, приложив подробности ниже."
         ),
+        "operator_subject_mail": "Сверка ОС: письмо отклонено почтовым сервером — {summary}",
+        "operator_intro_mail": (
+            "Почтовый сервер окончательно отказался принять письмо «{file}»{folder_part}: "
+            "оно помечено как неотправленное и повторяться не будет. Проверьте адреса "
+            "получателей в настройках (mail.recipients, mail.reviewers, mail.auditors); "
+            "письмо сохранено в .eml, см. журнал службы."
+        ),
         "operator_fault": "Сбой",
         "operator_once": (
             "Это письмо отправляется один раз на сбой: другие файлы, которые он задержит, "
@@ -281,6 +288,13 @@ STRINGS: dict[str, dict[str, str]] = {
             "a bug in the program, not in the file. The file is kept and tried again at the "
             "next start of the service; its sender was told nothing. Report the bug with the "
             "details below."
+        ),
+        "operator_subject_mail": "Reconciler: a message refused by the mail server — {summary}",
+        "operator_intro_mail": (
+            "The mail server refused the message “{file}”{folder_part} for good: it is marked "
+            "failed and not retried. Check the recipients' addresses in the config "
+            "(mail.recipients, mail.reviewers, mail.auditors); the message is kept as an .eml, "
+            "see the service log."
         ),
         "operator_fault": "Fault",
         "operator_once": (
