@@ -192,6 +192,9 @@ class BlockingRules(_Rules):
     min_score: float = Field(default=10.0, ge=0, le=100)
     # Name words shorter than this never block alone ("hp", "g3").
     min_token_length: int = Field(default=3, ge=1)
+    # Besides the keys, each row's this-many nearest assets by character 3-grams of the
+    # squashed name: candidates whatever the spacing ('Latitude5420'). 0 turns it off.
+    ngram_candidates: int = Field(default=10, ge=0)
 
 
 class MatchingRules(_Rules):

@@ -489,3 +489,17 @@ def test_a_glued_model_at_the_same_site_person_and_cost_is_found(rules) -> None:
     ]
     m = run(books, assets, rules).rows[0]
     assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["A1"])
+
+
+def test_every_row_gets_its_nearest_names_as_candidates_whatever_the_spacing(rules) -> None:
+    """Plants 'ProBok450G9' (glued and mistyped: no blocking key) among 30 other laptops."""
+    from reconciler.match.blocking import Vocabulary, asset_features, book_features, ngram_pairs
+
+    probook = {"vendor": "HP", "model": "ProBook 450 G9", "category": "Laptop"}
+    assets = [asset("A0", probook)] + [asset(f"A{i}", T14) for i in range(1, 31)]
+    books = [row(7, "Ноутбук HP ProBok450G9")]
+    vocab = Vocabulary()
+    books_f = book_features(books, [1], vocab, rules.normalize)
+    assets_f = asset_features(assets, vocab, rules.normalize)
+    _, found = ngram_pairs(books_f, [0], assets_f, list(range(len(assets))), k=1)
+    assert found.tolist() == [0]

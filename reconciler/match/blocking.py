@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -62,6 +63,7 @@ class Features:
     names: list[normalize.NameKey]
     text_id: np.ndarray
     squashed_id: np.ndarray  # the name's tokens joined: what survives any spacing
+    squashed_text: dict[int, str]  # squashed id -> the squashed name
     model_id: np.ndarray
     vendor: np.ndarray
     category: np.ndarray
@@ -147,6 +149,10 @@ def _features(
         names=names,
         text_id=ids("t:" + n.text if n.text else "" for n in names),
         squashed_id=ids("q:" + n.squashed if n.squashed else "" for n in names),
+        squashed_text={
+            0: "",
+            **{vocab.ids["q:" + n.squashed]: n.squashed for n in names if n.squashed},
+        },
         model_id=ids("m:" + n.model if n.model else "" for n in names),
         vendor=ids("v:" + n.vendor if n.vendor else "" for n in names),
         category=ids("c:" + n.category if n.category else "" for n in names),
@@ -199,6 +205,125 @@ def build_index(assets: Features, free: Iterable[int], rules: BlockingRules) -> 
             index.blocks[key].append(a)
         index.model_tokens.update(assets.names[a].model_tokens)
     return index
+
+
+def ngram_pairs(
+    books: Features,
+    rows: Sequence[int],
+    assets: Features,
+    free: Sequence[int],
+    k: int,
+    max_group: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, asset) pairs: for each row, the free assets holding one of its `k` nearest names.
+
+    Names are compared by TF-IDF of character 3-grams of the squashed name ('latitude5420',
+    'poweredger750xs'), so every row gets its k best names whatever its spacing, case or
+    gluing, even when no blocking key is shared. Distinct names are joined, not rows x assets
+    (fifty identical laptops are one name), with a top-k sparse product that never builds
+    the whole matrix. A name more than `max_group` free assets hold gives the row only those
+    at its place with its custodian, or failing that with its custodian, or at its place:
+    the unit evidence that can tell them apart.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if k <= 0 or not len(rows) or not len(free):
+        return empty, empty
+    free_arr = np.asarray(free, dtype=np.int64)
+    rows_arr = np.asarray(rows, dtype=np.int64)
+    asset_names, asset_group = np.unique(assets.squashed_id[free_arr], return_inverse=True)
+    row_names, row_group = np.unique(books.squashed_id[rows_arr], return_inverse=True)
+    asset_text = [f" {assets.squashed_text[i]} " for i in asset_names]
+    row_text = [f" {books.squashed_text[i]} " for i in row_names]
+    # Short names pad to at least one 3-gram: ' t14 ' still has ' t1', 't14', '14 '.
+    grams: dict[str, int] = {}
+    right = _trigrams(asset_text, grams, grow=True)
+    if not grams:  # no asset has a name at all
+        return empty, empty
+    left = _trigrams(row_text, grams, grow=False)
+    idf = np.log((1 + right.shape[0]) / (1 + np.bincount(right.indices, minlength=len(grams))))
+    right, left = _l2(right.multiply(idf + 1.0).tocsr()), _l2(left.multiply(idf + 1.0).tocsr())
+    top = _top_k(left, right.T.tocsr(), k).tocsr()
+    top.eliminate_zeros()
+    # free assets per name (positions into free_arr), and per (name, place), (name, person)
+    order = np.argsort(asset_group, kind="stable")
+    bounds = np.searchsorted(asset_group[order], np.arange(len(asset_names) + 1))
+    by_unit: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    big = set(np.flatnonzero(np.diff(bounds) > max_group).tolist())
+    for pos in np.flatnonzero(np.isin(asset_group, list(big))).tolist():
+        a, g = int(free_arr[pos]), int(asset_group[pos])
+        loc, cust = int(assets.location[a]), int(assets.custodian[a])
+        by_unit[(g, loc, cust)].append(pos)
+        by_unit[(g, -1, cust)].append(pos)
+        by_unit[(g, loc, -1)].append(pos)
+    out_r: list[np.ndarray] = []
+    out_a: list[np.ndarray] = []
+    for i, r in enumerate(rows_arr.tolist()):
+        names = top.indices[top.indptr[row_group[i]] : top.indptr[row_group[i] + 1]]
+        hits: list[np.ndarray] = []
+        for g in names.tolist():
+            if g in big:  # the narrowest unit evidence that names some: place and person first
+                loc, cust = int(books.location[r]), int(books.custodian[r])
+                for key in ((g, loc, cust), (g, -1, cust), (g, loc, -1)):
+                    near = by_unit.get(key) if min(key[1:]) != 0 else None
+                    if near:
+                        hits.append(np.asarray(near[: max_group * 5], dtype=np.int64))
+                        break
+            else:
+                hits.append(order[bounds[g] : bounds[g + 1]])
+        if hits:
+            found = np.unique(np.concatenate(hits))
+            out_r.append(np.full(len(found), r, dtype=np.int64))
+            out_a.append(free_arr[found])
+    if not out_r:
+        return empty, empty
+    return np.concatenate(out_r), np.concatenate(out_a)
+
+
+def _trigrams(texts: list[str], grams: dict[str, int], *, grow: bool) -> Any:
+    """Counts of each text's character 3-grams as a sparse matrix (TF-IDF without sklearn:
+    importing it took seconds, longer than the join on a loaded machine)."""
+    from scipy.sparse import csr_matrix
+
+    indptr = [0]
+    indices: list[int] = []
+    for text in texts:
+        for i in range(len(text) - 2):
+            g = text[i : i + 3]
+            j = grams.get(g)
+            if j is None and grow:
+                j = grams[g] = len(grams)
+            if j is not None:
+                indices.append(j)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float32)
+    matrix = csr_matrix((data, indices, indptr), shape=(len(texts), max(len(grams), 1)))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _l2(matrix: Any) -> Any:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    from scipy.sparse import diags
+
+    return (diags(1.0 / norms) @ matrix).astype(np.float32).tocsr()
+
+
+def _top_k(left: Any, right: Any, k: int) -> Any:
+    try:
+        from sparse_dot_topn import sp_matmul_topn
+    except ImportError:  # the slow road: exact, in slices so memory stays bounded
+        from scipy.sparse import csr_matrix, vstack
+
+        parts = []
+        for start in range(0, left.shape[0], 2000):
+            block = (left[start : start + 2000] @ right).toarray()
+            if block.shape[1] > k:
+                cut = np.argpartition(-block, k - 1, axis=1)[:, k:]
+                np.put_along_axis(block, cut, 0.0, axis=1)
+            parts.append(csr_matrix(block))
+        return vstack(parts)
+    return sp_matmul_topn(left, right, top_n=k, threshold=1e-6, n_threads=2)
 
 
 def candidate_pairs(

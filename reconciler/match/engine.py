@@ -34,6 +34,7 @@ from reconciler.match.blocking import (
     build_index,
     candidate_pairs,
     kit_quantity,
+    ngram_pairs,
 )
 from reconciler.match.scoring import PairScores, evidence, score_pairs
 from reconciler.models import (
@@ -279,6 +280,9 @@ def _fuzzy(
     assets_f = asset_features(assets, vocab, norm)
     index = build_index(assets_f, free, rules.matching.blocking)
     pr, pa = candidate_pairs(books_f, rest, index, rules.matching.blocking)
+    # The n-gram neighbours guarantee every row candidates, whatever its spacing and case.
+    nr, na = ngram_pairs(books_f, rest, assets_f, free, rules.matching.blocking.ngram_candidates)
+    pr, pa = _union_pairs(np.concatenate([pr, nr]), np.concatenate([pa, na]))
     pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules.matching)
     pairs = pairs.take(pairs.score >= rules.matching.blocking.min_score)
     if rejected:  # a reviewer's "not this one": not even a candidate
@@ -300,6 +304,14 @@ def _fuzzy(
     floor = rules.matching.blocking.min_score
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
     return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f)
+
+
+def _union_pairs(rows: np.ndarray, assets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each (row, asset) once, ordered by row then asset (the order never depends on input)."""
+    if not len(rows):
+        return rows, assets
+    both = np.unique(rows.astype(np.int64) * (1 << 31) + assets.astype(np.int64))
+    return both >> 31, both & ((1 << 31) - 1)
 
 
 def _by_row(pairs: PairScores) -> dict[int, np.ndarray]:
