@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from service_harness import ServiceProcess, drop, results, service_starter, settled, wait_for
+from service_harness import (
+    ServiceProcess,
+    drop,
+    ledger_rows,
+    results,
+    service_starter,
+    settled,
+    wait_for,
+)
 
 from reconciler.synth import departments, write_inventory, write_register_1c
 
@@ -99,3 +108,64 @@ def test_six_branches_in_six_folders_each_get_only_their_own_surplus(
     mail = ws / "outbox" / south["run_id"] / "mail"
     for kind in ("accounting", "reviewers"):
         assert subject(mail / f"{kind}.eml").startswith("Не та инвентаризация? Найдено 0 из 60")
+
+
+def test_our_own_workbooks_dropped_back_without_decisions_are_answered_not_reconciled(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """A branch register is reconciled; then its annotated copy and its discrepancy workbook,
+    untouched, come back into the folder, and an annotated copy of a run this ledger never
+    made (another installation's). None of the three is reconciled: each is answered with the
+    run it belongs to and what to do, and archived."""
+    company = departments.company(120, seed=5)
+    kazan = departments.branch_registers(company)["Казань"]
+    ws = tmp_path / "ws"
+    (ws / "inbox").mkdir(parents=True)
+    write_inventory(company, ws / "inventory.xlsx")
+    config = {
+        "inventory": {"path": "inventory.xlsx"},
+        "watch": {"settle_seconds": 0.3, "interval_seconds": 1.0},
+        "mail": {"transport": "file", "recipients": {"default": ["buh@example.com"]}},
+    }
+    (ws / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    register = write_register_1c(kazan, tmp_path / "sources" / "ведомость.xlsx")
+    service = services(ws, **REAL)
+    drop(ws / "inbox" / "kzn" / "ведомость.xlsx", register.read_bytes())
+    wait_for(settled(ws, 1), timeout=90, what="the register")
+    [doc] = results(ws)
+    run_dir = ws / "outbox" / doc["run_id"]
+    annotated = next(run_dir.glob("*.reconciled.xlsx"))
+    discrepancies = next(run_dir.glob("*.discrepancies.xlsx"))
+    foreign = tmp_path / "чужая.xlsx"
+    with zipfile.ZipFile(annotated) as src, zipfile.ZipFile(foreign, "w") as out:
+        for item in src.infolist():  # the same workbook, another run id in its properties
+            data = src.read(item)
+            if item.filename == "docProps/custom.xml":
+                data = data.replace(doc["run_id"].encode(), b"20200101-000000-000-abcdef")
+            out.writestr(item, data)
+    for name, source in (
+        ("копия.xlsx", annotated),
+        ("для ИТ.xlsx", discrepancies),
+        ("чужая.xlsx", foreign),
+    ):
+        drop(ws / "inbox" / "kzn" / name, source.read_bytes(), chunks=1, pause=0)
+    wait_for(settled(ws, 4), timeout=90, what="the three workbooks answered")
+    assert service.stop() == 0, service.output()
+
+    assert [d["run_id"] for d in results(ws)] == [doc["run_id"]]  # no new run
+    runs = ledger_rows(ws, "SELECT count(*) FROM runs")
+    assert runs == [(1,)]
+    for name in ("копия.xlsx", "для ИТ.xlsx", "чужая.xlsx"):
+        assert (ws / "archive" / "kzn" / name).is_file(), name
+    answers = {subject(p): p for p in (ws / "state" / "mail").glob("own-file-*.eml")}
+    assert len(answers) == 3
+    ours = [s for s in answers if doc["run_id"] in s]
+    assert len(ours) == 2 and all("это наша книга сверки" in s for s in ours)
+    text = email.message_from_bytes(
+        answers[ours[0]].read_bytes(), policy=email.policy.default
+    ).get_body(("plain",))
+    assert text is not None and "положите в папку исходную выгрузку" in text.get_content()
+    [unknown] = [p for s, p in answers.items() if "20200101-000000-000-abcdef" in s]
+    body = email.message_from_bytes(unknown.read_bytes(), policy=email.policy.default)
+    plain = body.get_body(("plain",))
+    assert plain is not None and "такого завершенного запуска" in plain.get_content()

@@ -168,7 +168,7 @@ def run_isolated(
     code = child.returncode
     if code == 0 and summary.get("run_dir"):
         return Outcome(run_dir=Path(summary["run_dir"]), seconds=seconds, counts=summary)
-    if code == 0 and reply_of_file is not None and "reply_id" in summary:
+    if code == 0 and reply_of_file is not None and ("reply_id" in summary or "own_file" in summary):
         return Outcome(replied=True, seconds=seconds, counts=summary)
     if code == EXIT_INPUT and isinstance(summary.get("error"), dict):
         return Outcome(error=ErrorRecord.from_dict(summary["error"]), seconds=seconds)
@@ -311,14 +311,20 @@ def _reply_main(config: Config, request: dict[str, Any]) -> int:
     learns only the counts. Redone after a stop or a crash, it answers from the record."""
     from reconciler.decisions import apply as decisions_apply
     from reconciler.ledger import store as ledger
+    from reconciler.service import own_files
 
+    path = Path(request["path"])
     try:
+        if not own_files.has_decisions(path, request["file_name"]):
+            # Our own workbook dropped back untouched: the parent answers it, nothing recorded.
+            sys.stdout.write(json.dumps({"own_file": "no_decisions"}) + "\n")
+            return 0
         conn = ledger.connect(config.ledger_path)
         try:
             outcome = decisions_apply.apply_reply(
                 conn,
                 config,
-                Path(request["path"]),
+                path,
                 file_name=request["file_name"],
                 dropped_in=request["folder"],
                 file_id=request["reply_of_file"],

@@ -28,7 +28,7 @@ from reconciler.ledger import faults as holds
 from reconciler.ledger import store as ledger
 from reconciler.mail import queue as deliver
 from reconciler.models import FINAL_STATES, FileState
-from reconciler.service import faults, intake, isolation
+from reconciler.service import faults, intake, isolation, own_files
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import ErrorRecord
 
@@ -337,9 +337,15 @@ class FileLifecycle:
         from reconciler.decisions import read as decisions_read
 
         path = Path(row["claimed_as"])
-        run_id = decisions_read.is_reply(path, self.conn)  # the properties only: bounded
-        if run_id is None:
+        ours = decisions_read.run_id_of(path)  # the properties only: bounded
+        if ours is None:
             return "register"
+        run_id = decisions_read.is_reply(path, self.conn)
+        if run_id is None:
+            # Our own workbook, of a run this ledger never completed: still never a register
+            # (its findings would come back as new ones). Answered and archived, no run.
+            self._answer_own_file(row, own_files.OwnFile.UNKNOWN_RUN, ours)
+            return "done"
         run = ledger.get_run(self.conn, run_id)
         if run is not None and run["folder"] != row["folder"]:
             # Not this folder's run: answered here without reading a sheet of it.
@@ -374,6 +380,10 @@ class FileLifecycle:
         if outcome.fault is not None:
             self._hold(row["id"], outcome.fault)
             return "stop"
+        if outcome.ok and outcome.counts.get("own_file"):
+            # Read in the child: no decision in it, or its decision sheets are gone.
+            self._answer_own_file(row, own_files.OwnFile.NO_DECISIONS, run_id)
+            return "done"
         if outcome.ok:
             ledger.update_file(self.conn, row["id"], state=FileState.DONE)
             log.info(
@@ -393,6 +403,18 @@ class FileLifecycle:
             "%s names an earlier run but cannot be applied: %s", row["name"], outcome.reason
         )
         return "register"
+
+    def _answer_own_file(self, row: sqlite3.Row, kind: own_files.OwnFile, run_id: str) -> None:
+        own_files.answer(
+            self.conn,
+            self.config,
+            kind=kind,
+            run_id=run_id,
+            file_id=row["id"],
+            file_name=row["name"],
+            folder=row["folder"],
+        )
+        ledger.update_file(self.conn, row["id"], state=FileState.DONE)
 
     def _start(self, row: sqlite3.Row, lock: FileLock) -> bool:
         """Start the file's run (or take it as a reply); False: stop advancing it for now."""
