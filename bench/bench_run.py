@@ -4,6 +4,9 @@ For each size: a synthetic 1C register (N rows) and a Snipe-IT-like inventory (1
 are written to a temp workspace, then `python -m reconciler run --no-mail` runs in a child
 process. Reported: wall time, the child's peak RSS, the per-stage seconds the run records in
 results.json (`timings`), and the quality of its auto-matches against the generator's truth.
+Beside it, the floor measured in the same run on the same files: reading both workbooks with
+calamine (every sheet, every cell) and rewriting the register's zip (inflate and deflate every
+member), the least an annotated copy can cost; and the load average before and after.
 
     .venv/bin/python bench/bench_run.py 1000 10000 100000 [--json bench/results/run.json]
 """
@@ -18,7 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
+
+from python_calamine import CalamineWorkbook
 
 from reconciler import synth
 
@@ -48,9 +54,24 @@ def auto_quality(doc: dict, data: synth.SynthData) -> dict[str, float]:
     }
 
 
+def floor_seconds(register: Path, inventory: Path, out: Path) -> float:
+    """Calamine reading both files whole, and the register's zip rewritten member by member."""
+    started = time.perf_counter()
+    for path in (register, inventory):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+    with zipfile.ZipFile(register) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, src.read(item.filename))
+    return time.perf_counter() - started
+
+
 def measure(rows: int, seed: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         config, register, data = workspace(Path(tmp), rows, seed)
+        load_before = os.getloadavg()[0]
+        floor = floor_seconds(register, Path(tmp) / "inventory.xlsx", Path(tmp) / "rezip.xlsx")
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
         proc = subprocess.run(
@@ -69,6 +90,7 @@ def measure(rows: int, seed: int) -> dict[str, object]:
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         seconds = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if proc.returncode not in (0, 1):
             raise SystemExit(f"run failed ({proc.returncode}):\n{proc.stderr}")
@@ -78,6 +100,9 @@ def measure(rows: int, seed: int) -> dict[str, object]:
             "rows": rows,
             "assets": len(data.inventory.assets),
             "seconds": round(seconds, 1),
+            "floor_seconds": round(floor, 2),
+            "times_floor": round(seconds / floor, 1),
+            "load_average": [round(load_before, 1), round(load_after, 1)],
             # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: valid because sizes
             # run in increasing order and the generator runs in this process, not a child.
             "peak_rss_mb": round(max(peak_kb, before) / 1024),

@@ -21,6 +21,7 @@ from reconciler.outputs import table_writer
 from reconciler.outputs.charts import add_bar_chart
 from reconciler.outputs.figures import compute_figures
 from reconciler.outputs.table_writer import FILL_COLOURS, TableBook
+from reconciler.outputs.xlsx_package import sheet_title
 from reconciler.outputs.xlsx_writer import (
     FILLS,
     LEFT,
@@ -43,19 +44,6 @@ DECISIONS = {"ru": ("подтвердить", "отклонить"), "en": ("con
 REVIEW_COLUMNS = ("sheet", "row", "candidates", "decision", "comment")  # fixed: read back later
 BOOK_COLUMNS = ("inventory_number", "name", "serial", "location", "custodian", "cost")
 # The findings sheet is read back too (findings_table): a finding accepted is a known exception.
-
-
-def sheet_title(title: str, taken: list[str]) -> str:
-    """`title` made a valid Excel title (31 characters, none of []:*?/\\), unused in `taken`
-    (compared as Excel does, ignoring case): `title (2)` if it is."""
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
-    base = base[:31]
-    used = {t.lower() for t in taken}
-    name, n = base, 2
-    while name.lower() in used:
-        suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    return name
 
 
 def new_sheet(wb: Workbook, title: str) -> Worksheet:

@@ -201,8 +201,8 @@ def _annotate_package(
             name = entries[index].name
             workbook = print_titles(workbook, index, name, info.header_row, info.header_end_row)
         package.replace(book_part, workbook)
-    # The short sheets (summary with its chart, review) by openpyxl; the long ones by
-    # xlsxwriter in constant memory (table_writer); grafted in this order (side_sheets).
+    # The short sheets (summary with its chart, review) by openpyxl; the long ones as sheet
+    # XML written straight into the package (table_writer); in this order (side_sheets).
     assembly = SheetAssembly(package, styles)
     assembly.openpyxl(
         lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=notes),

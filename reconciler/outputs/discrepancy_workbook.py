@@ -17,8 +17,9 @@ from reconciler.outputs.added_sheets import (
 )
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
+from reconciler.outputs.styles_append import EMPTY_STYLES
 from reconciler.outputs.table_writer import TableBook, write_cell
-from reconciler.outputs.xlsx_package import Package
+from reconciler.outputs.xlsx_package import Package, empty_workbook
 
 
 def discrepancies_name(file_name: str) -> str:
@@ -31,18 +32,20 @@ def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
     Accepted / Comment and Decision columns, so a reviewer decides in the workbook they read
     and drops it back (decisions.read takes it as a reply).
 
-    The findings sheet and not-on-books, the long ones, are written by xlsxwriter in constant
-    memory; review and summary, short and with a list and a chart, by openpyxl; all grafted
+    The findings sheet and not-on-books, the long ones, are written as sheet XML straight into
+    the package (table_writer); review and summary, short and with a list and a chart, by openpyxl; all grafted
     into one package in their order (side_sheets).
     """
-    tables = TableBook()
-    ws = write_findings_sheet(tables, result, language, codes=True)
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
-    write_cell(tables, ws, len(result.findings) + 2, 0, source, italic=True)
-    tables.book.set_properties({"keywords": f"reconciler run {result.run_id}"})
-    package = Package.open(io.BytesIO(tables.close()))
+
+    def findings(book: TableBook) -> None:
+        ws = write_findings_sheet(book, result, language, codes=True)
+        write_cell(book, ws, len(result.findings) + 2, 0, source, italic=True)
+
+    package = Package.open(io.BytesIO(empty_workbook(EMPTY_STYLES)))
     try:
         assembly = SheetAssembly(package)
+        assembly.tables(findings)
         assembly.openpyxl(lambda wb: add_review_sheet(wb, result, language))
         assembly.tables(lambda book: write_not_on_books_sheet(book, result, language))
         read = set(reading_warnings(result))  # listed under their own heading

@@ -14,11 +14,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from xlsxwriter.worksheet import Worksheet
-
 from reconciler.models import Asset, BookRow, Finding, RunResult
 from reconciler.outputs.figures import findings_with_sources
-from reconciler.outputs.table_writer import FILL_COLOURS, TableBook, write_table
+from reconciler.outputs.table_writer import (
+    FILL_COLOURS,
+    ListValidation,
+    TableBook,
+    TableSheet,
+    write_table,
+)
 from reconciler.text.glossary import display_serial
 from reconciler.text.labels import code_label
 from reconciler.text.report import labels
@@ -157,12 +161,12 @@ def comment_text(findings: list[Finding], language: str) -> str:
 
 def write_findings_sheet(
     book: TableBook, result: RunResult, language: str, *, codes: bool = False
-) -> Worksheet:
+) -> TableSheet:
     """One line per finding; Accepted (a yes/no list) marks a known exception for later runs.
 
     `codes`: the code itself in column D (the IT workbook) rather than its name in words.
-    Written by xlsxwriter in constant memory (table_writer): one line per finding can be tens
-    of thousands of lines.
+    Written as sheet XML straight into the package (table_writer): one line per finding can
+    be tens of thousands of lines.
     """
     t = labels(language)
     yes, no = ACCEPTED_TEXT[language]["yes_no"]
@@ -180,11 +184,5 @@ def write_findings_sheet(
         fills=fills,
         least={4: 14, 5: 30},
     )
-    ws.data_validation(
-        1,
-        4,
-        max(len(rows), 1),
-        4,
-        {"validate": "list", "source": [yes, no], "ignore_blank": True, "show_error": True},
-    )
+    ws.data_validation(ListValidation(4, 1, max(len(rows), 1), [yes, no], show_error=True))
     return ws

@@ -5,8 +5,8 @@ side workbook that starts with one empty placeholder per original sheet, so our 
 same positions (and names that do not clash) as they will have in the copy. Each new sheet is
 then moved over with everything it points to (drawing, chart), its styles appended to the
 accountant's styles.xml and renumbered, its defined names (print titles, filters) added to
-workbook.xml. The side writer must store text inline (openpyxl and xlsxwriter's constant
-memory mode both do): the accountant's shared strings are never touched.
+workbook.xml. The side writer must store text inline (openpyxl does): the accountant's shared
+strings are never touched.
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from defusedxml import ElementTree
 
 from reconciler.outputs.styles_append import StyleBook
 from reconciler.outputs.xlsx_package import (
-    WORKSHEET_REL,
-    WORKSHEET_TYPE,
     Package,
     relative,
     rels_path,
 )
-from reconciler.outputs.xml_parts import append_children, attr, get_attr, root_prefix
+from reconciler.outputs.xml_parts import attr, get_attr
 
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _AFTER_DEFINED_NAMES = (
@@ -127,47 +125,21 @@ def graft_sheets(package: Package, book: StyleBook, side_bytes: bytes, first_new
         styles = _StyleMap(side.read(styles_part) if styles_part else b"", book)
         side_types = _content_types(side.read("[Content_Types].xml"))
         side_book = side.workbook_part()
-        target_book = package.workbook_part()
-        workbook = package.read(target_book)
-        prefix = root_prefix(workbook)
-        sheet_ids = [int(x) for x in re.findall(rb'\ssheetId="(\d+)"', workbook)]
-        next_id = max([0, *sheet_ids]) + 1
-        new_sheets = []
         for entry in side.sheets()[first_new:]:
             if entry.part is None:
                 continue
             xml = side.read(entry.part)
             if re.search(rb'<c\s[^>]*\st="s"', xml):
                 raise ValueError(f"side sheet {entry.name!r} uses shared strings: write inline")
-            part = package.unused_name("xl/worksheets/sheet{n}.xml")
-            package.add_part(part, styles.sheet(xml), WORKSHEET_TYPE)
+            part = package.add_sheet(entry.name, styles.sheet(xml))
             _copy_related(side, package, entry.part, part, side_types)
-            rid = package.add_relationship(target_book, WORKSHEET_REL, part)
-            new_sheets.append(
-                f'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                f'relationships" name={attr(entry.name)} sheetId="{next_id}" r:id="{rid}"/>'
-            )
-            next_id += 1
-        pieces = _prefixed("".join(new_sheets).encode(), prefix)
-        workbook = append_children(
-            workbook, prefix, "sheets", pieces, None, create_before=(), closing="workbook"
+        package.add_defined_names(
+            [
+                n
+                for n in re.findall(rb"<definedName\s.*?</definedName>", side.read(side_book), re.S)
+                if int(get_attr(n, "localSheetId") or -1) >= first_new
+            ]
         )
-        names = [
-            n
-            for n in re.findall(rb"<definedName\s.*?</definedName>", side.read(side_book), re.S)
-            if int(get_attr(n, "localSheetId") or -1) >= first_new
-        ]
-        if names:
-            workbook = append_children(
-                workbook,
-                prefix,
-                "definedNames",
-                b"".join(_prefixed(n, prefix) for n in names),
-                None,
-                create_before=_AFTER_DEFINED_NAMES,
-                closing="workbook",
-            )
-        package.replace(target_book, workbook)
     finally:
         side.close()
 

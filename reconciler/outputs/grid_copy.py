@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from reconciler.outputs.added_sheets import sheet_title
+from reconciler.outputs.xlsx_package import sheet_title
 from reconciler.outputs.xlsx_writer import DATE_FORMAT, MONEY_FORMAT, stored_value
 
 

@@ -1,8 +1,8 @@
 """Our sheets, written by two writers, grafted into one package in their order; the run id.
 
 openpyxl writes the short sheets that need what only it offers here (the summary's native
-chart, the review sheet's input prompt); xlsxwriter in constant-memory mode writes the long
-tables (table_writer). Each side workbook starts with an empty placeholder for every sheet
+chart, the review sheet's input prompt); the long tables are written as
+sheet XML straight into the package (table_writer). Each side workbook starts with an empty placeholder for every sheet
 already in the package, so its sheets get the positions (and the unclashing names) they will
 have, and their print titles and filters the right sheet index (graft).
 """
@@ -61,14 +61,10 @@ class SheetAssembly:
         self.names = list(wb.sheetnames)
 
     def tables(self, *writers: Callable[[TableBook], Any]) -> None:
-        book = TableBook(self.styles.default_font())
-        for name in self.names:
-            book.placeholder(name)
+        book = TableBook(self.package, self.styles, self.names)
         for write in writers:
             write(book)
-        names = [ws.name for ws in book.book.worksheets()]
-        graft_sheets(self.package, self.styles, book.close(), len(self.names))
-        self.names = names
+        self.names += book.close()
 
     def finish(self) -> None:
         """The styles of every grafted sheet written into the package's styles.xml."""

@@ -64,6 +64,7 @@ class Xf:
     num_fmt: str | None = None  # a format code; "#,##0.00" is the built-in 4
     quote_prefix: bool = False
     bold_font: FontInfo | None = None
+    italic: bool = False  # the default font's face in italics (bold_font unset)
     boxed: bool = False  # thin grey border all round (our headers)
 
 
@@ -136,15 +137,16 @@ class StyleBook:
             return found
         p = self.prefix.decode()
         font_id = 0
-        if style.bold_font is not None:
-            f = style.bold_font
+        if style.bold_font is not None or style.italic:
+            f = style.bold_font or self.default_font()
             base = self.default_font()
             size = f.size or base.size or 11
             name = f.name or base.name or "Calibri"
+            face = f"<{p}b/>" if style.bold_font is not None else f"<{p}i/>"
             font_id = self._add(
                 "fonts",
-                (name, size),
-                f"<{p}font><{p}b/><{p}sz val={attr(_num(size))}/><{p}name val={attr(name)}/>"
+                (name, size, face),
+                f"<{p}font>{face}<{p}sz val={attr(_num(size))}/><{p}name val={attr(name)}/>"
                 f"</{p}font>".encode(),
             )
         fill_id = 0

@@ -1,25 +1,27 @@
-"""Our long tables (findings, IT assets on no book row) written by xlsxwriter in constant-memory
-mode: each row goes to the file as it is written, text is stored inline, and memory stays flat
-however many rows there are (openpyxl kept several objects per cell and took most of the
-outputs' time, BENCHMARKS.md).
+"""Our long tables (findings, IT assets on no book row) written as sheet XML straight into the
+package, one row at a time, in the formats of the package's own styles.xml.
 
-The same look and the same safety as xlsx_writer.write_table: every string through
-write_string (never a formula; a leading = + - @ gets quotePrefix, as Excel shows it as text
-even after an edit), a styled header, widths fitted to the values, wrapped rows grown, an
-autofilter, a frozen header and the print layout.
+Measured at 10k rows (BENCHMARKS.md, outputs): openpyxl spent ~100 us a cell building and
+saving its objects, xlsxwriter's constant-memory mode about as much in its own per-cell calls;
+rustpy-xlsxwriter is fast but writes records without per-row fills, wrapped cells or lists.
+A table's XML is simple and regular, so it is written here as text: a few us a cell, nothing
+kept but the rows we were given.
+
+The same look and safety as xlsx_writer.write_table: text is an inline string, never a formula
+(a leading = + - @ gets quotePrefix, so Excel shows it as text even after an edit), a styled
+header, widths fitted to the values, wrapped rows grown, an autofilter, a frozen header, the
+print layout (landscape, A4, one page wide, the header on every page) and drop-down lists.
 """
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
-
-from reconciler.outputs.styles_append import FontInfo
+from reconciler.outputs.sheet_stream import cell_xml, column_letter
+from reconciler.outputs.styles_append import StyleBook, Xf
+from reconciler.outputs.xlsx_package import Package, sheet_title
 from reconciler.outputs.xlsx_writer import (
     FILLS,
     HEADER_FILL,
@@ -30,114 +32,127 @@ from reconciler.outputs.xlsx_writer import (
     text_width,
     wrapped_lines,
 )
+from reconciler.outputs.xml_parts import text
 
-A4 = 9  # xlsxwriter's paper code for A4
+FILL_COLOURS = {key: str(fill.fgColor.rgb)[-6:] for key, fill in FILLS.items()}
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+)
 
 
-def _rgb(fill: Any) -> str:
-    return "#" + str(fill.fgColor.rgb)[-6:]
+@dataclass
+class ListValidation:
+    column: int  # 0-based
+    first_row: int  # 0-based, inclusive
+    last_row: int
+    values: list[str]
+    show_error: bool = True
 
 
-FILL_COLOURS = {key: _rgb(fill) for key, fill in FILLS.items()}
+@dataclass
+class TableSheet:
+    name: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+    fills: list[str | None] | None = None
+    below: dict[int, list[tuple[int, Any, int]]] = field(default_factory=dict)  # row: col, v, s
+    validations: list[ListValidation] = field(default_factory=list)
+
+    def data_validation(self, validation: ListValidation) -> None:
+        self.validations.append(validation)
 
 
 class TableBook:
-    """An xlsxwriter workbook in constant-memory mode with our formats, made once each."""
+    """Table sheets added to `package` (after its sheets) when closed."""
 
-    def __init__(self, font: FontInfo | None = None) -> None:
-        self.buffer = io.BytesIO()
-        default = {"font_name": "Calibri", "font_size": 11}
-        if font is not None:
-            default = {"font_name": font.name or "Calibri", "font_size": font.size or 11}
-        self.font = default
-        self.book = xlsxwriter.Workbook(
-            self.buffer,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "default_format_properties": default,
-            },
-        )
-        self._formats: dict[tuple[Any, ...], Format] = {}
+    def __init__(self, package: Package, styles: StyleBook, taken: list[str]) -> None:
+        self.package = package
+        self.styles = styles
+        self.taken = list(taken)
+        self.sheets: list[TableSheet] = []
+        self._xf: dict[tuple[Any, ...], int] = {}
 
-    def sheet(self, name: str) -> Worksheet:
-        return self.book.add_worksheet(name)
+    def sheet(self, title: str) -> TableSheet:
+        name = sheet_title(title, self.taken)
+        self.taken.append(name)
+        ws = TableSheet(name)
+        self.sheets.append(ws)
+        return ws
 
-    def placeholder(self, name: str) -> None:
-        """An empty sheet standing for one that comes from elsewhere (graft)."""
-        self.book.add_worksheet(name)
-
-    def fmt(
+    def xf(
         self,
-        *,
         fill: str | None = None,
         wrap: bool = False,
         number_format: str | None = None,
         quote: bool = False,
+        *,
         header: bool = False,
-        bold: bool = False,
         italic: bool = False,
-    ) -> Format:
-        key = (fill, wrap, number_format, quote, header, bold, italic)
-        found = self._formats.get(key)
+    ) -> int:
+        key = (fill, wrap, number_format, quote, header, italic)
+        found = self._xf.get(key)
         if found is None:
-            props: dict[str, Any] = {}
             if header:
-                props |= {
-                    "bold": True,
-                    "bg_color": _rgb(HEADER_FILL),
-                    "text_wrap": True,
-                    "align": "center",
-                    "valign": "vcenter",
-                    "border": 1,
-                    "border_color": "#A6A6A6",
-                }
+                style = Xf(
+                    fill_rgb=FILL_COLOURS.get("header", str(HEADER_FILL.fgColor.rgb)[-6:]),
+                    wrap=True,
+                    vertical="center",
+                    horizontal="center",
+                    bold_font=self.styles.default_font(),
+                    boxed=True,
+                )
             else:
-                props["valign"] = "top"
-            if fill:
-                props |= {"pattern": 1, "bg_color": fill}
-            if wrap:
-                props["text_wrap"] = True
-            if number_format:
-                props["num_format"] = number_format
-            if quote:
-                props["quote_prefix"] = True
-            if bold:
-                props["bold"] = True
-            if italic:
-                props["italic"] = True
-            found = self._formats[key] = self.book.add_format(props)
+                style = Xf(
+                    fill_rgb=fill,
+                    wrap=wrap,
+                    vertical="top",
+                    num_fmt=number_format,
+                    quote_prefix=quote,
+                    italic=italic,
+                )
+            found = self._xf[key] = self.styles.xf(style)
         return found
 
-    def close(self) -> bytes:
-        self.book.close()
-        return self.buffer.getvalue()
+    def close(self) -> list[str]:
+        """Every sheet written into the package, in order; their names."""
+        first = len(self.package.sheets())
+        names: list[bytes] = []
+        for i, ws in enumerate(self.sheets):
+            # Written now, not when the package is: the formats it asks for must be in
+            # styles.xml, which is rendered before the zip is written.
+            self.package.add_sheet(ws.name, list(_sheet_xml(self, ws)))
+            quoted = "'" + ws.name.replace("'", "''") + "'"
+            last = column_letter(max(len(ws.headers), 1))
+            names.append(
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="{first + i}" '
+                f'hidden="1">{text(quoted)}!$A$1:${last}${max(len(ws.rows), 1) + 1}'
+                "</definedName>".encode()
+            )
+            names.append(
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{first + i}">'
+                f"{text(quoted)}!$1:$1</definedName>".encode()
+            )
+        self.package.add_defined_names(names)
+        return [ws.name for ws in self.sheets]
 
 
 def write_cell(
-    book: TableBook, ws: Worksheet, row: int, col: int, value: Any, **style: Any
+    book: TableBook, ws: TableSheet, row: int, col: int, value: Any, **style: Any
 ) -> None:
-    """One untrusted value at 0-based (row, col): text stays text, never a formula."""
+    """One value below the table at 0-based (row, col) (a footer): text stays text."""
     stored, number_format, quote = stored_value(value)
-    fmt = book.fmt(number_format=number_format, quote=quote, **style)
-    if stored is None:
-        if style.get("fill"):  # an empty cell of a filled row keeps the row's colour
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(stored, str):
-        ws.write_string(row, col, stored, fmt)
-    elif isinstance(stored, bool):
-        ws.write_boolean(row, col, stored, fmt)
-    elif isinstance(stored, datetime | date):
-        ws.write_datetime(row, col, stored, fmt)
-    else:
-        ws.write_number(row, col, stored, fmt)
+    ws.below.setdefault(row, []).append(
+        (col, stored, book.xf(None, False, number_format, quote, **style))
+    )
 
 
 def write_table(
     book: TableBook,
-    ws: Worksheet,
+    ws: TableSheet,
     headers: list[str],
     rows: list[list[Any]],
     *,
@@ -155,37 +170,79 @@ def write_table(
         most = widths[c] if widths else MAX_WIDTH
         width = fit_width([line[c] for line in rows if c < len(line)], header, most=most)
         fitted.append(max(width, (least or {}).get(c, 0)))
-        ws.set_column(c, c, fitted[c])
-    header_lines = max(wrapped_lines(h, w) for h, w in zip(headers, fitted, strict=True))
-    if header_lines > 1:
-        ws.set_row(0, header_lines * LINE_HEIGHT)
-    for c, header in enumerate(headers):
-        write_cell(book, ws, 0, c, header, header=True)
-    for r, values in enumerate(rows, start=1):
-        fill = fills[r - 1] if fills else None
-        wraps = [
-            isinstance(v, str) and ("\n" in v or text_width(v) > fitted[c])
-            for c, v in enumerate(values)
-        ]
-        lines = max(
-            [wrapped_lines(stored_value(v)[0], fitted[c]) for c, v in enumerate(values) if wraps[c]]
-            or [1]
-        )
-        if lines > 1:
-            # Set before the row's cells: constant-memory mode writes a row out when it is left.
-            ws.set_row(r, lines * LINE_HEIGHT)
-        for c, value in enumerate(values):
-            write_cell(book, ws, r, c, value, fill=fill, wrap=wraps[c])
-    ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-    ws.freeze_panes(1, 0)
-    set_print_layout(ws, title_rows=True)
+    ws.headers, ws.rows, ws.widths, ws.fills = headers, rows, fitted, fills
     return fitted
 
 
-def set_print_layout(ws: Worksheet, *, title_rows: bool = False) -> None:
-    """Print landscape on A4, one page wide, the header repeated on every page."""
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
-    if title_rows:
-        ws.repeat_rows(0)
+def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
+    n_cols = max(len(ws.headers), 1)
+    last_row = max(len(ws.rows), 1) + 1
+    bottom = max([last_row, *(r + 1 for r in ws.below)])
+    head = [
+        _HEAD,
+        f'<dimension ref="A1:{column_letter(n_cols)}{bottom}"/>',
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
+        '</sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>',
+    ]
+    for c, width in enumerate(ws.widths, start=1):
+        head.append(f'<col min="{c}" max="{c}" width="{width:g}" customWidth="1"/>')
+    head.append("</cols><sheetData>")
+    yield "".join(head).encode()
+    header_style = book.xf(header=True)
+    lines = max([wrapped_lines(h, w) for h, w in zip(ws.headers, ws.widths, strict=True)] or [1])
+    height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"' if lines > 1 else ""
+    yield (
+        f'<row r="1"{height}>'
+        + "".join(
+            cell_xml(f"{column_letter(c)}1", h, header_style, False)
+            for c, h in enumerate(ws.headers, start=1)
+        )
+        + "</row>"
+    ).encode()
+    letters = [column_letter(c) for c in range(1, n_cols + 1)]
+    chunk: list[str] = []
+    for r, values in enumerate(ws.rows, start=2):
+        fill = ws.fills[r - 2] if ws.fills else None
+        cells = []
+        row_lines = 1
+        for c, value in enumerate(values):
+            stored, number_format, quote = stored_value(value)
+            wrap = isinstance(value, str) and ("\n" in value or text_width(value) > ws.widths[c])
+            if wrap:
+                row_lines = max(row_lines, wrapped_lines(stored, ws.widths[c]))
+            if stored is None and fill is None:
+                continue  # nothing to show and no colour to carry
+            style = book.xf(fill, wrap, number_format, quote)
+            cells.append(cell_xml(f"{letters[c]}{r}", stored, style, False))
+        height = f' ht="{row_lines * LINE_HEIGHT:g}" customHeight="1"' if row_lines > 1 else ""
+        chunk.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+        if len(chunk) >= 1000:
+            yield "".join(chunk).encode()
+            chunk = []
+    for row in sorted(ws.below):
+        r = row + 1
+        cells = [
+            cell_xml(f"{column_letter(c + 1)}{r}", v, s, False) for c, v, s in sorted(ws.below[row])
+        ]
+        chunk.append(f'<row r="{r}">{"".join(cells)}</row>')
+    yield "".join(chunk).encode()
+    tail = [f'</sheetData><autoFilter ref="A1:{letters[-1]}{last_row}"/>']
+    if ws.validations:
+        tail.append(f'<dataValidations count="{len(ws.validations)}">')
+        for v in ws.validations:
+            ref = f"{column_letter(v.column + 1)}{v.first_row + 1}:"
+            ref += f"{column_letter(v.column + 1)}{v.last_row + 1}"
+            listed = text('"' + ",".join(v.values) + '"')
+            tail.append(
+                f'<dataValidation type="list" allowBlank="1" showErrorMessage='
+                f'"{int(v.show_error)}" sqref="{ref}"><formula1>{listed}</formula1>'
+                "</dataValidation>"
+            )
+        tail.append("</dataValidations>")
+    tail.append(
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToHeight="0"/>'
+        "</worksheet>"
+    )
+    yield "".join(tail).encode()

@@ -8,6 +8,7 @@ properties) are replaced in place, and new members follow at the end.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -160,6 +161,48 @@ class Package:
         self._rels.setdefault(part, []).append((rid, kind, relative(part, target_part)))
         return rid
 
+    def add_sheet(self, name: str, content: Content) -> str:
+        """A worksheet named `name` after the workbook's last sheet; its part name."""
+        book_part = self.workbook_part()
+        workbook = self.read(book_part)
+        prefix = root_prefix(workbook)
+        ids = [int(x) for x in re.findall(rb'\ssheetId="(\d+)"', workbook)]
+        part = self.unused_name("xl/worksheets/sheet{n}.xml")
+        self.add_part(part, content, WORKSHEET_TYPE)
+        rid = self.add_relationship(book_part, WORKSHEET_REL, part)
+        p = prefix.decode()
+        piece = (
+            f'<{p}sheet xmlns:r="{REL_NS}" name={attr(name)} sheetId="{max([0, *ids]) + 1}" '
+            f'r:id="{rid}"/>'
+        ).encode()
+        workbook = append_children(
+            workbook, prefix, "sheets", piece, None, create_before=_AFTER_SHEETS, closing="workbook"
+        )
+        self._set(book_part, workbook)
+        return part
+
+    def add_defined_names(self, names: list[bytes]) -> None:
+        """<definedName> elements (written without a prefix) added to workbook.xml."""
+        if not names:
+            return
+        book_part = self.workbook_part()
+        workbook = self.read(book_part)
+        prefix = root_prefix(workbook)
+        pieces = b"".join(
+            re.sub(rb"<(/?)(\w+)(?=[\s/>])", rb"<\1" + prefix + rb"\2", n) if prefix else n
+            for n in names
+        )
+        workbook = append_children(
+            workbook,
+            prefix,
+            "definedNames",
+            pieces,
+            None,
+            create_before=_AFTER_SHEETS[2:],
+            closing="workbook",
+        )
+        self._set(book_part, workbook)
+
     def _finish(self) -> None:
         """Our relationships and content types written into their parts."""
         for part, rels in self._rels.items():
@@ -223,6 +266,60 @@ class Package:
 
 
 _DOS_EPOCH = (1980, 1, 1, 0, 0, 0)
+# CT_Workbook's children after <sheets>, in order: where <sheets> or <definedNames> goes.
+_AFTER_SHEETS = (
+    "functionGroups",
+    "externalReferences",
+    "definedNames",
+    "calcPr",
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+)
+EMPTY_WORKBOOK: dict[str, bytes] = {
+    "[Content_Types].xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+        b'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
+        b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default '
+        b'Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main'
+        b'+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.'
+        b'openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+        b'http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://'
+        b'schemas.openxmlformats.org/spreadsheetml/2006/main"><bookViews><workbookView/>'
+        b"</bookViews><sheets/></workbook>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="'
+        b'http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        b'Target="styles.xml"/></Relationships>'
+    ),
+}
+
+
+def empty_workbook(styles: bytes) -> bytes:
+    """A package with a workbook of no sheets yet (we add them) and `styles`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in EMPTY_WORKBOOK.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=_DOS_EPOCH), data)
+        z.writestr(zipfile.ZipInfo("xl/styles.xml", date_time=_DOS_EPOCH), styles)
+    return buffer.getvalue()
 
 
 def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -260,3 +357,16 @@ def iter_chunks(content: Content) -> Iterator[bytes]:
 def get_root_attr(xml: bytes, name: str) -> str | None:
     m = re.search(rb"<(?!\?)[^>]*>", xml)
     return None if m is None else get_attr(m.group(), name)
+
+
+def sheet_title(title: str, taken: list[str]) -> str:
+    """`title` made a valid Excel title (31 characters, none of []:*?/\\), unused in `taken`
+    (compared as Excel does, ignoring case): `title (2)` if it is."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'") or "Sheet"
+    base = base[:31]
+    used = {t.lower() for t in taken}
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    return name
