@@ -871,7 +871,7 @@ def test_the_reviewers_email_says_what_to_check_in_which_system_and_where_the_eq
     msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Что проверить" in text
-    assert "«Нет в ИТ-учете» (1): найдите оборудование в Snipe-IT" in text
+    assert "«Нет в ИТ-учете» (1): найдите оборудование в ИТ-учете (Snipe-IT)" in text
     assert "«На проверку» (2)" in text and "папку «moscow»" in text
     # The worst first, and where it stands rather than which sheet row.
     first = text.split("Расхождения:")[1].strip().splitlines()[0]

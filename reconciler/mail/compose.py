@@ -230,7 +230,8 @@ def compose_accounting(results: Results, files: RunFiles, config: Config, folder
 
 def _said(value: str, message: str) -> bool:
     """The message already says the value (each of its words): not repeated beside it."""
-    return all(word in message for word in value.split())
+    said = message.casefold()
+    return all(word in said for word in value.casefold().split())
 
 
 def _worst_first(findings: list[FindingPart]) -> list[FindingPart]:

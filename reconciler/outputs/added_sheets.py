@@ -56,8 +56,16 @@ def new_sheet(wb: Workbook, title: str) -> Worksheet:
 
 
 def add_summary_sheet(
-    wb: Workbook, result: RunResult, language: str, *, lost: list[str], notes: list[str]
+    wb: Workbook,
+    result: RunResult,
+    language: str,
+    *,
+    lost: list[str],
+    notes: list[str],
+    codes: bool = False,
 ) -> Worksheet:
+    """`codes`: a column of finding codes beside their names (the IT workbook only: codes are
+    for IT and scripts, the accountant reads the names)."""
     t = labels(language)
     s = t["summary"]
     fig = compute_figures(result, s["unknown"])
@@ -100,14 +108,16 @@ def add_summary_sheet(
         write_value(ws, r, 2, count)
     r += 2
     code_header = r
-    for col, head in enumerate((s["kind"], s["count"], s["amount"], s["code"]), start=1):
+    heads = (s["kind"], s["count"], s["amount"], *((s["code"],) if codes else ()))
+    for col, head in enumerate(heads, start=1):
         style_header(write_value(ws, r, col, head))
     for group in fig.by_code:
         r += 1
         write_value(ws, r, 1, code_label(group.key, language))
         write_value(ws, r, 2, group.count)
         write_value(ws, r, 3, group.amount)
-        write_value(ws, r, 4, group.key)
+        if codes:
+            write_value(ws, r, 4, group.key)
     add_bar_chart(
         ws,
         title=s["chart_codes"],

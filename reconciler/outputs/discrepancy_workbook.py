@@ -50,7 +50,9 @@ def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
         assembly.tables(lambda book: write_not_on_books_sheet(book, result, language))
         read = set(reading_warnings(result))  # listed under their own heading
         lost = [w for w in result.warnings if w not in read]
-        assembly.openpyxl(lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=[]))
+        assembly.openpyxl(
+            lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=[], codes=True)
+        )
         assembly.finish()
         mark_run(package, result.run_id)
         out = io.BytesIO()

@@ -136,7 +136,8 @@ def accepted_line(f: Finding, language: str) -> str:
 
 def said(value: str | None, message: str) -> bool:
     """Whether the message already says `value` (each of its words): not repeated beside it."""
-    return not value or all(word in message for word in value.split())
+    said = message.casefold()
+    return not value or all(word in said for word in value.casefold().split())
 
 
 def comment_text(findings: list[Finding], language: str) -> str:

@@ -55,16 +55,16 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "to_check": "Что проверить",
         "check_missing_in_inventory": (
-            "«Нет в ИТ-учете» ({n}): найдите оборудование в {system} по инв. № и серийному "
-            "номеру; не нашли — проверьте на месте."
+            "«Нет в ИТ-учете» ({n}): найдите оборудование в ИТ-учете ({system}) по инв. № и "
+            "серийному номеру; не нашли — проверьте на месте."
         ),
         "check_place_person": (
             "«Другое местонахождение», «Другое МОЛ», «Другой серийный номер» ({n}): сверьте с "
-            "{system}; ошибка у ИТ — исправьте там, иначе сообщите бухгалтерии."
+            "ИТ-учетом ({system}); ошибка у ИТ — исправьте там, иначе сообщите бухгалтерии."
         ),
         "check_missing_in_books": (
-            "«Нет в учете» ({n}): оборудование из {system}, которого нет в учете: подтвердите "
-            "бухгалтерии, что оно ваше (лист «Нет в учете»)."
+            "«Нет в учете» ({n}): оборудование из ИТ-учета ({system}), которого нет в учете: "
+            "подтвердите бухгалтерии, что оно ваше (лист «Нет в учете»)."
         ),
         "check_review": (
             "«На проверку» ({n}): в приложенной книге, лист «На проверку», выберите решение "
@@ -76,7 +76,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "входящей папки сверки: решения учтутся со следующей сверки, ответ получите вы и "
             "бухгалтерия."
         ),
-        "system_file": "выгрузке ИТ-учета",
+        "system_file": "выгрузка",
         "location": "Местонахождение",
         "custodian": "МОЛ",
         "inventory_number": "Инв. №",
@@ -199,16 +199,16 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "to_check": "What to check",
         "check_missing_in_inventory": (
-            "“Not in IT inventory” ({n}): look the equipment up in {system} by inventory No. "
-            "and serial number; not there — check on site."
+            "“Not in IT inventory” ({n}): look the equipment up in the IT inventory ({system}) "
+            "by inventory No. and serial number; not there — check on site."
         ),
         "check_place_person": (
-            "“Location / Custodian / Serial differs” ({n}): compare with {system}; IT is "
-            "wrong — correct it there, otherwise tell accounting."
+            "“Location / Custodian / Serial differs” ({n}): compare with the IT inventory "
+            "({system}); IT is wrong — correct it there, otherwise tell accounting."
         ),
         "check_missing_in_books": (
-            "“Not on the books” ({n}): equipment in {system} that is not on the books: "
-            "confirm to accounting that it is yours (sheet “Not on books”)."
+            "“Not on the books” ({n}): equipment in the IT inventory ({system}) that is not on "
+            "the books: confirm to accounting that it is yours (sheet “Not on books”)."
         ),
         "check_review": (
             "“To review” ({n}): in the attached workbook, sheet “To review”, choose under "
@@ -220,7 +220,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "“{folder}”: the decisions apply from the next run; you and accounting get the "
             "answer."
         ),
-        "system_file": "the IT inventory export",
+        "system_file": "the export",
         "location": "Location",
         "custodian": "Custodian",
         "inventory_number": "Inventory No.",
