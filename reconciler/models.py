@@ -86,6 +86,9 @@ class Register:
     report_date: date | None = None  # from a title such as "на 30.09.2026"
     # What the reader decided or could not read, for the run's warnings: the encoding it
     # guessed, a date column read month first, cells left empty with their row.
+    # The texts above the header (organisation, report name, 1C's "Параметры: ..."): the
+    # scope of a register may be named there (checks/scope.py).
+    title: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -273,6 +276,7 @@ class ScopeBasis(StrEnum):
     LOCATIONS = "locations"  # the places the register names
     CUSTODIANS = "custodians"  # the МОЛ the register names
     MATCHED = "matched"  # the places of the assets its rows matched
+    ORGANISATION = "organisation"  # the organisation its title names (an inventory column)
     WHOLE = "whole"  # nothing to narrow by: the whole inventory
 
 
@@ -289,6 +293,7 @@ class Scope:
     keyed_rows: int = 0
     keyed_matched: int = 0
     wrong_inventory: bool = False
+    organisation: list[str] = field(default_factory=list)  # named in the title, found in IT
 
     def covers(self, asset_id: str) -> bool:
         return self.asset_ids is None or asset_id in self.asset_ids

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -79,6 +80,15 @@ def test_a_branch_register_without_configuration_is_limited_to_the_places_it_nam
     assert all(places[a["asset_id"]].startswith("Казань") for a in doc["assets_not_on_books"])
     html = (result.run_dir / "report.html").read_text("utf-8")
     assert "Сверка ограничена: " in html
+    for workbook in (result.outputs["annotated"], result.outputs["discrepancies"]):
+        texts = [
+            str(v)
+            for ws in openpyxl.load_workbook(workbook, read_only=True).worksheets
+            for row in ws.iter_rows(max_row=3, values_only=True)
+            for v in row
+            if v
+        ]
+        assert any(t.startswith("Сверка ограничена: ") for t in texts), workbook.name
 
 
 def test_a_configured_folder_scope_is_inherited_by_its_subfolders(
@@ -273,3 +283,31 @@ def test_the_ledger_keeps_where_it_sees_each_surplus_and_with_whom(
     assert stored and len(stored) == len(surplus(result))
     for asset_id, location, custodian in stored:
         assert (location, custodian) == (by_id[asset_id].location, by_id[asset_id].custodian)
+
+
+def test_the_organisation_in_the_register_title_narrows_the_inferred_scope(
+    tmp_path: Path, company: SynthData, registers: dict[str, SynthData]
+) -> None:
+    """The inventory has an 'Организация' column: Kazan's office belongs to another legal
+    entity. The 1C register's title names 'ООО «Северный ветер»': its scope (and so its
+    surplus) is the warehouse only, and the statement names the organisation."""
+    config = workspace(tmp_path, company)
+    wb = openpyxl.load_workbook(tmp_path / "inventory.xlsx")
+    ws = wb.active
+    assert ws is not None
+    place = [c.value for c in ws[1]].index("Location") + 1
+    org = ws.max_column + 1
+    ws.cell(1, org, "Организация")
+    for r in range(2, ws.max_row + 1):
+        office = ws.cell(r, place).value == "Казань, Офис"
+        ws.cell(r, org, "ООО «Казань-Сервис»" if office else "ООО «Северный ветер»")
+    wb.save(tmp_path / "inventory.xlsx")
+    result = run(config, write_register_1c(registers["Казань"], tmp_path / "k.xlsx"), "kazan")
+    assert result.scope is not None and result.scope.named == ["Казань - склад"]
+    assert result.scope.organisation == ["ООО «Северный ветер»"]
+    places = {a.asset_id: a.location for a in company.inventory.assets}
+    assert {places[a] for a in surplus(result)} <= {"Казань - склад"}
+    assert {places[a] for a in result.scope.asset_ids or ()} == {"Казань - склад"}
+    statement = results_json(result)["warnings"][0]
+    assert statement.startswith("Сверка ограничена: Казань - склад, по местонахождениям")
+    assert "(организация ООО «Северный ветер»)" in statement

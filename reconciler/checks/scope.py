@@ -221,20 +221,82 @@ def _assets_by(assets: list[Asset], attr: str) -> dict[str, list[str]]:
     return out
 
 
+# Inventory columns that name the legal entity an asset belongs to (header text, any case).
+ORGANISATION_COLUMNS = (
+    "организация",
+    "организация-владелец",
+    "юрлицо",
+    "юр. лицо",
+    "компания",
+    "organisation",
+    "organization",
+    "company",
+    "legal entity",
+)
+_QUOTES = str.maketrans("", "", "«»\"'“”„")
+
+
+def _bare(text: str) -> str:
+    return _plain(text.translate(_QUOTES))
+
+
+def title_organisations(register: Register, inventory: Inventory) -> tuple[str, list[str]] | None:
+    """(inventory column, its values) that the register's title names: "ООО «Ромашка»" in
+    "Организация: ООО «Ромашка»". None when the inventory has no such column or the title
+    names none of its values."""
+    title = " | ".join(_bare(t) for t in register.title)
+    if not title:
+        return None
+    for asset in inventory.assets:
+        column = next((k for k in asset.extra if _plain(str(k)) in ORGANISATION_COLUMNS), None)
+        if column is None:
+            continue
+        values = {str(v).strip() for a in inventory.assets if (v := a.extra.get(column))}
+        named = sorted(v for v in values if len(_bare(v)) >= 3 and _bare(v) in title)
+        return (column, named) if named else None
+    return None
+
+
 def inferred_scope(
     register: Register, inventory: Inventory, match: MatchResult, rules: Rules
+) -> Scope:
+    """The register's places, else its МОЛ, else where its matched assets are, else the whole
+    inventory; within the organisation its title names, when the inventory tells them apart."""
+    assets = inventory.assets
+    organisation = title_organisations(register, inventory)
+    if organisation is not None:
+        column, names = organisation
+        assets = [a for a in assets if str(a.extra.get(column, "")).strip() in names]
+    scope = _inferred_among(assets, register, inventory, match, rules)
+    if organisation is not None:
+        scope.organisation = organisation[1]
+        if scope.asset_ids is None:
+            ids = frozenset(a.asset_id for a in assets)
+            return Scope(ScopeBasis.ORGANISATION, ids, organisation[1], total=scope.total,
+                         organisation=organisation[1])  # fmt: skip
+    return scope
+
+
+def _inferred_among(
+    assets: list[Asset],
+    register: Register,
+    inventory: Inventory,
+    match: MatchResult,
+    rules: Rules,
 ) -> Scope:
     total = len(inventory.assets)
     rows = register.rows or [m.row for m in match.rows]
     by_id = inventory.by_id()
-    places = _assets_by(inventory.assets, "location")  # IT place -> its assets
-
+    places = _assets_by(assets, "location")  # IT place -> its assets
     book_places = list(dict.fromkeys(r.location for r in rows if r.location))
     if book_places:
-        known = {
-            it: [b for b in book_places if _same_place(b, it, rules)] for it in places
-        }  # IT place -> the book places that name it
-        chosen = {it for it, books in known.items() if books}
+        # IT place -> the book places that name it, over the whole inventory: a place of
+        # another organisation is known to IT, just not in scope.
+        every_place = (
+            places if assets is inventory.assets else _assets_by(inventory.assets, "location")
+        )
+        known = {it: [b for b in book_places if _same_place(b, it, rules)] for it in every_place}
+        chosen = {it for it, books in known.items() if books and it in places}
         named_by_books = {b for books in known.values() for b in books}
         # A place IT writes otherwise ("Склад 3" for "Kazan WH"): where IT sees its rows' assets.
         for m in match.rows:
@@ -244,14 +306,16 @@ def inferred_scope(
                 and m.row.location not in named_by_books
             ):
                 chosen |= {
-                    loc for a in m.asset_ids if (loc := (by_id[a].location if a in by_id else None))
+                    loc
+                    for a in m.asset_ids
+                    if (loc := (by_id[a].location if a in by_id else None)) and loc in places
                 }
         if chosen:
             return _by_places(ScopeBasis.LOCATIONS, chosen, places, total)
 
     people = list(dict.fromkeys(r.custodian for r in rows if r.custodian))
     if people:
-        holders = _assets_by(inventory.assets, "custodian")
+        holders = _assets_by(assets, "custodian")
         chosen = {it for it in holders if any(_same_person(p, it) for p in people)}
         if chosen:
             ids = frozenset(a for it in chosen for a in holders[it])

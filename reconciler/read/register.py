@@ -83,6 +83,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     sheets: list[SheetInfo] = []
     rows: list[BookRow] = []
     report_date = None
+    title: list[str] = []  # the texts above each sheet's header: organisation, report name
     warnings: list[str] = list(book.notes)
     found_tables = list(
         find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
@@ -117,6 +118,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
             )
         )
         report_date = report_date or title_date(table.title)
+        title += [t for t in table.title if t not in title]
     if not rows:
         where = ", ".join(f"'{s.name}' (header at row {s.header_row})" for s in sheets)
         raise InputError(
@@ -136,6 +138,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
         rows=rows,
         report_date=report_date,
         warnings=warnings,
+        title=title,
     )
 
 

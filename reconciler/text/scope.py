@@ -16,7 +16,9 @@ TEXT: dict[str, dict[str, str]] = {
         ScopeBasis.LOCATIONS: "Сверка ограничена: {named}, по местонахождениям ведомости",
         ScopeBasis.CUSTODIANS: "Сверка ограничена: {named}, по МОЛ ведомости",
         ScopeBasis.MATCHED: "Сверка ограничена: {named}, по местонахождениям найденных в ИТ позиций",
+        ScopeBasis.ORGANISATION: "Сверка ограничена: {named}, по организации в заголовке ведомости",
         ScopeBasis.WHOLE: "Ведомость не называет мест: сверка со всей инвентаризацией ИТ",
+        "within": " (организация {names})",
         "whole_configured": "Сверка со всей инвентаризацией ИТ (настройка {source})",
         "size": "; в области сверки {size} из {total} записей ИТ",
         "more": "и еще {n}",
@@ -34,7 +36,11 @@ TEXT: dict[str, dict[str, str]] = {
         ScopeBasis.MATCHED: (
             "Reconciliation limited to: {named}, by the locations of the assets its rows matched"
         ),
+        ScopeBasis.ORGANISATION: (
+            "Reconciliation limited to: {named}, by the organisation in the register's title"
+        ),
         ScopeBasis.WHOLE: "The register names no place: compared with the whole IT inventory",
+        "within": " (organisation {names})",
         "whole_configured": "Compared with the whole IT inventory (setting {source})",
         "size": "; {size} of {total} IT records in scope",
         "more": "and {n} more",
@@ -66,6 +72,8 @@ def statement(scope: Scope, language: str) -> str:
         key = "whole_configured" if scope.basis is ScopeBasis.CONFIGURED else scope.basis
         return t[key].format(source=scope.source) + f" ({scope.total})"
     text = t[scope.basis].format(named=named_list(scope.named, language), source=scope.source)
+    if scope.organisation and scope.basis is not ScopeBasis.ORGANISATION:
+        text += t["within"].format(names=", ".join(scope.organisation))
     return text + t["size"].format(size=scope.size, total=scope.total)
 
 
