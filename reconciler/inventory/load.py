@@ -1,9 +1,9 @@
 """Load the IT inventory from its source into canonical Asset records.
 
-One loader per kind of source, chosen by `source_kind` from the configured path (a SQLite
-database by its magic bytes, anything else is an exported sheet read with the same
-sheets/header machinery as the register, using the `inventory` synonyms). A later source
-(a Snipe-IT or NetBox API, GLPI agent files) is one more loader and one more branch there.
+One module per kind of source (sheet, sqlite_table, agent, snipeit, netbox, glpi), chosen by
+`inventory.source`; for a file, `source_kind` tells a SQLite database, an agent inventory
+(JSON, OCS XML) and an exported sheet apart by its first bytes. Each loader gives Records;
+this module parses them into Assets the same way for all, and keeps the run's snapshot.
 
 Inventory exports are large and written by machines: a cell that cannot be read as a date or
 a number does not stop the run; the field stays empty, the raw text travels in `extra`
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from functools import partial
@@ -28,26 +27,17 @@ from reconciler.inventory.agent import is_agent_file, load_agent_files
 from reconciler.inventory.glpi import load_glpi
 from reconciler.inventory.netbox import load_netbox
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Record
+from reconciler.inventory.sheet import load_sheet_records
 from reconciler.inventory.snipeit import load_snipeit
+from reconciler.inventory.sqlite_table import SQLITE_MAGIC, load_sqlite_records
 from reconciler.models import Asset, AssetStatus, Inventory, InventorySnapshot
 from reconciler.read import values
-from reconciler.read.header import (
-    assign_columns,
-    data_rows,
-    fold_header,
-    is_total_row,
-    synonym_index,
-)
-from reconciler.read.register import extra_columns, find_tables
-from reconciler.read.sheets import open_workbook
+from reconciler.read.header import fold_header
 from reconciler.rules import Rules, StatusRules
 
 log = logging.getLogger(__name__)
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 CONFIG_HINT = "set inventory.path (and inventory.table) in config.yaml"
-INVENTORY_IDENTITY = ("asset_id", "inventory_number", "serial", "hostname", "name")
-INVENTORY_KEYS = ("asset_id", "inventory_number", "serial", "hostname")
 DATE_FIELDS = ("warranty_until", "purchased_on")
 FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(TEXT_FIELDS, values.parse_text),
@@ -170,118 +160,6 @@ def _assets(loaded: Loaded, rules: Rules, warnings: list[str]) -> list[Asset]:
     assets = build_assets(loaded.records, rules.statuses, source=loaded.label, warnings=warnings)
     refuse_unusable(assets, loaded.records, loaded.label)
     return assets
-
-
-# --- sources -----------------------------------------------------------------------------
-
-
-def load_sheet_records(source: InventoryConfig, rules: Rules) -> Loaded:
-    """An xlsx/xls/ods/csv (or HTML-as-xls) export: the first sheet with a recognisable header."""
-    index = synonym_index(rules.columns.inventory)
-    path = source.require_path()
-    book = open_workbook(path, file_name=str(path))
-    ((grid, table),) = find_tables(
-        book,
-        index,
-        identity=INVENTORY_IDENTITY,
-        purpose="inventory",
-        rules_key="inventory",
-        only_sheet=source.sheet,
-        first_only=True,  # the inventory is one table: the first sheet with a header
-    )
-    columns = [(f, c - 1) for f, c in table.columns.items()]
-    headers = {f: table.headers.get(c, f) for f, c in table.columns.items()}
-    extras = extra_columns(table, set(table.columns.values()))
-    key_cols = [table.columns[f] - 1 for f in INVENTORY_KEYS if f in table.columns]
-    markers = rules.columns.total_markers
-    records = []
-    for data in data_rows(grid, table):
-        line = data.cells
-        width = len(line)
-        if is_total_row(data, key_cols, markers):
-            continue
-        fields = {f: line[c] for f, c in columns if c < width}
-        extra = {k: line[c] for k, c in extras if c < width and line[c] not in ("", None)}
-        records.append(
-            Record(
-                where=f"sheet '{table.sheet}' row {data.row}",
-                ref=f"{table.sheet}!{data.row}",
-                fields=fields,
-                headers=headers,
-                extra=extra,
-            )
-        )
-    return Loaded(records, str(path), book.notes)
-
-
-def load_sqlite_records(source: InventoryConfig, rules: Rules) -> Loaded:
-    """A table (or view) of a SQLite database, opened read-only; columns named by synonyms."""
-    path = source.require_path()
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as e:
-        raise InventoryError(f"cannot open the SQLite database ({e})", file=str(path)) from None
-    try:
-        tables = [
-            name
-            for (name,) in db.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        table = source.table
-        if table is None:
-            if len(tables) != 1:
-                raise InventoryError(
-                    f"the database holds {len(tables)} tables ({', '.join(tables) or 'none'}) "
-                    "and inventory.table does not say which one is the inventory",
-                    file=str(path),
-                    hint="set inventory.table in config.yaml",
-                )
-            table = tables[0]
-        elif table not in tables:
-            raise InventoryError(
-                f"no table '{table}' in the database; it holds {', '.join(tables) or 'none'}",
-                file=str(path),
-                hint="fix inventory.table in config.yaml",
-            )
-        quoted = '"' + table.replace('"', '""') + '"'
-        cursor = db.execute(f"SELECT * FROM {quoted}")  # the name is checked against the schema
-        names = [d[0] for d in cursor.description]
-        # Column names as a one-row header: each field to its best column, as in a sheet.
-        mapped = assign_columns(
-            {i: ("", name) for i, name in enumerate(names)},
-            synonym_index(rules.columns.inventory),
-        )
-        if not any(f in mapped for f in INVENTORY_IDENTITY):
-            raise InventoryError(
-                f"table '{table}' has no column naming an asset (found {', '.join(names)}); "
-                "expected columns such as asset_tag, serial_number, hostname, name",
-                file=str(path),
-                hint="add your column names to inventory: in rules/columns.yaml",
-            )
-        used = set(mapped.values())
-        headers = {f: names[i] for f, i in mapped.items()}
-        extra_cols = [(names[i], i) for i in range(len(names)) if i not in used]
-        records = [
-            Record(
-                where=f"table '{table}' row {n}",
-                ref=f"{table}!{n}",
-                fields={f: row[i] for f, i in mapped.items()},
-                headers=headers,
-                extra={k: row[i] for k, i in extra_cols if row[i] is not None},
-            )
-            for n, row in enumerate(cursor, start=1)
-        ]
-    except sqlite3.DatabaseError as e:
-        raise InventoryError(
-            f"the SQLite database cannot be read ({e})",
-            file=str(path),
-            hint="check it is a complete copy of the inventory database",
-        ) from None
-    finally:
-        db.close()
-    return Loaded(records, f"{path}#{table}", [])
 
 
 Loader = Callable[[InventoryConfig, Rules], Loaded]

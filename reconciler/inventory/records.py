@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# A table naming none of these is not an inventory; these identify a record's row as an item.
+INVENTORY_IDENTITY = ("asset_id", "inventory_number", "serial", "hostname", "name")
+INVENTORY_KEYS = ("asset_id", "inventory_number", "serial", "hostname")
 TEXT_FIELDS = (
     "inventory_number",
     "serial",
