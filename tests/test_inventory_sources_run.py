@@ -80,6 +80,29 @@ def assert_all_matched_one_move(results: dict[str, Any], rows: int) -> None:
     assert moved == [2]
 
 
+def serve_snipeit(httpserver: HTTPServer) -> list[dict[str, Any]]:
+    """Snipe-IT's sample assets served page by page; the rows, for the register."""
+    rows = snipeit_rows()
+    httpserver.expect_request("/api/v1/hardware").respond_with_handler(
+        lambda r: Response(
+            page(rows, int(r.args["offset"]), int(r.args["limit"])), content_type="application/json"
+        )
+    )
+    return rows
+
+
+def booked_snipeit(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "tag": r["asset_tag"],
+            "name": r["name"],
+            "serial": r["serial"],
+            "location": (r["location"] or {}).get("name"),
+        }
+        for r in rows
+    ]
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("INV_TOKEN", "token-1")
@@ -100,12 +123,7 @@ def test_run_with_a_snipe_it_sample_csv_as_the_inventory_file(tmp_path: Path) ->
 
 
 def test_run_with_snipe_it_over_its_api(httpserver: HTTPServer, env: None, tmp_path: Path) -> None:
-    rows = snipeit_rows()
-    httpserver.expect_request("/api/v1/hardware").respond_with_handler(
-        lambda r: Response(
-            page(rows, int(r.args["offset"]), int(r.args["limit"])), content_type="application/json"
-        )
-    )
+    rows = serve_snipeit(httpserver)
     config = write_config(
         tmp_path,
         {
@@ -115,15 +133,7 @@ def test_run_with_snipe_it_over_its_api(httpserver: HTTPServer, env: None, tmp_p
             "page_size": 7,
         },
     )
-    booked = [
-        {
-            "tag": r["asset_tag"],
-            "name": r["name"],
-            "serial": r["serial"],
-            "location": (r["location"] or {}).get("name"),
-        }
-        for r in rows
-    ]
+    booked = booked_snipeit(rows)
     results = run(config, register(tmp_path, booked))
     assert_all_matched_one_move(results, 22)
     assert results["inventory"]["kind"] == "snipeit" and not results["inventory"]["reused_snapshot"]
@@ -215,12 +225,7 @@ def test_run_with_a_folder_of_agent_files(tmp_path: Path) -> None:
 def test_a_failed_fetch_uses_the_last_good_snapshot_and_says_so(
     httpserver: HTTPServer, env: None, tmp_path: Path
 ) -> None:
-    rows = snipeit_rows()
-    httpserver.expect_request("/api/v1/hardware").respond_with_handler(
-        lambda r: Response(
-            page(rows, int(r.args["offset"]), int(r.args["limit"])), content_type="application/json"
-        )
-    )
+    rows = serve_snipeit(httpserver)
     config = write_config(
         tmp_path,
         {
@@ -239,15 +244,7 @@ def test_a_failed_fetch_uses_the_last_good_snapshot_and_says_so(
     assert first_hash is not None
     httpserver.clear()
     httpserver.expect_request("/api/v1/hardware").respond_with_data("down", status=503)
-    booked = [
-        {
-            "tag": r["asset_tag"],
-            "name": r["name"],
-            "serial": r["serial"],
-            "location": (r["location"] or {}).get("name"),
-        }
-        for r in rows
-    ]
+    booked = booked_snipeit(rows)
     results = run(config, register(tmp_path, booked), mail=True)
     assert_all_matched_one_move(results, 22)  # never an empty inventory
     assert results["inventory"]["reused_snapshot"] is True
