@@ -1,8 +1,10 @@
 """rules/*.yaml, the tables users edit: column synonyms, statuses, normalisation, matching, checks.
 
 Each file is validated by its own model below; every problem across all files is reported at
-once. A file missing from the configured folder falls back to the shipped default, so a user's
-rules folder only needs the files they changed.
+once. The shipped files are the one source of defaults (the models have none of their own for
+what those files set): a user's file is merged over the shipped one, key by key, so it needs
+only the keys it changes, and a file missing from the configured folder is the shipped one.
+Mappings merge; a list or a value replaces the shipped one whole.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from pydantic import (
 )
 
 from reconciler.errors import ConfigError
+from reconciler.models import FindingCode
 
 
 class _Rules(BaseModel):
+    # An unknown key is an error naming the closest valid one (load_rules): a misspelt key
+    # would otherwise leave its setting at the shipped value without a word.
     model_config = ConfigDict(extra="forbid")
 
 
@@ -39,10 +44,10 @@ class ColumnRules(_Rules):
     book: dict[str, list[str]]
     inventory: dict[str, list[str]]
     # First-cell texts that mark a total or group row, not a data row.
-    total_markers: list[str] = Field(default_factory=lambda: ["итого", "всего", "total"])
+    total_markers: list[str]
     # Group captions that name a kind of asset ("Машины и оборудование"), not a place: they are
     # never carried into the rows' location (a caption starting with one of these counts).
-    category_captions: list[str] = Field(default_factory=list)
+    category_captions: list[str]
 
 
 class StatusRules(_Rules):
@@ -99,18 +104,18 @@ class NormalizeRules(_Rules):
     # Canonical vendor -> spellings (lower case).
     vendors: dict[str, list[str]]
     # Canonical vendor -> the vendors it becomes when the family or category says so.
-    vendor_splits: dict[str, list[VendorSplit]] = Field(default_factory=dict)
+    vendor_splits: dict[str, list[VendorSplit]]
     # Canonical category -> words that name it in registers and inventories (lower case).
     categories: dict[str, list[str]]
     # Regex rewrites applied to model text after folding, in order: [{pattern, replace}].
-    model_rewrites: list[ModelRewrite] = Field(default_factory=list)
+    model_rewrites: list[ModelRewrite]
     # Prefixes stripped from serial cells ("S/N", "сер. №").
-    serial_prefixes: list[str] = Field(default_factory=list)
+    serial_prefixes: list[str]
     # Serials, tags and barcodes that stand for "none known" ('To Be Filled By O.E.M.',
     # '0000000000'): never exact keys. Literal values, and regular expressions over the key
     # (alphanumerics in upper case, look-alikes folded). None: the built-in lists.
-    placeholders: list[str] | None = None
-    placeholder_patterns: list[str] | None = None
+    placeholders: list[str] | None
+    placeholder_patterns: list[str] | None
 
     @field_validator("placeholder_patterns")
     @classmethod
@@ -125,9 +130,9 @@ class NormalizeRules(_Rules):
         return value
 
     # Canonical place -> aliases.
-    places: dict[str, list[str]] = Field(default_factory=dict)
+    places: dict[str, list[str]]
     # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).
-    stopwords: list[str] = Field(default_factory=list)
+    stopwords: list[str]
 
     @model_validator(mode="after")
     def _splits_name_known_vendors(self) -> NormalizeRules:
@@ -187,14 +192,14 @@ class BlockingRules(_Rules):
 
     # A blocking key (a model token, a rare name word, token + place ...) shared by more
     # assets than this says too little to score them all: the row uses narrower keys instead.
-    max_block_size: int = Field(default=150, ge=1)
+    max_block_size: int = Field(ge=1)
     # Pairs scoring below this are never candidates, not even for review.
-    min_score: float = Field(default=10.0, ge=0, le=100)
+    min_score: float = Field(ge=0, le=100)
     # Name words shorter than this never block alone ("hp", "g3").
-    min_token_length: int = Field(default=3, ge=1)
+    min_token_length: int = Field(ge=1)
     # Besides the keys, each row's this-many nearest assets by character 3-grams of the
     # squashed name: candidates whatever the spacing ('Latitude5420'). 0 turns it off.
-    ngram_candidates: int = Field(default=10, ge=0)
+    ngram_candidates: int = Field(ge=0)
 
 
 class MatchingRules(_Rules):
@@ -204,14 +209,14 @@ class MatchingRules(_Rules):
     exact keys). Levels are ordered like splink's: per comparison the first that applies wins.
     """
 
-    auto: float = Field(default=90.0, ge=0, le=100)  # at or above (and by margin): matched
-    review: float = Field(default=70.0, ge=0, le=100)  # at or above (and below auto): review
-    margin: float = Field(default=5.0, ge=0)  # the best must beat the runner-up by this much
+    auto: float = Field(ge=0, le=100)  # at or above (and by margin): matched
+    review: float = Field(ge=0, le=100)  # at or above (and below auto): review
+    margin: float = Field(ge=0)  # the best must beat the runner-up by this much
     # A fuzzy pair with any unit evidence (serial, inventory number, location, custodian) is a
     # candidate only when the points of those and cost reach this: same model is not same unit.
-    identity_min: float = 8.0
-    levels: dict[str, list[MatchLevel]] = Field(default_factory=dict)
-    blocking: BlockingRules = Field(default_factory=BlockingRules)
+    identity_min: float
+    levels: dict[str, list[MatchLevel]]
+    blocking: BlockingRules
 
     @model_validator(mode="after")
     def _levels_are_complete(self) -> MatchingRules:
@@ -269,22 +274,6 @@ EnrichColumn = Literal[
 ]
 
 
-DEFAULT_ANNOTATE_COLUMNS: tuple[EnrichColumn, ...] = (
-    "hostname",
-    "vendor_model",
-    "serial",
-    "cpu",
-    "ram",
-    "storage",
-    "ip",
-    "rack",
-    "location",
-    "custodian",
-    "status",
-    "warranty_until",
-)
-
-
 class CheckRule(_Rules):
     """One finding code: on or off, how serious, and its words in each report language."""
 
@@ -313,17 +302,15 @@ class CheckRule(_Rules):
 class CheckRules(_Rules):
     """checks.yaml: accounting rules, the text of each finding code, the added columns.
 
-    A code missing from `codes` keeps its shipped default (checks.py), so a user's file only
-    needs the codes they change.
+    A user's file only needs the codes (and, within a code, the keys) it changes: it is
+    merged over the shipped file (load_rules).
     """
 
-    capitalization_threshold: float = Field(default=40000.0, ge=0)  # per unit, in RUB
-    cost_tolerance: float = Field(default=0.01, ge=0)  # relative
-    codes: dict[str, CheckRule] = Field(default_factory=dict)
+    capitalization_threshold: float = Field(ge=0)  # per unit, in RUB
+    cost_tolerance: float = Field(ge=0)  # relative
+    codes: dict[FindingCode, CheckRule]  # a misspelt code is an error, not a silent no-op
     # Inventory fields added to the annotated workbook, in this order.
-    annotate_columns: list[EnrichColumn] = Field(
-        default_factory=lambda: list(DEFAULT_ANNOTATE_COLUMNS)
-    )
+    annotate_columns: list[EnrichColumn]
 
 
 class Rules(_Rules):
@@ -344,16 +331,14 @@ RULE_FILES: dict[str, type[_Rules]] = {
 
 
 def default_rules_dir() -> Path:
-    """The shipped defaults: the package's copy when installed, the repo's rules/ in a checkout."""
-    try:
-        from importlib.resources import files
+    """The shipped defaults: the package's copy when installed, the repo's rules/ in a checkout.
 
-        shipped = Path(str(files("reconciler.default_rules")))
-        if (shipped / "columns.yaml").is_file():
-            return shipped
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "rules"
+    Found beside this file, not through importlib.resources: default_rules has no __init__
+    (it is the users' rules/ folder), and files() of such a namespace package gave a path that
+    did not exist, so an installed wheel looked for rules/ in site-packages."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "default_rules"
+    return shipped if (shipped / "columns.yaml").is_file() else here.parent / "rules"
 
 
 def _read_yaml(path: Path) -> Any:
@@ -363,25 +348,92 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"not valid YAML: {e}", source=str(path)) from None
 
 
+def merged_over(shipped: Any, user: Any) -> Any:
+    """`user` over `shipped`: mappings merge key by key, anything else replaces."""
+    if isinstance(shipped, dict) and isinstance(user, dict):
+        out = dict(shipped)
+        for key, value in user.items():
+            out[key] = merged_over(shipped[key], value) if key in shipped else value
+        return out
+    return user
+
+
+def _field_model(model: Any, loc: tuple[int | str, ...]) -> Any:
+    """The model (class) or type that `loc` points into, walking fields, dict values and
+    list items; None when the path leaves the rules models."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        origin = typing.get_origin(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif origin in (dict, list):
+            current = typing.get_args(current)[-1]
+        elif origin is not None:  # X | None
+            inner = [a for a in typing.get_args(current) if a is not type(None)]
+            current = inner[0] if len(inner) == 1 else None
+            if current is None:
+                return None
+            return _field_model(current, (part,))
+        else:
+            return None
+    while typing.get_origin(current) is not None and type(None) in typing.get_args(current):
+        current = next(a for a in typing.get_args(current) if a is not type(None))
+    return current
+
+
+def _problem(path: Path, model: type[_Rules], err: Any) -> str:
+    """One line per problem: the file, the key, what is wrong, and the closest valid name."""
+    import difflib
+
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) for p in loc if p != "[key]")
+    text = f"{path}: key '{key}': {err['msg']}"
+    valid: list[str] = []
+    if err["type"] == "extra_forbidden":
+        parent = _field_model(model, loc[:-1])
+        if isinstance(parent, type) and issubclass(parent, BaseModel):
+            valid = list(parent.model_fields)
+        text = f"{path}: key '{key}': unknown key"
+    elif loc and loc[-1] == "[key]" and err["type"] == "enum":
+        valid = [c.value for c in FindingCode]
+        text = f"{path}: key '{key}': not a finding code"
+    if valid:
+        wrong = str(loc[-2] if loc[-1] == "[key]" else loc[-1])
+        close = difflib.get_close_matches(wrong, valid, n=1, cutoff=0.6)
+        text += f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(valid)}"
+    return text
+
+
 def load_rules(folder: Path | None = None) -> Rules:
     folder = folder or default_rules_dir()
     defaults = default_rules_dir()
     problems: list[str] = []
     parsed: dict[str, _Rules] = {}
     for name, model in RULE_FILES.items():
+        shipped_path = defaults / f"{name}.yaml"
         path = folder / f"{name}.yaml"
-        if not path.is_file():
-            path = defaults / f"{name}.yaml"
         try:
-            parsed[name] = model.model_validate(_read_yaml(path))
+            doc = _read_yaml(shipped_path)
+            if path.is_file() and path.resolve() != shipped_path.resolve():
+                user = _read_yaml(path)
+                if not isinstance(user, dict):
+                    problems.append(f"{path}: expected a mapping of keys, found {user!r}")
+                    continue
+                doc = merged_over(doc, user)
+            else:
+                path = shipped_path
+            parsed[name] = model.model_validate(doc)
         except ConfigError as e:
             problems.extend(
                 e.problems if e.source is None else [f"{e.source}: {p}" for p in e.problems]
             )
         except ValidationError as e:
-            for err in e.errors():
-                key = ".".join(str(p) for p in err["loc"])
-                problems.append(f"{path}: key '{key}': {err['msg']}")
+            problems.extend(_problem(path, model, err) for err in e.errors())
     if problems:
         raise ConfigError(problems, source=str(folder))
     return Rules.model_validate({k: v.model_dump() for k, v in parsed.items()})

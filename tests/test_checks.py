@@ -27,7 +27,7 @@ from reconciler.models import (
     RowStatus,
     SheetInfo,
 )
-from reconciler.rules import CheckRule, CheckRules, Rules
+from reconciler.rules import CheckRule, Rules
 
 
 def test_finding_codes_are_the_stable_list_none_renamed() -> None:
@@ -157,7 +157,7 @@ def test_review_rows_get_only_needs_review(rules: Rules) -> None:
 
 def test_english_messages_and_a_disabled_code(rules: Rules) -> None:
     custom = rules.model_copy(deep=True)
-    custom.checks.codes["LOCATION_MISMATCH"] = CheckRule(enabled=False)
+    custom.checks.codes[FindingCode.LOCATION_MISMATCH] = CheckRule(enabled=False)
     rows = book_rows()
     findings = _run(rows, assets(), match_result(rows), custom, language="en")
     codes = {f.code for f in findings}
@@ -167,7 +167,9 @@ def test_english_messages_and_a_disabled_code(rules: Rules) -> None:
 
 
 def test_a_users_checks_file_with_only_a_threshold_keeps_default_messages(rules: Rules) -> None:
-    custom = rules.model_copy(update={"checks": CheckRules(capitalization_threshold=20000)})
+    custom = rules.model_copy(
+        update={"checks": rules.checks.model_copy(update={"capitalization_threshold": 20000})}
+    )
     rows = book_rows()
     findings = _run(rows, assets(), match_result(rows), custom)
     assert "BELOW_CAPITALIZATION_THRESHOLD" not in {f.code for f in findings}  # 30 000 > 20 000

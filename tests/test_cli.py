@@ -66,6 +66,23 @@ def test_check_reports_a_good_setup(workspace: Path) -> None:
     assert "assets" in result.output
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_misspelt_finding_code_in_checks_yaml_fails_check_and_run(
+    workspace: Path, command: str
+) -> None:
+    """Before: silently accepted, and the code kept its shipped severity and message."""
+    (workspace / "rules" / "checks.yaml").write_text(
+        "codes:\n  BELOW_CAPITALISATION_THRESHOLD:\n    enabled: false\n", encoding="utf-8"
+    )
+    args = [command, "--config", str(workspace / "config.yaml")]
+    if command == "run":
+        args += [str(demo_register(workspace)), "--no-mail"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "BELOW_CAPITALISATION_THRESHOLD" in result.output
+    assert "did you mean 'BELOW_CAPITALIZATION_THRESHOLD'?" in result.output
+
+
 def test_check_reports_every_problem_at_once(workspace: Path) -> None:
     config = workspace / "config.yaml"
     text = config.read_text(encoding="utf-8")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.config import load_config
 from reconciler.errors import ConfigError
-from reconciler.rules import load_rules
+from reconciler.models import FindingCode
+from reconciler.rules import RULE_FILES, default_rules_dir, load_rules
 
 
 def write(path: Path, text: str) -> Path:
@@ -64,6 +66,52 @@ def test_a_users_rules_folder_overrides_only_the_files_it_has(tmp_path: Path) ->
     rules = load_rules(tmp_path)
     assert rules.matching.auto == 95
     assert "serial" in rules.columns.book  # from the shipped default
+
+
+def test_a_rules_file_setting_one_key_keeps_every_other_shipped_key(tmp_path: Path) -> None:
+    """Before: a matching.yaml of only `auto: 85` loaded with no comparison levels at all (0
+    fuzzy matches) and review/margin from code defaults (70/5), not the shipped 65/8."""
+    shipped = load_rules().matching
+    write(tmp_path / "matching.yaml", "auto: 85\n")
+    write(tmp_path / "checks.yaml", "codes:\n  COST_MISMATCH:\n    severity: high\n")
+    rules = load_rules(tmp_path)
+    assert rules.matching.auto == 85
+    assert rules.matching.model_dump(exclude={"auto"}) == shipped.model_dump(exclude={"auto"})
+    assert (rules.matching.review, rules.matching.margin) == (65, 8)
+    cost = rules.checks.codes[FindingCode.COST_MISMATCH]
+    assert cost.severity == "high"
+    assert cost.message == load_rules().checks.codes[FindingCode.COST_MISMATCH].message
+
+
+def test_the_shipped_files_are_the_only_defaults_of_the_keys_they_set() -> None:
+    """A code default beside the shipped value is a second source that drifts (70 vs 65)."""
+    for name, model in RULE_FILES.items():
+        shipped = yaml.safe_load((default_rules_dir() / f"{name}.yaml").read_text("utf-8"))
+        assert shipped, name
+        defaulted = {k for k, f in model.model_fields.items() if not f.is_required()}
+        assert defaulted & set(shipped) == set(), name
+
+
+def test_a_misspelt_key_or_finding_code_is_an_error_naming_the_closest_valid_one(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path / "checks.yaml", "codes:\n  BELOW_CAPITALISATION_THRESHOLD:\n    severity: high\n"
+    )
+    write(tmp_path / "matching.yaml", "blocking:\n  max_blok_size: 3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(tmp_path)
+    problems = caught.value.problems
+    assert any(
+        "checks.yaml: key 'codes.BELOW_CAPITALISATION_THRESHOLD': not a finding code; "
+        "did you mean 'BELOW_CAPITALIZATION_THRESHOLD'?" in p
+        for p in problems
+    ), problems
+    assert any(
+        "matching.yaml: key 'blocking.max_blok_size': unknown key; did you mean 'max_block_size'?"
+        in p
+        for p in problems
+    ), problems
 
 
 def test_a_broken_rules_file_names_the_file_and_key(tmp_path: Path) -> None:
