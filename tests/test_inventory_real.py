@@ -333,3 +333,21 @@ def test_an_agent_json_or_xml_given_as_the_inventory_file_is_read_as_an_agent_in
 def test_a_json_file_that_is_no_agent_inventory_is_refused_as_not_a_table(rules: Rules) -> None:
     with pytest.raises(InventoryError, match="not a table: use the tool's CSV export"):
         load_inventory(InventoryConfig(path=REAL / "netbox" / "netbox-demo-v3.6.json"), rules)
+
+
+def test_many_unreadable_register_dates_are_named_up_to_twenty_then_counted(
+    tmp_path: Path, rules: Rules
+) -> None:
+    from reconciler.read.register import read_register
+
+    lines = ["Инв. №;Наименование;Дата принятия к учету"]
+    lines += [f"{n};Стол;когда-то" for n in range(1, 31)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    register = read_register(path, rules.columns)
+    assert len(register.rows) == 30 and all(r.acquired_on is None for r in register.rows)
+    assert len(register.warnings) == 21
+    assert register.warnings[0].startswith("sheet 'r' row 2 column 'Дата принятия к учету' (C)")
+    assert register.warnings[-1] == (
+        "sheet 'r' column 'Дата принятия к учету': 10 more cells like these left empty"
+    )

@@ -49,6 +49,7 @@ Parser = Callable[[Any, str], Any]
 # date must not refuse a register of thousands of rows. Numbers still refuse (a cost read
 # wrong would be a wrong finding).
 LENIENT_FIELDS = ("acquired_on",)
+SHOWN_PER_COLUMN = 20  # cells named one by one in the warnings; the rest are counted
 DATE_FIELDS = ("acquired_on",)
 # What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
 FIELD_EXPECTS = {
@@ -230,6 +231,7 @@ def parse_rows(
     a date cell that still cannot be read is left empty with a line in `warnings`.
     """
     warnings = [] if warnings is None else warnings
+    left_empty: dict[str, int] = {}  # header -> cells left empty
     parsers = dict(parsers)
     for name in DATE_FIELDS:
         col = table.columns.get(name)
@@ -265,10 +267,12 @@ def parse_rows(
                 letter = get_column_letter(col + 1)
                 if name in LENIENT_FIELDS:
                     parsed[name] = None
-                    warnings.append(
-                        f"sheet '{table.sheet}' row {data.row} column '{header}' ({letter}): "
-                        f"{e}; left empty"
-                    )
+                    left_empty[header] = left_empty.get(header, 0) + 1
+                    if left_empty[header] <= SHOWN_PER_COLUMN:
+                        warnings.append(
+                            f"sheet '{table.sheet}' row {data.row} column '{header}' ({letter}): "
+                            f"{e}; left empty"
+                        )
                     continue
                 raise InputError(
                     f"column '{header}' ({letter}): {e}",
@@ -289,6 +293,12 @@ def parse_rows(
             for key, c in extras
         }
         yield data, parsed, extra
+    for header, count in left_empty.items():
+        if count > SHOWN_PER_COLUMN:
+            warnings.append(
+                f"sheet '{table.sheet}' column '{header}': {count - SHOWN_PER_COLUMN} more "
+                "cells like these left empty"
+            )
 
 
 _HEADING_PARTS = re.compile(r"[,;/]|\s+и\s+|\s+and\s+")
