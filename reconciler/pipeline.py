@@ -224,7 +224,10 @@ def check_setup(config_file: Path | None) -> str:
     if problems:
         raise ConfigError(problems, source=str(config.source))
     assert assets is not None
+    # What reading the inventory decided (an encoding, month-first dates) is said here too,
+    # before the first run says it in every email.
+    said = "".join(f"\n  warning: {w}" for w in assets.warnings)
     return (
         f"config {config.source}: ok\nrules {config.rules}: ok\n"
-        f"inventory {assets.source}: {len(assets.assets)} assets"
+        f"inventory {assets.source}: {len(assets.assets)} assets{said}"
     )

@@ -351,3 +351,19 @@ def test_many_unreadable_register_dates_are_named_up_to_twenty_then_counted(
     assert register.warnings[-1] == (
         "sheet 'r' column 'Дата принятия к учету': 10 more cells like these left empty"
     )
+
+
+@needs_real
+def test_check_says_what_reading_the_inventory_decided(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    config = tmp_path / "config.yaml"
+    bad = REAL / "snipeit" / "assets-sample-BAD.csv"
+    config.write_text(f"inventory: {{path: '{bad}'}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "assets-sample-BAD.csv: 200 assets" in result.output
+    assert "warning: inventory" in result.output and "read as Mac Roman" in result.output
+    assert "month-first dates" in result.output
