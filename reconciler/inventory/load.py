@@ -15,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from reconciler.config import InventoryConfig
 from reconciler.errors import InputError, InventoryError
-from reconciler.inventory import snapshot
+from reconciler.inventory import cache, snapshot
 from reconciler.inventory.agent import is_agent_file, load_agent_files
 from reconciler.inventory.glpi import load_glpi
 from reconciler.inventory.netbox import load_netbox
@@ -95,6 +95,16 @@ def load_inventory(
     there, and a failed one falls back to it, said in the warnings (snapshot.py).
     """
     kind = source_kind(source)
+    key = None
+    if state is not None and kind in CACHED_KINDS and source.path is not None:
+        # The service reads the same export for every register until IT drops a new one.
+        key = cache.cache_key(source, rules, source.path)
+        found = None if key is None else cache.load_cached(state, key)
+        if found is not None:
+            if found.snapshot is not None:
+                found.snapshot = replace(found.snapshot, fetched_at=snapshot.now())
+            log.info("inventory %s: %d assets (parsed before)", found.source, len(found.assets))
+            return found
     loader = LOADERS[kind]
     fetched_at = snapshot.now()
     warnings: list[str] = []
@@ -139,7 +149,10 @@ def load_inventory(
         reused=reused,
     )
     log.info("inventory %s: %d assets", label, len(assets))
-    return Inventory(source=label, assets=assets, warnings=warnings, snapshot=taken)
+    inventory = Inventory(source=label, assets=assets, warnings=warnings, snapshot=taken)
+    if key is not None and state is not None:
+        cache.save_cached(state, key, inventory)
+    return inventory
 
 
 def filled_fields(assets: list[Asset]) -> list[tuple[str, int]]:
@@ -163,6 +176,8 @@ def _assets(loaded: Loaded, rules: Rules, warnings: list[str]) -> list[Asset]:
 
 
 Loader = Callable[[InventoryConfig, Rules], Loaded]
+# File sources whose parse is kept per content (cache.py); an API is fetched every run.
+CACHED_KINDS = ("sheet", "sqlite")
 LOADERS: dict[str, Loader] = {
     "sheet": load_sheet_records,
     "sqlite": load_sqlite_records,
