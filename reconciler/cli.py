@@ -102,12 +102,10 @@ def decisions() -> None:
 def decisions_list(folder: str | None, active: bool, config_file: Path | None) -> None:
     """Show the decisions: id, folder, row key, asset, kind, who, when, comment, revoked."""
     from reconciler.decisions import store as deciding
+    from reconciler.ledger.schema import open_ledger
 
-    conn = deciding.connect(load_config(config_file).ledger_path)
-    try:
+    with open_ledger(load_config(config_file)) as conn:
         found = deciding.list_decisions(conn, folder=folder, include_revoked=not active)
-    finally:
-        conn.close()
     for line in deciding.table_lines(found):
         click.echo(line)
 
@@ -121,12 +119,10 @@ def decisions_revoke(decision_id: int, config_file: Path | None) -> None:
     import getpass
 
     from reconciler.decisions import store as deciding
+    from reconciler.ledger.schema import open_ledger
 
-    conn = deciding.connect(load_config(config_file).ledger_path)
-    try:
+    with open_ledger(load_config(config_file)) as conn:
         d = deciding.revoke(conn, decision_id, why=f"revoked by cli:{getpass.getuser()}")
-    finally:
-        conn.close()
     click.echo(
         f"decision {d.id} ({d.kind} {d.book_key or d.finding_identity} {d.asset_id or ''})"
         f" revoked at {d.revoked_at}"

@@ -190,6 +190,13 @@ def _folder_key(folder: str) -> str:
     return folder.replace("\\", "/").strip("/")
 
 
+class LedgerConfig(_Section):
+    # Empty: the embedded SQLite ledger in state/. postgresql://user@host/db: one ledger that
+    # several instances (machines) on one share use together; the password never goes here.
+    url: str = ""
+    password_env: str | None = None  # the environment variable holding the database password
+
+
 class Config(_Section):
     inbox: Path = Path("inbox")
     outbox: Path = Path("outbox")
@@ -204,6 +211,7 @@ class Config(_Section):
     mail: MailConfig = Field(default_factory=MailConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     scope: ScopeConfig = Field(default_factory=ScopeConfig)
+    ledger: LedgerConfig = Field(default_factory=LedgerConfig)
 
     # Not from the file: where it was read from, for messages and relative paths.
     source: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)

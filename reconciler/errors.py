@@ -89,3 +89,8 @@ class LimitExceeded(InputError):
 
 class DeliveryError(ReconcilerError):
     """An email could not be handed to the mail server (it stays queued for a retry)."""
+
+
+class LedgerUnavailable(ReconcilerError):
+    """The ledger's database cannot be reached, or dropped the connection mid-step: the
+    environment's fault, never the file's (a file in hand is left as it was and redone)."""

@@ -21,7 +21,9 @@ from reconciler.config import Config, load_config
 from reconciler.decisions import store as decisions
 from reconciler.errors import ConfigError, InputError, ReconcilerError
 from reconciler.inventory import load as inventory
-from reconciler.ledger import store as ledger
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger.db import new_run_id
+from reconciler.ledger.schema import open_ledger
 from reconciler.mail import queue as deliver
 from reconciler.match import engine as match
 from reconciler.models import RunResult
@@ -33,9 +35,6 @@ from reconciler.text import error_catalogue as error_text
 log = logging.getLogger(__name__)
 
 TMP_SUFFIX = ".partial"
-
-
-new_run_id = ledger.new_run_id  # the format lives with the ledger: the service needs it too
 
 
 @contextmanager
@@ -77,7 +76,7 @@ def run_file(
         assets = inventory.load_inventory(config.inventory, rules, state=config.state)
     # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
     # pairs shape the matching, accepted findings are reported as accepted.
-    decided = decisions.load_active(config.ledger_path, folder or "")
+    decided = decisions.load_active(config, folder or "")
     with timed(timings, "match"):
         matched = match.match_register(register, assets, rules, decisions=decided)
     # Which assets this register answers for: only those can be "not on the books".
@@ -94,7 +93,7 @@ def run_file(
             language=config.report.language,
         )
     decisions.mark_accepted(findings, register, decided)
-    decisions.remember_rows(config.ledger_path, run_id, register)  # a reply is checked against it
+    decisions.remember_rows(config, run_id, register)  # a reply is checked against it
     final_dir = config.outbox / run_id
     tmp_dir = config.outbox / (run_id + TMP_SUFFIX)
     if tmp_dir.exists():  # left by a crash in an earlier attempt of this very run
@@ -163,11 +162,8 @@ def process_file(
         raise
     record_in_ledger(config, result, run_id, path, file_name, folder)
     if send_mail:  # `--no-mail` writes the run folder only
-        conn = ledger.connect(config.ledger_path)
-        try:
+        with open_ledger(config) as conn:
             deliver.deliver_run(conn, config, result.run_dir, folder or "")
-        finally:
-            conn.close()
     return result
 
 
@@ -183,9 +179,8 @@ def record_in_ledger(
 ) -> None:
     """`reconciler run` leaves the same trace in the ledger as the service: file, run, findings;
     a refused file's reason as the same error record, so it can be told in any language."""
-    conn = ledger.connect(config.ledger_path)
-    try:
-        ledger.record_cli_run(
+    with open_ledger(config) as conn:
+        ledger_runs.record_cli_run(
             conn,
             result,
             run_id=run_id,
@@ -195,8 +190,6 @@ def record_in_ledger(
             error=None if error is None else str(error),
             reason=None if error is None else error_text.ErrorRecord.of(error).to_json(),
         )
-    finally:
-        conn.close()
 
 
 def check_setup(config_file: Path | None) -> str:

@@ -3,7 +3,6 @@ schedule's catch-up. Ledgers are built with plain SQL, as the service would leav
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +29,8 @@ from reconciler.audit.pack import (
 )
 from reconciler.config import Config, InventoryConfig
 from reconciler.errors import InputError
-from reconciler.ledger import store as ledger
+from reconciler.ledger import schema as ledger_schema
+from reconciler.ledger.db import Ledger, Row
 
 PERIOD = Period(date(2026, 9, 15), date(2026, 11, 20))
 EVIL_PLACE = "<b>Склад</b> & Co"
@@ -38,7 +38,7 @@ EVIL_PERSON = '=HYPERLINK("http://evil.example","x")'
 
 
 def add_run(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     run_id: str,
     folder: str,
     started_at: str,
@@ -49,9 +49,10 @@ def add_run(
     """One file, its run and its findings, as the service records them."""
     rows, matched, review, unmatched = counts
     findings = findings or []
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO files (name, folder, received_at, state) VALUES (?, ?, ?, 'done')",
+    with conn.transaction():
+        file_id = conn.insert(
+            "INSERT INTO files (name, folder, received_at, state) VALUES (?, ?, ?, 'done') "
+            "RETURNING id",
             (f"{run_id}.xlsx", folder, started_at),
         )
         conn.execute(
@@ -60,7 +61,7 @@ def add_run(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
-                cur.lastrowid,
+                file_id,
                 f"{run_id}.xlsx",
                 folder,
                 started_at,
@@ -165,7 +166,7 @@ SHORT_SPB = {
 }
 
 
-def plant_two_departments(conn: sqlite3.Connection) -> None:
+def plant_two_departments(conn: Ledger) -> None:
     """moscow: monthly complete runs on 31 Aug, 30 Sep, 31 Oct (+ a failed run on 15 Oct and a
     clean run on 25 Nov, after the audited period):
       - LOCATION_MISMATCH INV-001 (120 000) in run 1 only: fixed by run 2;
@@ -194,9 +195,9 @@ def plant_two_departments(conn: sqlite3.Connection) -> None:
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> sqlite3.Connection:
+def conn(tmp_path: Path) -> Ledger:
     """A real ledger file holding the two departments of plant_two_departments."""
-    connection = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    connection = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
     plant_two_departments(connection)
     return connection
 
@@ -212,7 +213,7 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def figures(conn: sqlite3.Connection) -> AuditFigures:
+def figures(conn: Ledger) -> AuditFigures:
     return compute_audit(conn, PERIOD)
 
 
@@ -293,14 +294,14 @@ def test_a_run_after_the_period_does_not_resolve_anything_in_it(figures: AuditFi
     assert len(figures.overall.resolved) == 1
 
 
-def test_a_failed_run_resolves_nothing(conn: sqlite3.Connection) -> None:
+def test_a_failed_run_resolves_nothing(conn: Ledger) -> None:
     runs = read_runs(conn, date(2026, 10, 20), "moscow")
     episodes = episodes_of_series(runs, read_occurrences(conn, [r.id for r in runs]))
     assert not any(e.resolved_run == "m-failed" for e in episodes)
 
 
 def test_a_finding_that_comes_back_opens_a_new_episode(tmp_path: Path) -> None:
-    connection = ledger.connect(tmp_path / "ledger.sqlite")
+    connection = ledger_schema.connect(tmp_path / "ledger.sqlite")
     add_run(connection, "r1", "kazan", "2026-10-01T08:00:00+00:00", findings=[COST])
     add_run(connection, "r2", "kazan", "2026-10-08T08:00:00+00:00")
     add_run(connection, "r3", "kazan", "2026-10-15T08:00:00+00:00", findings=[COST])
@@ -364,7 +365,7 @@ def test_trend_counts_open_findings_of_each_run_in_the_period(figures: AuditFigu
     ]
 
 
-def test_one_department_only(conn: sqlite3.Connection) -> None:
+def test_one_department_only(conn: Ledger) -> None:
     f = compute_audit(conn, PERIOD, folder="spb")
     assert [d.folder for d in f.departments] == ["spb"]
     assert f.overall.runs == 3
@@ -372,7 +373,7 @@ def test_one_department_only(conn: sqlite3.Connection) -> None:
 
 
 def test_an_empty_ledger_gives_an_empty_pack_not_an_error(tmp_path: Path, config: Config) -> None:
-    connection = ledger.connect(tmp_path / "empty.sqlite")
+    connection = ledger_schema.connect(tmp_path / "empty.sqlite")
     pack = write_audit_pack(connection, config, PERIOD)
     assert pack.figures.overall.runs == 0
     assert pack.figures.overall.match_rate is None
@@ -403,7 +404,7 @@ def sheet_rows(path: Path, title: str) -> list[tuple[object, ...]]:
 
 
 def test_the_pack_is_named_by_period_and_written_into_outbox_audit(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     assert pack.xlsx == config.outbox / "audit" / "audit-2026-09-15-2026-11-20.xlsx"
@@ -415,7 +416,7 @@ def test_the_pack_is_named_by_period_and_written_into_outbox_audit(
 
 
 def test_the_workbook_holds_the_summary_and_comparison_figures(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     summary = sheet_rows(pack.xlsx, "Сводка")
@@ -434,7 +435,7 @@ def test_the_workbook_holds_the_summary_and_comparison_figures(
 
 
 def test_the_workbook_lists_open_findings_oldest_first_with_age(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     rows = sheet_rows(pack.xlsx, "Неустранённые")
@@ -450,9 +451,7 @@ def test_the_workbook_lists_open_findings_oldest_first_with_age(
     ]
 
 
-def test_untrusted_text_is_never_a_formula_in_the_workbook(
-    conn: sqlite3.Connection, config: Config
-) -> None:
+def test_untrusted_text_is_never_a_formula_in_the_workbook(conn: Ledger, config: Config) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     ws = openpyxl.load_workbook(pack.xlsx)["Сличительная ведомость"]
     cell = ws.cell(row=8, column=3)
@@ -460,9 +459,7 @@ def test_untrusted_text_is_never_a_formula_in_the_workbook(
     assert cell.data_type == "s"
 
 
-def test_the_trend_is_a_native_line_chart_over_the_runs(
-    conn: sqlite3.Connection, config: Config
-) -> None:
+def test_the_trend_is_a_native_line_chart_over_the_runs(conn: Ledger, config: Config) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     ws = openpyxl.load_workbook(pack.xlsx)["Динамика"]
     assert [c.value for c in ws[5]][:3] == ["Дата", "moscow", "spb"]
@@ -488,7 +485,7 @@ def test_the_trend_is_a_native_line_chart_over_the_runs(
 
 
 def test_the_html_shows_the_figures_and_escapes_what_came_from_files(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     page = pack.html.read_text(encoding="utf-8")
@@ -502,7 +499,7 @@ def test_the_html_shows_the_figures_and_escapes_what_came_from_files(
     assert "<svg" in page and page.count("<polyline") == 2
 
 
-def test_the_pack_in_english(conn: sqlite3.Connection, config: Config) -> None:
+def test_the_pack_in_english(conn: Ledger, config: Config) -> None:
     config.report.language = "en"
     pack = write_audit_pack(conn, config, PERIOD)
     assert "Comparison statement" in openpyxl.load_workbook(pack.xlsx).sheetnames
@@ -521,12 +518,12 @@ def mailing_config(config: Config) -> Config:
     return config
 
 
-def audit_emails(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-    return conn.execute("SELECT * FROM emails WHERE kind = 'audit' ORDER BY id").fetchall()
+def audit_emails(conn: Ledger) -> list[Row]:
+    return conn.all("SELECT * FROM emails WHERE kind = 'audit' ORDER BY id")
 
 
 def test_the_schedule_is_armed_on_first_start_without_sending(
-    conn: sqlite3.Connection, mailing_config: Config
+    conn: Ledger, mailing_config: Config
 ) -> None:
     assert run_scheduled(conn, mailing_config, datetime(2026, 11, 24, 12, tzinfo=UTC)) is None
     assert last_fired(conn) == datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -534,7 +531,7 @@ def test_the_schedule_is_armed_on_first_start_without_sending(
 
 
 def test_downtime_over_several_fire_times_is_caught_up_exactly_once(
-    conn: sqlite3.Connection, mailing_config: Config
+    conn: Ledger, mailing_config: Config
 ) -> None:
     run_scheduled(conn, mailing_config, datetime(2026, 8, 20, 12, tzinfo=UTC))  # armed
     # Down from 20 Aug to 24 Nov: 1 Sep, 1 Oct and 1 Nov were missed.
@@ -553,9 +550,7 @@ def test_downtime_over_several_fire_times_is_caught_up_exactly_once(
     assert len(audit_emails(conn)) == 2
 
 
-def test_the_scheduled_mail_carries_both_files(
-    conn: sqlite3.Connection, mailing_config: Config
-) -> None:
+def test_the_scheduled_mail_carries_both_files(conn: Ledger, mailing_config: Config) -> None:
     run_scheduled(conn, mailing_config, datetime(2026, 10, 20, tzinfo=UTC))
     run_scheduled(conn, mailing_config, datetime(2026, 11, 21, tzinfo=UTC))
     (mail,) = audit_emails(conn)
@@ -568,9 +563,9 @@ def test_the_scheduled_mail_carries_both_files(
     assert "Аудит расхождений" in str(msg["Subject"])
 
 
-def test_no_schedule_means_nothing_happens(conn: sqlite3.Connection, config: Config) -> None:
+def test_no_schedule_means_nothing_happens(conn: Ledger, config: Config) -> None:
     assert run_scheduled(conn, config, datetime(2026, 11, 24, tzinfo=UTC)) is None
-    assert conn.execute("SELECT count(*) FROM audit_sends").fetchone()[0] == 0  # nor armed
+    assert conn.value("SELECT count(*) AS n FROM audit_sends") == 0  # nor armed
 
 
 def test_a_scheduled_period_runs_from_the_previous_fire_to_the_day_before() -> None:
@@ -589,9 +584,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
     return cfg
 
 
-def test_the_audit_command_prints_the_paths_it_wrote(
-    conn: sqlite3.Connection, tmp_path: Path
-) -> None:
+def test_the_audit_command_prints_the_paths_it_wrote(conn: Ledger, tmp_path: Path) -> None:
     from reconciler.cli import cli
 
     cfg = write_config(tmp_path)
@@ -626,7 +619,7 @@ def test_audit_help_states_the_default_period() -> None:
 
 
 def test_first_seen_and_resolved_are_real_dates_in_the_workbook(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     pack = write_audit_pack(conn, config, PERIOD)
     resolved = sheet_rows(pack.xlsx, "Выявлено и устранено")[-1]
@@ -635,7 +628,7 @@ def test_first_seen_and_resolved_are_real_dates_in_the_workbook(
 
 
 def test_audit_email_queues_and_sends_the_pack_to_the_auditors(
-    conn: sqlite3.Connection, tmp_path: Path
+    conn: Ledger, tmp_path: Path
 ) -> None:
     from reconciler.cli import cli
 
@@ -649,7 +642,7 @@ def test_audit_email_queues_and_sends_the_pack_to_the_auditors(
 
 
 def test_two_rows_with_one_identity_count_once_in_figures_and_trend(tmp_path: Path) -> None:
-    connection = ledger.connect(tmp_path / "ledger.sqlite")
+    connection = ledger_schema.connect(tmp_path / "ledger.sqlite")
     duplicate = {"identity": "DUPLICATE_ON_BOOKS|INV-9", "code": "DUPLICATE_ON_BOOKS"}
     add_run(connection, "r1", "tver", "2026-10-01T08:00:00+00:00",
             findings=[{**duplicate, "row": 5}, {**duplicate, "row": 6}])  # fmt: skip
@@ -659,7 +652,7 @@ def test_two_rows_with_one_identity_count_once_in_figures_and_trend(tmp_path: Pa
 
 
 def test_every_audit_sheet_fits_its_values_filters_and_prints_one_page_wide(
-    conn: sqlite3.Connection, config: Config
+    conn: Ledger, config: Config
 ) -> None:
     """Before: 10-character columns showed amounts as ### and cut codes, places and messages."""
     pack = write_audit_pack(conn, config, PERIOD)
@@ -719,7 +712,7 @@ def test_the_trend_scale_ends_on_a_labelled_tick_at_or_above_the_highest_point()
 def test_one_person_is_one_line_however_the_name_is_written(tmp_path: Path) -> None:
     """Four shortages at one place, the МОЛ written four ways; a surplus with the person's
     initials first. One line for the shortages, one for the surplus' place, one name."""
-    connection = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    connection = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
     spellings = ("Данилова Е. Ю.", "Данилова Е.Ю.", "Данилова Елена Юрьевна", "Е.Ю. Данилова")
     shortages = [
         {**SHORT_050, "identity": f"MISSING_IN_INVENTORY|INV-{i}", "row": 30 + i, "custodian": who}

@@ -14,7 +14,7 @@ import pytest
 from reconciler import synth
 from reconciler.audit.figures import Period, compute_audit
 from reconciler.config import load_config
-from reconciler.ledger import store as ledger
+from reconciler.ledger import schema as ledger_schema
 from reconciler.pipeline import process_file
 
 FOLDER = "moscow"
@@ -84,11 +84,11 @@ def identities(conn, run_dir: Path, code: str | None = None, row: int | None = N
     if code is not None:
         sql += " AND code = ? AND row = ?"
         args += [code, row]
-    return {r[0] for r in conn.execute(sql, args)}
+    return {r["identity"] for r in conn.all(sql, args)}
 
 
 def test_the_audit_counts_opened_resolved_and_open_findings_of_the_series(series: dict) -> None:
-    conn = ledger.connect(series["config"].ledger_path)
+    conn = ledger_schema.connect(series["config"].ledger_path)
     figures = compute_audit(conn, Period(date.today(), date.today()), FOLDER)
     [dept] = [d for d in figures.departments if d.folder == FOLDER]
     first, second, third = (identities(conn, d) for d in series["runs"])
@@ -108,7 +108,7 @@ def test_the_audit_counts_opened_resolved_and_open_findings_of_the_series(series
 
 
 def test_the_value_at_stake_of_the_new_cost_mismatch_is_in_the_open_total(series: dict) -> None:
-    conn = ledger.connect(series["config"].ledger_path)
+    conn = ledger_schema.connect(series["config"].ledger_path)
     figures = compute_audit(conn, Period(date.today(), date.today()), FOLDER)
     [dept] = [d for d in figures.departments if d.folder == FOLDER]
     [identity] = identities(conn, series["runs"][1], *series["new"][:2])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,10 @@ from click.testing import CliRunner
 from reconciler import pipeline, synth
 from reconciler.cli import cli
 from reconciler.config import load_config
-from reconciler.ledger import store as ledger
-from reconciler.ledger.store import book_key
+from reconciler.ledger import db as ledger_db
+from reconciler.ledger import schema as ledger_schema
+from reconciler.ledger.db import Row
+from reconciler.ledger.findings import book_key
 from reconciler.mail.queue import read_eml
 from reconciler.match.decisions import DecisionSet
 from reconciler.match.engine import match_rows
@@ -97,21 +98,20 @@ def drop_through_service(ws: Path, reply: Path, folder: str = FOLDER) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(reply, target)
     st = target.stat()
-    conn = ledger.connect(config.ledger_path)
+    conn = ledger_schema.connect(config.ledger_path)
     try:
         files = FileLifecycle(config, conn, stopping=threading.Event())
         dropped = intake.Dropped(target, folder, st.st_size, st.st_mtime_ns)
-        assert files.claim(dropped, ledger.utcnow())
-        row = conn.execute("SELECT id FROM files ORDER BY id DESC LIMIT 1").fetchone()
-        return int(row[0])
+        assert files.claim(dropped, ledger_db.utcnow())
+        return int(conn.value("SELECT id FROM files ORDER BY id DESC LIMIT 1"))
     finally:
         conn.close()
 
 
-def query(ws: Path, sql: str, *args: Any) -> list[sqlite3.Row]:
-    conn = ledger.connect(ws / "state" / "ledger.sqlite")
+def query(ws: Path, sql: str, *args: Any) -> list[Row]:
+    conn = ledger_schema.connect(ws / "state" / "ledger.sqlite")
     try:
-        return conn.execute(sql, args).fetchall()
+        return conn.all(sql, args)
     finally:
         conn.close()
 
@@ -279,7 +279,7 @@ def test_valid_decisions_are_recorded_with_who_when_and_comment(scenario: Scenar
             reply.run_id,
             accepted["code"],
             accepted["row"],
-        )[0][0]
+        )[0]["identity"]
     }
 
 
@@ -389,7 +389,7 @@ def test_the_audit_pack_counts_the_accepted_finding_apart(scenario: Scenario) ->
 
     from reconciler.audit.figures import Period, compute_audit
 
-    conn = ledger.connect(scenario.ws / "state" / "ledger.sqlite")
+    conn = ledger_schema.connect(scenario.ws / "state" / "ledger.sqlite")
     try:
         today = datetime.now(UTC).date()
         overall = compute_audit(conn, Period(today, today), FOLDER).overall
@@ -500,14 +500,13 @@ def confirm_first_review_row(ws: Path, first: dict[str, Any], out: Path, sheet: 
 
 def test_a_reply_taken_again_after_a_crash_is_answered_from_the_record(tmp_path: Path) -> None:
     from reconciler.decisions import apply as decisions_apply
-    from reconciler.decisions import store as decisions
 
     ws = build_workspace(tmp_path)
     first = reconcile(ws)
     reply = tmp_path / "reply.xlsx"
     confirm_first_review_row(ws, first, reply, "На проверку")
     config = load_config(ws / "config.yaml")
-    conn = decisions.connect(config.ledger_path)
+    conn = ledger_schema.connect(config.ledger_path)
     try:
         once = decisions_apply.apply_reply(
             conn, config, reply, file_name=reply.name, dropped_in=FOLDER, file_id=41

@@ -111,8 +111,8 @@ def test_a_reply_whose_sheets_claim_a_million_rows_is_applied_well_within_the_ti
         if service.proc.poll() is None:
             service.proc.kill()
     (decided,) = query(ws, "SELECT row, asset_id FROM decisions")
-    assert tuple(decided) == (row, asset)
-    assert query(ws, "SELECT count(*) FROM runs WHERE outcome = 'quarantined'")[0][0] == 0
+    assert (decided["row"], decided["asset_id"]) == (row, asset)
+    assert query(ws, "SELECT count(*) AS n FROM runs WHERE outcome = 'quarantined'")[0]["n"] == 0
 
 
 def test_a_reply_too_slow_to_read_is_stopped_at_the_limit_and_the_service_goes_on(
@@ -142,8 +142,8 @@ def test_a_reply_too_slow_to_read_is_stopped_at_the_limit_and_the_service_goes_o
     (other,) = query(ws, "SELECT * FROM files WHERE folder = 'spb'")
     assert other["state"] == "archived"
     assert "положен в папку «spb»" in _answer_text(ws)
-    assert query(ws, "SELECT count(*) FROM decisions")[0][0] == 0
-    assert query(ws, "SELECT count(*) FROM runs WHERE outcome = 'complete'")[0][0] == 1
+    assert query(ws, "SELECT count(*) AS n FROM decisions")[0]["n"] == 0
+    assert query(ws, "SELECT count(*) AS n FROM runs WHERE outcome = 'complete'")[0]["n"] == 1
 
 
 def test_a_stop_during_a_long_reply_is_honoured_within_seconds_and_the_reply_is_redone(
@@ -169,7 +169,7 @@ def test_a_stop_during_a_long_reply_is_honoured_within_seconds_and_the_reply_is_
     assert "abandoned the reply ответ.xlsx" in service.output()
     (f,) = query(ws, "SELECT state FROM files WHERE name = 'ответ.xlsx'")
     assert f["state"] == "claimed"  # redone at the next start
-    assert query(ws, "SELECT count(*) FROM decision_replies")[0][0] == 0
+    assert query(ws, "SELECT count(*) AS n FROM decision_replies")[0]["n"] == 0
 
 
 def test_a_reply_over_the_line_cap_applies_nothing_and_says_so(tmp_path: Path) -> None:
@@ -190,4 +190,4 @@ def test_a_reply_over_the_line_cap_applies_nothing_and_says_so(tmp_path: Path) -
     assert outcome["applied"] == [] and len(outcome["problems"]) == 1
     assert "больше 5 решений (limits.max_reply_lines)" in outcome["problems"][0]["text"]
     assert "не применено ни одно" in _answer_text(ws)
-    assert query(ws, "SELECT count(*) FROM decisions")[0][0] == 0
+    assert query(ws, "SELECT count(*) AS n FROM decisions")[0]["n"] == 0

@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import shutil
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,9 @@ from smtp_server import SmtpServer, free_port, self_signed_certificate, server_t
 from reconciler.cli import cli
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
-from reconciler.ledger import store as ledger
+from reconciler.ledger import emails as ledger_emails
+from reconciler.ledger import schema as ledger_schema
+from reconciler.ledger.db import Ledger, Row
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import queue as deliver
 from reconciler.outputs.results import read_results
@@ -151,9 +152,9 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+def conn(tmp_path: Path) -> Iterator[Ledger]:
     """A fresh ledger file in tmp_path/state."""
-    c = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
     yield c
     c.close()
 
@@ -177,8 +178,8 @@ def no_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
 
 
-def emails(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:
-    return {r["kind"]: r for r in conn.execute("SELECT * FROM emails ORDER BY id")}
+def emails(conn: Ledger) -> dict[str, Row]:
+    return {r["kind"]: r for r in conn.all("SELECT * FROM emails ORDER BY id")}
 
 
 def by_kind(server: SmtpServer) -> dict[str, Any]:
@@ -199,7 +200,7 @@ def html_part(msg: EmailMessage) -> str:
 
 
 def test_file_transport_writes_eml_files_into_the_run_folder_that_parse(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path)
     ids = deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
@@ -219,7 +220,7 @@ def test_file_transport_writes_eml_files_into_the_run_folder_that_parse(
 
 
 def test_every_message_is_queued_in_the_ledger_with_its_eml_before_any_sending(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(free_port()))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
@@ -236,14 +237,14 @@ def test_every_message_is_queued_in_the_ledger_with_its_eml_before_any_sending(
 
 
 def test_queueing_the_same_run_twice_queues_nothing_new(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path)
     first = deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     eml_before = (run_dir / "mail" / "accounting.eml").read_bytes()
     again = deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0 + timedelta(1))
     assert len(first) == 2 and again == []
-    assert conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 2
+    assert conn.value("SELECT count(*) FROM emails") == 2
     assert (run_dir / "mail" / "accounting.eml").read_bytes() == eml_before
 
 
@@ -257,14 +258,14 @@ def test_queueing_the_same_run_twice_queues_nothing_new(
     ],
 )
 def test_accountants_are_chosen_by_inbox_folder_then_its_parent_then_default(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, folder: str, expected: str
+    tmp_path: Path, run_dir: Path, conn: Ledger, folder: str, expected: str
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, folder, now=T0)
     assert deliver.read_eml(run_dir / "mail" / "accounting.eml")["To"] == expected
 
 
 def test_a_run_folder_without_results_json_is_a_delivery_error_naming_it(
-    tmp_path: Path, conn: sqlite3.Connection
+    tmp_path: Path, conn: Ledger
 ) -> None:
     empty = tmp_path / "outbox" / "20261124-090000-ffffff"
     empty.mkdir(parents=True)
@@ -273,7 +274,7 @@ def test_a_run_folder_without_results_json_is_a_delivery_error_naming_it(
 
 
 def test_files_not_yet_written_are_left_out_and_the_body_says_so(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     (run_dir / "ведомость.reconciled.xlsx").unlink()
     (run_dir / "report.html").unlink()
@@ -286,7 +287,7 @@ def test_files_not_yet_written_are_left_out_and_the_body_says_so(
 
 
 def test_reviewers_body_lists_at_most_200_findings_and_says_how_many_more(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     (run_dir / "results.json").write_text(
         json.dumps(results_doc(findings=250), ensure_ascii=False), encoding="utf-8"
@@ -307,7 +308,7 @@ def test_reviewers_body_lists_at_most_200_findings_and_says_how_many_more(
 
 
 def test_values_from_the_workbook_are_escaped_in_the_html_body(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     html = html_part(deliver.read_eml(run_dir / "mail" / "reviewers.eml"))
@@ -316,7 +317,7 @@ def test_values_from_the_workbook_are_escaped_in_the_html_body(
 
 
 def test_english_reports_get_english_subjects_and_bodies(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path)
     config = config.model_copy(
@@ -340,7 +341,7 @@ def test_russian_counts_take_the_right_plural_form(n: int, expected: str) -> Non
 
 
 def test_a_quarantined_file_tells_its_folder_why_and_what_to_do_once(
-    tmp_path: Path, conn: sqlite3.Connection
+    tmp_path: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path)
     kwargs = {
@@ -359,14 +360,14 @@ def test_a_quarantined_file_tells_its_folder_why_and_what_to_do_once(
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "password protected: save it without a password" in text
     assert "положите в ту же папку ещё раз" in text
-    assert conn.execute("SELECT count(*) FROM emails").fetchone()[0] == 1
+    assert conn.value("SELECT count(*) FROM emails") == 1
 
 
 # --- SMTP --------------------------------------------------------------------------------
 
 
 def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, server: SmtpServer
+    tmp_path: Path, run_dir: Path, conn: Ledger, server: SmtpServer
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
@@ -407,7 +408,7 @@ def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
 
 
 def test_server_down_at_first_then_up_delivers_each_message_once_after_backoff(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     port = free_port()
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(port))
@@ -433,7 +434,7 @@ def test_server_down_at_first_then_up_delivers_each_message_once_after_backoff(
 
 
 def test_retry_delay_doubles_and_stops_growing_at_the_maximum(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     config = make_config(
         tmp_path,
@@ -457,13 +458,15 @@ def test_a_restart_mid_queue_sends_nothing_twice(
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
     server.handler.tempfail = {"it-assets@corp.example"}  # the reviewers' message must wait
-    first = ledger.connect(config.ledger_path)
+    first = ledger_schema.connect(config.ledger_path)
     deliver.queue_run_messages(first, config, run_dir, "moscow", now=T0)
     assert deliver.send_due(first, config, now=T0) == 1
     first.close()  # the service stops here
 
     server.handler.tempfail = set()
-    again = ledger.connect(config.ledger_path)  # ... and starts again, redoing the run's mail step
+    again = ledger_schema.connect(
+        config.ledger_path
+    )  # ... and starts again, redoing the run's mail step
     assert deliver.queue_run_messages(again, config, run_dir, "moscow", now=T0) == []
     assert deliver.send_due(again, config, now=T0 + timedelta(seconds=60)) == 1
     assert deliver.send_due(again, config, now=T0 + timedelta(hours=3)) == 0
@@ -480,7 +483,7 @@ def test_a_restart_mid_queue_sends_nothing_twice(
 def test_login_uses_the_username_and_the_password_from_the_environment(
     tmp_path: Path,
     run_dir: Path,
-    conn: sqlite3.Connection,
+    conn: Ledger,
     monkeypatch: pytest.MonkeyPatch,
     no_prompt: None,
 ) -> None:
@@ -507,7 +510,7 @@ def test_login_uses_the_username_and_the_password_from_the_environment(
 def test_a_bad_or_missing_password_is_a_recorded_retry_never_a_prompt(
     tmp_path: Path,
     run_dir: Path,
-    conn: sqlite3.Connection,
+    conn: Ledger,
     monkeypatch: pytest.MonkeyPatch,
     no_prompt: None,
     password: str | None,
@@ -535,7 +538,7 @@ def test_a_bad_or_missing_password_is_a_recorded_retry_never_a_prompt(
 
 
 def test_a_message_past_its_deadline_is_marked_failed_and_logged(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, run_dir: Path, conn: Ledger, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(free_port()))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
@@ -583,8 +586,8 @@ def test_mail_test_sends_through_smtp_to_the_given_address_and_says_where(
     assert f"smtp 127.0.0.1:{server.port} to me@corp.example" in result.output
     assert [r.rcpt_tos for r in server.received] == [["me@corp.example"]]
     assert server.received[0].message["Subject"] == "Сверка ОС: тестовое письмо"
-    conn = ledger.connect(tmp_path / "state" / "ledger.sqlite")
-    assert [tuple(r) for r in conn.execute("SELECT kind, state FROM emails")] == [("test", "sent")]
+    conn = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
+    assert [(r["kind"], r["state"]) for r in conn.all("SELECT * FROM emails")] == [("test", "sent")]
     conn.close()
 
 
@@ -597,8 +600,8 @@ def test_mail_test_with_the_server_down_fails_at_once_with_the_reason(tmp_path: 
     result = CliRunner().invoke(cli, ["mail-test", "--config", str(config_file)])
     assert result.exit_code == 2
     assert f"127.0.0.1:{port}" in result.output
-    conn = ledger.connect(tmp_path / "state" / "ledger.sqlite")
-    assert conn.execute("SELECT state FROM emails").fetchone()[0] == "failed"
+    conn = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
+    assert conn.value("SELECT state FROM emails") == "failed"
     conn.close()
 
 
@@ -629,20 +632,20 @@ def test_a_crash_after_the_server_accepted_resends_once_later_with_the_same_mess
     says sent. The claim keeps any instance from resending before it expires; the one resend
     carries the same Message-ID, so receivers can drop it."""
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
-    first = ledger.connect(config.ledger_path)
+    first = ledger_schema.connect(config.ledger_path)
     deliver.queue_run_messages(first, config, run_dir, "moscow", now=T0)
 
     def die(*args: Any) -> None:
         raise Killed
 
-    monkeypatch.setattr(deliver, "_mark_sent", die)
+    monkeypatch.setattr(ledger_emails, "mark_sent", die)
     with pytest.raises(Killed):
         deliver.send_due(first, config, now=T0)
     monkeypatch.undo()
     first.close()
     assert len(server.received) == 1  # accepted, but the ledger still says queued
 
-    again = ledger.connect(config.ledger_path)
+    again = ledger_schema.connect(config.ledger_path)
     assert deliver.send_due(again, config, now=T0 + timedelta(seconds=10)) == 1  # the other one
     assert len(server.received) == 2
     lease = timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60))
@@ -666,7 +669,7 @@ def _another_run(run_dir: Path) -> Path:
 def test_a_message_the_server_refuses_for_good_fails_at_once_and_the_operators_are_told_once(
     tmp_path: Path,
     run_dir: Path,
-    conn: sqlite3.Connection,
+    conn: Ledger,
     server: SmtpServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -690,13 +693,13 @@ def test_a_message_the_server_refuses_for_good_fails_at_once_and_the_operators_a
     assert "повторяться не будет" in text
     deliver.queue_run_messages(conn, config, _another_run(run_dir), "moscow", now=T0)
     deliver.send_due(conn, config, now=T0 + timedelta(seconds=2))  # refused again: no notice
-    kinds = Counter(r["kind"] for r in conn.execute("SELECT kind FROM emails"))
+    kinds = Counter(r["kind"] for r in conn.all("SELECT kind FROM emails"))
     assert kinds == {"accounting": 2, "reviewers": 2, "operator": 1}
     assert deliver.send_due(conn, config, now=T0 + timedelta(days=1)) == 0  # nothing retried
 
 
 def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal_is_recorded(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, server: SmtpServer
+    tmp_path: Path, run_dir: Path, conn: Ledger, server: SmtpServer
 ) -> None:
     server.handler.reject = {"glavbuh@corp.example"}
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
@@ -719,7 +722,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_tls_verifies_the_server_certificate_and_delivers_once_it_is_trusted(
     tmp_path: Path,
     run_dir: Path,
-    conn: sqlite3.Connection,
+    conn: Ledger,
     monkeypatch: pytest.MonkeyPatch,
     certificate: tuple[Path, Path],
     mode: str,
@@ -744,7 +747,7 @@ def test_tls_verifies_the_server_certificate_and_delivers_once_it_is_trusted(
 
 
 def test_deliver_run_queues_and_sends_the_run_in_one_call(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection, server: SmtpServer
+    tmp_path: Path, run_dir: Path, conn: Ledger, server: SmtpServer
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
     deliver.deliver_run(conn, config, run_dir, "kazan")
@@ -757,7 +760,7 @@ def test_deliver_run_queues_and_sends_the_run_in_one_call(
 
 
 def test_a_quarantine_without_a_recorded_reason_says_so_instead_of_none(
-    tmp_path: Path, conn: sqlite3.Connection
+    tmp_path: Path, conn: Ledger
 ) -> None:
     config = make_config(tmp_path)
     deliver.queue_quarantine_message(
@@ -791,7 +794,7 @@ def test_reconciler_run_writes_both_messages_into_the_run_folder_and_no_mail_wri
 
 
 def test_kinds_of_findings_are_listed_most_frequent_first_in_words_with_their_code(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     """As report.html and the summary sheet list them, so the reader sees one order."""
     doc = results_doc(findings=3)
@@ -807,7 +810,7 @@ def test_kinds_of_findings_are_listed_most_frequent_first_in_words_with_their_co
 
 
 def test_the_text_body_says_book_and_it_values_once(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     """A message that already quotes both values is not followed by them again."""
     doc = results_doc(findings=1)
@@ -827,7 +830,7 @@ def test_the_text_body_says_book_and_it_values_once(
 
 
 def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     doc = results_doc(findings=3)
     doc["summary"]["review"] = 0
@@ -841,7 +844,7 @@ def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
 
 
 def test_the_accountants_email_says_what_the_colours_mean_which_sheet_to_answer_and_what_it_does(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
@@ -859,7 +862,7 @@ def test_the_accountants_email_says_what_the_colours_mean_which_sheet_to_answer_
 
 
 def test_the_reviewers_email_says_what_to_check_in_which_system_and_where_the_equipment_is(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     doc = results_doc(findings=3)
     doc["findings"][0] |= {"location": "Москва, ЦОД-1", "custodian": "Петров П.П."}
@@ -879,7 +882,7 @@ def test_the_reviewers_email_says_what_to_check_in_which_system_and_where_the_eq
 
 
 def test_a_repeat_of_the_same_content_is_named_as_such_in_subject_and_body(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     doc = results_doc()
     doc["duplicate_of"] = {"run_id": "20261101-080000-ffffff", "received_at": "2026-11-01T08:00:00"}
@@ -893,7 +896,7 @@ def test_a_repeat_of_the_same_content_is_named_as_such_in_subject_and_body(
 
 
 def test_attachments_carry_an_rfc2231_filename_and_a_name_fallback_for_older_clients(
-    tmp_path: Path, run_dir: Path, conn: sqlite3.Connection
+    tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     raw = (run_dir / "mail" / "accounting.eml").read_bytes()

@@ -11,7 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.ledger import store as ledger
+from reconciler.ledger import db as ledger_db
+from reconciler.ledger import files as ledger_files
+from reconciler.ledger import findings as ledger_findings
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger import schema as ledger_schema
 from reconciler.models import (
     BookRow,
     Finding,
@@ -30,7 +34,7 @@ from reconciler.synth import write_demo_workspace
 @pytest.fixture
 def conn(tmp_path: Path):
     """A fresh ledger file in a temp state folder."""
-    c = ledger.connect(tmp_path / "state" / "ledger.sqlite")
+    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
     yield c
     c.close()
 
@@ -54,7 +58,7 @@ def make_result(run_id: str, rows: list[BookRow], findings: list[Finding], sha: 
 
 
 def test_the_ledger_is_in_wal_mode_so_the_child_and_the_service_write_together(conn) -> None:
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.value("PRAGMA journal_mode") == "wal"
 
 
 def test_a_finding_keeps_its_identity_when_its_row_moves_and_the_layout_switches(conn) -> None:
@@ -67,16 +71,18 @@ def test_a_finding_keeps_its_identity_when_its_row_moves_and_the_layout_switches
     f2 = Finding(
         FindingCode.LOCATION_MISMATCH, Severity.MEDIUM, "m", sheet="TDSheet", row=12, asset_id="A-1"
     )
-    assert ledger.finding_identity(f1, first) == ledger.finding_identity(f2, later)
-    assert ledger.finding_identity(f1, first) == "LOCATION_MISMATCH|inv:BM0012|asset:A-1"
+    assert ledger_findings.finding_identity(f1, first) == ledger_findings.finding_identity(
+        f2, later
+    )
+    assert ledger_findings.finding_identity(f1, first) == "LOCATION_MISMATCH|inv:BM0012|asset:A-1"
 
 
 def test_identity_falls_back_to_the_serial_and_to_the_asset_alone() -> None:
     row = BookRow(sheet="S", row=3, serial="czj-1234 abc")
     f = Finding(FindingCode.SERIAL_MISMATCH, Severity.LOW, "m", sheet="S", row=3, asset_id="A-9")
-    assert ledger.finding_identity(f, row) == "SERIAL_MISMATCH|sn:CZJ1234ABC|asset:A-9"
+    assert ledger_findings.finding_identity(f, row) == "SERIAL_MISMATCH|sn:CZJ1234ABC|asset:A-9"
     orphan = Finding(FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "m", asset_id="A-200")
-    assert ledger.finding_identity(orphan, None) == "MISSING_IN_BOOKS|asset:A-200"
+    assert ledger_findings.finding_identity(orphan, None) == "MISSING_IN_BOOKS|asset:A-200"
 
 
 def test_recording_a_run_stores_counts_and_one_row_per_finding_and_redoing_it_replaces(
@@ -95,85 +101,105 @@ def test_recording_a_run_stores_counts_and_one_row_per_finding_and_redoing_it_re
         Finding(FindingCode.MISSING_IN_BOOKS, Severity.HIGH, "not on books", asset_id="A-7"),
     ]
     result = make_result("run-1", rows, findings, "abc")
-    ledger.start_run(conn, "run-1", file_id=None, file_name="r.xlsx", folder="msk", sha256="abc")
-    ledger.record_result(conn, result, run_dir=Path("/out/run-1"))
-    ledger.record_result(conn, result, run_dir=Path("/out/run-1"))  # a resumed child repeats it
-    run = ledger.get_run(conn, "run-1")
+    ledger_runs.start_run(
+        conn, "run-1", file_id=None, file_name="r.xlsx", folder="msk", sha256="abc"
+    )
+    ledger_runs.record_result(conn, result, run_dir=Path("/out/run-1"))
+    ledger_runs.record_result(
+        conn, result, run_dir=Path("/out/run-1")
+    )  # a resumed child repeats it
+    run = ledger_runs.get_run(conn, "run-1")
     assert run is not None
-    assert (run["outcome"], run["rows"], run["matched"], run["review"], run["unmatched"]) == (
+    assert (run.outcome, run.rows, run.matched, run.review, run.unmatched) == (
         "complete",
         6,
         2,
         2,
         2,
     )
-    assert (run["findings"], run["run_dir"], run["report_date"]) == (2, "/out/run-1", "2026-09-30")
-    stored = conn.execute(
+    assert (run.findings, run.run_dir, run.report_date) == (2, "/out/run-1", "2026-09-30")
+    stored = conn.all(
         "SELECT identity, inventory_number, amount FROM findings WHERE run_id = 'run-1' ORDER BY id"
-    ).fetchall()
-    assert [tuple(r) for r in stored] == [
+    )
+    assert [(r["identity"], r["inventory_number"], r["amount"]) for r in stored] == [
         ("COST_MISMATCH|inv:INV5", "INV-5", 10.5),
         ("MISSING_IN_BOOKS|asset:A-7", None, None),
     ]
 
 
 def test_the_same_content_points_to_the_latest_complete_earlier_run(conn) -> None:
-    first = ledger.add_file(conn, "a.xlsx", "msk", "2026-11-01T10:00:00+00:00")
-    ledger.update_file(conn, first, state="archived", sha256="same")
-    ledger.start_run(conn, "r1", file_id=first, file_name="a.xlsx", folder="msk", sha256="same")
-    assert ledger.earlier_run(conn, "same", excluding_file=99) is None  # still running
-    ledger.record_result(conn, make_result("r1", [], [], "same"), run_dir=Path("/o/r1"))
-    again = ledger.add_file(conn, "a (copy).xlsx", "msk", "2026-11-02T10:00:00+00:00")
-    assert ledger.earlier_run(conn, "same", excluding_file=again) == {
+    first = ledger_files.add_file(conn, "a.xlsx", "msk", "2026-11-01T10:00:00+00:00")
+    ledger_files.update_file(conn, first, state="archived", sha256="same")
+    ledger_runs.start_run(
+        conn, "r1", file_id=first, file_name="a.xlsx", folder="msk", sha256="same"
+    )
+    assert ledger_runs.earlier_run(conn, "same", excluding_file=99) is None  # still running
+    ledger_runs.record_result(conn, make_result("r1", [], [], "same"), run_dir=Path("/o/r1"))
+    again = ledger_files.add_file(conn, "a (copy).xlsx", "msk", "2026-11-02T10:00:00+00:00")
+    assert ledger_runs.earlier_run(conn, "same", excluding_file=again) == {
         "run_id": "r1",
         "received_at": "2026-11-01T10:00:00+00:00",
     }
-    assert ledger.earlier_run(conn, "same", excluding_file=first) is None
-    assert ledger.earlier_run(conn, "other", excluding_file=again) is None
+    assert ledger_runs.earlier_run(conn, "same", excluding_file=first) is None
+    assert ledger_runs.earlier_run(conn, "other", excluding_file=again) is None
 
 
 def test_unfinished_files_are_those_not_final_or_not_yet_notified(conn) -> None:
-    a = ledger.add_file(conn, "a.xlsx", "", "t")
-    b = ledger.add_file(conn, "b.xlsx", "", "t")
-    c = ledger.add_file(conn, "c.xlsx", "", "t")
-    ledger.update_file(conn, b, state="archived")
-    ledger.update_file(conn, c, state="quarantined")
-    ledger.mark_notified(conn, c)
-    assert ledger.unfinished_files(conn) == [a, b]
+    work = Path("/state/work")
+    a, b, c = (ledger_files.add_file(conn, f"{n}.xlsx", "", "t") for n in "abc")
+    for file_id in (a, b, c):
+        ledger_files.update_file(conn, file_id, claimed_as=f"{work}/{file_id}__x.xlsx")
+    ledger_files.update_file(conn, b, state="archived")
+    ledger_files.update_file(conn, c, state="quarantined")
+    ledger_files.mark_notified(conn, c)
+    assert ledger_files.unfinished_files(conn, work) == [a, b]
+
+
+def test_an_instance_resumes_only_the_files_in_its_own_work_folder(conn) -> None:
+    """Two machines share the ledger, each claims into a work folder of its own: a file in
+    the other's hands is not this one's to finish (it cannot even see the file)."""
+    mine = ledger_files.add_file(conn, "a.xlsx", "", "t")
+    theirs = ledger_files.add_file(conn, "b.xlsx", "", "t")
+    ledger_files.update_file(conn, mine, claimed_as="/srv/a/state/work/1__a.xlsx")
+    ledger_files.update_file(conn, theirs, claimed_as="/srv/a/state/work2/2__b.xlsx")
+    assert ledger_files.unfinished_files(conn, Path("/srv/a/state/work")) == [mine]
+    assert ledger_files.unfinished_files(conn, Path("/srv/a/state/work2")) == [theirs]
 
 
 def test_a_lost_claim_is_forgotten_but_a_claimed_file_never_is(conn) -> None:
-    a = ledger.add_file(conn, "a.xlsx", "", "t")
-    b = ledger.add_file(conn, "b.xlsx", "", "t")
-    ledger.update_file(conn, b, state="claimed")
-    ledger.forget_file(conn, a)
-    ledger.forget_file(conn, b)
-    assert ledger.get_file(conn, a) is None
-    assert ledger.get_file(conn, b) is not None
+    a = ledger_files.add_file(conn, "a.xlsx", "", "t")
+    b = ledger_files.add_file(conn, "b.xlsx", "", "t")
+    ledger_files.update_file(conn, b, state="claimed")
+    ledger_files.forget_file(conn, a)
+    ledger_files.forget_file(conn, b)
+    assert ledger_files.get_file(conn, a) is None
+    assert ledger_files.get_file(conn, b) is not None
 
 
 def test_a_cli_run_is_recorded_as_a_final_file_with_its_run(conn, tmp_path: Path) -> None:
     source = tmp_path / "r.xlsx"
     source.write_bytes(b"x" * 10)
     result = make_result("cli-1", [BookRow(sheet="S", row=2, serial="SN1")], [], "h")
-    file_id = ledger.record_cli_run(conn, result, run_id="cli-1", path=source, file_name="r.xlsx")
-    row = ledger.get_file(conn, file_id)
+    file_id = ledger_runs.record_cli_run(
+        conn, result, run_id="cli-1", path=source, file_name="r.xlsx"
+    )
+    row = ledger_files.get_file(conn, file_id)
     assert row is not None
-    assert (row["state"], row["size"], row["sha256"], row["run_id"]) == (
+    assert (row.state, row.size, row.sha256, row.run_id) == (
         "archived",
         10,
         "h",
         "cli-1",
     )
-    assert ledger.unfinished_files(conn) == []
-    run = ledger.get_run(conn, "cli-1")
-    assert run is not None and run["outcome"] == "complete" and run["file_id"] == file_id
-    bad = ledger.record_cli_run(
+    assert ledger_files.unfinished_files(conn, source.parent) == []  # final where it lies
+    run = ledger_runs.get_run(conn, "cli-1")
+    assert run is not None and run.outcome == "complete" and run.file_id == file_id
+    bad = ledger_runs.record_cli_run(
         conn, None, run_id="cli-2", path=source, file_name="r.xlsx", error="not a workbook"
     )
-    run = ledger.get_run(conn, "cli-2")
-    assert run is not None and (run["outcome"], run["error"]) == ("failed", "not a workbook")
-    assert ledger.get_file(conn, bad)["state"] == "quarantined"  # type: ignore[index]
+    run = ledger_runs.get_run(conn, "cli-2")
+    assert run is not None and (run.outcome, run.error) == ("failed", "not a workbook")
+    assert getattr(ledger_files.get_file(conn, bad), "state", None) == "quarantined"
 
 
 def test_reconciler_run_records_the_file_the_run_and_every_finding(tmp_path: Path) -> None:
@@ -184,18 +210,18 @@ def test_reconciler_run_records_the_file_the_run_and_every_finding(tmp_path: Pat
     out = CliRunner().invoke(cli, ["run", str(register), "--config", str(ws / "config.yaml")])
     assert out.exit_code == 1, out.output  # the demo plants discrepancies
     doc = json.loads((Path(out.output.strip().splitlines()[-1]) / "results.json").read_text())
-    conn = ledger.connect(ws / "state" / "ledger.sqlite")
+    conn = ledger_schema.connect(ws / "state" / "ledger.sqlite")
     try:
-        [file] = conn.execute("SELECT * FROM files").fetchall()
-        assert (file["name"], file["state"], file["run_id"]) == (
+        [file] = [ledger_files.FileRecord.of(r) for r in conn.all("SELECT * FROM files")]
+        assert (file.name, file.state, file.run_id) == (
             register.name,
             "archived",
             doc["run_id"],
         )
-        run = ledger.get_run(conn, doc["run_id"])
-        assert run is not None and run["outcome"] == "complete"
-        assert (run["rows"], run["findings"]) == (20, len(doc["findings"]))
-        codes = [r[0] for r in conn.execute("SELECT code FROM findings ORDER BY id")]
+        run = ledger_runs.get_run(conn, doc["run_id"])
+        assert run is not None and run.outcome == "complete"
+        assert (run.rows, run.findings) == (20, len(doc["findings"]))
+        codes = [r["code"] for r in conn.all("SELECT code FROM findings ORDER BY id")]
         assert codes == [f["code"] for f in doc["findings"]]
     finally:
         conn.close()
@@ -207,9 +233,9 @@ def _open_and_add(path: str, start: float, index: int) -> int:
 
     while time.time() < start:
         pass
-    conn = ledger.connect(Path(path))
+    conn = ledger_schema.connect(Path(path))
     try:
-        return ledger.add_file(conn, f"f{index}.xlsx", "", ledger.utcnow())
+        return ledger_files.add_file(conn, f"f{index}.xlsx", "", ledger_db.utcnow())
     finally:
         conn.close()
 
@@ -223,11 +249,15 @@ def test_instances_that_open_a_new_ledger_at_the_same_moment_all_succeed(tmp_pat
     with multiprocessing.get_context("spawn").Pool(6) as pool:
         ids = pool.starmap(_open_and_add, [(str(path), start, i) for i in range(6)])
     assert sorted(ids) == [1, 2, 3, 4, 5, 6]
-    conn = ledger.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == 6
+    conn = ledger_schema.connect(path)
+    assert conn.value("PRAGMA journal_mode") == "wal"
+    assert conn.value("SELECT count(*) AS n FROM files") == 6
 
 
 def test_a_number_sign_before_an_inventory_number_does_not_change_its_key() -> None:
-    assert ledger.normalize_key("№ 00-12 3") == ledger.normalize_key("00123") == "00123"
-    assert ledger.normalize_key("ВА-000123") == ledger.normalize_key("BA000123")
+    assert (
+        ledger_findings.normalize_key("№ 00-12 3")
+        == ledger_findings.normalize_key("00123")
+        == "00123"
+    )
+    assert ledger_findings.normalize_key("ВА-000123") == ledger_findings.normalize_key("BA000123")

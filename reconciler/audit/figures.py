@@ -14,13 +14,16 @@ never as opened, resolved or open.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from reconciler.ledger import files as ledger_files
+from reconciler.ledger import findings as ledger_findings
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger.db import Ledger
 from reconciler.match import normalize
 from reconciler.models import FindingCode
 
@@ -223,72 +226,51 @@ def _when(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def read_runs(conn: sqlite3.Connection, end: date, folder: str | None) -> list[Run]:
+def read_runs(conn: Ledger, end: date, folder: str | None) -> list[Run]:
     """Every run started on or before `end` (the history matters), oldest first."""
-    sql = (
-        "SELECT id, folder, started_at, outcome, rows, matched, review, unmatched FROM runs "
-        "WHERE substr(started_at, 1, 10) <= ?"
-    )
-    params: list[str] = [end.isoformat()]
-    if folder is not None:
-        sql += " AND folder = ?"
-        params.append(folder)
-    rows = conn.execute(sql + " ORDER BY started_at, id", params).fetchall()
     return [
         Run(
-            id=r["id"],
-            folder=r["folder"],
-            started_at=_when(r["started_at"]),
-            outcome=r["outcome"],
-            rows=r["rows"] or 0,
-            matched=r["matched"] or 0,
-            review=r["review"] or 0,
-            unmatched=r["unmatched"] or 0,
+            id=r.id,
+            folder=r.folder,
+            started_at=_when(r.started_at),
+            outcome=r.outcome,
+            rows=r.rows or 0,
+            matched=r.matched or 0,
+            review=r.review or 0,
+            unmatched=r.unmatched or 0,
         )
-        for r in rows
+        for r in ledger_runs.runs_until(conn, end.isoformat(), folder)
     ]
 
 
-def read_occurrences(conn: sqlite3.Connection, run_ids: list[str]) -> dict[str, list[Occurrence]]:
+def read_occurrences(conn: Ledger, run_ids: list[str]) -> dict[str, list[Occurrence]]:
     found: dict[str, list[Occurrence]] = defaultdict(list)
-    chunk = 500  # SQLite's limit on bound parameters is 999 in older builds
-    for i in range(0, len(run_ids), chunk):
-        ids = run_ids[i : i + chunk]
-        rows = conn.execute(
-            "SELECT run_id, identity, code, severity, message, sheet, row, asset_id, "
-            "inventory_number, serial, location, custodian, amount, accepted FROM findings "
-            f"WHERE run_id IN ({','.join('?' * len(ids))}) ORDER BY id",
-            ids,
-        ).fetchall()
-        for r in rows:
-            found[r["run_id"]].append(
-                Occurrence(
-                    run_id=r["run_id"],
-                    identity=r["identity"],
-                    code=r["code"],
-                    severity=r["severity"],
-                    message=r["message"],
-                    sheet=r["sheet"],
-                    row=r["row"],
-                    asset_id=r["asset_id"],
-                    inventory_number=r["inventory_number"],
-                    serial=r["serial"],
-                    location=r["location"],
-                    custodian=r["custodian"],
-                    amount=money(r["amount"]),
-                    accepted=bool(r["accepted"]),
-                )
+    for r in ledger_findings.findings_of_runs(conn, run_ids):
+        found[r.run_id].append(
+            Occurrence(
+                run_id=r.run_id,
+                identity=r.identity,
+                code=r.code,
+                severity=r.severity,
+                message=r.message,
+                sheet=r.sheet,
+                row=r.row,
+                asset_id=r.asset_id,
+                inventory_number=r.inventory_number,
+                serial=r.serial,
+                location=r.location,
+                custodian=r.custodian,
+                amount=money(r.amount),
+                accepted=r.accepted,
             )
+        )
     return found
 
 
-def count_files(conn: sqlite3.Connection, period: Period, folder: str | None) -> dict[str, int]:
-    sql = "SELECT folder, count(*) AS n FROM files WHERE substr(received_at, 1, 10) BETWEEN ? AND ?"
-    params = [period.start.isoformat(), period.end.isoformat()]
-    if folder is not None:
-        sql += " AND folder = ?"
-        params.append(folder)
-    return {r["folder"]: r["n"] for r in conn.execute(sql + " GROUP BY folder", params)}
+def count_files(conn: Ledger, period: Period, folder: str | None) -> dict[str, int]:
+    return ledger_files.count_by_folder(
+        conn, period.start.isoformat(), period.end.isoformat(), folder
+    )
 
 
 # --- the figures --------------------------------------------------------------------------
@@ -376,9 +358,7 @@ def _comparison(open_episodes: list[Episode], people: _People) -> list[Compariso
     return sorted(lines.values(), key=lambda c: (c.folder, c.location or "", c.custodian or ""))
 
 
-def compute_audit(
-    conn: sqlite3.Connection, period: Period, folder: str | None = None
-) -> AuditFigures:
+def compute_audit(conn: Ledger, period: Period, folder: str | None = None) -> AuditFigures:
     """Every figure of the pack for `period`, optionally for one department only."""
     runs = read_runs(conn, period.end, folder)
     found = read_occurrences(conn, [r.id for r in runs if r.outcome == "complete"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,9 @@ from reconciler.audit.render import render_html, render_xlsx
 from reconciler.config import Config
 from reconciler.cron import due_runs, previous_fire
 from reconciler.errors import ConfigError, InputError
-from reconciler.ledger import store as ledger
+from reconciler.ledger import audits as ledger_audits
+from reconciler.ledger.db import Ledger, utcnow
+from reconciler.ledger.schema import open_ledger
 from reconciler.text.audit import department_name, texts
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def pack_name(period: Period, suffix: str) -> str:
 
 
 def write_audit_pack(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     period: Period,
     *,
@@ -119,7 +120,7 @@ def require_auditors(config: Config) -> None:
 
 
 def email_audit_pack(
-    conn: sqlite3.Connection, config: Config, pack: AuditPack, *, key: str, now: datetime
+    conn: Ledger, config: Config, pack: AuditPack, *, key: str, now: datetime
 ) -> None:
     """Queue the pack for mail.auditors and try to send it now (the queue retries later)."""
     require_auditors(config)
@@ -152,9 +153,9 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def last_fired(conn: sqlite3.Connection) -> datetime | None:
-    row = conn.execute("SELECT max(fired_at) FROM audit_sends").fetchone()
-    return None if row[0] is None else datetime.fromisoformat(row[0])
+def last_fired(conn: Ledger) -> datetime | None:
+    fired = ledger_audits.last_fired(conn)
+    return None if fired is None else datetime.fromisoformat(fired)
 
 
 def scheduled_period(expr: str, fired: datetime) -> Period:
@@ -165,7 +166,7 @@ def scheduled_period(expr: str, fired: datetime) -> Period:
     return Period(start, max(start, fired.date() - timedelta(days=1)))
 
 
-def run_scheduled(conn: sqlite3.Connection, config: Config, now: datetime) -> Path | None:
+def run_scheduled(conn: Ledger, config: Config, now: datetime) -> Path | None:
     """Called by the service every tick. Writes (and, with mail.auditors, sends) the pack
     when `audit.schedule` has fired since the last one; returns the xlsx, or None.
 
@@ -179,11 +180,7 @@ def run_scheduled(conn: sqlite3.Connection, config: Config, now: datetime) -> Pa
     now = now.astimezone(UTC)
     last = last_fired(conn)
     if last is None:
-        with conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO audit_sends (fired_at, schedule) VALUES (?, ?)",
-                (_iso(now), expr),
-            )
+        ledger_audits.arm(conn, _iso(now), expr)
         log.info("audit schedule %r armed at %s", expr, _iso(now))
         return None
     due = due_runs(expr, last, now)
@@ -195,12 +192,7 @@ def run_scheduled(conn: sqlite3.Connection, config: Config, now: datetime) -> Pa
         email_audit_pack(conn, config, pack, key=f"audit-{_iso(due)}", now=now)
     else:
         log.warning("audit pack %s written but mail.auditors is empty: not sent", pack.xlsx)
-    with conn:
-        conn.execute(
-            "INSERT OR IGNORE INTO audit_sends (fired_at, schedule, sent_at, pack) "
-            "VALUES (?, ?, ?, ?)",
-            (_iso(due), expr, ledger.utcnow(), str(pack.xlsx)),
-        )
+    ledger_audits.record_send(conn, _iso(due), expr, utcnow(), str(pack.xlsx))
     return pack.xlsx
 
 
@@ -219,7 +211,7 @@ def audit_command(
     period = choose_period(start, end, now.date())
     if email:  # before the pack is written: a missing address is known up front
         require_auditors(config)
-    conn = ledger.connect(config.ledger_path)
+    conn = open_ledger(config)
     try:
         pack = write_audit_pack(conn, config, period, folder=folder, out=out, now=now)
         if email:

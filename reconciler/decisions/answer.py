@@ -9,11 +9,11 @@ as state/mail/decisions-<reply id>.eml.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.ledger.db import Ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.text import mail as mail_text
 
@@ -120,7 +120,7 @@ class ReplyOutcome:
 
 
 def queue_answer(
-    conn: sqlite3.Connection, config: Config, outcome: ReplyOutcome, dropped_in: str | None
+    conn: Ledger, config: Config, outcome: ReplyOutcome, dropped_in: str | None
 ) -> str | None:
     """Queue the email saying what was applied (once per reply); its Message-ID or None."""
     from reconciler.mail import queue as deliver

@@ -18,7 +18,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import sqlite3
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,9 +26,13 @@ from typing import Any
 from reconciler.config import Config
 from reconciler.decisions.answer import TEXT, ReplyOutcome, queue_answer
 from reconciler.decisions.read import ReplyLine, is_reply, read_reply
-from reconciler.decisions.store import active_decisions
 from reconciler.errors import InputError
-from reconciler.ledger import store as ledger
+from reconciler.ledger import decisions as ledger_decisions
+from reconciler.ledger import findings as ledger_findings
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger.db import Ledger, utcnow
+from reconciler.ledger.decisions import active_decisions
+from reconciler.ledger.schema import open_ledger
 from reconciler.models import CONFIRMING, DecisionKind
 from reconciler.outputs.results import read_results
 
@@ -55,25 +58,22 @@ class Proposal:
     identity: str | None = None
 
 
-def load_context(conn: sqlite3.Connection, run_id: str) -> RunContext:
-    run = ledger.get_run(conn, run_id)
-    if run is None or run["outcome"] != "complete":
+def load_context(conn: Ledger, run_id: str) -> RunContext:
+    run = ledger_runs.get_run(conn, run_id)
+    if run is None or run.outcome != "complete":
         raise InputError(f"run {run_id}: expected a complete run in the ledger, found none")
-    keys = {
-        (r["sheet"], r["row"]): r["book_key"]
-        for r in conn.execute("SELECT * FROM run_rows WHERE run_id = ?", (run_id,))
-    }
+    keys = ledger_decisions.row_keys(conn, run_id)
     if not keys:
         raise InputError(
             f"run {run_id} kept no row keys (it ran before decisions were recorded)",
             hint="drop the annotated workbook of a newer run",
         )
-    ids = read_results(Path(run["run_dir"] or "")).asset_ids_shown()
+    ids = read_results(Path(run.run_dir or "")).asset_ids_shown()
     findings = {
-        (f["code"], f["sheet"], f["row"], f["asset_id"]): f["identity"]
-        for f in conn.execute("SELECT * FROM findings WHERE run_id = ?", (run_id,))
+        (f.code, f.sheet, f.row, f.asset_id): f.identity
+        for f in ledger_findings.findings_of_runs(conn, [run_id])
     }
-    return RunContext(run_id, run["folder"], keys, {a.casefold(): a for a in ids}, findings)
+    return RunContext(run_id, run.folder, keys, {a.casefold(): a for a in ids}, findings)
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def _without_contradictions(
 
 
 def _record(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     proposals: list[Proposal],
     bad: list[tuple[ReplyLine, str]],
     *,
@@ -170,7 +170,7 @@ def _record(
     t: dict[str, str],
 ) -> list[dict[str, Any]]:
     """Insert the decisions (inside the caller's transaction); what the email lists as applied."""
-    now = ledger.utcnow()
+    now = utcnow()
     active = active_decisions(conn, ctx.folder)
     confirms_in_reply: dict[str, set[str]] = defaultdict(set)
     for p in proposals:
@@ -233,35 +233,26 @@ def _record(
                 and d.book_key == p.book_key
                 and d.asset_id not in confirms_in_reply[p.book_key or ""]
             ]
-        cur = conn.execute(
-            "INSERT INTO decisions (run_id, folder, sheet, row, book_key, asset_id, kind, "
-            "finding_identity, comment, decided_by, decided_at, source_file, reply_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                ctx.run_id,
-                ctx.folder,
-                line.sheet,
-                line.row,
-                p.book_key,
-                p.asset_id,
-                line.kind,
-                p.identity,
-                line.comment,
-                decided_by,
-                now,
-                f"{file_name} [{line.reply_sheet}!{line.reply_row}]",
-                reply_id,
-            ),
+        new_id = ledger_decisions.add_decision(
+            conn,
+            run_id=ctx.run_id,
+            folder=ctx.folder,
+            sheet=line.sheet,
+            row=line.row,
+            book_key=p.book_key,
+            asset_id=p.asset_id,
+            kind=line.kind,
+            finding_identity=p.identity,
+            comment=line.comment,
+            decided_by=decided_by,
+            decided_at=now,
+            source_file=f"{file_name} [{line.reply_sheet}!{line.reply_row}]",
+            reply_id=reply_id,
         )
-        new_id = int(cur.lastrowid or 0)
         done[dedupe] = new_id
         replaced = sorted({d.id for d in same_pair})
         for old in replaced:
-            conn.execute(
-                "UPDATE decisions SET revoked_at = ?, revoked_why = ? WHERE id = ? "
-                "AND revoked_at IS NULL",
-                (now, f"replaced by #{new_id}", old),
-            )
+            ledger_decisions.revoke_decision(conn, old, f"replaced by #{new_id}", now)
         active = [d for d in active if d.id not in replaced]
         if replaced:
             text += "; " + t["replaces"].format(ids=", #".join(map(str, replaced)))
@@ -276,7 +267,7 @@ def _record(
 
 
 def apply_reply(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     path: Path,
     *,
@@ -297,11 +288,9 @@ def apply_reply(
         raise InputError("is not the annotated workbook of a complete run", file=file_name)
     t = TEXT[config.report.language]
     if file_id is not None:
-        existing = conn.execute(
-            "SELECT * FROM decision_replies WHERE file_id = ?", (file_id,)
-        ).fetchone()
+        existing = ledger_decisions.reply_of_file(conn, file_id)
         if existing is not None:
-            outcome = ReplyOutcome(reply_id=existing["id"], **json.loads(existing["outcome"]))
+            outcome = ReplyOutcome(reply_id=existing.id, **json.loads(existing.outcome))
             if notify:
                 queue_answer(conn, config, outcome, dropped_in)
             return outcome
@@ -327,14 +316,15 @@ def apply_reply(
                 (p.reply_sheet, p.reply_row, t[p.problem].format(found=p.found)) for p in unreadable
             ]
             proposals, bad = check_lines(lines, ctx, t)
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
-        cur = conn.execute(
-            "INSERT INTO decision_replies (file_id, run_id, folder, file_name, decided_by, "
-            "received_at, outcome) VALUES (?, ?, ?, ?, ?, ?, '{}')",
-            (file_id, run_id, ctx.folder, file_name, by, ledger.utcnow()),
+    with conn.transaction():
+        reply_id = ledger_decisions.add_reply(
+            conn,
+            file_id=file_id,
+            run_id=run_id,
+            folder=ctx.folder,
+            file_name=file_name,
+            decided_by=by,
         )
-        reply_id = int(cur.lastrowid or 0)
         applied = _record(
             conn,
             proposals,
@@ -352,10 +342,7 @@ def apply_reply(
         ]
         outcome = ReplyOutcome(reply_id, run_id, ctx.folder, file_name, by, applied, problems)
         stored = {k: v for k, v in asdict(outcome).items() if k != "reply_id"}
-        conn.execute(
-            "UPDATE decision_replies SET outcome = ? WHERE id = ?",
-            (json.dumps(stored, ensure_ascii=False), reply_id),
-        )
+        ledger_decisions.set_reply_outcome(conn, reply_id, json.dumps(stored, ensure_ascii=False))
     log.info(
         "%s: reply to run %s, %d decision(s) applied, %d problem(s)",
         file_name,
@@ -370,10 +357,9 @@ def apply_reply(
 
 def apply_reply_file(path: Path, config: Config, *, send_mail: bool = True) -> ReplyOutcome | None:
     """`reconciler run REPLY.xlsx`: apply it when it is a reply (None when it is not)."""
-    from reconciler.decisions import store as decisions
     from reconciler.mail import queue as deliver
 
-    conn = decisions.connect(config.ledger_path)
+    conn = open_ledger(config)
     try:
         if is_reply(path, conn) is None:
             return None

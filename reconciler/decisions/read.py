@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from typing import Any
 from defusedxml import ElementTree
 
 from reconciler.errors import InputError
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger.db import Ledger
 from reconciler.models import DecisionKind
 
 log = logging.getLogger(__name__)
@@ -85,13 +86,12 @@ def run_id_of(path: Path) -> str | None:
     return None
 
 
-def is_reply(path: Path, conn: sqlite3.Connection) -> str | None:
+def is_reply(path: Path, conn: Ledger) -> str | None:
     """The run id this workbook answers, when it carries one and that run is complete."""
     run_id = run_id_of(path)
     if run_id is None:
         return None
-    row = conn.execute("SELECT outcome FROM runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None or row[0] != "complete":
+    if not ledger_runs.is_complete(conn, run_id):
         log.info("%s names run %s, which is not a complete run in the ledger", path.name, run_id)
         return None
     return run_id

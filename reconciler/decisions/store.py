@@ -17,47 +17,35 @@ the identity the ledger and the audit use. Scope: a decision belongs to the seri
 for (the inbox subfolder of the run it answers) and applies to that folder's runs only: two
 departments may carry the same inventory number for different things.
 
-Tables (created here, beside ledger.py's schema, which is left as it is):
-  decisions        one row per decision; revoked_at set when withdrawn or superseded
-  decision_replies one row per reply workbook applied, with what was applied and the problems
-  run_rows         each run's book rows with their keys, so a reply is validated against the
-                   run it answers (the row exists, and which book row it is)
+Where they are kept: ledger/decisions.py (decisions, the replies they came in, each run's row
+keys).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from pathlib import Path
 
+from reconciler.config import Config
 from reconciler.errors import InputError
-from reconciler.ledger import store as ledger
-from reconciler.ledger.store import book_key
+from reconciler.ledger import decisions as ledger_decisions
+from reconciler.ledger.db import Ledger
+from reconciler.ledger.decisions import active_decisions, list_decisions
+from reconciler.ledger.findings import book_key, book_row_of, finding_identity
+from reconciler.ledger.schema import open_ledger
 from reconciler.match.decisions import DecisionSet
 from reconciler.models import Decision, Finding, Register
 
 log = logging.getLogger(__name__)
 
-connect = ledger.connect  # the decisions' tables are part of the ledger's one schema
+__all__ = ["Decision", "DecisionSet", "active_decisions", "list_decisions"]
 
 
-def active_decisions(conn: sqlite3.Connection, folder: str | None = None) -> list[Decision]:
-    sql = "SELECT * FROM decisions WHERE revoked_at IS NULL"
-    args: tuple[str, ...] = ()
-    if folder is not None:
-        sql, args = sql + " AND folder = ?", (folder,)
-    return [Decision.from_row(r) for r in conn.execute(sql + " ORDER BY id", args)]
-
-
-def load_active(ledger_path: Path, folder: str) -> DecisionSet:
+def load_active(config: Config, folder: str) -> DecisionSet:
     """What pipeline.run_file applies: the folder's decisions not revoked (none: no ledger)."""
-    if not ledger_path.exists():
+    if not config.ledger.url and not config.ledger_path.exists():
         return DecisionSet()
-    conn = connect(ledger_path)
-    try:
+    with open_ledger(config) as conn:
         found = DecisionSet.of(active_decisions(conn, folder))
-    finally:
-        conn.close()
     if found:
         log.info(
             "folder %r: applying %d confirmed, %d rejected, %d accepted decision(s)",
@@ -76,7 +64,7 @@ def mark_accepted(findings: list[Finding], register: Register, decisions: Decisi
     by_key = {r.key: r for r in register.rows}
     n = 0
     for f in findings:
-        decision = decisions.accepted.get(ledger.finding_identity(f, ledger.book_row_of(f, by_key)))
+        decision = decisions.accepted.get(finding_identity(f, book_row_of(f, by_key)))
         if decision is not None:
             f.accepted = True
             f.accepted_by = decision.decided_by or None
@@ -86,53 +74,28 @@ def mark_accepted(findings: list[Finding], register: Register, decisions: Decisi
     return n
 
 
-def remember_rows(ledger_path: Path, run_id: str, register: Register) -> None:
+def remember_rows(config: Config, run_id: str, register: Register) -> None:
     """The run's rows and their keys, so a reply to this run can be checked row by row."""
-    conn = connect(ledger_path)
-    try:
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("DELETE FROM run_rows WHERE run_id = ?", (run_id,))
-            conn.executemany(
-                "INSERT OR IGNORE INTO run_rows (run_id, sheet, row, book_key) VALUES (?, ?, ?, ?)",
-                [(run_id, r.sheet, r.row, book_key(r)) for r in register.rows],
-            )
-    finally:
-        conn.close()
+    with open_ledger(config) as conn:
+        keys = [(r.sheet, r.row, book_key(r)) for r in register.rows]
+        ledger_decisions.remember_rows(conn, run_id, keys)
 
 
 # --- `reconciler decisions list | revoke` --------------------------------------------------
 
 
-def list_decisions(
-    conn: sqlite3.Connection, *, folder: str | None = None, include_revoked: bool = True
-) -> list[Decision]:
-    sql, args = "SELECT * FROM decisions WHERE 1 = 1", []
-    if folder is not None:
-        sql += " AND folder = ?"
-        args.append(folder)
-    if not include_revoked:
-        sql += " AND revoked_at IS NULL"
-    return [Decision.from_row(r) for r in conn.execute(sql + " ORDER BY id", args)]
-
-
-def revoke(conn: sqlite3.Connection, decision_id: int, *, why: str = "revoked") -> Decision:
+def revoke(conn: Ledger, decision_id: int, *, why: str = "revoked") -> Decision:
     """Withdraw a decision: later runs no longer apply it. InputError if there is none."""
-    row = conn.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
-    if row is None:
+    if ledger_decisions.get_decision(conn, decision_id) is None:
         raise InputError(
             f"decision {decision_id}: expected an existing decision id, found none",
             hint="see the ids with `reconciler decisions list`",
         )
-    if row["revoked_at"] is None:
-        conn.execute(
-            "UPDATE decisions SET revoked_at = ?, revoked_why = ? WHERE id = ?",
-            (ledger.utcnow(), why, decision_id),
-        )
+    if ledger_decisions.revoke_decision(conn, decision_id, why):
         log.info("decision %d revoked (%s)", decision_id, why)
-    return Decision.from_row(
-        conn.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
-    )
+    revoked = ledger_decisions.get_decision(conn, decision_id)
+    assert revoked is not None
+    return revoked
 
 
 TABLE_COLUMNS = ("id", "folder", "row key", "asset", "kind", "who", "when", "comment", "revoked")

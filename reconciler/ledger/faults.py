@@ -9,10 +9,9 @@ was in (claimed, processing ...) with a time for the next attempt.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from reconciler.ledger.store import utcnow
+from reconciler.ledger.db import Ledger, Row, utcnow
 
 
 @dataclass(frozen=True)
@@ -21,32 +20,29 @@ class Noted:
     new: bool  # first occurrence (or again after it cleared): the operators are to be told
 
 
-def note_fault(
-    conn: sqlite3.Connection, key: str, kind: str, detail: str, *, occurred: bool = True
-) -> Noted:
+def note_fault(conn: Ledger, key: str, kind: str, detail: str, *, occurred: bool = True) -> Noted:
     """Record an occurrence of the fault `key` (occurred=False: only find or open its row);
     inside the caller's transaction."""
     now = utcnow()
-    row = conn.execute(
+    found = conn.value(
         "SELECT id FROM faults WHERE key = ? AND cleared_at IS NULL ORDER BY id DESC LIMIT 1",
         (key,),
-    ).fetchone()
-    if row is not None:
+    )
+    if found is not None:
         if occurred:
             conn.execute(
-                "UPDATE faults SET last_at = ?, times = times + 1 WHERE id = ?", (now, row[0])
+                "UPDATE faults SET last_at = ?, times = times + 1 WHERE id = ?", (now, found)
             )
-        return Noted(int(row[0]), new=False)
-    cur = conn.execute(
-        "INSERT INTO faults (key, kind, detail, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
+        return Noted(int(found), new=False)
+    new_id = conn.insert(
+        "INSERT INTO faults (key, kind, detail, first_at, last_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
         (key, kind, detail, now, now),
     )
-    return Noted(int(cur.lastrowid or 0), new=True)
+    return Noted(int(new_id or 0), new=True)
 
 
-def hold_file(
-    conn: sqlite3.Connection, file_id: int, fault_id: int, next_attempt_at: str | None
-) -> int:
+def hold_file(conn: Ledger, file_id: int, fault_id: int, next_attempt_at: str | None) -> int:
     """Hold the file until `next_attempt_at` (None: the next start); return its attempts."""
     conn.execute(
         "INSERT INTO holds (file_id, fault_id, attempts, held_at, next_attempt_at) "
@@ -55,48 +51,45 @@ def hold_file(
         " next_attempt_at = excluded.next_attempt_at",
         (file_id, fault_id, utcnow(), next_attempt_at),
     )
-    row = conn.execute("SELECT attempts FROM holds WHERE file_id = ?", (file_id,)).fetchone()
-    return int(row[0])
+    return int(conn.value("SELECT attempts FROM holds WHERE file_id = ?", (file_id,)))
 
 
-def attempts_of(conn: sqlite3.Connection, file_id: int) -> int:
-    row = conn.execute("SELECT attempts FROM holds WHERE file_id = ?", (file_id,)).fetchone()
-    return 0 if row is None else int(row[0])
+def attempts_of(conn: Ledger, file_id: int) -> int:
+    attempts = conn.value("SELECT attempts FROM holds WHERE file_id = ?", (file_id,))
+    return 0 if attempts is None else int(attempts)
 
 
-def release(conn: sqlite3.Connection, file_id: int) -> None:
+def release(conn: Ledger, file_id: int) -> None:
     """The file went a step further: its hold goes, and the fault that held it is over."""
-    row = conn.execute("SELECT fault_id FROM holds WHERE file_id = ?", (file_id,)).fetchone()
-    if row is None:
+    fault_id = conn.value("SELECT fault_id FROM holds WHERE file_id = ?", (file_id,))
+    if fault_id is None:
         return
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with conn.transaction():
         conn.execute("DELETE FROM holds WHERE file_id = ?", (file_id,))
         conn.execute(
             "UPDATE faults SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL",
-            (utcnow(), row[0]),
+            (utcnow(), fault_id),
         )
 
 
-def waiting(conn: sqlite3.Connection, now: str) -> set[int]:
+def waiting(conn: Ledger, now: str) -> set[int]:
     """Files held whose next attempt has not come (or waits for the next start)."""
-    rows = conn.execute(
+    rows = conn.all(
         "SELECT file_id FROM holds WHERE next_attempt_at IS NULL OR next_attempt_at > ?", (now,)
-    ).fetchall()
-    return {int(r[0]) for r in rows}
+    )
+    return {int(r["file_id"]) for r in rows}
 
 
-def retry_at_start(conn: sqlite3.Connection) -> int:
+def retry_at_start(conn: Ledger) -> int:
     """A new start may run a fixed version: files held for a bug are tried once more."""
-    cur = conn.execute(
+    return conn.execute(
         "UPDATE holds SET next_attempt_at = ? WHERE next_attempt_at IS NULL", (utcnow(),)
     )
-    return cur.rowcount
 
 
-def open_faults(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def open_faults(conn: Ledger) -> list[Row]:
     """The faults not cleared, oldest first, with how many files each holds."""
-    return conn.execute(
+    return conn.all(
         "SELECT faults.*, (SELECT count(*) FROM holds WHERE holds.fault_id = faults.id) AS files"
         " FROM faults WHERE cleared_at IS NULL ORDER BY id"
-    ).fetchall()
+    )

@@ -16,9 +16,10 @@ Where messages are stored: run messages in `<run_dir>/mail/<kind>.eml`; quaranti
 messages, which have no run folder, in `<state>/mail/`.
 
 Never twice: the Message-ID is a function of the run and kind (or the quarantine id), the
-ledger's UNIQUE constraint refuses a second entry, and a message is claimed (attempts + 1, its
-next attempt moved past the SMTP timeout) in one conditional UPDATE before it is sent, so two
-service instances sharing the ledger never send the same row at once. The one window left: the
+ledger's UNIQUE constraint refuses a second entry, and a message is taken (attempts + 1, its
+next attempt moved past the SMTP timeout) in one transaction before it is sent, its row read
+FOR UPDATE SKIP LOCKED on PostgreSQL (ledger/emails.py), so service instances sharing the
+ledger never send the same row at once. The one window left: the
 server has accepted the message and the process dies before the ledger says `sent`. The row is
 then sent again after the claim expires. It is narrowed to the time between the server's reply
 to DATA and one autocommit UPDATE on an open connection, and the resend carries the same
@@ -33,7 +34,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -44,15 +44,16 @@ from pathlib import Path
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import ConfigError, DeliveryError
+from reconciler.ledger import emails as ledger_emails
 from reconciler.ledger import faults as ledger_faults
-from reconciler.ledger import store as ledger
+from reconciler.ledger.db import Ledger
+from reconciler.ledger.emails import EmailRecord
+from reconciler.ledger.schema import open_ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import smtp as mail_smtp
 from reconciler.outputs.results import Results, ResultsUnreadable, read_results
 
 log = logging.getLogger(__name__)
-
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -84,13 +85,8 @@ def _read_results(run_dir: Path) -> Results:
         raise DeliveryError(str(e)) from None
 
 
-def _is_queued(conn: sqlite3.Connection, message_id: str) -> bool:
-    row = conn.execute("SELECT 1 FROM emails WHERE message_id = ?", (message_id,)).fetchone()
-    return row is not None
-
-
 def queue_message(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     composed: mail_compose.Composed,
     *,
@@ -106,7 +102,7 @@ def queue_message(
     (mail_compose.message_id_for) and where the .eml is kept.
     """
     now = _utc(now)
-    if _is_queued(conn, message_id):
+    if ledger_emails.is_queued(conn, message_id):
         return False
     msg = mail_compose.build_message(
         config, composed, message_id=message_id, now=now, run_id=run_id
@@ -116,30 +112,24 @@ def queue_message(
     # next call rewrites; never a ledger row pointing at a missing or half-written file.
     write_atomically(eml_path, msg.as_bytes())
     deadline = now + timedelta(hours=config.mail.retry.deadline_hours)
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO emails (run_id, kind, message_id, recipients, subject, eml_path,"
-        " state, attempts, created_at, next_attempt_at, deadline_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-        (
-            run_id,
-            composed.kind,
-            message_id,
-            json.dumps(composed.recipients, ensure_ascii=False),
-            composed.subject,
-            str(eml_path),
-            QUEUED,
-            _iso(now),
-            _iso(now),
-            _iso(deadline),
-        ),
+    queued = ledger_emails.add_queued(
+        conn,
+        run_id=run_id,
+        kind=composed.kind,
+        message_id=message_id,
+        recipients=json.dumps(composed.recipients, ensure_ascii=False),
+        subject=composed.subject,
+        eml_path=str(eml_path),
+        now=_iso(now),
+        deadline=_iso(deadline),
     )
-    if cur.rowcount == 1:
+    if queued:
         log.info("queued %s message %s to %s", composed.kind, message_id, composed.recipients)
-    return cur.rowcount == 1
+    return queued
 
 
 def queue_run_messages(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     run_dir: Path,
     folder: str,
@@ -181,7 +171,7 @@ def queue_run_messages(
 
 
 def queue_quarantine_message(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     *,
     file_name: str,
@@ -214,7 +204,7 @@ def queue_quarantine_message(
 
 
 def queue_operator_message(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     *,
     fault_id: int,
@@ -246,44 +236,25 @@ def _file_safe(text: str) -> str:
 # --- sending -----------------------------------------------------------------------------
 
 
-def _claim(conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime) -> bool:
-    """Take the row for this attempt, or learn that another instance took it first.
-
-    The claim counts the attempt and moves next_attempt_at past the longest a send can take,
-    so a crash mid-send is retried later, not by a second instance at the same moment.
-    """
-    lease = timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60))
-    cur = conn.execute(
-        "UPDATE emails SET attempts = attempts + 1, next_attempt_at = ?"
-        " WHERE id = ? AND state = ? AND next_attempt_at = ?",
-        (_iso(now + lease), row["id"], QUEUED, row["next_attempt_at"]),
-    )
-    return cur.rowcount == 1
-
-
-def _mark_sent(conn: sqlite3.Connection, row_id: int, now: datetime, note: str | None) -> None:
-    conn.execute(
-        "UPDATE emails SET state = ?, sent_at = ?, last_error = ? WHERE id = ?",
-        (SENT, _iso(now), note, row_id),
-    )
+def _lease_end(config: Config, now: datetime) -> str:
+    """A taken message's next attempt: past the longest a send can take, so a crash mid-send
+    is retried later, not by a second instance at the same moment."""
+    return _iso(now + timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60)))
 
 
 def _mark_retry(
-    conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime, error: Exception
+    conn: Ledger, config: Config, row: EmailRecord, now: datetime, error: Exception
 ) -> None:
-    attempts = row["attempts"] + 1  # the claim counted this attempt
+    attempts = row.attempts + 1  # the take counted this attempt
     retry_at = now + backoff_delay(config, attempts)
-    conn.execute(
-        "UPDATE emails SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-        (_iso(retry_at), str(error), row["id"]),
-    )
+    ledger_emails.mark_retry(conn, row.id, _iso(retry_at), str(error))
     level = logging.ERROR if isinstance(error, mail_smtp.Rejected) else logging.WARNING
     log.log(
         level,
         "%s message %s (run %s): attempt %d failed, retry at %s: %s",
-        row["kind"],
-        row["message_id"],
-        row["run_id"],
+        row.kind,
+        row.message_id,
+        row.run_id,
         attempts,
         _iso(retry_at),
         error,
@@ -291,25 +262,23 @@ def _mark_retry(
 
 
 def _mark_rejected(
-    conn: sqlite3.Connection, config: Config, row: sqlite3.Row, now: datetime, error: Exception
+    conn: Ledger, config: Config, row: EmailRecord, now: datetime, error: Exception
 ) -> None:
     """A permanent refusal (5xx): the message fails at once and mail.operators are told, once
     per refusal of the same recipients (a wrong address refuses every message to it)."""
-    conn.execute(
-        "UPDATE emails SET state = ?, last_error = ? WHERE id = ?", (FAILED, str(error), row["id"])
-    )
-    recipients = json.loads(row["recipients"])
+    ledger_emails.mark_failed(conn, row.id, str(error))
+    recipients = json.loads(row.recipients)
     log.error(
         "%s message %s (run %s) to %s refused for good, not retried; marked failed: %s; the "
         "message is in %s",
-        row["kind"],
-        row["message_id"],
-        row["run_id"],
+        row.kind,
+        row.message_id,
+        row.run_id,
         ", ".join(recipients),
         error,
-        row["eml_path"],
+        row.eml_path,
     )
-    if row["kind"] == "operator":  # telling the operators that their own mail failed: no
+    if row.kind == "operator":  # telling the operators that their own mail failed: no
         return
     key = "mail:rejected:" + ",".join(sorted(recipients))
     noted = ledger_faults.note_fault(conn, key, "mail", str(error))
@@ -320,44 +289,38 @@ def _mark_rejected(
             fault_id=noted.fault_id,
             kind="mail",
             summary=str(error),
-            detail=f"{row['subject']}\n{', '.join(recipients)}\n{error}",
-            file_name=row["subject"],
+            detail=f"{row.subject}\n{', '.join(recipients)}\n{error}",
+            file_name=row.subject,
             folder="",
             now=now,
         )
 
 
-def _expire(conn: sqlite3.Connection, now: datetime) -> None:
+def _expire(conn: Ledger, now: datetime) -> None:
     """Queued messages past their deadline become failed, each logged as an error."""
-    rows = conn.execute(
-        "SELECT * FROM emails WHERE state = ? AND deadline_at <= ?", (QUEUED, _iso(now))
-    ).fetchall()
-    for row in rows:
-        cur = conn.execute(
-            "UPDATE emails SET state = ? WHERE id = ? AND state = ?", (FAILED, row["id"], QUEUED)
-        )
-        if cur.rowcount == 1:
+    for row in ledger_emails.past_deadline(conn, _iso(now)):
+        if ledger_emails.mark_failed(conn, row.id):
             log.error(
                 "%s message %s (run %s) to %s not delivered by its deadline %s after %d "
                 "attempts; marked failed; last error: %s; the message is in %s",
-                row["kind"],
-                row["message_id"],
-                row["run_id"],
-                ", ".join(json.loads(row["recipients"])),
-                row["deadline_at"],
-                row["attempts"],
-                row["last_error"] or "none",
-                row["eml_path"],
+                row.kind,
+                row.message_id,
+                row.run_id,
+                ", ".join(json.loads(row.recipients)),
+                row.deadline_at,
+                row.attempts,
+                row.last_error or "none",
+                row.eml_path,
             )
 
 
-def _load_eml(row: sqlite3.Row) -> bytes:
-    path = Path(row["eml_path"])
+def _load_eml(row: EmailRecord) -> bytes:
+    path = Path(row.eml_path)
     try:
         return path.read_bytes()
     except OSError as e:
         raise DeliveryError(
-            f"{path}: the stored message of {row['message_id']} cannot be read ({e}); "
+            f"{path}: the stored message of {row.message_id} cannot be read ({e}); "
             "restore the file from a backup or requeue the run"
         ) from None
 
@@ -371,66 +334,61 @@ def _sender(config: Config) -> mail_smtp.SmtpSender | None:
     return mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
 
 
-def _send_one(sender: mail_smtp.SmtpSender | None, config: Config, row: sqlite3.Row) -> str | None:
+def _send_one(sender: mail_smtp.SmtpSender | None, config: Config, row: EmailRecord) -> str | None:
     """Deliver one claimed row; return a note for the ledger (refused recipients) or None."""
     data = _load_eml(row)
     if sender is None:  # file transport: the .eml in its folder is the delivery
         return None
-    recipients = json.loads(row["recipients"])
+    recipients = json.loads(row.recipients)
     refused = sender.send(_envelope_from(config), recipients, data)
     if refused:
         # Some recipients were accepted: resending would duplicate it for them. Record it.
         note = f"refused by the server for {sorted(refused)}: {refused}"
-        log.error("%s message %s: %s", row["kind"], row["message_id"], note)
+        log.error("%s message %s: %s", row.kind, row.message_id, note)
         return note
     return None
 
 
-def send_due(conn: sqlite3.Connection, config: Config, now: datetime | None = None) -> int:
+def send_due(conn: Ledger, config: Config, now: datetime | None = None) -> int:
     """Send every queued message whose time has come; return how many were sent."""
     moment = _utc(now)
     _expire(conn, moment)
-    rows = conn.execute(
-        "SELECT * FROM emails WHERE state = ? AND next_attempt_at <= ?"
-        " ORDER BY next_attempt_at, id",
-        (QUEUED, _iso(moment)),
-    ).fetchall()
-    if not rows:
+    up_to = ledger_emails.last_id(conn)  # what this round's sending queues waits for the next
+    row = ledger_emails.take_due(conn, _iso(moment), _lease_end(config, moment), up_to)
+    if row is None:
         return 0
     sent = 0
     sender = _sender(config)
     server_down: DeliveryError | None = None
     try:
-        for row in rows:
-            if not _claim(conn, config, row, moment):
-                continue  # another instance has it
+        while row is not None:
             if server_down is not None:
                 # Connecting failed for an earlier message of this round: the same attempt
                 # fails for this one, without waiting out another connection timeout.
                 _mark_retry(conn, config, row, moment, server_down)
+                row = ledger_emails.take_due(conn, _iso(moment), _lease_end(config, moment), up_to)
                 continue
             try:
                 note = _send_one(sender, config, row)
             except mail_smtp.Rejected as e:  # 5xx: the same answer every time, so no retry
                 _mark_rejected(conn, config, row, moment, e)
-                continue
             except mail_smtp.ConnectionFailed as e:
                 server_down = e
                 _mark_retry(conn, config, row, moment, e)
-                continue
             except DeliveryError as e:
                 _mark_retry(conn, config, row, moment, e)
-                continue
-            _mark_sent(conn, row["id"], moment, note)  # right after acceptance: see module doc
-            sent += 1
-            log.info("sent %s message %s to %s", row["kind"], row["message_id"], row["recipients"])
+            else:  # marked right after acceptance: see module doc
+                ledger_emails.mark_sent(conn, row.id, _iso(moment), note)
+                sent += 1
+                log.info("sent %s message %s to %s", row.kind, row.message_id, row.recipients)
+            row = ledger_emails.take_due(conn, _iso(moment), _lease_end(config, moment), up_to)
     finally:
         if sender is not None:
             sender.close()
     return sent
 
 
-def deliver_run(conn: sqlite3.Connection, config: Config, run_dir: Path, folder: str) -> None:
+def deliver_run(conn: Ledger, config: Config, run_dir: Path, folder: str) -> None:
     """`reconciler run`: queue the run's messages, then send whatever is due (these included)."""
     queue_run_messages(conn, config, run_dir, folder)
     send_due(conn, config)
@@ -478,26 +436,24 @@ def send_test_message(config: Config, to: str | None = None) -> str:
     key = f"test-{moment:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     message_id = mail_compose.message_id_for(config, key)
     eml = config.state / "mail" / f"{key}.eml"
-    conn = ledger.connect(config.ledger_path)
+    conn = open_ledger(config)
     try:
         queue_message(
             conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=moment
         )
-        row = conn.execute("SELECT * FROM emails WHERE message_id = ?", (message_id,)).fetchone()
-        _claim(conn, config, row, moment)
+        row = ledger_emails.get_email(conn, message_id)
+        assert row is not None
+        ledger_emails.take(conn, row.id, _lease_end(config, moment))
         sender = _sender(config)
         try:
             note = _send_one(sender, config, row)
         except DeliveryError as e:
-            conn.execute(
-                "UPDATE emails SET state = ?, last_error = ? WHERE id = ?",
-                (FAILED, str(e), row["id"]),
-            )
+            ledger_emails.mark_failed(conn, row.id, str(e))
             raise
         finally:
             if sender is not None:
                 sender.close()
-        _mark_sent(conn, row["id"], moment, note)
+        ledger_emails.mark_sent(conn, row.id, _iso(moment), note)
     finally:
         conn.close()
     if sender is None:

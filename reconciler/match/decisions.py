@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from reconciler.ledger.store import book_key
+from reconciler.ledger.findings import book_key
 from reconciler.models import CONFIRMING, BookRow, Decision, DecisionKind
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
+from reconciler.errors import LedgerUnavailable
 
 
 class Kind(StrEnum):
@@ -104,6 +105,9 @@ def _place_of(
 def environment_fault(error: BaseException, places: Mapping[str, Path]) -> Fault | None:
     """The environment fault `error` is, or None. `places`: config key -> folder, and
     'ledger' -> the ledger file, to say where it happened."""
+    if isinstance(error, LedgerUnavailable):  # PostgreSQL down or restarting: it comes back
+        where = places.get("ledger", "the ledger")
+        return Fault(Kind.ENVIRONMENT, "environment:ledger:unavailable", f"ledger {where}: {error}")
     if isinstance(error, sqlite3.OperationalError):
         text = str(error).lower()
         if not any(word in text for word in _LEDGER_TROUBLE):

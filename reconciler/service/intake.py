@@ -29,7 +29,7 @@ from pathlib import Path
 
 from reconciler.content import open_regular, sha256_of, sha256_of_stream
 from reconciler.errors import InputError
-from reconciler.ledger.store import utcnow
+from reconciler.ledger.db import utcnow
 from reconciler.names import STORED_ROOM, fit, fits
 
 log = logging.getLogger(__name__)

@@ -259,7 +259,8 @@ def child_main(request_json: str) -> int:
 
     setup_logging(log_file=config.log_path)
     _limit_memory(config.limits.max_memory_mb)
-    from reconciler.ledger import store as ledger
+    from reconciler.ledger import runs as ledger_runs
+    from reconciler.ledger.schema import open_ledger
 
     if request.get("reply_of_file") is not None:
         return _reply_main(config, request)
@@ -276,9 +277,8 @@ def child_main(request_json: str) -> int:
         processor = _load_processor(os.environ.get(PROCESSOR_ENV) or DEFAULT_PROCESSOR)
         result = processor(Path(request["path"]), staged, **kwargs)
         crash_point("staged", parent_too=True)
-        conn = ledger.connect(config.ledger_path)
-        ledger.record_result(conn, result, run_dir=config.outbox / run_id)
-        conn.close()
+        with open_ledger(config) as conn:
+            ledger_runs.record_result(conn, result, run_dir=config.outbox / run_id)
         crash_point("recorded", parent_too=True)
         final = publish(config.outbox, run_id)
     except MemoryError:
@@ -310,7 +310,7 @@ def _reply_main(config: Config, request: dict[str, Any]) -> int:
     """The child's side of a reviewer's reply: read, validate, record, answer; the parent
     learns only the counts. Redone after a stop or a crash, it answers from the record."""
     from reconciler.decisions import apply as decisions_apply
-    from reconciler.ledger import store as ledger
+    from reconciler.ledger.schema import open_ledger
     from reconciler.service import own_files
 
     path = Path(request["path"])
@@ -319,7 +319,7 @@ def _reply_main(config: Config, request: dict[str, Any]) -> int:
             # Our own workbook dropped back untouched: the parent answers it, nothing recorded.
             sys.stdout.write(json.dumps({"own_file": "no_decisions"}) + "\n")
             return 0
-        conn = ledger.connect(config.ledger_path)
+        conn = open_ledger(config)
         try:
             outcome = decisions_apply.apply_reply(
                 conn,

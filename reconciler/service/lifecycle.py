@@ -14,7 +14,6 @@ import fcntl
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,10 @@ from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import LimitExceeded
 from reconciler.ledger import faults as holds
-from reconciler.ledger import store as ledger
+from reconciler.ledger import files as ledger_files
+from reconciler.ledger import runs as ledger_runs
+from reconciler.ledger.db import Ledger, new_run_id, utcnow
+from reconciler.ledger.files import FileRecord
 from reconciler.mail import queue as deliver
 from reconciler.models import FINAL_STATES, FileState
 from reconciler.service import faults, intake, isolation, own_files
@@ -61,7 +63,7 @@ class FileLock:
 class FileLifecycle:
     """Claims ready files and advances every file in the ledger to its final state."""
 
-    def __init__(self, config: Config, conn: sqlite3.Connection, *, stopping: Any) -> None:
+    def __init__(self, config: Config, conn: Ledger, *, stopping: Any) -> None:
         self.config = config
         self.conn = conn
         self.stopping = stopping  # a threading.Event set by SIGTERM/SIGINT
@@ -82,22 +84,21 @@ class FileLifecycle:
         """Take a ready file into the work folder and process it; False if another got it.
 
         Raises what kept it from being taken (the file stays in the inbox): see note_fault."""
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            file_id = ledger.add_file(self.conn, dropped.name, dropped.folder, received_at)
+        with self.conn.transaction():
+            file_id = ledger_files.add_file(self.conn, dropped.name, dropped.folder, received_at)
             target = intake.claimed_path(
                 self.config.work_dir, dropped.folder, file_id, dropped.name
             )
-            ledger.update_file(self.conn, file_id, claimed_as=str(target))
+            ledger_files.update_file(self.conn, file_id, claimed_as=str(target))
         isolation.crash_point("inserted")
         lock = self.lock(file_id)
         if lock is None:  # a resume sweep elsewhere holds it and will forget the row
             return False
         try:
-            if ledger.get_file(self.conn, file_id) is None:
+            if ledger_files.get_file(self.conn, file_id) is None:
                 return False
             if not intake.claim(dropped.path, target):
-                ledger.forget_file(self.conn, file_id)
+                ledger_files.forget_file(self.conn, file_id)
                 log.debug("%s was taken by another instance", dropped.path)
                 return False
             isolation.crash_point("claimed")
@@ -122,41 +123,42 @@ class FileLifecycle:
                 raise
             self._refuse(file_id, intake.not_readable(name, e))
             return
-        ledger.update_file(self.conn, file_id, state=FileState.CLAIMED, size=size, sha256=digest)
+        ledger_files.update_file(
+            self.conn, file_id, state=FileState.CLAIMED, size=size, sha256=digest
+        )
         log.info("claimed %s as %s", target.name.split("__", 1)[1], target)
 
     def _refuse(self, file_id: int, error: intake.LinkRefused) -> None:
         """A claimed entry that is not taken as a register: failed with a run of its own, so
         it is quarantined with its note and the sender is told why, like an unreadable file."""
-        row = ledger.get_file(self.conn, file_id)
+        row = ledger_files.get_file(self.conn, file_id)
         if row is None:
             return
         error = type(error)(
             error.reason,
-            file=row["name"],  # the user's whole name, not the shortened one on disk
+            file=row.name,  # the user's whole name, not the shortened one on disk
             hint=error.hint,
             params={"detail": error.params.get("detail")},
         )
         self._fail_now(row, ErrorRecord.of(error))
 
-    def _fail_now(self, row: sqlite3.Row, error: ErrorRecord) -> None:
+    def _fail_now(self, row: FileRecord, error: ErrorRecord) -> None:
         """Failed with a run of its own (quarantined next, the sender told why)."""
-        run_id = row["run_id"] or ledger.new_run_id()
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            ledger.start_run(
+        run_id = row.run_id or new_run_id()
+        with self.conn.transaction():
+            ledger_runs.start_run(
                 self.conn,
                 run_id,
-                file_id=row["id"],
-                file_name=row["name"],
-                folder=row["folder"],
-                sha256=row["sha256"],
+                file_id=row.id,
+                file_name=row.name,
+                folder=row.folder,
+                sha256=row.sha256,
             )
             self._fail(row, run_id, error)
 
     def _release(self, file_id: int, lock: FileLock) -> None:
-        row = ledger.get_file(self.conn, file_id)
-        done = row is None or (row["state"] in FINAL_STATES and row["notified_at"])
+        row = ledger_files.get_file(self.conn, file_id)
+        done = row is None or (row.state in FINAL_STATES and row.notified_at)
         lock.release(remove=bool(done))
 
     # --- resuming ---------------------------------------------------------------------------
@@ -165,9 +167,9 @@ class FileLifecycle:
         """Advance every unfinished file no live process holds (after a crash or a stop) and
         whose wait for one of our faults is over."""
         self._tell_untold()
-        waiting = holds.waiting(self.conn, ledger.utcnow())
+        waiting = holds.waiting(self.conn, utcnow())
         now = time.monotonic()
-        for file_id in ledger.unfinished_files(self.conn):
+        for file_id in ledger_files.unfinished_files(self.conn, self.config.work_dir):
             if self.stopping.is_set():
                 return
             if file_id in waiting or self._held_here.get(file_id, now) > now:
@@ -197,15 +199,15 @@ class FileLifecycle:
 
     def _advance(self, file_id: int, lock: FileLock, dropped: intake.Dropped | None) -> None:
         while not self.stopping.is_set():
-            row = ledger.get_file(self.conn, file_id)
+            row = ledger_files.get_file(self.conn, file_id)
             if row is None:
                 return
-            state = FileState(row["state"])
+            state = row.state
             if state == FileState.CLAIMING:
-                if not os.path.lexists(row["claimed_as"]):
-                    ledger.forget_file(self.conn, file_id)  # the rename never happened
+                if not os.path.lexists(row.claimed_path):
+                    ledger_files.forget_file(self.conn, file_id)  # the rename never happened
                     return
-                self._mark_claimed(file_id, Path(row["claimed_as"]), dropped)
+                self._mark_claimed(file_id, row.claimed_path, dropped)
             elif state == FileState.CLAIMED:
                 if not self._start(row, lock):
                     return
@@ -216,10 +218,10 @@ class FileLifecycle:
                 self._archive(row)
             elif state == FileState.FAILED:
                 self._quarantine(row)
-            elif row["notified_at"] is None:
+            elif row.notified_at is None:
                 after_run(self.conn, self.config, row)
                 isolation.crash_point("queued")
-                ledger.mark_notified(self.conn, file_id)
+                ledger_files.mark_notified(self.conn, file_id)
                 self._unhold(file_id)
                 return
             else:
@@ -237,8 +239,8 @@ class FileLifecycle:
         start (bug). Recorded in the ledger when it answers, else remembered here."""
         name, folder = f"file {file_id}", ""
         with contextlib.suppress(Exception):  # only for the words: the ledger may be down
-            if row := ledger.get_file(self.conn, file_id):
-                name, folder = row["name"], row["folder"]
+            if row := ledger_files.get_file(self.conn, file_id):
+                name, folder = row.name, row.folder
         first = fault.key not in self._logged
         try:
             attempts = holds.attempts_of(self.conn, file_id) + 1
@@ -248,8 +250,7 @@ class FileLifecycle:
                 retry_at = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat(
                     timespec="seconds"
                 )
-            with self.conn:
-                self.conn.execute("BEGIN IMMEDIATE")
+            with self.conn.transaction():
                 noted = holds.note_fault(self.conn, fault.key, fault.kind, fault.detail)
                 holds.hold_file(self.conn, file_id, noted.fault_id, retry_at)
             self._held_here.pop(file_id, None)
@@ -295,8 +296,7 @@ class FileLifecycle:
         """Queue the operators' notice of each new fault (once), when the ledger answers."""
         for key, (fault, name, folder) in list(self._untold.items()):
             try:
-                with self.conn:
-                    self.conn.execute("BEGIN IMMEDIATE")
+                with self.conn.transaction():
                     noted = holds.note_fault(
                         self.conn, fault.key, fault.kind, fault.detail, occurred=False
                     )
@@ -320,10 +320,10 @@ class FileLifecycle:
             holds.release(self.conn, file_id)
             log.info("file %d went through: the fault that held it is over", file_id)
 
-    def _too_large(self, row: sqlite3.Row) -> bool:
-        return bool(row["size"] > self.config.limits.max_file_mb * 1024 * 1024)
+    def _too_large(self, row: FileRecord) -> bool:
+        return bool((row.size or 0) > self.config.limits.max_file_mb * 1024 * 1024)
 
-    def _take_reply(self, row: sqlite3.Row, lock: FileLock) -> str:
+    def _take_reply(self, row: FileRecord, lock: FileLock) -> str:
         """A reviewer's reply to an earlier run (decisions.apply): its decisions are recorded
         and answered by email, and it goes on to the archive (done) without a run of its own.
         Read in the limited child like a register (its sheets may claim a million rows), and
@@ -336,7 +336,7 @@ class FileLifecycle:
             return "register"  # the register path quarantines it, saying why
         from reconciler.decisions import read as decisions_read
 
-        path = Path(row["claimed_as"])
+        path = row.claimed_path
         ours = decisions_read.run_id_of(path)  # the properties only: bounded
         if ours is None:
             return "register"
@@ -346,8 +346,8 @@ class FileLifecycle:
             # (its findings would come back as new ones). Answered and archived, no run.
             self._answer_own_file(row, own_files.OwnFile.UNKNOWN_RUN, ours)
             return "done"
-        run = ledger.get_run(self.conn, run_id)
-        if run is not None and run["folder"] != row["folder"]:
+        run = ledger_runs.get_run(self.conn, run_id)
+        if run is not None and run.folder != row.folder:
             # Not this folder's run: answered here without reading a sheet of it.
             from reconciler.decisions import apply as decisions_apply
 
@@ -355,40 +355,38 @@ class FileLifecycle:
                 self.conn,
                 self.config,
                 path,
-                file_name=row["name"],
-                dropped_in=row["folder"],
-                file_id=row["id"],
+                file_name=row.name,
+                dropped_in=row.folder,
+                file_id=row.id,
             )
-            ledger.update_file(self.conn, row["id"], state=FileState.DONE)
+            ledger_files.update_file(self.conn, row.id, state=FileState.DONE)
             return "done"
         outcome = isolation.run_isolated(
             self.config,
             path=path,
-            file_name=row["name"],
-            folder=row["folder"],
+            file_name=row.name,
+            folder=row.folder,
             run_id="",
             duplicate_of=None,
             lock_fd=lock.fd,
             should_stop=self.stopping.is_set,
-            reply_of_file=row["id"],
+            reply_of_file=row.id,
         )
         if outcome is None:
-            log.info(
-                "stopping: abandoned the reply %s; it is redone at the next start", row["name"]
-            )
+            log.info("stopping: abandoned the reply %s; it is redone at the next start", row.name)
             return "stop"
         if outcome.fault is not None:
-            self._hold(row["id"], outcome.fault)
+            self._hold(row.id, outcome.fault)
             return "stop"
         if outcome.ok and outcome.counts.get("own_file"):
             # Read in the child: no decision in it, or its decision sheets are gone.
             self._answer_own_file(row, own_files.OwnFile.NO_DECISIONS, run_id)
             return "done"
         if outcome.ok:
-            ledger.update_file(self.conn, row["id"], state=FileState.DONE)
+            ledger_files.update_file(self.conn, row.id, state=FileState.DONE)
             log.info(
                 "%s: reply to run %s, %s decision(s) applied, %s problem(s)",
-                row["name"],
+                row.name,
                 outcome.counts.get("run_id"),
                 outcome.counts.get("applied"),
                 outcome.counts.get("problems"),
@@ -399,43 +397,40 @@ class FileLifecycle:
             self._fail_now(row, outcome.error)
             return "done"
         # Not readable as a reply: the register path says why.
-        log.warning(
-            "%s names an earlier run but cannot be applied: %s", row["name"], outcome.reason
-        )
+        log.warning("%s names an earlier run but cannot be applied: %s", row.name, outcome.reason)
         return "register"
 
-    def _answer_own_file(self, row: sqlite3.Row, kind: own_files.OwnFile, run_id: str) -> None:
+    def _answer_own_file(self, row: FileRecord, kind: own_files.OwnFile, run_id: str) -> None:
         own_files.answer(
             self.conn,
             self.config,
             kind=kind,
             run_id=run_id,
-            file_id=row["id"],
-            file_name=row["name"],
-            folder=row["folder"],
+            file_id=row.id,
+            file_name=row.name,
+            folder=row.folder,
         )
-        ledger.update_file(self.conn, row["id"], state=FileState.DONE)
+        ledger_files.update_file(self.conn, row.id, state=FileState.DONE)
 
-    def _start(self, row: sqlite3.Row, lock: FileLock) -> bool:
+    def _start(self, row: FileRecord, lock: FileLock) -> bool:
         """Start the file's run (or take it as a reply); False: stop advancing it for now."""
         taken = self._take_reply(row, lock)
         if taken != "register":
             return taken == "done"
-        file_id, name = row["id"], row["name"]
+        file_id, name = row.id, row.name
         limits = self.config.limits
-        run_id = ledger.new_run_id()
-        with self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            ledger.start_run(
+        run_id = new_run_id()
+        with self.conn.transaction():
+            ledger_runs.start_run(
                 self.conn,
                 run_id,
                 file_id=file_id,
                 file_name=name,
-                folder=row["folder"],
-                sha256=row["sha256"],
+                folder=row.folder,
+                sha256=row.sha256,
             )
             if self._too_large(row):
-                size_mb = round(row["size"] / 1024 / 1024, 2)
+                size_mb = round((row.size or 0) / 1024 / 1024, 2)
                 error = LimitExceeded(
                     f"the file is {size_mb:.2f} MB, over limits.max_file_mb = "
                     f"{limits.max_file_mb:g} MB",
@@ -447,9 +442,9 @@ class FileLifecycle:
                 self._fail(row, run_id, ErrorRecord.of(error))
                 return True
             point = self.config.watch.on_duplicate == "point"
-            if point and (earlier := ledger.earlier_run(self.conn, row["sha256"], file_id)):
+            if point and (earlier := ledger_runs.earlier_run(self.conn, row.sha256, file_id)):
                 earlier_dir = self.config.outbox / earlier["run_id"]
-                ledger.finish_run(
+                ledger_runs.finish_run(
                     self.conn,
                     run_id,
                     "duplicate",
@@ -457,40 +452,40 @@ class FileLifecycle:
                     f"(received {earlier['received_at']})",
                     run_dir=earlier_dir,
                 )
-                ledger.update_file(self.conn, file_id, state=FileState.DONE, run_id=run_id)
+                ledger_files.update_file(self.conn, file_id, state=FileState.DONE, run_id=run_id)
                 log.info("%s is the same as run %s: not processed again", name, earlier["run_id"])
                 return True
-            ledger.update_file(self.conn, file_id, state=FileState.PROCESSING, run_id=run_id)
+            ledger_files.update_file(self.conn, file_id, state=FileState.PROCESSING, run_id=run_id)
         isolation.crash_point("processing")
         return True
 
-    def _process(self, row: sqlite3.Row, lock: FileLock) -> bool:
+    def _process(self, row: FileRecord, lock: FileLock) -> bool:
         """Run the file in a child; False if the service stopped before it finished."""
-        file_id, run_id, outbox = row["id"], row["run_id"], self.config.outbox
-        run = ledger.get_run(self.conn, run_id)
-        recorded = run is not None and run["outcome"] == "complete"
+        file_id, run_id, outbox = row.id, row.run, self.config.outbox
+        run = ledger_runs.get_run(self.conn, run_id)
+        recorded = run is not None and run.outcome == "complete"
         staged = isolation.staging_dir(outbox, run_id) / run_id
         if (outbox / run_id).exists() or (recorded and staged.exists()):
             run_dir = isolation.publish(outbox, run_id)  # the child died after recording
-            ledger.update_file(self.conn, file_id, state=FileState.DONE)
-            log.info("%s: run %s was complete, resumed", row["name"], run_dir)
+            ledger_files.update_file(self.conn, file_id, state=FileState.DONE)
+            log.info("%s: run %s was complete, resumed", row.name, run_dir)
             return True
         shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
-        duplicate_of = ledger.earlier_run(self.conn, row["sha256"], excluding_file=file_id)
+        duplicate_of = ledger_runs.earlier_run(self.conn, row.sha256, excluding_file=file_id)
         if duplicate_of:
-            log.info("%s has the same content as run %s", row["name"], duplicate_of["run_id"])
+            log.info("%s has the same content as run %s", row.name, duplicate_of["run_id"])
         try:  # swapped for a link since the claim: refused before anything reads it
-            intake.check_still_regular(Path(row["claimed_as"]), row["name"])
+            intake.check_still_regular(row.claimed_path, row.name)
         except intake.LinkRefused as e:
             self._refuse(file_id, e)
             return True
-        progress = _Progress(row["name"])
+        progress = _Progress(row.name)
         try:
             outcome = isolation.run_isolated(
                 self.config,
-                path=Path(row["claimed_as"]),
-                file_name=row["name"],
-                folder=row["folder"],
+                path=row.claimed_path,
+                file_name=row.name,
+                folder=row.folder,
                 run_id=run_id,
                 duplicate_of=duplicate_of,
                 lock_fd=lock.fd,
@@ -501,18 +496,18 @@ class FileLifecycle:
             progress.close()
         if outcome is None:
             shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
-            log.info("stopping: abandoned %s; it is redone at the next start", row["name"])
+            log.info("stopping: abandoned %s; it is redone at the next start", row.name)
             return False
         if outcome.fault is not None:  # ours, not the file's: it waits, nobody blames it
             shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
             self._hold(file_id, outcome.fault)
             return False
         if outcome.ok:
-            ledger.update_file(self.conn, file_id, state=FileState.DONE)
+            ledger_files.update_file(self.conn, file_id, state=FileState.DONE)
             log.info(
                 "processed %s: %s rows (%s matched, %s to review, %s unmatched), %s findings "
                 "in %.1f s -> %s",
-                row["name"],
+                row.name,
                 *(outcome.counts.get(k) for k in ("rows", "matched", "review", "unmatched")),
                 outcome.counts.get("findings"),
                 outcome.seconds,
@@ -520,49 +515,48 @@ class FileLifecycle:
             )
         else:
             assert outcome.error is not None
-            with self.conn:
-                self.conn.execute("BEGIN IMMEDIATE")
+            with self.conn.transaction():
                 self._fail(row, run_id, outcome.error)
             isolation.crash_point("failed")
         return True
 
-    def _fail(self, row: sqlite3.Row, run_id: str, error: ErrorRecord) -> None:
+    def _fail(self, row: FileRecord, run_id: str, error: ErrorRecord) -> None:
         """The run keeps the English one-liner; the file's `reason` keeps the whole record
         (code, params) until the note and the email are written in the sender's language."""
-        ledger.finish_run(self.conn, run_id, "quarantined", error=error.message)
-        ledger.update_file(
-            self.conn, row["id"], state=FileState.FAILED, run_id=run_id, reason=error.to_json()
+        ledger_runs.finish_run(self.conn, run_id, "quarantined", error=error.message)
+        ledger_files.update_file(
+            self.conn, row.id, state=FileState.FAILED, run_id=run_id, reason=error.to_json()
         )
 
-    def _move(self, row: sqlite3.Row, root: Path) -> Path:
+    def _move(self, row: FileRecord, root: Path) -> Path:
         """Move the claimed file to root/<subfolder>/, resuming a move a crash cut short."""
-        source = Path(row["claimed_as"])
-        if row["archived_as"] and intake.finish_move(source, Path(row["archived_as"])):
-            return Path(row["archived_as"])
+        source = row.claimed_path
+        if row.archived_as and intake.finish_move(source, Path(row.archived_as)):
+            return Path(row.archived_as)
         while True:
             if not os.path.lexists(source):
                 raise FileNotFoundError(f"{source} vanished from the work folder")
-            target = intake.free_name(root / row["folder"], row["name"])
-            ledger.update_file(self.conn, row["id"], archived_as=str(target))
+            target = intake.free_name(root / row.folder, row.name)
+            ledger_files.update_file(self.conn, row.id, archived_as=str(target))
             if intake.place(source, target):
                 return target
 
-    def _archive(self, row: sqlite3.Row) -> None:
+    def _archive(self, row: FileRecord) -> None:
         target = self._move(row, self.config.archive)
         isolation.crash_point("archived")
-        ledger.update_file(self.conn, row["id"], state=FileState.ARCHIVED)
-        log.debug("archived %s as %s", row["name"], target)
+        ledger_files.update_file(self.conn, row.id, state=FileState.ARCHIVED)
+        log.debug("archived %s as %s", row.name, target)
 
-    def _quarantine(self, row: sqlite3.Row) -> None:
+    def _quarantine(self, row: FileRecord) -> None:
         target = self._move(row, self.config.quarantine)
         isolation.crash_point("quarantine-moved")
-        record = ErrorRecord.from_json(row["reason"] or "no reason was recorded")
+        record = ErrorRecord.from_json(row.reason or "no reason was recorded")
         # Both languages, the configured one first: the sender reads it, and so may IT.
-        note = error_text.note(record, row["name"], self.config.report.language)
+        note = error_text.note(record, row.name, self.config.report.language)
         write_atomically(target.with_name(target.name + ".error.txt"), note.encode("utf-8"))
-        self._write_error_run(row["run_id"], note)
-        ledger.update_file(self.conn, row["id"], state=FileState.QUARANTINED)
-        log.warning("quarantined %s: %s", row["name"], record.message)
+        self._write_error_run(row.run, note)
+        ledger_files.update_file(self.conn, row.id, state=FileState.QUARANTINED)
+        log.warning("quarantined %s: %s", row.name, record.message)
 
     def _write_error_run(self, run_id: str, note: str) -> None:
         """outbox/<run_id>/error.txt, as `reconciler run` leaves it; appears whole or not."""
@@ -576,28 +570,29 @@ class FileLifecycle:
         isolation.publish(self.config.outbox, run_id)
 
 
-def after_run(conn: sqlite3.Connection, config: Config, row: sqlite3.Row) -> None:
+def after_run(conn: Ledger, config: Config, row: FileRecord) -> None:
     """THE delivery call site: queue the email for a finished file (deliver.py owns the queue).
 
     Called once per file after it is archived or quarantined; a crash before the ledger marks
     it notified calls it again, so deliver's queue functions are idempotent (they key messages
     by run). A run that only pointed to an earlier one sends nothing.
     """
-    run = ledger.get_run(conn, row["run_id"]) if row["run_id"] else None
-    if row["state"] == FileState.ARCHIVED and run is not None and run["outcome"] == "complete":
-        deliver.queue_run_messages(conn, config, Path(run["run_dir"]), row["folder"])
-    elif row["state"] == FileState.QUARANTINED:
+    run = ledger_runs.get_run(conn, row.run_id) if row.run_id else None
+    complete = run is not None and run.outcome == "complete"
+    if row.state == FileState.ARCHIVED and complete and run is not None and run.run_dir:
+        deliver.queue_run_messages(conn, config, Path(run.run_dir), row.folder)
+    elif row.state == FileState.QUARANTINED:
         deliver.queue_quarantine_message(
             conn,
             config,
-            file_name=row["name"],
-            folder=row["folder"],
-            reason=row["reason"],
-            quarantine_id=row["run_id"],
+            file_name=row.name,
+            folder=row.folder,
+            reason=row.reason,
+            quarantine_id=row.run,
         )
 
 
-def send_due(conn: sqlite3.Connection, config: Config) -> None:
+def send_due(conn: Ledger, config: Config) -> None:
     """Each tick of the service: hand deliver.py the chance to send what is due."""
     sent = deliver.send_due(conn, config)
     if sent:

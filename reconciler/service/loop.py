@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -24,7 +23,8 @@ from watchdog.observers.polling import PollingObserver
 
 from reconciler.config import Config
 from reconciler.errors import ConfigError
-from reconciler.ledger import store as ledger
+from reconciler.ledger.db import Ledger
+from reconciler.ledger.schema import open_ledger
 from reconciler.service import faults, intake, lifecycle
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Service:
                 "put state/ on the same disk or share as the inbox",
                 source=str(config.source),
             )
-        self.conn: sqlite3.Connection = ledger.connect(config.ledger_path)
+        self.conn: Ledger = open_ledger(config)
         self.files = lifecycle.FileLifecycle(config, self.conn, stopping=self.stopping)
 
     def stop(self) -> None:

@@ -10,7 +10,6 @@ fill the decision column to answer it", and archived without a run.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from markupsafe import escape
 
 from reconciler.config import Config
 from reconciler.errors import ReconcilerError
+from reconciler.ledger.db import Ledger
 from reconciler.mail import compose as mail_compose
 from reconciler.text import mail as mail_text
 from reconciler.text import own_files as own_text
@@ -45,7 +45,7 @@ def has_decisions(path: Path, file_name: str) -> bool:
 
 
 def answer(
-    conn: sqlite3.Connection,
+    conn: Ledger,
     config: Config,
     *,
     kind: OwnFile,
