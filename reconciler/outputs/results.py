@@ -189,8 +189,10 @@ class Results(_Part):
     summary: SummaryPart
 
     def to_json_bytes(self) -> bytes:
-        doc = self.model_dump(mode="json")
-        return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+        # Serialised by pydantic's own encoder, straight from the model: json.dumps of the
+        # dumped dict built the whole document twice over (dict, then str) and took 3 s of a
+        # 100k run for 48 MB; the bytes are the same document, keys in the model's order.
+        return self.model_dump_json(indent=2).encode("utf-8")
 
     def asset_ids_shown(self) -> list[str]:
         """Every asset this run showed a reviewer: matched to a row, on no book row, or a
