@@ -1,4 +1,4 @@
-"""Our faults are not the sender's (issue 10, item 3): a full disk, a read-only outbox, a ledger
+"""Our faults are not the sender's (issue 10, item 3): a full disk, a read-only or forbidden outbox, a ledger
 locked past its busy timeout, a bug. Through the real service on a real folder: the file is
 kept (never quarantined, its sender told nothing), the operators are told once per fault, and
 once the fault clears the file is processed normally. Mounts need root: skipped otherwise.
@@ -34,6 +34,11 @@ from service_harness import (
 pytestmark = pytest.mark.slow
 REAL = {"RECONCILER_TEST_PROCESSOR": ""}  # the real pipeline.run_file in the child
 OPERATORS: dict[str, Any] = {"mail": {"operators": ["ops@example.com"]}}
+NO_PERMISSION_OVERRIDE = [
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+]
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"
 )
@@ -102,8 +107,8 @@ def _assert_sender_told_nothing_wrong(ws: Path) -> None:
 
 
 @needs_root
-@pytest.mark.parametrize("fault", ["full-disk", "read-only"])
-def test_a_good_register_waits_out_a_full_or_read_only_outbox_and_is_then_processed_normally(
+@pytest.mark.parametrize("fault", ["full-disk", "read-only", "forbidden"])
+def test_a_good_register_waits_out_a_full_read_only_or_forbidden_outbox_then_goes_through(
     tmp_path: Path, services: Callable[..., ServiceProcess], fault: str
 ) -> None:
     """Before: quarantined as READER_CRASHED, the accountant told to save the file again from
@@ -112,14 +117,18 @@ def test_a_good_register_waits_out_a_full_or_read_only_outbox_and_is_then_proces
     outbox = ws / "outbox"
     outbox.mkdir(exist_ok=True)
     content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
+    prefix: list[str] = []
     with contextlib.ExitStack() as mounts:
         if fault == "full-disk":
             mounts.enter_context(_mounted(outbox, "-t", "tmpfs", "-o", "size=8m", "tmpfs"))
             filler = _fill(outbox)
-        else:
+        elif fault == "read-only":
             mounts.enter_context(_mounted(outbox, "--bind", str(outbox)))
             _mount("-o", "remount,bind,ro", str(outbox))
-        service = services(ws, **REAL)
+        else:  # root without the override of permissions, as a service account would run
+            outbox.chmod(0o555)
+            prefix = NO_PERMISSION_OVERRIDE
+        service = services(ws, prefix=prefix, **REAL)
         drop(ws / "inbox" / "moscow" / "ведомость.xlsx", content)
         wait_for(_held(ws), timeout=60, what="the file held for the outbox's fault")
         wait_for(
@@ -128,7 +137,7 @@ def test_a_good_register_waits_out_a_full_or_read_only_outbox_and_is_then_proces
             what="a retry meeting the same fault",
         )
 
-        errno_name = "ENOSPC" if fault == "full-disk" else "EROFS"
+        errno_name = {"full-disk": "ENOSPC", "read-only": "EROFS", "forbidden": "EACCES"}[fault]
         [(key, kind)] = ledger_rows(ws, "SELECT key, kind FROM faults")
         assert (kind, key) == ("environment", f"environment:outbox:{errno_name}")
         _assert_sender_told_nothing_wrong(ws)
@@ -143,8 +152,10 @@ def test_a_good_register_waits_out_a_full_or_read_only_outbox_and_is_then_proces
 
         if fault == "full-disk":
             filler.unlink()
-        else:
+        elif fault == "read-only":
             _mount("-o", "remount,bind,rw", str(outbox))
+        else:
+            outbox.chmod(0o755)
         wait_for(settled(ws, 1), timeout=90, what="the file once the outbox is writable")
         assert service.stop() == 0, service.output()
 
