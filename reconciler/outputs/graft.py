@@ -27,18 +27,6 @@ from reconciler.outputs.xlsx_package import (
 from reconciler.outputs.xml_parts import attr, get_attr
 
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
-_AFTER_DEFINED_NAMES = (
-    "calcPr",
-    "oleSize",
-    "customWorkbookViews",
-    "pivotCaches",
-    "smartTagPr",
-    "smartTagTypes",
-    "webPublishing",
-    "fileRecoveryPr",
-    "webPublishObjects",
-    "extLst",
-)
 
 
 def _children(xml: bytes, container: str, tag: str) -> list[bytes]:

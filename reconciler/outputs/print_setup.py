@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 
-from reconciler.outputs.graft import _AFTER_DEFINED_NAMES
+from reconciler.outputs.xlsx_package import AFTER_DEFINED_NAMES
 from reconciler.outputs.xml_parts import (
     append_children,
     find_start,
+    following,
     get_attr,
     insert_before_first,
     text,
@@ -27,25 +28,6 @@ from reconciler.outputs.xml_parts import (
 IT_ONLY_COLUMNS = frozenset({"cpu", "ram", "storage", "ip", "rack"})
 # CT_Worksheet children before sheetData that follow sheetPr / sheetFormatPr, in order.
 _AFTER_SHEETPR = ("dimension", "sheetViews", "sheetFormatPr", "cols")
-_AFTER_PAGESETUP = (
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-)
 
 
 def _set_attrs(tag: bytes, values: dict[str, str]) -> bytes:
@@ -120,7 +102,7 @@ def tail(xml: bytes, prefix: bytes) -> bytes:
             )
             piece = margins_piece + piece
         return insert_before_first(
-            xml, prefix, _AFTER_PAGESETUP, piece.encode(), closing="worksheet"
+            xml, prefix, following("pageSetup"), piece.encode(), closing="worksheet"
         )
     fixed = _set_attrs(setup.group(), wanted)
     return xml[: setup.start()] + fixed + xml[setup.end() :]
@@ -153,6 +135,6 @@ def print_titles(
         "definedNames",
         piece,
         None,
-        create_before=_AFTER_DEFINED_NAMES,
+        create_before=AFTER_DEFINED_NAMES,
         closing="workbook",
     )

@@ -21,6 +21,7 @@ from reconciler.outputs.xml_parts import (
     append_children,
     element_span,
     find_start,
+    following,
     get_attr,
     insert_before_first,
     root_prefix,
@@ -28,46 +29,6 @@ from reconciler.outputs.xml_parts import (
 )
 
 LINE_HEIGHT = 15.0
-# CT_Worksheet's children after sheetData, in order: where a new element of ours goes.
-_AFTER_SHEETDATA = (
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-)
-
-
-def _following(tag: str) -> tuple[str, ...]:
-    return _AFTER_SHEETDATA[_AFTER_SHEETDATA.index(tag) + 1 :]
 
 
 @dataclass
@@ -417,7 +378,7 @@ def _edit_tail(tail: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
         tail = insert_before_first(
             tail,
             prefix,
-            _following("autoFilter"),
+            following("autoFilter"),
             f'<{p}autoFilter ref="{edit.autofilter}"/>'.encode(),
             closing="worksheet",
         )
@@ -437,14 +398,14 @@ def _edit_tail(tail: bytes, prefix: bytes, edit: SheetEdit) -> bytes:
             "mergeCells",
             pieces,
             existing + len(edit.merges),
-            create_before=_following("mergeCells"),
+            create_before=following("mergeCells"),
             closing="worksheet",
         )
     if edit.legacy_drawing_rid is not None:
         tail = insert_before_first(
             tail,
             prefix,
-            _following("legacyDrawing"),
+            following("legacyDrawing"),
             f'<{p}legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
             f'relationships" r:id="{edit.legacy_drawing_rid}"/>'.encode(),
             closing="worksheet",

@@ -282,6 +282,7 @@ _AFTER_SHEETS = (
     "webPublishObjects",
     "extLst",
 )
+AFTER_DEFINED_NAMES = _AFTER_SHEETS[3:]
 EMPTY_WORKBOOK: dict[str, bytes] = {
     "[Content_Types].xml": (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'

@@ -107,3 +107,46 @@ def get_attr(tag: bytes, name: str) -> str | None:
     if m is None:
         return None
     return (m.group(1) if m.group(1) is not None else m.group(2)).decode()
+
+
+# CT_Worksheet's children after sheetData, in order: where a new element of ours goes.
+WORKSHEET_AFTER_SHEETDATA = (
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
+
+
+def following(tag: str) -> tuple[str, ...]:
+    """The elements that come after `tag` in a worksheet, in the schema's order."""
+    return WORKSHEET_AFTER_SHEETDATA[WORKSHEET_AFTER_SHEETDATA.index(tag) + 1 :]
