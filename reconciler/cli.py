@@ -40,11 +40,20 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _group_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """A subcommand's --config, else the one given before the subcommand."""
+    if value is not None:
+        return value
+    found = (ctx.find_root().obj or {}).get("config_file")
+    return found if isinstance(found, Path) else None
+
+
 config_option = click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
+    callback=_group_config,
     help="config.yaml to use (default: $RECONCILER_CONFIG, else ./config.yaml).",
 )
 
@@ -52,8 +61,17 @@ config_option = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
-def cli(verbose: bool) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="config.yaml to use; also accepted after the subcommand.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     """Reconcile the accounting fixed-asset register with the IT hardware inventory."""
+    ctx.obj = {"config_file": config_file}
     setup_logging(verbose)
 
 

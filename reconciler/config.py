@@ -7,10 +7,12 @@ Relative paths resolve against the folder of the config file. Passwords are neve
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
+from email.utils import parseaddr
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -125,7 +127,10 @@ class MailConfig(_Section):
 
     def all_addresses(self) -> dict[str, str]:
         """Every configured address with the key it came from, for the domain check."""
-        found = {f"mail.recipients.default[{i}]": a for i, a in enumerate(self.recipients.default)}
+        found = {"mail.from": self.from_}
+        if self.reply_to:
+            found["mail.reply_to"] = self.reply_to
+        found |= {f"mail.recipients.default[{i}]": a for i, a in enumerate(self.recipients.default)}
         for folder, addrs in self.recipients.by_folder.items():
             found |= {f"mail.recipients.by_folder.{folder}[{i}]": a for i, a in enumerate(addrs)}
         found |= {f"mail.reviewers[{i}]": a for i, a in enumerate(self.reviewers)}
@@ -248,14 +253,56 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     return config.model_copy(update={**updates, "inventory": inventory})
 
 
+# A key whose value may be a secret: its value is never repeated in a message. (The *_env keys
+# name a variable, which is no secret.)
+_SECRET_WORDS = ("password", "token", "secret", "api_key", "apikey")
+
+
+def is_secret_key(key: str) -> bool:
+    last = key.rsplit(".", 1)[-1].lower()
+    return not last.endswith("_env") and any(w in last for w in _SECRET_WORDS)
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the section at `loc` accepts (aliases as written in the file)."""
+    model: Any = Config
+    for part in loc:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        if field is None:
+            field = next(
+                (f for f in getattr(model, "model_fields", {}).values() if f.alias == part), None
+            )
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
 def _problems(source: Path, error: ValidationError) -> list[str]:
+    """Each validation error in plain words: the key, what was expected, what was found (never
+    a secret's value), and for a misspelt key the nearest real one."""
     problems = []
     for e in error.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         found = e.get("input")
-        found_text = "" if isinstance(found, dict) else f", found {found!r}"
-        problems.append(f"key '{key}': {e['msg']}{found_text}")
+        if e["type"] == "extra_forbidden":
+            known = _known_keys(tuple(e["loc"][:-1]))
+            near = difflib.get_close_matches(str(e["loc"][-1]), known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            choices = f" (known here: {', '.join(sorted(known))})" if known and not near else ""
+            problems.append(f"key '{key}': not a setting{hint}{choices}")
+            continue
+        if is_secret_key(key):
+            found_text = ", found a value (not shown: it may be a secret)"
+        else:
+            found_text = "" if isinstance(found, dict) else f", found {found!r}"
+        problems.append(f"key '{key}': {e['msg'][:1].lower()}{e['msg'][1:]}{found_text}")
     return problems
+
+
+# One @, something on each side, no spaces: 'reconciler@@host' and 'it-assets' are refused.
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 
 
 def _semantic_problems(config: Config) -> list[str]:
@@ -281,8 +328,11 @@ def _semantic_problems(config: Config) -> list[str]:
         )
     mail = config.mail
     for key, address in mail.all_addresses().items():
-        if "@" not in address:
-            problems.append(f"key '{key}': expected an email address, found {address!r}")
+        if not _ADDRESS.fullmatch(parseaddr(address)[1] or address):
+            problems.append(
+                f"key '{key}': expected an email address such as name@example.com, "
+                f"found {address!r}"
+            )
         elif mail.allowed_domains and address.rsplit("@", 1)[1].lower() not in mail.allowed_domains:
             problems.append(
                 f"key '{key}': {address!r} is outside mail.allowed_domains "

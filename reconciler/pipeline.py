@@ -8,6 +8,7 @@ never leaves partial output that looks finished.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -196,6 +197,23 @@ def check_setup(config_file: Path | None) -> str:
     """`reconciler check`: config, rules and inventory, every problem at once (ConfigError)."""
     config = load_config(config_file)
     problems: list[str] = []
+    if not config.rules.is_dir():
+        problems.append(
+            f"key 'rules': expected the folder of rules YAML, found nothing at {config.rules}; "
+            "copy the shipped rules/ there or fix the path"
+        )
+    # The variables the config names must be set where the service runs (their values are
+    # never shown).
+    for key, name in (
+        ("mail.smtp.password_env", config.mail.smtp.password_env),
+        ("inventory.token_env", config.inventory.token_env),
+        ("inventory.app_token_env", config.inventory.app_token_env),
+    ):
+        if name and not os.environ.get(name):
+            problems.append(
+                f"key '{key}': names the environment variable {name}, which is not set here; "
+                f"set {name} for the service (its value never goes in the file)"
+            )
     rules: Rules | None = None
     try:
         rules = load_rules(config.rules)

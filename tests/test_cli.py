@@ -168,3 +168,56 @@ def test_a_refused_file_is_in_the_ledger_with_its_coded_reason_as_the_service_st
     assert state == "quarantined"
     assert json.loads(reason)["code"] == "NO_HEADER"  # text is read as a CSV without a header
     assert "ведомость.xlsx" in error and not error.startswith("{")
+
+
+def test_config_is_accepted_before_the_subcommand_as_after_it(workspace: Path) -> None:
+    config = str(workspace / "config.yaml")
+    before = CliRunner().invoke(cli, ["--config", config, "check"])
+    after = CliRunner().invoke(cli, ["check", "--config", config])
+    assert before.exit_code == after.exit_code == 0, before.output
+    # The same report (log lines aside, which carry the time).
+    lines = [[x for x in r.output.splitlines() if " INFO " not in x] for r in (before, after)]
+    assert lines[0] == lines[1] and "assets" in before.output
+
+
+def test_check_says_every_problem_in_one_pass_in_plain_words_and_never_a_secret(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A misspelt key (with the key meant), a password written into the file (refused, its
+    value never repeated), a malformed sender, then in a valid file: a password_env naming an
+    unset variable and a missing rules folder, together."""
+    monkeypatch.delenv("RECONCILER_TEST_SMTP_PASSWORD", raising=False)
+    config = workspace / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    bad = text.replace("  transport: file", "  transport: file\n  smtp:\n    password: hunter2")
+    bad = bad.replace("from: reconciler@example.com", "from: reconciler@@example.com")
+    bad += "\nwatch:\n  interval_second: 5\n"
+    config.write_text(bad, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "hunter2" not in result.output
+    assert "key 'watch.interval_second': not a setting; did you mean 'interval_seconds'?" in (
+        result.output
+    )
+    assert "Extra inputs are not permitted" not in result.output
+    assert "key 'mail.smtp.password': not a setting" in result.output
+    good = text.replace(
+        "  transport: file",
+        "  transport: file\n  smtp:\n    username: robot\n"
+        "    password_env: RECONCILER_TEST_SMTP_PASSWORD",
+    )
+    good = good.replace("from: reconciler@example.com", "from: reconciler@@example.com")
+    config.write_text(good.replace("rules: rules", "rules: no-such-rules"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "key 'mail.from': expected an email address" in result.output
+    config.write_text(good.replace("reconciler@@", "reconciler@"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("rules: rules", "rules: no-such-rules"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "RECONCILER_TEST_SMTP_PASSWORD, which is not set here" in result.output
+    assert "key 'rules': expected the folder of rules YAML" in result.output
+    assert ": ok" not in result.output
