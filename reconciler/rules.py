@@ -168,7 +168,8 @@ class MatchLevel(_Rules):
     """
 
     outcome: str
-    points: float
+    points: float  # the prior weight, in fifths of a bit, where the run cannot learn one
+    weight: float | None = None  # pinned weight in bits: never learned from the data
     min: float | None = Field(default=None, ge=0, le=100)
     max: float | None = Field(default=None, ge=0)
 

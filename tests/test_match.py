@@ -263,11 +263,11 @@ def test_a_row_whose_only_candidate_another_row_holds_clearly_is_unmatched(rules
     assert result[8].status is RowStatus.UNMATCHED
 
 
-def test_a_catalogue_without_sites_or_people_still_gets_candidates_by_name(rules) -> None:
-    """Plants a name-only row and a name-only asset (a product catalogue has nothing else)."""
+def test_a_name_alone_auto_matches_when_it_is_unique_on_both_sides(rules) -> None:
+    """Plants a name-only row and a name-only asset (a product catalogue has nothing else):
+    uniqueness and the margin do the job 'a name alone never auto-matches' used to."""
     m = run([row(7, "Lenovo ThinkPad T14 Gen 3")], [asset("L1", T14)], rules).rows[0]
-    assert m.status is RowStatus.REVIEW
-    assert [c.asset_id for c in m.candidates] == ["L1"]
+    assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["L1"])
 
 
 # --- kits --------------------------------------------------------------------------------
@@ -503,3 +503,75 @@ def test_every_row_gets_its_nearest_names_as_candidates_whatever_the_spacing(rul
     assets_f = asset_features(assets, vocab, rules.normalize)
     _, found = ngram_pairs(books_f, [0], assets_f, list(range(len(assets))), k=1)
     assert found.tolist() == [0]
+
+
+def _register(n: int) -> tuple[list[BookRow], list[Asset]]:
+    """n book rows matched by serial and n IT laptops at four sites: enough to learn from."""
+    sites = ["Москва", "Казань", "Пермь", "Омск"]
+    people = [f"Сотрудник{i} И.И." for i in range(40)]
+    products = [T14, DL380, R750]
+    assets, books = [], []
+    for i in range(n):
+        site, person, product = sites[i % 4], people[i % 40], products[i % 3]
+        cost = Decimal(100_000 + 1_000 * (i % 50))
+        assets.append(
+            asset(
+                f"S{i}",
+                product,
+                serial=f"SN{i:06d}X",
+                location=site,
+                custodian=person,
+                purchase_cost=cost,
+            )
+        )
+        books.append(
+            row(
+                100 + i,
+                f"Ноутбук {product['vendor']} {product['model']}",
+                serial=f"SN{i:06d}X",
+                location=site,
+                custodian=person,
+                cost=cost,
+            )
+        )
+    return books, assets
+
+
+def test_learned_weights_rank_a_glued_name_at_the_same_site_person_and_cost_first(rules) -> None:
+    """Plants 'Latitude5420' at the row's site, person and cost, and 'Latitude 5420' elsewhere,
+    inside a register of 300 rows matched by serial (the labels the weights are learned from)."""
+    latitude = {"vendor": "Dell", "model": "Latitude 5420", "category": "Laptop"}
+    books, assets = _register(300)
+    assets += [
+        asset(
+            "HERE",
+            latitude,
+            location="Москва",
+            custodian="Петров П.П.",
+            purchase_cost=Decimal("95000.00"),
+        ),
+        asset(
+            "THERE",
+            latitude,
+            location="Омск",
+            custodian="Сидоров С.С.",
+            purchase_cost=Decimal("97000.00"),
+        ),
+    ]
+    books.append(
+        row(
+            9,
+            "Ноутбук Dell Latitude5420",
+            location="Москва",
+            custodian="Петров П.П.",
+            cost=Decimal("95000.00"),
+        )
+    )
+    m = by_row(run(books, assets, rules))[9]
+    assert m.asset_ids[:1] == ["HERE"]
+    assert m.status is RowStatus.MATCHED
+    # explain: each level's weight in bits, and the probability at the end
+    assert m.explain[0].startswith("prior: odds")
+    assert any(line.startswith("custodian: agree") and "bits" in line for line in m.explain)
+    assert m.explain[-1].startswith("probability: match")
+    assert m.score is not None and m.score >= rules.matching.auto

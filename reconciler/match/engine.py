@@ -36,7 +36,15 @@ from reconciler.match.blocking import (
     kit_quantity,
     ngram_pairs,
 )
-from reconciler.match.scoring import PairScores, evidence, score_pairs
+from reconciler.match.scoring import PairScores, TermFrequency, evidence, score_pairs, weigh
+from reconciler.match.weights import (
+    MIN_LABELLED,
+    MIN_PAIRS_TO_LEARN,
+    U_SAMPLE,
+    Weights,
+    learn,
+    prior_bits,
+)
 from reconciler.models import (
     Asset,
     BookRow,
@@ -48,7 +56,7 @@ from reconciler.models import (
     RowMatch,
     RowStatus,
 )
-from reconciler.rules import NormalizeRules, Rules
+from reconciler.rules import MatchingRules, NormalizeRules, Rules
 
 if TYPE_CHECKING:
     from reconciler.match.decisions import DecisionSet
@@ -123,7 +131,8 @@ def match_rows(
 
     rest = [r for r in range(len(work)) if r not in decided]
     free = [a for a in range(len(assets)) if a not in owner]
-    decided |= _fuzzy(work, needs, assets, rest, free, rules, rejected)
+    labels = [(r, a, kind) for r, hits in taken.items() for a, kind in hits if kind != "kit"]
+    decided |= _fuzzy(work, needs, assets, rest, free, rules, rejected, labels)
 
     result_rows: list[RowMatch | None] = [None] * len(rows)
     for r, original in enumerate(order):
@@ -270,7 +279,9 @@ def _fuzzy(
     free: list[int],
     rules: Rules,
     rejected: Container[tuple[int, int]] = (),
+    labels: list[tuple[int, int, str]] | None = None,
 ) -> dict[int, RowMatch]:
+    labels = labels or []
     if not rest or not free:
         return {}
     vocab = Vocabulary()
@@ -283,8 +294,12 @@ def _fuzzy(
     # The n-gram neighbours guarantee every row candidates, whatever its spacing and case.
     nr, na = ngram_pairs(books_f, rest, assets_f, free, rules.matching.blocking.ngram_candidates)
     pr, pa = _union_pairs(np.concatenate([pr, nr]), np.concatenate([pa, na]))
-    pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules.matching)
-    pairs = pairs.take(pairs.score >= rules.matching.blocking.min_score)
+    m = rules.matching
+    pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, m)
+    weights = _learn(work, assets, labels, books_f, assets_f, vocab, m, pairs, len(rest), len(free))
+    frequency = TermFrequency.of(assets_f, len(vocab.ids))
+    pairs = weigh(pairs, books_f, assets_f, m, weights, frequency)
+    pairs = pairs.take(pairs.score >= m.blocking.min_score)
     if rejected:  # a reviewer's "not this one": not even a candidate
         pairs = pairs.take(
             np.array(
@@ -301,9 +316,67 @@ def _fuzzy(
     rivals = pairs
     pairs = pairs.take(pairs.credible)
     slots = {r: needs[r] for r in rest if needs[r] > 1}
-    floor = rules.matching.blocking.min_score
+    # The assignment maximises the summed match weight above the floor (min_score in bits).
+    floor = float(np.log2(m.blocking.min_score / (100.0 - m.blocking.min_score)))
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
-    return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f)
+    return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f, weights)
+
+
+def _learn(
+    work: list[BookRow],
+    assets: list[Asset],
+    labels: list[tuple[int, int, str]],
+    books_f: Features,
+    assets_f: Features,
+    vocab: Vocabulary,
+    rules: MatchingRules,
+    candidates: PairScores,
+    n_rows: int,
+    n_free: int,
+) -> Weights:
+    """This run's weights: u from random pairs, m from its exact-key pairs (or EM)."""
+    prior = 1.0 / max(n_rows, n_free, 2)  # at most one true asset per row among the free
+    if len(work) * len(assets) < MIN_PAIRS_TO_LEARN:
+        # A handful of rows says nothing about how often unrelated records agree: priors.
+        return Weights(prior_bits(rules), {}, float(np.log2(prior / (1 - prior))), "priors")
+    rng = np.random.default_rng(0)  # the same run gives the same weights
+    n = int(min(U_SAMPLE, len(work) * len(assets)))
+    ur = rng.integers(0, len(work), n)
+    ua = rng.integers(0, len(assets), n)
+    u_pairs = score_pairs(books_f, assets_f, ur, ua, vocab.ids, rules)
+    if len(labels) < MIN_LABELLED:
+        labels = labels + _unique_model_pairs(books_f, assets_f, candidates)
+    lr = np.array([r for r, _, _ in labels], dtype=np.int64)
+    la = np.array([a for _, a, _ in labels], dtype=np.int64)
+    m_pairs = score_pairs(books_f, assets_f, lr, la, vocab.ids, rules)
+    kinds = np.array([k for _, _, k in labels], dtype=object)
+    # A pair's own key says nothing about how often true pairs agree on it.
+    m_skip = {
+        "serial": kinds == "serial",
+        "inventory_number": kinds == "inventory_number",
+        "model": kinds == "model",
+    }
+    return learn(rules, u_pairs.level, m_pairs.level, m_skip, candidates.level, prior)
+
+
+def _unique_model_pairs(
+    books_f: Features, assets_f: Features, candidates: PairScores
+) -> list[tuple[int, int, str]]:
+    """Candidate pairs agreeing on a model that one row and one asset hold: free labels where
+    no serial or number matched (a catalogue), as splink's users take pairs agreeing on a key.
+    """
+    r, a = candidates.rows, candidates.assets
+    b_model, a_model = books_f.model_id[r], assets_f.model_id[a]
+    same = (b_model > 0) & (b_model == a_model)
+    if not same.any():
+        return []
+    held_rows = np.bincount(books_f.model_id[np.unique(r)], minlength=len(b_model) + 1)
+    held_assets = np.bincount(assets_f.model_id[np.unique(a)], minlength=len(a_model) + 1)
+    size = max(len(held_rows), len(held_assets), int(b_model.max()) + 1)
+    held_rows = np.pad(held_rows, (0, size - len(held_rows)))
+    held_assets = np.pad(held_assets, (0, size - len(held_assets)))
+    once = same & (held_rows[b_model] == 1) & (held_assets[a_model] == 1)
+    return [(int(x), int(y), "model") for x, y in zip(r[once], a[once], strict=True)]
 
 
 def _union_pairs(rows: np.ndarray, assets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,6 +408,7 @@ def _decide(
     rules: Rules,
     books_f: Features,
     assets_f: Features,
+    weights: Weights | None = None,
 ) -> dict[int, RowMatch]:
     m = rules.matching
     by_row = _by_row(pairs)
@@ -358,7 +432,7 @@ def _decide(
                 row=work[r],
                 status=RowStatus.UNMATCHED,
                 score=float(rivals.score[best]),
-                evidence=list(evidence(rivals, best, books_f, assets_f, m)),
+                evidence=list(evidence(rivals, best, books_f, assets_f, m, weights)),
             )
     for r, group in by_row.items():
         mine = assigned.get(r, [])
@@ -400,7 +474,7 @@ def _decide(
             status = RowStatus.REVIEW if low >= m.review and open_ else RowStatus.UNMATCHED
         if status is RowStatus.UNMATCHED:
             # No candidates listed (nothing to confirm); the evidence says why the best failed.
-            why = evidence(pairs, listed[0], books_f, assets_f, m)
+            why = evidence(pairs, listed[0], books_f, assets_f, m, weights)
             out[r] = RowMatch(row=work[r], status=status, score=low, evidence=list(why))
             continue
         # Evidence in words only for the pairs a person will see: building it for every pair
@@ -409,7 +483,7 @@ def _decide(
             Candidate(
                 assets[int(pairs.assets[p])].asset_id,
                 float(pairs.score[p]),
-                evidence(pairs, p, books_f, assets_f, m),
+                evidence(pairs, p, books_f, assets_f, m, weights),
             )
             for p in listed[: max(MAX_CANDIDATES, len(mine))]
         ]

@@ -9,13 +9,14 @@ pair; `evidence` turns it into words for the few pairs a person will see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from reconciler.match.blocking import Features
+from reconciler.match.weights import Weights, prior_bits, probability
 from reconciler.models import Evidence
 from reconciler.rules import MatchingRules
 
@@ -51,6 +52,10 @@ class PairScores:
     value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
     # False: the pair says "same model" but the evidence about the unit speaks against it.
     credible: np.ndarray
+    # name and model weights per pair after term frequency (the rest come from their level)
+    tf: dict[str, np.ndarray] = field(default_factory=dict)
+    # whether both sides hold any unit evidence (serial, number, place, person)
+    unit_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def take(self, keep: np.ndarray) -> PairScores:
         return PairScores(
@@ -61,6 +66,8 @@ class PairScores:
             {k: v[keep] for k, v in self.level.items()},
             {k: v[keep] for k, v in self.value.items()},
             self.credible[keep],
+            {k: v[keep] for k, v in self.tf.items()},
+            self.unit_known[keep],
         )
 
 
@@ -125,7 +132,13 @@ def score_pairs(
     asset_idx: np.ndarray,
     vocab_ids: dict[str, int],
     rules: MatchingRules,
+    weights: Weights | None = None,
+    frequency: TermFrequency | None = None,
 ) -> PairScores:
+    """Levels of every pair, and with `weights` its match weight (bits) and probability (%).
+
+    Without weights (learning needs only the levels) the priors of matching.yaml are used.
+    """
     outcome: dict[str, np.ndarray] = {}
     value: dict[str, np.ndarray] = {}
     n = len(rows)
@@ -174,8 +187,6 @@ def score_pairs(
     outcome["cost"] = np.where(np.isnan(rel), MISSING, WITHIN)
     value["cost"] = np.nan_to_num(rel, nan=0.0)
 
-    total = np.zeros(n, dtype=np.float64)
-    identity = np.zeros(n, dtype=np.float64)
     level: dict[str, np.ndarray] = {}
     for comparison, levels in rules.levels.items():
         out = outcome[comparison]
@@ -188,19 +199,99 @@ def score_pairs(
             if lv.max is not None:
                 fits &= val <= lv.max
             chosen[fits] = li
-            total[fits] += lv.points
-            if comparison in IDENTITY_COMPARISONS:
-                identity[fits] += lv.points
         level[comparison] = chosen
-    # A pair with unit evidence on both sides must have it lean its way; a pair with none
-    # (a product catalogue: names and prices only) is judged on the rest alone.
     unit_known = np.zeros(n, dtype=bool)
     for comparison in UNIT_COMPARISONS:
         unit_known |= outcome[comparison] != MISSING
+    pairs = PairScores(
+        rows, asset_idx, np.zeros(n), np.zeros(n), level, value, unit_known, {}, unit_known
+    )
+    return weigh(pairs, books, assets, rules, weights, frequency)
+
+
+def weigh(
+    pairs: PairScores,
+    books: Features,
+    assets: Features,
+    rules: MatchingRules,
+    weights: Weights | None = None,
+    frequency: TermFrequency | None = None,
+) -> PairScores:
+    """The pairs with their match weight (`raw`, bits), probability (`score`, %), credibility.
+
+    `pairs.credible` must hold, on entry, whether the pair has any unit evidence on both sides.
+    """
+    if weights is None:
+        weights = Weights(prior_bits(rules), {}, 0.0, "priors")
+    level, n = pairs.level, len(pairs.rows)
+    bits = {c: weights.level_bits(c, level[c]) for c in rules.levels}
+    if frequency is not None and weights.m:
+        _term_frequency(bits, pairs, books, assets, rules, weights, frequency)
+    total = np.full(n, weights.prior_bits, dtype=np.float64)
+    identity = np.zeros(n, dtype=np.float64)
+    for comparison, b in bits.items():
+        total += b
+        if comparison in IDENTITY_COMPARISONS:
+            identity += b
+    # A pair with unit evidence on both sides must have it lean its way; a pair with none
+    # (a product catalogue: names and prices only) is judged on the rest alone.
+    unit_known = pairs.unit_known
     credible = ~unit_known | (identity >= rules.identity_min)
     return PairScores(
-        rows, asset_idx, np.clip(total, 0.0, FUZZY_MAX), total, level, value, credible
+        pairs.rows,
+        pairs.assets,
+        np.minimum(100.0 * probability(total), FUZZY_MAX),
+        total,
+        level,
+        pairs.value,
+        credible,
+        {c: bits[c] for c in ("name", "model") if c in bits},
+        unit_known,
     )
+
+
+@dataclass
+class TermFrequency:
+    """Share of the assets holding each squashed name and each model (by vocabulary id)."""
+
+    squashed: np.ndarray
+    model: np.ndarray
+
+    @classmethod
+    def of(cls, assets: Features, size: int) -> TermFrequency:
+        n = max(len(assets), 1)
+        return cls(
+            np.bincount(assets.squashed_id, minlength=size + 1) / n,
+            np.bincount(assets.model_id, minlength=size + 1) / n,
+        )
+
+
+def _term_frequency(
+    bits: dict[str, np.ndarray],
+    pairs: PairScores,
+    books: Features,
+    assets: Features,
+    rules: MatchingRules,
+    weights: Weights,
+    frequency: TermFrequency,
+) -> None:
+    """Agreeing on a common model or name weighs little, on a rare one much (Splink's tf)."""
+    level, rows, asset_idx = pairs.level, pairs.rows, pairs.assets
+    a_model = assets.model_id[asset_idx]
+    exact_levels = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
+    exact = np.isin(level["model"], exact_levels) & (books.model_id[rows] == a_model)
+    if exact.any() and "model" in weights.m:
+        li = level["model"][exact]
+        m_level = weights.m["model"][li]
+        tf = np.log2(np.maximum(m_level, 1e-9) / np.maximum(frequency.model[a_model[exact]], 1e-9))
+        bits["model"][exact] = np.where(weights.pinned["model"][li], bits["model"][exact], tf)
+    a_sq = assets.squashed_id[asset_idx]
+    same = (a_sq > 0) & (books.squashed_id[rows] == a_sq) & (level["name"] == 0)
+    if same.any() and "name" in weights.m:
+        m_level = float(weights.m["name"][0])
+        tf = np.log2(max(m_level, 1e-9) / np.maximum(frequency.squashed[a_sq[same]], 1e-9))
+        if not weights.pinned["name"][0]:
+            bits["name"][same] = tf
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
@@ -219,9 +310,15 @@ def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.
 
 
 def evidence(
-    pairs: PairScores, i: int, books: Features, assets: Features, rules: MatchingRules
+    pairs: PairScores,
+    i: int,
+    books: Features,
+    assets: Features,
+    rules: MatchingRules,
+    weights: Weights | None = None,
 ) -> tuple[Evidence, ...]:
-    """The levels pair i reached, in words: 'location: agree (100) +10: ...'."""
+    """The levels pair i reached with their weights, in words: 'location: agree +3.2 bits'."""
+    table = (weights or Weights(prior_bits(rules), {}, 0.0, "priors")).bits
     r, a = int(pairs.rows[i]), int(pairs.assets[i])
     shown = {
         "name": (books.labels[r], assets.labels[a]),
@@ -244,10 +341,23 @@ def evidence(
         score = 100.0 * max(0.0, 1.0 - val) if comparison == "cost" else val
         book, it = shown.get(comparison, ("", ""))
         words = f"'{book or ''}' ~ '{it or ''}'" if (book and it) else ""
-        detail = f"{lv.points:+g} pts {words}".strip()
+        bits = float(pairs.tf[comparison][i]) if comparison in pairs.tf else table[comparison][li]
+        detail = f"{bits:+.1f} bits {words}".strip()
         if lv.outcome == "missing":
             score = 0.0
         out.append(Evidence(comparison, lv.outcome, score, detail))
+    # The waterfall: prior odds, each level's weight above, their sum as a probability.
+    prior = weights.prior_bits if weights is not None else 0.0
+    total = float(pairs.raw[i])
+    out.insert(0, Evidence("prior", "odds", 0.0, f"{prior:+.1f} bits"))
+    out.append(
+        Evidence(
+            "probability",
+            "match",
+            float(100.0 * probability(np.array([total]))[0]),
+            f"{total:+.1f} bits in all",
+        )
+    )
     return tuple(out)
 
 

@@ -1,0 +1,147 @@
+"""Fellegi-Sunter weights for the comparison levels of rules/matching.yaml, learned per run.
+
+A level's weight is log2(m / u) in bits: m is how often true pairs reach that level, u how
+often two unrelated records do. u comes from random pairs of the run's own two tables; m from
+the pairs exact keys (serial, inventory number) already matched in the same run -- free labels,
+plentiful in most registers -- or, where a run has too few of them (a product catalogue), from
+EM over the candidate pairs. A level neither sample shows keeps its prior (`points / 5` bits);
+a level with `weight:` in matching.yaml keeps that weight. Names and models that agree exactly
+are adjusted for how common the value is (term frequency): two hundred identical laptops
+agreeing on their model says little, a model held once says much.
+
+A pair's match weight is the prior odds of a match (in bits) plus its levels' weights; its
+probability is 1 / (1 + 2^-weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from reconciler.rules import MatchingRules
+
+# Fewer exact-key pairs than this: m by EM over the candidates instead.
+MIN_LABELLED = 50
+U_SAMPLE = 40_000  # random pairs for u
+MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, priors serve
+EM_ROUNDS = 12
+_SMOOTH = 0.5  # added to every level's count: no level is ever impossible
+
+
+@dataclass
+class Weights:
+    """Bits per level of each comparison, the prior, and what term frequency needs."""
+
+    bits: dict[str, np.ndarray]
+    m: dict[str, np.ndarray]
+    prior_bits: float
+    how: str  # "exact keys (N pairs)", "EM", "priors"
+    pinned: dict[str, np.ndarray] = field(default_factory=dict)  # bool per level
+
+    def level_bits(self, comparison: str, level: np.ndarray) -> np.ndarray:
+        table = self.bits[comparison]
+        out = np.zeros(len(level), dtype=np.float64)
+        known = level >= 0
+        out[known] = table[level[known]]
+        return out
+
+
+def prior_bits(rules: MatchingRules) -> dict[str, np.ndarray]:
+    """Every level's weight before any learning: its `points` / 5, or its pinned weight."""
+    return {
+        c: np.array(
+            [lv.weight if lv.weight is not None else lv.points / 5.0 for lv in levels], float
+        )
+        for c, levels in rules.levels.items()
+    }
+
+
+def _counts(level: np.ndarray, n_levels: int, weight: np.ndarray | None = None) -> np.ndarray:
+    known = level >= 0
+    counts = np.bincount(
+        level[known], weights=None if weight is None else weight[known], minlength=n_levels
+    )
+    return np.asarray(counts[:n_levels], dtype=float)
+
+
+def _share(counts: np.ndarray) -> np.ndarray:
+    smoothed = np.asarray(counts + _SMOOTH, dtype=float)
+    return np.asarray(smoothed / smoothed.sum(), dtype=float)
+
+
+def learn(
+    rules: MatchingRules,
+    u_levels: dict[str, np.ndarray],
+    m_levels: dict[str, np.ndarray],
+    m_skip: dict[str, np.ndarray],
+    candidate_levels: dict[str, np.ndarray],
+    prior: float,
+) -> Weights:
+    """Weights from the level of each random pair (u), of each exact-key pair (m; `m_skip`
+    marks the comparisons a pair's own key decided, which say nothing), and of the candidates
+    (EM when the exact-key pairs are too few). `prior` is the chance two random records match.
+    """
+    start = prior_bits(rules)
+    pinned = {
+        c: np.array([lv.weight is not None for lv in levels]) for c, levels in rules.levels.items()
+    }
+    u = {c: _share(_counts(u_levels[c], len(levels))) for c, levels in rules.levels.items()}
+    labelled = len(next(iter(m_levels.values()), ()))
+    m: dict[str, np.ndarray] = {}
+    if labelled >= MIN_LABELLED:
+        how = f"exact keys ({labelled} pairs)"
+        for c, levels in rules.levels.items():
+            keep = ~m_skip.get(c, np.zeros(labelled, bool))
+            counts = _counts(m_levels[c][keep], len(levels))
+            seen = counts > 0
+            # A level the labelled pairs never reach keeps its prior weight against u.
+            unseen = np.minimum(u[c] * 2.0 ** np.clip(start[c], -30, 30), 0.5 / len(levels))
+            unseen[seen] = 0.0
+            m_c = np.where(seen, counts / max(counts.sum(), 1.0), 0.0) * (1.0 - unseen.sum())
+            m[c] = np.maximum(m_c + unseen, 1e-9)
+    else:
+        how = "EM over the candidates"
+        m = _em(rules, u, start, candidate_levels)
+    bits = {}
+    for c in rules.levels:
+        learned = np.log2(m[c] / u[c])
+        bits[c] = np.where(pinned[c], start[c], learned)
+    return Weights(bits, m, float(np.log2(prior / (1 - prior))), how, pinned)
+
+
+def _em(
+    rules: MatchingRules,
+    u: dict[str, np.ndarray],
+    start: dict[str, np.ndarray],
+    levels: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """m by expectation-maximisation over the candidate pairs, u held at its random-pair value."""
+    m = {}
+    for c in rules.levels:
+        guess = u[c] * 2.0 ** np.clip(start[c], -20, 20)
+        m[c] = guess / guess.sum()
+    n = len(next(iter(levels.values()), ()))
+    if n == 0:
+        return m
+    share = 0.1  # of candidates that are matches; re-estimated each round
+    for _ in range(EM_ROUNDS):
+        log_odds = np.full(n, np.log2(share / (1 - share)))
+        for c in rules.levels:
+            lv = levels[c]
+            known = lv >= 0
+            log_odds[known] += np.log2(m[c][lv[known]] / u[c][lv[known]])
+        p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
+        share = float(np.clip(p.mean(), 1e-6, 0.5))
+        for c, table in rules.levels.items():
+            m[c] = _share(_counts(levels[c], len(table), p))
+    return m
+
+
+def tf_bits(m_level: float, frequency: np.ndarray) -> np.ndarray:
+    """Weight of agreeing on a value held by `frequency` (share of assets): log2(m / freq)."""
+    return np.asarray(np.log2(max(m_level, 1e-9) / np.maximum(frequency, 1e-9)), dtype=float)
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))), dtype=float)
