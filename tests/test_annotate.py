@@ -530,3 +530,14 @@ def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table
     assert f"A{help_row}:M{help_row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(help_row, 1).alignment.wrap_text
     assert (ws.row_dimensions[help_row].height or 15) >= 30
+
+
+def test_the_review_sheet_shows_each_candidates_match_probability_as_a_percentage(
+    annotated,
+) -> None:
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["На проверку"]
+    headers = [c.value for c in ws[1]]
+    assert "Вероятность совпадения, %" in headers
+    details = ws.cell(2, headers.index("Кандидаты подробно") + 1).value
+    assert re.search(r"A-14 \(\d+%\)", str(details))

@@ -172,7 +172,7 @@ def vendor_model(asset: Asset) -> str | None:
 
 def _candidate_details(asset: Asset | None, asset_id: str, score: float, language: str) -> str:
     if asset is None:
-        return f"{asset_id} ({score:.0f})"
+        return f"{asset_id} ({score:.0f}%)"  # a fuzzy score is the match probability
     sn = "с/н" if language == "ru" else "S/N"
     parts = [
         asset.name or vendor_model(asset) or "",
@@ -180,7 +180,7 @@ def _candidate_details(asset: Asset | None, asset_id: str, score: float, languag
         asset.location or "",
         asset.custodian or "",
     ]
-    return f"{asset_id} ({score:.0f}): " + ", ".join(p for p in parts if p)
+    return f"{asset_id} ({score:.0f}%): " + ", ".join(p for p in parts if p)
 
 
 def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Worksheet:

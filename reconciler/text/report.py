@@ -84,7 +84,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "location": "Местонахождение",
             "custodian": "МОЛ",
             "cost": "Стоимость",
-            "score": "Лучшая оценка",
+            "score": "Вероятность совпадения, %",
             "details": "Кандидаты подробно",
         },
         "review_help": (
@@ -208,7 +208,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "location": "Location",
             "custodian": "Custodian",
             "cost": "Cost",
-            "score": "Best score",
+            "score": "Match probability, %",
             "details": "Candidates in detail",
         },
         "review_help": (
