@@ -73,6 +73,20 @@ class BookRow:
         return (self.sheet, self.row)
 
 
+@dataclass(frozen=True)
+class ReadingNote:
+    """Something reading decided or could not read (a guessed encoding, dates read month first,
+    a cell left empty): said in the run's warnings in the report's language
+    (text/reading_notes.py); str() is the English line."""
+
+    code: str
+    params: dict[str, Any]
+    english: str
+
+    def __str__(self) -> str:
+        return self.english
+
+
 @dataclass
 class Register:
     """A whole accounting export as read."""
@@ -84,12 +98,12 @@ class Register:
     sheets: list[SheetInfo]
     rows: list[BookRow]
     report_date: date | None = None  # from a title such as "на 30.09.2026"
-    # What the reader decided or could not read, for the run's warnings: the encoding it
-    # guessed, a date column read month first, cells left empty with their row.
     # The texts above the header (organisation, report name, 1C's "Параметры: ..."): the
     # scope of a register may be named there (checks/scope.py).
     title: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    # What the reader decided or could not read, for the run's warnings: the encoding it
+    # guessed, a date column read month first, cells left empty with their row.
+    warnings: list[ReadingNote] = field(default_factory=list)
 
 
 # --- the IT inventory --------------------------------------------------------------------
@@ -149,7 +163,7 @@ class InventorySnapshot:
 class Inventory:
     source: str  # path or URL, for reports
     assets: list[Asset]
-    warnings: list[str] = field(default_factory=list)  # as Register.warnings
+    warnings: list[ReadingNote] = field(default_factory=list)  # as Register.warnings
     snapshot: InventorySnapshot | None = None
 
     def by_id(self) -> dict[str, Asset]:

@@ -32,6 +32,7 @@ from reconciler.outputs import annotate, report
 from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
 from reconciler.text import error_catalogue as error_text
+from reconciler.text import reading_notes
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,10 @@ def run_file(
         timings=timings,
         # What reading decided or left empty (a guessed encoding, month-first dates, a date
         # that could not be read) reaches results.json, the summary sheet and the email.
-        warnings=[*register.warnings, *assets.warnings],
+        warnings=[
+            reading_notes.render(n, config.report.language)
+            for n in [*register.warnings, *assets.warnings]
+        ],
         scope=scope,
     )
     with timed(timings, "annotate"):

@@ -269,7 +269,7 @@ def test_an_unreadable_date_is_a_warning_on_its_row_not_a_refusal(
     spec.row(3, ["2", "Стул", "15.03.2019"])
     register = read_register(write(tmp_path / "r.xlsx", "xlsx", spec), rules.columns)
     assert [r.acquired_on for r in register.rows] == [None, date(2019, 3, 15)]
-    (warning,) = register.warnings
+    (warning,) = map(str, register.warnings)
     assert "sheet 'ОС' row 2 column 'Дата принятия к учету' (C)" in warning
     assert "'вчера'" in warning and "left empty" in warning
 

@@ -20,6 +20,7 @@ from reconciler.inventory.load import load_inventory
 from reconciler.models import AssetStatus
 from reconciler.read.header import fold_header
 from reconciler.rules import Rules
+from reconciler.text.reading_notes import render
 
 REAL = Path("/work/shared/data/real")
 if not REAL.is_dir():  # the files travel with the workspace, not with the repository
@@ -238,9 +239,11 @@ def test_snipe_it_us_dates_are_read_month_first_for_the_whole_column(rules: Rule
     dated = sum(1 for line in raw[1:] if next(csv.reader([line]), [""] * 15)[14:15] != [""])
     assert written == dated > 150
     assert not any("(unreadable)" in k for a in inventory.assets for k in a.extra)
-    said = " | ".join(inventory.warnings)
-    assert "column 'Purchase Date' holds month-first dates" in said
+    said = " | ".join(map(str, inventory.warnings))
+    assert "column 'Purchase Date' holds month-first dates ('6/16/15' is 16.06.2015)" in said
     assert "not UTF-8; read as Mac Roman" in said
+    in_russian = " | ".join(render(w, "ru") for w in inventory.warnings)
+    assert "даты записаны месяцем вперёд" in in_russian and "прочитан как Mac Roman" in in_russian
 
 
 def test_a_register_column_with_one_day_over_twelve_is_read_month_first_not_refused(
@@ -255,7 +258,8 @@ def test_a_register_column_with_one_day_over_twelve_is_read_month_first_not_refu
     )
     register = read_register(path, rules.columns)
     assert [r.acquired_on for r in register.rows] == [date(2016, 4, 5), date(2023, 1, 23)]
-    assert any("month-first dates such as '1/23/23'" in w for w in register.warnings)
+    (said,) = map(str, register.warnings)
+    assert "column 'Acquisition date (C)' holds month-first dates ('1/23/23' is 23.01.2023)" in said
 
     path.write_text(
         "Инв. №;Наименование;Дата принятия к учету\n1;Стол;04.05.2016\n2;Стул;23.01.2023\n",
@@ -263,7 +267,9 @@ def test_a_register_column_with_one_day_over_twelve_is_read_month_first_not_refu
     )
     register = read_register(path, rules.columns)
     assert [r.acquired_on for r in register.rows] == [date(2016, 5, 4), date(2023, 1, 23)]
-    assert register.warnings == ["us.csv: not UTF-8; read as Windows-1251 (Cyrillic)"]
+    assert list(map(str, register.warnings)) == [
+        "us.csv: not UTF-8; read as Windows-1251 (Cyrillic)"
+    ]
 
 
 # --- agent inventories -----------------------------------------------------------------------
@@ -347,9 +353,15 @@ def test_many_unreadable_register_dates_are_named_up_to_twenty_then_counted(
     register = read_register(path, rules.columns)
     assert len(register.rows) == 30 and all(r.acquired_on is None for r in register.rows)
     assert len(register.warnings) == 21
-    assert register.warnings[0].startswith("sheet 'r' row 2 column 'Дата принятия к учету' (C)")
-    assert register.warnings[-1] == (
+    assert str(register.warnings[0]).startswith(
+        "sheet 'r' row 2 column 'Дата принятия к учету' (C)"
+    )
+    assert str(register.warnings[-1]) == (
         "sheet 'r' column 'Дата принятия к учету': 10 more cells like these left empty"
+    )
+    assert render(register.warnings[0], "ru") == (
+        "лист «r», строка 2, колонка «Дата принятия к учету» (C): «когда-то» не читается как "
+        "дата; оставлено пустым"
     )
 
 

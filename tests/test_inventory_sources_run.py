@@ -41,10 +41,10 @@ pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="real sample files not
 PLANTED_PLACE = "Склад 99"
 
 
-def write_config(folder: Path, inventory: dict[str, Any]) -> Path:
+def write_config(folder: Path, inventory: dict[str, Any], *, language: str = "en") -> Path:
     config = folder / "config.yaml"
     lines = ["inventory:"] + [f"  {k}: {json.dumps(v)}" for k, v in inventory.items()]
-    lines += ["report: {language: en, date: 2026-09-30}"]
+    lines += [f"report: {{language: {language}, date: 2026-09-30}}"]
     lines += ["mail: {transport: file, recipients: {default: [buh@example.com]}}"]
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config
@@ -120,6 +120,10 @@ def test_run_with_a_snipe_it_sample_csv_as_the_inventory_file(tmp_path: Path) ->
     assert_all_matched_one_move(results, 22)
     assert results["inventory"]["kind"] == "file" and results["inventory"]["assets"] == 22
     assert any("month-first dates" in w for w in results["warnings"])
+    in_russian = run(
+        write_config(tmp_path, {"path": str(csv_path)}, language="ru"), register(tmp_path, booked)
+    )
+    assert any("даты записаны месяцем вперёд" in w for w in in_russian["warnings"])
 
 
 def test_run_with_snipe_it_over_its_api(httpserver: HTTPServer, env: None, tmp_path: Path) -> None:

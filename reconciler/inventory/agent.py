@@ -22,6 +22,8 @@ from reconciler.config import InventoryConfig
 from reconciler.errors import InventoryError
 from reconciler.inventory.mapping import SourceMapping, load_mapping
 from reconciler.inventory.records import Loaded, Record
+from reconciler.models import ReadingNote
+from reconciler.text.reading_notes import note
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def load_agent_files(source: InventoryConfig, mapping: SourceMapping | None = No
             hint="set inventory.path to the folder the agents write to",
         )
     records: list[Record] = []
-    notes: list[str] = []
+    notes: list[ReadingNote] = []
     for file in files:
         doc = agent_document(file)
         if doc is None:
@@ -100,7 +102,7 @@ def load_agent_files(source: InventoryConfig, mapping: SourceMapping | None = No
                     f"{NOT_A_TABLE}; the file is JSON/XML but not an agent inventory",
                     file=str(file),
                 )
-            notes.append(f"{file.name}: not an agent inventory, skipped")
+            notes.append(note("NOT_AN_AGENT_FILE", file=file.name))
             continue
         records.append(mapping.record(doc, where=f"file {file.name}", ref=file.name))
     log.info("agent inventories in %s: %d machines", path, len(records))

@@ -30,10 +30,11 @@ from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Loaded, Recor
 from reconciler.inventory.sheet import load_sheet_records
 from reconciler.inventory.snipeit import load_snipeit
 from reconciler.inventory.sqlite_table import SQLITE_MAGIC, load_sqlite_records
-from reconciler.models import Asset, AssetStatus, Inventory, InventorySnapshot
+from reconciler.models import Asset, AssetStatus, Inventory, InventorySnapshot, ReadingNote
 from reconciler.read import values
 from reconciler.read.header import fold_header
 from reconciler.rules import Rules, StatusRules
+from reconciler.text.reading_notes import note
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def load_inventory(
             return found
     loader = LOADERS[kind]
     fetched_at = snapshot.now()
-    warnings: list[str] = []
+    warnings: list[ReadingNote] = []
     reused = False
     try:
         try:
@@ -122,8 +123,13 @@ def load_inventory(
             loaded, fetched_at = last
             reused = True
             warnings[:] = [
-                f"inventory: fetching from {source.source} failed ({e}); used the last good "
-                f"snapshot of {fetched_at} ({len(loaded.records)} records)"
+                note(
+                    "LAST_GOOD_SNAPSHOT",
+                    kind=source.source,
+                    error=str(e),
+                    fetched_at=fetched_at,
+                    count=len(loaded.records),
+                )
             ]
             log.warning("%s", warnings[0])
             assets = _assets(loaded, rules, warnings)
@@ -168,8 +174,8 @@ def filled_fields(assets: list[Asset]) -> list[tuple[str, int]]:
     return counts
 
 
-def _assets(loaded: Loaded, rules: Rules, warnings: list[str]) -> list[Asset]:
-    warnings += [f"inventory {note}" for note in loaded.notes]
+def _assets(loaded: Loaded, rules: Rules, warnings: list[ReadingNote]) -> list[Asset]:
+    warnings += loaded.notes
     assets = build_assets(loaded.records, rules.statuses, source=loaded.label, warnings=warnings)
     refuse_unusable(assets, loaded.records, loaded.label)
     return assets
@@ -236,7 +242,7 @@ def build_assets(
     statuses: StatusRules,
     *,
     source: str,
-    warnings: list[str] | None = None,
+    warnings: list[ReadingNote] | None = None,
 ) -> list[Asset]:
     """Assets from records; what could not be read, or was read month first, is appended to
     `warnings` (the cell itself stays in the asset's `extra`)."""
@@ -270,17 +276,21 @@ def build_assets(
             asset.asset_id = _derived_id(asset, record, explicit, derived)
     if unreadable:
         shown = "; ".join(unreadable[:SHOWN_UNREADABLE])
-        more = f" and {len(unreadable) - SHOWN_UNREADABLE} more" if len(unreadable) > 10 else ""
+        more = f" ... (+{len(unreadable) - SHOWN_UNREADABLE})" if len(unreadable) > 10 else ""
         warnings.append(
-            f"inventory {source}: {len(unreadable)} cell(s) could not be read and were left "
-            f"empty: {shown}{more}"
+            note(
+                "INVENTORY_CELLS_UNREADABLE",
+                source=source,
+                count=len(unreadable),
+                cells=shown + more,
+            )
         )
         log.warning("%s", warnings[-1])
     return assets
 
 
 def _column_parsers(
-    records: list[Record], source: str, warnings: list[str]
+    records: list[Record], source: str, warnings: list[ReadingNote]
 ) -> dict[str, Callable[[Any], Any]]:
     """Each field's parser; a date column is read month first when its values say so,
     decided once from all of them (a US export's "4/5/16" is April 5), never per cell."""
@@ -292,8 +302,13 @@ def _column_parsers(
             header = next((r.headers[name] for r in records if name in r.headers), name)
             sample = next(v for v in column if isinstance(v, str) and values.is_us_date(v))
             warnings.append(
-                f"inventory {source}: column '{header}' holds month-first dates "
-                f"('{sample}' is {US_DATE_PARSER(sample):%d.%m.%Y}); read them so"
+                note(
+                    "MONTH_FIRST_DATES",
+                    source=f"inventory {source}",
+                    column=header,
+                    sample=sample,
+                    read=f"{US_DATE_PARSER(sample):%d.%m.%Y}",
+                )
             )
     return parsers
 

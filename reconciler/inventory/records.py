@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.models import ReadingNote
+
 # A table naming none of these is not an inventory; these identify a record's row as an item.
 INVENTORY_IDENTITY = ("asset_id", "inventory_number", "serial", "hostname", "name")
 INVENTORY_KEYS = ("asset_id", "inventory_number", "serial", "hostname")
@@ -51,4 +53,4 @@ class Loaded:
 
     records: list[Record]
     label: str
-    notes: list[str]
+    notes: list[ReadingNote]

@@ -18,6 +18,8 @@ from reconciler.errors import InventoryError
 from reconciler.inventory.api_client import ApiClient, env_secret
 from reconciler.inventory.mapping import SourceMapping, load_mapping
 from reconciler.inventory.records import Loaded, Record
+from reconciler.models import ReadingNote
+from reconciler.text.reading_notes import note
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ def load_snipeit(source: InventoryConfig, mapping: SourceMapping | None = None) 
     token = env_secret("inventory.token_env", source.token_env, "Snipe-IT API token")
     mapping = mapping or load_mapping("snipeit", source)
     records: list[Record] = []
-    notes: list[str] = []
+    notes: list[ReadingNote] = []
     with ApiClient(source, tool="Snipe-IT", headers={"Authorization": f"Bearer {token}"}) as api:
         offset, total = 0, None
         while total is None or offset < total:
@@ -46,8 +48,7 @@ def load_snipeit(source: InventoryConfig, mapping: SourceMapping | None = None) 
             if not rows:
                 if offset < total:  # the list shrank while we paged, or the server stops early
                     notes.append(
-                        f"Snipe-IT said {total} assets but returned {len(records)}: "
-                        "an empty page came first"
+                        note("SHORT_LAST_PAGE", tool="Snipe-IT", total=total, count=len(records))
                     )
                 break
             for n, row in enumerate(rows, start=offset + 1):

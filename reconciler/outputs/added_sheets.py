@@ -34,6 +34,7 @@ from reconciler.outputs.xlsx_writer import (
     write_table,
     write_value,
 )
+from reconciler.text import reading_notes
 from reconciler.text import scope as scope_text
 from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import code_label
@@ -141,7 +142,7 @@ def add_summary_sheet(
         r += 1
         text = s[key] if key in ("has_findings", "accepted") else t["status"][key]
         write_value(ws, r, 1, text).fill = FILLS[key]
-    read_notes = reading_warnings(result)
+    read_notes = reading_warnings(result, language)
     if read_notes:  # an encoding guessed, dates read month first, cells left empty
         r += 2
         write_value(ws, r, 1, s["read_notes"]).font = bold
@@ -160,9 +161,10 @@ def add_summary_sheet(
     return ws
 
 
-def reading_warnings(result: RunResult) -> list[str]:
-    """What reading the register and the inventory decided or left empty."""
-    return [*result.register.warnings, *result.inventory.warnings]
+def reading_warnings(result: RunResult, language: str) -> list[str]:
+    """What reading the register and the inventory decided or left empty, in `language`."""
+    notes = [*result.register.warnings, *result.inventory.warnings]
+    return [reading_notes.render(n, language) for n in notes]
 
 
 def vendor_model(asset: Asset) -> str | None:

@@ -48,7 +48,7 @@ def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
         assembly.tables(findings)
         assembly.openpyxl(lambda wb: add_review_sheet(wb, result, language))
         assembly.tables(lambda book: write_not_on_books_sheet(book, result, language))
-        read = set(reading_warnings(result))  # listed under their own heading
+        read = set(reading_warnings(result, language))  # listed under their own heading
         lost = [w for w in result.warnings if w not in read]
         assembly.openpyxl(
             lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=[], codes=True)

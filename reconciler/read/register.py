@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from reconciler.content import sha256_of
 from reconciler.errors import InputError
-from reconciler.models import BOOK_FIELDS, BookRow, Register, SheetInfo
+from reconciler.models import BOOK_FIELDS, BookRow, ReadingNote, Register, SheetInfo
 from reconciler.read import values
 from reconciler.read.captions import BOOK_KEYS, GroupCaptions
 from reconciler.read.header import (
@@ -37,6 +37,7 @@ from reconciler.read.header import (
 )
 from reconciler.read.sheets import Grid, Workbook, cell_text, open_workbook
 from reconciler.rules import ColumnRules
+from reconciler.text.reading_notes import note
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def read_register(path: Path, columns: ColumnRules, *, file_name: str | None = N
     rows: list[BookRow] = []
     report_date = None
     title: list[str] = []  # the texts above each sheet's header: organisation, report name
-    warnings: list[str] = list(book.notes)
+    warnings: list[ReadingNote] = list(book.notes)
     found_tables = list(
         find_tables(book, index, identity=BOOK_IDENTITY, purpose="register", rules_key="book")
     )
@@ -221,7 +222,7 @@ def parse_rows(
     file_name: str,
     total_markers: list[str],
     skip: Callable[[DataRow], bool] | None = None,
-    warnings: list[str] | None = None,
+    warnings: list[ReadingNote] | None = None,
 ) -> Iterator[tuple[DataRow, dict[str, Any], dict[str, Any]]]:
     """(DataRow, parsed fields, extra) for each data row that is not a total row.
 
@@ -240,11 +241,15 @@ def parse_rows(
         column = [line[col - 1] for line in grid.cells[table.header_end_row :] if col <= len(line)]
         if values.month_first_column(column):
             parsers[name] = lambda v, _h: values.parse_date(v, month_first=True)
+            sample = next(v for v in column if isinstance(v, str) and values.is_us_date(v))
             warnings.append(
-                f"sheet '{table.sheet}' column '{table.headers.get(col, '')}' "
-                f"({get_column_letter(col)}): month-first dates such as "
-                f"'{next(v for v in column if isinstance(v, str) and values.is_us_date(v))}'; "
-                "read them so"
+                note(
+                    "MONTH_FIRST_DATES",
+                    source=f"{file_name}, sheet '{table.sheet}'",
+                    column=f"{table.headers.get(col, '')} ({get_column_letter(col)})",
+                    sample=sample,
+                    read=f"{values.parse_date(sample, month_first=True):%d.%m.%Y}",
+                )
             )
     fields = [
         (f, c - 1, table.headers.get(c, "")) for f, c in table.columns.items() if f in parsers
@@ -270,8 +275,14 @@ def parse_rows(
                     left_empty[header] = left_empty.get(header, 0) + 1
                     if left_empty[header] <= SHOWN_PER_COLUMN:
                         warnings.append(
-                            f"sheet '{table.sheet}' row {data.row} column '{header}' ({letter}): "
-                            f"{e}; left empty"
+                            note(
+                                "DATE_LEFT_EMPTY",
+                                sheet=table.sheet,
+                                row=data.row,
+                                column=header,
+                                letter=letter,
+                                value=cell_text(raw),
+                            )
                         )
                     continue
                 raise InputError(
@@ -296,8 +307,12 @@ def parse_rows(
     for header, count in left_empty.items():
         if count > SHOWN_PER_COLUMN:
             warnings.append(
-                f"sheet '{table.sheet}' column '{header}': {count - SHOWN_PER_COLUMN} more "
-                "cells like these left empty"
+                note(
+                    "MORE_LEFT_EMPTY",
+                    sheet=table.sheet,
+                    column=header,
+                    count=count - SHOWN_PER_COLUMN,
+                )
             )
 
 

@@ -25,8 +25,10 @@ from typing import Any
 import python_calamine as calamine
 
 from reconciler.errors import InputError
+from reconciler.models import ReadingNote
 from reconciler.read.htmltable import HtmlTable, parse_html_tables
 from reconciler.read.xmlss import is_xml_spreadsheet, read_xml_spreadsheet
+from reconciler.text.reading_notes import note
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ class Workbook:
     sheet_names: list[str]
     _reader: Any = field(default=None, repr=False)
     # What reading decided that a person should know: a text file's guessed encoding.
-    notes: list[str] = field(default_factory=list)
+    notes: list[ReadingNote] = field(default_factory=list)
 
     def sheets(self) -> Iterator[Grid]:
         for name in self.sheet_names:
@@ -257,7 +259,9 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
     fmt = detect_format(path, file_name=name)
     if fmt == "csv":
         grid, encoding = _read_csv(path, name)
-        notes = [] if encoding == "utf-8" else [f"{name}: {ENCODING_NOTES[encoding]}"]
+        notes = (
+            [] if encoding == "utf-8" else [note("ENCODING_GUESSED", file=name, encoding=encoding)]
+        )
         return Workbook(path, name, fmt, [grid.name], lambda _n: grid, notes)
     if fmt == "xml":
         xml_grids = {
@@ -313,14 +317,7 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
 
 # A text file is UTF-8 (with or without a BOM), else one single-byte code page guessed once
 # for the whole file: Windows-1251 when its letters make Cyrillic words, else a Western one
-# (Mac Roman for a file with old-Mac CR line ends, Windows-1252 otherwise).
-ENCODING_NOTES = {
-    "utf-8": "",
-    "cp1251": "not UTF-8; read as Windows-1251 (Cyrillic)",
-    "cp1252": "not UTF-8; read as Windows-1252 (Western): check letters with accents",
-    "mac_roman": "not UTF-8; read as Mac Roman (Western, old-Mac line ends): check letters "
-    "with accents",
-}
+# (Mac Roman for a file with old-Mac CR line ends, Windows-1252 otherwise); said as a note.
 _CYRILLIC_WORD = re.compile(r"[А-Яа-яЁё]{3,}")
 _MIXED_WORD = re.compile(r"(?=\w*[A-Za-z])(?=\w*[А-Яа-яЁёЂ-џ])\w+")
 
