@@ -19,7 +19,7 @@ from reconciler.errors import InventoryError
 from reconciler.inventory.load import load_inventory
 from reconciler.models import AssetStatus
 from reconciler.read.header import fold_header
-from reconciler.rules import Rules
+from reconciler.rules import Rules, default_rules_dir
 from reconciler.text.reading_notes import render
 
 REAL = Path("/work/shared/data/real")
@@ -373,7 +373,8 @@ def test_check_says_what_reading_the_inventory_decided(tmp_path: Path) -> None:
 
     config = tmp_path / "config.yaml"
     bad = REAL / "snipeit" / "assets-sample-BAD.csv"
-    config.write_text(f"inventory: {{path: '{bad}'}}\n", encoding="utf-8")
+    rules_dir = default_rules_dir()
+    config.write_text(f"rules: '{rules_dir}'\ninventory: {{path: '{bad}'}}\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "assets-sample-BAD.csv: 200 assets" in result.output
