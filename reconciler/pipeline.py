@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,15 +27,13 @@ from reconciler.ledger.schema import open_ledger
 from reconciler.mail import queue as deliver
 from reconciler.match import engine as match
 from reconciler.models import RunResult
-from reconciler.outputs import annotate, report
+from reconciler.outputs import annotate, report, run_folder
 from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
 from reconciler.text import error_catalogue as error_text
 from reconciler.text import reading_notes
 
 log = logging.getLogger(__name__)
-
-TMP_SUFFIX = ".partial"
 
 
 @contextmanager
@@ -62,8 +59,12 @@ def run_file(
     folder: str | None = None,
     run_id: str | None = None,
     duplicate_of: dict[str, str] | None = None,
+    publish: bool = True,
 ) -> RunResult:
     """Reconcile one register file and write its run folder into the outbox.
+
+    `publish=False` (the service's child) leaves the run staged in outbox/<run_id>.partial:
+    the service publishes it once its findings are in the ledger (outputs/run_folder.py).
 
     `file_name` is the name as the user dropped it (the service renames files when it claims
     them); `folder` is the inbox subfolder it came from; `duplicate_of` names the earlier run
@@ -96,11 +97,7 @@ def run_file(
         )
     decisions.mark_accepted(findings, register, decided)
     decisions.remember_rows(config, run_id, register)  # a reply is checked against it
-    final_dir = config.outbox / run_id
-    tmp_dir = config.outbox / (run_id + TMP_SUFFIX)
-    if tmp_dir.exists():  # left by a crash in an earlier attempt of this very run
-        shutil.rmtree(tmp_dir)
-    tmp_dir.mkdir(parents=True)
+    tmp_dir = run_folder.start(config.outbox, run_id)  # whatever an earlier attempt left
     result = RunResult(
         run_id=run_id,
         run_dir=tmp_dir,
@@ -125,9 +122,10 @@ def run_file(
     result.warnings += lost_features
     with timed(timings, "reports"):
         result.outputs |= report.write_reports(result, config, folder=folder)
-    tmp_dir.rename(final_dir)
-    result.run_dir = final_dir
-    result.outputs = {kind: final_dir / p.name for kind, p in result.outputs.items()}
+    if publish:
+        final_dir = run_folder.publish(config.outbox, run_id)
+        result.run_dir = final_dir
+        result.outputs = {kind: final_dir / p.name for kind, p in result.outputs.items()}
     log.info(
         "processed %s: %d rows, %d findings in %.1f s (run %s)",
         register.file_name,
@@ -142,11 +140,8 @@ def run_file(
 def write_error_report(config: Config, run_id: str, file_name: str, error: Exception) -> Path:
     """Bad input still leaves a trace in the outbox: a run folder holding only error.txt,
     the same note the service leaves beside a quarantined file (error_text.note)."""
-    run_dir = config.outbox / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
     note = error_text.note(error_text.ErrorRecord.of(error), file_name, config.report.language)
-    (run_dir / "error.txt").write_text(note, encoding="utf-8")
-    return run_dir
+    return run_folder.write_error_run(config.outbox, run_id, note)
 
 
 def process_file(

@@ -74,7 +74,7 @@ class ServiceProcess:
         full_env = {
             **os.environ,
             "PYTHONPATH": str(TESTS),
-            "RECONCILER_TEST_PROCESSOR": "tiny_pipeline:run_file",
+            "RECONCILER_TEST_PROCESSOR": "tiny",
             "PYTHONFAULTHANDLER": "1",  # stacks on SIGABRT, for a service that hangs
             **env,
         }

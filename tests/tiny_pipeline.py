@@ -1,6 +1,6 @@
 """A tiny real processing function with pipeline.run_file's contract, for the service tests.
 
-The service runs it in its child process when RECONCILER_TEST_PROCESSOR=tiny_pipeline:run_file
+The service runs it in its child process when RECONCILER_TEST_PROCESSOR=tiny
 (and tests/ is on PYTHONPATH). It really reads the file: a zip container must open, a text file
 gives one book row per non-empty line, anything else is an InputError. Each row yields one
 MISSING_IN_INVENTORY finding keyed by the line's first field, so the ledger has findings.
@@ -74,6 +74,7 @@ def run_file(
     folder: str | None = None,
     run_id: str,
     duplicate_of: dict[str, str] | None = None,
+    publish: bool = True,
 ) -> RunResult:
     name = file_name or path.name
     fmt, lines = _read_rows(path, name)
@@ -127,6 +128,7 @@ def run_file(
     if result.duplicate_of:  # the one line report.results_to_dict is asked to add
         doc["duplicate_of"] = result.duplicate_of
     write_atomically(tmp / "results.json", json.dumps(doc, ensure_ascii=False).encode())
-    tmp.rename(config.outbox / run_id)
-    result.run_dir = config.outbox / run_id
+    if publish:  # the service's child leaves it staged, as pipeline.run_file does
+        tmp.rename(config.outbox / run_id)
+        result.run_dir = config.outbox / run_id
     return result

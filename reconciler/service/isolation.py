@@ -20,7 +20,6 @@ import importlib
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,15 +32,21 @@ from typing import Any
 from reconciler.config import Config
 from reconciler.errors import InputError, LimitExceeded
 from reconciler.models import RowStatus
+from reconciler.outputs import run_folder
 from reconciler.service import faults
 from reconciler.text.error_catalogue import ErrorRecord
 
 log = logging.getLogger(__name__)
 
 CRASH_ENV = "RECONCILER_TEST_CRASH_AT"  # tests only: kill -9 at a named point
-PROCESSOR_ENV = "RECONCILER_TEST_PROCESSOR"  # tests only: "module:function" instead of run_file
-DEFAULT_PROCESSOR = "reconciler.pipeline:run_file"
-PARTIAL = ".partial"
+PROCESSOR_ENV = "RECONCILER_TEST_PROCESSOR"  # tests only: a name from PROCESSORS
+# What the child may run, by name. A fixed list, not any "module:function" from the
+# environment: whoever can set the service's environment must not choose code for it to run.
+# `tiny` is tests/tiny_pipeline.py, importable only where the tests put it on the path.
+PROCESSORS = {
+    "": "reconciler.pipeline:run_file",
+    "tiny": "tiny_pipeline:run_file",
+}
 
 EXIT_INPUT = 2  # the file cannot be read: summary carries the reason
 EXIT_MEMORY = 4  # MemoryError under RLIMIT_AS
@@ -62,18 +67,8 @@ def crash_point(name: str, *, parent_too: bool = False) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def staging_dir(outbox: Path, run_id: str) -> Path:
-    return outbox / (run_id + PARTIAL)
-
-
-def publish(outbox: Path, run_id: str) -> Path:
-    """outbox/<run_id>.partial/<run_id> -> outbox/<run_id>; idempotent."""
-    final = outbox / run_id
-    staging = staging_dir(outbox, run_id)
-    if not final.exists():
-        os.rename(staging / run_id, final)
-    shutil.rmtree(staging, ignore_errors=True)
-    return final
+staging_dir = run_folder.staging_dir
+publish = run_folder.publish
 
 
 @dataclass
@@ -243,8 +238,10 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _load_processor(spec: str) -> Callable[..., Any]:
-    module, _, name = spec.partition(":")
+def _load_processor(choice: str) -> Callable[..., Any]:
+    if choice not in PROCESSORS:
+        raise ValueError(f"{PROCESSOR_ENV}={choice!r}: expected one of {sorted(PROCESSORS)}")
+    module, _, name = PROCESSORS[choice].partition(":")
     processor: Callable[..., Any] = getattr(importlib.import_module(module), name)
     return processor
 
@@ -265,7 +262,6 @@ def child_main(request_json: str) -> int:
     if request.get("reply_of_file") is not None:
         return _reply_main(config, request)
     run_id = request["run_id"]
-    staged = config.model_copy(update={"outbox": staging_dir(config.outbox, run_id)})
     kwargs: dict[str, Any] = {
         "file_name": request["file_name"],
         "folder": request["folder"],
@@ -274,8 +270,8 @@ def child_main(request_json: str) -> int:
     if request.get("duplicate_of"):
         kwargs["duplicate_of"] = request["duplicate_of"]
     try:
-        processor = _load_processor(os.environ.get(PROCESSOR_ENV) or DEFAULT_PROCESSOR)
-        result = processor(Path(request["path"]), staged, **kwargs)
+        processor = _load_processor(os.environ.get(PROCESSOR_ENV, ""))
+        result = processor(Path(request["path"]), config, publish=False, **kwargs)
         crash_point("staged", parent_too=True)
         with open_ledger(config) as conn:
             ledger_runs.record_result(conn, result, run_dir=config.outbox / run_id)

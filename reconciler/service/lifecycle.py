@@ -30,6 +30,7 @@ from reconciler.ledger.db import Ledger, new_run_id, utcnow
 from reconciler.ledger.files import FileRecord
 from reconciler.mail import queue as deliver
 from reconciler.models import FINAL_STATES, FileState
+from reconciler.outputs import run_folder
 from reconciler.service import faults, intake, isolation, own_files
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import ErrorRecord
@@ -464,7 +465,7 @@ class FileLifecycle:
         file_id, run_id, outbox = row.id, row.run, self.config.outbox
         run = ledger_runs.get_run(self.conn, run_id)
         recorded = run is not None and run.outcome == "complete"
-        staged = isolation.staging_dir(outbox, run_id) / run_id
+        staged = isolation.staging_dir(outbox, run_id)
         if (outbox / run_id).exists() or (recorded and staged.exists()):
             run_dir = isolation.publish(outbox, run_id)  # the child died after recording
             ledger_files.update_file(self.conn, file_id, state=FileState.DONE)
@@ -560,14 +561,7 @@ class FileLifecycle:
 
     def _write_error_run(self, run_id: str, note: str) -> None:
         """outbox/<run_id>/error.txt, as `reconciler run` leaves it; appears whole or not."""
-        final = self.config.outbox / run_id
-        if final.exists():
-            return
-        staging = isolation.staging_dir(self.config.outbox, run_id)
-        shutil.rmtree(staging, ignore_errors=True)
-        (staging / run_id).mkdir(parents=True)
-        write_atomically(staging / run_id / "error.txt", note.encode("utf-8"))
-        isolation.publish(self.config.outbox, run_id)
+        run_folder.write_error_run(self.config.outbox, run_id, note)
 
 
 def after_run(conn: Ledger, config: Config, row: FileRecord) -> None:
