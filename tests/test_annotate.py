@@ -434,6 +434,7 @@ def test_an_xls_register_gets_an_xlsx_copy_with_values_in_place(
     ]
     ws = openpyxl.load_workbook(out)[SHEET]
     assert ws["B4"].value == "Наименование"
+    assert rows
     for r in rows:
         assert ws.cell(r.row, 2).value == r.name
         assert ws.cell(r.row, 3).value == r.inventory_number

@@ -361,6 +361,7 @@ def test_refused_decisions_change_nothing(scenario: Scenario) -> None:
             scenario.reply.other_asset[0],
         }
     ]
+    assert contradicted, "the scenario refuses no decision: this test would check nothing"
     for r in contradicted:
         assert second[r["row"]]["matched_on"] != "decision"
         assert second[r["row"]]["status"] == first[r["row"]]["status"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,10 +56,15 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
 
 
 def test_the_console_script_and_module_agree() -> None:
-    out = subprocess.run(
-        [str(Path(__import__("sys").executable)), "-m", "reconciler", "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
+    """Both as a user runs them: the `reconciler` script pip installed beside this Python
+    (before, only `python -m reconciler` ran, so a broken entry point passed)."""
+    python = Path(sys.executable)
+    script = python.with_name("reconciler")
+    assert script.is_file(), f"{script}: the console script is not installed"
+    by_script = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    by_module = subprocess.run(
+        [str(python), "-m", "reconciler", "--version"], capture_output=True, text=True
     )
-    assert out.stdout.startswith("reconciler")
+    assert by_script.returncode == by_module.returncode == 0, by_script.stderr
+    assert by_script.stdout.startswith("reconciler, version")
+    assert by_script.stdout == by_module.stdout
