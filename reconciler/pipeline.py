@@ -233,11 +233,15 @@ def check_setup(config_file: Path | None) -> str:
         problems += scoping.scope_problems(config.scope, assets, rules)
     if problems:
         raise ConfigError(problems, source=str(config.source))
-    assert assets is not None
+    assert assets is not None and rules is not None
     # What reading the inventory decided (an encoding, month-first dates) is said here too,
     # before the first run says it in every email.
     said = "".join(f"\n  warning: {w}" for w in assets.warnings)
+    scopes = "".join(
+        f"\nscope.by_folder.{folder}: {size} of {len(assets.assets)} assets"
+        for folder, size in scoping.scope_sizes(config.scope, assets, rules)
+    )
     return (
         f"config {config.source}: ok\nrules {config.rules}: ok\n"
-        f"inventory {assets.source}: {len(assets.assets)} assets{said}"
+        f"inventory {assets.source}: {len(assets.assets)} assets{said}{scopes}"
     )

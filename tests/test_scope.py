@@ -311,3 +311,21 @@ def test_the_organisation_in_the_register_title_narrows_the_inferred_scope(
     statement = results_json(result)["warnings"][0]
     assert statement.startswith("Сверка ограничена: Казань - склад, по местонахождениям")
     assert "(организация ООО «Северный ветер»)" in statement
+
+
+def test_check_says_how_many_assets_each_folder_scope_selects(
+    tmp_path: Path, company: SynthData
+) -> None:
+    config = workspace(
+        tmp_path,
+        company,
+        scope={
+            "by_folder": {"kazan": {"locations": ["Казань*"]}, "all": {"whole_inventory": True}}
+        },
+    )
+    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    in_kazan = sum(1 for a in company.inventory.assets if (a.location or "").startswith("Казань"))
+    total = len(company.inventory.assets)
+    assert f"scope.by_folder.kazan: {in_kazan} of {total} assets" in result.output
+    assert f"scope.by_folder.all: {total} of {total} assets" in result.output

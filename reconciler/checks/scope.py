@@ -204,6 +204,14 @@ def scope_problems(config: ScopeConfig, inventory: Inventory, rules: Rules) -> l
     return problems
 
 
+def scope_sizes(config: ScopeConfig, inventory: Inventory, rules: Rules) -> list[tuple[str, int]]:
+    """(folder, assets its scope selects) for every configured folder, for `reconciler check`."""
+    return [
+        (folder, configured_scope(inventory, rules, rule, folder).size)
+        for folder, rule in config.by_folder.items()
+    ]
+
+
 def _kinds(rule: FolderScope) -> list[tuple[str, list[str]]]:
     kinds = [("location", rule.locations), ("custodian", rule.custodians)]
     return [(c, v) for c, v in kinds if v] + list(rule.fields.items())
