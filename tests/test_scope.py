@@ -7,6 +7,7 @@ The company (synth.departments): one inventory of six branches, two rooms each; 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from reconciler import pipeline
 from reconciler.cli import cli
 from reconciler.config import load_config
 from reconciler.models import RunResult
+from reconciler.rules import default_rules_dir
 from reconciler.synth import departments, write_inventory, write_register_1c, write_register_plain
 from reconciler.synth.generate import SynthData
 
@@ -40,6 +42,9 @@ def workspace(root: Path, company: SynthData, **sections: Any) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     write_inventory(company, root / "inventory.xlsx")
     config = {"inventory": {"path": "inventory.xlsx"}, "mail": {"transport": "file"}, **sections}
+    if not (root / "rules").exists():
+        shutil.copytree(default_rules_dir(), root / "rules")
+    config.setdefault("rules", "rules")
     path = root / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
@@ -168,9 +173,11 @@ def test_an_asset_outside_the_scope_that_a_row_matches_is_matched_with_its_locat
 def test_a_register_naming_no_place_is_compared_with_the_whole_inventory_and_says_so(
     tmp_path: Path, company: SynthData
 ) -> None:
-    """A plain register with no location and no custodian column, and keys IT does not know."""
+    """A plain register with no location and no custodian column, of furniture IT does not know."""
     rows = [
-        r.__class__(sheet=r.sheet, row=r.row, name=r.name, inventory_number=f"X-{r.row}")
+        r.__class__(
+            sheet=r.sheet, row=r.row, name=f"Стол письменный {r.row}", inventory_number=f"X-{r.row}"
+        )
         for r in company.register_rows[:20]
     ]
     data = SynthData(rows, company.inventory, {}, [], company.report_date)
