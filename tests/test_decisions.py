@@ -743,3 +743,19 @@ def test_the_it_workbook_is_a_reply_reviewers_decide_where_they_read(scenario: S
     assert sorted(line.kind for line in lines) == ["accept", "confirm"]
     accept = next(line for line in lines if line.kind == "accept")
     assert accept.code == findings.cell(2, 4).value and accept.comment == "известно"
+
+
+def test_a_review_candidate_is_not_also_reported_not_on_the_books(scenario: Scenario) -> None:
+    """Before: an asset offered as a row's candidate was also a MISSING_IN_BOOKS finding in the
+    same run, so IT was asked to capitalise what the row may well be."""
+    first = scenario.first
+    candidates = {c["asset_id"] for r in review_rows(first) for c in r["candidates"]}
+    unmatched = {a["asset_id"] for a in first["assets_not_on_books"]}
+    assert candidates & unmatched  # the scenario has such assets
+    missing = {f["asset_id"] for f in first["findings"] if f["code"] == "MISSING_IN_BOOKS"}
+    assert not candidates & missing
+    run_dir = scenario.ws / "outbox" / first["run_id"]
+    ws = openpyxl.load_workbook(next(run_dir.glob("*.reconciled.xlsx")))["Нет в учете"]
+    notes = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    for asset_id in candidates & unmatched:
+        assert notes[asset_id] == "кандидат строки на проверку: см. лист «На проверку»"

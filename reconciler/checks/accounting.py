@@ -366,8 +366,13 @@ def run_checks(
             checker.pair(m, assets)
     in_review = {m.row.key for m in match.rows if m.status is RowStatus.REVIEW}
     checker.duplicates(rows, skip=in_review)
+    # A candidate of a row in review is not "not on the books" until the reviewer decides:
+    # reported as both, IT was asked to capitalise what the row may well be.
+    candidates = {
+        c.asset_id for m in match.rows if m.status is RowStatus.REVIEW for c in m.candidates
+    }
     for asset_id in match.unmatched_asset_ids:
-        if asset_id in by_id:
+        if asset_id in by_id and asset_id not in candidates:
             checker.missing_in_books(by_id[asset_id])
     return sorted_findings(checker.findings, register, inventory)
 

@@ -261,13 +261,19 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     return ws
 
 
-REPORTED, DISPOSED, LOW_VALUE = 0, 1, 2  # why an IT asset is on no book row; what to act on first
+# Why an IT asset is on no book row, in the order to act on them.
+REPORTED, IN_REVIEW, DISPOSED, LOW_VALUE = 0, 1, 2, 3
 
 
-def not_on_books_kind(asset: Asset, reported: set[str]) -> int:
-    """REPORTED (a MISSING_IN_BOOKS finding names it), DISPOSED, or LOW_VALUE (the rest)."""
+def not_on_books_kind(
+    asset: Asset, reported: set[str], in_review: frozenset[str] | set[str] = frozenset()
+) -> int:
+    """REPORTED (a MISSING_IN_BOOKS finding names it), IN_REVIEW (a candidate of a row in
+    review), DISPOSED, or LOW_VALUE (the rest)."""
     if asset.asset_id in reported:
         return REPORTED
+    if asset.asset_id in in_review:
+        return IN_REVIEW
     return DISPOSED if asset.status is AssetStatus.DISPOSED else LOW_VALUE
 
 
@@ -275,6 +281,8 @@ def not_on_books_note(kind: int, language: str) -> str:
     t = labels(language)
     if kind == REPORTED:
         return str(t["not_on_books_missing"])
+    if kind == IN_REVIEW:
+        return str(t["not_on_books_in_review"])
     return str(t["not_on_books_disposed" if kind == DISPOSED else "not_on_books_low_value"])
 
 
@@ -285,12 +293,15 @@ def not_on_books_rows(result: RunResult, language: str) -> list[tuple[int, list[
     reported = {
         f.asset_id for f in result.findings if f.code == FindingCode.MISSING_IN_BOOKS and f.asset_id
     }
+    in_review = {
+        c.asset_id for m in result.match.rows if m.status is RowStatus.REVIEW for c in m.candidates
+    }
     rows = []
     for asset_id in result.match.unmatched_asset_ids:
         a = by_id.get(asset_id)
         if a is None:
             continue
-        kind = not_on_books_kind(a, reported)
+        kind = not_on_books_kind(a, reported, in_review)
         line = [
             a.asset_id,
             a.inventory_number,

@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "в ту же папку: решения учтутся при следующих сверках."
         ),
         "not_on_books_low_value": "ниже порога капитализации: учитывается как МЦ",
+        "not_on_books_in_review": "кандидат строки на проверку: см. лист «На проверку»",
         "not_on_books_disposed": "списан в ИТ",
         "not_on_books_missing": "нет в учете: поставить на учет или выяснить у ИТ",
         "summary": {
@@ -218,6 +219,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "later runs apply the decisions."
         ),
         "not_on_books_low_value": "below the capitalisation threshold: a low-value item",
+        "not_on_books_in_review": "a candidate of a row to review: see sheet “To review”",
         "not_on_books_disposed": "disposed in IT",
         "not_on_books_missing": "not on the books: capitalise it or ask IT",
         "summary": {
