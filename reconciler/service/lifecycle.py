@@ -15,23 +15,20 @@ import logging
 import os
 import shutil
 import sys
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.errors import LimitExceeded
-from reconciler.ledger import faults as holds
 from reconciler.ledger import files as ledger_files
 from reconciler.ledger import runs as ledger_runs
-from reconciler.ledger.db import Ledger, new_run_id, utcnow
+from reconciler.ledger.db import Ledger, new_run_id
 from reconciler.ledger.files import FileRecord
 from reconciler.mail import queue as deliver
 from reconciler.models import FINAL_STATES, FileState
 from reconciler.outputs import run_folder
-from reconciler.service import faults, intake, isolation, own_files
+from reconciler.service import faults, holding, intake, isolation, own_files
 from reconciler.text import error_catalogue as error_text
 from reconciler.text.error_catalogue import ErrorRecord
 
@@ -69,11 +66,7 @@ class FileLifecycle:
         self.conn = conn
         self.stopping = stopping  # a threading.Event set by SIGTERM/SIGINT
         self.locks = config.state / "locks"
-        self.places = faults.places_of(config)
-        # When the ledger itself is the fault, holds and notices wait here until it answers.
-        self._held_here: dict[int, float] = {}  # file id -> time.monotonic() of the next try
-        self._untold: dict[str, tuple[faults.Fault, str, str]] = {}  # key -> fault, name, folder
-        self._logged: set[str] = set()  # fault keys already logged in full by this process
+        self.faults = holding.FaultKeeper(config, conn)  # ours, not the files': they wait
 
     def lock(self, file_id: int) -> FileLock | None:
         lock = FileLock(self.locks / f"{file_id}.lock")
@@ -84,7 +77,7 @@ class FileLifecycle:
     def claim(self, dropped: intake.Dropped, received_at: str) -> bool:
         """Take a ready file into the work folder and process it; False if another got it.
 
-        Raises what kept it from being taken (the file stays in the inbox): see note_fault."""
+        Raises what kept it from being taken (the file stays in the inbox): see holding.FaultKeeper.note."""
         with self.conn.transaction():
             file_id = ledger_files.add_file(self.conn, dropped.name, dropped.folder, received_at)
             target = intake.claimed_path(
@@ -167,13 +160,12 @@ class FileLifecycle:
     def resume(self) -> None:
         """Advance every unfinished file no live process holds (after a crash or a stop) and
         whose wait for one of our faults is over."""
-        self._tell_untold()
-        waiting = holds.waiting(self.conn, utcnow())
-        now = time.monotonic()
+        self.faults.tell_untold()
+        waiting = self.faults.waiting()
         for file_id in ledger_files.unfinished_files(self.conn, self.config.work_dir):
             if self.stopping.is_set():
                 return
-            if file_id in waiting or self._held_here.get(file_id, now) > now:
+            if file_id in waiting:
                 continue
             lock = self.lock(file_id)
             if lock is None:
@@ -183,11 +175,6 @@ class FileLifecycle:
             finally:
                 self._release(file_id, lock)
 
-    def retry_at_start(self) -> None:
-        """Files held for a bug get one more try at each start: it may run a fixed version."""
-        if n := holds.retry_at_start(self.conn):
-            log.info("%d file(s) kept for a bug are tried again", n)
-
     # --- the state machine ------------------------------------------------------------------
 
     def advance(self, file_id: int, lock: FileLock, dropped: intake.Dropped | None = None) -> None:
@@ -196,7 +183,7 @@ class FileLifecycle:
         try:
             self._advance(file_id, lock, dropped)
         except Exception as e:  # not the file's fault: InputErrors were handled in the steps
-            self._hold(file_id, faults.classify(e, self.places))
+            self.faults.hold(file_id, faults.classify(e, self.faults.places))
 
     def _advance(self, file_id: int, lock: FileLock, dropped: intake.Dropped | None) -> None:
         while not self.stopping.is_set():
@@ -223,103 +210,10 @@ class FileLifecycle:
                 after_run(self.conn, self.config, row)
                 isolation.crash_point("queued")
                 ledger_files.mark_notified(self.conn, file_id)
-                self._unhold(file_id)
+                self.faults.release(file_id)
                 return
             else:
                 return
-
-    # --- our own faults: the file waits, the operators are told once ----------------------
-
-    def _backoff(self, attempts: int) -> float:
-        """The rescan interval, doubling with each attempt, up to 15 minutes (or the interval)."""
-        first = self.config.watch.interval_seconds
-        return float(min(first * 2 ** min(attempts - 1, 20), max(first, 900.0)))
-
-    def _hold(self, file_id: int, fault: faults.Fault) -> None:
-        """Keep the file where and as it is: retried with backoff (environment) or at the next
-        start (bug). Recorded in the ledger when it answers, else remembered here."""
-        name, folder = f"file {file_id}", ""
-        with contextlib.suppress(Exception):  # only for the words: the ledger may be down
-            if row := ledger_files.get_file(self.conn, file_id):
-                name, folder = row.name, row.folder
-        first = fault.key not in self._logged
-        try:
-            attempts = holds.attempts_of(self.conn, file_id) + 1
-            delay = None if fault.kind is faults.Kind.BUG else self._backoff(attempts)
-            retry_at = None
-            if delay is not None:
-                retry_at = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat(
-                    timespec="seconds"
-                )
-            with self.conn.transaction():
-                noted = holds.note_fault(self.conn, fault.key, fault.kind, fault.detail)
-                holds.hold_file(self.conn, file_id, noted.fault_id, retry_at)
-            self._held_here.pop(file_id, None)
-            if noted.new:
-                self._untold[fault.key] = (fault, name, folder)
-        except Exception as e:  # the ledger is (part of) the fault: hold the file in memory
-            delay = self._backoff(2 + int(self._held_here.get(file_id) is not None))
-            self._held_here[file_id] = time.monotonic() + delay
-            self._untold.setdefault(fault.key, (fault, name, folder))
-            log.debug("could not record the hold of %s in the ledger: %s", name, e)
-        when = "at the next start" if delay is None else f"in {delay:g} s"
-        if first:
-            self._logged.add(fault.key)
-            log.error(
-                "%s: not the file's fault (%s); it is kept and tried again %s; the sender is "
-                "told nothing\n%s",
-                name,
-                fault.kind,
-                when,
-                fault.detail.rstrip(),
-            )
-        else:
-            log.info("%s waits for %s (tried again %s)", name, fault.summary, when)
-        if file_id not in self._held_here:  # the ledger answered: the notice can go now
-            self._tell_untold()
-
-    def note_fault(self, fault: faults.Fault, name: str, folder: str) -> None:
-        """One of our faults met before a file was taken (it stays in the inbox): logged in
-        full once, the operators told once."""
-        if fault.key not in self._logged:
-            self._logged.add(fault.key)
-            log.error(
-                "%s stays in the inbox: not the file's fault (%s)\n%s",
-                name,
-                fault.kind,
-                fault.detail.rstrip(),
-            )
-            self._untold.setdefault(fault.key, (fault, name, folder))
-        if not fault.key.startswith("environment:ledger:"):  # else it would wait on it again
-            self._tell_untold()
-
-    def _tell_untold(self) -> None:
-        """Queue the operators' notice of each new fault (once), when the ledger answers."""
-        for key, (fault, name, folder) in list(self._untold.items()):
-            try:
-                with self.conn.transaction():
-                    noted = holds.note_fault(
-                        self.conn, fault.key, fault.kind, fault.detail, occurred=False
-                    )
-                    deliver.queue_operator_message(
-                        self.conn,
-                        self.config,
-                        fault_id=noted.fault_id,
-                        kind=str(fault.kind),
-                        summary=fault.summary,
-                        detail=fault.detail,
-                        file_name=name,
-                        folder=folder,
-                    )
-            except Exception as e:  # still down (or the state folder full): told later
-                log.debug("the operators' notice of %s waits: %s", key, e)
-                return
-            del self._untold[key]
-
-    def _unhold(self, file_id: int) -> None:
-        if self._held_here.pop(file_id, None) is not None or holds.attempts_of(self.conn, file_id):
-            holds.release(self.conn, file_id)
-            log.info("file %d went through: the fault that held it is over", file_id)
 
     def _too_large(self, row: FileRecord) -> bool:
         return bool((row.size or 0) > self.config.limits.max_file_mb * 1024 * 1024)
@@ -377,7 +271,7 @@ class FileLifecycle:
             log.info("stopping: abandoned the reply %s; it is redone at the next start", row.name)
             return "stop"
         if outcome.fault is not None:
-            self._hold(row.id, outcome.fault)
+            self.faults.hold(row.id, outcome.fault)
             return "stop"
         if outcome.ok and outcome.counts.get("own_file"):
             # Read in the child: no decision in it, or its decision sheets are gone.
@@ -501,7 +395,7 @@ class FileLifecycle:
             return False
         if outcome.fault is not None:  # ours, not the file's: it waits, nobody blames it
             shutil.rmtree(isolation.staging_dir(outbox, run_id), ignore_errors=True)
-            self._hold(file_id, outcome.fault)
+            self.faults.hold(file_id, outcome.fault)
             return False
         if outcome.ok:
             ledger_files.update_file(self.conn, file_id, state=FileState.DONE)

@@ -120,11 +120,11 @@ class Service:
             try:
                 self.files.claim(dropped, received)
             except Exception as e:  # one file never stops the service: it waits in the inbox
-                fault = faults.environment_fault(e, self.files.places)
+                fault = faults.environment_fault(e, self.files.faults.places)
                 if fault is None and isinstance(e, OSError):  # this entry's own trouble
                     self.tracker.complain(dropped.path, f"could not take it: {e}")
                     continue
-                self.files.note_fault(fault or faults.bug(e), dropped.name, dropped.folder)
+                self.files.faults.note(fault or faults.bug(e), dropped.name, dropped.folder)
                 self.tracker.complain(dropped.path, "waits: not taken because of our own fault")
         return waiting
 
@@ -148,8 +148,8 @@ class Service:
                 try:
                     lifecycle.send_due(self.conn, self.config)
                 except Exception as e:  # retried next tick; said once, not on every tick
-                    fault = faults.classify(e, self.files.places)
-                    self.files.note_fault(fault, "(sending queued mail)", "")
+                    fault = faults.classify(e, self.files.faults.places)
+                    self.files.faults.note(fault, "(sending queued mail)", "")
                 if self.config.audit.schedule:
                     self.send_scheduled_audit()
                 timeout = watch.interval_seconds
@@ -167,11 +167,11 @@ class Service:
         file's own trouble is handled in lifecycle; this is the ledger failing to answer)."""
         try:
             if start:
-                self.files.retry_at_start()
+                self.files.faults.retry_at_start()
             self.files.resume()
         except Exception as e:
-            fault = faults.classify(e, self.files.places)
-            self.files.note_fault(fault, "(resuming files)", "")
+            fault = faults.classify(e, self.files.faults.places)
+            self.files.faults.note(fault, "(resuming files)", "")
 
     def send_scheduled_audit(self) -> None:
         """The audit pack on `audit.schedule`; a fire missed while down is caught up once."""
