@@ -102,11 +102,27 @@ def test_a_half_copied_workbook_is_not_ready_but_a_damaged_one_is_claimed_in_the
     assert [d.name for d in ready] == ["half.xlsx"]  # the reader quarantines it with a reason
 
 
-def test_an_empty_file_is_never_ready(tmp_path: Path) -> None:
+def test_an_empty_file_is_ready_only_after_the_stale_lock_time_with_no_lock_beside_it(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "empty.xls").write_bytes(b"")
-    tracker = intake.ReadinessTracker(settle_seconds=0, stale_lock_minutes=60)
+    lock = tmp_path / "~$empty.xls"
+    lock.write_bytes(b"owner")
+    tracker = intake.ReadinessTracker(settle_seconds=5, stale_lock_minutes=1)
     tracker.update(intake.scan_inbox(tmp_path), now=0.0)
-    assert tracker.update(intake.scan_inbox(tmp_path), now=100.0) == ([], 1)
+    assert tracker.update(intake.scan_inbox(tmp_path), now=100.0) == ([], 1)  # Excel has it open
+    lock.unlink()
+    assert tracker.update(intake.scan_inbox(tmp_path), now=101.0) == ([], 1)
+    assert tracker.update(intake.scan_inbox(tmp_path), now=150.0) == ([], 1)  # 49 s lock-free
+    ready, waiting = tracker.update(intake.scan_inbox(tmp_path), now=161.0)
+    assert [d.name for d in ready] == ["empty.xls"] and waiting == 0
+
+
+def test_an_empty_file_that_is_taken_is_refused_as_empty_and_never_read(tmp_path: Path) -> None:
+    (tmp_path / "1__empty.xlsx").write_bytes(b"")
+    with pytest.raises(intake.EmptyFile) as caught:
+        intake.take_claimed(tmp_path / "1__empty.xlsx", "empty.xlsx")
+    assert caught.value.code == "EMPTY_FILE" and "empty (0 bytes)" in str(caught.value)
 
 
 def test_of_two_claims_on_one_file_exactly_one_succeeds(tmp_path: Path) -> None:

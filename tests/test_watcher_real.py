@@ -331,3 +331,26 @@ def test_a_claimed_file_swapped_for_a_symlink_is_refused_unread_after_a_restart(
     note = (ws / "quarantine" / "ведомость.xlsx.error.txt").read_text("utf-8")
     assert "«ведомость.xlsx» — не сам файл, а ссылка" in note
     _assert_never_quoted(ws, restarted, b"SECRET-51d0e2")
+
+
+def test_an_empty_file_that_stays_empty_is_quarantined_with_a_note_and_the_sender_told(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """A 0-byte register stayed in the inbox forever: one "received" line, no note, no email.
+    It waits out the stale-lock time (here 1.2 s) with no lock beside it, then is refused."""
+    ws = real_workspace(tmp_path, watch={"stale_lock_minutes": 0.02})
+    service = services(ws, **REAL)
+    (ws / "inbox" / "moscow").mkdir(exist_ok=True)
+    (ws / "inbox" / "moscow" / "ведомость.xlsx").write_bytes(b"")
+
+    wait_for(settled(ws, 1), timeout=60, what="the empty file refused")
+    assert service.stop() == 0, service.output()
+
+    assert not list((ws / "inbox").rglob("*.xlsx"))
+    assert (ws / "quarantine" / "moscow" / "ведомость.xlsx").read_bytes() == b""
+    note = (ws / "quarantine" / "moscow" / "ведомость.xlsx.error.txt").read_text("utf-8")
+    assert "Файл «ведомость.xlsx» пустой" in note and "Выгрузите ведомость заново" in note, note
+    assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 1)]
+    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    assert "пустой" in _plain_text(eml)
+    assert "has stayed empty" in service.output()

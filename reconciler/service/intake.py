@@ -4,7 +4,9 @@ A copy over SMB is one create and many writes with no "finished" event, and Exce
 `~$name` lock while the workbook is open, so a file is ready only when its size and mtime have
 not changed for `watch.settle_seconds`, no lock sits beside it, and a zip container (xlsx, xlsm,
 ods) opens with its central directory. Ready files are claimed by an atomic rename into the work
-folder: of two instances on one inbox exactly one rename succeeds.
+folder: of two instances on one inbox exactly one rename succeeds. An empty file is how every
+copy starts, so it is taken (and refused as empty) only once it has stayed empty for the settle
+time and no live lock has sat beside it for the stale-lock time.
 
 A shared folder is hostile ground: a symlink or a hard link dropped into it points at whatever
 the service account can read. Entries are looked at with lstat and taken only as regular files
@@ -177,6 +179,7 @@ class _Watch:
     stable_since: float
     seen_at: str
     broken_since: float | None = None
+    unlocked_since: float | None = None  # an empty file: since when no live lock sits beside it
 
 
 class ReadinessTracker:
@@ -232,7 +235,9 @@ class ReadinessTracker:
             return False
         if d.refused:  # claimed only to be refused with a note: its target is never opened
             return now - watch.stable_since >= self.settle
-        if now - watch.stable_since < self.settle or d.size == 0:
+        if d.size == 0:
+            return self._empty_ready(d, watch, now)
+        if now - watch.stable_since < self.settle:
             return False
         if lock_file_present(d.path, self.stale_lock_minutes):
             return False
@@ -241,6 +246,22 @@ class ReadinessTracker:
             if now - watch.broken_since < self.broken_grace:
                 return False
             log.info("%s is stable but does not open; claiming it for a reason", _shown(d))
+        return True
+
+    def _empty_ready(self, d: Dropped, watch: _Watch, now: float) -> bool:
+        """An empty file is what a copy or a save looks like at its start, so it waits: it is
+        claimed (and refused as empty) only once it has stayed empty for the settle time and no
+        live lock has sat beside it for the stale-lock time: then nobody is still writing it."""
+        if lock_file_present(d.path, self.stale_lock_minutes):
+            watch.unlocked_since = None
+            return False
+        if watch.unlocked_since is None:
+            watch.unlocked_since = now
+        if now - watch.stable_since < self.settle:
+            return False
+        if now - watch.unlocked_since < self.stale_lock_minutes * 60:
+            return False
+        log.info("%s has stayed empty; claiming it to refuse it", _shown(d))
         return True
 
     def forget(self, path: Path) -> None:
@@ -266,9 +287,22 @@ def take_claimed(path: Path, name: str, expected: Dropped | None = None) -> tupl
             opened = os.fstat(f.fileno())
             if (opened.st_dev, opened.st_ino) != (st.st_dev, st.st_ino) or opened.st_nlink > 1:
                 why = "it was replaced by a link while it was being taken"
+            elif opened.st_size == 0:
+                raise EmptyFile(
+                    "not taken: the file is empty (0 bytes)",
+                    file=name,
+                    hint="export the register again",
+                    params={"detail": "0 bytes"},
+                )
             else:
                 return opened.st_size, sha256_of_stream(f)
     raise _refused(name, why)
+
+
+class EmptyFile(LinkRefused):
+    """A file that stayed empty (0 bytes) with nobody writing it: refused with a note."""
+
+    default_code = "EMPTY_FILE"
 
 
 class NotReadable(LinkRefused):
