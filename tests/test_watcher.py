@@ -269,3 +269,26 @@ def test_the_service_process_never_imports_the_reading_stages() -> None:
         [sys.executable, "-c", probe % heavy], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_the_service_logs_its_folders_when_it_starts_and_the_signal_when_it_stops(
+    tmp_path: Path, services: Callable[..., ServiceProcess], signum: signal.Signals
+) -> None:
+    """An operator reading the log saw no line at the stop, and "sent" for mail that the file
+    transport only wrote to a folder."""
+    ws = write_workspace(tmp_path / "ws", mail=MAIL)
+    service = services(ws)
+    drop(ws / "inbox" / "r.xlsx", xlsx_bytes("logged"))
+    wait_for(settled(ws, 1))
+    assert service.stop(signum) == 0
+    lines = service.output().splitlines()
+    [started] = [line for line in lines if "started: inbox" in line]
+    for folder in ("inbox", "outbox", "archive", "quarantine"):
+        assert f"{folder} {(ws / folder).resolve()}" in started, started
+    assert "native events" in started
+    assert f"mail written to {(ws / 'state' / 'mail').resolve()}" in started
+    assert lines[-1].endswith(f"stopped on {signum.name}"), lines[-3:]
+    delivered = [line for line in lines if "message <" in line and "queued" not in line]
+    assert delivered and all("written (.eml, file transport)" in line for line in delivered)
+    assert not any(" sent " in line for line in lines), lines

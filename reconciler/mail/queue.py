@@ -334,6 +334,11 @@ def _sender(config: Config) -> mail_smtp.SmtpSender | None:
     return mail_smtp.SmtpSender(config) if config.mail.transport == "smtp" else None
 
 
+def delivered_verb(config: Config) -> str:
+    """What the log says was done: with the file transport nothing left the machine."""
+    return "sent" if config.mail.transport == "smtp" else "written (.eml, file transport)"
+
+
 def _send_one(sender: mail_smtp.SmtpSender | None, config: Config, row: EmailRecord) -> str | None:
     """Deliver one claimed row; return a note for the ledger (refused recipients) or None."""
     data = _load_eml(row)
@@ -380,7 +385,13 @@ def send_due(conn: Ledger, config: Config, now: datetime | None = None) -> int:
             else:  # marked right after acceptance: see module doc
                 ledger_emails.mark_sent(conn, row.id, _iso(moment), note)
                 sent += 1
-                log.info("sent %s message %s to %s", row.kind, row.message_id, row.recipients)
+                log.info(
+                    "%s %s message %s to %s",
+                    delivered_verb(config),
+                    row.kind,
+                    row.message_id,
+                    row.recipients,
+                )
             row = ledger_emails.take_due(conn, _iso(moment), _lease_end(config, moment), up_to)
     finally:
         if sender is not None:

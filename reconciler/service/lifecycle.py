@@ -484,7 +484,7 @@ def send_due(conn: Ledger, config: Config) -> None:
     """Each tick of the service: hand deliver.py the chance to send what is due."""
     sent = deliver.send_due(conn, config)
     if sent:
-        log.info("sent %d queued message(s)", sent)
+        log.info("%s %d queued message(s)", deliver.delivered_verb(config), sent)
 
 
 class _Progress:

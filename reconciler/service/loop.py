@@ -44,6 +44,7 @@ class Service:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stopping = threading.Event()
+        self.stopped_by = ""  # the signal's name, for the last log line
         self.wake = threading.Event()
         self.observer: Any = None
         self.tracker = intake.ReadinessTracker(
@@ -129,12 +130,19 @@ class Service:
         return waiting
 
     def run(self) -> None:
-        watch = self.config.watch
+        watch, config = self.config.watch, self.config
         log.info(
-            "watching %s (%s, rescan every %g s)",
-            self.config.inbox,
+            "started: inbox %s, outbox %s, archive %s, quarantine %s, state %s; %s, rescan "
+            "every %g s, settle %g s; mail %s",
+            config.inbox,
+            config.outbox,
+            config.archive,
+            config.quarantine,
+            config.state,
             "polling" if watch.polling else "native events",
             watch.interval_seconds,
+            watch.settle_seconds,
+            "by SMTP" if config.mail.transport == "smtp" else f"written to {config.state / 'mail'}",
         )
         next_sweep = 0.0
         self.sweep(start=True)
@@ -160,7 +168,7 @@ class Service:
         finally:
             self._stop_observer()
             self.conn.close()
-            log.info("stopped")
+            log.info("stopped%s", f" on {self.stopped_by}" if self.stopped_by else "")
 
     def sweep(self, *, start: bool = False) -> None:
         """Resume what a crash, a stop or one of our faults left; never stops the loop (each
@@ -193,7 +201,8 @@ def serve(config: Config) -> None:
     service = Service(config)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s: finishing up", signal.Signals(signum).name)
+        service.stopped_by = signal.Signals(signum).name
+        log.info("received %s: finishing up", service.stopped_by)
         service.stop()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
