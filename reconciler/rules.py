@@ -75,6 +75,18 @@ class ModelRewrite(_Rules):
         return value
 
 
+def _all_compile(patterns: list[str]) -> list[str]:
+    """`patterns` unchanged when every one is a valid regular expression."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise ValueError(
+                f"'{pattern}' is not a valid regular expression ({e}); fix or quote it"
+            ) from None
+    return patterns
+
+
 class VendorSplit(_Rules):
     """A spelling two companies share ('HP'): the model family or the category decides."""
 
@@ -86,14 +98,7 @@ class VendorSplit(_Rules):
     @field_validator("families")
     @classmethod
     def _families_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ValueError(
-                    f"'{pattern}' is not a valid regular expression ({e}); fix or quote it"
-                ) from None
-        return value
+        return _all_compile(value)
 
 
 class NormalizeRules(_Rules):
@@ -120,14 +125,7 @@ class NormalizeRules(_Rules):
     @field_validator("placeholder_patterns")
     @classmethod
     def _patterns_compile(cls, value: list[str] | None) -> list[str] | None:
-        for pattern in value or ():
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ValueError(
-                    f"'{pattern}' is not a valid regular expression ({e}); fix or quote it"
-                ) from None
-        return value
+        return None if value is None else _all_compile(value)
 
     # Canonical place -> aliases.
     places: dict[str, list[str]]
