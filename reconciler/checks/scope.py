@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 
 from reconciler.checks.accounting import _same_person, _same_place
 from reconciler.config import FolderScope, ScopeConfig
@@ -73,7 +74,7 @@ def narrow(match: MatchResult, scope: Scope) -> MatchResult:
         left: list[str] = []
     else:
         left = [a for a in match.unmatched_asset_ids if scope.covers(a)]
-    return MatchResult(rows=match.rows, unmatched_asset_ids=left)
+    return replace(match, unmatched_asset_ids=left)  # whatever else matching keeps stays
 
 
 # --- configured --------------------------------------------------------------------------
