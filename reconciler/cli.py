@@ -22,6 +22,7 @@ from reconciler import __version__
 from reconciler.config import Config, load_config
 from reconciler.errors import ReconcilerError
 from reconciler.logs import setup_logging
+from reconciler.text import error_catalogue
 
 log = logging.getLogger("reconciler")
 
@@ -34,10 +35,29 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ReconcilerError as e:
-            click.echo(f"error: {e}", err=True)
+            language = _language(kwargs.get("config_file"))
+            click.echo(error_message(e, language), err=True)
             sys.exit(e.exit_code)
 
     return wrapper
+
+
+def _language(config_file: Path | None) -> str:
+    """report.language when the config loads; else Russian, the config's own default."""
+    try:
+        return load_config(config_file).report.language
+    except (ReconcilerError, OSError):
+        return "ru"
+
+
+def error_message(error: ReconcilerError, language: str) -> str:
+    """The error for the person at the terminal: in their language where the catalogue has its
+    code (which says it once, with the fix), else the English one-liner, in sentence case."""
+    text = error_catalogue.describe(error, language)
+    first = text.split(" ", 1)[0]
+    if text[:1].islower() and not any(c in first for c in "./\\:"):  # a file name stays as is
+        text = text[:1].upper() + text[1:]
+    return f"{'Ошибка' if language == 'ru' else 'Error'}: {text}"
 
 
 def _group_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:

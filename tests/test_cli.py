@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from reconciler.cli import cli
 
@@ -221,3 +223,37 @@ def test_check_says_every_problem_in_one_pass_in_plain_words_and_never_a_secret(
     assert "RECONCILER_TEST_SMTP_PASSWORD, which is not set here" in result.output
     assert "key 'rules': expected the folder of rules YAML" in result.output
     assert ": ok" not in result.output
+
+
+def _with_language(workspace: Path, language: str) -> Path:
+    path = workspace / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config.setdefault("report", {})["language"] = language
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", "Ошибка: Файл «закрыт.xlsx» защищён паролем"),
+        ("en", "Error: The file “закрыт.xlsx” is protected by a password"),
+    ],
+)
+def test_a_cli_error_is_said_once_in_the_report_language_in_sentence_case(
+    workspace: Path, tmp_path: Path, language: str, expected: str
+) -> None:
+    """It was English only, lower case, and said "password protected" twice."""
+    config = _with_language(workspace, language)
+    locked = tmp_path / "закрыт.xlsx"
+    with demo_register(workspace).open("rb") as src, locked.open("wb") as dst:
+        OOXMLFile(src).encrypt("secret", dst)
+    result = CliRunner().invoke(cli, ["run", str(locked), "--config", str(config), "--no-mail"])
+    assert result.exit_code == 2, result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith(("Ошибка", "Error"))]
+    assert line.startswith(expected), line
+    reason, fix, foreign = {
+        "ru": ("защищён паролем", "Сохраните его без пароля", "password"),
+        "en": ("protected by a password", "Save it without a password", "пароль"),
+    }[language]
+    assert line.count(reason) == 1 and fix in line and foreign not in line, line

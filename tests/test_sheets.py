@@ -94,7 +94,7 @@ def test_a_password_protected_workbook_is_named_as_such(tmp_path: Path) -> None:
     locked = tmp_path / "locked.xlsx"
     with plain.open("rb") as src, locked.open("wb") as dst:
         OOXMLFile(src).encrypt("secret", dst)
-    assert "password protected: save it without a password" in _message(locked)
+    assert "password protected. save it without a password" in _message(locked)
 
 
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:
@@ -220,4 +220,4 @@ def test_a_password_protected_legacy_xls_is_named_as_such(tmp_path: Path) -> Non
     plain = write(tmp_path / "plain.xls", "xls", plain_register())
     assert open_workbook(plain).format == "xls"
     locked = with_filepass(plain, tmp_path / "locked.xls")
-    assert "password protected: save it without a password" in _message(locked)
+    assert "password protected. save it without a password" in _message(locked)

@@ -116,7 +116,7 @@ def _password_protected(file_name: str) -> InputError:
     return _fail(
         file_name,
         "the workbook is password protected",
-        "password protected: save it without a password and send it again",
+        "save it without a password and send it again",
         code="PASSWORD_PROTECTED",
     )
 
