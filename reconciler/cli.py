@@ -306,6 +306,65 @@ def audit(
         click.echo(str(path))
 
 
+@cli.group()
+def ledger() -> None:
+    """The ledger's database: its schema version, and a move from SQLite to PostgreSQL."""
+
+
+@ledger.command("migrate")
+@config_option
+@reports_errors
+def ledger_migrate(config_file: Path | None) -> None:
+    """Create or upgrade the ledger named by ledger.url (else state/ledger.sqlite)."""
+    from reconciler.ledger import schema
+    from reconciler.ledger.db import open_url, redact
+
+    config = load_config(config_file)
+    with open_url(config.ledger.url, config.ledger.password_env, config.ledger_path) as db:
+        applied = schema.migrate(db)
+        for version, applied_at, what in schema.applied_versions(db):
+            mark = " (now)" if version in applied else ""
+            click.echo(f"{version}  {applied_at}  {what}{mark}")
+    where = redact(config.ledger.url) if config.ledger.url else str(config.ledger_path)
+    click.echo(f"ledger {where}: schema version {schema.LATEST}")
+
+
+@ledger.command("copy")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The SQLite ledger to copy (default: state/ledger.sqlite).",
+)
+@click.option("--to", "target", default=None, help="Target URL (default: ledger.url).")
+@config_option
+@reports_errors
+def ledger_copy(source: Path | None, target: str | None, config_file: Path | None) -> None:
+    """Copy a SQLite ledger into an empty PostgreSQL one; every table's count is checked."""
+    from reconciler.errors import ConfigError
+    from reconciler.ledger.copy import copy_ledger
+    from reconciler.ledger.db import SqliteLedger, open_url
+
+    config = load_config(config_file)
+    url = target or config.ledger.url
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "ledger copy: expected a postgresql://user@host/db target in --to or ledger.url, "
+            f"found {url or 'none'!r}"
+        )
+    sqlite_path = source or config.ledger_path
+    if not sqlite_path.is_file():
+        raise ConfigError(f"ledger copy: no SQLite ledger at {sqlite_path}; pass --from PATH")
+    with (
+        SqliteLedger(sqlite_path) as src,
+        open_url(url, config.ledger.password_env, sqlite_path) as dst,
+    ):
+        for c in copy_ledger(src, dst, target_name=url):
+            click.echo(f"{c.table:<17} {c.source:>8} -> {c.target:>8}")
+    click.echo("ledger copied; set ledger.url in config.yaml and restart the services")
+
+
 def main() -> None:
     try:
         cli(prog_name="reconciler")

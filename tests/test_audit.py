@@ -27,7 +27,7 @@ from reconciler.audit.pack import (
     scheduled_period,
     write_audit_pack,
 )
-from reconciler.config import Config, InventoryConfig
+from reconciler.config import Config, InventoryConfig, LedgerConfig
 from reconciler.errors import InputError
 from reconciler.ledger import schema as ledger_schema
 from reconciler.ledger.db import Ledger, Row
@@ -195,20 +195,23 @@ def plant_two_departments(conn: Ledger) -> None:
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> Ledger:
-    """A real ledger file holding the two departments of plant_two_departments."""
-    connection = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
+def conn(tmp_path: Path, ledger_url: str) -> Ledger:
+    """A real ledger (a SQLite file, or a PostgreSQL database) holding the two departments
+    of plant_two_departments."""
+    connection = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite", ledger_url)
     plant_two_departments(connection)
     return connection
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    """A config whose outbox and state are under tmp_path (no inventory is read by audits)."""
+def config(tmp_path: Path, ledger_url: str) -> Config:
+    """A config whose outbox and state are under tmp_path (no inventory is read by audits),
+    on the same ledger as `conn`."""
     return Config(
         inventory=InventoryConfig(path=tmp_path / "inventory.xlsx"),
         outbox=tmp_path / "outbox",
         state=tmp_path / "state",
+        ledger=LedgerConfig(url=ledger_url),
     )
 
 
@@ -578,16 +581,19 @@ def test_a_scheduled_period_runs_from_the_previous_fire_to_the_day_before() -> N
 # --- the command --------------------------------------------------------------------------
 
 
-def write_config(tmp_path: Path, extra: str = "") -> Path:
+def write_config(tmp_path: Path, extra: str = "", ledger_url: str = "") -> Path:
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(f"inventory: {{path: inventory.xlsx}}\n{extra}", encoding="utf-8")
+    ledger = f"ledger: {{url: '{ledger_url}'}}\n" if ledger_url else ""
+    cfg.write_text(f"inventory: {{path: inventory.xlsx}}\n{ledger}{extra}", encoding="utf-8")
     return cfg
 
 
-def test_the_audit_command_prints_the_paths_it_wrote(conn: Ledger, tmp_path: Path) -> None:
+def test_the_audit_command_prints_the_paths_it_wrote(
+    conn: Ledger, tmp_path: Path, ledger_url: str
+) -> None:
     from reconciler.cli import cli
 
-    cfg = write_config(tmp_path)
+    cfg = write_config(tmp_path, ledger_url=ledger_url)
     out = tmp_path / "pack"
     result = CliRunner().invoke(
         cli,
@@ -628,11 +634,11 @@ def test_first_seen_and_resolved_are_real_dates_in_the_workbook(
 
 
 def test_audit_email_queues_and_sends_the_pack_to_the_auditors(
-    conn: Ledger, tmp_path: Path
+    conn: Ledger, tmp_path: Path, ledger_url: str
 ) -> None:
     from reconciler.cli import cli
 
-    cfg = write_config(tmp_path, "mail: {auditors: [audit@corp.ru]}\n")
+    cfg = write_config(tmp_path, "mail: {auditors: [audit@corp.ru]}\n", ledger_url)
     args = ["audit", "--config", str(cfg), "--to", "2026-11-20", "--email"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output

@@ -152,9 +152,9 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> Iterator[Ledger]:
-    """A fresh ledger file in tmp_path/state."""
-    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
+def conn(tmp_path: Path, ledger_url: str) -> Iterator[Ledger]:
+    """A fresh ledger: a file in tmp_path/state, or a new PostgreSQL database."""
+    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite", ledger_url)
     yield c
     c.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,10 +13,12 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.ledger import db as ledger_db
+from reconciler.ledger import emails as ledger_emails
 from reconciler.ledger import files as ledger_files
 from reconciler.ledger import findings as ledger_findings
 from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger import schema as ledger_schema
+from reconciler.ledger.db import Ledger
 from reconciler.models import (
     BookRow,
     Finding,
@@ -32,9 +35,9 @@ from reconciler.synth import write_demo_workspace
 
 
 @pytest.fixture
-def conn(tmp_path: Path):
-    """A fresh ledger file in a temp state folder."""
-    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite")
+def conn(tmp_path: Path, ledger_url: str) -> Iterator[Ledger]:
+    """A fresh ledger: a file in a temp state folder, or a new PostgreSQL database."""
+    c = ledger_schema.connect(tmp_path / "state" / "ledger.sqlite", ledger_url)
     yield c
     c.close()
 
@@ -57,8 +60,11 @@ def make_result(run_id: str, rows: list[BookRow], findings: list[Finding], sha: 
     )
 
 
-def test_the_ledger_is_in_wal_mode_so_the_child_and_the_service_write_together(conn) -> None:
-    assert conn.value("PRAGMA journal_mode") == "wal"
+def test_the_sqlite_ledger_is_in_wal_mode_so_the_child_and_the_service_write_together(
+    tmp_path: Path,
+) -> None:
+    with ledger_schema.connect(tmp_path / "state" / "ledger.sqlite") as conn:
+        assert conn.value("PRAGMA journal_mode") == "wal"
 
 
 def test_a_finding_keeps_its_identity_when_its_row_moves_and_the_layout_switches(conn) -> None:
@@ -261,3 +267,67 @@ def test_a_number_sign_before_an_inventory_number_does_not_change_its_key() -> N
         == "00123"
     )
     assert ledger_findings.normalize_key("ВА-000123") == ledger_findings.normalize_key("BA000123")
+
+
+def test_ledger_copy_moves_a_sqlite_ledger_into_postgresql_with_every_count_checked(
+    tmp_path: Path, postgres_admin: str
+) -> None:
+    """The demo's run in SQLite, copied with `reconciler ledger copy`: the same files, runs,
+    findings and emails in PostgreSQL, ids kept, and new rows numbered after the copied ones;
+    a second copy onto the now used ledger is refused."""
+    from postgres_server import fresh_database
+
+    ws = tmp_path / "ws"
+    write_demo_workspace(ws, seed=7, rows=20)
+    [register] = [p for p in (ws / "inbox").rglob("*") if p.is_file()]
+    config = str(ws / "config.yaml")
+    assert CliRunner().invoke(cli, ["run", str(register), "--config", config]).exit_code == 1
+    databases = fresh_database(postgres_admin)
+    url = next(databases)
+    try:
+        out = CliRunner().invoke(cli, ["ledger", "copy", "--to", url, "--config", config])
+        assert out.exit_code == 0, out.output
+        with ledger_schema.connect(ws / "state" / "ledger.sqlite") as src:
+            counts = {t: src.value(f"SELECT count(*) FROM {t}") for t in ledger_schema.TABLES}
+            emails = [r["message_id"] for r in src.all("SELECT message_id FROM emails")]
+        assert counts["files"] == 1 and counts["findings"] > 0 and counts["emails"] == 2
+        for table, n in counts.items():
+            assert f"{table} " in out.output and out.output.count(f"{n:>8} -> {n:>8}") >= 1
+        with ledger_schema.connect(tmp_path / "unused.sqlite", url) as dst:
+            assert {t: dst.value(f"SELECT count(*) FROM {t}") for t in ledger_schema.TABLES} == (
+                counts
+            )
+            assert [r["message_id"] for r in dst.all("SELECT message_id FROM emails")] == emails
+            assert ledger_files.add_file(dst, "next.xlsx", "", "t") == 2  # after the copied one
+        again = CliRunner().invoke(cli, ["ledger", "copy", "--to", url, "--config", config])
+        assert again.exit_code == 2 and "expected an empty ledger" in again.output
+    finally:
+        databases.close()
+
+
+def test_ledger_migrate_reports_the_schema_version_of_a_new_ledger(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    write_demo_workspace(ws, seed=7, rows=5)
+    out = CliRunner().invoke(cli, ["ledger", "migrate", "--config", str(ws / "config.yaml")])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[-1].endswith(f"schema version {ledger_schema.LATEST}")
+    assert (ws / "state" / "ledger.sqlite").is_file()
+
+
+def test_two_instances_never_take_the_same_queued_message(ledger_url: str, tmp_path: Path) -> None:
+    """Two connections (two instances) take due messages in turns: each message once."""
+    path = tmp_path / "state" / "ledger.sqlite"
+    with ledger_schema.connect(path, ledger_url) as a, ledger_schema.connect(path, ledger_url) as b:
+        for i in range(6):
+            ledger_emails.add_queued(
+                a, run_id=None, kind="test", message_id=f"<m{i}>", recipients="[]",
+                subject="s", eml_path="x", now="2026-01-01T00:00:00+00:00",
+                deadline="2026-01-02T00:00:00+00:00",
+            )  # fmt: skip
+        up_to = ledger_emails.last_id(a)
+        taken = []
+        for db in (a, b, a, b, a, b, a, b):
+            row = ledger_emails.take_due(db, "2026-01-01T00:00:00+00:00", "2026-01-01T01:00", up_to)
+            if row is not None:
+                taken.append(row.message_id)
+        assert sorted(taken) == [f"<m{i}>" for i in range(6)]
