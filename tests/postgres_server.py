@@ -81,7 +81,8 @@ class Cluster:
 
     def restart(self) -> None:
         """A database restart while clients are connected (their connections are cut)."""
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "restart")
+        log = str(self.folder / "server.log")  # not our pipe: the server outlives pg_ctl
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-m", "fast", "restart")
 
     def stop(self) -> None:
         try:

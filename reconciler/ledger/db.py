@@ -78,6 +78,9 @@ class Ledger:
     def close(self) -> None:
         raise NotImplementedError
 
+    def _alive(self) -> bool:
+        return True
+
     for_update_skip_locked = ""  # appended to a queue's SELECT where row locks exist
 
     # --- the common surface ---------------------------------------------------------------
@@ -123,8 +126,9 @@ class Ledger:
             yield self
         except BaseException:
             self._depth = 0
-            with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
-                self._end(commit=False)
+            if self._alive():  # a lost connection has nothing to roll back
+                with contextlib.suppress(Exception):
+                    self._end(commit=False)
             raise
         self._depth = 0
         self._end(commit=True)
@@ -255,6 +259,9 @@ class PostgresLedger(Ledger):
         text = sql.replace("%", "%%").replace("?", "%s")
         batch = [tuple(r) for r in rows]
         self._guard(lambda c: c.cursor().executemany(text, batch) if batch else None)
+
+    def _alive(self) -> bool:
+        return self.conn is not None and not self.conn.closed
 
     def _begin(self) -> None:
         self._guard(lambda c: c.execute("BEGIN"))
