@@ -77,7 +77,7 @@ def test_a_rules_file_setting_one_key_keeps_every_other_shipped_key(tmp_path: Pa
     rules = load_rules(tmp_path)
     assert rules.matching.auto == 85
     assert rules.matching.model_dump(exclude={"auto"}) == shipped.model_dump(exclude={"auto"})
-    assert (rules.matching.review, rules.matching.margin) == (50, 3)  # as shipped
+    assert (rules.matching.review, rules.matching.margin) == (shipped.review, shipped.margin)
     cost = rules.checks.codes[FindingCode.COST_MISMATCH]
     assert cost.severity == "high"
     assert cost.message == load_rules().checks.codes[FindingCode.COST_MISMATCH].message
