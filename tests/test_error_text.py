@@ -413,7 +413,7 @@ def test_reconciler_run_on_a_locked_file_writes_the_russian_note_first(
         cli, ["run", str(locked), "--config", str(workspace / "config.yaml"), "--no-mail"]
     )
     assert result.exit_code == 2
-    assert "password protected" in result.output  # the terminal keeps the English line
+    assert "Ошибка: Файл «ведомость.xlsx» защищён паролем" in result.output  # report.language
     [error_txt] = (workspace / "outbox").glob("*/error.txt")
     text = error_txt.read_text(encoding="utf-8")
     assert text.startswith("Файл «ведомость.xlsx» не обработан.\nПричина: Файл «ведомость.xlsx» "
