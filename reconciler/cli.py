@@ -114,7 +114,10 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
         for line in reply.lines():
             click.echo(line)
         sys.exit(1 if reply.problems else 0)
-    result = pipeline.process_file(file, config, send_mail=not no_mail)
+    from reconciler.service.run_progress import RunProgress
+
+    with RunProgress(config.report.language) as progress:
+        result = pipeline.process_file(file, config, send_mail=not no_mail, on_stage=progress)
     s = result.match.rows
     click.echo(
         f"{result.register.file_name}: {len(s)} rows, "

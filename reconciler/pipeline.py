@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -34,6 +34,14 @@ from reconciler.text import error_catalogue as error_text
 from reconciler.text import reading_notes
 
 log = logging.getLogger(__name__)
+
+# Told as each stage starts, with the counts known by then (rows, assets, matched, review,
+# findings): the CLI's progress line on a terminal. The stage names are the timings' keys.
+StageListener = Callable[[str, Mapping[str, object]], None]
+
+
+def _quiet(stage: str, counts: Mapping[str, object]) -> None:
+    """No one is watching: the service's child and every test."""
 
 
 @contextmanager
@@ -60,6 +68,7 @@ def run_file(
     run_id: str | None = None,
     duplicate_of: dict[str, str] | None = None,
     publish: bool = True,
+    on_stage: StageListener = _quiet,
 ) -> RunResult:
     """Reconcile one register file and write its run folder into the outbox.
 
@@ -73,19 +82,28 @@ def run_file(
     rules = rules or load_rules(config.rules)
     run_id = run_id or new_run_id()
     timings: dict[str, float] = {}
+    counts: dict[str, object] = {"file": file_name or path.name}
+    on_stage("read", counts)
     with timed(timings, "read"):
         register = layout.read_register(path, rules.columns, file_name=file_name or path.name)
+    counts["rows"] = len(register.rows)
+    on_stage("inventory", counts)
     with timed(timings, "inventory"):
         assets = inventory.load_inventory(config.inventory, rules, state=config.state)
+    counts["assets"] = len(assets.assets)
     # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
     # pairs shape the matching, accepted findings are reported as accepted.
     decided = decisions.load_active(config, folder or "")
+    on_stage("match", counts)
     with timed(timings, "match"):
         matched = match.match_register(register, assets, rules, decisions=decided)
     # Which assets this register answers for: only those can be "not on the books".
     scope = scoping.resolve_scope(register, assets, matched, rules, config.scope, folder)
     matched = scoping.narrow(matched, scope)
     report_date = choose_report_date(config, register.report_date)
+    for status in ("matched", "review"):
+        counts[status] = sum(m.status == status for m in matched.rows)
+    on_stage("checks", counts)
     with timed(timings, "checks"):
         findings = checks.run_checks(
             register,
@@ -116,10 +134,13 @@ def run_file(
         ],
         scope=scope,
     )
+    counts["findings"] = len(findings)
+    on_stage("annotate", counts)
     with timed(timings, "annotate"):
         annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
     result.outputs["annotated"] = annotated
     result.warnings += lost_features
+    on_stage("reports", counts)
     with timed(timings, "reports"):
         result.outputs |= report.write_reports(result, config, folder=folder)
     if publish:
@@ -151,17 +172,21 @@ def process_file(
     file_name: str | None = None,
     folder: str | None = None,
     send_mail: bool = True,
+    on_stage: StageListener = _quiet,
 ) -> RunResult:
     """One file end to end as `reconciler run` does it: run, record, deliver."""
     run_id = new_run_id()
     try:
-        result = run_file(path, config, file_name=file_name, folder=folder, run_id=run_id)
+        result = run_file(
+            path, config, file_name=file_name, folder=folder, run_id=run_id, on_stage=on_stage
+        )
     except InputError as e:
         write_error_report(config, run_id, file_name or path.name, e)
         record_in_ledger(config, None, run_id, path, file_name, folder, error=e)
         raise
     record_in_ledger(config, result, run_id, path, file_name, folder)
     if send_mail:  # `--no-mail` writes the run folder only
+        on_stage("mail", {})
         with open_ledger(config) as conn:
             deliver.deliver_run(conn, config, result.run_dir, folder or "")
     return result
