@@ -29,7 +29,7 @@ from bench_common import (
     quality,
 )
 
-from reconciler.match import normalize
+from reconciler.match import fold, name_keys, place_keys, unit_keys
 from reconciler.match.engine import match_rows
 from reconciler.models import Asset, BookRow, Inventory
 from reconciler.rules import default_rules
@@ -126,12 +126,13 @@ def main() -> None:
 
 
 def forget_normalised_texts() -> None:
-    """Every per-text cache of normalize.py, so that a timed run starts cold like a new file."""
-    normalize._TABLES.clear()
-    normalize._KEYS.clear()
-    for cached in (normalize._fold, normalize._serial_key, normalize._inventory_key):
+    """Every per-text cache of the key modules, so that a timed run starts cold like a new file."""
+    name_keys._TABLES.clear()
+    place_keys._PLACES.clear()
+    fold._KEYS.clear()
+    for cached in (fold.fold_text, unit_keys._serial_key, unit_keys._inventory_key):
         cached.cache_clear()
-    normalize.person_key.cache_clear()
+    place_keys.person_key.cache_clear()
 
 
 def speed_rounds(rows: list[BookRow], inventory: Inventory, repeat: int) -> dict[str, object]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reconciler.match import normalize
+from reconciler.match import name_keys
 from reconciler.match.blocking import (
     Vocabulary,
     asset_features,
@@ -36,7 +36,7 @@ Truth = set[tuple[int, int]]
 def recall(rows: list[BookRow], inventory: Inventory, truth: Truth) -> dict[str, object]:
     rules = default_rules()
     assets = inventory.assets
-    norm = normalize.with_vendors(rules.normalize, (a.vendor for a in assets))
+    norm = name_keys.with_vendors(rules.normalize, (a.vendor for a in assets))
     vocab = Vocabulary()
     needs = [needed_assets(r, norm) for r in rows]
     books_f = book_features(rows, needs, vocab, norm)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
-from reconciler.match import normalize
+from reconciler.match import fold, name_keys, place_keys, unit_keys
 from reconciler.rules import NormalizeRules, Rules, default_rules_dir, load_rules
 
 SHIPPED: NormalizeRules = load_rules().normalize
@@ -36,11 +36,11 @@ REGISTER_TEXT = st.text(
     ],
 )
 def test_serial_key_folds_labels_lookalikes_case_and_punctuation(written, key) -> None:
-    assert normalize.serial_key(written) == key
+    assert unit_keys.serial_key(written) == key
 
 
 def test_a_cell_listing_several_serials_splits_into_each() -> None:
-    assert normalize.split_serials("S/N CZJ111, czj112; CZJ113\nCZJ114") == [
+    assert unit_keys.split_serials("S/N CZJ111, czj112; CZJ113\nCZJ114") == [
         "CZJ111",
         "CZJ112",
         "CZJ113",
@@ -49,23 +49,23 @@ def test_a_cell_listing_several_serials_splits_into_each() -> None:
 
 
 def test_a_serial_written_with_spaces_inside_stays_one_serial() -> None:
-    assert normalize.split_serials("CZJ 1234 ABC") == ["CZJ1234ABC"]
+    assert unit_keys.split_serials("CZJ 1234 ABC") == ["CZJ1234ABC"]
 
 
 def test_serials_separated_only_by_spaces_split_when_each_looks_whole() -> None:
-    assert normalize.split_serials("CZJ11111 CZJ11112") == ["CZJ11111", "CZJ11112"]
+    assert unit_keys.split_serials("CZJ11111 CZJ11112") == ["CZJ11111", "CZJ11112"]
 
 
 @pytest.mark.parametrize(
     "written", ["Инв. № 000123", "ИНВ-123", "123", "00000123", "инв.№ 0123", "№ 00-12 3"]
 )
 def test_inventory_number_spellings_share_one_key(written: str) -> None:
-    assert normalize.inventory_key(written) == "123"
+    assert unit_keys.inventory_key(written) == "123"
 
 
 def test_inventory_number_series_letters_are_kept_and_lookalikes_folded() -> None:
-    assert normalize.inventory_key("ОС-00045") == normalize.inventory_key("OC-45") == "OC45"
-    assert normalize.inventory_key("BP-45") != normalize.inventory_key("OC-45")
+    assert unit_keys.inventory_key("ОС-00045") == unit_keys.inventory_key("OC-45") == "OC45"
+    assert unit_keys.inventory_key("BP-45") != unit_keys.inventory_key("OC-45")
 
 
 @pytest.mark.parametrize(
@@ -73,22 +73,24 @@ def test_inventory_number_series_letters_are_kept_and_lookalikes_folded() -> Non
     ["Иванов И.И.", "Иванов И. И.", "Иванов Иван Иванович", "И.И. Иванов", "ИВАНОВ иван иванович"],
 )
 def test_person_spellings_reduce_to_surname_and_initials(written: str) -> None:
-    assert normalize.person_key(written) == "иванов и.и."
+    assert place_keys.person_key(written) == "иванов и.и."
 
 
 def test_different_people_with_one_surname_stay_apart() -> None:
-    assert normalize.person_key("Иванов И.И.") != normalize.person_key("Иванов П.И.")
+    assert place_keys.person_key("Иванов И.И.") != place_keys.person_key("Иванов П.И.")
 
 
 def test_places_compare_without_case_spacing_punctuation_and_with_aliases(rules: Rules) -> None:
     plain = rules.normalize
-    assert normalize.place_key("Москва, ЦОД-1", plain) == normalize.place_key("москва цод 1", plain)
+    assert place_keys.place_key("Москва, ЦОД-1", plain) == place_keys.place_key(
+        "москва цод 1", plain
+    )
     aliased = plain.model_copy(update={"places": {"msk-dc1": ["Москва ЦОД-1", "ЦОД1 Москва"]}})
-    assert normalize.place_key("ЦОД1, Москва", aliased) == normalize.place_key("msk dc1", aliased)
+    assert place_keys.place_key("ЦОД1, Москва", aliased) == place_keys.place_key("msk dc1", aliased)
 
 
 def test_lookalikes_fold_inside_latin_tokens_and_russian_words_stay_russian() -> None:
-    assert normalize.fold_lookalikes("Сервер НР DL38О") == "сервер hp dl380"
+    assert fold.fold_lookalikes("Сервер НР DL38О") == "сервер hp dl380"
 
 
 @pytest.mark.parametrize(
@@ -101,8 +103,8 @@ def test_lookalikes_fold_inside_latin_tokens_and_russian_words_stay_russian() ->
     ],
 )
 def test_name_spellings_of_one_model_compare_equal(book: str, it: str, rules: Rules) -> None:
-    a = normalize.name_key(book, rules.normalize)
-    b = normalize.name_key(it, rules.normalize)
+    a = name_keys.name_key(book, rules.normalize)
+    b = name_keys.name_key(it, rules.normalize)
     assert a.vendor == b.vendor
     assert a.model_tokens == b.model_tokens
 
@@ -117,7 +119,7 @@ def test_russian_category_words_become_categories_not_noise(rules: Rules) -> Non
         "МФУ Kyocera M2040dn": "mfp",
     }
     for text, category in cases.items():
-        key = normalize.name_key(text, rules.normalize)
+        key = name_keys.name_key(text, rules.normalize)
         assert key.category == category, text
         assert category not in key.text
 
@@ -135,25 +137,25 @@ def test_a_model_rewrite_that_is_not_a_regex_is_reported_with_its_key(tmp_path) 
 @settings(max_examples=300, deadline=None)
 @given(REGISTER_TEXT)
 def test_normalising_twice_equals_normalising_once(text: str) -> None:
-    for key in (normalize.serial_key, normalize.inventory_key, normalize.person_key):
+    for key in (unit_keys.serial_key, unit_keys.inventory_key, place_keys.person_key):
         once = key(text)
         assert key(once) == once, key.__name__
-    once = normalize.fold_lookalikes(text)
-    assert normalize.fold_lookalikes(once) == once
-    place = normalize.place_key(text)
-    assert normalize.place_key(place) == place
+    once = fold.fold_lookalikes(text)
+    assert fold.fold_lookalikes(once) == once
+    place = place_keys.place_key(text)
+    assert place_keys.place_key(place) == place
 
 
 @settings(max_examples=200, deadline=None)
 @given(REGISTER_TEXT)
 def test_name_keys_are_stable_under_renormalisation(text: str) -> None:
-    once = normalize.name_key(text, SHIPPED)
-    assert normalize.name_key(once.text, SHIPPED).text == once.text
+    once = name_keys.name_key(text, SHIPPED)
+    assert name_keys.name_key(once.text, SHIPPED).text == once.text
 
 
 # --- look-alikes and serial labels come from the rules ------------------------------------
 
-LATIN_TWIN = {latin.upper(): cyr.upper() for cyr, latin in normalize.DEFAULT_LOOKALIKES.items()}
+LATIN_TWIN = {latin.upper(): cyr.upper() for cyr, latin in fold.DEFAULT_LOOKALIKES.items()}
 
 
 def users_rules(folder, **changes: object) -> NormalizeRules:
@@ -166,29 +168,29 @@ def users_rules(folder, **changes: object) -> NormalizeRules:
 
 
 def test_the_module_defaults_are_the_shipped_lookalikes_and_serial_prefixes() -> None:
-    shipped = normalize.key_tables(SHIPPED)
-    assert SHIPPED.lookalikes == normalize.DEFAULT_LOOKALIKES
-    assert shipped.translate == normalize.DEFAULT_KEYS.translate
-    assert shipped.serial_prefixes == normalize.DEFAULT_KEYS.serial_prefixes
+    shipped = fold.key_tables(SHIPPED)
+    assert SHIPPED.lookalikes == fold.DEFAULT_LOOKALIKES
+    assert shipped.translate == fold.DEFAULT_KEYS.translate
+    assert shipped.serial_prefixes == fold.DEFAULT_KEYS.serial_prefixes
 
 
 def test_a_lookalike_added_in_the_users_rules_folds_serials_places_and_names(tmp_path) -> None:
     """Plants the Ukrainian 'і' (U+0456) as a twin of the Latin 'i' in a user's rules."""
     mine = users_rules(tmp_path, lookalikes={"і": "i"})
-    assert normalize.serial_key("CZJ1і34", mine) == normalize.serial_key("CZJ1I34") == "CZJ1I34"
-    assert normalize.serial_key("CZJ1і34") != "CZJ1I34"  # the shipped rules do not know it
-    assert normalize.split_serials("CZJ1і34, CZJ5і55", mine) == ["CZJ1I34", "CZJ5I55"]
-    assert normalize.inventory_key("Nі-45", mine) == "NI45"
-    assert normalize.name_key("Ноутбук Lenovo ThіnkPad T14", mine).text == "thinkpad t14"
-    assert normalize.name_key("Ноутбук Lenovo ThіnkPad T14", SHIPPED).text != "thinkpad t14"
+    assert unit_keys.serial_key("CZJ1і34", mine) == unit_keys.serial_key("CZJ1I34") == "CZJ1I34"
+    assert unit_keys.serial_key("CZJ1і34") != "CZJ1I34"  # the shipped rules do not know it
+    assert unit_keys.split_serials("CZJ1і34, CZJ5і55", mine) == ["CZJ1I34", "CZJ5I55"]
+    assert unit_keys.inventory_key("Nі-45", mine) == "NI45"
+    assert name_keys.name_key("Ноутбук Lenovo ThіnkPad T14", mine).text == "thinkpad t14"
+    assert name_keys.name_key("Ноутбук Lenovo ThіnkPad T14", SHIPPED).text != "thinkpad t14"
 
 
 def test_a_serial_label_added_in_the_users_rules_is_stripped(tmp_path) -> None:
     """Plants the German label 'Serien-Nr.' in a user's serial_prefixes."""
     mine = users_rules(tmp_path, serial_prefixes=[*SHIPPED.serial_prefixes, "serien-nr."])
-    assert normalize.serial_key("Serien-Nr. CZJ1234", mine) == "CZJ1234"
-    assert normalize.split_serials("Serien-Nr. CZJ1234; CZJ1235", mine) == ["CZJ1234", "CZJ1235"]
-    assert normalize.serial_key("Serien-Nr. CZJ1234") != "CZJ1234"
+    assert unit_keys.serial_key("Serien-Nr. CZJ1234", mine) == "CZJ1234"
+    assert unit_keys.split_serials("Serien-Nr. CZJ1234; CZJ1235", mine) == ["CZJ1234", "CZJ1235"]
+    assert unit_keys.serial_key("Serien-Nr. CZJ1234") != "CZJ1234"
 
 
 def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
@@ -199,7 +201,7 @@ def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
 # A serial as IT records it: Latin capitals and digits, at least one digit (a serial is never
 # only a label such as 'SN'), and not a placeholder ('0', '0000', '12345': no serial at all).
 LATIN_SERIAL = st.text(alphabet="ABCEHKMOPTXYZDFGJ0123456789", min_size=1, max_size=14).filter(
-    lambda s: any(c.isdigit() for c in s) and not normalize.DEFAULT_KEYS.is_placeholder(s)
+    lambda s: any(c.isdigit() for c in s) and not fold.DEFAULT_KEYS.is_placeholder(s)
 )
 
 
@@ -209,14 +211,14 @@ def test_a_serial_typed_with_any_cyrillic_twins_has_the_latin_serials_key(serial
     twins = [i for i, ch in enumerate(serial) if ch in LATIN_TWIN]
     swap = set(data.draw(st.lists(st.sampled_from(twins), unique=True)) if twins else [])
     typed = "".join(LATIN_TWIN[ch] if i in swap else ch for i, ch in enumerate(serial))
-    assert normalize.serial_key(typed) == normalize.serial_key(serial) == serial
-    assert normalize.serial_key(typed.lower()) == serial
+    assert unit_keys.serial_key(typed) == unit_keys.serial_key(serial) == serial
+    assert unit_keys.serial_key(typed.lower()) == serial
 
 
 @settings(max_examples=400, deadline=None)
 @given(LATIN_SERIAL, LATIN_SERIAL)
 def test_two_serials_that_differ_in_more_than_lookalikes_never_share_a_key(a, b) -> None:
-    assert (normalize.serial_key(a) == normalize.serial_key(b)) == (a == b)
+    assert (unit_keys.serial_key(a) == unit_keys.serial_key(b)) == (a == b)
 
 
 # --- HP Inc. and HPE ----------------------------------------------------------------------
@@ -239,12 +241,12 @@ def test_two_serials_that_differ_in_more_than_lookalikes_never_share_a_key(a, b)
     ],
 )
 def test_hp_is_hp_inc_unless_the_family_or_category_says_hpe(written, vendor, rules) -> None:
-    assert normalize.name_key(written, rules.normalize).vendor == vendor
+    assert name_keys.name_key(written, rules.normalize).vendor == vendor
 
 
 def test_the_lookalike_hp_server_still_reads_as_the_hpe_model(rules) -> None:
-    book = normalize.name_key("Сервер НР ProLiant DL380 G10", rules.normalize)
-    it = normalize.name_key("HPE ProLiant DL380 Gen10", rules.normalize)
+    book = name_keys.name_key("Сервер НР ProLiant DL380 G10", rules.normalize)
+    it = name_keys.name_key("HPE ProLiant DL380 Gen10", rules.normalize)
     assert (book.vendor, book.category, book.text) == ("hpe", "server", it.text)
 
 
@@ -264,15 +266,15 @@ NAME_TEXT = st.text(
 @settings(max_examples=300, deadline=None)
 @given(NAME_TEXT)
 def test_skipping_rewrites_that_cannot_apply_never_changes_a_name_key(text: str) -> None:
-    fast = normalize._tables(SHIPPED)
+    fast = name_keys._tables(SHIPPED)
     slow = dataclasses.replace(fast, any_rewrite=None, cache={})
-    assert normalize._name_key(text, fast) == normalize._name_key(text, slow)
+    assert name_keys._name_key(text, fast) == name_keys._name_key(text, slow)
 
 
 def test_rewrites_with_backreferences_are_each_tried_rather_than_combined(tmp_path) -> None:
     mine = users_rules(tmp_path, model_rewrites=[{"pattern": r"(\w)\1", "replace": r"\1"}])
-    assert normalize._tables(mine).any_rewrite is None
-    assert normalize.name_key("Ноутбук ZZ 55", mine).text == "z 5"
+    assert name_keys._tables(mine).any_rewrite is None
+    assert name_keys.name_key("Ноутбук ZZ 55", mine).text == "z 5"
 
 
 # --- spacing, case, repeated words, placeholders, vendors from the data --------------------
@@ -291,24 +293,24 @@ def test_rewrites_with_backreferences_are_each_tried_rather_than_combined(tmp_pa
 )
 def test_a_model_written_glued_has_the_model_of_the_spaced_one(rules, glued, spaced) -> None:
     assert (
-        normalize.name_key(glued, rules.normalize).model
-        == normalize.name_key(spaced, rules.normalize).model
+        name_keys.name_key(glued, rules.normalize).model
+        == name_keys.name_key(spaced, rules.normalize).model
     )
 
 
 def test_the_squashed_name_survives_any_spacing_and_case(rules) -> None:
     forms = ["Latitude5420", "latitude 5420", "LATITUDE-5420", "Latitude 54 20", "АFFА250"]
-    squashed = {normalize.name_key(f, rules.normalize).squashed for f in forms[:4]}
+    squashed = {name_keys.name_key(f, rules.normalize).squashed for f in forms[:4]}
     assert squashed == {"latitude5420"}
     assert (
-        normalize.name_key("АFFА250", rules.normalize).squashed
-        == normalize.name_key("AFF A250", rules.normalize).squashed
+        name_keys.name_key("АFFА250", rules.normalize).squashed
+        == name_keys.name_key("AFF A250", rules.normalize).squashed
     )
 
 
 def test_a_word_written_twice_is_one_token_of_the_key(rules) -> None:
-    key = normalize.name_key("ИБП APC Smart-UPS SRT 1500 TU1500RD TU1500RD", rules.normalize)
-    assert key.model == normalize.name_key("APC SRT1500 TU1500RD", rules.normalize).model
+    key = name_keys.name_key("ИБП APC Smart-UPS SRT 1500 TU1500RD TU1500RD", rules.normalize)
+    assert key.model == name_keys.name_key("APC SRT1500 TU1500RD", rules.normalize).model
     assert key.text.split().count("tu1500rd") == 1
 
 
@@ -326,37 +328,37 @@ def test_a_word_written_twice_is_one_token_of_the_key(rules) -> None:
     ],
 )
 def test_a_placeholder_is_no_serial_tag_or_barcode(filler) -> None:
-    assert normalize.serial_key(filler) == ""
-    assert normalize.split_serials(filler) == []
-    assert normalize.inventory_key(filler) == ""
-    assert normalize.barcode_key(filler) == ""
+    assert unit_keys.serial_key(filler) == ""
+    assert unit_keys.split_serials(filler) == []
+    assert unit_keys.inventory_key(filler) == ""
+    assert unit_keys.barcode_key(filler) == ""
 
 
 def test_real_serials_and_padded_inventory_numbers_are_no_placeholders() -> None:
-    assert normalize.serial_key("CZJ1234ABC") == "CZJ1234ABC"
-    assert normalize.serial_key("S/N: 00000000") == ""  # the label goes, the filler stays none
-    assert normalize.inventory_key("00000111") == "111"
-    assert normalize.inventory_key("ВА-000123") == "BA123"
+    assert unit_keys.serial_key("CZJ1234ABC") == "CZJ1234ABC"
+    assert unit_keys.serial_key("S/N: 00000000") == ""  # the label goes, the filler stays none
+    assert unit_keys.inventory_key("00000111") == "111"
+    assert unit_keys.inventory_key("ВА-000123") == "BA123"
 
 
 def test_the_module_defaults_are_the_shipped_placeholders() -> None:
-    assert tuple(SHIPPED.placeholders or ()) == normalize.DEFAULT_PLACEHOLDERS
-    assert tuple(SHIPPED.placeholder_patterns or ()) == normalize.DEFAULT_PLACEHOLDER_PATTERNS
+    assert tuple(SHIPPED.placeholders or ()) == fold.DEFAULT_PLACEHOLDERS
+    assert tuple(SHIPPED.placeholder_patterns or ()) == fold.DEFAULT_PLACEHOLDER_PATTERNS
 
 
 def test_a_placeholder_added_in_the_users_rules_is_no_serial(tmp_path) -> None:
     mine = users_rules(tmp_path, placeholders=["NOSERIAL"])
-    assert normalize.serial_key("no-serial", mine) == ""
-    assert normalize.serial_key("no-serial") == "NOSERIAL"
+    assert unit_keys.serial_key("no-serial", mine) == ""
+    assert unit_keys.serial_key("no-serial") == "NOSERIAL"
 
 
 def test_manufacturers_of_the_inventory_become_vendors_of_the_names(rules) -> None:
-    learned = normalize.with_vendors(rules.normalize, ["Bose Corp.", "Dell Inc.", None, "Denon"])
-    key = normalize.name_key("Bose SoundTouch 300", learned)
+    learned = name_keys.with_vendors(rules.normalize, ["Bose Corp.", "Dell Inc.", None, "Denon"])
+    key = name_keys.name_key("Bose SoundTouch 300", learned)
     assert (key.vendor, key.text) == ("bose", "soundtouch 300")
-    assert normalize.name_key("Denon AVR-X1700H", learned).vendor == "denon"
-    assert normalize.name_key("Dell Latitude 5420", learned).vendor == "dell"
-    assert normalize.with_vendors(rules.normalize, ["Dell Inc."]) is rules.normalize
+    assert name_keys.name_key("Denon AVR-X1700H", learned).vendor == "denon"
+    assert name_keys.name_key("Dell Latitude 5420", learned).vendor == "dell"
+    assert name_keys.with_vendors(rules.normalize, ["Dell Inc."]) is rules.normalize
 
 
 def test_transliterated_vendors_are_their_vendor(rules) -> None:
@@ -365,4 +367,4 @@ def test_transliterated_vendors_are_their_vendor(rules) -> None:
         ("Ноутбук Делл Latitude 5420", "dell"),
         ("Принтер Хьюлетт-Паккард LaserJet M428", "hp"),
     ]:
-        assert normalize.name_key(text, rules.normalize).vendor == vendor
+        assert name_keys.name_key(text, rules.normalize).vendor == vendor

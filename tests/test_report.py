@@ -18,7 +18,7 @@ from markupsafe import escape
 from run_fixtures import SCRIPT_NAME, planted_run
 
 from reconciler.config import Config, InventoryConfig, ReportConfig
-from reconciler.match.normalize import person_key, place_key
+from reconciler.match.place_keys import person_key, place_key
 from reconciler.models import NOTE_CODES, Finding, FindingCode, RunResult, Severity
 from reconciler.outputs.charts import svg_bar_chart, text_px
 from reconciler.outputs.figures import _grouped

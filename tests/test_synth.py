@@ -23,7 +23,7 @@ from reconciler.checks import accounting as checks
 from reconciler.config import InventoryConfig, load_config
 from reconciler.errors import ConfigError
 from reconciler.inventory import load as inventory
-from reconciler.match import normalize
+from reconciler.match import name_keys, unit_keys
 from reconciler.models import (
     BOOK_FIELDS,
     AssetStatus,
@@ -60,7 +60,7 @@ _LATIN = str.maketrans("АВСЕНКМОРТХавсенкмортху", "ABCEHK
 
 
 def _serial(text: str | None) -> str:
-    if not text or normalize.serial_key(text) == "":  # a placeholder is no serial
+    if not text or unit_keys.serial_key(text) == "":  # a placeholder is no serial
         return ""
     text = re.sub(r"^(S/N|зав\. №)\s*", "", text.strip(), flags=re.I)
     return re.sub(r"\W", "", text.translate(_LATIN)).upper()
@@ -510,8 +510,8 @@ def test_each_name_noise_kind_is_written_and_folds_back_to_its_product(
         if len(assets) != 1 or "Комплект" in str(row.name):
             continue
         asset = ids[assets[0]]
-        book = normalize.name_key(str(row.name), rules.normalize)
-        it = normalize.name_key(f"{asset.vendor} {asset.model}", rules.normalize)
+        book = name_keys.name_key(str(row.name), rules.normalize)
+        it = name_keys.name_key(f"{asset.vendor} {asset.model}", rules.normalize)
         written += bool(re.search(looks, str(row.name)))
         if re.search("phone|ups|mfp", str(asset.model), re.I):
             continue  # 'Smart-UPSSMT1500' glues a category word that IT's side loses
@@ -531,14 +531,14 @@ def test_transliterated_vendors_are_written_and_read_as_the_vendor(rules: Rules)
             continue
         seen.add(found.group())
         asset = ids[assets[0]]
-        it = normalize.name_key(f"{asset.vendor} {asset.model}", rules.normalize).vendor
-        assert normalize.name_key(name, rules.normalize).vendor == it, name
+        it = name_keys.name_key(f"{asset.vendor} {asset.model}", rules.normalize).vendor
+        assert name_keys.name_key(name, rules.normalize).vendor == it, name
     assert {"Леново", "Хьюлетт-Паккард"} <= seen or len(seen) >= 3
 
 
 def test_some_products_come_from_vendors_the_rules_do_not_list(rules: Rules) -> None:
     vendors = {a.vendor for a in synth.generate(1000, seed=5).inventory.assets if a.vendor}
-    listed = {v for v in vendors if normalize.name_key(v, rules.normalize).vendor}
+    listed = {v for v in vendors if name_keys.name_key(v, rules.normalize).vendor}
     assert len(vendors - listed) >= 2  # Kraftway, Depo, Qtech, Powercom: learned from IT's column
 
 
@@ -548,20 +548,20 @@ def test_placeholder_serials_and_tags_on_the_it_side_are_no_keys() -> None:
     tags = [a.inventory_number for a in data.inventory.assets if a.inventory_number]
     fillers = [t for t in tags if t in PLACEHOLDER_TAGS]
     assert len(serials) >= 100 and len(fillers) >= 50
-    assert {normalize.serial_key(s) for s in serials} == {""}
-    assert {normalize.inventory_key(t) for t in fillers} == {""}
+    assert {unit_keys.serial_key(s) for s in serials} == {""}
+    assert {unit_keys.inventory_key(t) for t in fillers} == {""}
 
 
 def test_a_mistyped_tag_is_one_digit_off_and_never_another_rows_number() -> None:
     data = _noisy(tag_typo=1.0, placeholder_tag=0.0)
-    book = {r.key: normalize.inventory_key(r.inventory_number) for r in data.register_rows}
+    book = {r.key: unit_keys.inventory_key(r.inventory_number) for r in data.register_rows}
     numbers = set(book.values())
     ids = data.inventory.by_id()
     typos = 0
     for key, assets in data.truth.items():
         if len(assets) != 1 or not ids[assets[0]].inventory_number:
             continue
-        tag = normalize.inventory_key(ids[assets[0]].inventory_number)
+        tag = unit_keys.inventory_key(ids[assets[0]].inventory_number)
         if tag != book[key]:
             typos += 1
             assert tag not in numbers

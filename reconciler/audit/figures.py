@@ -24,7 +24,7 @@ from reconciler.ledger import files as ledger_files
 from reconciler.ledger import findings as ledger_findings
 from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger.db import Ledger
-from reconciler.match import normalize
+from reconciler.match import place_keys
 from reconciler.models import FindingCode
 
 SURPLUS = FindingCode.MISSING_IN_BOOKS  # in IT, not on the books (излишки)
@@ -332,14 +332,14 @@ class _People:
         spellings: dict[str, set[str]] = defaultdict(set)
         for e in episodes:
             if e.last.custodian and e.last.custodian.strip():
-                spellings[normalize.person_key(e.last.custodian)].add(e.last.custodian.strip())
+                spellings[place_keys.person_key(e.last.custodian)].add(e.last.custodian.strip())
         # The longest spelling says the most ('Данилова Елена Юрьевна'); ties: the first in order.
         self.shown = {k: sorted(v, key=lambda n: (-len(n), n))[0] for k, v in spellings.items()}
 
     def of(self, name: str | None) -> str | None:
         if not name or not name.strip():
             return None
-        return self.shown.get(normalize.person_key(name), name.strip())
+        return self.shown.get(place_keys.person_key(name), name.strip())
 
 
 def _comparison(open_episodes: list[Episode], people: _People) -> list[ComparisonLine]:

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reconciler.match import normalize
+from reconciler.match import place_keys, unit_keys
 from reconciler.match.blocking import kit_quantity
 from reconciler.models import (
     Asset,
@@ -402,20 +402,20 @@ def _shipped_rule(code: FindingCode) -> CheckRule:
     return default_rules().checks.codes.get(code, CheckRule())
 
 
-# --- keys: normalize.py decides what counts as "the same" -------------------------------
+# --- keys: match/*_keys.py decide what counts as "the same" -----------------------------
 
 
 def _serial_keys(text: str | None, rules: Rules) -> list[str]:
-    return normalize.split_serials(text, rules.normalize) if text else []
+    return unit_keys.split_serials(text, rules.normalize) if text else []
 
 
 def _inventory_key(text: str | None, rules: Rules) -> str:
-    return normalize.inventory_key(text, rules.normalize) if text else ""
+    return unit_keys.inventory_key(text, rules.normalize) if text else ""
 
 
 def _same_person(book: str, it: str) -> bool:
     """Same surname, and initials that agree as far as both give them ('Иванов И.' = 'Иванов И.И.')."""
-    a, b = normalize.person_key(book), normalize.person_key(it)
+    a, b = place_keys.person_key(book), place_keys.person_key(it)
     if a == b:
         return True
     sa, _, ia = a.partition(" ")
@@ -428,11 +428,11 @@ _PLACE_PARTS = re.compile(r"[,;/\\|]+")
 
 def _same_place(book: str, it: str, rules: Rules) -> bool:
     """The same place, or one names a part of the other ('ЦОД-1' and 'Москва, ЦОД-1')."""
-    if normalize.place_key(book, rules.normalize) == normalize.place_key(it, rules.normalize):
+    if place_keys.place_key(book, rules.normalize) == place_keys.place_key(it, rules.normalize):
         return True
 
     def parts(text: str) -> set[str]:
-        keys = {normalize.place_key(p, rules.normalize) for p in _PLACE_PARTS.split(text)}
+        keys = {place_keys.place_key(p, rules.normalize) for p in _PLACE_PARTS.split(text)}
         return keys - {""}
 
     pa, pb = parts(book), parts(it)

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from reconciler.checks.accounting import _same_person, _same_place
 from reconciler.config import FolderScope, ScopeConfig
-from reconciler.match import normalize
+from reconciler.match import place_keys
 from reconciler.models import (
     Asset,
     Inventory,
@@ -121,10 +121,10 @@ def _criteria(rule: FolderScope, rules: Rules) -> list[tuple[str, list[Callable[
     norm = rules.normalize
 
     def place_prefix(value: str, text: str) -> bool:
-        return normalize.place_key(text, norm).startswith(normalize.place_key(value, norm))
+        return place_keys.place_key(text, norm).startswith(place_keys.place_key(value, norm))
 
     def person_prefix(value: str, text: str) -> bool:
-        return normalize.person_key(text).startswith(normalize.person_key(value))
+        return place_keys.person_key(text).startswith(place_keys.person_key(value))
 
     out: list[tuple[str, list[Callable[[str], bool]]]] = []
     if rule.locations:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from reconciler.match import normalize
+from reconciler.match import name_keys, place_keys, unit_keys
 from reconciler.models import Asset, BookRow
 from reconciler.rules import BlockingRules, NormalizeRules
 
@@ -60,7 +60,7 @@ class Features:
     """One side (rows or assets) as columns; index i is the i-th row or asset."""
 
     labels: list[str]  # name as shown in evidence
-    names: list[normalize.NameKey]
+    names: list[name_keys.NameKey]
     text_id: np.ndarray
     squashed_id: np.ndarray  # the name's tokens joined: what survives any spacing
     squashed_text: dict[int, str]  # squashed id -> the squashed name
@@ -90,8 +90,8 @@ def book_features(
     rows: Sequence[BookRow], needs: Sequence[int], vocab: Vocabulary, rules: NormalizeRules
 ) -> Features:
     # str(): a name cell may arrive as a number ('7430' typed alone).
-    names = [normalize.name_key(strip_kit_words(str(r.name or "")), rules) for r in rows]
-    serials = [normalize.split_serials(r.serial, rules) for r in rows]
+    names = [name_keys.name_key(strip_kit_words(str(r.name or "")), rules) for r in rows]
+    serials = [unit_keys.split_serials(r.serial, rules) for r in rows]
     return _features(
         labels=[str(r.name or "") for r in rows],
         names=names,
@@ -99,7 +99,7 @@ def book_features(
         rules=rules,
         locations=[r.location for r in rows],
         custodians=[r.custodian for r in rows],
-        inventory=[normalize.inventory_key(r.inventory_number, rules) for r in rows],
+        inventory=[unit_keys.inventory_key(r.inventory_number, rules) for r in rows],
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
     )
@@ -118,13 +118,13 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
             " ".join(p for p in (a.vendor, a.model) if p) if a.model else a.name or ""
             for a in assets
         ],
-        names=[normalize.name_key(asset_text(a), rules) for a in assets],
+        names=[name_keys.name_key(asset_text(a), rules) for a in assets],
         vocab=vocab,
         rules=rules,
         locations=[a.location for a in assets],
         custodians=[a.custodian for a in assets],
-        inventory=[normalize.inventory_key(a.inventory_number or a.kit, rules) for a in assets],
-        serials=[normalize.serial_key(a.serial, rules) for a in assets],
+        inventory=[unit_keys.inventory_key(a.inventory_number or a.kit, rules) for a in assets],
+        serials=[unit_keys.serial_key(a.serial, rules) for a in assets],
         costs=[_cost(a.purchase_cost, 1) for a in assets],
     )
 
@@ -132,7 +132,7 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
 def _features(
     *,
     labels: list[str],
-    names: list[normalize.NameKey],
+    names: list[name_keys.NameKey],
     vocab: Vocabulary,
     rules: NormalizeRules,
     locations: list[str | None],
@@ -156,8 +156,8 @@ def _features(
         model_id=ids("m:" + n.model if n.model else "" for n in names),
         vendor=ids("v:" + n.vendor if n.vendor else "" for n in names),
         category=ids("c:" + n.category if n.category else "" for n in names),
-        location=ids("l:" + k if (k := normalize.place_key(p, rules)) else "" for p in locations),
-        custodian=ids("p:" + k if (k := normalize.person_key(p)) else "" for p in custodians),
+        location=ids("l:" + k if (k := place_keys.place_key(p, rules)) else "" for p in locations),
+        custodian=ids("p:" + k if (k := place_keys.person_key(p)) else "" for p in custodians),
         inventory=ids("i:" + k if k else "" for k in inventory),
         serial_id=ids("s:" + k if k else "" for k in serials),
         cost=np.asarray(costs, dtype=np.float64),

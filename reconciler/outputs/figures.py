@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reconciler.match.normalize import person_key, place_key
+from reconciler.match.place_keys import person_key, place_key
 from reconciler.models import Asset, BookRow, Finding, RowStatus, RunResult
 
 

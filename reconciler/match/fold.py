@@ -1,0 +1,262 @@
+"""Text folding shared by every key: NFKC, Cyrillic look-alikes, the key alphabet.
+
+Two spellings of one value become one string here. The compiled tables of a NormalizeRules
+(look-alikes, serial labels, placeholders) are built once per rules object; the unit, name and
+place keys all read them. The original text is never changed; these forms are only compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+from reconciler.rules import NormalizeRules
+
+# Cyrillic letters with a Latin twin on the keyboard, and the labels stripped from serial cells:
+# the shipped rules/normalize.yaml holds the same tables (a test keeps them equal). Every key
+# helper takes the user's NormalizeRules; these defaults serve callers that have none.
+DEFAULT_LOOKALIKES = {
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+}
+_LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
+_TOKEN = re.compile(r"\w+")
+
+DEFAULT_SERIAL_PREFIXES = (
+    "серийный номер",
+    "заводской номер",
+    "serial number",
+    "serial no",
+    "serial",
+    "сер. #",
+    "сер.#",
+    "сер #",
+    "сер.",
+    "зав. #",
+    "зав.#",
+    "зав #",
+    "s/n",
+    "s\\n",
+    "sn",
+    "#",
+)
+# Values agents and people type where no real serial or tag is known; seeded from GLPI's default
+# serial blacklist (glpi-project/glpi src/Blacklist.php, getDefaults) plus what asset tags say.
+# Compared as keys (alnum, upper case, look-alikes folded). The shipped rules/normalize.yaml
+# holds the same list (a test keeps them equal).
+DEFAULT_PLACEHOLDERS = (
+    "N/A",
+    "(null string)",
+    "INVALID",
+    "SYS-1234567890",
+    "SYS-9876543210",
+    "SN-12345",
+    "SN-1234567890",
+    "0123456789",
+    "123456789000",
+    "12345678901234567",
+    "NNNNNNN",
+    "EVAL",
+    "IATPASS",
+    "none",
+    "To Be Filled By O.E.M.",
+    "Tulip Computers",
+    "Serial Number xxxxxx",
+    "SN-123456fvgv3i0b8o5n6n7k",
+    "Unknow",
+    "Unknown",
+    "System Serial Number",
+    "MB-1234567890",
+    "empty",
+    "Not Specified",
+    "Not Applicable",
+    "OEM_Serial",
+    "SystemSerialNumb",
+    "Default string",
+    "No Asset Information",
+    "Asset Tag",
+    "No Asset Tag",
+    "Chassis Serial Number",
+    "Base Board Serial Number",
+    "0",
+    "нет",
+    "б/н",
+    "без номера",
+)
+# Patterns over the same keys: one character repeated ('0000000000', 'XXXXXXXXXX'),
+# counting up or down from 1 or 0 ('0123456789', '987654321'), 'ABCDEF'.
+DEFAULT_PLACEHOLDER_PATTERNS = (
+    r"^(.)\1{3,}$",
+    r"^0?12345(6(7(8(90?)?)?)?)?$",
+    r"^98765(4(3(2(10?)?)?)?)?$",
+    r"^ABCDE(F(G(H)?)?)?$",
+)
+
+
+def nfkc(text: str) -> str:
+    """NFKC, ё -> е; '№' kept as '#' (NFKC would make it the letters 'No'). Case is kept."""
+    if text.isascii():  # NFKC leaves ASCII as it is; most IT-side text is ASCII
+        return text
+    return unicodedata.normalize("NFKC", text.replace("№", "#")).replace("ё", "е").replace("Ё", "Е")
+
+
+def nfkc_lower(text: str) -> str:
+    """`nfkc` in lower case: what keys and table words are compared as."""
+    return nfkc(text).lower()
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per rules object
+class KeyTables:
+    """The look-alike and label tables of one NormalizeRules, ready to use."""
+
+    translate: dict[int, str]  # every look-alike, lower and upper case, to its Latin twin
+    lookalikes: frozenset[str]  # lower case
+    lookalike_re: re.Pattern[str]
+    serial_prefixes: tuple[str, ...]  # folded by nfkc_lower, longest first
+    placeholders: frozenset[str]  # as keys: 'TOBEFILLEDBYOEM'
+    placeholder_re: re.Pattern[str] | None
+
+    def is_placeholder(self, key: str) -> bool:
+        """A value typed where no real serial or tag was known: never a key."""
+        return key in self.placeholders or bool(
+            self.placeholder_re is not None and self.placeholder_re.search(key)
+        )
+
+
+def _make_key_tables(
+    lookalikes: dict[str, str],
+    serial_prefixes: Iterable[str],
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    patterns: Iterable[str] = DEFAULT_PLACEHOLDER_PATTERNS,
+) -> KeyTables:
+    lower = {k.lower(): v.lower() for k, v in lookalikes.items() if k}
+    pairs = {**lower, **{k.upper(): v for k, v in lower.items() if k.upper() != k}}
+    body = "".join(re.escape(k) for k in lower) or "(?!)"
+    prefixes = {nfkc_lower(p).strip() for p in serial_prefixes if p.strip()}
+    translate = str.maketrans(pairs)
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    return KeyTables(
+        translate=translate,
+        lookalikes=frozenset(lower),
+        lookalike_re=re.compile(f"[{body}]" if lower else body, re.IGNORECASE),
+        serial_prefixes=tuple(sorted(prefixes, key=lambda p: (-len(p), p))),
+        placeholders=frozenset(k for p in placeholders if (k := _placeholder_key(p, translate))),
+        placeholder_re=re.compile(joined) if joined else None,
+    )
+
+
+def _placeholder_key(text: str, translate: dict[int, str]) -> str:
+    return "".join(ch for ch in nfkc_lower(text).translate(translate) if ch.isalnum()).upper()
+
+
+DEFAULT_KEYS = _make_key_tables(DEFAULT_LOOKALIKES, DEFAULT_SERIAL_PREFIXES)
+
+_T = TypeVar("_T")
+
+
+def per_rules(
+    cache: dict[int, tuple[NormalizeRules, _T]],
+    rules: NormalizeRules,
+    build: Callable[[NormalizeRules], _T],
+) -> _T:
+    """`build(rules)`, once per rules object.
+
+    Rules objects are pydantic models (unhashable): entries are keyed by identity and hold the
+    rules object, so that its id is never reused while the entry lives.
+    """
+    entry = cache.get(id(rules))
+    if entry is not None and entry[0] is rules:
+        return entry[1]
+    built = build(rules)
+    if len(cache) > 64:  # a long-lived service reloads rules; keep the cache bounded
+        cache.clear()
+    cache[id(rules)] = (rules, built)
+    return built
+
+
+_KEYS: dict[int, tuple[NormalizeRules, KeyTables]] = {}
+
+
+def key_tables(rules: NormalizeRules | None) -> KeyTables:
+    """The tables of `rules` (built once per rules object); the defaults without rules."""
+    if rules is None:
+        return DEFAULT_KEYS
+    return per_rules(
+        _KEYS,
+        rules,
+        lambda r: _make_key_tables(
+            r.lookalikes,
+            r.serial_prefixes,
+            DEFAULT_PLACEHOLDERS if r.placeholders is None else r.placeholders,
+            DEFAULT_PLACEHOLDER_PATTERNS
+            if r.placeholder_patterns is None
+            else r.placeholder_patterns,
+        ),
+    )
+
+
+# Cyrillic 'О' typed after a digit in a NAME is a zero ('DL38О' -> 'dl380'): names are compared
+# fuzzily. Keys (serials, numbers) never do this: a Latin 'O' there stays a letter, so the
+# Cyrillic one must too, or 'СZJ7132ОXQ' and 'CZJ7132OXQ' would be two serials.
+_CYRILLIC_O_AFTER_DIGIT = re.compile(r"(?<=[0-9])[оО]")
+
+
+def _is_lookalike_abbreviation(original: str, keys: KeyTables) -> bool:
+    """'НР', 'ТР' typed in capitals from Cyrillic entirely of look-alikes: a Latin abbreviation.
+
+    Short all-capital tokens only: 'Сервер' is also made of look-alikes but is a Russian word.
+    """
+    return (
+        1 < len(original) <= 3
+        and original.isupper()
+        and all(ch in keys.lookalikes for ch in original.lower())
+    )
+
+
+def fold_lookalikes(text: str, rules: NormalizeRules | None = None) -> str:
+    """Lower-case text with Cyrillic look-alikes made Latin inside tokens holding Latin or digits.
+
+    'Сервер НР DL38О' -> 'сервер hp dl380': Russian words stay Russian; mixed tokens and short
+    capital abbreviations typed on the Cyrillic layout become Latin.
+    """
+    return fold_text(text, key_tables(rules))
+
+
+@lru_cache(maxsize=200_000)
+def fold_text(text: str, keys: KeyTables) -> str:
+    if not text:
+        return ""
+    norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", nfkc(text))
+    if not keys.lookalike_re.search(norm):  # nothing to fold: the token walk would only lower
+        return norm.lower()
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(norm):
+        out.append(norm[pos : m.start()].lower())
+        original = m.group()
+        token = original.lower()
+        if _LATIN_OR_DIGIT.search(token) or _is_lookalike_abbreviation(original, keys):
+            token = token.translate(keys.translate)
+        out.append(token)
+        pos = m.end()
+    out.append(norm[pos:].lower())
+    return "".join(out)
+
+
+def key_chars(text: str, keys: KeyTables) -> str:
+    """Upper case, every Cyrillic look-alike Latin (keys are never Russian words), alnum only."""
+    return "".join(ch for ch in text.translate(keys.translate) if ch.isalnum()).upper()
