@@ -274,6 +274,10 @@ class Finding:
     accepted_by: str | None = None
     accepted_at: str | None = None
     accepted_comment: str | None = None
+    # The register row the reviewer accepted it on, when that is another row: the two lines of
+    # a DUPLICATE_ON_BOOKS pair are one finding (one identity), so accepting either line
+    # accepts both, and the other line says so rather than turning accepted unexplained.
+    accepted_on_row: int | None = None
 
     @property
     def is_note(self) -> bool:

@@ -33,6 +33,7 @@ from reconciler.rules import Rules, default_rules_dir
 from reconciler.service import intake
 from reconciler.service.lifecycle import FileLifecycle
 from reconciler.text.labels import code_label
+from reconciler.text.report import labels
 
 FOLDER = "moscow"
 REGISTER = "ведомость-ОС.xlsx"
@@ -759,3 +760,64 @@ def test_a_review_candidate_is_not_also_reported_not_on_the_books(scenario: Scen
     notes = {r[0]: r[-1] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     for asset_id in candidates & unmatched:
         assert notes[asset_id] == "кандидат строки на проверку: см. лист «На проверку»"
+
+
+def test_accepting_one_line_of_a_duplicate_pair_says_it_covers_the_other_line_too(
+    tmp_path: Path,
+) -> None:
+    """The two lines of a DUPLICATE_ON_BOOKS pair are one finding (one identity): the reviewer
+    accepts it on one line only. The answer email says the decision covers the twin row; the
+    next run shows both lines accepted, and the twin's line (findings sheet, cell comment)
+    names the row it was accepted on, so it never turns accepted unexplained."""
+    ws = build_workspace(tmp_path)
+    first = reconcile(ws)
+    duplicates = sorted(
+        (x for x in first["findings"] if x["code"] == "DUPLICATE_ON_BOOKS"),
+        key=lambda x: x["row"],
+    )
+    assert len(duplicates) >= 2, "the synthetic register plants a duplicate pair"
+    accepted, twin = duplicates[0], duplicates[1]
+    run_dir = ws / "outbox" / first["run_id"]
+    wb = openpyxl.load_workbook(next(run_dir.glob("*.reconciled.xlsx")))
+    findings = wb["Расхождения"]
+    kind = code_label("DUPLICATE_ON_BOOKS", "ru")
+    line = next(
+        r
+        for r in range(2, findings.max_row + 1)
+        if [findings.cell(r, c).value for c in (2, 4)] == [accepted["row"], kind]
+    )
+    findings.cell(line, 5).value = "да"
+    findings.cell(line, 6).value = "две карточки, одна будет закрыта"
+    reply = tmp_path / "ответ.xlsx"
+    wb.save(reply)
+    drop_through_service(ws, reply)
+    (email,) = query(ws, "SELECT * FROM emails WHERE kind = 'decisions'")
+    body = read_eml(Path(email["eml_path"])).get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert (
+        f"решение относится и к строкам-дублям («{twin['sheet']}», строка {twin['row']}): "
+        "это одно расхождение" in text
+    ), text
+    second = reconcile(ws)
+    again = {x["row"]: x for x in second["findings"] if x["code"] == "DUPLICATE_ON_BOOKS"}
+    assert again[accepted["row"]]["accepted"] and again[twin["row"]]["accepted"]
+    run_dir = ws / "outbox" / second["run_id"]
+    book = openpyxl.load_workbook(next(run_dir.glob("*.reconciled.xlsx")))
+    sheet = book["Расхождения"]
+    head = [c.value for c in sheet[1]]
+    who = {
+        r[1].value: r[head.index("Кто принял")].value
+        for r in sheet.iter_rows(min_row=2)
+        if r[3].value == kind
+    }
+    assert who[accepted["row"]] == FOLDER  # accepted where the reviewer accepted it
+    assert who[twin["row"]] == (
+        f"{FOLDER} — принято по строке {accepted['row']}: строки-дубли — одно расхождение, "
+        "решение относится и к этой строке"
+    )
+    register = book["TDSheet"]
+    header = register[found_header_row(register)]
+    column = next(c.column for c in header if c.value == labels("ru")["columns"]["findings"])
+    comment = register.cell(twin["row"], column).comment
+    assert comment is not None and f"принято по строке {accepted['row']}" in comment.text

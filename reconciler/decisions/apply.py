@@ -200,6 +200,8 @@ def _record(
         )
         dedupe = (group, p.book_key if line.kind != DecisionKind.ACCEPT else p.identity, p.asset_id)
         text = t[line.kind].format(target=_target(line), asset=p.asset_id, code=line.code)
+        if line.kind == DecisionKind.ACCEPT and (shared := _sharing(p, line, ctx, t)):
+            text += "; " + shared
         if line.comment:
             text += f" — «{line.comment}»"
         if dedupe in done or any((d.kind in CONFIRMING) == confirming for d in same_pair):
@@ -264,6 +266,23 @@ def _record(
             }
         )
     return applied
+
+
+def _sharing(p: Proposal, line: ReplyLine, ctx: RunContext, t: dict[str, str]) -> str | None:
+    """The other rows one accept covers: the lines of a DUPLICATE_ON_BOOKS pair are one finding
+    (one identity), so the reviewer learns that accepting one line accepted the others."""
+    others = sorted(
+        {
+            (sheet, row)
+            for (_code, sheet, row, _asset), identity in ctx.findings.items()
+            if identity == p.identity and sheet is not None and row is not None
+        }
+        - {(line.sheet, line.row)}
+    )
+    if not others:
+        return None
+    where = ", ".join(t["where"].format(sheet=sheet, row=row) for sheet, row in others)
+    return t["covers"].format(others=where)
 
 
 def apply_reply(

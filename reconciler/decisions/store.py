@@ -70,6 +70,8 @@ def mark_accepted(findings: list[Finding], register: Register, decisions: Decisi
             f.accepted_by = decision.decided_by or None
             f.accepted_at = decision.decided_at
             f.accepted_comment = decision.comment
+            if decision.row is not None and (decision.sheet, decision.row) != (f.sheet, f.row):
+                f.accepted_on_row = decision.row
             n += 1
     return n
 

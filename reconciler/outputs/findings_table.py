@@ -120,7 +120,8 @@ def finding_line(
         f.book_value,
         f.it_value,
         f.amount,
-        f.accepted_by,
+        # Not in the comment column: that one is read back as the reviewer's own words.
+        " — ".join(filter(None, [f.accepted_by, accepted_on_row(f, language)])) or None,
         (f.accepted_at or "")[:10] or None,
     ]
 
@@ -131,7 +132,16 @@ def accepted_line(f: Finding, language: str) -> str:
     if language == "ru" and len(when) == 10:
         when = f"{when[8:10]}.{when[5:7]}.{when[0:4]}"
     text = labels(language)["summary"]["accepted_by"].format(who=f.accepted_by or "—", when=when)
-    return f"{text}: {f.accepted_comment}" if f.accepted_comment else text
+    text = f"{text}: {f.accepted_comment}" if f.accepted_comment else text
+    return f"{text} ({on_row})" if (on_row := accepted_on_row(f, language)) else text
+
+
+def accepted_on_row(f: Finding, language: str) -> str | None:
+    """For the other line of an accepted duplicate pair: which row the decision was taken on
+    and that it covers this one too."""
+    if f.accepted_on_row is None:
+        return None
+    return str(labels(language)["summary"]["accepted_on_row"].format(row=f.accepted_on_row))
 
 
 def said(value: str | None, message: str) -> bool:

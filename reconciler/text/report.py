@@ -112,6 +112,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "notes": "Примечаний (исправлять не нужно)",
             "notes_by_kind": "Примечания",
             "accepted_by": "принял {who} {when}",
+            "accepted_on_row": "принято по строке {row}: строки-дубли — одно расхождение, "
+            "решение относится и к этой строке",
             "by_status": "Строки по статусу",
             "by_code": "Расхождения по видам",
             "by_location": "Расхождения по местонахождению",
@@ -237,6 +239,8 @@ LABELS: dict[str, dict[str, Any]] = {
             "notes": "Notes (nothing to fix)",
             "notes_by_kind": "Notes",
             "accepted_by": "accepted by {who} on {when}",
+            "accepted_on_row": "accepted on row {row}: the duplicate rows are one finding, so "
+            "the decision covers this row too",
             "by_status": "Rows by status",
             "by_code": "Findings by kind",
             "by_location": "Findings by location",
