@@ -7,25 +7,28 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
 from reconciler.outputs.added_sheets import vendor_model
+from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode, row_cells
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.findings_table import comment_text
 from reconciler.outputs.print_setup import IT_ONLY_COLUMNS
-from reconciler.outputs.sheet_stream import AddedRow, SheetEdit, column_letter, column_number
-from reconciler.outputs.styles_append import FontInfo, StyleBook, Xf
-from reconciler.outputs.xlsx_writer import (
-    FILLS,
-    HEADER_FILL,
-    clean_text,
-    fit_width,
-    stored_value,
+from reconciler.outputs.sheet_stream import (
+    AddedRow,
+    SheetEdit,
+    cells_row,
+    column_letter,
+    column_number,
 )
+from reconciler.outputs.styles_append import FontInfo, StyleBook, Xf
+from reconciler.outputs.xlsx_writer import FILLS, HEADER_FILL, clean_text, fitted_width
 from reconciler.rules import Rules
 from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import format_date, format_money
@@ -107,6 +110,17 @@ def _rgb(fill: Any) -> str:
     return str(fill.fgColor.rgb)[-6:]
 
 
+def _getters(enrich: Sequence[str], language: str) -> list[Callable[[Asset], Any]]:
+    """Per enrichment column, the asset's value (_asset_value), chosen once per sheet."""
+    out: list[Callable[[Asset], Any]] = []
+    for name in enrich:
+        if name in ("vendor_model", "status", "serial"):
+            out.append(lambda a, name=name: _asset_value(a, name, language))  # type: ignore[misc]
+        else:
+            out.append(attrgetter(name))
+    return out
+
+
 def plan_sheet(
     info: SheetInfo,
     matches: list[RowMatch],
@@ -125,29 +139,19 @@ def plan_sheet(
     t = labels(language)
     heads = headings(rules, language)
     enrich = list(rules.checks.annotate_columns)
-    lines: list[tuple[RowMatch, list[Any], list[Finding]]] = []
-    for m in matches:
-        assets = [by_id[a] for a in m.asset_ids if a in by_id]
-        found = sorted(
-            by_row.get(m.row.key, []), key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9)
-        )
-        values: list[Any] = [
-            t["status"].get(str(m.status), str(m.status)),
-            # A row with no asset has no score worth showing: the best it came to is noise.
-            None if m.score is None or not m.asset_ids else round(m.score, 1),
-            t["matched_on"].get(m.matched_on, m.matched_on),
-            "; ".join(m.asset_ids) or None,
-        ]
-        values += [
-            _joined([_asset_value(a, k, language) for a in assets], language) for k in enrich
-        ]
-        # One line: the row keeps the accountant's height (the comment has every finding whole).
-        values.append("; ".join(f.message for f in found) or None)
-        lines.append((m, values, found))
-    widths = []
-    for i, head in enumerate(heads):
-        most = FINDINGS_WIDTH if i == len(heads) - 1 else ADDED_MAX_WIDTH
-        widths.append(fit_width([v[i] for _m, v, _f in lines], head, least=10, most=most))
+    getters = _getters(enrich, language)
+    no_assets: list[Any] = [None] * len(enrich)
+    status_words: dict[str, str] = t["status"]
+    matched_words: dict[str | None, str | None] = t["matched_on"]
+    n = len(heads)
+    longest = [0] * n  # the shown length of each column's widest value, for its width
+    starts = cell_starts(first, n)
+
+    def style_of(fill: str | None, wrap: bool, number_format: str | None, quote: bool) -> int:
+        xf = Xf(fill_rgb=fill, wrap=wrap, vertical="top", num_fmt=number_format, quote_prefix=quote)
+        return styles.xf(xf)
+
+    templates = CellTemplates(style_of)
     header_style = styles.xf(
         Xf(
             fill_rgb=_rgb(HEADER_FILL),
@@ -158,7 +162,56 @@ def plan_sheet(
             boxed=True,
         )
     )
-    rows: dict[int, AddedRow] = {info.header_row: AddedRow([(h, header_style) for h in heads])}
+    rows: dict[int, AddedRow] = {
+        info.header_row: cells_row(
+            info.header_row, [(h, header_style) for h in heads], first, False
+        )
+    }
+    comments: list[tuple[int, int, str, int]] = []
+    last = first + n - 1
+    last_row = info.header_end_row
+    fills = {key: _rgb(fill) for key, fill in FILLS.items()}
+    for m in matches:
+        assets = [by_id[a] for a in m.asset_ids if a in by_id]
+        found = by_row.get(m.row.key)
+        if found:
+            found = sorted(found, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
+        status = str(m.status)
+        values: list[Any] = [
+            status_words.get(status, status),
+            # A row with no asset has no score worth showing: the best it came to is noise.
+            None if m.score is None or not m.asset_ids else round(m.score, 1),
+            matched_words.get(m.matched_on, m.matched_on),
+            "; ".join(m.asset_ids) or None,
+        ]
+        if not assets:
+            values += no_assets
+        elif len(assets) == 1:  # most rows: the asset's own typed values
+            asset = assets[0]
+            values += [get(asset) for get in getters]
+        else:
+            values += [_joined([get(a) for a in assets], language) for get in getters]
+        # One line: the row keeps the accountant's height (the comment has every finding whole).
+        values.append("; ".join(f.message for f in found) if found else None)
+        encoded = [encode(v, date1904) for v in values]
+        for i, (_kind, _body, shown) in enumerate(encoded):
+            if shown > longest[i]:
+                longest[i] = shown
+        # The accountant's row heights are kept (87 rows were resized before): text wider
+        # than its column is not wrapped to grow the row; it shows in full when selected.
+        fill = fills[row_fill_key(m.status, found or [])]
+        r = m.row.row
+        if r not in rows:  # a row listed twice (it should not be) keeps the first
+            rows[r] = AddedRow(row_cells(starts, str(r), encoded, templates, fill).encode())
+        if found:
+            body, height = finding_comment(found, language)
+            comments.append((r, last, body, height))
+        last_row = max(last_row, r)
+    widths = []
+    for i, head in enumerate(heads):
+        most = FINDINGS_WIDTH if i == n - 1 else ADDED_MAX_WIDTH
+        widest = longest[i] * 1.15 + 2 if longest[i] else 0.0
+        widths.append(fitted_width(widest, head, least=10, most=most))
     # Our columns one group that folds away; IT-only details folded already (print_setup).
     folded = [False] * 4 + [k in IT_ONLY_COLUMNS for k in enrich] + [False]
     edit = SheetEdit(
@@ -170,42 +223,12 @@ def plan_sheet(
         hidden=folded,
         print_layout=True,
     )
-    plan = SheetPlan(edit)
-    last = first + len(heads) - 1
+    plan = SheetPlan(edit, comments)
     if info.header_end_row > info.header_row:
         edit.merges = [
             f"{column_letter(c)}{info.header_row}:{column_letter(c)}{info.header_end_row}"
             for c in range(first, last + 1)
         ]
-    last_row = info.header_end_row
-    known: dict[tuple[str, bool, str | None, bool], int] = {}
-    for m, values, found in lines:
-        fill = _rgb(FILLS[row_fill_key(m.status, found)])
-        cells = []
-        for value in values:
-            stored, number_format, quote = stored_value(value)
-            # The accountant's row heights are kept (87 rows were resized before): text wider
-            # than its column is not wrapped to grow the row; it shows in full when selected.
-            wrap = False
-            key = (fill, wrap, number_format, quote)
-            style = known.get(key)  # hashing an Xf per cell was a third of this loop
-            if style is None:
-                style = known[key] = styles.xf(
-                    Xf(
-                        fill_rgb=fill,
-                        wrap=wrap,
-                        vertical="top",
-                        num_fmt=number_format,
-                        quote_prefix=quote,
-                    )
-                )
-            cells.append((stored, style))
-        # A row listed twice (it should not be) keeps the first.
-        rows.setdefault(m.row.row, AddedRow(cells, 1))
-        if found:
-            body, height = finding_comment(found, language)
-            plan.comments.append((m.row.row, last, body, height))
-        last_row = max(last_row, m.row.row)
     if not keep_autofilter:
         edit.autofilter = f"A{info.header_end_row}:{column_letter(last)}" + str(
             max(last_row, info.header_end_row + 1)

@@ -33,8 +33,17 @@ LINE_HEIGHT = 15.0
 
 @dataclass
 class AddedRow:
-    cells: list[tuple[Any, int]]  # (stored value, style index), from the first added column
+    # Our cells' XML, one cell per added column from the first, each starting `<c r="`
+    # (cell_templates.row_cells, or cells_row): text in them is escaped, so that mark only
+    # ever starts a cell.
+    xml: bytes
     lines: int = 1  # lines of wrapped text: the row is made at least this tall
+
+    def cells(self) -> list[bytes]:
+        return [_CELL_START + piece for piece in self.xml.split(_CELL_START)[1:]]
+
+
+_CELL_START = b'<c r="'
 
 
 @dataclass
@@ -102,15 +111,14 @@ def cell_xml(ref: str, value: Any, style: int, date1904: bool) -> str:
     return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
 
 
-def _cells_xml(
-    row: int, added: AddedRow, first: int, date1904: bool, skip: frozenset[int] = frozenset()
-) -> str:
-    out = []
-    for i, (value, style) in enumerate(added.cells):
-        col = first + i
-        if col not in skip:
-            out.append(cell_xml(f"{column_letter(col)}{row}", value, style, date1904))
-    return "".join(out)
+def cells_row(row: int, cells: list[tuple[Any, int]], first: int, date1904: bool) -> AddedRow:
+    """An AddedRow of (stored value, style index) cells from column `first` (the few rows
+    not built from templates: our header)."""
+    xml = "".join(
+        cell_xml(f"{column_letter(first + i)}{row}", value, style, date1904)
+        for i, (value, style) in enumerate(cells)
+    )
+    return AddedRow(xml.encode())
 
 
 class _Cells:
@@ -186,8 +194,7 @@ def _extend_row(
     close = f"</{p}row>".encode()
     last = _last_cell_column(inner, prefix)
     if last is not None and last < edit.first:
-        ours = _cells_xml(r, added, edit.first, edit.date1904).encode()
-        return open_tag + inner + ours + close
+        return open_tag + inner + added.xml + close
     # A cell at or right of our first column: a formatted empty one gives way to ours, one
     # with a value is kept and ours is left out there (never overwrite the accountant's).
     cells = _Cells(inner, prefix)
@@ -200,11 +207,7 @@ def _extend_row(
             skip.add(col)
         kept.append((col, inner[s:e]))
     ours_by_col = {
-        edit.first + i: cell_xml(
-            f"{column_letter(edit.first + i)}{r}", v, st, edit.date1904
-        ).encode()
-        for i, (v, st) in enumerate(added.cells)
-        if edit.first + i not in skip
+        edit.first + i: cell for i, cell in enumerate(added.cells()) if edit.first + i not in skip
     }
     merged = sorted([*kept, *ours_by_col.items()], key=lambda item: item[0])
     return open_tag + b"".join(piece for _c, piece in merged) + close
@@ -275,7 +278,7 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
 def _new_row(r: int, edit: SheetEdit, p: str) -> bytes:
     added = edit.rows[r]
     tag = _row_tag(f'<{p}row r="{r}">'.encode(), added, edit.last)
-    return tag + _cells_xml(r, added, edit.first, edit.date1904).encode() + f"</{p}row>".encode()
+    return tag + added.xml + f"</{p}row>".encode()
 
 
 def _edit_head(head: bytes, prefix: bytes, edit: SheetEdit, last_row: int) -> bytes:

@@ -19,6 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.outputs.cell_templates import (
+    EMPTY,
+    QUOTED,
+    CellTemplates,
+    cell_starts,
+    encode,
+    shown_length,
+)
 from reconciler.outputs.sheet_stream import cell_xml, column_letter
 from reconciler.outputs.styles_append import StyleBook, Xf
 from reconciler.outputs.xlsx_package import Package, sheet_title
@@ -27,9 +35,10 @@ from reconciler.outputs.xlsx_writer import (
     HEADER_FILL,
     LINE_HEIGHT,
     MAX_WIDTH,
-    fit_width,
+    clean_text,
+    fitted_width,
+    lines_needed,
     stored_value,
-    text_width,
     wrapped_lines,
 )
 from reconciler.outputs.xml_parts import text
@@ -165,10 +174,18 @@ def write_table(
     `widths` are the most each column may take; narrower content gets a narrower column, but
     never narrower than `least` (0-based column -> width: room to type in).
     """
+    longest = [0] * len(headers)
+    for line in rows:
+        for c, value in enumerate(line):
+            if value is not None:
+                shown = shown_length(value)
+                if shown > longest[c]:
+                    longest[c] = shown
     fitted = []
     for c, header in enumerate(headers):
         most = widths[c] if widths else MAX_WIDTH
-        width = fit_width([line[c] for line in rows if c < len(line)], header, most=most)
+        widest = longest[c] * 1.15 + 2 if longest[c] else 0.0
+        width = fitted_width(widest, header, most=most)
         fitted.append(max(width, (least or {}).get(c, 0)))
     ws.headers, ws.rows, ws.widths, ws.fills = headers, rows, fitted, fills
     return fitted
@@ -201,22 +218,29 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         + "</row>"
     ).encode()
     letters = [column_letter(c) for c in range(1, n_cols + 1)]
+    starts = cell_starts(1, n_cols)
+    templates = CellTemplates(book.xf)
+    # A text cell wraps when it is longer than its column: shown length * 1.15 + 2 > width.
+    room = [(w - 2) / 1.15 for w in ws.widths]
     chunk: list[str] = []
     for r, values in enumerate(ws.rows, start=2):
         fill = ws.fills[r - 2] if ws.fills else None
-        cells = []
+        made = templates.for_fill(fill)
+        number = str(r)
+        parts: list[str] = []
         row_lines = 1
         for c, value in enumerate(values):
-            stored, number_format, quote = stored_value(value)
-            wrap = isinstance(value, str) and ("\n" in value or text_width(value) > ws.widths[c])
-            if wrap:
-                row_lines = max(row_lines, wrapped_lines(stored, ws.widths[c]))
-            if stored is None and fill is None:
+            kind, body, shown = encode(value)
+            if kind <= QUOTED and kind != EMPTY and (shown > room[c] or "\n" in body):
+                row_lines = max(row_lines, lines_needed(clean_text(str(value)), ws.widths[c]))
+                pair = templates.for_fill(fill, True)[kind] or templates.make(fill, True, kind)
+            elif kind == EMPTY and fill is None:
                 continue  # nothing to show and no colour to carry
-            style = book.xf(fill, wrap, number_format, quote)
-            cells.append(cell_xml(f"{letters[c]}{r}", stored, style, False))
+            else:
+                pair = made[kind] or templates.make(fill, False, kind)
+            parts += (starts[c], number, pair[0], body, pair[1])
         height = f' ht="{row_lines * LINE_HEIGHT:g}" customHeight="1"' if row_lines > 1 else ""
-        chunk.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+        chunk.append(f'<row r="{r}"{height}>{"".join(parts)}</row>')
         if len(chunk) >= 1000:
             yield "".join(chunk).encode()
             chunk = []

@@ -212,8 +212,16 @@ def fit_width(
     values: list[Any], header: str = "", *, least: float = 8, most: float = MAX_WIDTH
 ) -> float:
     """A width showing every value on one line up to `most`; the header may wrap by words."""
+    longest = max((text_width(shown_text(v)) for v in values), default=0.0)
+    return fitted_width(longest, header, least=least, most=most)
+
+
+def fitted_width(
+    longest: float, header: str = "", *, least: float = 8, most: float = MAX_WIDTH
+) -> float:
+    """fit_width from the widest value's text_width, found while the values were written."""
     header_word = max((len(w) for w in header.split()), default=0) * 1.15 + 2
-    widest = max([text_width(shown_text(v)) for v in values] + [header_word, least])
+    widest = max(longest, header_word, least)
     return math.ceil(min(most, widest) * 10) / 10  # up: a rounded-down width cuts the text
 
 
