@@ -52,7 +52,8 @@ Parser = Callable[[Any, str], Any]
 LENIENT_FIELDS = ("acquired_on",)
 SHOWN_PER_COLUMN = 20  # cells named one by one in the warnings; the rest are counted
 DATE_FIELDS = ("acquired_on",)
-# What a field's cell must hold, for a parser's bare ValueError (error_text.EXPECTED_VALUES).
+# What a field's cell must hold, for a parser's bare ValueError
+# (text/errors_reading.EXPECTED_VALUES).
 FIELD_EXPECTS = {
     "quantity": "whole_number",
     "cost": "number",

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 # Files people attach by mistake, named so the message says what arrived.
-# Each with its key in error_text.FOUND_KINDS, which names it in the sender's language.
+# Each with its key in text/errors_opening.FOUND_KINDS, which names it in the sender's language.
 KNOWN_NOT_SHEETS = {
     b"%PDF": ("PDF document", "pdf"),
     b"\x89PNG": ("PNG image", "png"),

@@ -52,8 +52,8 @@ _LONGEST_EMPTY = max(map(len, EMPTY_WORDS))
 
 class CellValueError(ValueError):
     """A cell that does not hold what its column needs. `expected` is a key of
-    error_text.EXPECTED_VALUES (number, whole_number, date, useful_life), `value` the cell
-    as written, so the sender is told in their own language."""
+    text/errors_reading.EXPECTED_VALUES (number, whole_number, date, useful_life), `value` the
+    cell as written, so the sender is told in their own language."""
 
     def __init__(self, message: str, *, expected: str, value: Any) -> None:
         super().__init__(message)

@@ -25,7 +25,7 @@ from reconciler.config import Config
 from reconciler.errors import ConfigError
 from reconciler.ledger.db import Ledger
 from reconciler.ledger.schema import open_ledger
-from reconciler.service import faults, intake, lifecycle
+from reconciler.service import endings, faults, intake, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class Service:
                     next_sweep = time.monotonic() + watch.interval_seconds
                 waiting = self.intake_once()
                 try:
-                    lifecycle.send_due(self.conn, self.config)
+                    endings.send_due(self.conn, self.config)
                 except Exception as e:  # retried next tick; said once, not on every tick
                     fault = faults.classify(e, self.files.faults.places)
                     self.files.faults.note(fault, "(sending queued mail)", "")
