@@ -19,10 +19,11 @@ from typing import Any
 import click
 
 from reconciler import __version__
-from reconciler.config import Config, load_config
-from reconciler.errors import ReconcilerError
+from reconciler.config import Config, config_path, load_config, read_raw
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.logs import setup_logging
-from reconciler.text import error_catalogue
+from reconciler.text import config_problems, error_catalogue
+from reconciler.text.config_problems import sentence_case
 
 log = logging.getLogger("reconciler")
 
@@ -43,20 +44,25 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _language(config_file: Path | None) -> str:
-    """report.language when the config loads; else Russian, the config's own default."""
+    """report.language as the file says it, even when other settings in it are wrong (the
+    problems are then told in it); else Russian, the config's own default."""
     try:
-        return load_config(config_file).report.language
+        raw = read_raw(config_path(config_file))
     except (ReconcilerError, OSError):
         return "ru"
+    report = raw.get("report")
+    language = report.get("language") if isinstance(report, dict) else None
+    return language if language in ("ru", "en") else "ru"
 
 
 def error_message(error: ReconcilerError, language: str) -> str:
-    """The error for the person at the terminal: in their language where the catalogue has its
-    code (which says it once, with the fix), else the English one-liner, in sentence case."""
-    text = error_catalogue.describe(error, language)
-    first = text.split(" ", 1)[0]
-    if text[:1].islower() and not any(c in first for c in "./\\:"):  # a file name stays as is
-        text = text[:1].upper() + text[1:]
+    """The error for the person at the terminal, in their language: a config's problems each
+    with its key and fix (text/config_problems.py), a coded error from the catalogue, else the
+    English one-liner; in sentence case, said once."""
+    if isinstance(error, ConfigError):
+        text = config_problems.describe(error, language)
+    else:
+        text = sentence_case(error_catalogue.describe(error, language))
     return f"{'Ошибка' if language == 'ru' else 'Error'}: {text}"
 
 
@@ -345,7 +351,6 @@ def ledger_migrate(config_file: Path | None) -> None:
 @reports_errors
 def ledger_copy(source: Path | None, target: str | None, config_file: Path | None) -> None:
     """Copy a SQLite ledger into an empty PostgreSQL one; every table's count is checked."""
-    from reconciler.errors import ConfigError
     from reconciler.ledger.copy import copy_ledger
     from reconciler.ledger.db import SqliteLedger, open_url
 

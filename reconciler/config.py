@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconciler.cron import parse_cron
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Problem
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV = "RECONCILER_CONFIG"
@@ -279,7 +279,7 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _problems(source: Path, error: ValidationError) -> list[str]:
+def _problems(error: ValidationError) -> list[Problem]:
     """Each validation error in plain words: the key, what was expected, what was found (never
     a secret's value), and for a misspelt key the nearest real one."""
     problems = []
@@ -289,15 +289,37 @@ def _problems(source: Path, error: ValidationError) -> list[str]:
         if e["type"] == "extra_forbidden":
             known = _known_keys(tuple(e["loc"][:-1]))
             near = difflib.get_close_matches(str(e["loc"][-1]), known, n=1, cutoff=0.5)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            choices = f" (known here: {', '.join(sorted(known))})" if known and not near else ""
-            problems.append(f"key '{key}': not a setting{hint}{choices}")
+            env_key = f"{e['loc'][-1]}_env"
+            if is_secret_key(key) and env_key in known:  # a password written into the file
+                text = (
+                    f"key '{key}': not a setting: a secret never goes in the file; delete it, "
+                    f"put it in an environment variable and name that in '{env_key}'"
+                )
+                problems.append(Problem(text, "SECRET_IN_FILE", {"key": key, "env_key": env_key}))
+            elif near:
+                text = f"key '{key}': not a setting; did you mean '{near[0]}'?"
+                problems.append(Problem(text, "UNKNOWN_KEY_NEAR", {"key": key, "near": near[0]}))
+            else:
+                known_text = ", ".join(sorted(known))
+                text = f"key '{key}': not a setting" + (
+                    f" (known here: {known_text})" if known else ""
+                )
+                problems.append(Problem(text, "UNKNOWN_KEY", {"key": key, "known": known_text}))
             continue
-        if is_secret_key(key):
+        secret = is_secret_key(key)
+        if secret:
             found_text = ", found a value (not shown: it may be a secret)"
         else:
             found_text = "" if isinstance(found, dict) else f", found {found!r}"
-        problems.append(f"key '{key}': {e['msg'][:1].lower()}{e['msg'][1:]}{found_text}")
+        text = f"key '{key}': {e['msg'][:1].lower()}{e['msg'][1:]}{found_text}"
+        # 0.0 said as 0: the bound as the user would write it
+        ctx = {
+            k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in (e.get("ctx") or {}).items()
+        }
+        params: dict[str, Any] = {"key": key, "type": e["type"], "msg": e["msg"], **ctx}
+        if not secret and not isinstance(found, dict):
+            params["found"] = repr(found)
+        problems.append(Problem(text, "BAD_VALUE", params))
     return problems
 
 
@@ -305,46 +327,75 @@ def _problems(source: Path, error: ValidationError) -> list[str]:
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+")
 
 
-def _semantic_problems(config: Config) -> list[str]:
+def _semantic_problems(config: Config) -> list[Problem]:
     """Checks pydantic cannot express: domains of addresses, SMTP password present."""
     problems = []
     inv = config.inventory
     if inv.source in FILE_SOURCES and inv.path is None:
         problems.append(
-            f"key 'inventory.path': inventory.source '{inv.source}' reads a file or folder; "
-            "set inventory.path to it"
+            Problem(
+                f"key 'inventory.path': inventory.source '{inv.source}' reads a file or "
+                "folder; set inventory.path to it",
+                "INVENTORY_PATH_NEEDED",
+                {"source": inv.source},
+            )
         )
     if inv.source not in FILE_SOURCES:
         for key in ("url", "token_env"):
             if not getattr(inv, key):
                 problems.append(
-                    f"key 'inventory.{key}': inventory.source '{inv.source}' needs it "
-                    "(token_env is the NAME of the environment variable holding the token)"
+                    Problem(
+                        f"key 'inventory.{key}': inventory.source '{inv.source}' needs it "
+                        "(token_env is the NAME of the environment variable holding the token)",
+                        f"INVENTORY_{key.upper()}_NEEDED",
+                        {"source": inv.source},
+                    )
                 )
     if inv.source == "glpi" and not inv.app_token_env:
         problems.append(
-            "key 'inventory.app_token_env': GLPI needs an App-Token; name the environment "
-            "variable that holds it"
+            Problem(
+                "key 'inventory.app_token_env': GLPI needs an App-Token; name the environment "
+                "variable that holds it",
+                "GLPI_APP_TOKEN_NEEDED",
+            )
         )
     mail = config.mail
     for key, address in mail.all_addresses().items():
         if not _ADDRESS.fullmatch(parseaddr(address)[1] or address):
             problems.append(
-                f"key '{key}': expected an email address such as name@example.com, "
-                f"found {address!r}"
+                Problem(
+                    f"key '{key}': expected an email address such as name@example.com, "
+                    f"found {address!r}",
+                    "BAD_ADDRESS",
+                    {"key": key, "found": address},
+                )
             )
         elif mail.allowed_domains and address.rsplit("@", 1)[1].lower() not in mail.allowed_domains:
+            domains = ", ".join(mail.allowed_domains)
             problems.append(
-                f"key '{key}': {address!r} is outside mail.allowed_domains "
-                f"({', '.join(mail.allowed_domains)}); fix the address or allow its domain"
+                Problem(
+                    f"key '{key}': {address!r} is outside mail.allowed_domains ({domains}); "
+                    "fix the address or allow its domain",
+                    "ADDRESS_OUTSIDE_DOMAINS",
+                    {"key": key, "found": address, "domains": domains},
+                )
             )
     if mail.smtp.ssl and mail.smtp.starttls:
-        problems.append("key 'mail.smtp': ssl and starttls are exclusive; set one to false")
+        problems.append(
+            Problem(
+                "key 'mail.smtp': ssl and starttls are exclusive; set one to false",
+                "SSL_AND_STARTTLS",
+            )
+        )
     for folder, scope in config.scope.by_folder.items():
         if scope.empty:
             problems.append(
-                f"key 'scope.by_folder.{folder}': names nothing; list locations, custodians "
-                "or fields, or set whole_inventory: true"
+                Problem(
+                    f"key 'scope.by_folder.{folder}': names nothing; list locations, "
+                    "custodians or fields, or set whole_inventory: true",
+                    "SCOPE_EMPTY",
+                    {"key": f"scope.by_folder.{folder}"},
+                )
             )
         for kind, values in (("locations", scope.locations), ("custodians", scope.custodians)):
             problems += _pattern_problems(f"scope.by_folder.{folder}.{kind}", values)
@@ -352,25 +403,40 @@ def _semantic_problems(config: Config) -> list[str]:
             problems += _pattern_problems(f"scope.by_folder.{folder}.fields.{column}", values)
     if mail.transport == "smtp" and mail.smtp.username and not mail.smtp.password_env:
         problems.append(
-            "key 'mail.smtp.password_env': a username is set but no password_env; name the "
-            "environment variable that holds the password (the password never goes in the file)"
+            Problem(
+                "key 'mail.smtp.password_env': a username is set but no password_env; name "
+                "the environment variable that holds the password (the password never goes "
+                "in the file)",
+                "PASSWORD_ENV_NEEDED",
+            )
         )
     return problems
 
 
-def _pattern_problems(key: str, values: list[str]) -> list[str]:
+def _pattern_problems(key: str, values: list[str]) -> list[Problem]:
     problems = []
     for i, value in enumerate(values):
+        where = f"{key}[{i}]"
         if value.startswith("re:"):
             try:
                 re.compile(value[3:])
             except re.error as e:
                 problems.append(
-                    f"key '{key}[{i}]': {value!r} is not a regular expression ({e}); fix it, "
-                    "or drop 're:' to compare the name as written"
+                    Problem(
+                        f"key '{where}': {value!r} is not a regular expression ({e}); fix it, "
+                        "or drop 're:' to compare the name as written",
+                        "BAD_PATTERN",
+                        {"key": where, "found": value, "detail": str(e)},
+                    )
                 )
         elif not value.strip(" *"):
-            problems.append(f"key '{key}[{i}]': expected a name, a prefix* or re:pattern")
+            problems.append(
+                Problem(
+                    f"key '{where}': expected a name, a prefix* or re:pattern",
+                    "EMPTY_PATTERN",
+                    {"key": where},
+                )
+            )
     return problems
 
 
@@ -379,27 +445,84 @@ def config_path(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    source = config_path(path)
+def read_raw(source: Path) -> dict[str, Any]:
+    """The file's YAML as a mapping; ConfigError when there is no such file or no mapping."""
     if not source.is_file():
         raise ConfigError(
-            f"no config file at {source}; pass --config PATH, set {CONFIG_ENV}, "
-            "or create one with 'reconciler demo DIR'",
-            source=str(source),
+            Problem(
+                f"no config file at {source}; pass --config PATH, set {CONFIG_ENV}, "
+                "or create one with 'reconciler demo DIR'",
+                "NO_CONFIG_FILE",
+                {"file": str(source), "env": CONFIG_ENV},
+            )  # no source: the message names the file already
         )
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"not valid YAML: {e}", source=str(source)) from None
+        raise ConfigError(yaml_problem(e), source=str(source)) from None
     if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping of keys at the top level", source=str(source))
-    try:
-        config = Config.model_validate(raw)
-    except ValidationError as e:
-        raise ConfigError(_problems(source, e), source=str(source)) from None
-    config = _resolve_paths(config, source.resolve().parent)
-    config = config.model_copy(update={"source": source.resolve()})
-    problems = _semantic_problems(config)
-    if problems:
-        raise ConfigError(problems, source=str(source))
+        raise ConfigError(
+            Problem("expected a mapping of keys at the top level", "NOT_A_MAPPING"),
+            source=str(source),
+        )
+    return raw
+
+
+def yaml_problem(error: yaml.YAMLError) -> Problem:
+    """Unreadable YAML: where (line and column, 1-based as an editor shows them) and why."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    why = getattr(error, "problem", None) or str(error)
+    return Problem(
+        f"not valid YAML: {error}",
+        "BAD_YAML" if line is not None else "BAD_YAML_NOWHERE",
+        {"line": line, "column": column, "detail": why},
+    )
+
+
+def _without(raw: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Drop the value at `loc` so the setting falls back to its default; False if nothing was
+    there to drop (a required key that is missing)."""
+    node: Any = raw
+    for part in loc[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        del node[loc[-1]]
+        return True
+    return False
+
+
+def check_config(path: str | Path | None = None) -> tuple[Config | None, list[Problem]]:
+    """Every problem of the file in one pass, and the config with the wrong values left out
+    (their defaults instead) so the checks that follow still run: `reconciler check` then says
+    the rules' and the environment's problems too, not only the first of three passes.
+
+    ConfigError only when nothing can be checked: no file, or no YAML mapping in it.
+    """
+    source = config_path(path)
+    raw = read_raw(source)
+    problems: list[Problem] = []
+    for _attempt in range(20):  # each pass drops the values in error; a few passes suffice
+        try:
+            config = Config.model_validate(raw)
+        except ValidationError as e:
+            found = _problems(e)
+            problems += [p for p in found if p not in problems]
+            if not any(_without(raw, tuple(err["loc"])) for err in e.errors()):
+                return None, problems
+            continue
+        config = _resolve_paths(config, source.resolve().parent)
+        config = config.model_copy(update={"source": source.resolve()})
+        return config, problems + _semantic_problems(config)
+    return None, problems
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The config, or ConfigError naming every problem of the file at once."""
+    config, problems = check_config(path)
+    if problems or config is None:
+        raise ConfigError(problems, source=str(config_path(path)))
     return config

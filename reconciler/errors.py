@@ -7,7 +7,23 @@ Discrepancies between the books and IT are never exceptions: they are Findings (
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of the configuration or the rules: a stable `code` and the values its
+    message names (`params`), so text/config_problems.py can say it in the reader's language;
+    `text` is the English line for logs. A problem without a code is said as its text."""
+
+    text: str
+    code: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ReconcilerError(Exception):
@@ -19,8 +35,12 @@ class ReconcilerError(Exception):
 class ConfigError(ReconcilerError):
     """config.yaml or rules/*.yaml is wrong. Carries every problem found, not only the first."""
 
-    def __init__(self, problems: list[str] | str, *, source: str | None = None) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+    def __init__(
+        self, problems: Sequence[str | Problem] | str | Problem, *, source: str | None = None
+    ) -> None:
+        given = [problems] if isinstance(problems, (str, Problem)) else list(problems)
+        self.coded = [p if isinstance(p, Problem) else Problem(p) for p in given]
+        self.problems = [p.text for p in self.coded]  # the English lines
         self.source = source
         head = f"{source}: " if source else ""
         if len(self.problems) == 1:

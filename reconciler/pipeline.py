@@ -17,9 +17,9 @@ from pathlib import Path
 
 from reconciler.checks import accounting as checks
 from reconciler.checks import scope as scoping
-from reconciler.config import Config, load_config
+from reconciler.config import Config, check_config, config_path
 from reconciler.decisions import store as decisions
-from reconciler.errors import ConfigError, InputError, ReconcilerError
+from reconciler.errors import ConfigError, InputError, Problem, ReconcilerError
 from reconciler.inventory import load as inventory
 from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger.db import new_run_id
@@ -218,13 +218,21 @@ def record_in_ledger(
 
 
 def check_setup(config_file: Path | None) -> str:
-    """`reconciler check`: config, rules and inventory, every problem at once (ConfigError)."""
-    config = load_config(config_file)
-    problems: list[str] = []
-    if not config.rules.is_dir():
+    """`reconciler check`: config, rules, the variables it names, the inventory and the scopes,
+    in one pass: every problem at once (ConfigError), then a non-zero exit. A wrong value in
+    the config is reported and its default used, so the checks after it still run."""
+    config, problems = check_config(config_file)
+    if config is None:
+        raise ConfigError(problems, source=str(config_path(config_file)))
+    rules_ok = config.rules.is_dir()
+    if not rules_ok:
         problems.append(
-            f"key 'rules': expected the folder of rules YAML, found nothing at {config.rules}; "
-            "copy the shipped rules/ there or fix the path"
+            Problem(
+                f"key 'rules': expected the folder of rules YAML, found nothing at "
+                f"{config.rules}; copy the shipped rules/ there or fix the path",
+                "NO_RULES_FOLDER",
+                {"path": str(config.rules)},
+            )
         )
     # The variables the config names must be set where the service runs (their values are
     # never shown).
@@ -232,30 +240,60 @@ def check_setup(config_file: Path | None) -> str:
         ("mail.smtp.password_env", config.mail.smtp.password_env),
         ("inventory.token_env", config.inventory.token_env),
         ("inventory.app_token_env", config.inventory.app_token_env),
+        ("ledger.password_env", config.ledger.password_env),
     ):
         if name and not os.environ.get(name):
             problems.append(
-                f"key '{key}': names the environment variable {name}, which is not set here; "
-                f"set {name} for the service (its value never goes in the file)"
+                Problem(
+                    f"key '{key}': names the environment variable {name}, which is not set "
+                    f"here; set {name} for the service (its value never goes in the file)",
+                    "VARIABLE_NOT_SET",
+                    {"key": key, "name": name},
+                )
             )
     rules: Rules | None = None
     try:
-        rules = load_rules(config.rules)
+        rules = load_rules(config.rules if rules_ok else None)
     except ConfigError as e:
-        problems += e.problems
+        problems += e.coded
     assets = None
     if rules is not None:
         try:
             assets = inventory.load_inventory(config.inventory, rules)
+        except ConfigError as e:
+            problems += e.coded
         except ReconcilerError as e:
-            where = config.inventory.path or config.inventory.url
-            problems.append(f"inventory {where}: {e}")
+            where = str(config.inventory.path or config.inventory.url)
+            problems.append(
+                Problem(
+                    f"inventory {where}: {e}",
+                    "INVENTORY_FAILED",
+                    {"where": where, "error": error_text.ErrorRecord.of(e).to_dict()},
+                )
+            )
     for key in ("inbox", "outbox", "state"):
         folder_path: Path = getattr(config, key)
         if folder_path.exists() and not folder_path.is_dir():
-            problems.append(f"key '{key}': expected a folder, found a file at {folder_path}")
+            problems.append(
+                Problem(
+                    f"key '{key}': expected a folder, found a file at {folder_path}",
+                    "FOLDER_IS_A_FILE",
+                    {"key": key, "path": str(folder_path)},
+                )
+            )
     if assets is not None and rules is not None:
-        problems += scoping.scope_problems(config.scope, assets, rules)
+        # A scope already wrong in itself (a broken pattern) is said once, not tried.
+        wrong_keys = {str(p.params.get("key", "")) for p in problems}
+        checked_scopes = config.scope.model_copy(
+            update={
+                "by_folder": {
+                    folder: scope
+                    for folder, scope in config.scope.by_folder.items()
+                    if not any(k.startswith(f"scope.by_folder.{folder}") for k in wrong_keys)
+                }
+            }
+        )
+        problems += scoping.scope_problems(checked_scopes, assets, rules)
     if problems:
         raise ConfigError(problems, source=str(config.source))
     assert assets is not None and rules is not None

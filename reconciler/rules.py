@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from reconciler.errors import ConfigError
+from reconciler.config import yaml_problem
+from reconciler.errors import ConfigError, Problem
 from reconciler.models import FindingCode
 
 
@@ -344,7 +346,7 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"not valid YAML: {e}", source=str(path)) from None
+        raise ConfigError(yaml_problem(e), source=str(path)) from None
 
 
 def merged_over(shipped: Any, user: Any) -> Any:
@@ -385,33 +387,44 @@ def _field_model(model: Any, loc: tuple[int | str, ...]) -> Any:
     return current
 
 
-def _problem(path: Path, model: type[_Rules], err: Any) -> str:
+def _problem(path: Path, model: type[_Rules], err: Any) -> Problem:
     """One line per problem: the file, the key, what is wrong, and the closest valid name."""
     import difflib
 
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc if p != "[key]")
     text = f"{path}: key '{key}': {err['msg']}"
+    params: dict[str, Any] = {"file": str(path), "key": key}
+    code = "RULES_BAD_VALUE"
     valid: list[str] = []
     if err["type"] == "extra_forbidden":
         parent = _field_model(model, loc[:-1])
         if isinstance(parent, type) and issubclass(parent, BaseModel):
             valid = list(parent.model_fields)
         text = f"{path}: key '{key}': unknown key"
+        code = "RULES_UNKNOWN_KEY"
     elif loc and loc[-1] == "[key]" and err["type"] == "enum":
         valid = [c.value for c in FindingCode]
         text = f"{path}: key '{key}': not a finding code"
+        code = "RULES_NOT_A_CODE"
+    else:
+        params.update(type=err["type"], msg=err["msg"])
+        params.update({k: str(v) for k, v in (err.get("ctx") or {}).items()})
+        if not isinstance(err.get("input"), (dict, list)):
+            params["found"] = repr(err.get("input"))
     if valid:
         wrong = str(loc[-2] if loc[-1] == "[key]" else loc[-1])
         close = difflib.get_close_matches(wrong, valid, n=1, cutoff=0.6)
         text += f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(valid)}"
-    return text
+        params["near"] = close[0] if close else None
+        params["valid"] = ", ".join(valid)
+    return Problem(text, code, params)
 
 
 def load_rules(folder: Path | None = None) -> Rules:
     folder = folder or default_rules_dir()
     defaults = default_rules_dir()
-    problems: list[str] = []
+    problems: list[Problem] = []
     parsed: dict[str, _Rules] = {}
     for name, model in RULE_FILES.items():
         shipped_path = defaults / f"{name}.yaml"
@@ -421,7 +434,13 @@ def load_rules(folder: Path | None = None) -> Rules:
             if path.is_file() and path.resolve() != shipped_path.resolve():
                 user = _read_yaml(path)
                 if not isinstance(user, dict):
-                    problems.append(f"{path}: expected a mapping of keys, found {user!r}")
+                    problems.append(
+                        Problem(
+                            f"{path}: expected a mapping of keys, found {user!r}",
+                            "RULES_NOT_A_MAPPING",
+                            {"file": str(path)},
+                        )
+                    )
                     continue
                 doc = merged_over(doc, user)
             else:
@@ -429,7 +448,10 @@ def load_rules(folder: Path | None = None) -> Rules:
             parsed[name] = model.model_validate(doc)
         except ConfigError as e:
             problems.extend(
-                e.problems if e.source is None else [f"{e.source}: {p}" for p in e.problems]
+                replace(p, text=f"{e.source}: {p.text}", params={"file": e.source, **p.params})
+                if e.source is not None
+                else p
+                for p in e.coded
             )
         except ValidationError as e:
             problems.extend(_problem(path, model, err) for err in e.errors())

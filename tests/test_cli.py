@@ -82,7 +82,7 @@ def test_a_misspelt_finding_code_in_checks_yaml_fails_check_and_run(
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert "BELOW_CAPITALISATION_THRESHOLD" in result.output
-    assert "did you mean 'BELOW_CAPITALIZATION_THRESHOLD'?" in result.output
+    assert "возможно, имелся в виду «BELOW_CAPITALIZATION_THRESHOLD»" in result.output
 
 
 def test_check_reports_every_problem_at_once(workspace: Path) -> None:
@@ -182,47 +182,68 @@ def test_config_is_accepted_before_the_subcommand_as_after_it(workspace: Path) -
     assert lines[0] == lines[1] and "assets" in before.output
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "Error: ",
+                "Unknown setting 'watch.interval_second': did you mean 'interval_seconds'? "
+                "Fix the name.",
+                "Setting 'mail.smtp.password' is not allowed: a secret never goes in the file.",
+                "Setting 'mail.smtp.port': expected a whole number, found 'abc'. Fix the value.",
+                "Setting 'mail.from': 'reconciler@@example.com' is not an email address.",
+                "Setting 'mail.smtp.password_env' names the environment variable "
+                "RECONCILER_TEST_SMTP_PASSWORD, which is not set here.",
+                "The rules folder ",
+            ],
+        ),
+        (
+            "ru",
+            [
+                "Ошибка: ",
+                "Неизвестная настройка «watch.interval_second»: возможно, имелась в виду "
+                "«interval_seconds». Исправьте имя.",
+                "Настройка «mail.smtp.password» не допускается: секрет в файл не пишется.",
+                "Настройка «mail.smtp.port»: ожидалось целое число, указано 'abc'.",
+                "Настройка «mail.from»: «reconciler@@example.com» — не адрес электронной почты.",
+                "Настройка «mail.smtp.password_env» называет переменную окружения "
+                "RECONCILER_TEST_SMTP_PASSWORD, но здесь она не задана.",
+                "Папки правил ",
+            ],
+        ),
+    ],
+)
 def test_check_says_every_problem_in_one_pass_in_plain_words_and_never_a_secret(
-    workspace: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, language: str, expected: list[str]
 ) -> None:
-    """A misspelt key (with the key meant), a password written into the file (refused, its
-    value never repeated), a malformed sender, then in a valid file: a password_env naming an
-    unset variable and a missing rules folder, together."""
+    """One file with a problem of each kind: a misspelt key (with the key meant), a password
+    written into the file (refused, its value never repeated), a value of the wrong type, a
+    malformed sender, a password_env naming an unset variable, a missing rules folder. One
+    `check` says them all, each once, in report.language, then exits 2."""
     monkeypatch.delenv("RECONCILER_TEST_SMTP_PASSWORD", raising=False)
     config = workspace / "config.yaml"
-    text = config.read_text(encoding="utf-8")
-    bad = text.replace("  transport: file", "  transport: file\n  smtp:\n    password: hunter2")
+    text = _with_language(workspace, language).read_text(encoding="utf-8")
+    assert "transport: file" in text and "from: reconciler@example.com" in text
+    bad = text.replace(
+        "transport: file",
+        "transport: file\n  smtp:\n    password: hunter2\n    username: robot\n"
+        "    password_env: RECONCILER_TEST_SMTP_PASSWORD\n    port: abc",
+    )
     bad = bad.replace("from: reconciler@example.com", "from: reconciler@@example.com")
+    bad = bad.replace("rules: rules", "rules: no-such-rules")
     bad += "\nwatch:\n  interval_second: 5\n"
     config.write_text(bad, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
-    assert result.exit_code == 2
-    assert "hunter2" not in result.output
-    assert "key 'watch.interval_second': not a setting; did you mean 'interval_seconds'?" in (
-        result.output
-    )
-    assert "Extra inputs are not permitted" not in result.output
-    assert "key 'mail.smtp.password': not a setting" in result.output
-    good = text.replace(
-        "  transport: file",
-        "  transport: file\n  smtp:\n    username: robot\n"
-        "    password_env: RECONCILER_TEST_SMTP_PASSWORD",
-    )
-    good = good.replace("from: reconciler@example.com", "from: reconciler@@example.com")
-    config.write_text(good.replace("rules: rules", "rules: no-such-rules"), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
-    assert result.exit_code == 2
-    assert "key 'mail.from': expected an email address" in result.output
-    config.write_text(good.replace("reconciler@@", "reconciler@"), encoding="utf-8")
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("rules: rules", "rules: no-such-rules"),
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code == 2, result.output
-    assert "RECONCILER_TEST_SMTP_PASSWORD, which is not set here" in result.output
-    assert "key 'rules': expected the folder of rules YAML" in result.output
-    assert ": ok" not in result.output
+    out = result.output
+    assert "hunter2" not in out and "Extra inputs are not permitted" not in out
+    for line in expected:
+        assert out.count(line) == 1, (line, out)
+    said = [x.strip() for x in out.splitlines() if x.strip().startswith("- ")]
+    assert len(said) == len(expected) - 1 and all(x[2:3].isupper() for x in said), said
+    assert ": ok" not in out
 
 
 def _with_language(workspace: Path, language: str) -> Path:

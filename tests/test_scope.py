@@ -237,8 +237,9 @@ def test_check_refuses_a_scope_that_selects_nothing_and_names_the_closest_places
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code != 0
     assert "scope.by_folder.kazan" in result.output
-    assert "closest existing 'Казань - склад'" in result.output
-    assert "scope.by_folder.cc" in result.output and "no 'Cost centre' values" in result.output
+    assert "ближайшие значения в «location»: «Казань - склад»" in result.output
+    assert "scope.by_folder.cc" in result.output
+    assert "в ИТ-учете нет значений «Cost centre»" in result.output
     assert "scope.by_folder.ekb" not in result.output
 
 
@@ -252,8 +253,11 @@ def test_config_refuses_a_bad_pattern_and_an_empty_scope(
     )
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code != 0
-    assert "scope.by_folder.a.locations[0]" in result.output
-    assert "scope.by_folder.b': names nothing" in result.output
+    assert "Настройка «scope.by_folder.a.locations[0]»: «re:(Москва» — не регулярное выражение" in (
+        result.output
+    )
+    assert "Область «scope.by_folder.b» ничего не выбирает" in result.output
+    assert "Traceback" not in result.output  # the broken pattern is said, never tried
 
 
 def test_six_branch_surpluses_add_up_to_the_company_surplus(

@@ -24,9 +24,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
+from typing import Any
 
 from reconciler.checks.accounting import _same_person, _same_place
 from reconciler.config import FolderScope, ScopeConfig
+from reconciler.errors import Problem
 from reconciler.match import place_keys
 from reconciler.models import (
     Asset,
@@ -176,7 +178,7 @@ def configured_scope(inventory: Inventory, rules: Rules, rule: FolderScope, sour
     return Scope(ScopeBasis.CONFIGURED, frozenset(chosen), named, source, total)
 
 
-def scope_problems(config: ScopeConfig, inventory: Inventory, rules: Rules) -> list[str]:
+def scope_problems(config: ScopeConfig, inventory: Inventory, rules: Rules) -> list[Problem]:
     """`reconciler check`: every folder's scope against the real inventory. A scope that selects
     no asset is an error naming the values that come closest."""
     problems = []
@@ -188,19 +190,26 @@ def scope_problems(config: ScopeConfig, inventory: Inventory, rules: Rules) -> l
         if scope.size:
             continue
         hints = []
+        closest: list[dict[str, Any]] = []  # per column: the values that come closest, or none
         for column, values in _kinds(rule):
             present = sorted({t for a in inventory.assets if (t := _text_of(a, column))})
             if not present:
                 hints.append(f"the inventory has no '{column}' values")
+                closest.append({"column": column, "values": []})
                 continue
             near: list[str] = []
             for value in values:
                 near += difflib.get_close_matches(value.strip("*"), present, CLOSEST, 0.4)
             near = list(dict.fromkeys(near))[:CLOSEST] or present[:CLOSEST]
             hints.append(f"{column}: closest existing " + ", ".join(repr(v) for v in near))
+            closest.append({"column": column, "values": near})
         problems.append(
-            f"key '{key}': selects none of the {len(inventory.assets)} inventory assets "
-            f"({'; '.join(hints)}); fix the values so they name the department's assets"
+            Problem(
+                f"key '{key}': selects none of the {len(inventory.assets)} inventory assets "
+                f"({'; '.join(hints)}); fix the values so they name the department's assets",
+                "SCOPE_SELECTS_NOTHING",
+                {"key": key, "assets": len(inventory.assets), "closest": closest},
+            )
         )
     return problems
 
