@@ -22,8 +22,8 @@ from reconciler import __version__
 from reconciler.config import Config, config_path, load_config, read_raw
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.logs import setup_logging
-from reconciler.text import config_problems, error_catalogue
-from reconciler.text.config_problems import sentence_case
+from reconciler.text import error_catalogue, errors_config
+from reconciler.text.errors_config import sentence_case
 
 log = logging.getLogger("reconciler")
 
@@ -57,10 +57,10 @@ def _language(config_file: Path | None) -> str:
 
 def error_message(error: ReconcilerError, language: str) -> str:
     """The error for the person at the terminal, in their language: a config's problems each
-    with its key and fix (text/config_problems.py), a coded error from the catalogue, else the
+    with its key and fix (text/errors_config.py), a coded error from the catalogue, else the
     English one-liner; in sentence case, said once."""
     if isinstance(error, ConfigError):
-        text = config_problems.describe(error, language)
+        text = errors_config.describe(error, language)
     else:
         text = sentence_case(error_catalogue.describe(error, language))
     return f"{'Ошибка' if language == 'ru' else 'Error'}: {text}"

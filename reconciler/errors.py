@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class Problem:
     """One problem of the configuration or the rules: a stable `code` and the values its
-    message names (`params`), so text/config_problems.py can say it in the reader's language;
+    message names (`params`), so text/errors_config.py can say it in the reader's language;
     `text` is the English line for logs. A problem without a code is said as its text."""
 
     text: str
