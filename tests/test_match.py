@@ -575,3 +575,68 @@ def test_learned_weights_rank_a_glued_name_at_the_same_site_person_and_cost_firs
     assert any(line.startswith("custodian: agree") and "bits" in line for line in m.explain)
     assert m.explain[-1].startswith("probability: match")
     assert m.score is not None and m.score >= rules.matching.auto
+
+
+def test_where_models_agree_the_name_is_weighed_as_among_units_of_one_model(rules) -> None:
+    """Plants 40 switches of one model in one data centre under one custodian, 38 on the books
+    with their serials (the labels), and a book line of that model there without a serial.
+    Name, model, vendor and category agreeing is one fact (it is this model), and all forty
+    units share it: explain shows the name adding next to nothing where the models agree,
+    and the line is not auto-matched to either free unit."""
+    switch = {"vendor": "Cisco", "model": "Catalyst 9300-48P", "category": "Switch"}
+    books, assets = _register(300)
+    for i in range(40):
+        cost = Decimal(500_000 + 10_000 * i)
+        where = {"location": "Москва, ЦОД-1", "custodian": "Матвеев А.Ф."}
+        assets.append(asset(f"SW{i}", switch, serial=f"FOC{i:05d}ZZ", purchase_cost=cost, **where))
+        if i < 38:
+            name = "Коммутатор Cisco Catalyst 9300-48P"
+            books.append(row(1000 + i, name, serial=f"FOC{i:05d}ZZ", cost=cost, **where))
+    books.append(
+        row(
+            9,
+            "Коммутатор Cisco Systems Catalyst 9300-48P",
+            location="Москва, ЦОД-1",
+            custodian="Матвеев А.Ф.",
+            cost=Decimal("553900.00"),
+        )
+    )
+    m = by_row(run(books, assets, rules))[9]
+    assert m.status is not RowStatus.MATCHED
+    name = next(line for line in m.explain if line.startswith("name:"))
+    bits = float(name.split(" bits")[0].rsplit(" ", 1)[1])
+    assert abs(bits) < 1.5, m.explain
+
+
+def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(
+    rules,
+) -> None:
+    """Plants a catalogue of 200 products, names and prices only, no serial or number: its
+    labels are the pairs agreeing on a model one row and one asset hold, which say nothing of
+    how often true pairs share a model. Learned from the candidates instead, a name without
+    any model code (half the catalogue) costs a pair nothing for lacking one."""
+    words = [
+        "alpha",
+        "bravo",
+        "delta",
+        "gamma",
+        "omega",
+        "sigma",
+        "tango",
+        "vector",
+        "zulu",
+        "nova",
+    ]
+    books, assets = [], []
+    for i in range(200):
+        title = f"{words[i % 10]} {words[(i // 10) % 10]} {words[(i // 7) % 10]} studio"
+        if i % 2:
+            title += f" x{i}00"
+        price = Decimal(1_000 + 37 * i)
+        books.append(row(10 + i, title.title(), cost=price))
+        assets.append(asset(f"G{i}", {}, name=f"{title} deluxe edition", purchase_cost=price))
+    result = by_row(run(books, assets, rules))
+    plain = result[10]  # i = 0: no model code
+    model = next(line for line in plain.explain if line.startswith("model:"))
+    assert model.startswith("model: missing")
+    assert abs(float(model.split(" bits")[0].rsplit(" ", 1)[1])) < 1.0, plain.explain

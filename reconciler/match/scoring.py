@@ -227,6 +227,8 @@ def weigh(
     bits = {c: weights.level_bits(c, level[c]) for c in rules.levels}
     if frequency is not None and weights.m:
         _term_frequency(bits, pairs, books, assets, rules, weights, frequency)
+    if weights.given_model:
+        _given_model(bits, pairs, books, assets, weights.given_model)
     total = np.full(n, weights.prior_bits, dtype=np.float64)
     identity = np.zeros(n, dtype=np.float64)
     for comparison, b in bits.items():
@@ -245,7 +247,7 @@ def weigh(
         level,
         pairs.value,
         credible,
-        {c: bits[c] for c in ("name", "model") if c in bits},
+        {c: bits[c] for c in ("name", "model", "vendor", "category") if c in bits},
         unit_known,
     )
 
@@ -292,6 +294,27 @@ def _term_frequency(
         tf = np.log2(max(m_level, 1e-9) / np.maximum(frequency.squashed[a_sq[same]], 1e-9))
         if not weights.pinned["name"][0]:
             bits["name"][same] = tf
+
+
+def _given_model(
+    bits: dict[str, np.ndarray],
+    pairs: PairScores,
+    books: Features,
+    assets: Features,
+    tables: dict[str, np.ndarray],
+) -> None:
+    """Where the models agree exactly, name, vendor and category are weighed as learned among
+    pairs that share a model (weights.learn says why)."""
+    a_model = assets.model_id[pairs.assets]
+    same = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
+    if not same.any():
+        return
+    for comparison, table in tables.items():
+        level = pairs.level[comparison][same]
+        known = level >= 0
+        given = bits[comparison][same]
+        given[known] = table[level[known]]
+        bits[comparison][same] = given
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:

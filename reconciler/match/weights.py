@@ -26,6 +26,8 @@ MIN_LABELLED = 50
 U_SAMPLE = 40_000  # random pairs for u
 MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, priors serve
 EM_ROUNDS = 12
+MIN_SAME_MODEL = 200  # fewer random pairs sharing a model: no weights given the model
+GIVEN_MODEL = ("name", "vendor", "category")  # weighed apart where the models agree exactly
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
 
 
@@ -38,6 +40,9 @@ class Weights:
     prior_bits: float
     how: str  # "exact keys (N pairs)", "EM", "priors"
     pinned: dict[str, np.ndarray] = field(default_factory=dict)  # bool per level
+    # Bits per level of name, vendor and category for pairs whose models agree exactly
+    # (empty: not learned this run).
+    given_model: dict[str, np.ndarray] = field(default_factory=dict)
 
     def level_bits(self, comparison: str, level: np.ndarray) -> np.ndarray:
         table = self.bits[comparison]
@@ -77,10 +82,18 @@ def learn(
     m_skip: dict[str, np.ndarray],
     candidate_levels: dict[str, np.ndarray],
     prior: float,
+    given_model: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None = None,
 ) -> Weights:
     """Weights from the level of each random pair (u), of each exact-key pair (m; `m_skip`
     marks the comparisons a pair's own key decided, which say nothing), and of the candidates
     (EM when the exact-key pairs are too few). `prior` is the chance two random records match.
+
+    `given_model`: the levels of random pairs that share a model (u) and of the exact-key
+    pairs whose models agree (m), per comparison of GIVEN_MODEL. Where models agree exactly,
+    name, vendor and category mostly say it again: eighty switches of one model carry one name
+    and one vendor, so between two of them agreeing on those says almost nothing, while among
+    products that share a version code ('cs3', '2007') the name and vendor still tell them
+    apart. Weighing them against pairs that already share a model counts each fact once.
     """
     start = prior_bits(rules)
     pinned = {
@@ -91,8 +104,11 @@ def learn(
     m: dict[str, np.ndarray] = {}
     if labelled >= MIN_LABELLED:
         how = f"exact keys ({labelled} pairs)"
+        blind = []  # comparisons every labelled pair's own key decided: m from the candidates
         for c, levels in rules.levels.items():
             keep = ~m_skip.get(c, np.zeros(labelled, bool))
+            if not keep.any():
+                blind.append(c)
             counts = _counts(m_levels[c][keep], len(levels))
             seen = counts > 0
             # A level the labelled pairs never reach keeps its prior weight against u.
@@ -100,6 +116,8 @@ def learn(
             unseen[seen] = 0.0
             m_c = np.where(seen, counts / max(counts.sum(), 1.0), 0.0) * (1.0 - unseen.sum())
             m[c] = np.maximum(m_c + unseen, 1e-9)
+        if blind:
+            m |= _one_e_step(rules, u, m, blind, candidate_levels, prior)
     else:
         how = "EM over the candidates"
         m = _em(rules, u, start, candidate_levels)
@@ -107,7 +125,34 @@ def learn(
     for c in rules.levels:
         learned = np.log2(m[c] / u[c])
         bits[c] = np.where(pinned[c], start[c], learned)
-    return Weights(bits, m, float(np.log2(prior / (1 - prior))), how, pinned)
+    given = _given_model(rules, pinned, given_model)
+    return Weights(bits, m, float(np.log2(prior / (1 - prior))), how, pinned, given)
+
+
+def _given_model(
+    rules: MatchingRules,
+    pinned: dict[str, np.ndarray],
+    levels: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None,
+) -> dict[str, np.ndarray]:
+    """Bits per level of GIVEN_MODEL's comparisons among pairs that share a model; only where
+    both samples are big enough (too few true pairs sharing a model: the plain weights serve)."""
+    out: dict[str, np.ndarray] = {}
+    if levels is None:
+        return out
+    u_levels, m_levels = levels
+    for c in GIVEN_MODEL:
+        if c not in rules.levels or pinned[c].any():
+            continue
+        if len(u_levels.get(c, ())) < MIN_SAME_MODEL or len(m_levels[c]) < MIN_LABELLED:
+            continue
+        n = len(rules.levels[c])
+        u = _share(_counts(u_levels[c], n))
+        m_c = _share(_counts(m_levels[c], n))
+        given = np.asarray(np.log2(m_c / u), dtype=float)
+        # A value missing on one side says nothing, whatever the few such pairs showed.
+        given[[i for i, lv in enumerate(rules.levels[c]) if lv.outcome == "missing"]] = 0.0
+        out[c] = given
+    return out
 
 
 def _em(
@@ -136,6 +181,36 @@ def _em(
         for c, table in rules.levels.items():
             m[c] = _share(_counts(levels[c], len(table), p))
     return m
+
+
+def _one_e_step(
+    rules: MatchingRules,
+    u: dict[str, np.ndarray],
+    m: dict[str, np.ndarray],
+    blind: list[str],
+    levels: dict[str, np.ndarray],
+    prior: float,
+) -> dict[str, np.ndarray]:
+    """m of the comparisons the labels cannot speak to (a catalogue's labels are the pairs
+    agreeing on a unique model: they say nothing of how often true pairs agree on models):
+    their levels among the candidates, each candidate weighted by how likely the other
+    comparisons make it. One step, not EM to convergence: it cannot drift off to another
+    cluster. When the candidates hold too few likely true pairs, the priors stay.
+    """
+    n = len(next(iter(levels.values()), ()))
+    if n == 0:
+        return {c: _share(np.zeros(len(rules.levels[c]))) for c in blind}
+    log_odds = np.full(n, np.log2(prior / (1 - prior)))
+    for c in m:
+        if c in blind:
+            continue
+        lv = levels[c]
+        known = lv >= 0
+        log_odds[known] += np.log2(m[c][lv[known]] / u[c][lv[known]])
+    p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
+    if p.sum() < MIN_LABELLED:  # too few likely true pairs among the candidates: keep priors
+        return {}
+    return {c: _share(_counts(levels[c], len(rules.levels[c]), p)) for c in blind}
 
 
 def tf_bits(m_level: float, frequency: np.ndarray) -> np.ndarray:
