@@ -20,7 +20,7 @@ import click
 
 from reconciler import __version__
 from reconciler.config import Config, config_path, load_config, read_raw
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.errors import ConfigError, Problem, ReconcilerError
 from reconciler.logs import setup_logging
 from reconciler.text import error_catalogue, errors_config
 from reconciler.text.errors_config import sentence_case
@@ -352,18 +352,28 @@ def ledger_migrate(config_file: Path | None) -> None:
 def ledger_copy(source: Path | None, target: str | None, config_file: Path | None) -> None:
     """Copy a SQLite ledger into an empty PostgreSQL one; every table's count is checked."""
     from reconciler.ledger.copy import copy_ledger
-    from reconciler.ledger.db import SqliteLedger, open_url
+    from reconciler.ledger.db import SqliteLedger, open_url, redact
 
     config = load_config(config_file)
     url = target or config.ledger.url
     if not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(
-            "ledger copy: expected a postgresql://user@host/db target in --to or ledger.url, "
-            f"found {url or 'none'!r}"
+            Problem(
+                "ledger copy: expected a postgresql://user@host/db target in --to or "
+                f"ledger.url, found {redact(url) or 'none'!r}",
+                "COPY_TARGET_NOT_POSTGRES",
+                {"found": redact(url) if url else None},
+            )
         )
     sqlite_path = source or config.ledger_path
     if not sqlite_path.is_file():
-        raise ConfigError(f"ledger copy: no SQLite ledger at {sqlite_path}; pass --from PATH")
+        raise ConfigError(
+            Problem(
+                f"ledger copy: no SQLite ledger at {sqlite_path}; pass --from PATH",
+                "COPY_NO_SOURCE",
+                {"path": str(sqlite_path)},
+            )
+        )
     with (
         SqliteLedger(sqlite_path) as src,
         open_url(url, config.ledger.password_env, sqlite_path) as dst,

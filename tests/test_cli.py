@@ -278,3 +278,50 @@ def test_a_cli_error_is_said_once_in_the_report_language_in_sentence_case(
         "en": ("protected by a password", "Save it without a password", "пароль"),
     }[language]
     assert line.count(reason) == 1 and fix in line and foreign not in line, line
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "ru",
+            [
+                "Ошибка: Решения №999 нет в журнале. Номера решений показывает команда "
+                "reconciler decisions list.",
+                "Строка 3, позиция ",
+                "Настройка «inventory.token_env» не задана.",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Error: There is no decision #999 in the ledger. See the decision ids with "
+                "reconciler decisions list.",
+                "Line 3, column ",
+                "Setting 'inventory.token_env' is not set.",
+            ],
+        ),
+    ],
+)
+def test_the_other_commands_errors_are_said_in_the_report_language_with_the_fix(
+    workspace: Path, language: str, expected: list[str]
+) -> None:
+    """They were English one-liners in lower case: a decision id that does not exist, a rules
+    file that is not YAML (now with its line and column), an API source without its token."""
+    config = _with_language(workspace, language)
+    revoke = CliRunner().invoke(cli, ["decisions", "revoke", "999", "--config", str(config)])
+    assert revoke.exit_code == 2
+    assert revoke.output.strip().splitlines()[-1] == expected[0]
+    (workspace / "rules" / "matching.yaml").write_text("auto: 90\nreview: [1,\n", "utf-8")
+    check = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert check.exit_code == 2
+    assert "matching.yaml: " + expected[1] in check.output, check.output
+    shutil.rmtree(workspace / "rules")
+    shutil.copytree(REPO / "rules", workspace / "rules")
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["inventory"] = {"source": "snipeit", "url": "http://127.0.0.1:9"}
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    check = CliRunner().invoke(cli, ["check", "--config", str(config)])
+    assert check.exit_code == 2
+    assert check.output.count(expected[2]) == 1, check.output
+    assert "key 'inventory" not in check.output  # nothing left in the English one-liner

@@ -486,7 +486,7 @@ def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path) -> No
     assert by_row(reconcile(ws))[row["row"]]["matched_on"] != "decision"
 
     missing = CliRunner().invoke(cli, ["decisions", "revoke", "999", "--config", config])
-    assert missing.exit_code == 2 and "Decision 999" in missing.output
+    assert missing.exit_code == 2 and "Решения №999 нет в журнале" in missing.output
 
 
 def confirm_first_review_row(ws: Path, first: dict[str, Any], out: Path, sheet: str) -> int:

@@ -20,7 +20,7 @@ from reconciler.audit.figures import AuditFigures, Period, compute_audit
 from reconciler.audit.render import render_html, render_xlsx
 from reconciler.config import Config
 from reconciler.cron import due_runs, previous_fire
-from reconciler.errors import ConfigError, InputError
+from reconciler.errors import ConfigError, InputError, Problem
 from reconciler.ledger import audits as ledger_audits
 from reconciler.ledger.db import Ledger, utcnow
 from reconciler.ledger.schema import open_ledger
@@ -50,6 +50,8 @@ def choose_period(start: date | None, end: date | None, today: date) -> Period:
         raise InputError(
             f"--from {start.isoformat()} is after --to {end.isoformat()}",
             hint="give a --from on or before --to",
+            code="PERIOD_REVERSED",
+            params={"start": start.isoformat(), "end": end.isoformat()},
         )
     return Period(start, end)
 
@@ -113,8 +115,11 @@ def _body(pack: AuditPack, language: str) -> tuple[str, str, str]:
 def require_auditors(config: Config) -> None:
     if not config.mail.auditors:
         raise ConfigError(
-            "key 'mail.auditors': no addresses to send the audit pack to; add them, "
-            "or leave out --email",
+            Problem(
+                "key 'mail.auditors': no addresses to send the audit pack to; add them, "
+                "or leave out --email",
+                "NO_AUDITORS",
+            ),
             source=str(config.source),
         )
 

@@ -61,12 +61,18 @@ class Proposal:
 def load_context(conn: Ledger, run_id: str) -> RunContext:
     run = ledger_runs.get_run(conn, run_id)
     if run is None or run.outcome != "complete":
-        raise InputError(f"run {run_id}: expected a complete run in the ledger, found none")
+        raise InputError(
+            f"run {run_id}: expected a complete run in the ledger, found none",
+            code="RUN_NOT_IN_LEDGER",
+            params={"run_id": run_id},
+        )
     keys = ledger_decisions.row_keys(conn, run_id)
     if not keys:
         raise InputError(
             f"run {run_id} kept no row keys (it ran before decisions were recorded)",
             hint="drop the annotated workbook of a newer run",
+            code="RUN_KEPT_NO_ROWS",
+            params={"run_id": run_id},
         )
     ids = read_results(Path(run.run_dir or "")).asset_ids_shown()
     findings = {
@@ -304,7 +310,9 @@ def apply_reply(
     """
     run_id = is_reply(path, conn)
     if run_id is None:
-        raise InputError("is not the annotated workbook of a complete run", file=file_name)
+        raise InputError(
+            "is not the annotated workbook of a complete run", file=file_name, code="NOT_A_REPLY"
+        )
     t = TEXT[config.report.language]
     if file_id is not None:
         existing = ledger_decisions.reply_of_file(conn, file_id)

@@ -163,6 +163,8 @@ def read_reply(
                 f"cannot be read as a reply workbook ({type(e).__name__}: {e})",
                 file=file_name,
                 hint="save it again in Excel as .xlsx and drop it again",
+                code="REPLY_UNREADABLE",
+                params={"detail": f"{type(e).__name__}: {e}"},
             ) from None
         try:
             return _read_sheets(wb, None if max_lines is None else max_lines + 1)

@@ -92,6 +92,8 @@ def revoke(conn: Ledger, decision_id: int, *, why: str = "revoked") -> Decision:
         raise InputError(
             f"decision {decision_id}: expected an existing decision id, found none",
             hint="see the ids with `reconciler decisions list`",
+            code="DECISION_NOT_FOUND",
+            params={"id": decision_id},
         )
     if ledger_decisions.revoke_decision(conn, decision_id, why):
         log.info("decision %d revoked (%s)", decision_id, why)

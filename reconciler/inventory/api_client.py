@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from reconciler.config import InventoryConfig
-from reconciler.errors import ConfigError, InventoryError
+from reconciler.errors import ConfigError, InventoryError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,22 @@ MAX_PAUSE_SECONDS = 30.0
 def env_secret(key: str, name: str | None, what: str) -> str:
     """The value of the environment variable `name` (configured under `key`)."""
     if not name:
-        raise ConfigError(f"key '{key}': name the environment variable that holds the {what}")
+        raise ConfigError(
+            Problem(
+                f"key '{key}': name the environment variable that holds the {what}",
+                "SECRET_ENV_UNNAMED",
+                {"key": key},
+            )
+        )
     value = os.environ.get(name)
     if not value:
         raise ConfigError(
-            f"key '{key}': the environment variable {name} is not set or empty; "
-            f"put the {what} there (never in config.yaml)"
+            Problem(
+                f"key '{key}': the environment variable {name} is not set or empty; "
+                f"put the {what} there (never in config.yaml)",
+                "VARIABLE_NOT_SET",
+                {"key": key, "name": name},
+            )
         )
     return value
 
@@ -53,7 +63,13 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not source.url:
-            raise ConfigError(f"key 'inventory.url': the {tool} API needs its base URL")
+            raise ConfigError(
+                Problem(
+                    f"key 'inventory.url': the {tool} API needs its base URL",
+                    "INVENTORY_URL_NEEDED",
+                    {"source": tool},
+                )
+            )
         self.source = source
         self.tool = tool
         self.base = source.url.rstrip("/")
@@ -108,9 +124,18 @@ class ApiClient:
                 continue
             if response.status_code in (401, 403):
                 raise ConfigError(
-                    f"key 'inventory.token_env': the {self.tool} API at {self.base} refused the "
-                    f"token from the environment variable {self.source.token_env} "
-                    f"({response.status_code}); put a valid API token there"
+                    Problem(
+                        f"key 'inventory.token_env': the {self.tool} API at {self.base} refused "
+                        f"the token from the environment variable {self.source.token_env} "
+                        f"({response.status_code}); put a valid API token there",
+                        "TOKEN_REFUSED",
+                        {
+                            "source": self.tool,
+                            "url": self.base,
+                            "name": self.source.token_env,
+                            "status": response.status_code,
+                        },
+                    )
                 )
             if response.status_code in RETRIED_STATUSES and not last:
                 self._pause(attempt, response.headers.get("Retry-After"), response.status_code)

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.config import InventoryConfig
-from reconciler.errors import ConfigError
+from reconciler.config import InventoryConfig, yaml_problem
+from reconciler.errors import ConfigError, Problem
 from reconciler.inventory.records import SIDE_FIELDS, TEXT_FIELDS, Record
 from reconciler.read.header import fold_header
 from reconciler.rules import default_rules_dir
@@ -99,16 +99,24 @@ def load_mapping(kind: str, source: InventoryConfig) -> SourceMapping:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise ConfigError(
-            f"key 'inventory.mapping': cannot read {file} ({e.strerror}); "
-            "point it at a copy of rules/sources.yaml"
+            Problem(
+                f"key 'inventory.mapping': cannot read {file} ({e.strerror}); "
+                "point it at a copy of rules/sources.yaml",
+                "MAPPING_UNREADABLE",
+                {"path": str(file), "detail": e.strerror},
+            )
         ) from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{file}: not valid YAML: {e}") from None
+        raise ConfigError(yaml_problem(e), source=str(file)) from None
     section = raw.get(kind) if isinstance(raw, dict) else None
     if not isinstance(section, dict):
+        shipped = default_rules_dir() / MAPPING_FILE
         raise ConfigError(
-            f"{file}: no '{kind}:' section mapping the source's fields; "
-            f"copy it from {default_rules_dir() / MAPPING_FILE}"
+            Problem(
+                f"{file}: no '{kind}:' section mapping the source's fields; copy it from {shipped}",
+                "MAPPING_NO_SECTION",
+                {"file": str(file), "kind": kind, "shipped": str(shipped)},
+            )
         )
     problems = []
     fields: dict[str, list[str]] = {}

@@ -19,7 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from reconciler.config import InventoryConfig
-from reconciler.errors import ConfigError, InventoryError
+from reconciler.errors import ConfigError, InventoryError, Problem
 from reconciler.inventory.api_client import FIRST_PAUSE_SECONDS, RETRIED_STATUSES, env_secret
 from reconciler.inventory.mapping import SourceMapping, load_mapping
 from reconciler.inventory.records import Loaded, Record
@@ -69,7 +69,13 @@ def load_netbox(source: InventoryConfig, mapping: SourceMapping | None = None) -
     token = env_secret("inventory.token_env", source.token_env, "NetBox API token")
     mapping = mapping or load_mapping("netbox", source)
     if not source.url:
-        raise ConfigError("key 'inventory.url': the NetBox source needs its base URL")
+        raise ConfigError(
+            Problem(
+                "key 'inventory.url': the NetBox source needs its base URL",
+                "INVENTORY_URL_NEEDED",
+                {"source": "netbox"},
+            )
+        )
     api = pynetbox.api(source.url, token=token)
     api.http_session = netbox_session(source)
     records: list[Record] = []
@@ -96,9 +102,18 @@ def _fetch(
         status = e.req.status_code
         if status in (401, 403):
             raise ConfigError(
-                f"key 'inventory.token_env': NetBox at {source.url} refused the token from the "
-                f"environment variable {source.token_env} ({status}); put a valid API token "
-                "there (v1 tokens as they are, v2 as nbt_<key>.<token>)"
+                Problem(
+                    f"key 'inventory.token_env': NetBox at {source.url} refused the token from "
+                    f"the environment variable {source.token_env} ({status}); put a valid API "
+                    "token there (v1 tokens as they are, v2 as nbt_<key>.<token>)",
+                    "TOKEN_REFUSED",
+                    {
+                        "source": "netbox",
+                        "url": source.url,
+                        "name": source.token_env,
+                        "status": status,
+                    },
+                )
             ) from None
         raise InventoryError(
             f"NetBox at {url} answered {status}: {e.error!s:.200}",

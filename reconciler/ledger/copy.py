@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Problem
 from reconciler.ledger.db import Ledger, redact
 from reconciler.ledger.schema import TABLES, migrate
 
@@ -39,8 +39,13 @@ def copy_ledger(source: Ledger, target: Ledger, *, target_name: str = "") -> lis
     used = [t for t in ("files", "runs", "emails", "decisions") if _count(target, t)]
     if used:
         raise ConfigError(
-            f"ledger {redact(target_name)}: expected an empty ledger to copy into, found rows "
-            f"in {', '.join(used)}; copy into a new database, or leave ledger.url as it is"
+            Problem(
+                f"ledger {redact(target_name)}: expected an empty ledger to copy into, found "
+                f"rows in {', '.join(used)}; copy into a new database, or leave ledger.url as "
+                "it is",
+                "COPY_TARGET_NOT_EMPTY",
+                {"target": redact(target_name), "tables": ", ".join(used)},
+            )
         )
     copied: list[Copied] = []
     with target.transaction():

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
-from reconciler.errors import ConfigError, DeliveryError
+from reconciler.errors import ConfigError, DeliveryError, Problem
 from reconciler.ledger import emails as ledger_emails
 from reconciler.ledger import faults as ledger_faults
 from reconciler.ledger.db import Ledger
@@ -416,18 +416,30 @@ def _test_recipients(config: Config, to: str | None) -> list[str]:
             if "@" not in address or (
                 config.mail.allowed_domains and domain not in config.mail.allowed_domains
             ):
+                domains = ", ".join(config.mail.allowed_domains) or "any"
                 raise ConfigError(
-                    f"--to {address!r}: expected an address in mail.allowed_domains "
-                    f"({', '.join(config.mail.allowed_domains) or 'any'}); use one of those"
+                    Problem(
+                        f"--to {address!r}: expected an address in mail.allowed_domains "
+                        f"({domains}); use one of those",
+                        "TO_OUTSIDE_DOMAINS",
+                        {"found": address, "domains": domains},
+                    )
                 )
         if not addresses:
-            raise ConfigError(f"--to {to!r}: expected an email address")
+            raise ConfigError(
+                Problem(
+                    f"--to {to!r}: expected an email address", "TO_NOT_AN_ADDRESS", {"found": to}
+                )
+            )
         return addresses
     recipients = list(config.mail.reviewers or config.mail.recipients.default)
     if not recipients:
         raise ConfigError(
-            "key 'mail.reviewers': no address to send the test message to; pass --to ADDRESS "
-            "or set mail.reviewers",
+            Problem(
+                "key 'mail.reviewers': no address to send the test message to; pass --to "
+                "ADDRESS or set mail.reviewers",
+                "NOBODY_TO_TEST",
+            ),
             source=str(config.source),
         )
     return recipients

@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from reconciler.config import Config
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Problem
 from reconciler.ledger.db import Ledger
 from reconciler.ledger.schema import open_ledger
 from reconciler.service import endings, faults, intake, lifecycle
@@ -55,9 +55,13 @@ class Service:
         config.work_dir.mkdir(parents=True, exist_ok=True)
         if config.inbox.stat().st_dev != config.work_dir.stat().st_dev:
             raise ConfigError(
-                f"key 'state': the work folder {config.work_dir} is on another filesystem than "
-                f"the inbox {config.inbox}, so a file cannot be claimed by an atomic rename; "
-                "put state/ on the same disk or share as the inbox",
+                Problem(
+                    f"key 'state': the work folder {config.work_dir} is on another filesystem "
+                    f"than the inbox {config.inbox}, so a file cannot be claimed by an atomic "
+                    "rename; put state/ on the same disk or share as the inbox",
+                    "WORK_ON_ANOTHER_DISK",
+                    {"work": str(config.work_dir), "inbox": str(config.inbox)},
+                ),
                 source=str(config.source),
             )
         self.conn: Ledger = open_ledger(config)

@@ -6,7 +6,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from reconciler.errors import ConfigError
+from reconciler.errors import ConfigError, Problem
 from reconciler.rules import default_rules_dir
 from reconciler.synth.generate import generate
 from reconciler.synth.workbooks import write_inventory, write_register_1c, write_truth
@@ -55,15 +55,29 @@ def write_demo_workspace(directory: Path, seed: int = 7, rows: int = 60) -> list
     """
     directory = Path(directory)
     if rows < 1:
-        raise ConfigError(f"--rows {rows}: expected at least 1 register row; pass --rows 60")
+        raise ConfigError(
+            Problem(
+                f"--rows {rows}: expected at least 1 register row; pass --rows 60",
+                "DEMO_ROWS",
+                {"found": rows},
+            )
+        )
     if directory.exists() and not directory.is_dir():
         raise ConfigError(
-            f"{directory} is a file; pass a new or empty folder for the demo workspace"
+            Problem(
+                f"{directory} is a file; pass a new or empty folder for the demo workspace",
+                "DEMO_IS_A_FILE",
+                {"path": str(directory)},
+            )
         )
     if directory.is_dir() and any(directory.iterdir()) and not (directory / MARKER).is_file():
         raise ConfigError(
-            f"{directory} is not empty and is not an earlier demo workspace; nothing was "
-            "written. Pass a new or empty folder"
+            Problem(
+                f"{directory} is not empty and is not an earlier demo workspace; nothing was "
+                "written. Pass a new or empty folder",
+                "DEMO_NOT_EMPTY",
+                {"path": str(directory)},
+            )
         )
     data = generate(rows, seed=seed)
     directory.mkdir(parents=True, exist_ok=True)

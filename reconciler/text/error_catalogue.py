@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.text.errors_commands import COMMANDS
 from reconciler.text.errors_opening import FOUND_KINDS, OPENING
 from reconciler.text.errors_reading import EXPECTED_VALUES, READING
 from reconciler.text.errors_service import SERVICE
@@ -27,7 +28,7 @@ LANGUAGES = ("ru", "en")
 # code -> language -> (what is wrong, what to do), by the stage that raises it. Placeholders are
 # params (file, sheet, row, value ...) and the values _derived() writes out for the language
 # (where, found_text ...).
-CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {**OPENING, **READING, **SERVICE}
+CATALOGUE: dict[str, dict[str, tuple[str, str]]] = {**OPENING, **READING, **SERVICE, **COMMANDS}
 
 WORDS: dict[str, dict[str, str]] = {
     "ru": {

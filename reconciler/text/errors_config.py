@@ -166,6 +166,89 @@ SENTENCES: dict[str, dict[str, str]] = {
         "ru": "Ожидались правила вида «ключ: значение». Начните с поставляемого файла.",
         "en": "Expected rules as 'key: value'. Start from the shipped file.",
     },
+    # --- raised by the other commands and by the inventory sources ---
+    "SECRET_ENV_UNNAMED": {
+        "ru": "Настройка «{key}» не задана. Укажите в ней имя переменной окружения с секретом "
+        "(сам секрет в файл не пишется).",
+        "en": "Setting '{key}' is not set. Set it to the name of the environment variable "
+        "holding the secret (the secret itself never goes in the file).",
+    },
+    "TOKEN_REFUSED": {
+        "ru": "{source} по адресу {url} не принял токен из переменной окружения {name} (ответ "
+        "{status}). Запишите в {name} действующий токен API.",
+        "en": "{source} at {url} refused the token from the environment variable {name} "
+        "(answer {status}). Put a valid API token in {name}.",
+    },
+    "MAPPING_UNREADABLE": {
+        "ru": "Файл сопоставления полей {path} (настройка «inventory.mapping») не читается "
+        "({detail}). Укажите копию rules/sources.yaml.",
+        "en": "The field mapping {path} (setting 'inventory.mapping') cannot be read "
+        "({detail}). Point it at a copy of rules/sources.yaml.",
+    },
+    "MAPPING_NO_SECTION": {
+        "ru": "Нет раздела «{kind}:», сопоставляющего поля источника. Скопируйте его из {shipped}.",
+        "en": "No '{kind}:' section mapping the source's fields. Copy it from {shipped}.",
+    },
+    "TO_OUTSIDE_DOMAINS": {
+        "ru": "--to: адрес «{found}» вне разрешенных доменов ({domains}). Укажите адрес в "
+        "одном из них.",
+        "en": "--to: the address '{found}' is outside the allowed domains ({domains}). Give "
+        "an address in one of them.",
+    },
+    "TO_NOT_AN_ADDRESS": {
+        "ru": "--to: «{found}» — не адрес электронной почты. Укажите адрес вида name@example.com.",
+        "en": "--to: '{found}' is not an email address. Give one like name@example.com.",
+    },
+    "NOBODY_TO_TEST": {
+        "ru": "Некому отправить тестовое письмо: «mail.reviewers» пуст. Укажите --to АДРЕС "
+        "или заполните mail.reviewers.",
+        "en": "Nobody to send the test message to: 'mail.reviewers' is empty. Pass --to "
+        "ADDRESS or fill in mail.reviewers.",
+    },
+    "NO_AUDITORS": {
+        "ru": "Некому отправить пакет аудита: «mail.auditors» пуст. Добавьте адреса или "
+        "запустите без --email.",
+        "en": "Nobody to send the audit pack to: 'mail.auditors' is empty. Add addresses or "
+        "leave out --email.",
+    },
+    "WORK_ON_ANOTHER_DISK": {
+        "ru": "Рабочая папка {work} на другом диске, чем входящая {inbox}, и файл нельзя "
+        "забрать атомарным переименованием. Разместите state/ на том же диске или ресурсе, "
+        "что и входящую папку.",
+        "en": "The work folder {work} is on another filesystem than the inbox {inbox}, so a "
+        "file cannot be claimed by an atomic rename. Put state/ on the same disk or share as "
+        "the inbox.",
+    },
+    "DEMO_ROWS": {
+        "ru": "--rows {found}: нужна хотя бы одна строка ведомости. Укажите, например, --rows 60.",
+        "en": "--rows {found}: at least one register row is needed. Pass e.g. --rows 60.",
+    },
+    "DEMO_IS_A_FILE": {
+        "ru": "{path} — файл, а не папка. Укажите новую или пустую папку для примера.",
+        "en": "{path} is a file, not a folder. Give a new or empty folder for the demo.",
+    },
+    "DEMO_NOT_EMPTY": {
+        "ru": "Папка {path} не пуста и не содержит прежний пример; ничего не записано. "
+        "Укажите новую или пустую папку.",
+        "en": "The folder {path} is not empty and holds no earlier demo; nothing was written. "
+        "Give a new or empty folder.",
+    },
+    "COPY_TARGET_NOT_POSTGRES": {
+        "ru": "Копировать журнал можно только в PostgreSQL, а указано {found}. Задайте "
+        "postgresql://пользователь@сервер/база в --to или ledger.url.",
+        "en": "The ledger can only be copied into PostgreSQL, but the target is {found}. Give "
+        "postgresql://user@host/db in --to or ledger.url.",
+    },
+    "COPY_NO_SOURCE": {
+        "ru": "Журнала SQLite {path} нет. Укажите его через --from ПУТЬ.",
+        "en": "There is no SQLite ledger at {path}. Pass --from PATH.",
+    },
+    "COPY_TARGET_NOT_EMPTY": {
+        "ru": "Журнал {target} не пуст (есть строки в {tables}). Копируйте в новую базу или "
+        "оставьте ledger.url как есть.",
+        "en": "The ledger {target} is not empty (rows in {tables}). Copy into a new database, "
+        "or leave ledger.url as it is.",
+    },
 }
 
 # What pydantic expected, by its error type; {gt}, {expected} ... are its context values.
@@ -295,8 +378,9 @@ def describe(error: ConfigError, language: str) -> str:
     """The whole error: one problem on its line, several under a head that counts them."""
     lines = list(dict.fromkeys(say(p, language) for p in error.coded))  # each said once
     head = error.source
-    if len(lines) == 1:
-        return f"{head}: {lines[0]}" if head else lines[0]
+    if len(lines) == 1:  # one problem that names its own file needs no head naming another
+        names_file = any(p.params.get("file") for p in error.coded)
+        return f"{head}: {lines[0]}" if head and not names_file else lines[0]
     w = WORDS[language if language in WORDS else "en"]
     top = w["head"].format(source=head, n=len(lines)) if head else str(len(lines))
     return top + ":\n" + "\n".join(f"  - {line}" for line in lines)
