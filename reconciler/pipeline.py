@@ -28,6 +28,7 @@ from reconciler.mail import queue as deliver
 from reconciler.match import engine as match
 from reconciler.models import RunResult
 from reconciler.outputs import annotate, report, run_folder
+from reconciler.outputs.figures import run_figures
 from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
 from reconciler.text import error_catalogue as error_text
@@ -136,13 +137,15 @@ def run_file(
     )
     counts["findings"] = len(findings)
     on_stage("annotate", counts)
+    # Computed once: both summary sheets, report.html and results.json show these.
+    figures = run_figures(result, config.report.language)
     with timed(timings, "annotate"):
-        annotated, lost_features = annotate.write_annotated_workbook(result, rules, config)
+        annotated, lost_features = annotate.write_annotated_workbook(result, rules, config, figures)
     result.outputs["annotated"] = annotated
     result.warnings += lost_features
     on_stage("reports", counts)
     with timed(timings, "reports"):
-        result.outputs |= report.write_reports(result, config, folder=folder)
+        result.outputs |= report.write_reports(result, config, folder=folder, figures=figures)
     if publish:
         final_dir = run_folder.publish(config.outbox, run_id)
         result.run_dir = final_dir

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -465,3 +466,43 @@ def test_ci_installs_libreoffice_and_fails_a_render_test_without_it_instead_of_s
     monkeypatch.delenv("RECONCILER_REQUIRE_SOFFICE")
     with pytest.raises(pytest.skip.Exception):
         render.soffice()
+
+
+def test_a_run_computes_its_figures_once_and_every_output_shows_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A synthetic register of 60 rows against 90 assets, run whole: the figures are computed
+    once (pipeline hands them on), and the count of findings is one number everywhere."""
+    from reconciler import pipeline, synth
+    from reconciler.config import load_config
+    from reconciler.outputs import figures
+    from reconciler.text.report import labels
+
+    data = synth.generate(60, 90, seed=5)
+    synth.write_inventory(data, tmp_path / "inventory.xlsx")
+    register = synth.write_register_1c(data, tmp_path / "register.xlsx")
+    (tmp_path / "config.yaml").write_text(
+        "inventory: {path: inventory.xlsx}\nmail: {transport: file}\n", encoding="utf-8"
+    )
+    computed: list[int] = []
+    real = figures.compute_figures
+
+    def counted(*args: Any, **kwargs: Any) -> figures.Figures:
+        computed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "compute_figures", counted)
+    result = pipeline.run_file(register, load_config(tmp_path / "config.yaml"))
+    assert len(computed) == 1
+    doc = json.loads(result.outputs["results"].read_text(encoding="utf-8"))
+    label = labels("ru")["summary"]["findings"]
+    shown = []
+    for kind in ("annotated", "discrepancies"):
+        wb = openpyxl.load_workbook(result.outputs[kind], read_only=True)
+        ws = wb[labels("ru")["sheet_summary"]]
+        shown += [row[1] for row in ws.iter_rows(values_only=True) if row[0] == label]
+        wb.close()
+    assert doc["summary"]["findings"] > 0
+    assert shown == [doc["summary"]["findings"]] * 2
+    page = result.outputs["report_html"].read_text(encoding="utf-8")
+    assert f">{doc['summary']['findings']}<" in page

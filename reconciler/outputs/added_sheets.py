@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reconciler.models import Asset, AssetStatus, FindingCode, RowStatus, RunResult
 from reconciler.outputs import table_writer
 from reconciler.outputs.charts import add_bar_chart
-from reconciler.outputs.figures import compute_figures
+from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.table_writer import FILL_COLOURS, TableBook
 from reconciler.outputs.xlsx_package import sheet_title
 from reconciler.outputs.xlsx_writer import (
@@ -64,12 +64,14 @@ def add_summary_sheet(
     lost: list[str],
     notes: list[str],
     codes: bool = False,
+    figures: Figures | None = None,
 ) -> Worksheet:
     """`codes`: a column of finding codes beside their names (the IT workbook only: codes are
-    for IT and scripts, the accountant reads the names)."""
+    for IT and scripts, the accountant reads the names). `figures`: the run's (run_figures),
+    computed here when not given."""
     t = labels(language)
     s = t["summary"]
-    fig = compute_figures(result, s["unknown"])
+    fig = figures or run_figures(result, language)
     ws = new_sheet(wb, t["sheet_summary"])
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 44

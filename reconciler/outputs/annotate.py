@@ -35,6 +35,7 @@ from reconciler.outputs.comments_part import (
     comments_xml,
     vml_xml,
 )
+from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
@@ -76,20 +77,27 @@ def annotated_name(file_name: str, fmt: str) -> str:
 
 
 def write_annotated_workbook(
-    result: RunResult, rules: Rules, config: Config
+    result: RunResult, rules: Rules, config: Config, figures: Figures | None = None
 ) -> tuple[Path, list[str]]:
     """Write <stem>.reconciled.xlsx (.xlsm) into result.run_dir; return it and what the copy
-    could not keep of the original (only for formats that get a values copy)."""
+    could not keep of the original (only for formats that get a values copy). `figures`: the
+    run's (figures.run_figures), computed here when not given."""
     register = result.register
     out = result.run_dir / annotated_name(register.file_name, register.format)
+    language = config.report.language
+    figures = figures or run_figures(result, language)
     with open_atomically(out) as f:
-        lost = build_annotated_workbook(result, rules, config.report.language, f)
+        lost = build_annotated_workbook(result, rules, language, f, figures)
     log.info("annotated workbook %s", out.name)
     return out, lost
 
 
 def build_annotated_workbook(
-    result: RunResult, rules: Rules, language: str, out: IO[bytes]
+    result: RunResult,
+    rules: Rules,
+    language: str,
+    out: IO[bytes],
+    figures: Figures | None = None,
 ) -> list[str]:
     """Write the annotated workbook to `out`; return what it could not keep."""
     register = result.register
@@ -104,7 +112,9 @@ def build_annotated_workbook(
         lost = [VALUES_ONLY[language == "en"].format(fmt=register.format)]
     package = Package.open(source)
     try:
-        _annotate_package(package, result, rules, language, lost, names)
+        _annotate_package(
+            package, result, rules, language, lost, names, figures or run_figures(result, language)
+        )
         package.write(out)
     finally:
         package.close()
@@ -118,6 +128,7 @@ def _annotate_package(
     language: str,
     lost: list[str],
     names: dict[str, str],
+    figures: Figures,
 ) -> None:
     register = result.register
     entries = package.sheets()
@@ -205,7 +216,7 @@ def _annotate_package(
     # XML written straight into the package (table_writer); in this order (side_sheets).
     assembly = SheetAssembly(package, styles)
     assembly.openpyxl(
-        lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=notes),
+        lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=notes, figures=figures),
         lambda wb: add_review_sheet(wb, result, language),
     )
     assembly.tables(

@@ -15,6 +15,7 @@ from reconciler.outputs.added_sheets import (
     reading_warnings,
     write_not_on_books_sheet,
 )
+from reconciler.outputs.figures import Figures
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import EMPTY_STYLES
@@ -27,7 +28,9 @@ def discrepancies_name(file_name: str) -> str:
     return fit(Path(file_name).stem + suffix, room=5, suffix=suffix)  # room: its atomic write
 
 
-def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
+def build_discrepancy_workbook(
+    result: RunResult, language: str, figures: Figures | None = None
+) -> bytes:
     """The IT reviewers' workbook. It carries the run id like the annotated copy and the same
     Accepted / Comment and Decision columns, so a reviewer decides in the workbook they read
     and drops it back (decisions.read takes it as a reply).
@@ -51,7 +54,9 @@ def build_discrepancy_workbook(result: RunResult, language: str) -> bytes:
         read = set(reading_warnings(result, language))  # listed under their own heading
         lost = [w for w in result.warnings if w not in read]
         assembly.openpyxl(
-            lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=[], codes=True)
+            lambda wb: add_summary_sheet(
+                wb, result, language, lost=lost, notes=[], codes=True, figures=figures
+            )
         )
         assembly.finish()
         mark_run(package, result.run_id)

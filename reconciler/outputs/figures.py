@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from reconciler.match.place_keys import person_key, place_key
 from reconciler.models import Asset, BookRow, Finding, RowStatus, RunResult
+from reconciler.text.report import labels
 
 
 @dataclass
@@ -111,6 +112,12 @@ def row_fill_key(status: RowStatus, found: list[Finding]) -> str:
     if status is RowStatus.MATCHED and any(not f.is_note for f in found):
         return "has_findings"
     return str(status)
+
+
+def run_figures(result: RunResult, language: str) -> Figures:
+    """The figures of one run, computed once: pipeline hands them to every output (the two
+    summary sheets, report.html, results.json) instead of each computing its own."""
+    return compute_figures(result, labels(language)["summary"]["unknown"])
 
 
 def compute_figures(result: RunResult, unknown: str = "") -> Figures:

@@ -13,6 +13,7 @@ from typing import Any
 from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import RunResult
+from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.results import RESULTS_NAME, results_of, write_results
 from reconciler.text import scope as scope_text
 from reconciler.text.templates import render_html, render_text
@@ -29,9 +30,14 @@ def results_to_dict(
 
 
 def write_reports(
-    result: RunResult, config: Config, *, folder: str | None = None
+    result: RunResult,
+    config: Config,
+    *,
+    folder: str | None = None,
+    figures: Figures | None = None,
 ) -> dict[str, Path]:
-    """Write every report file into result.run_dir; return them by kind."""
+    """Write every report file into result.run_dir; return them by kind. `figures`: the
+    run's (figures.run_figures), computed here when not given."""
     from reconciler.outputs.discrepancy_workbook import (
         build_discrepancy_workbook,
         discrepancies_name,
@@ -39,18 +45,19 @@ def write_reports(
     from reconciler.outputs.xlsx_writer import gc_paused
 
     language = config.report.language
+    figures = figures or run_figures(result, language)
     outputs = {
         "results": write_results(
-            result, result.run_dir / RESULTS_NAME, folder=folder, language=language
+            result, result.run_dir / RESULTS_NAME, folder=folder, language=language, figures=figures
         )
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)
     with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
-        data = build_discrepancy_workbook(result, language)
+        data = build_discrepancy_workbook(result, language, figures)
     write_atomically(workbook, data)
     outputs["discrepancies"] = workbook
     html = result.run_dir / "report.html"
-    write_atomically(html, render_report_html(result, language).encode("utf-8"))
+    write_atomically(html, render_report_html(result, language, figures).encode("utf-8"))
     outputs["report_html"] = html
     return outputs
 
@@ -80,14 +87,13 @@ HTML_MORE = {
 }
 
 
-def _context(result: RunResult, language: str) -> dict[str, Any]:
-    from reconciler.outputs.figures import compute_figures
+def _context(result: RunResult, language: str, figures: Figures | None = None) -> dict[str, Any]:
     from reconciler.outputs.findings_table import accepted_line
     from reconciler.text.labels import code_label, format_date, format_money
     from reconciler.text.report import labels
 
     t = labels(language)
-    fig = compute_figures(result, t["summary"]["unknown"])
+    fig = figures or run_figures(result, language)
     return {
         "t": t,
         "s": t["summary"],
@@ -122,14 +128,16 @@ def _count(n: int, language: str) -> str:
     return f"{n:,}".replace(",", "\u00a0") if language == "ru" else f"{n:,}"
 
 
-def render_report_html(result: RunResult, language: str = "ru") -> str:
+def render_report_html(
+    result: RunResult, language: str = "ru", figures: Figures | None = None
+) -> str:
     """report.html: summary, charts as inline SVG, findings by code, location and custodian."""
     from markupsafe import Markup
 
     from reconciler.outputs.charts import svg_bar_chart
     from reconciler.outputs.discrepancy_workbook import discrepancies_name
 
-    context = _context(result, language)
+    context = _context(result, language, figures)
     fig, s = context["fig"], context["s"]
     # The summary from this same context: its figures are computed once for the page.
     context["summary"] = Markup(render_html("report_summary.html.j2", context))

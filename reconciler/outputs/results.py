@@ -11,7 +11,6 @@ keys are left out rather than written as null (`source.folder`, a row's `candida
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +32,7 @@ from reconciler.models import (
     ScopeBasis,
     Severity,
 )
-from reconciler.outputs.figures import findings_with_sources, value_at_stake
+from reconciler.outputs.figures import Figures, findings_with_sources, run_figures
 from reconciler.text import scope as scope_text
 from reconciler.text.glossary import display_serial
 
@@ -242,22 +241,19 @@ def _finding(f: Finding, row: BookRow | None, asset: Asset | None) -> FindingPar
     )
 
 
-def _summary(result: RunResult) -> SummaryPart:
-    statuses = Counter(m.status for m in result.match.rows)
-    codes = Counter(f.code for f in result.findings if not f.is_note)
-    notes = Counter(("ACCEPTED" if f.accepted else f.code) for f in result.findings if f.is_note)
+def _summary(result: RunResult, fig: Figures) -> SummaryPart:
     return SummaryPart(
-        rows=len(result.match.rows),
-        matched=statuses[RowStatus.MATCHED],
-        review=statuses[RowStatus.REVIEW],
-        unmatched=statuses[RowStatus.UNMATCHED],
-        assets=len(result.inventory.assets),
-        assets_not_on_books=len(result.match.unmatched_asset_ids),
-        findings=sum(codes.values()),
-        findings_by_code=dict(sorted(codes.items())),
-        notes=sum(notes.values()),
-        notes_by_kind=dict(sorted(notes.items())),
-        value_at_stake=float(value_at_stake(result.findings)),  # the figure every report shows
+        rows=fig.rows,
+        matched=fig.by_status[RowStatus.MATCHED.value],
+        review=fig.by_status[RowStatus.REVIEW.value],
+        unmatched=fig.by_status[RowStatus.UNMATCHED.value],
+        assets=fig.assets,
+        assets_not_on_books=fig.assets_not_on_books,
+        findings=fig.findings,
+        findings_by_code=dict(sorted((FindingCode(g.key), g.count) for g in fig.by_code)),
+        notes=fig.notes,
+        notes_by_kind=dict(sorted((g.key, g.count) for g in fig.notes_by_kind)),
+        value_at_stake=float(fig.value_at_stake),  # the figure every report shows
         report_date=result.report_date,
         exit_code=result.exit_code,
     )
@@ -309,8 +305,15 @@ def _inventory(result: RunResult) -> InventoryPart:
     )
 
 
-def results_of(result: RunResult, *, folder: str | None = None, language: str = "ru") -> Results:
-    """The document of a run; `language` is that of the scope's sentences (report.language)."""
+def results_of(
+    result: RunResult,
+    *,
+    folder: str | None = None,
+    language: str = "ru",
+    figures: Figures | None = None,
+) -> Results:
+    """The document of a run; `language` is that of the scope's sentences (report.language).
+    `figures`: the run's (figures.run_figures), computed here when not given."""
     register = result.register
     by_row: dict[tuple[str | None, int | None], list[FindingCode]] = {}
     by_asset: dict[str, list[FindingCode]] = {}
@@ -341,14 +344,20 @@ def results_of(result: RunResult, *, folder: str | None = None, language: str = 
         scope=_scope(result.scope, language),
         timings=dict(result.timings),
         duplicate_of=DuplicatePart(**result.duplicate_of) if result.duplicate_of else None,
-        summary=_summary(result),
+        summary=_summary(result, figures or run_figures(result, language)),
     )
 
 
 def write_results(
-    result: RunResult, path: Path, *, folder: str | None = None, language: str = "ru"
+    result: RunResult,
+    path: Path,
+    *,
+    folder: str | None = None,
+    language: str = "ru",
+    figures: Figures | None = None,
 ) -> Path:
-    write_atomically(path, results_of(result, folder=folder, language=language).to_json_bytes())
+    doc = results_of(result, folder=folder, language=language, figures=figures)
+    write_atomically(path, doc.to_json_bytes())
     return path
 
 
