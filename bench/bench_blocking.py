@@ -26,7 +26,7 @@ from reconciler.match.blocking import (
     candidate_pairs,
     ngram_pairs,
 )
-from reconciler.match.engine import needed_assets
+from reconciler.match.exact import needed_assets
 from reconciler.models import BookRow, Inventory
 from reconciler.rules import default_rules
 

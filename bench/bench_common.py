@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 from scipy.optimize import linear_sum_assignment
 
-from reconciler.match.engine import needed_assets
+from reconciler.match.exact import needed_assets
 from reconciler.models import MatchResult, RowStatus
 
 Pair = tuple[tuple[str, int], str]

@@ -368,3 +368,25 @@ def test_transliterated_vendors_are_their_vendor(rules) -> None:
         ("Принтер Хьюлетт-Паккард LaserJet M428", "hp"),
     ]:
         assert name_keys.name_key(text, rules.normalize).vendor == vendor
+
+
+def test_a_maker_the_names_begin_with_is_a_vendor_and_a_common_word_is_not(rules) -> None:
+    """Plants 'Sony' (not in normalize.yaml, no manufacturer column) at the start of names on
+    both sides, and 'The' starting some names but standing inside as many others."""
+    books = ["Sony Turntable - PSLX350H", "The Sims 2", "Ноутбук Dell Latitude 5420"]
+    assets = [
+        "Sony PS-LX350H Belt-Drive Turntable",
+        "Sony Walkman NW-A45",
+        "The Print Shop 22",
+        "The Sims 2 Expansion",
+        "Maxis The Sims 2",
+        "Encore The Oregon Trail",
+        "Riverdeep The Print Shop",
+        "Ноутбук Dell Latitude 5420",
+    ]
+    found = name_keys.first_word_vendors(books, assets, rules.normalize)
+    assert "sony" in found
+    assert "the" not in found
+    vendors = name_keys.with_vendors(rules.normalize, found).vendors
+    assert "sony" in vendors
+    assert "ноутбук" not in vendors

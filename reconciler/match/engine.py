@@ -1,14 +1,10 @@
 """Match book rows to IT assets: exact keys -> blocked fuzzy candidates -> assignment -> decisions.
 
-0. Reviewers' decisions (decisions.py), when given: a confirmed pair is fixed first (matched_on
-   "decision", score 100); a rejected pair is never formed again, by any key or as a candidate.
-1. Exact keys. Serials first (every serial a cell lists), then inventory numbers, then barcodes;
-   within a key, rows in (sheet, row) order. An asset is given to one row only. A row that may
-   take N assets (quantity N, N serials, "(N шт.)") takes up to N, and a kit found by one key
-   is completed from free assets sharing its kit id, or its model and site.
+0-1. Reviewers' decisions, then exact keys (serials, inventory numbers, barcodes) and kits
+   (exact.py). Their pairs are fixed, and are the labels the fuzzy stage learns from.
 2. Fuzzy. The remaining rows and free assets are paired by blocking keys (blocking.py), scored
-   by the levels of rules/matching.yaml (scoring.py) and assigned one-to-one, optimally over all
-   candidates (assign.py).
+   by the levels of rules/matching.yaml (scoring.py) with weights learned from this run
+   (learning.py, weights.py) and assigned one-to-one, optimally over all candidates (assign.py).
 3. Decisions. A pair at or above `auto` that beats the runner-up (for its row and for its asset)
    by `margin` is matched; a pair at or above `review`, or one too close to its runner-up, is
    review with its candidates; the rest is unmatched. Thresholds only classify: the assignment
@@ -19,12 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Container
+from collections.abc import Container
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reconciler.match import normalize
 from reconciler.match.assign import assign
 from reconciler.match.blocking import (
     Features,
@@ -33,18 +28,21 @@ from reconciler.match.blocking import (
     book_features,
     build_index,
     candidate_pairs,
-    kit_quantity,
     ngram_pairs,
 )
-from reconciler.match.scoring import PairScores, TermFrequency, evidence, score_pairs, weigh
-from reconciler.match.weights import (
-    MIN_LABELLED,
-    MIN_PAIRS_TO_LEARN,
-    U_SAMPLE,
-    Weights,
-    learn,
-    prior_bits,
+from reconciler.match.exact import (
+    EXACT_SCORE,
+    KEY_ORDER,
+    apply_decisions,
+    complete_kits,
+    exact_detail,
+    exact_keys,
+    needed_assets,
 )
+from reconciler.match.learning import learn_weights
+from reconciler.match.name_keys import first_word_vendors, with_vendors
+from reconciler.match.scoring import PairScores, TermFrequency, evidence, score_pairs, weigh
+from reconciler.match.weights import Weights
 from reconciler.models import (
     Asset,
     BookRow,
@@ -56,26 +54,14 @@ from reconciler.models import (
     RowMatch,
     RowStatus,
 )
-from reconciler.rules import MatchingRules, NormalizeRules, Rules
+from reconciler.rules import Rules
 
 if TYPE_CHECKING:
     from reconciler.match.decisions import DecisionSet
 
 log = logging.getLogger(__name__)
 
-_KeysOf = Callable[[BookRow], list[str]]  # a book row's normalised keys of one kind
-
-EXACT_SCORE = 100.0
 MAX_CANDIDATES = 5  # listed for a review row
-
-
-def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
-    """How many assets a row may take: its quantity, the serials it lists, or '(N шт.)'."""
-    return max(
-        row.quantity or 1,
-        len(normalize.split_serials(row.serial, rules)),
-        kit_quantity(row.name) or 1,
-    )
 
 
 def match_register(
@@ -107,14 +93,14 @@ def match_rows(
     rejected: set[tuple[int, int]] = set()  # (row, asset) a reviewer said are not one
     notes: dict[tuple[int, int], str] = {}  # (row, asset) -> who confirmed it, when
     if decisions:
-        rejected = _apply_decisions(work, assets, decisions, taken, owner, notes)
-    _exact_keys(work, needs, assets, taken, owner, rules.normalize, rejected)
-    _complete_kits(work, needs, assets, taken, owner, rules.normalize, rejected)
+        rejected = apply_decisions(work, assets, decisions, taken, owner, notes)
+    exact_keys(work, needs, assets, taken, owner, rules.normalize, rejected)
+    complete_kits(work, needs, assets, taken, owner, rules.normalize, rejected)
 
     decided: dict[int, RowMatch] = {}
     for r, hits in taken.items():
         kinds = {kind for _, kind in hits}
-        kind = next(k for k in ("decision", "kit", *_KEY_ORDER) if k in kinds)
+        kind = next(k for k in ("decision", "kit", *KEY_ORDER) if k in kinds)
         decided[r] = RowMatch(
             row=work[r],
             status=RowStatus.MATCHED,
@@ -124,7 +110,7 @@ def match_rows(
             evidence=[
                 Evidence("decision", "confirmed", EXACT_SCORE, notes[(r, a)])
                 if k == "decision"
-                else Evidence(k, "exact", EXACT_SCORE, _exact_detail(work[r], assets[a], k))
+                else Evidence(k, "exact", EXACT_SCORE, exact_detail(work[r], assets[a], k))
                 for a, k in hits
             ],
         )
@@ -146,131 +132,6 @@ def match_rows(
     )
 
 
-_KEY_ORDER = ("serial", "inventory_number", "barcode")
-
-
-def _apply_decisions(
-    work: list[BookRow],
-    assets: list[Asset],
-    decisions: DecisionSet,
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    notes: dict[tuple[int, int], str],
-) -> set[tuple[int, int]]:
-    """Fix the confirmed pairs before any key is looked at; return the rejected pairs."""
-    index = {a.asset_id: i for i, a in enumerate(assets)}
-    rejected: set[tuple[int, int]] = set()
-    for r, row in enumerate(work):
-        rejected.update((r, index[a]) for a in decisions.rejected_for(row) if a in index)
-        for d in decisions.confirmed_for(row):
-            a = index.get(d.asset_id or "")
-            if a is None or a in owner:  # gone from IT, or a duplicate row took it first
-                continue
-            owner[a] = r
-            taken[r].append((a, "decision"))
-            notes[(r, a)] = d.describe()
-    return rejected
-
-
-def _exact_keys(
-    work: list[BookRow],
-    needs: list[int],
-    assets: list[Asset],
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    norm: NormalizeRules,
-    rejected: Container[tuple[int, int]] = (),
-) -> None:
-    by_serial: dict[str, list[int]] = defaultdict(list)
-    by_inventory: dict[str, list[int]] = defaultdict(list)
-    by_barcode: dict[str, list[int]] = defaultdict(list)
-    for a, asset in enumerate(assets):
-        if key := normalize.serial_key(asset.serial, norm):
-            by_serial[key].append(a)
-        # A kit's units often carry the kit's number (the book line's inventory number) as
-        # their kit id and no tag of their own.
-        if key := normalize.inventory_key(asset.inventory_number or asset.kit, norm):
-            by_inventory[key].append(a)
-        if key := normalize.barcode_key(asset.barcode, norm):
-            by_barcode[key].append(a)
-    # A serial several IT assets share ('1234567' on every box of a batch, an agent's filler the
-    # placeholder list lacks) tells none of them apart: no exact key; fuzzy matching decides.
-    by_serial = defaultdict(list, {k: v for k, v in by_serial.items() if len(v) == 1})
-    passes: tuple[tuple[str, dict[str, list[int]], _KeysOf], ...] = (
-        ("serial", by_serial, lambda row: normalize.split_serials(row.serial, norm)),
-        (
-            "inventory_number",
-            by_inventory,
-            lambda row: [normalize.inventory_key(row.inventory_number, norm)],
-        ),
-        ("barcode", by_barcode, lambda row: [normalize.barcode_key(row.barcode, norm)]),
-    )
-    for kind, index, keys_of in passes:
-        for r, row in enumerate(work):
-            room = needs[r] - len(taken[r])
-            if room <= 0:
-                continue
-            hits = [
-                a
-                for k in keys_of(row)
-                if k
-                for a in index.get(k, ())
-                if a not in owner and (r, a) not in rejected
-            ]
-            hits = list(dict.fromkeys(hits))
-            if kind != "serial" and len(hits) > room:
-                # One number on several free assets and no serial to tell them apart: which
-                # one is a judgement, left to the fuzzy stage (it sees the number agree).
-                continue
-            for a in hits[:room]:
-                owner[a] = r
-                taken[r].append((a, kind))
-    for r in [r for r, hits in taken.items() if not hits]:
-        del taken[r]
-
-
-def _complete_kits(
-    work: list[BookRow],
-    needs: list[int],
-    assets: list[Asset],
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    norm: NormalizeRules,
-    rejected: Container[tuple[int, int]] = (),
-) -> None:
-    """A kit found by one key takes its free siblings: same kit id, or same model and site."""
-    short = [r for r, hits in taken.items() if len(hits) < needs[r]]
-    if not short:
-        return
-    by_kit: dict[str, list[int]] = defaultdict(list)
-    by_model_site: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for a, asset in enumerate(assets):
-        if asset.kit:
-            by_kit[asset.kit].append(a)
-        if asset.model:
-            by_model_site[(asset.model, normalize.place_key(asset.location, norm))].append(a)
-    for r in short:
-        first = assets[taken[r][0][0]]
-        siblings = by_kit.get(first.kit, []) if first.kit else []
-        if not siblings and first.model:
-            place = normalize.place_key(first.location, norm)
-            siblings = by_model_site.get((first.model, place), [])
-        for a in siblings:
-            if len(taken[r]) >= needs[r]:
-                break
-            if a not in owner and (r, a) not in rejected:
-                owner[a] = r
-                taken[r].append((a, "kit"))
-
-
-def _exact_detail(row: BookRow, asset: Asset, kind: str) -> str:
-    book = {"serial": row.serial, "inventory_number": row.inventory_number}.get(kind, row.barcode)
-    it = {"serial": asset.serial, "inventory_number": asset.inventory_number}.get(
-        kind, asset.barcode if kind == "barcode" else asset.kit
-    )
-    return f"'{book}' = '{it}'"
-
-
 def _fuzzy(
     work: list[BookRow],
     needs: list[int],
@@ -285,8 +146,10 @@ def _fuzzy(
     if not rest or not free:
         return {}
     vocab = Vocabulary()
-    # The inventory's manufacturer column is the vendor vocabulary of this run.
-    norm = normalize.with_vendors(rules.normalize, (a.vendor for a in assets))
+    # The inventory's manufacturer column and the words names begin with are the vendor
+    # vocabulary of this run.
+    makers = first_word_vendors((r.name for r in work), (a.name for a in assets), rules.normalize)
+    norm = with_vendors(rules.normalize, [*(a.vendor for a in assets), *makers])
     books_f = book_features(work, needs, vocab, norm)
     assets_f = asset_features(assets, vocab, norm)
     index = build_index(assets_f, free, rules.matching.blocking)
@@ -296,7 +159,9 @@ def _fuzzy(
     pr, pa = _union_pairs(np.concatenate([pr, nr]), np.concatenate([pa, na]))
     m = rules.matching
     pairs = score_pairs(books_f, assets_f, pr, pa, vocab.ids, m)
-    weights = _learn(work, assets, labels, books_f, assets_f, vocab, m, pairs, len(rest), len(free))
+    weights = learn_weights(
+        work, assets, labels, books_f, assets_f, vocab, m, pairs, len(rest), len(free)
+    )
     frequency = TermFrequency.of(assets_f, len(vocab.ids))
     pairs = weigh(pairs, books_f, assets_f, m, weights, frequency)
     pairs = pairs.take(pairs.score >= m.blocking.min_score)
@@ -320,98 +185,6 @@ def _fuzzy(
     floor = float(np.log2(m.blocking.min_score / (100.0 - m.blocking.min_score)))
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
     return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f, weights)
-
-
-def _learn(
-    work: list[BookRow],
-    assets: list[Asset],
-    labels: list[tuple[int, int, str]],
-    books_f: Features,
-    assets_f: Features,
-    vocab: Vocabulary,
-    rules: MatchingRules,
-    candidates: PairScores,
-    n_rows: int,
-    n_free: int,
-) -> Weights:
-    """This run's weights: u from random pairs, m from its exact-key pairs (or EM)."""
-    prior = 1.0 / max(n_rows, n_free, 2)  # at most one true asset per row among the free
-    if len(work) * len(assets) < MIN_PAIRS_TO_LEARN:
-        # A handful of rows says nothing about how often unrelated records agree: priors.
-        return Weights(prior_bits(rules), {}, float(np.log2(prior / (1 - prior))), "priors")
-    rng = np.random.default_rng(0)  # the same run gives the same weights
-    n = int(min(U_SAMPLE, len(work) * len(assets)))
-    ur = rng.integers(0, len(work), n)
-    ua = rng.integers(0, len(assets), n)
-    u_pairs = score_pairs(books_f, assets_f, ur, ua, vocab.ids, rules)
-    if len(labels) < MIN_LABELLED:
-        labels = labels + _unique_model_pairs(books_f, assets_f, candidates)
-    lr = np.array([r for r, _, _ in labels], dtype=np.int64)
-    la = np.array([a for _, a, _ in labels], dtype=np.int64)
-    m_pairs = score_pairs(books_f, assets_f, lr, la, vocab.ids, rules)
-    kinds = np.array([k for _, _, k in labels], dtype=object)
-    # A pair's own key says nothing about how often true pairs agree on it.
-    m_skip = {
-        "serial": kinds == "serial",
-        "inventory_number": kinds == "inventory_number",
-        "model": kinds == "model",
-    }
-    sr, sa = _same_model_pairs(books_f, assets_f, rng)
-    same_u = score_pairs(books_f, assets_f, sr, sa, vocab.ids, rules).level
-    exact = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
-    # Pairs found by a serial or number whose models agree. Not the pairs chosen BECAUSE a
-    # unique model agreed (a catalogue's labels): what those show given the model is how
-    # they were chosen.
-    agree = np.isin(m_pairs.level["model"], exact) & (kinds != "model")
-    same_m = {c: lv[agree] for c, lv in m_pairs.level.items()}
-    return learn(
-        rules, u_pairs.level, m_pairs.level, m_skip, candidates.level, prior, (same_u, same_m)
-    )
-
-
-def _same_model_pairs(
-    books_f: Features, assets_f: Features, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random (row, asset) pairs sharing a model, at most U_SAMPLE. A model one row and one
-    asset hold is left out: that pair is most likely the true one, not a sample of u."""
-    empty = np.zeros(0, dtype=np.int64)
-    size = int(max(books_f.model_id.max(initial=0), assets_f.model_id.max(initial=0))) + 1
-    n_rows = np.bincount(books_f.model_id, minlength=size)
-    n_assets = np.bincount(assets_f.model_id, minlength=size)
-    pairs = (n_rows * n_assets).astype(np.float64)
-    pairs[0] = 0.0  # no model
-    pairs[(n_rows == 1) & (n_assets == 1)] = 0.0
-    if pairs.sum() == 0:
-        return empty, empty
-    n = int(min(U_SAMPLE, pairs.sum()))
-    model = rng.choice(size, size=n, p=pairs / pairs.sum())
-    rows_by = np.argsort(books_f.model_id, kind="stable")
-    assets_by = np.argsort(assets_f.model_id, kind="stable")
-    row_start = np.concatenate(([0], np.cumsum(n_rows)[:-1]))
-    asset_start = np.concatenate(([0], np.cumsum(n_assets)[:-1]))
-    r = rows_by[row_start[model] + (rng.random(n) * n_rows[model]).astype(np.int64)]
-    a = assets_by[asset_start[model] + (rng.random(n) * n_assets[model]).astype(np.int64)]
-    return r.astype(np.int64), a.astype(np.int64)
-
-
-def _unique_model_pairs(
-    books_f: Features, assets_f: Features, candidates: PairScores
-) -> list[tuple[int, int, str]]:
-    """Candidate pairs agreeing on a model that one row and one asset hold: free labels where
-    no serial or number matched (a catalogue), as splink's users take pairs agreeing on a key.
-    """
-    r, a = candidates.rows, candidates.assets
-    b_model, a_model = books_f.model_id[r], assets_f.model_id[a]
-    same = (b_model > 0) & (b_model == a_model)
-    if not same.any():
-        return []
-    held_rows = np.bincount(books_f.model_id[np.unique(r)], minlength=len(b_model) + 1)
-    held_assets = np.bincount(assets_f.model_id[np.unique(a)], minlength=len(a_model) + 1)
-    size = max(len(held_rows), len(held_assets), int(b_model.max()) + 1)
-    held_rows = np.pad(held_rows, (0, size - len(held_rows)))
-    held_assets = np.pad(held_assets, (0, size - len(held_assets)))
-    once = same & (held_rows[b_model] == 1) & (held_assets[a_model] == 1)
-    return [(int(x), int(y), "model") for x, y in zip(r[once], a[once], strict=True)]
 
 
 def _union_pairs(rows: np.ndarray, assets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,9 @@
 """Names and models reduced for comparison: canonical vendor, category and tokens.
 
 'Сервер НР ProLiant DL380 G10' -> NameKey('proliant dl380 g10', 'hpe', 'server', ...): what
-rapidfuzz compares and the blocks are built from. Vendors come from normalize.yaml and from the
-inventory's manufacturer column (`with_vendors`).
+rapidfuzz compares and the blocks are built from. Vendors come from normalize.yaml, from the
+inventory's manufacturer column (`with_vendors`) and from the words names begin with
+(`first_word_vendors`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,38 @@ def with_vendors(rules: NormalizeRules, values: Iterable[str | None]) -> Normali
     if not learned:
         return rules
     return rules.model_copy(update={"vendors": {**rules.vendors, **learned}})
+
+
+def first_word_vendors(
+    book_names: Iterable[str | None], asset_names: Iterable[str | None], rules: NormalizeRules
+) -> list[str]:
+    """Words that begin names on both sides and, where they appear at all, mostly begin one.
+
+    A maker's name comes first ('Sony PS-LX350H', 'Adobe Photoshop CS3'), a product's words
+    anywhere ('the', 'studio'). An inventory without a manufacturer column (a catalogue, an
+    export) still says who made what this way; `with_vendors` takes these like manufacturer
+    values (category words and known vendors are skipped there).
+    """
+    keys = key_tables(rules)
+    starts: dict[str, list[int]] = {}  # word -> [names it begins on the books, in IT]
+    seen: dict[str, int] = {}  # word -> names holding it anywhere
+    for side, names in enumerate((book_names, asset_names)):
+        for name in names:
+            words = fold_text(name or "", keys).split()
+            if not words:
+                continue
+            starts.setdefault(words[0], [0, 0])[side] += 1
+            for word in set(words):
+                seen[word] = seen.get(word, 0) + 1
+    return [
+        word
+        for word, (books, assets) in starts.items()
+        if books >= 1
+        and assets >= 2
+        and len(word) >= 3
+        and word.isalpha()
+        and books + assets > seen[word] / 2
+    ]
 
 
 @dataclass(frozen=True)
