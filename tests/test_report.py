@@ -506,3 +506,28 @@ def test_a_run_computes_its_figures_once_and_every_output_shows_the_same(
     assert shown == [doc["summary"]["findings"]] * 2
     page = result.outputs["report_html"].read_text(encoding="utf-8")
     assert f">{doc['summary']['findings']}<" in page
+
+
+def test_results_json_streamed_is_byte_for_byte_the_document_of_the_model(reported) -> None:
+    """The planted run has review rows with candidates, assets on no book row, accepted and
+    plain findings: every kind of item the stream writes, and the lists' ends."""
+    result, outputs = reported
+    whole = results_of(result, language="ru").to_json_bytes()
+    assert outputs["results"].read_bytes() == whole
+    doc = json.loads(whole)
+    assert doc["rows"] and doc["assets_not_on_books"] and doc["findings"]
+
+
+def test_results_json_with_empty_lists_streams_as_the_model_writes_them(
+    reported, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from reconciler.outputs.results import read_results, write_results
+
+    result, _outputs = reported
+    empty = replace(result, findings=[], match=replace(result.match, unmatched_asset_ids=[]))
+    path = write_results(empty, tmp_path / "results.json")
+    assert path.read_bytes() == results_of(empty).to_json_bytes()
+    read = read_results(tmp_path)
+    assert read.findings == [] and read.assets_not_on_books == [] and read.rows

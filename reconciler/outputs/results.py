@@ -11,15 +11,23 @@ keys are left out rather than written as null (`source.folder`, a row's `candida
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import IO, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 from pydantic import ValidationError as PydanticValidationError
 
-from reconciler.atomic import write_atomically
+from reconciler.atomic import open_atomically
 from reconciler.errors import InputError
 from reconciler.models import (
     Asset,
@@ -314,14 +322,19 @@ def results_of(
 ) -> Results:
     """The document of a run; `language` is that of the scope's sentences (report.language).
     `figures`: the run's (figures.run_figures), computed here when not given."""
+    return _document(result, folder, language, figures, streamed=False)
+
+
+def _document(
+    result: RunResult,
+    folder: str | None,
+    language: str,
+    figures: Figures | None,
+    *,
+    streamed: bool,
+) -> Results:
+    """`streamed`: the three long lists left empty (write_results streams them)."""
     register = result.register
-    by_row: dict[tuple[str | None, int | None], list[FindingCode]] = {}
-    by_asset: dict[str, list[FindingCode]] = {}
-    for f in result.findings:
-        if f.row is not None:
-            by_row.setdefault((f.sheet, f.row), []).append(f.code)
-        elif f.asset_id is not None:
-            by_asset.setdefault(f.asset_id, []).append(f.code)
     return Results(
         version=RESULTS_VERSION,
         run_id=result.run_id,
@@ -334,18 +347,41 @@ def results_of(
         ),
         inventory=_inventory(result),
         report_date=result.report_date,
-        rows=[_row(m, by_row.get(m.row.key, [])) for m in result.match.rows],
-        assets_not_on_books=[
-            AssetPart(asset_id=a, findings=by_asset.get(a, []))
-            for a in result.match.unmatched_asset_ids
-        ],
-        findings=[_finding(*sources) for sources in findings_with_sources(result)],
+        rows=[] if streamed else list(_rows(result)),
+        assets_not_on_books=[] if streamed else list(_assets(result)),
+        findings=[] if streamed else list(_findings(result)),
         warnings=[*scope_text.lines(result.scope, language), *result.warnings],
         scope=_scope(result.scope, language),
         timings=dict(result.timings),
         duplicate_of=DuplicatePart(**result.duplicate_of) if result.duplicate_of else None,
         summary=_summary(result, figures or run_figures(result, language)),
     )
+
+
+def _rows(result: RunResult) -> Iterator[RowPart]:
+    by_row: dict[tuple[str | None, int], list[FindingCode]] = {}
+    for f in result.findings:
+        if f.row is not None:
+            by_row.setdefault((f.sheet, f.row), []).append(f.code)
+    for m in result.match.rows:
+        yield _row(m, by_row.get(m.row.key, []))
+
+
+def _assets(result: RunResult) -> Iterator[AssetPart]:
+    by_asset: dict[str, list[FindingCode]] = {}
+    for f in result.findings:
+        if f.row is None and f.asset_id is not None:
+            by_asset.setdefault(f.asset_id, []).append(f.code)
+    for a in result.match.unmatched_asset_ids:
+        yield AssetPart(asset_id=a, findings=by_asset.get(a, []))
+
+
+def _findings(result: RunResult) -> Iterator[FindingPart]:
+    for sources in findings_with_sources(result):
+        yield _finding(*sources)
+
+
+STREAM_CHUNK = 1000  # items per dump: few calls into pydantic, little held at once
 
 
 def write_results(
@@ -356,9 +392,45 @@ def write_results(
     language: str = "ru",
     figures: Figures | None = None,
 ) -> Path:
-    doc = results_of(result, folder=folder, language=language, figures=figures)
-    write_atomically(path, doc.to_json_bytes())
+    """results.json written as a stream: the rows, the assets on no book row and the findings
+    are dumped by their models a chunk at a time as they are made, between the head and tail
+    of the document dumped with those lists empty. The bytes are Results.to_json_bytes of the
+    whole document (a test holds them equal); the whole is never built: at 100k it was
+    100k models and a 48 MB string held together, beside the RunResult."""
+    skeleton = _document(result, folder, language, figures, streamed=True).to_json_bytes()
+    lists = (
+        ("rows", _ROWS, _rows(result)),
+        ("assets_not_on_books", _ASSETS, _assets(result)),
+        ("findings", _FINDINGS, _findings(result)),
+    )
+    with open_atomically(path) as out:
+        pos = 0
+        for key, adapter, items in lists:
+            marker = f'\n  "{key}": []'.encode()
+            at = skeleton.index(marker, pos)
+            out.write(skeleton[pos : at + len(marker) - 2])
+            _write_list(out, adapter, items)
+            pos = at + len(marker)
+        out.write(skeleton[pos:])
     return path
+
+
+def _write_list(out: IO[bytes], adapter: TypeAdapter[Any], items: Iterator[_Part]) -> None:
+    """A list of the top-level object as model_dump_json(indent=2) writes it: `[]` when empty,
+    else each item on its own lines, four spaces in, `,` between, `]` two spaces in."""
+    wrote = False
+    while chunk := list(islice(items, STREAM_CHUNK)):
+        # The chunk's own list puts its items two spaces in; two more make them the
+        # document's. Strings hold no raw newline in JSON, so every newline is a line's end.
+        dumped = adapter.dump_json(chunk, indent=2)[2:-2]
+        out.write((b",\n  " if wrote else b"[\n  ") + dumped.replace(b"\n", b"\n  "))
+        wrote = True
+    out.write(b"\n  ]" if wrote else b"[]")
+
+
+_ROWS: TypeAdapter[list[RowPart]] = TypeAdapter(list[RowPart])
+_ASSETS: TypeAdapter[list[AssetPart]] = TypeAdapter(list[AssetPart])
+_FINDINGS: TypeAdapter[list[FindingPart]] = TypeAdapter(list[FindingPart])
 
 
 # --- read back ---------------------------------------------------------------------------
