@@ -107,10 +107,22 @@ class LimitExceeded(InputError):
     """A file went over a configured size, time or memory limit."""
 
 
-class DeliveryError(ReconcilerError):
+class _Told(ReconcilerError):
+    """An error of the environment with an optional `code` and `params`, so the terminal says
+    it in report.language (text/errors_commands.py); str(e) stays the English line."""
+
+    def __init__(
+        self, message: str, *, code: str | None = None, params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, Any] = dict(params or {})
+
+
+class DeliveryError(_Told):
     """An email could not be handed to the mail server (it stays queued for a retry)."""
 
 
-class LedgerUnavailable(ReconcilerError):
+class LedgerUnavailable(_Told):
     """The ledger's database cannot be reached, or dropped the connection mid-step: the
     environment's fault, never the file's (a file in hand is left as it was and redone)."""

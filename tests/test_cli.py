@@ -325,3 +325,25 @@ def test_the_other_commands_errors_are_said_in_the_report_language_with_the_fix(
     assert check.exit_code == 2
     assert check.output.count(expected[2]) == 1, check.output
     assert "key 'inventory" not in check.output  # nothing left in the English one-liner
+
+
+def test_mail_test_against_a_closed_port_says_the_server_and_what_to_check(
+    workspace: Path,
+) -> None:
+    """An SMTP server that is not there: the terminal names it and says what to check, in
+    report.language, and exits 2 (it was the English line of the socket error)."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = _with_language(workspace, "ru")
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    raw["mail"]["transport"] = "smtp"
+    raw["mail"]["smtp"] = {"host": "127.0.0.1", "port": port, "timeout_seconds": 5}
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["mail-test", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(f"Ошибка: Почтовый сервер 127.0.0.1:{port}"), line
+    assert "не принял письмо" in line and "Проверьте mail.smtp: сервер, порт" in line, line

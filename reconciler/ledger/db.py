@@ -221,7 +221,9 @@ class PostgresLedger(Ledger):
                     raise LedgerUnavailable(
                         f"ledger {redact(self.url)}: cannot connect ({_first_line(e)}); "
                         "check that PostgreSQL runs and ledger.url and ledger.password_env "
-                        "are right"
+                        "are right",
+                        code="LEDGER_NO_CONNECTION",
+                        params={"url": redact(self.url), "detail": _first_line(e)},
                     ) from None
                 log.warning("ledger %s unreachable (%s); retrying", redact(self.url), e)
                 time.sleep(delay)
@@ -303,12 +305,16 @@ def open_url(url: str, password_env: str | None, sqlite_path: Path) -> Ledger:
         if password_env and password is None:
             raise LedgerUnavailable(
                 f"ledger.password_env names {password_env}, which is not set; set it to the "
-                "database password in the service's environment"
+                "database password in the service's environment",
+                code="LEDGER_PASSWORD_NOT_SET",
+                params={"name": password_env},
             )
         return PostgresLedger(url, password)
     if url.startswith("sqlite:///"):
         return SqliteLedger(Path(url.removeprefix("sqlite:///")))
     raise LedgerUnavailable(
         f"ledger.url {redact(url)!r}: expected empty (SQLite in state/), sqlite:///PATH or "
-        "postgresql://user@host/db"
+        "postgresql://user@host/db",
+        code="LEDGER_URL_UNKNOWN",
+        params={"url": redact(url)},
     )

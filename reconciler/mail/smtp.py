@@ -117,7 +117,7 @@ class SmtpSender:
             yag.login()
         except (OSError, smtplib.SMTPException) as e:
             yag.close()
-            raise ConnectionFailed(f"{describe(self.config)}: {_reason(e)}") from e
+            raise _failed(ConnectionFailed, self.config, _reason(e)) from e
         except UnicodeEncodeError as e:
             # smtplib sends AUTH PLAIN/LOGIN credentials as ASCII only.
             yag.close()
@@ -137,20 +137,30 @@ class SmtpSender:
             self.close()
             codes = [code for code, _ in e.recipients.values()]
             cls = Rejected if codes and all(c >= 500 for c in codes) else DeliveryError
-            raise cls(f"{describe(self.config)}: all recipients refused: {e.recipients}") from e
+            raise _failed(cls, self.config, f"all recipients refused: {e.recipients}") from e
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as e:
             self.close()
             cls = Rejected if e.smtp_code >= 500 else DeliveryError
-            raise cls(f"{describe(self.config)}: {_reason(e)}") from e
+            raise _failed(cls, self.config, _reason(e)) from e
         except (OSError, smtplib.SMTPException) as e:
             self.close()
-            raise DeliveryError(f"{describe(self.config)}: {_reason(e)}") from e
+            raise _failed(DeliveryError, self.config, _reason(e)) from e
         # smtplib returns a dict; yagmail's send() would return False after disconnects.
         # Anything but a dict means the server did not take the message.
         if not isinstance(refused, dict):
             self.close()
             raise DeliveryError(f"{describe(self.config)}: the server did not accept the message")
         return refused
+
+
+def _failed(kind: type[DeliveryError], config: Config, reason: str) -> DeliveryError:
+    """The server's refusal, coded so the terminal says it in report.language."""
+    smtp = config.mail.smtp
+    return kind(
+        f"{describe(config)}: {reason}",
+        code="MAIL_SERVER_FAILED",
+        params={"server": f"{smtp.host}:{smtp.port}", "detail": reason},
+    )
 
 
 def _reason(e: BaseException) -> str:

@@ -58,6 +58,50 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             "See the decision ids with reconciler decisions list.",
         ),
     },
+    "LEDGER_NO_CONNECTION": {
+        "ru": (
+            "Журнал {url} недоступен: подключиться не удалось ({detail}).",
+            "Проверьте, что PostgreSQL запущен, а ledger.url и ledger.password_env верны.",
+        ),
+        "en": (
+            "The ledger {url} cannot be reached ({detail}).",
+            "Check that PostgreSQL runs and that ledger.url and ledger.password_env are right.",
+        ),
+    },
+    "LEDGER_PASSWORD_NOT_SET": {
+        "ru": (
+            "Настройка «ledger.password_env» называет переменную окружения {name}, но она не "
+            "задана.",
+            "Задайте в ней пароль базы в окружении службы.",
+        ),
+        "en": (
+            "Setting 'ledger.password_env' names the environment variable {name}, which is "
+            "not set.",
+            "Set it to the database password in the service's environment.",
+        ),
+    },
+    "LEDGER_URL_UNKNOWN": {
+        "ru": (
+            "Настройка «ledger.url» ({url}) не похожа на адрес журнала.",
+            "Оставьте её пустой (SQLite в state/) или укажите sqlite:///ПУТЬ либо "
+            "postgresql://пользователь@сервер/база.",
+        ),
+        "en": (
+            "Setting 'ledger.url' ({url}) is not a ledger address.",
+            "Leave it empty (SQLite in state/), or give sqlite:///PATH or "
+            "postgresql://user@host/db.",
+        ),
+    },
+    "MAIL_SERVER_FAILED": {
+        "ru": (
+            "Почтовый сервер {server} не принял письмо ({detail}).",
+            "Проверьте mail.smtp: сервер, порт, ssl/starttls, имя и переменную с паролем.",
+        ),
+        "en": (
+            "The mail server {server} did not take the message ({detail}).",
+            "Check mail.smtp: host, port, ssl/starttls, username and the password's variable.",
+        ),
+    },
     "PERIOD_REVERSED": {
         "ru": (
             "Начало периода --from {start} позже его конца --to {end}.",
