@@ -58,7 +58,8 @@ def _asset_value(asset: Asset, name: str, language: str) -> Any:
 
 
 def _joined(values: list[Any], language: str) -> Any:
-    """One asset: the typed value; a kit: every asset's value as text joined with '; '."""
+    """One asset: the typed value; a kit: every asset's value as text, one asset a line (in the
+    kit's order, so a line of one column is the same asset as that line of the next)."""
     present = [v for v in values if v is not None and v != ""]
     if not present:
         return None
@@ -72,7 +73,7 @@ def _joined(values: list[Any], language: str) -> Any:
             shown.append(format_money(v, language))
         else:
             shown.append(str(v))
-    return "; ".join(shown)
+    return "\n".join(shown)
 
 
 def finding_comment(findings: list[Finding], language: str) -> tuple[str, int]:
@@ -182,7 +183,7 @@ def plan_sheet(
             # A row with no asset has no score worth showing: the best it came to is noise.
             None if m.score is None or not m.asset_ids else round(m.score, 1),
             matched_words.get(m.matched_on, m.matched_on),
-            "; ".join(m.asset_ids) or None,
+            "\n".join(m.asset_ids) or None,
         ]
         if not assets:
             values += no_assets
@@ -201,7 +202,15 @@ def plan_sheet(
         # than its column is not wrapped to grow the row; it shows in full when selected.
         fill = fills[row_fill_key(m.status, found or [])]
         r = m.row.row
-        if r not in rows:  # a row listed twice (it should not be) keeps the first
+        if r not in rows and len(m.asset_ids) > 1:
+            # A kit: its assets one a line, wrapped, the row as tall as the kit is long. The
+            # one exception to keeping the accountant's heights: '; '-joined serials and ids
+            # on one line were clipped by the next cell and could not be read, on screen or
+            # on paper.
+            wrap = ["\n" in body for _kind, body, _shown in encoded]
+            xml = row_cells(starts, str(r), encoded, templates, fill, wrap).encode()
+            rows[r] = AddedRow(xml, lines=len(m.asset_ids))
+        elif r not in rows:  # a row listed twice (it should not be) keeps the first
             rows[r] = AddedRow(row_cells(starts, str(r), encoded, templates, fill).encode())
         if found:
             body, height = finding_comment(found, language)
