@@ -8,12 +8,14 @@ names, merged cells, hidden rows, outline levels, print settings and VBA.
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
+import render
 import xlsxwriter
 from run_fixtures import HEADERS, SHEET, TOTAL_ROW, book_rows, planted_run, write_1c_register
 
@@ -30,9 +32,13 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 # Members the copy may change: the register sheet, styles, workbook and its rels, content
-# types, and the package rels and custom properties (the run id a reply is recognised by).
+# types, and the package rels and custom properties (the run id a reply is recognised by); the
+# register sheet's own comments and their VML drawing gain ours (their elements are kept:
+# test_their_comments_are_kept_and_ours_added_beside_them).
 EXTENDED = {
     "_rels/.rels",
+    "xl/comments1.xml",
+    "xl/drawings/vmlDrawing1.vml",
     "docProps/custom.xml",
     "xl/worksheets/sheet1.xml",
     "xl/styles.xml",
@@ -216,9 +222,38 @@ def test_the_corpus_features_survive_in_the_copy(corpus) -> None:
     assert ws.cell(8, FIRST).value == "не найдено"
     assert wb.sheetnames[:2] == [SHEET, "Lists"] and "Сводка" in wb.sheetnames
     summary = " ".join(str(c.value) for c in wb["Сводка"]["A"] if c.value)
-    # The sheet had a comment of its own: ours would replace its comments part, so the
-    # details are said to be in the findings column and sheet instead.
-    assert "есть свои примечания" in summary
+    # The sheet had a comment of its own: ours are added beside it, so nothing needs saying.
+    assert "есть свои примечания" not in summary
+
+
+@pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+def test_their_comments_are_kept_and_ours_added_beside_them(corpus) -> None:
+    """The corpus sheet carries the accountant's comment on B7 (xlsxwriter: comments1.xml and
+    vmlDrawing1.vml). Ours go into the same two parts: theirs are there byte for byte, with
+    their author, and each finding row's findings cell has our note."""
+    path, out, _ = corpus
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out) as dst:
+        old_notes, new_notes = src.read("xl/comments1.xml"), dst.read("xl/comments1.xml")
+        old_vml, new_vml = (
+            src.read("xl/drawings/vmlDrawing1.vml"),
+            dst.read("xl/drawings/vmlDrawing1.vml"),
+        )
+        names = dst.namelist()
+    theirs = re.findall(rb"<comment\b.*?</comment>", old_notes, re.S)
+    assert len(theirs) == 1 and all(c in new_notes for c in theirs)
+    for author in re.findall(rb"<author>.*?</author>", old_notes):
+        assert author in new_notes
+    shapes = re.findall(rb"<v:shape\b.*?</v:shape>", old_vml, re.S)
+    assert shapes and all(s in new_vml for s in shapes)
+    ids = re.findall(rb'id="_x0000_s(\d+)"', new_vml)
+    assert len(ids) == len(set(ids)) == len(re.findall(rb"<comment\b", new_notes))
+    assert not [n for n in names if re.fullmatch(r"xl/comments\d+\.xml", n)][1:]  # one part
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert "инвентаризацией" in ws["B7"].comment.text
+    assert ws["B7"].comment.author == "Бухгалтер"
+    last = ws.max_column
+    ours = [ws.cell(r, last).comment for r in range(7, 22) if ws.cell(r, last).value]
+    assert ours and all(c is not None and c.author == "reconciler" for c in ours)
 
 
 def test_no_value_from_data_becomes_a_formula_in_the_streamed_sheet(
@@ -303,3 +338,37 @@ def test_the_long_sheets_written_in_constant_memory_keep_risky_text_as_text(
         ws = openpyxl.load_workbook(path)["Нет в учете"]
         cell = next(c for row in ws.iter_rows() for c in row if c.value == risky)
         assert cell.data_type == "s" and cell.quotePrefix
+
+
+@pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
+def test_libreoffice_reads_their_comment_and_ours_from_the_merged_parts(
+    corpus, tmp_path: Path
+) -> None:
+    """LibreOffice opens the copy and saves it again as xlsx: both comments survive, so it read
+    them from the merged comments part and drawing."""
+    path, out, _ = corpus
+    if path.suffix == ".xlsm":
+        pytest.skip("the same parts as the xlsx; one LibreOffice start is enough")
+    soffice = render.soffice()
+    converted = tmp_path / "converted"
+    proc = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(converted),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    ws = openpyxl.load_workbook(converted / out.name)[SHEET]
+    assert "инвентаризацией" in ws["B7"].comment.text
+    last = ws.max_column
+    noted = [r for r in range(7, 22) if ws.cell(r, last).comment is not None]
+    assert noted and all(ws.cell(r, last).value for r in noted)

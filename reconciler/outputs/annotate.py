@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from pathlib import Path
 from typing import IO
 
@@ -32,7 +33,10 @@ from reconciler.outputs.comments_part import (
     COMMENTS_TYPE,
     VML_REL,
     VML_TYPE,
+    commented_cells,
     comments_xml,
+    merged_comments,
+    merged_vml,
     vml_xml,
 )
 from reconciler.outputs.figures import Figures, run_figures
@@ -41,6 +45,7 @@ from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
     COMMENT_WIDTH,
+    SheetPlan,
     findings_by_row,
     plan_sheet,
     right_edge,
@@ -155,11 +160,6 @@ def _annotate_package(
         head_end = len(xml) if data is None else data.start()
         tail_start = max(xml.rfind(b"sheetData>"), 0)
         own_filter = find_start(xml, prefix, "autoFilter", tail_start)
-        relationships = package.relationships(part)
-        own_comments = any(kind in (COMMENTS_REL, VML_REL) for _r, kind, _t, _m in relationships)
-        own_comments = own_comments or (
-            find_start(xml, prefix, "legacyDrawing", tail_start) is not None
-        )
         plan = plan_sheet(
             info,
             matches.get(info.name, []),
@@ -185,24 +185,8 @@ def _annotate_package(
             )
             notes.append(note)
             log.info(note)
-        if plan.comments and own_comments:
+        if plan.comments and not _attach_comments(package, part, xml, tail_start, plan):
             notes.append(OWN_COMMENTS[language == "en"].format(sheet=info.name))
-        elif plan.comments:
-            comments = package.unused_name("xl/comments{n}.xml")
-            vml = package.unused_name("xl/drawings/vmlDrawing{n}.vml")
-            package.add_part(
-                comments,
-                comments_xml(
-                    [(f"{column_letter(c)}{r}", body) for r, c, body, _h in plan.comments]
-                ),
-                COMMENTS_TYPE,
-            )
-            package.add_part(
-                vml, vml_xml([(r, c, COMMENT_WIDTH, h) for r, c, _body, h in plan.comments]), None
-            )
-            package.add_default("vml", VML_TYPE)
-            package.add_relationship(part, COMMENTS_REL, comments)
-            plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, vml)
         package.replace(part, extend_sheet(xml, plan.edit))
         titled.append((info, next(i for i, e in enumerate(entries) if e.part == part)))
     if titled:  # the header rows on every printed page
@@ -225,6 +209,47 @@ def _annotate_package(
     )
     assembly.finish()
     mark_run(package, result.run_id)
+
+
+def _attach_comments(
+    package: Package, part: str, xml: bytes, tail_start: int, plan: SheetPlan
+) -> bool:
+    """Our finding comments on sheet `part`: into its own comments part and VML drawing when
+    it has them (theirs kept, comments_part), else in new ones; False when theirs are not in
+    a shape we can add to (theirs are then left alone and ours not written)."""
+    prefix = root_prefix(xml)
+    kinds = {kind: target for _rid, kind, target, mode in package.relationships(part) if not mode}
+    theirs = kinds.get(COMMENTS_REL)
+    vml = None
+    drawing = find_start(xml, prefix, "legacyDrawing", tail_start)
+    if drawing is not None:  # the VML the sheet shows: the one its legacyDrawing names
+        rid = re.search(rb'\s[\w]+:id="([^"]*)"', drawing.group())
+        by_id = {r: target for r, _kind, target, _m in package.relationships(part)}
+        vml = by_id.get(rid.group(1).decode()) if rid else None
+        if vml is None or not package.has(vml):
+            return False
+    taken = commented_cells(package.read(theirs)) if theirs else set()
+    comments = [c for c in plan.comments if f"{column_letter(c[1])}{c[0]}" not in taken]
+    notes = [(f"{column_letter(c)}{r}", body) for r, c, body, _h in comments]
+    shapes = [(r, c, COMMENT_WIDTH, h) for r, c, _body, h in comments]
+    merged_notes = merged_comments(package.read(theirs), notes) if theirs else None
+    merged_shapes = merged_vml(package.read(vml), shapes) if vml else None
+    if (theirs and merged_notes is None) or (vml and merged_shapes is None):
+        return False
+    if theirs and merged_notes is not None:
+        package.replace(theirs, merged_notes)
+    else:
+        name = package.unused_name("xl/comments{n}.xml")
+        package.add_part(name, comments_xml(notes), COMMENTS_TYPE)
+        package.add_relationship(part, COMMENTS_REL, name)
+    if vml and merged_shapes is not None:
+        package.replace(vml, merged_shapes)
+    else:
+        name = package.unused_name("xl/drawings/vmlDrawing{n}.vml")
+        package.add_part(name, vml_xml(shapes), None)
+        package.add_default("vml", VML_TYPE)
+        plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, name)
+    return True
 
 
 def _header_font(xml: bytes, info: object, first: int, styles: StyleBook) -> FontInfo:

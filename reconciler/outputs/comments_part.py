@@ -1,16 +1,19 @@
 """Our finding comments as a sheet's comments part and the VML drawing Excel shows them with.
 
-Written only for a register sheet that has no comments (and no legacy drawing) of its own: a
-sheet holds one of each, and the accountant's must stay byte for byte, so on such a sheet the
-findings column and the findings sheet carry the details instead (annotate says so).
+A sheet holds one comments part and one legacy drawing. When the accountant's sheet already
+has them, ours are added into theirs (merged_comments, merged_vml): our author after theirs,
+our comments after theirs, our shapes after theirs with ids above theirs; their elements are
+kept byte for byte. A cell holds one comment, so a cell that has theirs keeps it and ours is
+left out there (the findings column and sheet still carry it).
 The shapes follow openpyxl's (comments/shape_writer.py), which Excel and LibreOffice read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from reconciler.outputs.xml_parts import attr, text
+from reconciler.outputs.xml_parts import append_children, attr, root_prefix, text
 
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -46,18 +49,94 @@ def comments_xml(comments: list[tuple[str, str]]) -> Iterator[bytes]:
 def vml_xml(comments: list[tuple[int, int, int, int]]) -> Iterator[bytes]:
     """(row, column, width px, height px) of each comment (1-based) as the VML drawing."""
     yield _VML_HEAD.encode()
-    for idx, (row, column, width, height) in enumerate(comments, 1026):
-        style = (
-            "position:absolute; margin-left:59.25pt;margin-top:1.5pt;"
-            f"width:{width}px;height:{height}px;z-index:1;visibility:hidden"
-        )
-        yield (
-            f'<v:shape id="_x0000_s{idx:04d}" type="#_x0000_t202" style={attr(style)} '
-            'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-            '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
-            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
-            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row>"
-            f"<x:Column>{column - 1}</x:Column></x:ClientData></v:shape>"
-        ).encode()
+    for idx, shape in enumerate(comments, 1026):
+        yield _shape(idx, *shape)
     yield b"</xml>"
+
+
+def _shape(idx: int, row: int, column: int, width: int, height: int) -> bytes:
+    style = (
+        "position:absolute; margin-left:59.25pt;margin-top:1.5pt;"
+        f"width:{width}px;height:{height}px;z-index:1;visibility:hidden"
+    )
+    return (
+        f'<v:shape id="_x0000_s{idx:04d}" type="#_x0000_t202" style={attr(style)} '
+        'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row>"
+        f"<x:Column>{column - 1}</x:Column></x:ClientData></v:shape>"
+    ).encode()
+
+
+_COMMENT_REF = re.compile(rb'<(?:\w+:)?comment\s[^>]*?\bref="([A-Z]+[0-9]+)"')
+
+
+def commented_cells(xml: bytes) -> set[str]:
+    """The cells a comments part already comments on."""
+    return {m.decode() for m in _COMMENT_REF.findall(xml)}
+
+
+def merged_comments(xml: bytes, comments: list[tuple[str, str]]) -> bytes | None:
+    """Their comments part with ours added (none on a cell that has theirs); None when the
+    part is not the shape we can add to (then theirs stays as it was, and ours are not
+    written: annotate says where the details are)."""
+    prefix = root_prefix(xml)
+    p = prefix.decode()
+    if not re.search(rb"<" + re.escape(prefix) + rb"comments[\s>]", xml):
+        return None
+    authors = re.search(
+        rb"<"
+        + re.escape(prefix)
+        + rb"authors(?:\s[^>]*)?(?:/>|>.*?</"
+        + re.escape(prefix)
+        + rb"authors>)",
+        xml,
+        re.S,
+    )
+    ours = (
+        len(re.findall(rb"<" + re.escape(prefix) + rb"author[\s/>]", authors.group()))
+        if authors
+        else 0
+    )
+    xml = append_children(
+        xml,
+        prefix,
+        "authors",
+        f"<{p}author>{AUTHOR}</{p}author>".encode(),
+        None,
+        create_before=("commentList",),
+        closing="comments",
+    )
+    taken = commented_cells(xml)
+    pieces = b"".join(
+        f'<{p}comment ref="{ref}" authorId="{ours}"><{p}text><{p}t xml:space="preserve">'
+        f"{text(body)}</{p}t></{p}text></{p}comment>".encode()
+        for ref, body in comments
+        if ref not in taken
+    )
+    return append_children(
+        xml, prefix, "commentList", pieces, None, create_before=("extLst",), closing="comments"
+    )
+
+
+_VML_NAMESPACES = (
+    b'xmlns:v="urn:schemas-microsoft-com:vml"',
+    b'xmlns:o="urn:schemas-microsoft-com:office:office"',
+    b'xmlns:x="urn:schemas-microsoft-com:office:excel"',
+)
+_SHAPE_ID = re.compile(rb'\bid="_x0000_s(\d+)"')
+
+
+def merged_vml(vml: bytes, shapes: list[tuple[int, int, int, int]]) -> bytes | None:
+    """Their VML drawing with our note shapes after theirs, numbered above their highest;
+    None when it does not use the prefixes our shapes are written in."""
+    end = vml.rfind(b"</xml>")
+    if end < 0 or not all(ns in vml for ns in _VML_NAMESPACES):
+        return None
+    first = max((int(n) for n in _SHAPE_ID.findall(vml)), default=1025) + 1
+    # The note shape type our shapes name, unless theirs defines it already.
+    kind = b"" if b'id="_x0000_t202"' in vml else _VML_HEAD.encode().split(b"</o:shapelayout>")[1]
+    ours = b"".join(_shape(idx, *shape) for idx, shape in enumerate(shapes, first))
+    return vml[:end] + kind + ours + vml[end:]
