@@ -51,7 +51,23 @@ _EMPTY_CELL = (EMPTY, "", 0)
 Encoded = tuple[int, str, int]  # kind, body (escaped text or a number), shown length
 
 
+_SEEN: dict[str, Encoded] = {}  # short texts met before: places, people, statuses, models
+_SEEN_SHORTER_THAN = 80
+_SEEN_AT_MOST = 200_000
+
+
 def _text(value: str) -> Encoded:
+    if len(value) < _SEEN_SHORTER_THAN:
+        seen = _SEEN.get(value)
+        if seen is None:
+            if len(_SEEN) >= _SEEN_AT_MOST:
+                _SEEN.clear()
+            seen = _SEEN[value] = _new_text(value)
+        return seen
+    return _new_text(value)
+
+
+def _new_text(value: str) -> Encoded:
     # isprintable is a C loop: most values have no control character and skip the regex.
     if not value.isprintable():
         value = clean_text(value)

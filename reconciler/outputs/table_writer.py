@@ -70,6 +70,10 @@ class TableSheet:
     fills: list[str | None] | None = None
     below: dict[int, list[tuple[int, Any, int]]] = field(default_factory=dict)  # row: col, v, s
     validations: list[ListValidation] = field(default_factory=list)
+    # Per column, from write_table's pass over the values: the longest shown line, and
+    # whether any value has several lines (only such columns are checked for wrapping).
+    longest: list[int] = field(default_factory=list)
+    multiline: list[bool] = field(default_factory=list)
 
     def data_validation(self, validation: ListValidation) -> None:
         self.validations.append(validation)
@@ -175,12 +179,15 @@ def write_table(
     never narrower than `least` (0-based column -> width: room to type in).
     """
     longest = [0] * len(headers)
+    multiline = [False] * len(headers)
     for line in rows:
         for c, value in enumerate(line):
             if value is not None:
                 shown = shown_length(value)
                 if shown > longest[c]:
                     longest[c] = shown
+                if type(value) is str and "\n" in value:
+                    multiline[c] = True
     fitted = []
     for c, header in enumerate(headers):
         most = widths[c] if widths else MAX_WIDTH
@@ -188,6 +195,7 @@ def write_table(
         width = fitted_width(widest, header, most=most)
         fitted.append(max(width, (least or {}).get(c, 0)))
     ws.headers, ws.rows, ws.widths, ws.fills = headers, rows, fitted, fills
+    ws.longest, ws.multiline = longest, multiline
     return fitted
 
 
@@ -220,8 +228,12 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
     letters = [column_letter(c) for c in range(1, n_cols + 1)]
     starts = cell_starts(1, n_cols)
     templates = CellTemplates(book.xf)
-    # A text cell wraps when it is longer than its column: shown length * 1.15 + 2 > width.
+    # A text cell wraps when it is longer than its column: shown length * 1.15 + 2 > width;
+    # in a column as wide as its widest value, none does.
     room = [(w - 2) / 1.15 for w in ws.widths]
+    may_wrap = [
+        c < len(ws.longest) and (ws.longest[c] > room[c] or ws.multiline[c]) for c in range(n_cols)
+    ]
     chunk: list[str] = []
     for r, values in enumerate(ws.rows, start=2):
         fill = ws.fills[r - 2] if ws.fills else None
@@ -231,7 +243,12 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         row_lines = 1
         for c, value in enumerate(values):
             kind, body, shown = encode(value)
-            if kind <= QUOTED and kind != EMPTY and (shown > room[c] or "\n" in body):
+            if (
+                may_wrap[c]
+                and kind <= QUOTED
+                and kind != EMPTY
+                and (shown > room[c] or "\n" in body)
+            ):
                 row_lines = max(row_lines, lines_needed(clean_text(str(value)), ws.widths[c]))
                 pair = templates.for_fill(fill, True)[kind] or templates.make(fill, True, kind)
             elif kind == EMPTY and fill is None:

@@ -102,8 +102,16 @@ def attr(value: str) -> str:
     return quoteattr(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
+_ATTRS: dict[str, re.Pattern[bytes]] = {}
+
+
 def get_attr(tag: bytes, name: str) -> str | None:
-    m = re.search(rb"\s" + name.encode() + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag)
+    pattern = _ATTRS.get(name)
+    if pattern is None:  # compiled once per name: it is asked for every row of a sheet
+        pattern = _ATTRS[name] = re.compile(
+            rb"\s" + re.escape(name.encode()) + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+        )
+    m = pattern.search(tag)
     if m is None:
         return None
     return (m.group(1) if m.group(1) is not None else m.group(2)).decode()
