@@ -9,6 +9,9 @@ calamine (every sheet, every cell) and rewriting the register's zip (inflate and
 member), the least an annotated copy can cost; and the load average before and after.
 
     .venv/bin/python bench/bench_run.py 1000 10000 100000 [--json bench/results/run.json]
+
+Prints one line per size (summary_line: the figures and the issue-16 targets met or not),
+the JSON record of each on stderr, and all of them into --json.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 
@@ -112,6 +116,32 @@ def measure(rows: int, seed: int) -> dict[str, object]:
         }
 
 
+# Issue 16's targets on 2 cores at 100k: the whole run within 5x its floor, 1 GB peak RSS,
+# annotate within 5 s.
+TIMES_FLOOR, PEAK_MB, ANNOTATE_S = 5.0, 1024, 5.0
+
+
+def summary_line(r: dict[str, Any]) -> str:
+    """One line per size, for a re-measure on a quiet machine to be read at a glance."""
+    t = r["timings"]
+    stages = " ".join(
+        f"{k} {t[k]:.1f}"
+        for k in ("read", "inventory", "match", "checks", "annotate", "reports")
+        if k in t
+    )
+    met = [
+        f"{r['times_floor']}x floor {'ok' if r['times_floor'] <= TIMES_FLOOR else 'NOT MET'}",
+        f"peak {r['peak_rss_mb']} MB {'ok' if r['peak_rss_mb'] <= PEAK_MB else 'NOT MET'}",
+        f"annotate {'ok' if t.get('annotate', 0) <= ANNOTATE_S else 'NOT MET'}",
+    ]
+    load = r["load_average"]
+    return (
+        f"{r['rows']:,} rows x {r['assets']:,} assets: wall {r['seconds']} s, floor "
+        f"{r['floor_seconds']} s; stages (s) {stages}; {'; '.join(met)} (targets at 100k); "
+        f"auto P {r['precision']} R {r['recall']}; load {load[0]} -> {load[1]}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
@@ -121,7 +151,8 @@ def main() -> None:
     results = []
     for rows in sorted(args.sizes):
         result = measure(rows, args.seed)
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
+        print(summary_line(result), flush=True)
         results.append(result)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
