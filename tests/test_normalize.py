@@ -390,3 +390,38 @@ def test_a_maker_the_names_begin_with_is_a_vendor_and_a_common_word_is_not(rules
     vendors = name_keys.with_vendors(rules.normalize, found).vendors
     assert "sony" in vendors
     assert "ноутбук" not in vendors
+
+
+# --- whole columns at once (what blocking and the exact keys read) --------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(REGISTER_TEXT | st.none(), max_size=8))
+def test_a_column_keyed_at_once_equals_each_cell_keyed_alone(texts: list[str | None]) -> None:
+    for rules in (None, SHIPPED):
+        assert unit_keys.serial_keys(texts, rules) == [
+            unit_keys.serial_key(t, rules) for t in texts
+        ]
+        assert unit_keys.inventory_keys(texts, rules) == [
+            unit_keys.inventory_key(t, rules) for t in texts
+        ]
+        assert unit_keys.split_serials_each(texts, rules) == [
+            tuple(unit_keys.split_serials(t, rules)) for t in texts
+        ]
+        assert place_keys.place_keys(texts, rules) == [
+            place_keys.place_key(t, rules) for t in texts
+        ]
+    assert place_keys.person_keys(texts) == [place_keys.person_key(t) for t in texts]
+    assert name_keys.name_keys(texts, SHIPPED) == [name_keys.name_key(t, SHIPPED) for t in texts]
+
+
+def test_a_label_alone_is_no_key_even_in_plain_letters() -> None:
+    """'SN' or 'INV' typed alone is the label with nothing after it, not a serial or a tag;
+    plain letters and digits otherwise are the key as they are."""
+    for label in ("SN", "sn", "Serial"):
+        assert unit_keys.serial_key(label) == ""
+        assert unit_keys.split_serials(label) == []
+    assert unit_keys.inventory_key("INV") == ""
+    assert unit_keys.serial_key("czj1234abc") == "CZJ1234ABC"
+    assert unit_keys.split_serials("CZJ1234ABC") == ["CZJ1234ABC"]
+    assert unit_keys.inventory_key("000123") == "123"

@@ -46,13 +46,19 @@ class Vocabulary:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
-    def id(self, key: str) -> int:
-        if not key:
-            return 0
-        found = self.ids.get(key)
-        if found is None:
-            found = self.ids[key] = len(self.ids) + 1
-        return found
+    def ids_of(self, keys: Iterable[str]) -> np.ndarray:
+        """The id of each key, as an array: new keys get the next id, '' gets 0."""
+        table = self.ids
+        out: list[int] = []
+        for key in keys:
+            if not key:
+                out.append(0)
+                continue
+            found = table.get(key)
+            if found is None:
+                found = table[key] = len(table) + 1
+            out.append(found)
+        return np.asarray(out, dtype=np.int64)
 
 
 @dataclass
@@ -90,8 +96,8 @@ def book_features(
     rows: Sequence[BookRow], needs: Sequence[int], vocab: Vocabulary, rules: NormalizeRules
 ) -> Features:
     # str(): a name cell may arrive as a number ('7430' typed alone).
-    names = [name_keys.name_key(strip_kit_words(str(r.name or "")), rules) for r in rows]
-    serials = [unit_keys.split_serials(r.serial, rules) for r in rows]
+    names = name_keys.name_keys((strip_kit_words(str(r.name or "")) for r in rows), rules)
+    serials = unit_keys.split_serials_each((r.serial for r in rows), rules)
     return _features(
         labels=[str(r.name or "") for r in rows],
         names=names,
@@ -99,7 +105,7 @@ def book_features(
         rules=rules,
         locations=[r.location for r in rows],
         custodians=[r.custodian for r in rows],
-        inventory=[unit_keys.inventory_key(r.inventory_number, rules) for r in rows],
+        inventory=unit_keys.inventory_keys((r.inventory_number for r in rows), rules),
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
     )
@@ -118,13 +124,13 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
             " ".join(p for p in (a.vendor, a.model) if p) if a.model else a.name or ""
             for a in assets
         ],
-        names=[name_keys.name_key(asset_text(a), rules) for a in assets],
+        names=name_keys.name_keys((asset_text(a) for a in assets), rules),
         vocab=vocab,
         rules=rules,
         locations=[a.location for a in assets],
         custodians=[a.custodian for a in assets],
-        inventory=[unit_keys.inventory_key(a.inventory_number or a.kit, rules) for a in assets],
-        serials=[unit_keys.serial_key(a.serial, rules) for a in assets],
+        inventory=unit_keys.inventory_keys((a.inventory_number or a.kit for a in assets), rules),
+        serials=unit_keys.serial_keys((a.serial for a in assets), rules),
         costs=[_cost(a.purchase_cost, 1) for a in assets],
     )
 
@@ -141,8 +147,7 @@ def _features(
     serials: list[str],
     costs: list[float],
 ) -> Features:
-    def ids(keys: Iterable[str]) -> np.ndarray:
-        return np.fromiter((vocab.id(k) for k in keys), dtype=np.int64)
+    ids = vocab.ids_of
 
     return Features(
         labels=labels,
@@ -156,8 +161,8 @@ def _features(
         model_id=ids("m:" + n.model if n.model else "" for n in names),
         vendor=ids("v:" + n.vendor if n.vendor else "" for n in names),
         category=ids("c:" + n.category if n.category else "" for n in names),
-        location=ids("l:" + k if (k := place_keys.place_key(p, rules)) else "" for p in locations),
-        custodian=ids("p:" + k if (k := place_keys.person_key(p)) else "" for p in custodians),
+        location=ids("l:" + k if k else "" for k in place_keys.place_keys(locations, rules)),
+        custodian=ids("p:" + k if k else "" for k in place_keys.person_keys(custodians)),
         inventory=ids("i:" + k if k else "" for k in inventory),
         serial_id=ids("s:" + k if k else "" for k in serials),
         cost=np.asarray(costs, dtype=np.float64),

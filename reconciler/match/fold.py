@@ -129,6 +129,9 @@ class KeyTables:
     serial_prefixes: tuple[str, ...]  # folded by nfkc_lower, longest first
     placeholders: frozenset[str]  # as keys: 'TOBEFILLEDBYOEM'
     placeholder_re: re.Pattern[str] | None
+    # No look-alike is ASCII (the usual case): ASCII text needs no translation, so most IT-side
+    # keys skip it.
+    ascii_untouched: bool = False
 
     def is_placeholder(self, key: str) -> bool:
         """A value typed where no real serial or tag was known: never a key."""
@@ -156,6 +159,7 @@ def _make_key_tables(
         serial_prefixes=tuple(sorted(prefixes, key=lambda p: (-len(p), p))),
         placeholders=frozenset(k for p in placeholders if (k := _placeholder_key(p, translate))),
         placeholder_re=re.compile(joined) if joined else None,
+        ascii_untouched=all(code >= 128 for code in translate),
     )
 
 
@@ -257,6 +261,13 @@ def fold_text(text: str, keys: KeyTables) -> str:
     return "".join(out)
 
 
+# Every character str.isalnum() rejects: \W is exactly "not alnum and not '_'" for str
+# patterns (the same Unicode tables), so one C-level sub replaces a per-character generator.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def key_chars(text: str, keys: KeyTables) -> str:
     """Upper case, every Cyrillic look-alike Latin (keys are never Russian words), alnum only."""
-    return "".join(ch for ch in text.translate(keys.translate) if ch.isalnum()).upper()
+    if not (keys.ascii_untouched and text.isascii()):
+        text = text.translate(keys.translate)
+    return _NOT_ALNUM.sub("", text).upper()

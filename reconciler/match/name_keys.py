@@ -238,6 +238,20 @@ def name_key(text: str | None, rules: NormalizeRules) -> NameKey:
     return cached
 
 
+def name_keys(texts: Iterable[str | None], rules: NormalizeRules) -> list[NameKey]:
+    """`name_key` of each text, a whole column at once (the tables are looked up once)."""
+    tables = _tables(rules)
+    cache = tables.cache
+    out: list[NameKey] = []
+    for text in texts:
+        text = text or ""
+        cached = cache.get(text)
+        if cached is None:
+            cached = cache[text] = _name_key(text, tables)
+        out.append(cached)
+    return out
+
+
 # Words glued to a model: 'PowerEdgeR750xs' (camel case before a capital that starts a model
 # token; read before case is folded), 'Latitude5420', 'ProBook450' (four or more letters, then
 # digits; inside the rewrite loop, so that 'PS-LX350H' made 'pslx350h' splits as 'PSLX350H'

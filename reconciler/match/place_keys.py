@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from reconciler.match.fold import KeyTables, key_tables, nfkc_lower, per_rules
@@ -49,6 +50,7 @@ def person_key(text: str | None) -> str:
 _PLACE_NOISE = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=200_000)  # a register names a few hundred places, each on many rows
 def _place_compact(text: str, keys: KeyTables) -> str:
     # Every look-alike is folded, Russian words too: a place key is never shown, and 'ЦОД'
     # typed with a Latin 'O' must still be the same place.
@@ -67,6 +69,30 @@ def place_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     if rules is None:
         return compact
     return per_rules(_PLACES, rules, _aliases).get(compact, compact)
+
+
+def place_keys(texts: Iterable[str | None], rules: NormalizeRules | None = None) -> list[str]:
+    """`place_key` of each text, a whole column at once: once per distinct place (a register
+    names a few hundred places, each on many rows)."""
+    keys = key_tables(rules)
+    aliases = per_rules(_PLACES, rules, _aliases) if rules is not None else {}
+    done: dict[str, str] = {}
+    out: list[str] = []
+    for text in texts:
+        if text is None:
+            out.append("")
+            continue
+        key = done.get(text)
+        if key is None:
+            compact = _place_compact(str(text), keys)
+            key = done[text] = aliases.get(compact, compact)
+        out.append(key)
+    return out
+
+
+def person_keys(texts: Iterable[str | None]) -> list[str]:
+    """`person_key` of each text, a whole column at once."""
+    return [person_key(t) for t in texts]
 
 
 _PLACES: dict[int, tuple[NormalizeRules, dict[str, str]]] = {}

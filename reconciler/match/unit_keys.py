@@ -7,6 +7,7 @@ typed where none was known (a placeholder) is no key at all, so that row falls t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from reconciler.match.fold import KeyTables, key_chars, key_tables, nfkc_lower
@@ -28,17 +29,22 @@ DEFAULT_INVENTORY_PREFIXES = (
 
 
 def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> str:
-    """Remove one leading label such as 'S/N:' (case already folded)."""
+    """Remove one leading label such as 'S/N:' (case already folded): the first of `prefixes`,
+    in their order, that the text starts with."""
     stripped = text.lstrip(" :#.-")
-    for prefix in prefixes:
-        if stripped.startswith(prefix):
-            rest = stripped[len(prefix) :]
-            # 'sn' must not eat the start of a serial 'SN1234': require a separator after it
-            # unless the prefix itself ends in punctuation.
-            if prefix[-1].isalnum() and rest[:1].isalnum():
-                continue
-            return rest.lstrip(" :#.-")
-    return stripped
+    found = _prefix_re(prefixes).match(stripped)
+    return stripped[found.end() :].lstrip(" :#.-") if found else stripped
+
+
+@lru_cache(maxsize=64)
+def _prefix_re(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern trying the prefixes in order, as a loop of startswith would (a regex
+    alternation takes the first alternative that matches). 'sn' must not eat the start of a
+    serial 'SN1234': a prefix ending in a letter or digit needs a separator after it."""
+    body = "|".join(
+        re.escape(p) + (r"(?![^\W_])" if p[-1].isalnum() else "") for p in prefixes if p
+    )
+    return re.compile(f"(?:{body})" if body else "(?!)")
 
 
 def serial_key(text: str | None, rules: NormalizeRules | None = None) -> str:
@@ -48,8 +54,21 @@ def serial_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     return _serial_key(str(text), key_tables(rules))
 
 
+def _plain(text: str, keys: KeyTables, prefixes: tuple[str, ...]) -> bool:
+    """ASCII letters and digits only, nothing to fold: the text upper-cased is its key already
+    (no separator, space or look-alike to handle). Most serials and many tags are. A label is
+    stripped only when a separator follows it, so the one label it could be is itself whole
+    ('SN' alone is no serial)."""
+    return (
+        keys.ascii_untouched and text.isascii() and text.isalnum() and text.lower() not in prefixes
+    )
+
+
 @lru_cache(maxsize=500_000)
 def _serial_key(text: str, keys: KeyTables) -> str:
+    if _plain(text, keys, keys.serial_prefixes):
+        key = text.upper()
+        return "" if keys.is_placeholder(key) else key
     basic = nfkc_lower(text).strip()
     if not basic or keys.is_placeholder(key_chars(basic, keys)):
         return ""
@@ -58,6 +77,26 @@ def _serial_key(text: str, keys: KeyTables) -> str:
 
 
 _SERIAL_SEPARATORS = re.compile(r"[,;\n\r|]+|\s+(?:и|and)\s+")
+
+
+def serial_keys(texts: Iterable[object], rules: NormalizeRules | None = None) -> list[str]:
+    """`serial_key` of each text (a whole column at once: the tables are looked up once)."""
+    keys = key_tables(rules)
+    return ["" if t is None else _serial_key(str(t), keys) for t in texts]
+
+
+def inventory_keys(texts: Iterable[object], rules: NormalizeRules | None = None) -> list[str]:
+    """`inventory_key` of each text, a whole column at once."""
+    keys = key_tables(rules)
+    return ["" if t is None else _inventory_key(str(t), keys) for t in texts]
+
+
+def split_serials_each(
+    texts: Iterable[object], rules: NormalizeRules | None = None
+) -> list[tuple[str, ...]]:
+    """`split_serials` of each text, a whole column at once."""
+    keys = key_tables(rules)
+    return [() if t is None else _split_serials(str(t), keys) for t in texts]
 
 
 def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list[str]:
@@ -69,10 +108,17 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
     """
     if text is None:
         return []
-    keys = key_tables(rules)
-    basic = nfkc_lower(str(text))
+    return list(_split_serials(str(text), key_tables(rules)))
+
+
+@lru_cache(maxsize=500_000)  # a row's serial cell is read three times (needs, keys, features)
+def _split_serials(text: str, keys: KeyTables) -> tuple[str, ...]:
+    if _plain(text, keys, keys.serial_prefixes):
+        key = text.upper()
+        return () if keys.is_placeholder(key) else (key,)
+    basic = nfkc_lower(text)
     if keys.is_placeholder(key_chars(basic, keys)):  # 'To Be Filled By O.E.M.' has spaces
-        return []
+        return ()
     found: list[str] = []
     for piece in _SERIAL_SEPARATORS.split(basic):
         piece = _strip_prefix(piece.strip(), keys.serial_prefixes)
@@ -85,7 +131,7 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
             key = key_chars(cand, keys)
             if key and key not in found and not keys.is_placeholder(key):
                 found.append(key)
-    return found
+    return tuple(found)
 
 
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
@@ -104,10 +150,13 @@ def inventory_key(text: str | None, rules: NormalizeRules | None = None) -> str:
 
 @lru_cache(maxsize=500_000)
 def _inventory_key(text: str, keys: KeyTables) -> str:
-    basic = nfkc_lower(text).strip()
-    if not basic or keys.is_placeholder(key_chars(basic, keys)):
-        return ""
-    key = key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES), keys)
+    if _plain(text, keys, DEFAULT_INVENTORY_PREFIXES):
+        key = text.upper()
+    else:
+        basic = nfkc_lower(text).strip()
+        if not basic or keys.is_placeholder(key_chars(basic, keys)):
+            return ""
+        key = key_chars(_strip_prefix(basic, DEFAULT_INVENTORY_PREFIXES), keys)
     if keys.is_placeholder(key):
         return ""
     key = _LEADING_ZEROS.sub("", key)
