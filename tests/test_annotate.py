@@ -255,7 +255,8 @@ def test_review_sheet_has_the_machine_readable_layout_and_a_decision_list(annota
         "Решение",
         "Комментарий",
     ]
-    assert [c.value for c in ws[2]][:5] == [SHEET, 19, "A-14; A-15", None, None]
+    # The candidates one a line, beside their lines in the details column.
+    assert [c.value for c in ws[2]][:5] == [SHEET, 19, "A-14\nA-15", None, None]
     validations = ws.data_validations.dataValidation
     assert len(validations) == 1 and validations[0].formula1 == '"подтвердить,отклонить"'
     assert not validations[0].showErrorMessage  # another asset ID typed in is a decision too

@@ -217,7 +217,9 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
             [
                 m.row.sheet,
                 m.row.row,
-                "; ".join(ids),
+                # One a line, beside its line in the details: '; '-joined, LibreOffice broke an
+                # id at its hyphen ("A-" / "000043"). A reply reads ids split by any space.
+                "\n".join(ids),
                 None,
                 None,
                 # The book row beside its candidates: the reviewer compares them side by side.
@@ -231,7 +233,9 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
                 details or None,
             ]
         )
-    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 28, 24, 16, 10, 70])
+    # The probability's column as wide as its header's longest word ("Вероятность"), which
+    # broke mid-word at 10.
+    write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 28, 24, 16, 15, 70])
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(DECISIONS[language]) + '"',

@@ -202,10 +202,47 @@ def text_width(text: str) -> float:
     return longest * 1.15 + 2
 
 
+# Widths of characters in Excel's unit (the digit 0 of Calibri 11), by kind: narrow
+# punctuation, lower case, capitals and the widest letters. Measured against LibreOffice's
+# render of the review sheet: counting every character as 1.15 made a row of four candidates
+# eight lines tall for five lines of text.
+_NARROW = frozenset(" .,:;!|'il()[]-/tfjrI")
+_WIDE = frozenset("mwMWжшщыюмЖШЩЫЮМ%@&")
+
+
+def _char_width(ch: str) -> float:
+    if ch in _NARROW:
+        return 0.5
+    if ch in _WIDE:
+        return 1.45
+    if ch.isupper():
+        return 1.15
+    if ch.isdigit():
+        return 1.0
+    return 0.95 if "\u0400" <= ch <= "\u04ff" else 0.85
+
+
 def lines_needed(text: str, width: float) -> int:
-    """How many lines `text` wraps to in a column `width` characters wide."""
-    per_line = max(1, int((width - 1) / 1.15))
-    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+    """How many lines `text` wraps to in a column `width` characters wide: broken at spaces
+    as Excel and LibreOffice do, a word longer than the line broken where it must be. One unit
+    of the width is the cell's padding."""
+    room = max(1.0, width - 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for i, word in enumerate(paragraph.split(" ")):
+            size = sum(_char_width(ch) for ch in word)
+            gap = _char_width(" ") if i else 0.0
+            if used and used + gap + size > room:
+                lines += 1
+                used = 0.0
+                gap = 0.0
+            used += gap + size
+            while used > room:  # a word wider than the column: it breaks inside
+                lines += 1
+                used -= room
+    return lines
 
 
 def fit_width(
