@@ -94,6 +94,10 @@ def learn(
     and one vendor, so between two of them agreeing on those says almost nothing, while among
     products that share a version code ('cs3', '2007') the name and vendor still tell them
     apart. Weighing them against pairs that already share a model counts each fact once.
+    Only these three: what tells one unit from another (place, person, price, serial) is not
+    implied by the model, and weighing it among units of one model too took the evidence
+    from true pairs without a key (synthetic 10k: MISSING_IN_INVENTORY precision 1.00 ->
+    0.90, measured).
     """
     start = prior_bits(rules)
     pinned = {
