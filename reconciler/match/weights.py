@@ -217,10 +217,5 @@ def _one_e_step(
     return {c: _share(_counts(levels[c], len(rules.levels[c]), p)) for c in blind}
 
 
-def tf_bits(m_level: float, frequency: np.ndarray) -> np.ndarray:
-    """Weight of agreeing on a value held by `frequency` (share of assets): log2(m / freq)."""
-    return np.asarray(np.log2(max(m_level, 1e-9) / np.maximum(frequency, 1e-9)), dtype=float)
-
-
 def probability(weight: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))), dtype=float)
