@@ -9,7 +9,6 @@ import html
 import json
 import math
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -169,26 +168,11 @@ def test_english_report_uses_english_words(tmp_path: Path, rules: Rules) -> None
 
 
 def test_libreoffice_opens_the_discrepancy_workbook(reported, tmp_path: Path) -> None:
-    soffice = render.soffice()
     _, outputs = reported
-    converted = tmp_path / "converted"
-    proc = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76",
-            "--outdir",
-            str(converted),
-            str(outputs["discrepancies"]),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    csv = render.convert(
+        outputs["discrepancies"], "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path
     )
-    assert proc.returncode == 0, proc.stderr
-    text = (converted / (outputs["discrepancies"].stem + ".csv")).read_text(encoding="utf-8")
+    text = csv.read_text(encoding="utf-8")
     assert text.startswith("Лист,Строка,ID актива ИТ,Код,Принято (исключение),Комментарий")
 
 
