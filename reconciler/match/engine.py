@@ -33,6 +33,7 @@ from reconciler.match.blocking import (
 from reconciler.match.exact import (
     EXACT_SCORE,
     KEY_ORDER,
+    Claims,
     apply_decisions,
     complete_kits,
     exact_detail,
@@ -88,14 +89,12 @@ def match_rows(
     order = sorted(range(len(rows)), key=lambda i: rows[i].key)
     work = [rows[i] for i in order]
     needs = [needed_assets(r, rules.normalize) for r in work]
-    taken: dict[int, list[tuple[int, str]]] = defaultdict(list)  # row -> (asset, key kind)
-    owner: dict[int, int] = {}  # asset -> row
-    rejected: set[tuple[int, int]] = set()  # (row, asset) a reviewer said are not one
-    notes: dict[tuple[int, int], str] = {}  # (row, asset) -> who confirmed it, when
+    claims = Claims(work, needs, assets)
     if decisions:
-        rejected = apply_decisions(work, assets, decisions, taken, owner, notes)
-    exact_keys(work, needs, assets, taken, owner, rules.normalize, rejected)
-    complete_kits(work, needs, assets, taken, owner, rules.normalize, rejected)
+        apply_decisions(claims, decisions)
+    exact_keys(claims, rules.normalize)
+    complete_kits(claims, rules.normalize)
+    taken, notes = claims.taken, claims.notes
 
     decided: dict[int, RowMatch] = {}
     for r, hits in taken.items():
@@ -116,9 +115,9 @@ def match_rows(
         )
 
     rest = [r for r in range(len(work)) if r not in decided]
-    free = [a for a in range(len(assets)) if a not in owner]
+    free = [a for a in range(len(assets)) if a not in claims.owner]
     labels = [(r, a, kind) for r, hits in taken.items() for a, kind in hits if kind != "kit"]
-    decided |= _fuzzy(work, needs, assets, rest, free, rules, rejected, labels)
+    decided |= _fuzzy(work, needs, assets, rest, free, rules, claims.rejected, labels)
 
     result_rows: list[RowMatch | None] = [None] * len(rows)
     for r, original in enumerate(order):

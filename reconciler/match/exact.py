@@ -10,7 +10,8 @@ The pairs found here are also the labels the fuzzy stage learns its weights from
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Container
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reconciler.match.blocking import kit_quantity
@@ -39,42 +40,46 @@ def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
 KEY_ORDER = ("serial", "inventory_number", "barcode")
 
 
-def apply_decisions(
-    work: list[BookRow],
-    assets: list[Asset],
-    decisions: DecisionSet,
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    notes: dict[tuple[int, int], str],
-) -> set[tuple[int, int]]:
-    """Fix the confirmed pairs before any key is looked at; return the rejected pairs."""
-    index = {a.asset_id: i for i, a in enumerate(assets)}
-    rejected: set[tuple[int, int]] = set()
-    for r, row in enumerate(work):
-        rejected.update((r, index[a]) for a in decisions.rejected_for(row) if a in index)
+@dataclass
+class Claims:
+    """The rows (in (sheet, row) order) and assets of one run, and who has taken what so far."""
+
+    work: list[BookRow]
+    needs: list[int]  # assets each row may take
+    assets: list[Asset]
+    taken: dict[int, list[tuple[int, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # row -> (asset, how: key kind, "kit" or "decision")
+    owner: dict[int, int] = field(default_factory=dict)  # asset -> row
+    rejected: set[tuple[int, int]] = field(default_factory=set)  # (row, asset) a reviewer refused
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # who confirmed a pair, when
+
+    def take(self, r: int, a: int, how: str) -> None:
+        self.owner[a] = r
+        self.taken[r].append((a, how))
+
+    def open(self, r: int, a: int) -> bool:
+        return a not in self.owner and (r, a) not in self.rejected
+
+
+def apply_decisions(claims: Claims, decisions: DecisionSet) -> None:
+    """Fix the confirmed pairs before any key is looked at; note the rejected ones."""
+    index = {a.asset_id: i for i, a in enumerate(claims.assets)}
+    for r, row in enumerate(claims.work):
+        claims.rejected.update((r, index[a]) for a in decisions.rejected_for(row) if a in index)
         for d in decisions.confirmed_for(row):
             a = index.get(d.asset_id or "")
-            if a is None or a in owner:  # gone from IT, or a duplicate row took it first
+            if a is None or a in claims.owner:  # gone from IT, or a duplicate row took it first
                 continue
-            owner[a] = r
-            taken[r].append((a, "decision"))
-            notes[(r, a)] = d.describe()
-    return rejected
+            claims.take(r, a, "decision")
+            claims.notes[(r, a)] = d.describe()
 
 
-def exact_keys(
-    work: list[BookRow],
-    needs: list[int],
-    assets: list[Asset],
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    norm: NormalizeRules,
-    rejected: Container[tuple[int, int]] = (),
-) -> None:
+def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
     by_serial: dict[str, list[int]] = defaultdict(list)
     by_inventory: dict[str, list[int]] = defaultdict(list)
     by_barcode: dict[str, list[int]] = defaultdict(list)
-    for a, asset in enumerate(assets):
+    for a, asset in enumerate(claims.assets):
         if key := serial_key(asset.serial, norm):
             by_serial[key].append(a)
         # A kit's units often carry the kit's number (the book line's inventory number) as
@@ -95,40 +100,27 @@ def exact_keys(
         ),
         ("barcode", by_barcode, lambda row: [barcode_key(row.barcode, norm)]),
     )
+    taken = claims.taken
     for kind, index, keys_of in passes:
-        for r, row in enumerate(work):
-            room = needs[r] - len(taken[r])
+        for r, row in enumerate(claims.work):
+            room = claims.needs[r] - len(taken[r])
             if room <= 0:
                 continue
-            hits = [
-                a
-                for k in keys_of(row)
-                if k
-                for a in index.get(k, ())
-                if a not in owner and (r, a) not in rejected
-            ]
+            hits = [a for k in keys_of(row) if k for a in index.get(k, ()) if claims.open(r, a)]
             hits = list(dict.fromkeys(hits))
             if kind != "serial" and len(hits) > room:
                 # One number on several free assets and no serial to tell them apart: which
                 # one is a judgement, left to the fuzzy stage (it sees the number agree).
                 continue
             for a in hits[:room]:
-                owner[a] = r
-                taken[r].append((a, kind))
+                claims.take(r, a, kind)
     for r in [r for r, hits in taken.items() if not hits]:
         del taken[r]
 
 
-def complete_kits(
-    work: list[BookRow],
-    needs: list[int],
-    assets: list[Asset],
-    taken: dict[int, list[tuple[int, str]]],
-    owner: dict[int, int],
-    norm: NormalizeRules,
-    rejected: Container[tuple[int, int]] = (),
-) -> None:
+def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
     """A kit found by one key takes its free siblings: same kit id, or same model and site."""
+    taken, needs, assets = claims.taken, claims.needs, claims.assets
     short = [r for r, hits in taken.items() if len(hits) < needs[r]]
     if not short:
         return
@@ -148,9 +140,8 @@ def complete_kits(
         for a in siblings:
             if len(taken[r]) >= needs[r]:
                 break
-            if a not in owner and (r, a) not in rejected:
-                owner[a] = r
-                taken[r].append((a, "kit"))
+            if claims.open(r, a):
+                claims.take(r, a, "kit")
 
 
 def exact_detail(row: BookRow, asset: Asset, kind: str) -> str:
