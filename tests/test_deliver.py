@@ -915,3 +915,41 @@ def test_attachments_carry_an_rfc2231_filename_and_a_name_fallback_for_older_cli
     )
     assert part.get_param("name") == "ведомость.reconciled.xlsx"  # RFC 2047 in name=
     assert b'name="=?utf-8?' in raw
+
+
+def test_the_emails_of_a_command_line_run_say_each_thing_once_and_where_to_drop_the_reply(
+    tmp_path: Path,
+) -> None:
+    """The demo through `reconciler run` (no inbox folder), its two .eml files as received.
+    Before: "положите ее в папку «—»", a kit's count said twice ("в учете 10 шт. ... (В учете:
+    10; ..."), a disposed asset's status twice, "2: ... — 2" in the notes line, an IT asset
+    without a price as "стоимость ?", and the scope's places run together by commas."""
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["demo", str(ws)]).exit_code == 0
+    register = next(p for p in (ws / "inbox").rglob("*") if p.is_file())
+    run = CliRunner().invoke(cli, ["run", str(register), "--config", str(ws / "config.yaml")])
+    run_dir = Path(run.output.strip().splitlines()[-1])
+    texts = {}
+    for kind in ("accounting", "reviewers"):
+        message = deliver.read_eml(run_dir / "mail" / f"{kind}.eml")
+        body = message.get_body(("plain",))
+        assert body is not None
+        texts[kind] = body.get_content()
+    reviewers = texts["reviewers"]
+    assert "«—»" not in reviewers
+    assert "положите ее во входящую папку сверки" in reviewers
+    kit = next(x for x in reviewers.splitlines() if "Комплект неполный:" in x and "[" in x)
+    assert "(В учете:" not in kit and "В ИТ: A-" in kit, kit  # the count once, the assets once
+    disposed = next(x for x in reviewers.splitlines() if "списан, но числится" in x and "[" in x)
+    assert disposed.count("списан") == 1, disposed
+    assert "стоимость ?" not in reviewers
+    for text in texts.values():
+        notes = next(x for x in text.splitlines() if "Примечаний (исправлять не нужно)" in x)
+        assert notes.strip().endswith("(Полностью амортизирован, но в работе — 2)"), notes
+        scope = next(x for x in text.splitlines() if x.startswith("Сверка ограничена: «"))
+        assert "«Санкт-Петербург, офис, 3 этаж»" in scope, scope
+    html = deliver.read_eml(run_dir / "mail" / "reviewers.eml").get_body(("html",))
+    assert html is not None
+    # Beside the kind column, the description does not open with the kind again.
+    assert "<td>Нет в ИТ-учете</td>" in html.get_content()
+    assert "<td>Нет в ИТ-учете: " not in html.get_content()

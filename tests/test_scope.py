@@ -320,7 +320,7 @@ def test_the_organisation_in_the_register_title_narrows_the_inferred_scope(
     assert {places[a] for a in surplus(result)} <= {"Казань - склад"}
     assert {places[a] for a in result.scope.asset_ids or ()} == {"Казань - склад"}
     statement = results_json(result)["warnings"][0]
-    assert statement.startswith("Сверка ограничена: Казань - склад, по местонахождениям")
+    assert statement.startswith("Сверка ограничена: «Казань - склад», по местонахождениям")
     assert "(организация ООО «Северный ветер»)" in statement
 
 

@@ -316,7 +316,10 @@ class _Checker:
             for p in (asset.name or _vendor_model(asset), _serial_label(asset, self.language))
             if p
         )
-        cost = self.money(asset.purchase_cost) or "?"
+        # IT has no price for it: said in words ("стоимость ?" read as a glitch).
+        cost = self.money(asset.purchase_cost) or (
+            "не указана" if self.language == "ru" else "not recorded"
+        )
         self.add(
             FindingCode.MISSING_IN_BOOKS,
             asset=asset,

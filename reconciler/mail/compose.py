@@ -264,10 +264,17 @@ def _finding_rows(findings: list[FindingPart], t: dict[str, Any]) -> list[dict[s
         book = f.book_value or ""
         it = f.it_value or ""
         code = str(f.code)
+        kind = t["codes"].get(code, code)
+        # Beside the kind column the message need not open with the kind again.
+        head, sep, rest = message.partition(": ")
+        detail = (
+            rest[:1].upper() + rest[1:] if sep and head.casefold() == kind.casefold() else message
+        )
         rows.append(
             {
                 "code": code,
-                "kind": t["codes"].get(code, code),
+                "kind": kind,
+                "detail": detail,
                 "severity": t["severities"].get(f.severity, str(f.severity)),
                 "where": where,
                 "inventory_number": f.inventory_number or "",
@@ -276,8 +283,10 @@ def _finding_rows(findings: list[FindingPart], t: dict[str, Any]) -> list[dict[s
                 "message": message,
                 "book_value": book,
                 "it_value": it,
-                # Most messages already quote both values: the body says them once.
-                "values_new": not (_said(book, message) and _said(it, message)),
+                # Most messages already quote both values: the body says each side only when
+                # the message does not ("в учете 10 шт." then "(В учете: 10; ...)" was twice).
+                "book_new": bool(book) and not _said(book, message),
+                "it_new": bool(it) and not _said(it, message),
             }
         )
     return rows
@@ -324,7 +333,10 @@ def compose_reviewers(results: Results, files: RunFiles, config: Config, folder:
     system = SYSTEMS.get(str(config.inventory.source), t["system_file"])
     checks = _checks(results.summary, results.summary.findings_by_code, t, system)
     if checks:
-        checks.append(t["check_return"].format(folder=folder or "—"))
+        # A run from the command line has no folder: "the folder «—»" told nobody where.
+        checks.append(
+            t["check_return"].format(folder=folder) if folder else t["check_return_inbox"]
+        )
     ctx |= {
         "subject": subject,
         "folder": folder,

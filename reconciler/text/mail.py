@@ -76,6 +76,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "входящей папки сверки: решения учтутся со следующей сверки, ответ получите вы и "
             "бухгалтерия."
         ),
+        "check_return_inbox": (
+            "Известное исключение: «да» в столбце «Принято (исключение)» листа «Расхождения» "
+            "и причина в «Комментарий». Сохраните книгу и положите ее во входящую папку "
+            "сверки: решения учтутся со следующей сверки, ответ получите вы и бухгалтерия."
+        ),
         "system_file": "выгрузка",
         "location": "Местонахождение",
         "custodian": "МОЛ",
@@ -219,6 +224,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "the reason under “Comment”. Save the workbook and drop it into the inbox folder "
             "“{folder}”: the decisions apply from the next run; you and accounting get the "
             "answer."
+        ),
+        "check_return_inbox": (
+            "A known exception: “yes” under “Accepted (exception)” on the “Findings” sheet and "
+            "the reason under “Comment”. Save the workbook and drop it into the reconciliation "
+            "inbox: the decisions apply from the next run; you and accounting get the answer."
         ),
         "system_file": "the export",
         "location": "Location",

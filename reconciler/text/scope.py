@@ -59,7 +59,10 @@ def _text(language: str) -> dict[str, str]:
 
 
 def named_list(values: list[str], language: str) -> str:
-    shown = ", ".join(values[:SHOWN])
+    """Each name quoted: places hold commas themselves ("Санкт-Петербург, офис, 3 этаж"), so
+    a bare comma list could not be read back into its places."""
+    quote = "«{}»" if language == "ru" else "“{}”"
+    shown = ", ".join(quote.format(v) for v in values[:SHOWN])
     if len(values) > SHOWN:
         shown += ", " + _text(language)["more"].format(n=len(values) - SHOWN)
     return shown
