@@ -56,6 +56,7 @@ class Cluster:
             account = pwd.getpwnam(self.user)
             folder.mkdir(parents=True, exist_ok=True)
             os.chown(folder, account.pw_uid, account.pw_gid)
+        self.options = f"-p {self.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
         self._run(
             "pg_ctl",
@@ -65,7 +66,7 @@ class Cluster:
             str(folder / "server.log"),
             "-w",
             "-o",
-            f"-p {self.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.options,
             "start",
         )
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
@@ -83,6 +84,14 @@ class Cluster:
         """A database restart while clients are connected (their connections are cut)."""
         log = str(self.folder / "server.log")  # not our pipe: the server outlives pg_ctl
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-m", "fast", "restart")
+
+    def pause(self) -> None:
+        """The database goes down (and stays down until resume): connections are refused."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
+
+    def resume(self) -> None:
+        log = str(self.folder / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-o", self.options, "start")
 
     def stop(self) -> None:
         try:

@@ -10,7 +10,8 @@ parameters; this module is the only place that knows which database it talks to.
 A lost PostgreSQL connection raises LedgerUnavailable (a ReconcilerError: the environment's
 fault, never the file's). The statement is not retried blindly: a write whose commit may or may
 not have happened is redone by the caller's next step from the ledger's state, which is how a
-file in hand is abandoned and redone. The next statement reconnects, with backoff.
+file in hand is abandoned and redone. A later statement reconnects, with backoff, and never
+waits for it (PostgresLedger).
 """
 
 from __future__ import annotations
@@ -193,28 +194,45 @@ def retry_while_locked(step: Callable[[], object], seconds: float = 30.0) -> Non
 
 
 class PostgresLedger(Ledger):
+    """A PostgreSQL connection that comes back by itself, without making anyone wait for it.
+
+    Opening waits up to `patience` seconds (a service starting beside its database). Once
+    open, a lost connection is tried again by the next statement, once, and then not before a
+    backoff has passed (0.5 s doubling to 30 s): meanwhile every statement raises
+    LedgerUnavailable at once. So the service loop never sleeps inside the ledger: it goes on
+    with its rescans and its observer, holds the files in hand, and stops on SIGTERM at once.
+    """
+
     dialect = "postgresql"
     for_update_skip_locked = " FOR UPDATE SKIP LOCKED"
+    FIRST_RETRY = 0.5  # seconds after a failed reconnect; doubled each time
+    LAST_RETRY = 30.0
 
     def __init__(self, url: str, password: str | None, *, patience: float = 60.0) -> None:
         super().__init__()
         self.url = url
         self.password = password
-        self.patience = patience  # how long a reconnect keeps trying before giving up
         self.conn: Any = None
-        self._connect()
+        self._retry_in = self.FIRST_RETRY
+        self._next_try = 0.0  # time.monotonic() before which no reconnect is tried
+        self._open_patiently(patience)
 
-    def _connect(self) -> None:
+    def _open(self) -> Any:
         import psycopg
         from psycopg.rows import dict_row
 
-        delay, deadline = 0.2, time.monotonic() + self.patience
+        kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
+        if self.password is not None:
+            kwargs["password"] = self.password
+        return psycopg.connect(self.url, connect_timeout=10, **kwargs)
+
+    def _open_patiently(self, patience: float) -> None:
+        import psycopg
+
+        delay, deadline = 0.2, time.monotonic() + patience
         while True:
             try:
-                kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
-                if self.password is not None:
-                    kwargs["password"] = self.password
-                self.conn = psycopg.connect(self.url, connect_timeout=10, **kwargs)
+                self.conn = self._open()
                 return
             except psycopg.OperationalError as e:
                 if time.monotonic() + delay > deadline:
@@ -229,11 +247,33 @@ class PostgresLedger(Ledger):
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
+    def _reconnect(self) -> None:
+        """One try when the backoff allows, else LedgerUnavailable at once."""
+        import psycopg
+
+        now = time.monotonic()
+        if now < self._next_try:
+            raise LedgerUnavailable(
+                f"ledger {redact(self.url)}: connection lost; tried again in "
+                f"{self._next_try - now:.1f} s"
+            )
+        try:
+            self.conn = self._open()
+        except psycopg.OperationalError as e:
+            self._next_try = time.monotonic() + self._retry_in
+            self._retry_in = min(self._retry_in * 2, self.LAST_RETRY)
+            raise LedgerUnavailable(
+                f"ledger {redact(self.url)}: cannot reconnect ({_first_line(e)}); "
+                "the step is redone when it is back"
+            ) from None
+        self._retry_in, self._next_try = self.FIRST_RETRY, 0.0
+        log.info("ledger %s: connected again", redact(self.url))
+
     def _live(self) -> Any:
         if self.conn is None or self.conn.closed:
             if self._depth:  # a transaction cannot survive its connection
                 raise LedgerUnavailable(f"ledger {redact(self.url)}: connection lost")
-            self._connect()
+            self._reconnect()
         return self.conn
 
     def _guard(self, step: Callable[[Any], Any]) -> Any:

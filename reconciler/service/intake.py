@@ -228,7 +228,7 @@ class ReadinessTracker:
     def _ready(self, d: Dropped, now: float) -> bool:
         watch = self._seen.get(d.path)
         if watch is None or (watch.size, watch.mtime_ns) != (d.size, d.mtime_ns):
-            if watch is None:
+            if watch is None and d.path not in self._complaints:  # not again while it waits
                 log.info("received %s (%d bytes)", _shown(d), d.size)
             seen_at = watch.seen_at if watch else utcnow()
             self._seen[d.path] = _Watch(d.size, d.mtime_ns, now, seen_at)

@@ -147,7 +147,13 @@ class FileLifecycle:
             self._fail(row, run_id, error)
 
     def _release(self, file_id: int, lock: FileLock) -> None:
-        row = ledger_files.get_file(self.conn, file_id)
+        try:
+            row = ledger_files.get_file(self.conn, file_id)
+        except Exception as e:  # the ledger is down: the lock must still go, or this process
+            # would hold it for ever and never resume the file when the ledger is back
+            log.debug("file %d: its lock kept on disk, the ledger did not answer: %s", file_id, e)
+            lock.release()
+            return
         done = row is None or (row.state in FINAL_STATES and row.notified_at)
         lock.release(remove=bool(done))
 
