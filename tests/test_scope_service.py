@@ -157,7 +157,7 @@ def test_our_own_workbooks_dropped_back_without_decisions_are_answered_not_recon
     assert runs == [(1,)]
     for name in ("копия.xlsx", "для ИТ.xlsx", "чужая.xlsx"):
         assert (ws / "archive" / "kzn" / name).is_file(), name
-    answers = {subject(p): p for p in (ws / "state" / "mail").glob("own-file-*.eml")}
+    answers = {subject(p): p for p in (ws / "outbox" / "mail").glob("own-file-*.eml")}
     assert len(answers) == 3
     ours = [s for s in answers if doc["run_id"] in s]
     assert len(ours) == 2 and all("это наша книга сверки" in s for s in ours)

@@ -94,7 +94,7 @@ def test_registers_dropped_beside_locks_and_litter_are_each_processed_once_when_
     assert (ws / "quarantine" / "moscow" / "битый.xlsx").read_bytes() == damaged
     reason = (ws / "quarantine" / "moscow" / "битый.xlsx.error.txt").read_text("utf-8")
     assert "Причина: Файл «битый.xlsx» повреждён или скопирован не до конца" in reason
-    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")  # the email says it in Russian too
+    [eml] = (ws / "outbox" / "mail").glob("quarantine-*.eml")  # the email says it in Russian too
     body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text = body.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Скопируйте его в папку ещё раз" in text and "Details for IT" not in text
@@ -216,7 +216,7 @@ def test_a_register_with_a_name_up_to_255_bytes_is_reconciled_and_mailed_like_an
     assert quarantined.read_bytes() == content[:-200]
     note = quarantined.with_name(quarantined.name + ".error.txt").read_text("utf-8")
     assert f"Файл «{damaged_name}» повреждён или скопирован не до конца" in note
-    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    [eml] = (ws / "outbox" / "mail").glob("quarantine-*.eml")
     assert f"Файл «{damaged_name}»" in _plain_text(eml)
     names = ledger_rows(ws, "SELECT name, state FROM files ORDER BY name")
     assert sorted(names) == sorted([(name, "archived"), (damaged_name, "quarantined")])
@@ -254,7 +254,7 @@ def test_a_symlink_in_the_inbox_is_refused_with_a_note_and_its_target_is_never_r
         note = (ws / "quarantine" / "moscow" / f"{name}.error.txt").read_text("utf-8")
         assert f"«{name}» — не сам файл, а ссылка" in note, note
         assert "Скопируйте в папку сам файл ведомости" in note
-    texts = [_plain_text(eml) for eml in (ws / "state" / "mail").glob("quarantine-*.eml")]
+    texts = [_plain_text(eml) for eml in (ws / "outbox" / "mail").glob("quarantine-*.eml")]
     assert all("ссылка" in text for text in texts), texts
     _assert_never_quoted(ws, service, b"SECRET-7f3a9c")
     assert register.read_bytes() == before and system_file.read_bytes() == secret
@@ -301,7 +301,7 @@ def test_a_hard_link_in_the_inbox_is_refused_with_a_note_and_the_other_name_keep
     assert results(ws) == [] and not list((ws / "archive").rglob("*.*"))
     note = (ws / "quarantine" / "moscow" / "ведомость.xlsx.error.txt").read_text("utf-8")
     assert "«ведомость.xlsx» — не сам файл, а ссылка" in note and "hard link" in note
-    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    [eml] = (ws / "outbox" / "mail").glob("quarantine-*.eml")
     assert "Скопируйте в папку сам файл ведомости" in _plain_text(eml)
     assert register.read_bytes() == before
 
@@ -351,6 +351,6 @@ def test_an_empty_file_that_stays_empty_is_quarantined_with_a_note_and_the_sende
     note = (ws / "quarantine" / "moscow" / "ведомость.xlsx.error.txt").read_text("utf-8")
     assert "Файл «ведомость.xlsx» пустой" in note and "Выгрузите ведомость заново" in note, note
     assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 1)]
-    [eml] = (ws / "state" / "mail").glob("quarantine-*.eml")
+    [eml] = (ws / "outbox" / "mail").glob("quarantine-*.eml")
     assert "пустой" in _plain_text(eml)
     assert "has stayed empty" in service.output()

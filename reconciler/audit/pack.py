@@ -145,7 +145,7 @@ def email_audit_pack(
         config,
         composed,
         message_id=message_id,
-        eml_path=config.state / "mail" / f"{safe}.eml",
+        eml_path=deliver.kept_eml(config, f"{safe}.eml"),
         now=now,
     )
     deliver.send_due(conn, config, now)

@@ -3,7 +3,7 @@
 The email goes to the recipients of the folder the reply was dropped into (as a run's does)
 and to the reviewers,
 through deliver.queue_message, once per reply (the Message-ID is derived from it), and is kept
-as state/mail/decisions-<reply id>.eml.
+as outbox/mail/decisions-<reply id>.eml.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def queue_answer(
     message_id = mail_compose.message_id_for(
         config, f"decisions-{outcome.run_id}-{outcome.reply_id}"
     )
-    eml = config.state / "mail" / f"decisions-{outcome.reply_id}.eml"
+    eml = deliver.kept_eml(config, f"decisions-{outcome.reply_id}.eml")
     deliver.queue_message(conn, config, composed, message_id=message_id, eml_path=eml, run_id=None)
     return message_id
 

@@ -196,7 +196,7 @@ def queue_quarantine_message(
             folder,
         )
         return message_id
-    eml = config.state / "mail" / f"quarantine-{_file_safe(quarantine_id)}.eml"
+    eml = kept_eml(config, f"quarantine-{_file_safe(quarantine_id)}.eml")
     queue_message(
         conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=moment
     )
@@ -224,9 +224,28 @@ def queue_operator_message(
         log.warning("%s fault: no operator to tell; set mail.operators", kind)
         return None
     message_id = mail_compose.message_id_for(config, f"fault-{fault_id}")
-    eml = config.state / "mail" / f"fault-{fault_id}.eml"
-    queue_message(conn, config, composed, message_id=message_id, eml_path=eml, run_id=None, now=now)
+    name = f"fault-{fault_id}.eml"
+    try:
+        queue_message(
+            conn, config, composed, message_id=message_id, eml_path=kept_eml(config, name), now=now
+        )
+    except OSError as e:
+        # The fault may be the outbox itself (full, read-only): the notice is still written,
+        # in this machine's state/mail/, and sent from there (the log says where it is).
+        log.warning("the operators' notice goes to %s: the outbox refused it (%s)", name, e)
+        eml = config.state / "mail" / name
+        queue_message(conn, config, composed, message_id=message_id, eml_path=eml, now=now)
     return message_id
+
+
+def kept_eml(config: Config, name: str) -> Path:
+    """Where the .eml of a message of no run folder (quarantine, operators, answers, audit) is
+    kept: outbox/mail/, not state/mail/. The state folder is one machine's; the mail queue may
+    be every instance's (ledger.url: one PostgreSQL for a share), and any instance may take any
+    queued message (SKIP LOCKED), so every instance must be able to read it. With the file
+    transport the .eml is the delivery: it lies on the share beside the run folders, where
+    people look, whichever machine wrote it."""
+    return config.outbox / "mail" / name
 
 
 def _file_safe(text: str) -> str:

@@ -78,5 +78,5 @@ def answer(
         return
     composed = mail_compose.Composed("own_file", recipients, subject, text, html)
     message_id = mail_compose.message_id_for(config, f"own-file-{file_id}")
-    eml = config.state / "mail" / f"own-file-{file_id}.eml"
+    eml = deliver.kept_eml(config, f"own-file-{file_id}.eml")
     deliver.queue_message(conn, config, composed, message_id=message_id, eml_path=eml)
