@@ -1,5 +1,5 @@
 """Our faults are not the sender's (issue 10, item 3): a full disk, a read-only or forbidden outbox, a ledger
-locked past its busy timeout, a bug. Through the real service on a real folder: the file is
+locked past its busy timeout, the IT inventory's server down, a bug. Through the real service on a real folder: the file is
 kept (never quarantined, its sender told nothing), the operators are told once per fault, and
 once the fault clears the file is processed normally. Mounts need root: skipped otherwise.
 """
@@ -10,14 +10,21 @@ import contextlib
 import email
 import email.policy
 import os
+import socket
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import yaml
+from inventory_api import REAL as REAL_SAMPLES
+from inventory_api import page, snipeit_rows
 from service_harness import (
     ServiceProcess,
     assert_processed_exactly_once,
@@ -25,6 +32,7 @@ from service_harness import (
     drop,
     ledger_rows,
     real_workspace,
+    results,
     service_starter,
     settled,
     wait_for,
@@ -87,8 +95,15 @@ def _held(ws: Path) -> Callable[[], bool]:
 
 
 def _operator_mails(ws: Path) -> list[email.message.EmailMessage]:
+    """The notices in the shared outbox/mail/, or in this machine's state/mail/ when the
+    outbox was the fault (mail/queue.py)."""
     found = []
-    for eml in sorted((ws / "state" / "mail").glob("fault-*.eml")):
+    for eml in sorted(
+        [
+            *(ws / "outbox" / "mail").glob("fault-*.eml"),
+            *(ws / "state" / "mail").glob("fault-*.eml"),
+        ]
+    ):
         msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
         assert isinstance(msg, email.message.EmailMessage)
         found.append(msg)
@@ -200,6 +215,82 @@ def test_a_ledger_locked_past_its_busy_timeout_holds_the_file_until_it_is_free(
     [notice] = _operator_mails(ws)
     assert "locked by another process" in _plain(notice)
     assert "READER_CRASHED" not in service.output()
+
+
+class _SnipeIt(BaseHTTPRequestHandler):
+    """Snipe-IT's /api/v1/hardware, page by page, with the sample assets."""
+
+    rows = snipeit_rows() if REAL_SAMPLES.is_dir() else []
+
+    def do_GET(self) -> None:
+        args = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+        body = page(self.rows, int(args.get("offset", 0)), int(args.get("limit", 500))).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # the test's output stays quiet
+        pass
+
+
+@pytest.mark.skipif(not REAL_SAMPLES.is_dir(), reason="real sample files not present")
+def test_an_inventory_server_that_is_down_holds_the_register_until_it_is_back(
+    tmp_path: Path, services: Callable[..., ServiceProcess]
+) -> None:
+    """Snipe-IT on loopback is not listening when the register arrives (and no snapshot was
+    ever fetched to fall back on). Before: quarantined as INVENTORY_UNAVAILABLE and the
+    accountant asked to drop the file again. Now it is held like our other faults, the
+    operators told once, and it goes through by itself once the server answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    ws = real_workspace(tmp_path, **OPERATORS)
+    config = yaml.safe_load((ws / "config.yaml").read_text(encoding="utf-8"))
+    config["inventory"] = {
+        "source": "snipeit",
+        "url": f"http://127.0.0.1:{port}/",
+        "token_env": "INV_TOKEN",
+        "retries": 0,
+        "timeout_seconds": 5,
+    }
+    (ws / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
+    service = services(ws, INV_TOKEN="token-1", **REAL)
+    drop(ws / "inbox" / "moscow" / "ведомость.xlsx", content)
+    wait_for(_held(ws), timeout=60, what="the file held while the inventory is down")
+    wait_for(
+        lambda: ledger_rows(ws, "SELECT times FROM faults")[0][0] >= 2,
+        timeout=60,
+        what="a retry meeting the same outage",
+    )
+    [(key, kind)] = ledger_rows(ws, "SELECT key, kind FROM faults")
+    assert (kind, key) == ("environment", "environment:inventory:unavailable")
+    _assert_sender_told_nothing_wrong(ws)
+    [notice] = _operator_mails(ws)
+    assert notice["To"] == "ops@example.com"
+    assert f"127.0.0.1:{port}" in _plain(notice) and "отправителю ничего не сообщалось" in _plain(
+        notice
+    )
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), _SnipeIt)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        wait_for(settled(ws, 1), timeout=120, what="the file once the inventory answers")
+        assert service.stop() == 0, service.output()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert_processed_exactly_once(ws, {"ведомость.xlsx": content})
+    _assert_sender_told_nothing_wrong(ws)
+    mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
+    assert mails == [("accounting", 1), ("operator", 1), ("reviewers", 1)]
+    assert ledger_rows(ws, "SELECT count(*) FROM holds") == [(0,)]
+    assert ledger_rows(ws, "SELECT count(*) FROM faults WHERE cleared_at IS NULL") == [(0,)]
+    assert "INVENTORY_UNAVAILABLE" not in service.output()
+    [doc] = results(ws)
+    assert doc["inventory"]["kind"] == "snipeit" and doc["inventory"]["assets"] == 22
 
 
 def test_our_bug_keeps_the_files_and_tells_the_operators_the_traceback_once(

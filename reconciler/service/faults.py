@@ -2,8 +2,8 @@
 
 - The file's: an InputError (or a limit, or a native reader dying on it). The file is
   quarantined and its sender told what to do, as always.
-- The environment's: a full disk, a read-only or forbidden folder, the ledger busy or down. No
-  fault of the sender: the file keeps its place and state, it is retried with backoff, and the
+- The environment's: a full disk, a read-only or forbidden folder, the ledger busy or down, the
+  IT inventory that cannot be loaded (its server down, its file gone). No fault of the sender: the file keeps its place and state, it is retried with backoff, and the
   operators (mail.operators) are told once per fault.
 - Ours, a bug: any other exception. The file is kept, the operators get the traceback once, and
   it is tried again at the next start (which may run a fixed version), not on every rescan.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
-from reconciler.errors import LedgerUnavailable
+from reconciler.errors import InventoryError, LedgerUnavailable
 
 
 class Kind(StrEnum):
@@ -108,6 +108,8 @@ def environment_fault(error: BaseException, places: Mapping[str, Path]) -> Fault
     if isinstance(error, LedgerUnavailable):  # PostgreSQL down or restarting: it comes back
         where = places.get("ledger", "the ledger")
         return Fault(Kind.ENVIRONMENT, "environment:ledger:unavailable", f"ledger {where}: {error}")
+    if isinstance(error, InventoryError):  # IT's side: the register waits until it loads again
+        return Fault(Kind.ENVIRONMENT, "environment:inventory:unavailable", f"inventory: {error}")
     if isinstance(error, sqlite3.OperationalError):
         text = str(error).lower()
         if not any(word in text for word in _LEDGER_TROUBLE):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config
-from reconciler.errors import InputError, LimitExceeded
+from reconciler.errors import InputError, InventoryError, LimitExceeded
 from reconciler.models import RowStatus
 from reconciler.outputs import run_folder
 from reconciler.service import faults
@@ -279,6 +279,8 @@ def child_main(request_json: str) -> int:
         final = publish(config.outbox, run_id)
     except MemoryError:
         os._exit(EXIT_MEMORY)
+    except InventoryError as e:  # IT's inventory, not the register: waited out like a full disk
+        return _fault(config, e)
     except InputError as e:
         # Code and params cross too: the parent tells the sender in their language.
         body = {"error": ErrorRecord.of(e).to_dict()}
@@ -287,9 +289,7 @@ def child_main(request_json: str) -> int:
     except Exception as e:
         # Not the file's fault: a full disk, a busy ledger, or a bug. The parent keeps the
         # file and tells the operators once; the sender is told nothing wrong.
-        body = {"fault": faults.classify(e, faults.places_of(config)).to_dict()}
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
-        return EXIT_FAULT
+        return _fault(config, e)
     summary = {
         "run_id": run_id,
         "run_dir": str(final),
@@ -300,6 +300,13 @@ def child_main(request_json: str) -> int:
     }
     sys.stdout.write(json.dumps(summary) + "\n")
     return 0
+
+
+def _fault(config: Config, error: Exception) -> int:
+    """Tell the parent it was our fault, not the file's: it keeps the file and retries."""
+    body = {"fault": faults.classify(error, faults.places_of(config)).to_dict()}
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
+    return EXIT_FAULT
 
 
 def _reply_main(config: Config, request: dict[str, Any]) -> int:
@@ -329,14 +336,14 @@ def _reply_main(config: Config, request: dict[str, Any]) -> int:
             conn.close()
     except MemoryError:
         os._exit(EXIT_MEMORY)
+    except InventoryError as e:  # see child_main
+        return _fault(config, e)
     except InputError as e:
         body = {"error": ErrorRecord.of(e).to_dict()}
         sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
         return EXIT_INPUT
     except Exception as e:  # not the reply's fault: see child_main
-        body = {"fault": faults.classify(e, faults.places_of(config)).to_dict()}
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, default=str) + "\n")
-        return EXIT_FAULT
+        return _fault(config, e)
     summary = {
         "reply_id": outcome.reply_id,
         "run_id": outcome.run_id,
