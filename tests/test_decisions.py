@@ -1,6 +1,9 @@
 """Reviewers' decisions coming back through Excel: the real pipeline on a synthetic register, the
 annotated workbook edited with openpyxl as a reviewer would, dropped back through the service's
 own file lifecycle, and the next run applying what was decided.
+
+The scenario and the tests that record, apply, answer and revoke decisions run against both
+ledgers, the embedded SQLite one and a PostgreSQL database (issue 17), as the ledger tests do.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import json
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,8 +47,8 @@ FUZZY_ROWS = 8
 # --- the workspace -------------------------------------------------------------------------
 
 
-def build_workspace(root: Path) -> Path:
-    """Plants a 1C register of 30 synthetic rows (seed 11) in inbox/moscow/ whose first 8
+def build_workspace(root: Path, ledger_url: str = "") -> Path:
+    """`ledger_url`: the workspace's ledger.url ('' is SQLite in state/). Plants a 1C register of 30 synthetic rows (seed 11) in inbox/moscow/ whose first 8
     single-asset rows have no serial on either side and no tag, barcode or kit id in IT: they
     can be matched only by similarity, and `auto: 100` makes each such pair a review row.
     Mail is written as .eml files; moscow's accountants are buh-msk@example.com."""
@@ -76,6 +80,7 @@ def build_workspace(root: Path) -> Path:
             },
             "reviewers": ["it-assets@example.com"],
         },
+        "ledger": {"url": ledger_url},
     }
     (ws / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     for sub in ("inbox", "outbox", "archive", "quarantine", "state"):
@@ -99,7 +104,7 @@ def drop_through_service(ws: Path, reply: Path, folder: str = FOLDER) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(reply, target)
     st = target.stat()
-    conn = ledger_schema.connect(config.ledger_path)
+    conn = ledger_schema.open_ledger(config)
     try:
         files = FileLifecycle(config, conn, stopping=threading.Event())
         dropped = intake.Dropped(target, folder, st.st_size, st.st_mtime_ns)
@@ -109,8 +114,13 @@ def drop_through_service(ws: Path, reply: Path, folder: str = FOLDER) -> int:
         conn.close()
 
 
+def open_ledger(ws: Path) -> ledger_db.Ledger:
+    """The workspace's ledger, whichever backend its config names."""
+    return ledger_schema.open_ledger(load_config(ws / "config.yaml"))
+
+
 def query(ws: Path, sql: str, *args: Any) -> list[Row]:
-    conn = ledger_schema.connect(ws / "state" / "ledger.sqlite")
+    conn = open_ledger(ws)
     try:
         return conn.all(sql, args)
     finally:
@@ -221,11 +231,22 @@ class Scenario:
     second: dict[str, Any]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def scenario_ledger(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The scenario's ledger.url: '' (SQLite in state/), then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    from postgres_server import fresh_database
+
+    yield from fresh_database(request.getfixturevalue("postgres_admin"))
+
+
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+def scenario(tmp_path_factory: pytest.TempPathFactory, scenario_ledger: str) -> Scenario:
     """Run 1, the reply dropped back through the service's file lifecycle, run 2."""
     root = tmp_path_factory.mktemp("decisions")
-    ws = build_workspace(root)
+    ws = build_workspace(root, scenario_ledger)
     first = reconcile(ws)
     run_dir = ws / "outbox" / first["run_id"]
     reply = write_reply(first, run_dir, root / "ведомость-ОС.reconciled.xlsx")
@@ -308,7 +329,7 @@ def test_the_answer_goes_by_email_to_the_folders_accountants_and_the_reviewers(
     (email,) = query(scenario.ws, "SELECT * FROM emails WHERE kind = 'decisions'")
     assert json.loads(email["recipients"]) == ["buh-msk@example.com", "it-assets@example.com"]
     msg = read_eml(Path(email["eml_path"]))
-    assert Path(email["eml_path"]).parent == scenario.ws / "state" / "mail"
+    assert Path(email["eml_path"]).parent == scenario.ws / "outbox" / "mail"
     body = msg.get_body(("plain",))
     assert body is not None
     text = body.get_content()
@@ -391,7 +412,7 @@ def test_the_audit_pack_counts_the_accepted_finding_apart(scenario: Scenario) ->
 
     from reconciler.audit.figures import Period, compute_audit
 
-    conn = ledger_schema.connect(scenario.ws / "state" / "ledger.sqlite")
+    conn = open_ledger(scenario.ws)
     try:
         today = datetime.now(UTC).date()
         overall = compute_audit(conn, Period(today, today), FOLDER).overall
@@ -448,8 +469,8 @@ def test_a_reply_dropped_into_another_folder_applies_nothing_and_says_why(
     assert row["status"] == "review"
 
 
-def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path) -> None:
-    ws = build_workspace(tmp_path)
+def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path, ledger_url: str) -> None:
+    ws = build_workspace(tmp_path, ledger_url)
     config = str(ws / "config.yaml")
     first = reconcile(ws)
     row = review_rows(first)[0]
@@ -461,13 +482,14 @@ def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path) -> No
     review.cell(line, 3).value = asset
     review.cell(line, 4).value = "confirm"
     wb.save(reply)
-    runs_before = len(list((ws / "outbox").iterdir()))
+    run_folders = lambda: len(list((ws / "outbox").glob("*/results.json")))  # noqa: E731
+    runs_before = run_folders()
 
     applied = CliRunner().invoke(cli, ["run", str(reply), "--config", config])
     assert applied.exit_code == 0, applied.output
     assert f"a reply to run {first['run_id']}" in applied.output
     assert "1 applied, 0 not applied" in applied.output
-    assert len(list((ws / "outbox").iterdir())) == runs_before  # not reconciled
+    assert run_folders() == runs_before  # not reconciled
     (decision,) = query(ws, "SELECT * FROM decisions")
     assert decision["decided_by"].startswith("cli:")
     assert by_row(reconcile(ws))[row["row"]]["matched_on"] == "decision"
@@ -500,15 +522,17 @@ def confirm_first_review_row(ws: Path, first: dict[str, Any], out: Path, sheet: 
     return int(row["row"])
 
 
-def test_a_reply_taken_again_after_a_crash_is_answered_from_the_record(tmp_path: Path) -> None:
+def test_a_reply_taken_again_after_a_crash_is_answered_from_the_record(
+    tmp_path: Path, ledger_url: str
+) -> None:
     from reconciler.decisions import apply as decisions_apply
 
-    ws = build_workspace(tmp_path)
+    ws = build_workspace(tmp_path, ledger_url)
     first = reconcile(ws)
     reply = tmp_path / "reply.xlsx"
     confirm_first_review_row(ws, first, reply, "На проверку")
     config = load_config(ws / "config.yaml")
-    conn = ledger_schema.connect(config.ledger_path)
+    conn = ledger_schema.open_ledger(config)
     try:
         once = decisions_apply.apply_reply(
             conn, config, reply, file_name=reply.name, dropped_in=FOLDER, file_id=41
