@@ -253,9 +253,11 @@ class PostgresLedger(Ledger):
 
         now = time.monotonic()
         if now < self._next_try:
+            wait = f"reconnecting in {self._next_try - now:.1f} s"
             raise LedgerUnavailable(
-                f"ledger {redact(self.url)}: connection lost; tried again in "
-                f"{self._next_try - now:.1f} s"
+                f"ledger {redact(self.url)}: connection lost; {wait}",
+                code="LEDGER_NO_CONNECTION",
+                params={"url": redact(self.url), "detail": wait},
             )
         try:
             self.conn = self._open()
@@ -264,7 +266,9 @@ class PostgresLedger(Ledger):
             self._retry_in = min(self._retry_in * 2, self.LAST_RETRY)
             raise LedgerUnavailable(
                 f"ledger {redact(self.url)}: cannot reconnect ({_first_line(e)}); "
-                "the step is redone when it is back"
+                "the step is redone when it is back",
+                code="LEDGER_NO_CONNECTION",
+                params={"url": redact(self.url), "detail": _first_line(e)},
             ) from None
         self._retry_in, self._next_try = self.FIRST_RETRY, 0.0
         log.info("ledger %s: connected again", redact(self.url))
