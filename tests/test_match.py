@@ -505,6 +505,30 @@ def test_every_row_gets_its_nearest_names_as_candidates_whatever_the_spacing(rul
     assert found.tolist() == [0]
 
 
+def test_an_abbreviated_name_far_from_everything_still_reaches_its_nearest_row(rules) -> None:
+    """Plants 'QB Prem Mfg Whlesle 07' (abbreviated: not among the row's nearest names, a
+    spelled-out 2008 edition is nearer) and that edition; the row is the abbreviation's nearest."""
+    from reconciler.match.blocking import Vocabulary, asset_features, book_features, ngram_pairs
+
+    assets = [
+        asset("A0", {"name": "QB Prem Mfg Whlesle 07"}),
+        asset("A1", {"name": "QuickBooks Premier Manufacturer Wholesale Edition 2008"}),
+        asset("A2", {"name": "Norton Internet Security 2007"}),
+    ]
+    books = [
+        row(7, "QuickBooks Premier Manufacturer and Wholesale Edition 2007"),
+        row(8, "Norton Internet Security 2007"),
+    ]
+    vocab = Vocabulary()
+    books_f = book_features(books, [1, 1], vocab, rules.normalize)
+    assets_f = asset_features(assets, vocab, rules.normalize)
+    found_r, found_a = ngram_pairs(books_f, [0, 1], assets_f, [0, 1, 2], k=1)
+    pairs = set(zip(found_r.tolist(), found_a.tolist(), strict=True))
+    assert (0, 1) in pairs  # the row's own nearest
+    assert (0, 0) in pairs  # the abbreviation's nearest row
+    assert (1, 0) not in pairs
+
+
 def _register(n: int) -> tuple[list[BookRow], list[Asset]]:
     """n book rows matched by serial and n IT laptops at four sites: enough to learn from."""
     sites = ["Москва", "Казань", "Пермь", "Омск"]

@@ -226,9 +226,11 @@ def ngram_pairs(
     'poweredger750xs'), so every row gets its k best names whatever its spacing, case or
     gluing, even when no blocking key is shared. Distinct names are joined, not rows x assets
     (fifty identical laptops are one name), with a top-k sparse product that never builds
-    the whole matrix. A name more than `max_group` free assets hold gives the row only those
-    at its place with its custodian, or failing that with its custodian, or at its place:
-    the unit evidence that can tell them apart.
+    the whole matrix. The join runs both ways: a row also gets the names whose own k nearest
+    include its name, since an abbreviated name ('qb prem mfg whlesle 07') is far from
+    everything: its true row is among its few nearest while it is not among that row's. A name more than `max_group` free assets hold gives the row only
+    those at its place with its custodian, or failing that with its custodian, or at its
+    place: the unit evidence that can tell them apart.
     """
     empty = np.zeros(0, dtype=np.int64)
     if k <= 0 or not len(rows) or not len(free):
@@ -248,6 +250,10 @@ def ngram_pairs(
     idf = np.log((1 + right.shape[0]) / (1 + np.bincount(right.indices, minlength=len(grams))))
     right, left = _l2(right.multiply(idf + 1.0).tocsr()), _l2(left.multiply(idf + 1.0).tocsr())
     top = _top_k(left, right.T.tocsr(), k).tocsr()
+    # Each name's k nearest row names, turned round: k per asset name in all, so the total
+    # stays k x names; a row name many names point to (a hub) keeps its 10 k closest.
+    back = _top_per_row(_top_k(right, left.T.tocsr(), k).T.tocsr(), 10 * k)
+    top = top.maximum(back).tocsr()
     top.eliminate_zeros()
     # free assets per name (positions into free_arr), and per (name, place), (name, person)
     order = np.argsort(asset_group, kind="stable")
@@ -303,6 +309,22 @@ def _trigrams(texts: list[str], grams: dict[str, int], *, grow: bool) -> Any:
     data = np.ones(len(indices), dtype=np.float32)
     matrix = csr_matrix((data, indices, indptr), shape=(len(texts), max(len(grams), 1)))
     matrix.sum_duplicates()
+    return matrix
+
+
+def _top_per_row(matrix: Any, k: int) -> Any:
+    """The k largest entries of each row of a CSR matrix (ties: the lower column first)."""
+    counts = np.diff(matrix.indptr)
+    if not len(counts) or counts.max() <= k:
+        return matrix
+    keep = np.ones(len(matrix.data), dtype=bool)
+    for i in np.flatnonzero(counts > k).tolist():
+        lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+        order = np.lexsort((matrix.indices[lo:hi], -matrix.data[lo:hi]))
+        keep[lo + order[k:]] = False
+    matrix = matrix.copy()
+    matrix.data[~keep] = 0.0
+    matrix.eliminate_zeros()
     return matrix
 
 
