@@ -23,6 +23,7 @@ from reconciler.config import Config, config_path, load_config, read_raw
 from reconciler.errors import ConfigError, Problem, ReconcilerError
 from reconciler.logs import setup_logging
 from reconciler.text import error_catalogue, errors_config
+from reconciler.text import progress as terminal
 from reconciler.text.errors_config import sentence_case
 
 log = logging.getLogger("reconciler")
@@ -117,7 +118,7 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
     config = load_config(config_file)
     reply = decisions_apply.apply_reply_file(file, config, send_mail=not no_mail)
     if reply is not None:  # a reviewer's reply to an earlier run: applied, not reconciled
-        for line in reply.lines():
+        for line in reply.lines(config.report.language):
             click.echo(line)
         sys.exit(1 if reply.problems else 0)
     from reconciler.service.run_progress import RunProgress
@@ -126,11 +127,16 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
         result = pipeline.process_file(file, config, send_mail=not no_mail, on_stage=progress)
     s = result.match.rows
     click.echo(
-        f"{result.register.file_name}: {len(s)} rows, "
-        f"{sum(m.status == 'matched' for m in s)} matched, "
-        f"{sum(m.status == 'review' for m in s)} to review, "
-        f"{sum(m.status == 'unmatched' for m in s)} unmatched, "
-        f"{len(result.findings)} findings"
+        terminal.said(
+            "summary",
+            config.report.language,
+            file=result.register.file_name,
+            rows=len(s),
+            matched=sum(m.status == "matched" for m in s),
+            review=sum(m.status == "review" for m in s),
+            unmatched=sum(m.status == "unmatched" for m in s),
+            findings=len(result.findings),
+        )
     )
     click.echo(str(result.run_dir))
     sys.exit(result.exit_code)
@@ -168,11 +174,12 @@ def decisions_revoke(decision_id: int, config_file: Path | None) -> None:
     from reconciler.decisions import store as deciding
     from reconciler.ledger.schema import open_ledger
 
-    with open_ledger(load_config(config_file)) as conn:
+    config = load_config(config_file)
+    with open_ledger(config) as conn:
         d = deciding.revoke(conn, decision_id, why=f"revoked by cli:{getpass.getuser()}")
+    what = " ".join(str(x) for x in (d.kind, d.book_key or d.finding_identity, d.asset_id) if x)
     click.echo(
-        f"decision {d.id} ({d.kind} {d.book_key or d.finding_identity} {d.asset_id or ''})"
-        f" revoked at {d.revoked_at}"
+        terminal.said("revoked", config.report.language, id=d.id, what=what, when=d.revoked_at)
     )
 
 

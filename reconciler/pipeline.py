@@ -32,6 +32,7 @@ from reconciler.outputs.figures import run_figures
 from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
 from reconciler.text import error_catalogue as error_text
+from reconciler.text import progress as terminal
 from reconciler.text import reading_notes
 
 log = logging.getLogger(__name__)
@@ -302,12 +303,19 @@ def check_setup(config_file: Path | None) -> str:
     assert assets is not None and rules is not None
     # What reading the inventory decided (an encoding, month-first dates) is said here too,
     # before the first run says it in every email.
-    said = "".join(f"\n  warning: {w}" for w in assets.warnings)
-    scopes = "".join(
-        f"\nscope.by_folder.{folder}: {size} of {len(assets.assets)} assets"
-        for folder, size in scoping.scope_sizes(config.scope, assets, rules)
-    )
-    return (
-        f"config {config.source}: ok\nrules {config.rules}: ok\n"
-        f"inventory {assets.source}: {len(assets.assets)} assets{said}{scopes}"
-    )
+    language = config.report.language
+    total = len(assets.assets)
+    lines = [
+        terminal.said("config_ok", language, path=config.source),
+        terminal.said("rules_ok", language, path=config.rules),
+        terminal.said("inventory", language, source=assets.source, assets=total),
+        *(
+            terminal.said("warning", language, text=reading_notes.render(w, language))
+            for w in assets.warnings
+        ),
+        *(
+            terminal.said("scope", language, folder=folder, size=size, total=total)
+            for folder, size in scoping.scope_sizes(config.scope, assets, rules)
+        ),
+    ]
+    return "\n".join(lines)

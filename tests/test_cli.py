@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -37,8 +38,15 @@ def test_run_writes_the_run_folder_and_prints_it_last(workspace: Path, tmp_path:
         cli, ["run", str(copy), "--config", str(workspace / "config.yaml"), "--no-mail"]
     )
     assert result.exit_code == 1, result.output  # the demo plants discrepancies
-    run_dir = Path(result.output.strip().splitlines()[-1])
+    *_, summary, last = result.output.strip().splitlines()
+    run_dir = Path(last)
     assert run_dir.parent == workspace / "outbox"
+    # The summary in report.language (the demo's: Russian), the run folder alone last.
+    assert re.fullmatch(
+        rf"{register.name}: строк \d+, сопоставлено \d+, на проверку \d+, не найдено \d+, "
+        r"расхождений и примечаний \d+",
+        summary,
+    ), summary
     doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     assert doc["version"] == 1
     assert doc["source"]["file"] == register.name
@@ -65,7 +73,9 @@ def test_a_file_that_is_no_spreadsheet_exits_2_with_the_file_named(
 def test_check_reports_a_good_setup(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--config", str(workspace / "config.yaml")])
     assert result.exit_code == 0, result.output
-    assert "assets" in result.output
+    # In report.language (the demo's: Russian), each part said to be in order.
+    assert "Настройки " in result.output and ": в порядке" in result.output
+    assert re.search(r"ИТ-учет .*inventory\.xlsx: записей \d+", result.output), result.output
 
 
 @pytest.mark.parametrize("command", ["check", "run"])
@@ -179,7 +189,7 @@ def test_config_is_accepted_before_the_subcommand_as_after_it(workspace: Path) -
     assert before.exit_code == after.exit_code == 0, before.output
     # The same report (log lines aside, which carry the time).
     lines = [[x for x in r.output.splitlines() if " INFO " not in x] for r in (before, after)]
-    assert lines[0] == lines[1] and "assets" in before.output
+    assert lines[0] == lines[1] and "записей" in before.output
 
 
 @pytest.mark.parametrize(

@@ -487,8 +487,8 @@ def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path, ledge
 
     applied = CliRunner().invoke(cli, ["run", str(reply), "--config", config])
     assert applied.exit_code == 0, applied.output
-    assert f"a reply to run {first['run_id']}" in applied.output
-    assert "1 applied, 0 not applied" in applied.output
+    assert f"ответ на сверку {first['run_id']}" in applied.output
+    assert "применено 1, не принято 0" in applied.output
     assert run_folders() == runs_before  # not reconciled
     (decision,) = query(ws, "SELECT * FROM decisions")
     assert decision["decided_by"].startswith("cli:")
@@ -502,7 +502,7 @@ def test_run_on_a_reply_applies_it_and_revoke_withdraws_it(tmp_path: Path, ledge
         cli, ["decisions", "revoke", str(decision["id"]), "--config", config]
     )
     assert revoked.exit_code == 0, revoked.output
-    assert f"decision {decision['id']}" in revoked.output and "revoked" in revoked.output
+    assert f"Решение №{decision['id']} (confirm " in revoked.output and "отменено" in revoked.output
     listed = CliRunner().invoke(cli, ["decisions", "list", "--config", config]).output
     assert re.search(r"\d{4}-\d\d-\d\dT[\d:]+Z\s*$", listed.splitlines()[1])  # revoked at
     assert by_row(reconcile(ws))[row["row"]]["matched_on"] != "decision"

@@ -374,7 +374,10 @@ def test_check_says_what_reading_the_inventory_decided(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     bad = REAL / "snipeit" / "assets-sample-BAD.csv"
     rules_dir = default_rules_dir()
-    config.write_text(f"rules: '{rules_dir}'\ninventory: {{path: '{bad}'}}\n", encoding="utf-8")
+    config.write_text(
+        f"rules: '{rules_dir}'\ninventory: {{path: '{bad}'}}\nreport: {{language: en}}\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["check", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "assets-sample-BAD.csv: 200 assets" in result.output

@@ -338,5 +338,5 @@ def test_check_says_how_many_assets_each_folder_scope_selects(
     assert result.exit_code == 0, result.output
     in_kazan = sum(1 for a in company.inventory.assets if (a.location or "").startswith("Казань"))
     total = len(company.inventory.assets)
-    assert f"scope.by_folder.kazan: {in_kazan} of {total} assets" in result.output
-    assert f"scope.by_folder.all: {total} of {total} assets" in result.output
+    assert f"scope.by_folder.kazan: {in_kazan} из {total} записей" in result.output
+    assert f"scope.by_folder.all: {total} из {total} записей" in result.output

@@ -26,6 +26,10 @@ TEXT: dict[str, dict[str, str]] = {
         "сверка по нему не выполнялась.",
         "applied": "Применено",
         "problems": "Не принято",
+        "cli_head": "{file}: ответ на сверку {run_id} (папка «{folder}»)",
+        "cli_applied": "применено  {where}: {text}",
+        "cli_problem": "не принято {where}: {text}",
+        "cli_counts": "применено {applied}, не принято {problems}",
         "none_applied": "Ни одно решение не применено.",
         "no_problems": "Замечаний нет.",
         "where": "«{sheet}», строка {row}",
@@ -65,6 +69,10 @@ TEXT: dict[str, dict[str, str]] = {
         "reconciled as a register.",
         "applied": "Applied",
         "problems": "Not applied",
+        "cli_head": "{file}: a reply to run {run_id} (folder '{folder}')",
+        "cli_applied": "applied  {where}: {text}",
+        "cli_problem": "problem  {where}: {text}",
+        "cli_counts": "{applied} applied, {problems} not applied",
         "none_applied": "No decision was applied.",
         "no_problems": "No problems.",
         "where": "'{sheet}', row {row}",
@@ -113,11 +121,13 @@ class ReplyOutcome:
     applied: list[dict[str, Any]] = field(default_factory=list)  # where, text, decision_id
     problems: list[dict[str, Any]] = field(default_factory=list)  # where, text
 
-    def lines(self) -> list[str]:
-        out = [f"{self.file_name}: a reply to run {self.run_id} (folder {self.folder!r})"]
-        out += [f"applied  {a['where']}: {a['text']}" for a in self.applied]
-        out += [f"problem  {p['where']}: {p['text']}" for p in self.problems]
-        out.append(f"{len(self.applied)} applied, {len(self.problems)} not applied")
+    def lines(self, language: str) -> list[str]:
+        """What `reconciler run` on a reply prints, in report.language (as the email says it)."""
+        t = TEXT.get(language, TEXT["en"])
+        out = [t["cli_head"].format(file=self.file_name, run_id=self.run_id, folder=self.folder)]
+        out += [t["cli_applied"].format(where=a["where"], text=a["text"]) for a in self.applied]
+        out += [t["cli_problem"].format(where=p["where"], text=p["text"]) for p in self.problems]
+        out.append(t["cli_counts"].format(applied=len(self.applied), problems=len(self.problems)))
         return out
 
 

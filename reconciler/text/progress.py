@@ -1,7 +1,7 @@
-"""The words of the progress line a person sees on the terminal during a long run, ru and en.
-
-One line per stage, with the counts known by then: a person at the terminal sees where the run
-is and how big it is, in report.language like every other word the CLI prints.
+"""What the terminal says of a run and of a setup, ru and en: the progress line of a long run
+(one line per stage, with the counts known by then), the run's summary line, and what
+`reconciler check` reports when all is well; in report.language like every other word the CLI
+prints.
 """
 
 from __future__ import annotations
@@ -53,3 +53,33 @@ def stage_line(stage: str, counts: Mapping[str, object], language: str) -> str:
     template = words.get(stage, stage)
     values = _Unknown({k: _number(v, language) for k, v in counts.items()})
     return template.format_map(values)
+
+
+_SAID: dict[str, dict[str, str]] = {
+    "ru": {
+        "summary": "{file}: строк {rows}, сопоставлено {matched}, на проверку {review}, "
+        "не найдено {unmatched}, расхождений и примечаний {findings}",
+        "config_ok": "Настройки {path}: в порядке",
+        "rules_ok": "Правила {path}: в порядке",
+        "inventory": "ИТ-учет {source}: записей {assets}",
+        "warning": "  внимание: {text}",
+        "scope": "scope.by_folder.{folder}: {size} из {total} записей",
+        "revoked": "Решение №{id} ({what}) отменено {when}",
+    },
+    "en": {
+        "summary": "{file}: {rows} rows, {matched} matched, {review} to review, "
+        "{unmatched} unmatched, {findings} findings",
+        "config_ok": "config {path}: ok",
+        "rules_ok": "rules {path}: ok",
+        "inventory": "inventory {source}: {assets} assets",
+        "warning": "  warning: {text}",
+        "scope": "scope.by_folder.{folder}: {size} of {total} assets",
+        "revoked": "decision {id} ({what}) revoked at {when}",
+    },
+}
+
+
+def said(key: str, language: str, **values: object) -> str:
+    """One line the CLI prints (`key` of the table above), counts written out for the language."""
+    words = _SAID.get(language, _SAID["en"])
+    return words[key].format_map(_Unknown({k: _number(v, language) for k, v in values.items()}))
