@@ -176,30 +176,33 @@ def _features(
 class BlockIndex:
     """Blocking key -> asset indices, for the assets still free after exact keys."""
 
-    blocks: dict[tuple[object, ...], list[int]] = field(default_factory=lambda: defaultdict(list))
+    blocks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     model_tokens: set[str] = field(default_factory=set)
 
 
-def _keys(f: Features, i: int, min_len: int) -> list[tuple[object, ...]]:
+def _keys(f: Features, i: int, min_len: int) -> list[str]:
+    """The row's or asset's blocking keys: kind, then its parts, joined by spaces (tokens hold
+    none). Strings, not tuples: the garbage collector never walks them, and at 150k assets
+    with ten keys each the tuples' walks cost more than building the index."""
     name = f.names[i]
     loc, cust = int(f.location[i]), int(f.custodian[i])
-    keys: list[tuple[object, ...]] = []
+    keys: list[str] = []
     for token in name.tokens:
         if token in name.model_tokens or len(token) >= min_len:
-            keys.append(("t", token))
+            keys.append("t " + token)
     if name.model:
-        keys.append(("m", name.model))
+        keys.append("m " + name.model)
     if name.squashed:  # 'latitude5420' blocks with 'Latitude 5420'
-        keys.append(("q", name.squashed))
+        keys.append("q " + name.squashed)
     for token in [*name.model_tokens, name.model]:
         if loc:
-            keys.append(("tl", token, loc))
+            keys.append(f"tl {token} {loc}")
         if cust:
-            keys.append(("tc", token, cust))
+            keys.append(f"tc {token} {cust}")
         if loc and cust:
-            keys.append(("tlc", token, loc, cust))
+            keys.append(f"tlc {token} {loc} {cust}")
     if f.inventory[i]:
-        keys.append(("i", int(f.inventory[i])))
+        keys.append(f"i {int(f.inventory[i])}")
     return keys
 
 
@@ -377,7 +380,7 @@ def candidate_pairs(
             if token not in near:  # no processor: model tokens are normalised already
                 found = process.extract(token, vocab, scorer=fuzz.ratio, score_cutoff=80, limit=3)
                 near[token] = [str(m[0]) for m in found]
-            keys.extend(("t", t) for t in near[token])
+            keys.extend("t " + t for t in near[token])
         hits: list[list[int]] = []
         for key in keys:
             block = index.blocks.get(key)
