@@ -51,6 +51,7 @@ def run_size(n_rows: int, with_baseline: bool, seed: int) -> dict[str, object]:
         "assets": len(inventory.assets),
         "true_pairs": len(truth),
         "seconds": round(t.seconds, 2),
+        "cpu_seconds": round(t.cpu_seconds, 2),
         "rss_before_mb": round(rss_before),
         "rss_peak_mb": round(peak_rss_mb()),
         "auto": quality(matcher_pairs(result, False), truth).as_dict(),
