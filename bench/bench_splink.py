@@ -229,6 +229,39 @@ def scores(
 # --- (a) Amazon-Google ---------------------------------------------------------------------
 
 
+def amount(col: str, near: float, far: float) -> Any:
+    """A price or cost: exact, within `near`, within `far` (fractions of the larger), else."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            cll.NullLevel(col),
+            cll.ExactMatchLevel(col),
+            cll.PercentageDifferenceLevel(col, near),
+            cll.PercentageDifferenceLevel(col, far),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def variant(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    settings: tuple[list[Any], list[Any], list[Any], Any],
+    labels: pd.DataFrame | None,
+    capacity: dict[Any, int],
+    to_pair: Callable[[Any, Any], Pair],
+    truth: set[Pair],
+) -> dict[str, Any]:
+    """One trained model's predictions, one to one, scored."""
+    with Timer() as t:
+        df, info = run_splink(left, right, *settings, labels)
+        kept = one_to_one(df, capacity)
+    return {"seconds": round(t.seconds, 2), **scores(kept, to_pair, truth), **info}
+
+
 def ag_frame(
     ids: Iterable[Any], titles: Iterable[str | None], prices: Iterable[Any]
 ) -> pd.DataFrame:
@@ -262,16 +295,7 @@ def ag_settings(tf: bool) -> tuple[list[Any], list[Any], list[Any], Any]:
         title,
         first_word,
         cl.ArrayIntersectAtSizes("model_tokens", [2, 1]),
-        cl.CustomComparison(
-            output_column_name="price",
-            comparison_levels=[
-                cll.NullLevel("price"),
-                cll.ExactMatchLevel("price"),
-                cll.PercentageDifferenceLevel("price", 0.1),
-                cll.PercentageDifferenceLevel("price", 0.3),
-                cll.ElseLevel(),
-            ],
-        ),
+        amount("price", 0.1, 0.3),
     ]
     blocking = [
         block_on("first_word"),
@@ -318,29 +342,23 @@ def amazon_google(variants: list[str]) -> dict[str, Any]:
         "true_pairs": len(truth),
         "rare_key_label_pairs": len(labels),
     }
-    comparisons, blocking, _, _ = ag_settings(True)
     with Timer() as t:
-        pairs = blocked_pairs(left, right, blocking)
+        pairs = blocked_pairs(left, right, ag_settings(tf=True)[1])
     out["blocking"] = {
         "pairs": len(pairs),
         "recall": round(len({p for p in pairs if to_pair(*p) in truth}) / len(truth), 4),
         "seconds": round(t.seconds, 2),
     }
-    for variant in variants:
-        tf = variant != "em_no_tf"
-        comparisons, blocking, em_rules, rare_rule = ag_settings(tf)
-        with Timer() as t:
-            df, info = run_splink(
-                left,
-                right,
-                comparisons,
-                blocking,
-                em_rules,
-                rare_rule,
-                labels if variant == "labels" else None,
-            )
-            kept = one_to_one(df, {})
-        out[variant] = {"seconds": round(t.seconds, 2), **scores(kept, to_pair, truth), **info}
+    for name in variants:
+        out[name] = variant(
+            left,
+            right,
+            ag_settings(tf=name != "em_no_tf"),
+            labels if name == "labels" else None,
+            {},
+            to_pair,
+            truth,
+        )
     return out
 
 
@@ -437,16 +455,7 @@ def synth_settings() -> tuple[list[Any], list[Any], list[Any], Any]:
         cl.LevenshteinAtThresholds("inv", [1]).configure(term_frequency_adjustments=True),
         cl.JaroWinklerAtThresholds("location", [0.9]).configure(term_frequency_adjustments=True),
         person_cmp,
-        cl.CustomComparison(
-            output_column_name="cost",
-            comparison_levels=[
-                cll.NullLevel("cost"),
-                cll.ExactMatchLevel("cost"),
-                cll.PercentageDifferenceLevel("cost", 0.05),
-                cll.PercentageDifferenceLevel("cost", 0.2),
-                cll.ElseLevel(),
-            ],
-        ),
+        amount("cost", 0.05, 0.2),
     ]
     blocking = [
         block_on("serial"),
@@ -504,20 +513,16 @@ def synthetic(n_rows: int, seed: int, variants: list[str]) -> dict[str, Any]:
         "true_pairs": len(truth),
         "rare_key_label_pairs": len(labels),
     }
-    comparisons, blocking, em_rules, rare_rule = synth_settings()
-    for variant in variants:
-        with Timer() as t:
-            df, info = run_splink(
-                left,
-                right,
-                comparisons,
-                blocking,
-                em_rules,
-                rare_rule,
-                labels if variant == "labels" else None,
-            )
-            kept = one_to_one(df, capacity)
-        out[variant] = {"seconds": round(t.seconds, 2), **scores(kept, to_pair, truth), **info}
+    for name in variants:
+        out[name] = variant(
+            left,
+            right,
+            synth_settings(),
+            labels if name == "labels" else None,
+            capacity,
+            to_pair,
+            truth,
+        )
     return out
 
 
