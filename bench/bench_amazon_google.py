@@ -29,7 +29,7 @@ from bench_common import (
     quality,
 )
 
-from reconciler.match import fold, name_keys, place_keys, unit_keys
+from reconciler.match import fold, name_keys, place_keys
 from reconciler.match.engine import match_rows
 from reconciler.models import Asset, BookRow, Inventory
 from reconciler.rules import default_rules
@@ -130,8 +130,9 @@ def forget_normalised_texts() -> None:
     name_keys._TABLES.clear()
     place_keys._PLACES.clear()
     fold._KEYS.clear()
-    for cached in (fold.fold_text, unit_keys._serial_key, unit_keys._inventory_key):
-        cached.cache_clear()
+    keys = fold.DEFAULT_KEYS
+    for memo in (keys.folded, keys.serials, keys.inventory, keys.serial_lists):
+        memo.clear()
     place_keys.person_key.cache_clear()
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from reconciler.rules import NormalizeRules
@@ -132,6 +131,15 @@ class KeyTables:
     # No look-alike is ASCII (the usual case): ASCII text needs no translation, so most IT-side
     # keys skip it.
     ascii_untouched: bool = False
+    # What the key functions made of each text with these tables. Plain dicts of strings, not
+    # lru_caches: an lru_cache keeps a (text, tables) tuple per entry, which the garbage
+    # collector walks on every full pass (~0.9M of them at 100k x 150k); a dict holding only
+    # strings it never walks. Emptied when full (MEMO_LIMIT), so a service that runs for
+    # months keeps them bounded.
+    folded: dict[str, str] = field(default_factory=dict)
+    serials: dict[str, str] = field(default_factory=dict)
+    inventory: dict[str, str] = field(default_factory=dict)
+    serial_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def is_placeholder(self, key: str) -> bool:
         """A value typed where no real serial or tag was known: never a key."""
@@ -240,8 +248,21 @@ def fold_lookalikes(text: str, rules: NormalizeRules | None = None) -> str:
     return fold_text(text, key_tables(rules))
 
 
-@lru_cache(maxsize=200_000)
+MEMO_LIMIT = 500_000
+
+
 def fold_text(text: str, keys: KeyTables) -> str:
+    """`fold_lookalikes` with the tables at hand, once per distinct text."""
+    memo = keys.folded
+    folded = memo.get(text)
+    if folded is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        folded = memo[text] = _fold_text(text, keys)
+    return folded
+
+
+def _fold_text(text: str, keys: KeyTables) -> str:
     if not text:
         return ""
     norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", nfkc(text))

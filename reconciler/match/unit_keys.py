@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from reconciler.match.fold import KeyTables, key_chars, key_tables, nfkc_lower
+from reconciler.match.fold import MEMO_LIMIT, KeyTables, key_chars, key_tables, nfkc_lower
 from reconciler.rules import NormalizeRules
 
 DEFAULT_INVENTORY_PREFIXES = (
@@ -64,8 +64,17 @@ def _plain(text: str, keys: KeyTables, prefixes: tuple[str, ...]) -> bool:
     )
 
 
-@lru_cache(maxsize=500_000)
 def _serial_key(text: str, keys: KeyTables) -> str:
+    memo = keys.serials
+    key = memo.get(text)
+    if key is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        key = memo[text] = _serial_key_of(text, keys)
+    return key
+
+
+def _serial_key_of(text: str, keys: KeyTables) -> str:
     if _plain(text, keys, keys.serial_prefixes):
         key = text.upper()
         return "" if keys.is_placeholder(key) else key
@@ -111,8 +120,17 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
     return list(_split_serials(str(text), key_tables(rules)))
 
 
-@lru_cache(maxsize=500_000)  # a row's serial cell is read three times (needs, keys, features)
 def _split_serials(text: str, keys: KeyTables) -> tuple[str, ...]:
+    memo = keys.serial_lists  # a row's serial cell is read three times (needs, keys, features)
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        found = memo[text] = _split_serials_of(text, keys)
+    return found
+
+
+def _split_serials_of(text: str, keys: KeyTables) -> tuple[str, ...]:
     if _plain(text, keys, keys.serial_prefixes):
         key = text.upper()
         return () if keys.is_placeholder(key) else (key,)
@@ -148,8 +166,17 @@ def inventory_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     return _inventory_key(str(text), key_tables(rules))
 
 
-@lru_cache(maxsize=500_000)
 def _inventory_key(text: str, keys: KeyTables) -> str:
+    memo = keys.inventory
+    key = memo.get(text)
+    if key is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        key = memo[text] = _inventory_key_of(text, keys)
+    return key
+
+
+def _inventory_key_of(text: str, keys: KeyTables) -> str:
     if _plain(text, keys, DEFAULT_INVENTORY_PREFIXES):
         key = text.upper()
     else:
