@@ -94,6 +94,25 @@ def _held(ws: Path) -> Callable[[], bool]:
     return check
 
 
+def _assert_went_through_once_and_the_fault_cleared(ws: Path, content: bytes) -> None:
+    """One run, one archive copy, its two emails and the operators' one notice; no hold left."""
+    assert_processed_exactly_once(ws, {"ведомость.xlsx": content})
+    _assert_sender_told_nothing_wrong(ws)
+    mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
+    assert mails == [("accounting", 1), ("operator", 1), ("reviewers", 1)]
+    assert ledger_rows(ws, "SELECT count(*) FROM holds") == [(0,)]
+    assert ledger_rows(ws, "SELECT count(*) FROM faults WHERE cleared_at IS NULL") == [(0,)]
+
+
+def _wait_held_and_retried(ws: Path, fault: str) -> None:
+    wait_for(_held(ws), timeout=60, what=f"the file held for {fault}")
+    wait_for(
+        lambda: ledger_rows(ws, "SELECT times FROM faults")[0][0] >= 2,
+        timeout=60,
+        what=f"a retry meeting {fault} again",
+    )
+
+
 def _operator_mails(ws: Path) -> list[email.message.EmailMessage]:
     """The notices in the shared outbox/mail/, or in this machine's state/mail/ when the
     outbox was the fault (mail/queue.py)."""
@@ -145,12 +164,7 @@ def test_a_good_register_waits_out_a_full_read_only_or_forbidden_outbox_then_goe
             prefix = NO_PERMISSION_OVERRIDE
         service = services(ws, prefix=prefix, **REAL)
         drop(ws / "inbox" / "moscow" / "ведомость.xlsx", content)
-        wait_for(_held(ws), timeout=60, what="the file held for the outbox's fault")
-        wait_for(
-            lambda: ledger_rows(ws, "SELECT times FROM faults")[0][0] >= 2,
-            timeout=60,
-            what="a retry meeting the same fault",
-        )
+        _wait_held_and_retried(ws, "the outbox's fault")
 
         errno_name = {"full-disk": "ENOSPC", "read-only": "EROFS", "forbidden": "EACCES"}[fault]
         [(key, kind)] = ledger_rows(ws, "SELECT key, kind FROM faults")
@@ -174,12 +188,7 @@ def test_a_good_register_waits_out_a_full_read_only_or_forbidden_outbox_then_goe
         wait_for(settled(ws, 1), timeout=90, what="the file once the outbox is writable")
         assert service.stop() == 0, service.output()
 
-        assert_processed_exactly_once(ws, {"ведомость.xlsx": content})
-        _assert_sender_told_nothing_wrong(ws)
-        mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
-        assert mails == [("accounting", 1), ("operator", 1), ("reviewers", 1)]
-        assert ledger_rows(ws, "SELECT count(*) FROM holds") == [(0,)]
-        assert ledger_rows(ws, "SELECT count(*) FROM faults WHERE cleared_at IS NULL") == [(0,)]
+        _assert_went_through_once_and_the_fault_cleared(ws, content)
         assert service.output().count(errno_name) >= 1
         assert "READER_CRASHED" not in service.output()
 
@@ -259,12 +268,7 @@ def test_an_inventory_server_that_is_down_holds_the_register_until_it_is_back(
     content = (tmp_path / "sources" / "ведомость-ОС.xlsx").read_bytes()
     service = services(ws, INV_TOKEN="token-1", **REAL)
     drop(ws / "inbox" / "moscow" / "ведомость.xlsx", content)
-    wait_for(_held(ws), timeout=60, what="the file held while the inventory is down")
-    wait_for(
-        lambda: ledger_rows(ws, "SELECT times FROM faults")[0][0] >= 2,
-        timeout=60,
-        what="a retry meeting the same outage",
-    )
+    _wait_held_and_retried(ws, "the inventory's outage")
     [(key, kind)] = ledger_rows(ws, "SELECT key, kind FROM faults")
     assert (kind, key) == ("environment", "environment:inventory:unavailable")
     _assert_sender_told_nothing_wrong(ws)
@@ -282,12 +286,7 @@ def test_an_inventory_server_that_is_down_holds_the_register_until_it_is_back(
     finally:
         server.shutdown()
         server.server_close()
-    assert_processed_exactly_once(ws, {"ведомость.xlsx": content})
-    _assert_sender_told_nothing_wrong(ws)
-    mails = ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1 ORDER BY 1")
-    assert mails == [("accounting", 1), ("operator", 1), ("reviewers", 1)]
-    assert ledger_rows(ws, "SELECT count(*) FROM holds") == [(0,)]
-    assert ledger_rows(ws, "SELECT count(*) FROM faults WHERE cleared_at IS NULL") == [(0,)]
+    _assert_went_through_once_and_the_fault_cleared(ws, content)
     assert "INVENTORY_UNAVAILABLE" not in service.output()
     [doc] = results(ws)
     assert doc["inventory"]["kind"] == "snipeit" and doc["inventory"]["assets"] == 22

@@ -27,6 +27,7 @@ from service_harness import settled as settled_sqlite
 from reconciler.ledger.db import PostgresLedger, SqliteLedger
 
 FILES = int(os.environ.get("RECONCILER_TEST_SHARED_FILES", "40"))
+PATIENCE = 120 + 6 * FILES  # seconds: a file takes 1-3 s in its child on a loaded 2-core box
 
 
 @pytest.fixture
@@ -120,9 +121,9 @@ def test_two_instances_on_one_share_with_a_kill_and_a_database_restart_process_e
     first.proc.send_signal(signal.SIGKILL)  # kill -9 mid-file
     first.wait_for_death()
     first = services(a)
-    wait_for(lambda: settled(url, FILES // 3)(), timeout=120, what="a third of the files")
+    wait_for(lambda: settled(url, FILES // 3)(), timeout=PATIENCE, what="a third of the files")
     cluster.restart()  # connections cut while files are in flight
-    wait_for(settled(url, FILES), timeout=300, what=f"all {FILES} files")
+    wait_for(settled(url, FILES), timeout=PATIENCE, what=f"all {FILES} files")
     assert first.stop() == 0 and second.stop() == 0
 
     results = [p for p in (shared / "outbox").glob("*/results.json")]
@@ -158,7 +159,9 @@ def test_two_instances_on_one_share_with_a_kill_and_a_database_restart_process_e
     single = services(alone)
     time.sleep(1.0)
     drop_all(dropped, tmp_path / "staging-alone", alone_share / "inbox")
-    wait_for(settled_sqlite(alone, FILES), timeout=600, what=f"all {FILES} files, one instance")
+    wait_for(
+        settled_sqlite(alone, FILES), timeout=PATIENCE, what=f"all {FILES} files, one instance"
+    )
     assert single.stop() == 0
     with (
         PostgresLedger(url, None) as shared_ledger,
