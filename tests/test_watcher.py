@@ -92,7 +92,9 @@ def test_kill_9_while_quarantining_then_a_restart_quarantines_the_file_once(
     assert not (ws / "archive" / "dept").exists()
     assert ledger_rows(ws, "SELECT outcome, count(*) FROM runs GROUP BY 1") == [("quarantined", 1)]
     assert ledger_rows(ws, "SELECT kind, count(*) FROM emails GROUP BY 1") == [("quarantine", 1)]
-    [run_dir] = (ws / "outbox").iterdir()
+    [run_dir] = [d for d in (ws / "outbox").iterdir() if d.name != "mail"]  # mail/: the email
+    [eml] = (ws / "outbox" / "mail").iterdir()
+    assert eml.name.startswith("quarantine-")
     assert (run_dir / "error.txt").read_text("utf-8") == note  # the same note, ru first
 
 
