@@ -262,10 +262,10 @@ def inventory_pull(config_file: Path | None) -> None:
 @reports_errors
 def mail_test(config_file: Path | None, to: str | None) -> None:
     """Send a test message with the configured mail settings."""
-    from reconciler.mail import queue as deliver
+    from reconciler.mail import send as mail_send
 
     config = load_config(config_file)
-    where = deliver.send_test_message(config, to)
+    where = mail_send.send_test_message(config, to)
     click.echo(f"test message sent: {where}")
 
 

@@ -24,7 +24,7 @@ from reconciler.inventory import load as inventory
 from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger.db import new_run_id
 from reconciler.ledger.schema import open_ledger
-from reconciler.mail import queue as deliver
+from reconciler.mail import send as mail_send
 from reconciler.match import engine as match
 from reconciler.models import RunResult
 from reconciler.outputs import annotate, report, run_folder
@@ -192,7 +192,7 @@ def process_file(
     if send_mail:  # `--no-mail` writes the run folder only
         on_stage("mail", {})
         with open_ledger(config) as conn:
-            deliver.deliver_run(conn, config, result.run_dir, folder or "")
+            mail_send.deliver_run(conn, config, result.run_dir, folder or "")
     return result
 
 

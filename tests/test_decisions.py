@@ -29,7 +29,7 @@ from reconciler.ledger import db as ledger_db
 from reconciler.ledger import schema as ledger_schema
 from reconciler.ledger.db import Row
 from reconciler.ledger.findings import book_key
-from reconciler.mail.queue import read_eml
+from reconciler.mail.send import read_eml
 from reconciler.match.decisions import DecisionSet
 from reconciler.match.engine import match_rows
 from reconciler.models import Decision, DecisionKind

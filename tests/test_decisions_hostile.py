@@ -27,7 +27,7 @@ from test_decisions import (
     review_rows,
 )
 
-from reconciler.mail.queue import read_eml
+from reconciler.mail.send import read_eml
 
 pytestmark = pytest.mark.slow
 REVIEW_SHEET = "На проверку"

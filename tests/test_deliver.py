@@ -31,6 +31,7 @@ from reconciler.ledger import schema as ledger_schema
 from reconciler.ledger.db import Ledger, Row
 from reconciler.mail import compose as mail_compose
 from reconciler.mail import queue as deliver
+from reconciler.mail import send as mail_send
 from reconciler.outputs.results import read_results
 from reconciler.text import mail as mail_text
 
@@ -205,8 +206,8 @@ def test_file_transport_writes_eml_files_into_the_run_folder_that_parse(
     config = make_config(tmp_path)
     ids = deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     assert len(ids) == 2
-    accounting = deliver.read_eml(run_dir / "mail" / "accounting.eml")
-    reviewers = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    accounting = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
+    reviewers = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     assert accounting["Subject"] == "Сверка ОС, moscow: ведомость.xlsx — 57 строк, 3 расхождения"
     assert accounting["To"] == "buh-msk@corp.example, glavbuh@corp.example"
     assert accounting["Reply-To"] == "it-assets@corp.example"
@@ -214,9 +215,9 @@ def test_file_transport_writes_eml_files_into_the_run_folder_that_parse(
     assert {accounting["Message-ID"], reviewers["Message-ID"]} == set(ids)
     assert attachment_names(accounting) == ["ведомость.reconciled.xlsx"]
 
-    assert deliver.send_due(conn, config, now=T0) == 2
+    assert mail_send.send_due(conn, config, now=T0) == 2
     assert {r["state"] for r in emails(conn).values()} == {"sent"}
-    assert deliver.send_due(conn, config, now=T0 + timedelta(hours=1)) == 0
+    assert mail_send.send_due(conn, config, now=T0 + timedelta(hours=1)) == 0
 
 
 def test_every_message_is_queued_in_the_ledger_with_its_eml_before_any_sending(
@@ -261,7 +262,7 @@ def test_accountants_are_chosen_by_inbox_folder_then_its_parent_then_default(
     tmp_path: Path, run_dir: Path, conn: Ledger, folder: str, expected: str
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, folder, now=T0)
-    assert deliver.read_eml(run_dir / "mail" / "accounting.eml")["To"] == expected
+    assert mail_send.read_eml(run_dir / "mail" / "accounting.eml")["To"] == expected
 
 
 def test_a_run_folder_without_results_json_is_a_delivery_error_naming_it(
@@ -279,8 +280,8 @@ def test_files_not_yet_written_are_left_out_and_the_body_says_so(
     (run_dir / "ведомость.reconciled.xlsx").unlink()
     (run_dir / "report.html").unlink()
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    accounting = deliver.read_eml(run_dir / "mail" / "accounting.eml")
-    reviewers = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    accounting = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
+    reviewers = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     assert attachment_names(accounting) == []
     assert "ещё не готова" in html_part(accounting)
     assert attachment_names(reviewers) == ["ведомость.discrepancies.xlsx"]
@@ -293,7 +294,7 @@ def test_reviewers_body_lists_at_most_200_findings_and_says_how_many_more(
         json.dumps(results_doc(findings=250), ensure_ascii=False), encoding="utf-8"
     )
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     html = html_part(msg)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     # The kind in words, no code; IT reads where the equipment is, not a sheet and row.
@@ -311,7 +312,7 @@ def test_values_from_the_workbook_are_escaped_in_the_html_body(
     tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    html = html_part(deliver.read_eml(run_dir / "mail" / "reviewers.eml"))
+    html = html_part(mail_send.read_eml(run_dir / "mail" / "reviewers.eml"))
     assert "Серверная &lt;b&gt;2&lt;/b&gt;" in html
     assert "<b>2</b>" not in html
 
@@ -324,7 +325,7 @@ def test_english_reports_get_english_subjects_and_bodies(
         update={"report": config.report.model_copy(update={"language": "en"})}
     )
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
     assert (
         msg["Subject"] == "Asset reconciliation, moscow: ведомость.xlsx — 57 rows, 3 discrepancies"
     )
@@ -355,7 +356,7 @@ def test_a_quarantined_file_tells_its_folder_why_and_what_to_do_once(
     assert first == again
     row = emails(conn)["quarantine"]
     assert json.loads(row["recipients"]) == ["buh-msk@corp.example", "glavbuh@corp.example"]
-    msg = deliver.read_eml(Path(row["eml_path"]))
+    msg = mail_send.read_eml(Path(row["eml_path"]))
     assert msg["Subject"] == "Сверка ОС, moscow: файл ОС сентябрь.xlsx не принят"
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "password protected: save it without a password" in text
@@ -371,7 +372,7 @@ def test_smtp_delivers_the_workbook_to_the_folder_and_the_report_to_reviewers(
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-    assert deliver.send_due(conn, config, now=T0) == 2
+    assert mail_send.send_due(conn, config, now=T0) == 2
 
     got = by_kind(server)
     accounting, reviewers = got["accounting"], got["reviewers"]
@@ -414,7 +415,7 @@ def test_server_down_at_first_then_up_delivers_each_message_once_after_backoff(
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(port))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
 
-    assert deliver.send_due(conn, config, now=T0) == 0  # nobody listens on the port
+    assert mail_send.send_due(conn, config, now=T0) == 0  # nobody listens on the port
     for row in emails(conn).values():
         assert row["state"] == "queued" and row["attempts"] == 1
         assert row["next_attempt_at"] == (T0 + timedelta(seconds=60)).isoformat()
@@ -422,10 +423,10 @@ def test_server_down_at_first_then_up_delivers_each_message_once_after_backoff(
 
     server = SmtpServer(port).start()
     try:
-        assert deliver.send_due(conn, config, now=T0 + timedelta(seconds=30)) == 0  # not yet due
+        assert mail_send.send_due(conn, config, now=T0 + timedelta(seconds=30)) == 0  # not yet due
         assert server.received == []
-        assert deliver.send_due(conn, config, now=T0 + timedelta(seconds=60)) == 2
-        assert deliver.send_due(conn, config, now=T0 + timedelta(hours=2)) == 0
+        assert mail_send.send_due(conn, config, now=T0 + timedelta(seconds=60)) == 2
+        assert mail_send.send_due(conn, config, now=T0 + timedelta(hours=2)) == 0
         assert sorted(by_kind(server)) == ["accounting", "reviewers"]
         assert len(server.received) == 2
     finally:
@@ -445,7 +446,7 @@ def test_retry_delay_doubles_and_stops_growing_at_the_maximum(
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     now, delays = T0, []
     for _ in range(4):
-        deliver.send_due(conn, config, now=now)
+        mail_send.send_due(conn, config, now=now)
         due = datetime.fromisoformat(emails(conn)["accounting"]["next_attempt_at"])
         delays.append(int((due - now).total_seconds()))
         now = due
@@ -460,7 +461,7 @@ def test_a_restart_mid_queue_sends_nothing_twice(
     server.handler.tempfail = {"it-assets@corp.example"}  # the reviewers' message must wait
     first = ledger_schema.connect(config.ledger_path)
     deliver.queue_run_messages(first, config, run_dir, "moscow", now=T0)
-    assert deliver.send_due(first, config, now=T0) == 1
+    assert mail_send.send_due(first, config, now=T0) == 1
     first.close()  # the service stops here
 
     server.handler.tempfail = set()
@@ -468,8 +469,8 @@ def test_a_restart_mid_queue_sends_nothing_twice(
         config.ledger_path
     )  # ... and starts again, redoing the run's mail step
     assert deliver.queue_run_messages(again, config, run_dir, "moscow", now=T0) == []
-    assert deliver.send_due(again, config, now=T0 + timedelta(seconds=60)) == 1
-    assert deliver.send_due(again, config, now=T0 + timedelta(hours=3)) == 0
+    assert mail_send.send_due(again, config, now=T0 + timedelta(seconds=60)) == 1
+    assert mail_send.send_due(again, config, now=T0 + timedelta(hours=3)) == 0
     again.close()
 
     ids = Counter(r.message["Message-ID"] for r in server.received)
@@ -496,7 +497,7 @@ def test_login_uses_the_username_and_the_password_from_the_environment(
             smtp=smtp_settings(server.port, username="reconciler", password_env=PASSWORD_ENV),
         )
         deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-        assert deliver.send_due(conn, config, now=T0) == 2
+        assert mail_send.send_due(conn, config, now=T0) == 2
         assert [r.login for r in server.received] == ["reconciler", "reconciler"]
     finally:
         server.stop()
@@ -528,7 +529,7 @@ def test_a_bad_or_missing_password_is_a_recorded_retry_never_a_prompt(
             smtp=smtp_settings(server.port, username="reconciler", password_env=PASSWORD_ENV),
         )
         deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-        assert deliver.send_due(conn, config, now=T0) == 0
+        assert mail_send.send_due(conn, config, now=T0) == 0
         assert server.received == []
     finally:
         server.stop()
@@ -542,9 +543,9 @@ def test_a_message_past_its_deadline_is_marked_failed_and_logged(
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(free_port()))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-    deliver.send_due(conn, config, now=T0)
+    mail_send.send_due(conn, config, now=T0)
     caplog.set_level(logging.ERROR, logger="reconciler")
-    deliver.send_due(conn, config, now=T0 + timedelta(hours=24))
+    mail_send.send_due(conn, config, now=T0 + timedelta(hours=24))
     rows = emails(conn)
     assert {r["state"] for r in rows.values()} == {"failed"}
     assert rows["accounting"]["attempts"] == 1  # no attempt after the deadline
@@ -609,8 +610,8 @@ def test_mail_test_with_the_file_transport_writes_an_eml_and_prints_its_path(
     tmp_path: Path,
 ) -> None:
     config = make_config(tmp_path)
-    where = deliver.send_test_message(config, None)
-    msg = deliver.read_eml(Path(where))
+    where = mail_send.send_test_message(config, None)
+    msg = mail_send.read_eml(Path(where))
     assert msg["To"] == "it-assets@corp.example"
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
@@ -618,7 +619,7 @@ def test_mail_test_with_the_file_transport_writes_an_eml_and_prints_its_path(
 def test_mail_test_refuses_an_address_outside_the_allowed_domains(tmp_path: Path) -> None:
     config = make_config(tmp_path, allowed_domains=["corp.example"])
     with pytest.raises(ConfigError, match="allowed_domains"):
-        deliver.send_test_message(config, "someone@gmail.com")
+        mail_send.send_test_message(config, "someone@gmail.com")
 
 
 class Killed(BaseException):
@@ -640,17 +641,17 @@ def test_a_crash_after_the_server_accepted_resends_once_later_with_the_same_mess
 
     monkeypatch.setattr(ledger_emails, "mark_sent", die)
     with pytest.raises(Killed):
-        deliver.send_due(first, config, now=T0)
+        mail_send.send_due(first, config, now=T0)
     monkeypatch.undo()
     first.close()
     assert len(server.received) == 1  # accepted, but the ledger still says queued
 
     again = ledger_schema.connect(config.ledger_path)
-    assert deliver.send_due(again, config, now=T0 + timedelta(seconds=10)) == 1  # the other one
+    assert mail_send.send_due(again, config, now=T0 + timedelta(seconds=10)) == 1  # the other one
     assert len(server.received) == 2
     lease = timedelta(seconds=max(4 * config.mail.smtp.timeout_seconds, 60))
-    assert deliver.send_due(again, config, now=T0 + lease) == 1  # the claim expired: resent
-    assert deliver.send_due(again, config, now=T0 + timedelta(days=1)) == 0
+    assert mail_send.send_due(again, config, now=T0 + lease) == 1  # the claim expired: resent
+    assert mail_send.send_due(again, config, now=T0 + timedelta(days=1)) == 0
     again.close()
     ids = Counter(r.message["Message-ID"] for r in server.received)
     assert sorted(ids.values()) == [1, 2]  # exactly one message went twice, same Message-ID
@@ -680,22 +681,22 @@ def test_a_message_the_server_refuses_for_good_fails_at_once_and_the_operators_a
     )
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
     caplog.set_level(logging.WARNING, logger="reconciler")
-    assert deliver.send_due(conn, config, now=T0) == 1
+    assert mail_send.send_due(conn, config, now=T0) == 1
     row = emails(conn)["reviewers"]
     assert (row["state"], row["attempts"]) == ("failed", 1)
     assert "550" in row["last_error"]
     assert any(r.levelno == logging.ERROR and "550" in r.getMessage() for r in caplog.records)
-    assert deliver.send_due(conn, config, now=T0 + timedelta(seconds=1)) == 1  # the notice
+    assert mail_send.send_due(conn, config, now=T0 + timedelta(seconds=1)) == 1  # the notice
     notice = by_kind(server)["operator"]
     assert notice.rcpt_tos == ["ops@corp.example"]
     text = notice.message.get_body(("plain",)).get_content()
     assert "it-assets@corp.example" in text and "550" in text
     assert "повторяться не будет" in text
     deliver.queue_run_messages(conn, config, _another_run(run_dir), "moscow", now=T0)
-    deliver.send_due(conn, config, now=T0 + timedelta(seconds=2))  # refused again: no notice
+    mail_send.send_due(conn, config, now=T0 + timedelta(seconds=2))  # refused again: no notice
     kinds = Counter(r["kind"] for r in conn.all("SELECT kind FROM emails"))
     assert kinds == {"accounting": 2, "reviewers": 2, "operator": 1}
-    assert deliver.send_due(conn, config, now=T0 + timedelta(days=1)) == 0  # nothing retried
+    assert mail_send.send_due(conn, config, now=T0 + timedelta(days=1)) == 0  # nothing retried
 
 
 def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal_is_recorded(
@@ -704,7 +705,7 @@ def test_when_one_of_two_recipients_is_refused_the_other_gets_it_and_the_refusal
     server.handler.reject = {"glavbuh@corp.example"}
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-    assert deliver.send_due(conn, config, now=T0) == 2
+    assert mail_send.send_due(conn, config, now=T0) == 2
     assert by_kind(server)["accounting"].rcpt_tos == ["buh-msk@corp.example"]
     row = emails(conn)["accounting"]
     assert row["state"] == "sent" and "glavbuh@corp.example" in row["last_error"]
@@ -735,12 +736,12 @@ def test_tls_verifies_the_server_certificate_and_delivers_once_it_is_trusted(
         config = make_config(tmp_path, transport="smtp", smtp=smtp)
         deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
         monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-        assert deliver.send_due(conn, config, now=T0) == 0  # an unknown certificate: refused
+        assert mail_send.send_due(conn, config, now=T0) == 0  # an unknown certificate: refused
         assert "CERTIFICATE_VERIFY_FAILED" in emails(conn)["accounting"]["last_error"]
         assert server.received == []
 
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the operator trusts it
-        assert deliver.send_due(conn, config, now=T0 + timedelta(minutes=1)) == 2
+        assert mail_send.send_due(conn, config, now=T0 + timedelta(minutes=1)) == 2
         assert len(server.received) == 2
     finally:
         server.stop()
@@ -750,8 +751,8 @@ def test_deliver_run_queues_and_sends_the_run_in_one_call(
     tmp_path: Path, run_dir: Path, conn: Ledger, server: SmtpServer
 ) -> None:
     config = make_config(tmp_path, transport="smtp", smtp=smtp_settings(server.port))
-    deliver.deliver_run(conn, config, run_dir, "kazan")
-    deliver.deliver_run(conn, config, run_dir, "kazan")  # `reconciler run` repeated: no resend
+    mail_send.deliver_run(conn, config, run_dir, "kazan")
+    mail_send.deliver_run(conn, config, run_dir, "kazan")  # `reconciler run` repeated: no resend
     assert sorted(r.rcpt_tos[0] for r in server.received) == [
         "buh@corp.example",
         "it-assets@corp.example",
@@ -766,7 +767,7 @@ def test_a_quarantine_without_a_recorded_reason_says_so_instead_of_none(
     deliver.queue_quarantine_message(
         conn, config, file_name="x.xlsx", folder="", reason=None, quarantine_id="q2", now=T0
     )
-    msg = deliver.read_eml(Path(emails(conn)["quarantine"]["eml_path"]))
+    msg = mail_send.read_eml(Path(emails(conn)["quarantine"]["eml_path"]))
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Причина: причина не записана" in text and "None" not in text
     assert msg["To"] == "buh@corp.example"
@@ -788,7 +789,7 @@ def test_reconciler_run_writes_both_messages_into_the_run_folder_and_no_mail_wri
         "accounting.eml",
         "reviewers.eml",
     ]
-    accounting = deliver.read_eml(mailed_dir / "mail" / "accounting.eml")
+    accounting = mail_send.read_eml(mailed_dir / "mail" / "accounting.eml")
     assert attachment_names(accounting) == [f"{register.stem}.reconciled.xlsx"]
     assert not (quiet_dir / "mail").exists()
 
@@ -801,7 +802,7 @@ def test_kinds_of_findings_are_listed_most_frequent_first_in_words_with_their_co
     doc["summary"]["findings_by_code"] = {"COST_MISMATCH": 1, "LOCATION_MISMATCH": 5}
     (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert text.index("Другое местонахождение: 5") < text.index("Другая стоимость: 1")
     html = html_part(msg)
@@ -823,7 +824,7 @@ def test_the_text_body_says_book_and_it_values_once(
     doc["findings"][1] |= {"book_value": "78 664,86", "it_value": "Disposed"}
     (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert text.count("148 100,00") == 1
     assert "Списано в ИТ (В учете: 78 664,86; В ИТ: Disposed)" in text
@@ -836,7 +837,7 @@ def test_reviewers_subject_leaves_out_rows_to_review_when_there_are_none(
     doc["summary"]["review"] = 0
     (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     assert msg["Subject"] == "Расхождения для ИТ, moscow: ведомость.xlsx — 3 расхождения"
 
 
@@ -847,7 +848,7 @@ def test_the_accountants_email_says_what_the_colours_mean_which_sheet_to_answer_
     tmp_path: Path, run_dir: Path, conn: Ledger
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
     assert msg["Subject"].startswith("Сверка ОС, moscow: ")  # the department in the subject
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = html_part(msg)
@@ -871,7 +872,7 @@ def test_the_reviewers_email_says_what_to_check_in_which_system_and_where_the_eq
     config = make_config(tmp_path)
     config.inventory.source = "snipeit"
     deliver.queue_run_messages(conn, config, run_dir, "moscow", now=T0)
-    msg = deliver.read_eml(run_dir / "mail" / "reviewers.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "reviewers.eml")
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Что проверить" in text
     assert "«Нет в ИТ-учете» (1): найдите оборудование в ИТ-учете (Snipe-IT)" in text
@@ -889,7 +890,7 @@ def test_a_repeat_of_the_same_content_is_named_as_such_in_subject_and_body(
     (run_dir / "results.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     for kind in ("accounting", "reviewers"):
-        msg = deliver.read_eml(run_dir / "mail" / f"{kind}.eml")
+        msg = mail_send.read_eml(run_dir / "mail" / f"{kind}.eml")
         assert msg["Subject"].startswith("Повтор: "), kind
         text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert "уже сверялся 2026-11-01 08:00, запуск 20261101-080000-ffffff" in text
@@ -900,7 +901,7 @@ def test_attachments_carry_an_rfc2231_filename_and_a_name_fallback_for_older_cli
 ) -> None:
     deliver.queue_run_messages(conn, make_config(tmp_path), run_dir, "moscow", now=T0)
     raw = (run_dir / "mail" / "accounting.eml").read_bytes()
-    msg = deliver.read_eml(run_dir / "mail" / "accounting.eml")
+    msg = mail_send.read_eml(run_dir / "mail" / "accounting.eml")
     assert [p.get_content_type() for p in msg.walk()][:3] == [
         "multipart/mixed",
         "multipart/alternative",
@@ -931,7 +932,7 @@ def test_the_emails_of_a_command_line_run_say_each_thing_once_and_where_to_drop_
     run_dir = Path(run.output.strip().splitlines()[-1])
     texts = {}
     for kind in ("accounting", "reviewers"):
-        message = deliver.read_eml(run_dir / "mail" / f"{kind}.eml")
+        message = mail_send.read_eml(run_dir / "mail" / f"{kind}.eml")
         body = message.get_body(("plain",))
         assert body is not None
         texts[kind] = body.get_content()
@@ -948,7 +949,7 @@ def test_the_emails_of_a_command_line_run_say_each_thing_once_and_where_to_drop_
         assert notes.strip().endswith("(Полностью амортизирован, но в работе — 2)"), notes
         scope = next(x for x in text.splitlines() if x.startswith("Сверка ограничена: «"))
         assert "«Санкт-Петербург, офис, 3 этаж»" in scope, scope
-    html = deliver.read_eml(run_dir / "mail" / "reviewers.eml").get_body(("html",))
+    html = mail_send.read_eml(run_dir / "mail" / "reviewers.eml").get_body(("html",))
     assert html is not None
     # Beside the kind column, the description does not open with the kind again.
     assert "<td>Нет в ИТ-учете</td>" in html.get_content()

@@ -131,6 +131,7 @@ def email_audit_pack(
     require_auditors(config)
     from reconciler.mail import compose as mail_compose
     from reconciler.mail import queue as deliver
+    from reconciler.mail import send as mail_send
 
     subject, text, page = _body(pack, config.report.language)
     composed = mail_compose.Composed(
@@ -148,7 +149,7 @@ def email_audit_pack(
         eml_path=deliver.kept_eml(config, f"{safe}.eml"),
         now=now,
     )
-    deliver.send_due(conn, config, now)
+    mail_send.send_due(conn, config, now)
 
 
 # --- the schedule -------------------------------------------------------------------------

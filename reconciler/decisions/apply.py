@@ -384,7 +384,7 @@ def apply_reply(
 
 def apply_reply_file(path: Path, config: Config, *, send_mail: bool = True) -> ReplyOutcome | None:
     """`reconciler run REPLY.xlsx`: apply it when it is a reply (None when it is not)."""
-    from reconciler.mail import queue as deliver
+    from reconciler.mail import send as mail_send
 
     conn = open_ledger(config)
     try:
@@ -394,7 +394,7 @@ def apply_reply_file(path: Path, config: Config, *, send_mail: bool = True) -> R
             conn, config, path, file_name=path.name, dropped_in=None, notify=send_mail
         )
         if send_mail:
-            deliver.send_due(conn, config)
+            mail_send.send_due(conn, config)
     finally:
         conn.close()
     return outcome

@@ -18,6 +18,7 @@ from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger.db import Ledger
 from reconciler.ledger.files import FileRecord
 from reconciler.mail import queue as deliver
+from reconciler.mail import send as mail_send
 from reconciler.models import FileState
 from reconciler.outputs import run_folder
 from reconciler.service import intake, isolation
@@ -91,6 +92,6 @@ def after_run(conn: Ledger, config: Config, row: FileRecord) -> None:
 
 def send_due(conn: Ledger, config: Config) -> None:
     """Each tick of the service: hand deliver.py the chance to send what is due."""
-    sent = deliver.send_due(conn, config)
+    sent = mail_send.send_due(conn, config)
     if sent:
-        log.info("%s %d queued message(s)", deliver.delivered_verb(config), sent)
+        log.info("%s %d queued message(s)", mail_send.delivered_verb(config), sent)
