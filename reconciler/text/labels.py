@@ -11,7 +11,7 @@ from decimal import Decimal
 CODE_LABELS: dict[str, dict[str, str]] = {
     "ru": {
         "MISSING_IN_INVENTORY": "Нет в ИТ-учете",
-        "MISSING_IN_BOOKS": "Нет в бухгалтерском учете",
+        "MISSING_IN_BOOKS": "Нет в учете",  # the sheet, the messages and the mails say so too
         "LOCATION_MISMATCH": "Другое местонахождение",
         "CUSTODIAN_MISMATCH": "Другое МОЛ",
         "SERIAL_MISMATCH": "Другой серийный номер",
