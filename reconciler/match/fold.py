@@ -251,15 +251,22 @@ def fold_lookalikes(text: str, rules: NormalizeRules | None = None) -> str:
 MEMO_LIMIT = 500_000
 
 
-def fold_text(text: str, keys: KeyTables) -> str:
-    """`fold_lookalikes` with the tables at hand, once per distinct text."""
-    memo = keys.folded
-    folded = memo.get(text)
-    if folded is None:
+def remembered(
+    memo: dict[str, _T], text: str, keys: KeyTables, compute: Callable[[str, KeyTables], _T]
+) -> _T:
+    """compute(text, keys), once per distinct text. The memo is emptied when it reaches
+    MEMO_LIMIT: a service that runs for months must not grow it without bound."""
+    value = memo.get(text)
+    if value is None:
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
-        folded = memo[text] = _fold_text(text, keys)
-    return folded
+        value = memo[text] = compute(text, keys)
+    return value
+
+
+def fold_text(text: str, keys: KeyTables) -> str:
+    """`fold_lookalikes` with the tables at hand, once per distinct text."""
+    return remembered(keys.folded, text, keys, _fold_text)
 
 
 def _fold_text(text: str, keys: KeyTables) -> str:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from reconciler.match.fold import MEMO_LIMIT, KeyTables, key_chars, key_tables, nfkc_lower
+from reconciler.match.fold import KeyTables, key_chars, key_tables, nfkc_lower, remembered
 from reconciler.rules import NormalizeRules
 
 DEFAULT_INVENTORY_PREFIXES = (
@@ -65,13 +65,7 @@ def _plain(text: str, keys: KeyTables, prefixes: tuple[str, ...]) -> bool:
 
 
 def _serial_key(text: str, keys: KeyTables) -> str:
-    memo = keys.serials
-    key = memo.get(text)
-    if key is None:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        key = memo[text] = _serial_key_of(text, keys)
-    return key
+    return remembered(keys.serials, text, keys, _serial_key_of)
 
 
 def _serial_key_of(text: str, keys: KeyTables) -> str:
@@ -121,13 +115,8 @@ def split_serials(text: str | None, rules: NormalizeRules | None = None) -> list
 
 
 def _split_serials(text: str, keys: KeyTables) -> tuple[str, ...]:
-    memo = keys.serial_lists  # a row's serial cell is read three times (needs, keys, features)
-    found = memo.get(text)
-    if found is None:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        found = memo[text] = _split_serials_of(text, keys)
-    return found
+    # a row's serial cell is read three times (needs, keys, features)
+    return remembered(keys.serial_lists, text, keys, _split_serials_of)
 
 
 def _split_serials_of(text: str, keys: KeyTables) -> tuple[str, ...]:
@@ -167,13 +156,7 @@ def inventory_key(text: str | None, rules: NormalizeRules | None = None) -> str:
 
 
 def _inventory_key(text: str, keys: KeyTables) -> str:
-    memo = keys.inventory
-    key = memo.get(text)
-    if key is None:
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        key = memo[text] = _inventory_key_of(text, keys)
-    return key
+    return remembered(keys.inventory, text, keys, _inventory_key_of)
 
 
 def _inventory_key_of(text: str, keys: KeyTables) -> str:
