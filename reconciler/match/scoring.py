@@ -52,7 +52,8 @@ class PairScores:
     value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
     # False: the pair says "same model" but the evidence about the unit speaks against it.
     credible: np.ndarray
-    # name and model weights per pair after term frequency (the rest come from their level)
+    # name, model, vendor and category weights per pair, after term frequency and, where the
+    # models agree, as weighed given the model (the rest come from their level)
     tf: dict[str, np.ndarray] = field(default_factory=dict)
     # whether both sides hold any unit evidence (serial, number, place, person)
     unit_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
