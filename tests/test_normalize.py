@@ -361,6 +361,17 @@ def test_manufacturers_of_the_inventory_become_vendors_of_the_names(rules) -> No
     assert name_keys.with_vendors(rules.normalize, ["Dell Inc."]) is rules.normalize
 
 
+def test_rules_with_learned_vendors_fold_keys_with_the_same_tables(rules, tmp_path) -> None:
+    """The matcher's copy of the rules (vendors added) reuses the serials already folded."""
+    learned = name_keys.with_vendors(rules.normalize, ["Bose Corp."])
+    assert learned is not rules.normalize
+    assert fold.key_tables(learned) is fold.key_tables(rules.normalize)
+    mine = users_rules(tmp_path, placeholders=["NOSERIAL"])
+    assert fold.key_tables(mine) is not fold.key_tables(rules.normalize)
+    assert unit_keys.serial_key("no-serial", mine) == ""
+    assert unit_keys.serial_key("no-serial", learned) == "NOSERIAL"
+
+
 def test_transliterated_vendors_are_their_vendor(rules) -> None:
     for text, vendor in [
         ("Ноутбук Леново ThinkPad T14", "lenovo"),
