@@ -94,6 +94,20 @@ def test_a_cell_listing_three_serials_takes_three_assets(rules) -> None:
     assert m.status is RowStatus.MATCHED
 
 
+def test_a_row_may_take_its_quantity_its_listed_serials_or_its_stated_count(rules) -> None:
+    from reconciler.match.exact import needed_assets, needed_assets_each
+
+    rows = [
+        row(1, "Ноутбук Lenovo T14", quantity=2),
+        row(2, "Комплект серверов Dell R750 (3 шт.)"),
+        row(3, "Сервер НР DL380", serial="CZJ111, CZJ112"),
+        row(4, "Комплект серверов Dell R750 (3 шт.)", serial="CZJ113; CZJ114; CZJ115; CZJ116"),
+        row(5, None, quantity=0),  # type: ignore[arg-type]
+    ]
+    each = needed_assets_each(rows, rules.normalize)
+    assert each == [2, 3, 2, 4, 1] == [needed_assets(r, rules.normalize) for r in rows]
+
+
 def test_an_asset_is_never_given_to_two_rows_with_the_same_serial(rules) -> None:
     """Plants the same serial on two rows (a duplicate on the books)."""
     assets = [asset("A1", DL380, serial="CZJ1234ABC")]

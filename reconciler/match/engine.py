@@ -39,7 +39,7 @@ from reconciler.match.exact import (
     complete_kits,
     exact_detail,
     exact_keys,
-    needed_assets,
+    needed_assets_each,
 )
 from reconciler.match.learning import learn_weights
 from reconciler.match.name_keys import first_word_vendors, with_vendors
@@ -106,7 +106,7 @@ def _match_rows(
     # on how the list was shuffled.
     order = sorted(range(len(rows)), key=lambda i: rows[i].key)
     work = [rows[i] for i in order]
-    needs = [needed_assets(r, rules.normalize) for r in work]
+    needs = needed_assets_each(work, rules.normalize)
     claims = Claims(work, needs, assets)
     if decisions:
         apply_decisions(claims, decisions)

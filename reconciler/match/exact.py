@@ -10,13 +10,18 @@ The pairs found here are also the labels the fuzzy stage learns its weights from
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reconciler.match.blocking import kit_quantity
 from reconciler.match.place_keys import place_key
-from reconciler.match.unit_keys import barcode_key, inventory_key, serial_key, split_serials
+from reconciler.match.unit_keys import (
+    barcode_key,
+    inventory_keys,
+    serial_keys,
+    split_serials,
+    split_serials_each,
+)
 from reconciler.models import Asset, BookRow
 from reconciler.rules import NormalizeRules
 
@@ -24,8 +29,6 @@ if TYPE_CHECKING:
     from reconciler.match.decisions import DecisionSet
 
 EXACT_SCORE = 100.0
-
-_KeysOf = Callable[[BookRow], list[str]]  # a book row's normalised keys of one kind
 
 
 def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
@@ -35,6 +38,20 @@ def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
         len(split_serials(row.serial, rules)),
         kit_quantity(row.name) or 1,
     )
+
+
+def needed_assets_each(rows: list[BookRow], rules: NormalizeRules | None = None) -> list[int]:
+    """`needed_assets` of each row, a whole column at once (a name stating its count is read
+    once however many rows carry it)."""
+    serials = split_serials_each((row.serial for row in rows), rules)
+    counts: dict[str | None, int] = {}
+    out: list[int] = []
+    for row, listed in zip(rows, serials, strict=True):
+        kit = counts.get(row.name)
+        if kit is None:
+            kit = counts[row.name] = kit_quantity(row.name) or 1
+        out.append(max(row.quantity or 1, len(listed), kit))
+    return out
 
 
 KEY_ORDER = ("serial", "inventory_number", "barcode")
@@ -76,37 +93,35 @@ def apply_decisions(claims: Claims, decisions: DecisionSet) -> None:
 
 
 def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
-    by_serial: dict[str, list[int]] = defaultdict(list)
-    by_inventory: dict[str, list[int]] = defaultdict(list)
-    by_barcode: dict[str, list[int]] = defaultdict(list)
-    for a, asset in enumerate(claims.assets):
-        if key := serial_key(asset.serial, norm):
-            by_serial[key].append(a)
-        # A kit's units often carry the kit's number (the book line's inventory number) as
-        # their kit id and no tag of their own.
-        if key := inventory_key(asset.inventory_number or asset.kit, norm):
-            by_inventory[key].append(a)
-        if key := barcode_key(asset.barcode, norm):
-            by_barcode[key].append(a)
+    assets, work = claims.assets, claims.work
+    # Whole columns at once: the tables are looked up once, each distinct text folded once.
+    by_serial = _index(serial_keys((a.serial for a in assets), norm))
+    # A kit's units often carry the kit's number (the book line's inventory number) as
+    # their kit id and no tag of their own.
+    by_inventory = _index(inventory_keys((a.inventory_number or a.kit for a in assets), norm))
+    by_barcode = _index([barcode_key(a.barcode, norm) for a in assets])
     # A serial several IT assets share ('1234567' on every box of a batch, an agent's filler the
     # placeholder list lacks) tells none of them apart: no exact key; fuzzy matching decides.
-    by_serial = defaultdict(list, {k: v for k, v in by_serial.items() if len(v) == 1})
-    passes: tuple[tuple[str, dict[str, list[int]], _KeysOf], ...] = (
-        ("serial", by_serial, lambda row: split_serials(row.serial, norm)),
+    by_serial = {k: v for k, v in by_serial.items() if len(v) == 1}
+    passes: tuple[tuple[str, dict[str, list[int]], list[tuple[str, ...]]], ...] = (
+        ("serial", by_serial, split_serials_each((row.serial for row in work), norm)),
         (
             "inventory_number",
             by_inventory,
-            lambda row: [inventory_key(row.inventory_number, norm)],
+            [(k,) for k in inventory_keys((row.inventory_number for row in work), norm)],
         ),
-        ("barcode", by_barcode, lambda row: [barcode_key(row.barcode, norm)]),
+        ("barcode", by_barcode, [(barcode_key(row.barcode, norm),) for row in work]),
     )
-    taken = claims.taken
+    taken, needs = claims.taken, claims.needs
+    first = list(taken)  # the reviewers' pairs, fixed before any key
     for kind, index, keys_of in passes:
-        for r, row in enumerate(claims.work):
-            room = claims.needs[r] - len(taken[r])
+        for r, keys in enumerate(keys_of):
+            hits = [a for k in keys if k for a in index.get(k, ()) if claims.open(r, a)]
+            if not hits:
+                continue
+            room = needs[r] - len(taken.get(r, ()))
             if room <= 0:
                 continue
-            hits = [a for k in keys_of(row) if k for a in index.get(k, ()) if claims.open(r, a)]
             hits = list(dict.fromkeys(hits))
             if kind != "serial" and len(hits) > room:
                 # One number on several free assets and no serial to tell them apart: which
@@ -114,8 +129,22 @@ def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
                 continue
             for a in hits[:room]:
                 claims.take(r, a, kind)
-    for r in [r for r, hits in taken.items() if not hits]:
-        del taken[r]
+    # Rows in a fixed order, whichever pass found them: the decisions' rows first, then the
+    # others in (sheet, row) order. The fuzzy stage learns from the pairs in this order.
+    found = {r: hits for r, hits in taken.items() if hits}
+    taken.clear()
+    first_set = set(first)
+    taken.update((r, found[r]) for r in first if r in found)
+    taken.update((r, found[r]) for r in sorted(found) if r not in first_set)
+
+
+def _index(keys: list[str]) -> dict[str, list[int]]:
+    """key -> the positions holding it, in order; empty keys left out."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        if key:
+            index[key].append(i)
+    return index
 
 
 def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
