@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from workbooks import (
 
 from reconciler.errors import InputError
 from reconciler.models import Register
+from reconciler.read.header import SPACE_CHARS
 from reconciler.read.register import read_register
 from reconciler.read.values import parse_date, parse_decimal, parse_months, parse_quantity
 from reconciler.rules import ColumnRules, Rules
@@ -228,6 +230,26 @@ def test_header_repeated_at_a_page_break_is_not_a_row(tmp_path: Path, columns: C
     spec.row(6, ["INV-4", "Router", "RT1", 10, "Moscow", "Smith"])
     register = read(tmp_path, "xlsx", spec, columns=columns)
     assert [r.row for r in register.rows] == [2, 3, 4, 6]
+
+
+def test_header_repeated_with_other_spacing_is_not_a_row_and_blank_text_is_no_value(
+    tmp_path: Path, columns: ColumnRules
+) -> None:
+    spec = plain_register(row=1, col=1)
+    # Printed again with doubled, leading, no-break and line-break spaces: still the header.
+    spec.row(
+        5,
+        [" Inventory  number", "Name\n", "Serial\u00a0number", "Cost ", "Location", "Custodian"],
+    )
+    spec.row(6, ["INV-4", "Router", "RT1", 10, "Moscow", "Smith"])
+    spec.row(7, ["   ", "\u3000", "\t"])  # only blank text: not a row at all
+    register = read(tmp_path, "xlsx", spec, columns=columns)
+    assert [r.row for r in register.rows] == [2, 3, 4, 6]
+
+
+def test_the_space_characters_are_every_one_python_strips() -> None:
+    every = {ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace()}
+    assert every == SPACE_CHARS
 
 
 def test_total_station_with_an_inventory_number_is_an_item(

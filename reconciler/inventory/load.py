@@ -245,35 +245,59 @@ def build_assets(
     warnings: list[ReadingNote] | None = None,
 ) -> list[Asset]:
     """Assets from records; what could not be read, or was read month first, is appended to
-    `warnings` (the cell itself stays in the asset's `extra`)."""
+    `warnings` (the cell itself stays in the asset's `extra`).
+
+    Column by column, not record by record: an export of 150k rows repeats its models, places,
+    statuses and dates, so each distinct text is parsed once per column, and the assets are
+    made by one call per record with every field at once."""
     records = list(records)
     warnings = [] if warnings is None else warnings
+    count = len(records)
+    names = _field_names(records)
+    raw = {name: [r.fields.get(name) for r in records] for name in names}
+    parsers = _column_parsers(records, raw, source, warnings)
+    columns: dict[str, list[Any]] = {}
+    failed: list[tuple[int, str]] = []  # (record index, field) of cells that could not be read
+    for name in names:
+        parse = parsers.get(name)
+        if parse is not None:
+            columns[name] = _parse_column(raw[name], parse, name, failed)
+    unreadable = _set_aside_unreadable(records, failed, raw)
+    sides = {f: _parse_column(raw[f], values.parse_text, f, []) for f in SIDE_FIELDS if f in raw}
+    for name, texts in sides.items():
+        for record, text in zip(records, texts, strict=True):
+            if text is not None and name in record.fields:
+                record.extra[record.headers.get(name, name)] = text
+    if "site" in sides:
+        columns["location"] = _with_site(sides["site"], columns.get("location"))
+    if "first_name" in sides or "last_name" in sides:
+        columns["custodian"] = _with_person(
+            sides.get("first_name"), sides.get("last_name"), columns.get("custodian")
+        )
+    empty = [None] * count
+    status_raw = _parse_column(raw.get("status", empty), values.parse_text, "status", [])
     status_of = StatusMap(statuses)
-    parsers = _column_parsers(records, source, warnings)
-    assets: list[Asset] = []
-    unreadable: list[str] = []
-    explicit: dict[str, list[str]] = {}
-    derived: set[str] = set()
-    for record in records:
-        asset = _asset(record, status_of, parsers, unreadable)
-        if asset.asset_id:
-            explicit.setdefault(asset.asset_id, []).append(record.where)
-        assets.append(asset)
-    duplicates = {k: v for k, v in explicit.items() if len(v) > 1}
-    if duplicates:
-        listed = "; ".join(
-            f"'{k}' ({', '.join(v[:3])}{' ...' if len(v) > 3 else ''})"
-            for k, v in list(duplicates.items())[:10]
+    ids = [t or "" for t in _parse_column(raw.get("asset_id", empty), values.parse_text, "", [])]
+    assets = list(
+        map(
+            Asset,
+            ids,
+            *(columns.get(name, empty) for name in ASSET_FIELDS_BEFORE_STATUS),
+            map(status_of, status_raw),
+            status_raw,
+            *(columns.get(name, empty) for name in ASSET_FIELDS_AFTER_STATUS),
+            (r.extra for r in records),
         )
-        more = f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else ""
-        raise InventoryError(
-            f"{len(duplicates)} record ID(s) appear more than once: {listed}{more}",
-            file=source,
-            hint="each inventory record needs its own ID; fix the export or the source system",
-        )
-    for asset, record in zip(assets, records, strict=True):
-        if not asset.asset_id:
-            asset.asset_id = _derived_id(asset, record, explicit, derived)
+    )
+    explicit = [i for i in ids if i]
+    if len(set(explicit)) < len(explicit):
+        _refuse_duplicates(assets, records, source)
+    if len(explicit) < count:
+        taken = set(explicit)
+        derived: set[str] = set()
+        for asset, record in zip(assets, records, strict=True):
+            if not asset.asset_id:
+                asset.asset_id = _derived_id(asset, record, taken, derived)
     if unreadable:
         shown = "; ".join(unreadable[:SHOWN_UNREADABLE])
         more = f" ... (+{len(unreadable) - SHOWN_UNREADABLE})" if len(unreadable) > 10 else ""
@@ -289,14 +313,114 @@ def build_assets(
     return assets
 
 
+# Asset's fields in its declared order, as map(Asset, ...) takes them: the ID, the parsed
+# fields, the status pair, more parsed fields, and `extra` last.
+_ASSET_ORDER = [f.name for f in fields(Asset)]
+ASSET_FIELDS_BEFORE_STATUS = _ASSET_ORDER[1 : _ASSET_ORDER.index("status")]
+ASSET_FIELDS_AFTER_STATUS = _ASSET_ORDER[_ASSET_ORDER.index("status_raw") + 1 : -1]
+assert _ASSET_ORDER[0] == "asset_id" and _ASSET_ORDER[-1] == "extra", "map(Asset) order"
+_UNREADABLE = object()  # a cell its parser refused, in a parsed column
+
+
+def _field_names(records: list[Record]) -> list[str]:
+    """Every field some record has, in the order records list them (nearly always one order)."""
+    orders = dict.fromkeys(tuple(r.fields) for r in records)
+    return list(dict.fromkeys(name for order in orders for name in order))
+
+
+def _parse_column(
+    column: list[Any], parse: Callable[[Any], Any], name: str, failed: list[tuple[int, str]]
+) -> list[Any]:
+    """Each cell parsed; each distinct text once. A cell the parser refuses is _UNREADABLE
+    in the column (the asset's field stays empty) and (index, name) in `failed`."""
+    known: dict[str, Any] = {}
+    for text in {v for v in column if type(v) is str}:
+        try:
+            known[text] = parse(text)
+        except ValueError:
+            known[text] = _UNREADABLE
+    parsed = [known[v] if type(v) is str else _parse_cell(v, parse) for v in column]
+    if any(v is _UNREADABLE for v in parsed):
+        for i, value in enumerate(parsed):
+            if value is _UNREADABLE:
+                failed.append((i, name))
+                parsed[i] = None
+    return parsed
+
+
+def _parse_cell(value: Any, parse: Callable[[Any], Any]) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        return _UNREADABLE
+
+
+def _set_aside_unreadable(
+    records: list[Record], failed: list[tuple[int, str]], raw: dict[str, list[Any]]
+) -> list[str]:
+    """Each refused cell kept in its record's `extra` under "<header> (unreadable)", in the
+    record's own field order; the lines for the warning, record by record."""
+    lines = []
+    for i, name in sorted(failed, key=lambda f: (f[0], list(records[f[0]].fields).index(f[1]))):
+        record = records[i]
+        header = record.headers.get(name, name)
+        value = raw[name][i]
+        record.extra[f"{header} (unreadable)"] = value
+        lines.append(f"{record.where} '{header}' {value!r}")
+    return lines
+
+
+def _with_site(sites: list[str | None], rooms: list[Any] | None) -> list[Any]:
+    """The site is where the books put an asset; the room narrows it ("DC1, Hall A"), and
+    the location check takes a place named inside another as the same place."""
+    rooms = rooms or [None] * len(sites)
+    return [
+        room if not site or site == room else (f"{site}, {room}" if room else site)
+        for site, room in zip(sites, rooms, strict=True)
+    ]
+
+
+def _with_person(
+    first: list[str | None] | None, last: list[str | None] | None, custodians: list[Any] | None
+) -> list[Any]:
+    """An empty custodian is the first and last name, when the source has them."""
+    count = len(first or last or [])
+    first, last = first or [None] * count, last or [None] * count
+    custodians = custodians or [None] * count
+    return [
+        custodian or " ".join(t for t in (f, la) if t) or custodian
+        for f, la, custodian in zip(first, last, custodians, strict=True)
+    ]
+
+
+def _refuse_duplicates(assets: list[Asset], records: list[Record], source: str) -> None:
+    explicit: dict[str, list[str]] = {}
+    for asset, record in zip(assets, records, strict=True):
+        if asset.asset_id:
+            explicit.setdefault(asset.asset_id, []).append(record.where)
+    duplicates = {k: v for k, v in explicit.items() if len(v) > 1}
+    listed = "; ".join(
+        f"'{k}' ({', '.join(v[:3])}{' ...' if len(v) > 3 else ''})"
+        for k, v in list(duplicates.items())[:10]
+    )
+    more = f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else ""
+    raise InventoryError(
+        f"{len(duplicates)} record ID(s) appear more than once: {listed}{more}",
+        file=source,
+        hint="each inventory record needs its own ID; fix the export or the source system",
+    )
+
+
 def _column_parsers(
-    records: list[Record], source: str, warnings: list[ReadingNote]
+    records: list[Record], raw: dict[str, list[Any]], source: str, warnings: list[ReadingNote]
 ) -> dict[str, Callable[[Any], Any]]:
     """Each field's parser; a date column is read month first when its values say so,
     decided once from all of them (a US export's "4/5/16" is April 5), never per cell."""
     parsers = dict(FIELD_PARSERS)
     for name in DATE_FIELDS:
-        column = [r.fields.get(name) for r in records]
+        column = raw.get(name, [None] * len(records))
         if values.month_first_column(column):
             parsers[name] = US_DATE_PARSER
             header = next((r.headers[name] for r in records if name in r.headers), name)
@@ -337,45 +461,7 @@ def refuse_unusable(assets: list[Asset], records: list[Record], source: str) -> 
     )
 
 
-def _asset(
-    record: Record,
-    status_of: StatusMap,
-    parsers: dict[str, Callable[[Any], Any]],
-    unreadable: list[str],
-) -> Asset:
-    fields = record.fields
-    kwargs: dict[str, Any] = {}
-    for name, raw in fields.items():
-        parse = parsers.get(name)
-        if parse is None:
-            continue
-        if raw is None or raw == "":
-            continue
-        try:
-            kwargs[name] = parse(raw)
-        except ValueError:
-            header = record.headers.get(name, name)
-            record.extra[f"{header} (unreadable)"] = raw
-            unreadable.append(f"{record.where} '{header}' {raw!r}")
-    side = {f: values.parse_text(fields.get(f)) for f in SIDE_FIELDS if f in fields}
-    for name, text in side.items():
-        if text is not None:
-            record.extra[record.headers.get(name, name)] = text
-    site = side.get("site")
-    if site and site != kwargs.get("location"):
-        # The site is where the books put an asset; the room narrows it ("DC1, Hall A"), and
-        # the location check takes a place named inside another as the same place.
-        room = kwargs.get("location")
-        kwargs["location"] = f"{site}, {room}" if room else site
-    person = " ".join(t for t in (side.get("first_name"), side.get("last_name")) if t)
-    if not kwargs.get("custodian") and person:
-        kwargs["custodian"] = person
-    status_raw = values.parse_text(fields.get("status"))
-    kwargs["asset_id"] = values.parse_text(fields.get("asset_id")) or ""
-    return Asset(status=status_of(status_raw), status_raw=status_raw, extra=record.extra, **kwargs)
-
-
-def _derived_id(asset: Asset, record: Record, taken: dict[str, Any], derived: set[str]) -> str:
+def _derived_id(asset: Asset, record: Record, taken: set[str], derived: set[str]) -> str:
     """A stable ID for a source without one: the asset tag, else the serial, else a hash."""
     base = asset.inventory_number or (f"SN:{asset.serial}" if asset.serial else None)
     if base is None:

@@ -3,6 +3,8 @@ register's sheets/header machinery, using the `inventory` synonyms of columns.ya
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from reconciler.config import InventoryConfig
 from reconciler.inventory.records import INVENTORY_IDENTITY, INVENTORY_KEYS, Loaded, Record
 from reconciler.read.header import data_rows, is_total_row, synonym_index
@@ -30,13 +32,20 @@ def load_sheet_records(source: InventoryConfig, rules: Rules) -> Loaded:
     extras = extra_columns(table, set(table.columns.values()))
     key_cols = [table.columns[f] - 1 for f in INVENTORY_KEYS if f in table.columns]
     markers = rules.columns.total_markers
+    # A line as wide as the table (nearly all of them) takes its fields in one C call.
+    names = [f for f, _c in columns]
+    reach = max((c for _f, c in columns), default=-1) + 1
+    take = itemgetter(*(c for _f, c in columns), 0, 0)  # two spare: always a tuple
     records = []
     for data in data_rows(grid, table):
         line = data.cells
         width = len(line)
         if is_total_row(data, key_cols, markers):
             continue
-        fields = {f: line[c] for f, c in columns if c < width}
+        if width >= reach:
+            fields = dict(zip(names, take(line), strict=False))
+        else:
+            fields = {f: line[c] for f, c in columns if c < width}
         extra = {k: line[c] for k, c in extras if c < width and line[c] not in ("", None)}
         records.append(
             Record(

@@ -20,6 +20,11 @@ from functools import lru_cache
 from reconciler.read.sheets import Cell, Grid
 from reconciler.read.values import find_date, is_empty
 
+# Every character str.strip() and str.split() take for whitespace (test_layout checks the list).
+SPACE_CHARS = frozenset(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 HEADER_SCAN_ROWS = 40  # the header sits within the first rows (title rows above it)
 MIN_FIELDS = 2  # a row naming fewer canonical fields is not a header
 PREFIX_MIN_CHARS = 6  # a one-word synonym this short must match whole ("asset" != "asset class")
@@ -342,20 +347,34 @@ def data_rows(grid: Grid, table: Table) -> Iterator[DataRow]:
     for r in range(table.header_row - 1, table.header_end_row):
         for c, text in _texts(grid, r).items():
             header_cells.setdefault(c, set()).add(text)
+    # A cell can repeat its header only when it starts with a header text's first letter: the
+    # whitespace folding below runs for those few, not for every text cell of every row.
+    firsts = {c: frozenset(t[0] for t in texts) for c, texts in header_cells.items()}
     for r in range(table.header_end_row, len(grid.cells)):
         line = grid.cells[r]
         first_text = ""
         values = repeats = 0
         for c, value in enumerate(line):
-            if value == "" or value is None:
-                continue
             if isinstance(value, str):
-                text = value.strip()
-                if not text:
+                if not value:
                     continue
-                first_text = first_text or text
-                if c in header_cells and " ".join(text.split()) in header_cells[c]:
+                if value[0] in SPACE_CHARS or value[-1] in SPACE_CHARS:
+                    text = value.strip()
+                    if not text:
+                        continue
+                else:
+                    text = value  # stripped already: no call needed
+                if not first_text:
+                    first_text = text
+                starts = firsts.get(c)
+                if (
+                    starts is not None
+                    and text[0] in starts
+                    and " ".join(text.split()) in header_cells[c]
+                ):
                     repeats += 1
+            elif value is None:
+                continue
             values += 1
         if not values:
             continue

@@ -53,10 +53,6 @@ Cell = Any
 MergedRange = tuple[int, int, int, int]  # first row, first col, last row, last col; 0-based
 
 
-def _is_empty(value: Cell) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 @dataclass
 class Grid:
     """One sheet, rectangular from A1; `merged` is None when the format cannot say."""
@@ -72,11 +68,16 @@ class Grid:
         self.max_row = self.max_column = 0
         for r, line in enumerate(self.cells):
             last = len(line)
-            while last and _is_empty(line[last - 1]):
-                last -= 1
+            while last:  # trailing None, "" and blank text; inline: this runs for every row read
+                value = line[last - 1]
+                if value is None or (isinstance(value, str) and (not value or value.isspace())):
+                    last -= 1
+                else:
+                    break
             if last:
                 self.max_row = r + 1
-                self.max_column = max(self.max_column, last)
+                if last > self.max_column:
+                    self.max_column = last
 
     def value(self, row: int, col: int) -> Cell:
         """0-based access that treats anything outside the grid as empty."""
