@@ -378,6 +378,14 @@ def pairing(result: MatchResult) -> dict[tuple[str, int], tuple[str, ...]]:
     return {m.row.key: tuple(m.asset_ids) for m in result.rows if m.status is RowStatus.MATCHED}
 
 
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=60))
+def test_candidate_pairs_are_deduplicated_exactly_as_numpy_unique_does(values) -> None:
+    from reconciler.match.blocking import sorted_distinct
+
+    array = np.asarray(values, dtype=np.int64)
+    assert sorted_distinct(array).tolist() == np.unique(array).tolist()
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000))
 def test_an_asset_is_never_assigned_twice(seed: int) -> None:

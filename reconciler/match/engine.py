@@ -30,6 +30,7 @@ from reconciler.match.blocking import (
     build_index,
     candidate_pairs,
     ngram_pairs,
+    sorted_distinct,
 )
 from reconciler.match.exact import (
     EXACT_SCORE,
@@ -208,7 +209,7 @@ def _union_pairs(rows: np.ndarray, assets: np.ndarray) -> tuple[np.ndarray, np.n
     """Each (row, asset) once, ordered by row then asset (the order never depends on input)."""
     if not len(rows):
         return rows, assets
-    both = np.unique(rows.astype(np.int64) * (1 << 31) + assets.astype(np.int64))
+    both = sorted_distinct(rows.astype(np.int64) * (1 << 31) + assets.astype(np.int64))
     return both >> 31, both & ((1 << 31) - 1)
 
 
