@@ -40,11 +40,37 @@ def strip_kit_words(name: str) -> str:
     return _KIT_WORD.sub(" ", _KIT_COUNT.sub(" ", name))
 
 
+class KeyIds(dict[str, int]):
+    """A vocabulary's key -> id, remembering the id -> text columns read from it (`texts_of`):
+    score_pairs asks for the same four on each of its four calls in a run, and each scan of
+    the 270k keys at 100k x 150k cost 0.04 s."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.columns: dict[str, tuple[int, np.ndarray]] = {}  # prefix -> (size then, column)
+
+
+def texts_of(ids: dict[str, int], prefix: str) -> np.ndarray:
+    """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
+    columns = ids.columns if isinstance(ids, KeyIds) else {}
+    found = columns.get(prefix)
+    if found is not None and found[0] == len(ids):  # keys are only ever added, never changed
+        return found[1]
+    n = len(prefix)
+    out = np.full(len(ids) + 1, "", dtype=object)
+    for k, i in ids.items():
+        if k.startswith(prefix):
+            out[i] = k[n:]
+    out.flags.writeable = False  # shared by every later caller
+    columns[prefix] = (len(ids), out)
+    return out
+
+
 class Vocabulary:
     """Shared ids for keys of both sides: equal keys get equal ids, 0 means missing."""
 
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int] = KeyIds()
 
     def ids_of(self, keys: Iterable[str]) -> np.ndarray:
         """The id of each key, as an array: new keys get the next id, '' gets 0."""
@@ -108,10 +134,12 @@ def book_features(
     rows: Sequence[BookRow], needs: Sequence[int], vocab: Vocabulary, rules: NormalizeRules
 ) -> Features:
     # str(): a name cell may arrive as a number ('7430' typed alone).
-    names = name_keys.name_keys((strip_kit_words(str(r.name or "")) for r in rows), rules)
+    labels = [str(r.name or "") for r in rows]
+    kit_free = {text: strip_kit_words(text) for text in dict.fromkeys(labels)}
+    names = name_keys.name_keys(map(kit_free.__getitem__, labels), rules)
     serials = unit_keys.split_serials_each((r.serial for r in rows), rules)
     return _features(
-        labels=[str(r.name or "") for r in rows],
+        labels=labels,
         names=names,
         vocab=vocab,
         rules=rules,

@@ -91,8 +91,15 @@ def place_keys(texts: Iterable[str | None], rules: NormalizeRules | None = None)
 
 
 def person_keys(texts: Iterable[str | None]) -> list[str]:
-    """`person_key` of each text, a whole column at once."""
-    return [person_key(t) for t in texts]
+    """`person_key` of each text, a whole column at once: once per distinct person."""
+    done: dict[str | None, str] = {}
+    out: list[str] = []
+    for text in texts:
+        key = done.get(text)
+        if key is None:
+            key = done[text] = person_key(text)
+        out.append(key)
+    return out
 
 
 _PLACES: dict[int, tuple[NormalizeRules, dict[str, str]]] = {}

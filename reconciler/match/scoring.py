@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from reconciler.match.blocking import Features
+from reconciler.match.blocking import Features, texts_of
 from reconciler.match.weights import Weights, prior_bits, probability
 from reconciler.models import Evidence
 from reconciler.rules import MatchingRules
@@ -118,12 +118,7 @@ def _distinct_pairs(
 
 def _texts(vocab_ids: dict[str, int], prefix: str) -> np.ndarray:
     """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
-    n = len(prefix)
-    out = np.full(len(vocab_ids) + 1, "", dtype=object)
-    for k, i in vocab_ids.items():
-        if k.startswith(prefix):
-            out[i] = k[n:]
-    return out
+    return texts_of(vocab_ids, prefix)  # remembered by the vocabulary between calls
 
 
 def score_pairs(
