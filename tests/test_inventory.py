@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 from datetime import date
 from decimal import Decimal
@@ -13,7 +14,7 @@ from workbooks import SheetSpec, write, write_csv
 from reconciler.config import InventoryConfig
 from reconciler.errors import InventoryError
 from reconciler.inventory.load import StatusMap, load_inventory, source_kind
-from reconciler.models import AssetStatus
+from reconciler.models import Asset, AssetStatus, Inventory
 from reconciler.rules import Rules
 
 SNIPE_HEADERS = [
@@ -490,3 +491,16 @@ def test_an_inventory_total_row_is_not_an_asset_even_with_a_dash_for_its_serial(
     spec.row(4, ["Итого", "", "-", "1000"])
     assets = load_inventory(InventoryConfig(path=write(tmp_path / "x.csv", "csv", spec)), rules)
     assert [a.inventory_number for a in assets.assets] == ["A-1", "Total Station"]
+
+
+def test_the_map_by_id_is_made_once_and_follows_a_changed_list_of_assets() -> None:
+    inventory = Inventory("inv", [Asset("A-1"), Asset("A-2")])
+    first = inventory.by_id()
+    assert first is inventory.by_id()  # the five stages that ask share one map
+    assert list(first) == ["A-1", "A-2"]
+    inventory.assets.append(Asset("A-3"))
+    assert list(inventory.by_id()) == ["A-1", "A-2", "A-3"]
+    inventory.assets = [Asset("B-1")]
+    assert list(inventory.by_id()) == ["B-1"]
+    again = pickle.loads(pickle.dumps(inventory))  # the inventory cache keeps no map
+    assert again._by_id is None and list(again.by_id()) == ["B-1"]
