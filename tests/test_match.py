@@ -378,6 +378,20 @@ def pairing(result: MatchResult) -> dict[tuple[str, int], tuple[str, ...]]:
     return {m.row.key: tuple(m.asset_ids) for m in result.rows if m.status is RowStatus.MATCHED}
 
 
+@given(st.lists(st.lists(st.sampled_from(["", "a", "b", "dl380", "t14", "x"]), max_size=30)))
+def test_vocabulary_ids_are_the_same_whether_keys_come_whole_or_as_prefix_and_value(columns):
+    """Columns of repeated values (places) and of mostly distinct ones (serials) alike."""
+    from reconciler.match.blocking import Vocabulary
+
+    whole, parts = Vocabulary(), Vocabulary()
+    for i, values in enumerate(columns):
+        prefix = "lp"[i % 2] + ":"
+        values = values if i % 3 else [f"{v}{j}" if v else v for j, v in enumerate(values)]
+        expected = whole.ids_of(prefix + v if v else "" for v in values)
+        assert parts.ids_for(prefix, values).tolist() == expected.tolist()
+    assert parts.ids == whole.ids
+
+
 @given(st.lists(st.integers(-(2**62), 2**62), max_size=60))
 def test_candidate_pairs_are_deduplicated_exactly_as_numpy_unique_does(values) -> None:
     from reconciler.match.blocking import sorted_distinct

@@ -86,6 +86,26 @@ class Vocabulary:
             out.append(found)
         return np.asarray(out, dtype=np.int64)
 
+    def ids_for(self, prefix: str, values: Sequence[str | None]) -> np.ndarray:
+        """`ids_of` the keys prefix + value ('' or None: 0), each distinct value looked up once.
+
+        A column of 150k places or models holds a few thousand distinct values: building and
+        looking up a key per element was most of the features' time. Ids are given in the
+        order values first appear, as `ids_of` gives them.
+        """
+        distinct: dict[str | None, int] = dict.fromkeys(values, 0)
+        if 2 * len(distinct) > len(values):  # mostly distinct (serials, numbers): one walk
+            return self.ids_of(prefix + v if v else "" for v in values)
+        table = self.ids
+        for value in distinct:
+            if value:
+                key = prefix + value
+                found = table.get(key)
+                if found is None:
+                    found = table[key] = len(table) + 1
+                distinct[value] = found
+        return np.fromiter(map(distinct.__getitem__, values), dtype=np.int64, count=len(values))
+
 
 def sorted_distinct(values: np.ndarray) -> np.ndarray:
     """np.unique(values) by sorting. NumPy 2.4's np.unique without return_* hashes instead,
@@ -187,24 +207,38 @@ def _features(
     serials: list[str],
     costs: list[float],
 ) -> Features:
-    ids = vocab.ids_of
+    ids = vocab.ids_for
+    # The name cache hands out one NameKey per distinct text: 100k rows hold ~5k, 150k assets
+    # a few dozen. Their columns are made for those, then spread by position.
+    slot: dict[int, int] = {}
+    distinct: list[name_keys.NameKey] = []
+    for n in names:
+        if id(n) not in slot:
+            slot[id(n)] = len(distinct)
+            distinct.append(n)
+    spread = np.fromiter((slot[id(n)] for n in names), dtype=np.int64, count=len(names))
 
+    def name_ids(prefix: str, values: list[str | None]) -> np.ndarray:
+        return ids(prefix, values)[spread]
+
+    text_id = name_ids("t:", [n.text for n in distinct])
+    squashed_id = name_ids("q:", [n.squashed for n in distinct])
     return Features(
         labels=labels,
         names=names,
-        text_id=ids("t:" + n.text if n.text else "" for n in names),
-        squashed_id=ids("q:" + n.squashed if n.squashed else "" for n in names),
+        text_id=text_id,
+        squashed_id=squashed_id,
         squashed_text={
             0: "",
-            **{vocab.ids["q:" + n.squashed]: n.squashed for n in names if n.squashed},
+            **{vocab.ids["q:" + n.squashed]: n.squashed for n in distinct if n.squashed},
         },
-        model_id=ids("m:" + n.model if n.model else "" for n in names),
-        vendor=ids("v:" + n.vendor if n.vendor else "" for n in names),
-        category=ids("c:" + n.category if n.category else "" for n in names),
-        location=ids("l:" + k if k else "" for k in place_keys.place_keys(locations, rules)),
-        custodian=ids("p:" + k if k else "" for k in place_keys.person_keys(custodians)),
-        inventory=ids("i:" + k if k else "" for k in inventory),
-        serial_id=ids("s:" + k if k else "" for k in serials),
+        model_id=name_ids("m:", [n.model for n in distinct]),
+        vendor=name_ids("v:", [n.vendor for n in distinct]),
+        category=name_ids("c:", [n.category for n in distinct]),
+        location=ids("l:", place_keys.place_keys(locations, rules)),
+        custodian=ids("p:", place_keys.person_keys(custodians)),
+        inventory=ids("i:", inventory),
+        serial_id=ids("s:", serials),
         cost=np.asarray(costs, dtype=np.float64),
         raw_location=locations,
         raw_custodian=custodians,

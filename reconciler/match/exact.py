@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from reconciler.match.blocking import kit_quantity
 from reconciler.match.place_keys import place_key
 from reconciler.match.unit_keys import (
-    barcode_key,
+    barcode_keys,
     inventory_keys,
     serial_keys,
     split_serials,
@@ -99,7 +99,7 @@ def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
     # A kit's units often carry the kit's number (the book line's inventory number) as
     # their kit id and no tag of their own.
     by_inventory = _index(inventory_keys((a.inventory_number or a.kit for a in assets), norm))
-    by_barcode = _index([barcode_key(a.barcode, norm) for a in assets])
+    by_barcode = _index(barcode_keys((a.barcode for a in assets), norm))
     # A serial several IT assets share ('1234567' on every box of a batch, an agent's filler the
     # placeholder list lacks) tells none of them apart: no exact key; fuzzy matching decides.
     by_serial = {k: v for k, v in by_serial.items() if len(v) == 1}
@@ -110,7 +110,7 @@ def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
             by_inventory,
             [(k,) for k in inventory_keys((row.inventory_number for row in work), norm)],
         ),
-        ("barcode", by_barcode, [(barcode_key(row.barcode, norm),) for row in work]),
+        ("barcode", by_barcode, [(k,) for k in barcode_keys((row.barcode for row in work), norm)]),
     )
     taken, needs = claims.taken, claims.needs
     first = list(taken)  # the reviewers' pairs, fixed before any key

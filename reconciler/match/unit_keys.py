@@ -196,6 +196,15 @@ def barcode_key(text: str | None, rules: NormalizeRules | None = None) -> str:
     """Barcodes: digits and letters only, upper case ('4 607 001 234 567' -> '4607001234567')."""
     if text is None:
         return ""
+    return _barcode_key(str(text), key_tables(rules))
+
+
+def barcode_keys(texts: Iterable[object], rules: NormalizeRules | None = None) -> list[str]:
+    """`barcode_key` of each text, a whole column at once (most cells are empty)."""
     keys = key_tables(rules)
-    key = key_chars(nfkc_lower(str(text)), keys)
+    return ["" if t is None else _barcode_key(str(t), keys) for t in texts]
+
+
+def _barcode_key(text: str, keys: KeyTables) -> str:
+    key = key_chars(nfkc_lower(text), keys)
     return "" if keys.is_placeholder(key) else key
