@@ -163,8 +163,8 @@ class NormalizeRules(_Rules):
 class MatchLevel(_Rules):
     """One level of a comparison: the first level whose condition holds gives its points.
 
-    `min` (similarity 0-100, at or above) or `max` (relative cost difference, at or below)
-    narrow a level; a level without either applies whenever its outcome is the comparison's.
+    `min` (similarity 0-100, at or above) or `max` (relative cost difference, or days between
+    the dates, at or below) narrow a level; a level without either applies whenever its outcome is the comparison's.
     """
 
     outcome: str
@@ -185,6 +185,7 @@ COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "location": ("agree", "differ", "missing"),
     "custodian": ("agree", "differ", "missing"),
     "cost": ("within", "missing"),
+    "date": ("within", "missing"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -565,8 +566,9 @@ def test_an_abbreviated_name_far_from_everything_still_reaches_its_nearest_row(r
     assert (1, 0) not in pairs
 
 
-def _register(n: int) -> tuple[list[BookRow], list[Asset]]:
-    """n book rows matched by serial and n IT laptops at four sites: enough to learn from."""
+def _register(n: int, dated: bool = False) -> tuple[list[BookRow], list[Asset]]:
+    """n book rows matched by serial and n IT laptops at four sites: enough to learn from.
+    `dated`: IT bought each one a few days before the books took it into service."""
     sites = ["Москва", "Казань", "Пермь", "Омск"]
     people = [f"Сотрудник{i} И.И." for i in range(40)]
     products = [T14, DL380, R750]
@@ -582,6 +584,7 @@ def _register(n: int) -> tuple[list[BookRow], list[Asset]]:
                 location=site,
                 custodian=person,
                 purchase_cost=cost,
+                purchased_on=date(2020, 1, 1) + timedelta(days=5 * i) if dated else None,
             )
         )
         books.append(
@@ -592,9 +595,51 @@ def _register(n: int) -> tuple[list[BookRow], list[Asset]]:
                 location=site,
                 custodian=person,
                 cost=cost,
+                acquired_on=date(2020, 1, 1) + timedelta(days=5 * i + i % 20) if dated else None,
             )
         )
     return books, assets
+
+
+@pytest.mark.parametrize("bought", [date(2025, 3, 1), date(2018, 6, 1)])
+def test_a_unit_bought_years_before_the_line_was_acquired_is_another_unit(
+    bought: date, rules
+) -> None:
+    """Plants a server written off in IT at the line's site, under its custodian, at its cost to
+    0.2%, whose serial differs: the line is not in IT, or IT typed the serial wrong. The run's
+    labels say true pairs are bought days before the books take them in, so a unit bought
+    years earlier is another one (the line stays not in IT) and one bought days earlier is
+    the line's, its serial mistyped."""
+    books, assets = _register(300, dated=True)
+    assets.append(
+        asset(
+            "OLD",
+            R750,
+            serial="YDL2N2S",
+            location="Москва",
+            custodian="Сотрудник0 И.И.",
+            purchase_cost=Decimal("2127100"),
+            purchased_on=bought,
+        )
+    )
+    books.append(
+        row(
+            9,
+            "Сервер Dell EMC PowerEdge R750",
+            serial="5PK0NCN",
+            location="Москва",
+            custodian="Сотрудник0 И.И.",
+            cost=Decimal("2131000.00"),
+            acquired_on=date(2025, 3, 12),
+        )
+    )
+    m = by_row(run(books, assets, rules))[9]
+    said = next(line for line in m.explain if line.startswith("date:")) if m.evidence else ""
+    if bought.year == 2018:
+        assert m.status is RowStatus.UNMATCHED, m.explain
+    else:
+        assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["OLD"])
+        assert said.startswith("date: within") and "'2025-03-12' ~ '2025-03-01'" in said
 
 
 def test_learned_weights_rank_a_glued_name_at_the_same_site_person_and_cost_first(rules) -> None:

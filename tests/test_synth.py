@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from reconciler.models import (
 from reconciler.read import register as layout
 from reconciler.rules import Rules
 from reconciler.synth import layout1c
+from reconciler.synth.itside import IT_SYSTEM_START
 from reconciler.synth.spelling import PLACEHOLDER_SERIALS, PLACEHOLDER_TAGS
 
 # Every code but NEEDS_REVIEW, which is an uncertain match, not a planted discrepancy.
@@ -566,3 +567,26 @@ def test_a_mistyped_tag_is_one_digit_off_and_never_another_rows_number() -> None
             typos += 1
             assert tag not in numbers
     assert typos >= 50
+
+
+def test_it_purchase_dates_are_days_before_the_books_or_missing_or_the_day_it_loaded_them() -> None:
+    data = _noisy(it_date_missing=0.2, it_date_loaded=0.8)
+    ids = data.inventory.by_id()
+    rows = {r.key: r for r in data.register_rows}
+    seen = {"missing": 0, "loaded": 0, "days before": 0}
+    for key, assets in data.truth.items():
+        acquired = rows[key].acquired_on
+        for unit in (ids[a] for a in assets):
+            assert acquired is not None
+            if unit.purchased_on is None:
+                seen["missing"] += 1
+            elif unit.purchased_on == IT_SYSTEM_START and acquired > IT_SYSTEM_START + timedelta(
+                25
+            ):
+                raise AssertionError(f"{key}: bought after IT's system started, dated its start")
+            elif unit.purchased_on == IT_SYSTEM_START:
+                seen["loaded"] += 1
+            else:
+                assert timedelta(0) <= acquired - unit.purchased_on <= timedelta(25), key
+                seen["days before"] += 1
+    assert min(seen.values()) >= 30, seen

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -136,6 +137,7 @@ class Features:
     inventory: np.ndarray
     serial_id: np.ndarray  # the first serial key
     cost: np.ndarray  # per unit, NaN when missing
+    day: np.ndarray  # acquired (books) or purchased (IT) as a day number, NaN when missing
     raw_location: list[str | None]
     raw_custodian: list[str | None]
     raw_serial: list[str]
@@ -168,6 +170,7 @@ def book_features(
         inventory=unit_keys.inventory_keys((r.inventory_number for r in rows), rules),
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
+        days=[r.acquired_on for r in rows],
     )
 
 
@@ -192,6 +195,7 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
         inventory=unit_keys.inventory_keys((a.inventory_number or a.kit for a in assets), rules),
         serials=unit_keys.serial_keys((a.serial for a in assets), rules),
         costs=[_cost(a.purchase_cost, 1) for a in assets],
+        days=[a.purchased_on for a in assets],
     )
 
 
@@ -206,6 +210,7 @@ def _features(
     inventory: list[str],
     serials: list[str],
     costs: list[float],
+    days: list[date | None],
 ) -> Features:
     ids = vocab.ids_for
     # The name cache hands out one NameKey per distinct text: 100k rows hold ~5k, 150k assets
@@ -240,6 +245,7 @@ def _features(
         inventory=ids("i:", inventory),
         serial_id=ids("s:", serials),
         cost=np.asarray(costs, dtype=np.float64),
+        day=np.array([d.toordinal() if d else np.nan for d in days], dtype=np.float64),
         raw_location=locations,
         raw_custodian=custodians,
         raw_serial=serials,

@@ -10,6 +10,7 @@ pair; `evidence` turns it into words for the few pairs a person will see.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ class PairScores:
 # What tells one unit of a model from another. Name, model, vendor and category only say which
 # model it is: fifty identical laptops share them.
 UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
-IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost")
+IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
 
 
 def _pairwise(
@@ -182,6 +183,12 @@ def score_pairs(
         rel = np.abs(b_cost - a_cost) / np.maximum(b_cost, a_cost)
     outcome["cost"] = np.where(np.isnan(rel), MISSING, WITHIN)
     value["cost"] = np.nan_to_num(rel, nan=0.0)
+
+    # Books take a unit into service some days after IT's purchase date; years apart, it is
+    # another purchase.
+    days = np.abs(books.day[rows] - assets.day[asset_idx])
+    outcome["date"] = np.where(np.isnan(days), MISSING, WITHIN)
+    value["date"] = np.nan_to_num(days, nan=0.0)
 
     level: dict[str, np.ndarray] = {}
     for comparison, levels in rules.levels.items():
@@ -348,6 +355,7 @@ def evidence(
         "location": (books.raw_location[r], assets.raw_location[a]),
         "custodian": (books.raw_custodian[r], assets.raw_custodian[a]),
         "cost": (_money(books.cost[r]), _money(assets.cost[a])),
+        "date": (_day(books.day[r]), _day(assets.day[a])),
         "inventory_number": ("", ""),
     }
     out: list[Evidence] = []
@@ -357,7 +365,13 @@ def evidence(
             continue
         lv = levels[li]
         val = float(pairs.value[comparison][i])
-        score = 100.0 * max(0.0, 1.0 - val) if comparison == "cost" else val
+        score = (
+            100.0 * max(0.0, 1.0 - val)
+            if comparison == "cost"
+            else max(0.0, 100.0 - val / 3.66)  # a year apart scores 0
+            if comparison == "date"
+            else val
+        )
         book, it = shown.get(comparison, ("", ""))
         words = f"'{book or ''}' ~ '{it or ''}'" if (book and it) else ""
         bits = float(pairs.tf[comparison][i]) if comparison in pairs.tf else table[comparison][li]
@@ -378,6 +392,10 @@ def evidence(
         )
     )
     return tuple(out)
+
+
+def _day(value: float) -> str:
+    return "" if np.isnan(value) else date.fromordinal(int(value)).isoformat()
 
 
 def _money(value: float) -> str:

@@ -115,8 +115,12 @@ def learn(
                 blind.append(c)
             counts = _counts(m_levels[c][keep], len(levels))
             seen = counts > 0
-            # A level the labelled pairs never reach keeps its prior weight against u.
-            unseen = np.minimum(u[c] * 2.0 ** np.clip(start[c], -30, 30), 0.5 / len(levels))
+            # A level the labelled pairs never reach keeps its prior weight against u, but
+            # no more than the rule of three allows: a rate never seen in n labels is below
+            # 3 / n (95%), so eight thousand pairs that never did it say it is rare.
+            n_known = max(float(keep.sum()), 1.0)
+            ceiling = min(0.5 / len(levels), 3.0 / n_known)
+            unseen = np.minimum(u[c] * 2.0 ** np.clip(start[c], -30, 30), ceiling)
             unseen[seen] = 0.0
             m_c = np.where(seen, counts / max(counts.sum(), 1.0), 0.0) * (1.0 - unseen.sum())
             m[c] = np.maximum(m_c + unseen, 1e-9)

@@ -64,7 +64,7 @@ class Company:
     ) -> None:
         self.rng, self.noise, self.sites = rng, noise, sites
         self.serials = catalog.SerialMaker(rng)
-        self.it = ItSide(rng)
+        self.it = ItSide(rng, noise)
         self.name_noise = spelling.NameNoise(
             noise.vendor_spelling,
             noise.dropped_family,

@@ -9,6 +9,9 @@ from decimal import Decimal
 
 from reconciler.models import Asset, AssetStatus
 from reconciler.synth.catalog import IT_CATEGORY, Person, Product, Site
+from reconciler.synth.noise import NoiseConfig
+
+IT_SYSTEM_START = date(2024, 1, 15)  # the day IT loaded its first inventory into its system
 
 _HOST_KIND = {
     "server": "srv",
@@ -56,10 +59,25 @@ def add_months(day: date, months: int) -> date:
 class ItSide:
     """Per-site counters, so hostnames, addresses and rack places are unique and plausible."""
 
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
+    def __init__(self, rng: random.Random, noise: NoiseConfig) -> None:
+        self.rng, self.noise = rng, noise
+        # Dates drawn apart, so that their noise leaves every other draw of a seed as it was.
+        self.date_rng = random.Random(rng.random())
         self.hosts: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.addresses: defaultdict[str, int] = defaultdict(int)
+
+    def _purchase_date(self, bought: date) -> date | None:
+        """What IT recorded as the purchase date: often nothing, and for units bought before
+        the IT system was set up, sometimes the day it loaded them."""
+        roll = self.date_rng.random()
+        if roll < self.noise.it_date_missing:
+            return None
+        if (
+            roll < self.noise.it_date_missing + self.noise.it_date_loaded
+            and bought < IT_SYSTEM_START
+        ):
+            return IT_SYSTEM_START
+        return bought
 
     def _hostname(self, site: Site, category: str) -> str | None:
         kind = _HOST_KIND.get(category)
@@ -97,7 +115,7 @@ class ItSide:
         status: AssetStatus,
     ) -> Asset:
         r = self.rng
-        purchased = acquired_on - timedelta(days=r.randint(0, 25))
+        purchased = self._purchase_date(acquired_on - timedelta(days=r.randint(0, 25)))
         cost = unit_cost
         if cost is not None and cost >= 40_000 and r.random() < 0.3:
             cost = cost.quantize(Decimal("1"))  # IT rounds to roubles: well inside 1%
@@ -110,7 +128,7 @@ class ItSide:
             custodian=custodian.full if custodian else None,
             status=status,
             status_raw=r.choice(STATUS_LABELS[status]),
-            warranty_until=add_months(purchased, r.choice((36, 36, 60))),
+            warranty_until=add_months(purchased or acquired_on, r.choice((36, 36, 60))),
             purchased_on=purchased,
             purchase_cost=cost,
         )
