@@ -186,6 +186,7 @@ COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "custodian": ("agree", "differ", "missing"),
     "cost": ("within", "missing"),
     "date": ("within", "missing"),
+    "status": ("agree", "differ", "missing"),
 }
 
 

@@ -745,3 +745,25 @@ def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candid
     model = next(line for line in plain.explain if line.startswith("model:"))
     assert model.startswith("model: missing")
     assert abs(float(model.split(" bits")[0].rsplit(" ", 1)[1])) < 1.0, plain.explain
+
+
+def _bits(m: RowMatch, comparison: str) -> float:
+    said = next(line for line in m.explain if line.startswith(comparison + ":"))
+    return float(said.split(" bits")[0].rsplit(" ", 1)[1])
+
+
+def test_a_custodian_shared_at_one_site_weighs_as_among_that_sites_people(rules) -> None:
+    """In the learning register each site has ten people. Agreeing on the custodian says
+    'one of ten' where the sites agree already, 'one of forty' where the row names no site:
+    summing site and person as independent facts counted the site twice."""
+    books, assets = _register(300)
+    for k, site in ((1, "Москва"), (2, None)):
+        assets.append(
+            asset(f"NEW{k}", R750, location="Москва", custodian=f"Сотрудник{40 + k} И.И.")
+        )
+        books.append(
+            row(k, "Сервер Dell PowerEdge R750", location=site, custodian=f"Сотрудник{40 + k} И.И.")
+        )
+    result = by_row(run(books, assets, rules))
+    at_site, anywhere = _bits(result[1], "custodian"), _bits(result[2], "custodian")
+    assert 1.0 < at_site < 4.5 < anywhere, (result[1].explain, result[2].explain)

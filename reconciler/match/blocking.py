@@ -21,7 +21,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from reconciler.match import name_keys, place_keys, unit_keys
-from reconciler.models import Asset, BookRow
+from reconciler.models import Asset, AssetStatus, BookRow
 from reconciler.rules import BlockingRules, NormalizeRules
 
 # "Комплект серверов ... (3 шт.)", "... - 3 шт.": the count, and the words that say "kit".
@@ -138,12 +138,17 @@ class Features:
     serial_id: np.ndarray  # the first serial key
     cost: np.ndarray  # per unit, NaN when missing
     day: np.ndarray  # acquired (books) or purchased (IT) as a day number, NaN when missing
+    status: np.ndarray  # 1 in use (a book line always is), 2 written off, 0 unknown
     raw_location: list[str | None]
     raw_custodian: list[str | None]
     raw_serial: list[str]
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+# IT's status against a line still on the books: written off disagrees; unknown says nothing.
+_IN_USE = {AssetStatus.DISPOSED: 2, AssetStatus.UNKNOWN: 0}
 
 
 def _cost(value: Decimal | None, units: int) -> float:
@@ -171,6 +176,7 @@ def book_features(
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
         days=[r.acquired_on for r in rows],
+        status=np.ones(len(rows), dtype=np.int64),
     )
 
 
@@ -196,6 +202,7 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
         serials=unit_keys.serial_keys((a.serial for a in assets), rules),
         costs=[_cost(a.purchase_cost, 1) for a in assets],
         days=[a.purchased_on for a in assets],
+        status=np.array([_IN_USE.get(a.status, 1) for a in assets], dtype=np.int64),
     )
 
 
@@ -211,6 +218,7 @@ def _features(
     serials: list[str],
     costs: list[float],
     days: list[date | None],
+    status: np.ndarray,
 ) -> Features:
     ids = vocab.ids_for
     # The name cache hands out one NameKey per distinct text: 100k rows hold ~5k, 150k assets
@@ -246,6 +254,7 @@ def _features(
         serial_id=ids("s:", serials),
         cost=np.asarray(costs, dtype=np.float64),
         day=np.array([d.toordinal() if d else np.nan for d in days], dtype=np.float64),
+        status=status,
         raw_location=locations,
         raw_custodian=custodians,
         raw_serial=serials,

@@ -57,7 +57,7 @@ def learn_weights(
         "inventory_number": kinds == "inventory_number",
         "model": kinds == "model",
     }
-    sr, sa = _same_model_pairs(books_f, assets_f, rng)
+    sr, sa = _pairs_sharing(books_f.model_id, assets_f.model_id, rng)
     same_u = score_pairs(books_f, assets_f, sr, sa, vocab.ids, rules).level
     exact = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
     # Pairs found by a serial or number whose models agree. Not the pairs chosen BECAUSE a
@@ -65,33 +65,46 @@ def learn_weights(
     # they were chosen.
     agree = np.isin(m_pairs.level["model"], exact) & (kinds != "model")
     same_m = {c: lv[agree] for c, lv in m_pairs.level.items()}
+    pr, pa = _pairs_sharing(books_f.location, assets_f.location, rng)
+    place_u = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules).level
+    here = [i for i, lv in enumerate(rules.levels.get("location", [])) if lv.outcome == "agree"]
+    at_place = np.isin(m_pairs.level.get("location", np.zeros(0)), here)
+    place_m = {c: lv[at_place] for c, lv in m_pairs.level.items()}
     return learn(
-        rules, u_pairs.level, m_pairs.level, m_skip, candidates.level, prior, (same_u, same_m)
+        rules,
+        u_pairs.level,
+        m_pairs.level,
+        m_skip,
+        candidates.level,
+        prior,
+        (same_u, same_m),
+        (place_u, place_m),
     )
 
 
-def _same_model_pairs(
-    books_f: Features, assets_f: Features, rng: np.random.Generator
+def _pairs_sharing(
+    book_ids: np.ndarray, asset_ids: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Random (row, asset) pairs sharing a model, at most U_SAMPLE. A model one row and one
-    asset hold is left out: that pair is most likely the true one, not a sample of u."""
+    """Random (row, asset) pairs sharing a value id (a model, a place), at most U_SAMPLE. A
+    value one row and one asset hold is left out: that pair is most likely the true one, not a
+    sample of u."""
     empty = np.zeros(0, dtype=np.int64)
-    size = int(max(books_f.model_id.max(initial=0), assets_f.model_id.max(initial=0))) + 1
-    n_rows = np.bincount(books_f.model_id, minlength=size)
-    n_assets = np.bincount(assets_f.model_id, minlength=size)
+    size = int(max(book_ids.max(initial=0), asset_ids.max(initial=0))) + 1
+    n_rows = np.bincount(book_ids, minlength=size)
+    n_assets = np.bincount(asset_ids, minlength=size)
     pairs = (n_rows * n_assets).astype(np.float64)
-    pairs[0] = 0.0  # no model
+    pairs[0] = 0.0  # no value
     pairs[(n_rows == 1) & (n_assets == 1)] = 0.0
     if pairs.sum() == 0:
         return empty, empty
     n = int(min(U_SAMPLE, pairs.sum()))
-    model = rng.choice(size, size=n, p=pairs / pairs.sum())
-    rows_by = np.argsort(books_f.model_id, kind="stable")
-    assets_by = np.argsort(assets_f.model_id, kind="stable")
+    value = rng.choice(size, size=n, p=pairs / pairs.sum())
+    rows_by = np.argsort(book_ids, kind="stable")
+    assets_by = np.argsort(asset_ids, kind="stable")
     row_start = np.concatenate(([0], np.cumsum(n_rows)[:-1]))
     asset_start = np.concatenate(([0], np.cumsum(n_assets)[:-1]))
-    r = rows_by[row_start[model] + (rng.random(n) * n_rows[model]).astype(np.int64)]
-    a = assets_by[asset_start[model] + (rng.random(n) * n_assets[model]).astype(np.int64)]
+    r = rows_by[row_start[value] + (rng.random(n) * n_rows[value]).astype(np.int64)]
+    a = assets_by[asset_start[value] + (rng.random(n) * n_assets[value]).astype(np.int64)]
     return r.astype(np.int64), a.astype(np.int64)
 
 

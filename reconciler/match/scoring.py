@@ -40,6 +40,7 @@ _CATEGORICAL = {
     "inventory_number": "inventory",
     "location": "location",
     "custodian": "custodian",
+    "status": "status",
 }
 
 
@@ -53,8 +54,9 @@ class PairScores:
     value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
     # False: the pair says "same model" but the evidence about the unit speaks against it.
     credible: np.ndarray
-    # name, model, vendor and category weights per pair, after term frequency and, where the
-    # models agree, as weighed given the model (the rest come from their level)
+    # the weights that vary per pair within a level: name, model, vendor and category after
+    # term frequency and, where the models agree, as weighed given the model; the custodian
+    # where the places agree (the rest come from their level)
     tf: dict[str, np.ndarray] = field(default_factory=dict)
     # whether both sides hold any unit evidence (serial, number, place, person)
     unit_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -77,6 +79,8 @@ class PairScores:
 # model it is: fifty identical laptops share them.
 UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
 IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
+# Comparisons whose weight varies within a level (term frequency, given the model or place).
+PER_PAIR = ("name", "model", "vendor", "category", "custodian")
 
 
 def _pairwise(
@@ -231,7 +235,11 @@ def weigh(
     if frequency is not None and weights.m:
         _term_frequency(bits, pairs, books, assets, rules, weights, frequency)
     if weights.given_model:
-        _given_model(bits, pairs, books, assets, weights.given_model)
+        a_model = assets.model_id[pairs.assets]
+        same = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
+        _given(bits, pairs, same, weights.given_model)
+    if weights.given_place:
+        _given(bits, pairs, pairs.level["location"] == _agree_level(rules), weights.given_place)
     total = np.full(n, weights.prior_bits, dtype=np.float64)
     identity = np.zeros(n, dtype=np.float64)
     for comparison, b in bits.items():
@@ -250,7 +258,7 @@ def weigh(
         level,
         pairs.value,
         credible,
-        {c: bits[c] for c in ("name", "model", "vendor", "category") if c in bits},
+        {c: bits[c] for c in PER_PAIR if c in bits},
         unit_known,
     )
 
@@ -299,17 +307,14 @@ def _term_frequency(
             bits["name"][same] = tf
 
 
-def _given_model(
+def _given(
     bits: dict[str, np.ndarray],
     pairs: PairScores,
-    books: Features,
-    assets: Features,
+    same: np.ndarray,
     tables: dict[str, np.ndarray],
 ) -> None:
-    """Where the models agree exactly, name, vendor and category are weighed as learned among
-    pairs that share a model (weights.learn says why)."""
-    a_model = assets.model_id[pairs.assets]
-    same = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
+    """Where the pairs share a model (or a place), the comparisons of `tables` are weighed as
+    learned among pairs that share one (weights.learn says why)."""
     if not same.any():
         return
     for comparison, table in tables.items():
@@ -318,6 +323,12 @@ def _given_model(
         given = bits[comparison][same]
         given[known] = table[level[known]]
         bits[comparison][same] = given
+
+
+def _agree_level(rules: MatchingRules) -> int:
+    """The index of the location's 'agree' level (-2 when it has none: nothing agrees)."""
+    outcomes = [lv.outcome for lv in rules.levels.get("location", [])]
+    return outcomes.index("agree") if "agree" in outcomes else -2
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
