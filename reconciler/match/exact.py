@@ -153,12 +153,16 @@ def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
     short = [r for r, hits in taken.items() if len(hits) < needs[r]]
     if not short:
         return
+    # Only the kit ids and models of the short kits are indexed (a few, of 150k assets).
+    firsts = [assets[taken[r][0][0]] for r in short]
+    kits = {f.kit for f in firsts if f.kit}
+    models = {f.model for f in firsts if f.model}
     by_kit: dict[str, list[int]] = defaultdict(list)
     by_model_site: dict[tuple[str, str], list[int]] = defaultdict(list)
     for a, asset in enumerate(assets):
-        if asset.kit:
+        if asset.kit in kits:
             by_kit[asset.kit].append(a)
-        if asset.model:
+        if asset.model in models:
             by_model_site[(asset.model, place_key(asset.location, norm))].append(a)
     for r in short:
         first = assets[taken[r][0][0]]
@@ -174,8 +178,10 @@ def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
 
 
 def exact_detail(row: BookRow, asset: Asset, kind: str) -> str:
-    book = {"serial": row.serial, "inventory_number": row.inventory_number}.get(kind, row.barcode)
-    it = {"serial": asset.serial, "inventory_number": asset.inventory_number}.get(
-        kind, asset.barcode if kind == "barcode" else asset.kit
-    )
+    if kind == "serial":
+        book, it = row.serial, asset.serial
+    elif kind == "inventory_number":
+        book, it = row.inventory_number, asset.inventory_number
+    else:
+        book, it = row.barcode, asset.barcode if kind == "barcode" else asset.kit
     return f"'{book}' = '{it}'"
