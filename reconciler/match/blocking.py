@@ -158,13 +158,20 @@ def _cost(value: Decimal | None, units: int) -> float:
 
 
 def book_features(
-    rows: Sequence[BookRow], needs: Sequence[int], vocab: Vocabulary, rules: NormalizeRules
+    rows: Sequence[BookRow],
+    needs: Sequence[int],
+    vocab: Vocabulary,
+    rules: NormalizeRules,
+    keys: unit_keys.UnitKeys | None = None,
 ) -> Features:
+    """`keys`: the run's unit keys when already folded (for these rows, in this order)."""
     # str(): a name cell may arrive as a number ('7430' typed alone).
     labels = [str(r.name or "") for r in rows]
     kit_free = {text: strip_kit_words(text) for text in dict.fromkeys(labels)}
     names = name_keys.name_keys(map(kit_free.__getitem__, labels), rules)
-    serials = unit_keys.split_serials_each((r.serial for r in rows), rules)
+    serials = (
+        keys.row_serials if keys else unit_keys.split_serials_each((r.serial for r in rows), rules)
+    )
     return _features(
         labels=labels,
         names=names,
@@ -172,7 +179,9 @@ def book_features(
         rules=rules,
         locations=[r.location for r in rows],
         custodians=[r.custodian for r in rows],
-        inventory=unit_keys.inventory_keys((r.inventory_number for r in rows), rules),
+        inventory=keys.row_inventory
+        if keys
+        else unit_keys.inventory_keys((r.inventory_number for r in rows), rules),
         serials=[s[0] if s else "" for s in serials],
         costs=[_cost(r.cost, n) for r, n in zip(rows, needs, strict=True)],
         days=[r.acquired_on for r in rows],
@@ -187,7 +196,13 @@ def asset_text(asset: Asset) -> str:
     return " ".join(p for p in (asset.category, asset.vendor, asset.name) if p)
 
 
-def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeRules) -> Features:
+def asset_features(
+    assets: Sequence[Asset],
+    vocab: Vocabulary,
+    rules: NormalizeRules,
+    keys: unit_keys.UnitKeys | None = None,
+) -> Features:
+    """`keys`: the run's unit keys when already folded (for these assets, in this order)."""
     return _features(
         labels=[
             " ".join(p for p in (a.vendor, a.model) if p) if a.model else a.name or ""
@@ -198,8 +213,12 @@ def asset_features(assets: Sequence[Asset], vocab: Vocabulary, rules: NormalizeR
         rules=rules,
         locations=[a.location for a in assets],
         custodians=[a.custodian for a in assets],
-        inventory=unit_keys.inventory_keys((a.inventory_number or a.kit for a in assets), rules),
-        serials=unit_keys.serial_keys((a.serial for a in assets), rules),
+        inventory=keys.asset_inventory
+        if keys
+        else unit_keys.inventory_keys((a.inventory_number or a.kit for a in assets), rules),
+        serials=keys.asset_serial
+        if keys
+        else unit_keys.serial_keys((a.serial for a in assets), rules),
         costs=[_cost(a.purchase_cost, 1) for a in assets],
         days=[a.purchased_on for a in assets],
         status=np.array([_IN_USE.get(a.status, 1) for a in assets], dtype=np.int64),

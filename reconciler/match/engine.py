@@ -45,6 +45,7 @@ from reconciler.match.exact import (
 from reconciler.match.learning import learn_weights
 from reconciler.match.name_keys import first_word_vendors, with_vendors
 from reconciler.match.scoring import PairScores, TermFrequency, evidence, score_pairs, weigh
+from reconciler.match.unit_keys import UnitKeys
 from reconciler.match.weights import Weights
 from reconciler.models import (
     Asset,
@@ -107,11 +108,12 @@ def _match_rows(
     # on how the list was shuffled.
     order = sorted(range(len(rows)), key=lambda i: rows[i].key)
     work = [rows[i] for i in order]
-    needs = needed_assets_each(work, rules.normalize)
+    keys = UnitKeys.of(work, assets, rules.normalize)
+    needs = needed_assets_each(work, rules.normalize, keys.row_serials)
     claims = Claims(work, needs, assets)
     if decisions:
         apply_decisions(claims, decisions)
-    exact_keys(claims, rules.normalize)
+    exact_keys(claims, rules.normalize, keys)
     complete_kits(claims, rules.normalize)
     taken, notes = claims.taken, claims.notes
 
@@ -136,7 +138,7 @@ def _match_rows(
     rest = [r for r in range(len(work)) if r not in decided]
     free = [a for a in range(len(assets)) if a not in claims.owner]
     labels = [(r, a, kind) for r, hits in taken.items() for a, kind in hits if kind != "kit"]
-    decided |= _fuzzy(work, needs, assets, rest, free, rules, claims.rejected, labels)
+    decided |= _fuzzy(work, needs, assets, rest, free, rules, claims.rejected, labels, keys)
 
     result_rows: list[RowMatch | None] = [None] * len(rows)
     for r, original in enumerate(order):
@@ -159,6 +161,7 @@ def _fuzzy(
     rules: Rules,
     rejected: Container[tuple[int, int]] = (),
     labels: list[tuple[int, int, str]] | None = None,
+    keys: UnitKeys | None = None,
 ) -> dict[int, RowMatch]:
     labels = labels or []
     if not rest or not free:
@@ -168,8 +171,8 @@ def _fuzzy(
     # vocabulary of this run.
     makers = first_word_vendors((r.name for r in work), (a.name for a in assets), rules.normalize)
     norm = with_vendors(rules.normalize, [*(a.vendor for a in assets), *makers])
-    books_f = book_features(work, needs, vocab, norm)
-    assets_f = asset_features(assets, vocab, norm)
+    books_f = book_features(work, needs, vocab, norm, keys)
+    assets_f = asset_features(assets, vocab, norm, keys)
     index = build_index(assets_f, free, rules.matching.blocking)
     pr, pa = candidate_pairs(books_f, rest, index, rules.matching.blocking)
     # The n-gram neighbours guarantee every row candidates, whatever its spacing and case.

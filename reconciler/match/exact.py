@@ -15,13 +15,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.match.blocking import kit_quantity
 from reconciler.match.place_keys import place_key
-from reconciler.match.unit_keys import (
-    barcode_keys,
-    inventory_keys,
-    serial_keys,
-    split_serials,
-    split_serials_each,
-)
+from reconciler.match.unit_keys import UnitKeys, split_serials, split_serials_each
 from reconciler.models import Asset, BookRow
 from reconciler.rules import NormalizeRules
 
@@ -40,10 +34,15 @@ def needed_assets(row: BookRow, rules: NormalizeRules | None = None) -> int:
     )
 
 
-def needed_assets_each(rows: list[BookRow], rules: NormalizeRules | None = None) -> list[int]:
+def needed_assets_each(
+    rows: list[BookRow],
+    rules: NormalizeRules | None = None,
+    serials: list[tuple[str, ...]] | None = None,
+) -> list[int]:
     """`needed_assets` of each row, a whole column at once (a name stating its count is read
-    once however many rows carry it)."""
-    serials = split_serials_each((row.serial for row in rows), rules)
+    once however many rows carry it). `serials`: the rows' serial lists, when at hand."""
+    if serials is None:
+        serials = split_serials_each((row.serial for row in rows), rules)
     counts: dict[str | None, int] = {}
     out: list[int] = []
     for row, listed in zip(rows, serials, strict=True):
@@ -92,35 +91,38 @@ def apply_decisions(claims: Claims, decisions: DecisionSet) -> None:
             claims.notes[(r, a)] = d.describe()
 
 
-def exact_keys(claims: Claims, norm: NormalizeRules) -> None:
-    assets, work = claims.assets, claims.work
-    # Whole columns at once: the tables are looked up once, each distinct text folded once.
-    by_serial = _index(serial_keys((a.serial for a in assets), norm))
-    # A kit's units often carry the kit's number (the book line's inventory number) as
-    # their kit id and no tag of their own.
-    by_inventory = _index(inventory_keys((a.inventory_number or a.kit for a in assets), norm))
-    by_barcode = _index(barcode_keys((a.barcode for a in assets), norm))
+def exact_keys(claims: Claims, norm: NormalizeRules, keys: UnitKeys | None = None) -> None:
+    if keys is None:
+        keys = UnitKeys.of(claims.work, claims.assets, norm)
     # A serial several IT assets share ('1234567' on every box of a batch, an agent's filler the
     # placeholder list lacks) tells none of them apart: no exact key; fuzzy matching decides.
-    by_serial = {k: v for k, v in by_serial.items() if len(v) == 1}
+    by_serial = {k: v for k, v in _index(keys.asset_serial).items() if len(v) == 1}
     passes: tuple[tuple[str, dict[str, list[int]], list[tuple[str, ...]]], ...] = (
-        ("serial", by_serial, split_serials_each((row.serial for row in work), norm)),
+        ("serial", by_serial, keys.row_serials),
         (
             "inventory_number",
-            by_inventory,
-            [(k,) for k in inventory_keys((row.inventory_number for row in work), norm)],
+            _index(keys.asset_inventory),
+            [(k,) if k else () for k in keys.row_inventory],
         ),
-        ("barcode", by_barcode, [(k,) for k in barcode_keys((row.barcode for row in work), norm)]),
+        ("barcode", _index(keys.asset_barcode), [(k,) if k else () for k in keys.row_barcode]),
     )
     taken, needs = claims.taken, claims.needs
+    owner, rejected = claims.owner, claims.rejected
     first = list(taken)  # the reviewers' pairs, fixed before any key
     for kind, index, keys_of in passes:
-        for r, keys in enumerate(keys_of):
-            hits = [a for k in keys if k for a in index.get(k, ()) if claims.open(r, a)]
-            if not hits:
+        get = index.get
+        for r, row_keys in enumerate(keys_of):
+            if not row_keys:
                 continue
-            room = needs[r] - len(taken.get(r, ()))
+            have = taken.get(r)
+            room = needs[r] - (len(have) if have else 0)
             if room <= 0:
+                continue
+            # claims.open, spelled out: this runs for every row with a key
+            hits = [
+                a for k in row_keys for a in get(k, ()) if a not in owner and (r, a) not in rejected
+            ]
+            if not hits:
                 continue
             hits = list(dict.fromkeys(hits))
             if kind != "serial" and len(hits) > room:
