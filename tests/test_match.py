@@ -752,18 +752,28 @@ def _bits(m: RowMatch, comparison: str) -> float:
     return float(said.split(" bits")[0].rsplit(" ", 1)[1])
 
 
-def test_a_custodian_shared_at_one_site_weighs_as_among_that_sites_people(rules) -> None:
-    """In the learning register each site has ten people. Agreeing on the custodian says
-    'one of ten' where the sites agree already, 'one of forty' where the row names no site:
-    summing site and person as independent facts counted the site twice."""
+def test_a_custodian_weighs_by_how_many_of_the_places_units_they_hold(rules) -> None:
+    """Three people look after a data centre's thirty servers; in an office one person holds
+    one laptop. Agreeing on the custodian at the data centre says 'one of three', in the
+    office 'this very person': term frequency of the person among the place's units. Summing
+    place and person as independent facts once let a line not in IT take a server there."""
     books, assets = _register(300)
-    for k, site in ((1, "Москва"), (2, None)):
-        assets.append(
-            asset(f"NEW{k}", R750, location="Москва", custodian=f"Сотрудник{40 + k} И.И.")
-        )
-        books.append(
-            row(k, "Сервер Dell PowerEdge R750", location=site, custodian=f"Сотрудник{40 + k} И.И.")
-        )
+    for i in range(30):
+        where = {"location": "Москва, ЦОД-1", "custodian": f"Инженер{i % 3} И.И."}
+        cost = Decimal(900_000 + 1_000 * i)
+        assets.append(asset(f"DC{i}", R750, serial=f"DCSN{i:04d}", purchase_cost=cost, **where))
+        if i:
+            books.append(
+                row(1000 + i, "Сервер Dell PowerEdge R750", serial=f"DCSN{i:04d}", **where)
+            )
+    books.append(
+        row(1, "Сервер Dell PowerEdge R750", location="Москва, ЦОД-1", custodian="Инженер0 И.И.")
+    )
+    assets.append(asset("ONE", T14, location="Москва", custodian="Стажер И.И."))
+    books.append(
+        row(2, "Ноутбук Lenovo ThinkPad T14 Gen 3", location="Москва", custodian="Стажер И.И.")
+    )
     result = by_row(run(books, assets, rules))
-    at_site, anywhere = _bits(result[1], "custodian"), _bits(result[2], "custodian")
-    assert 1.0 < at_site < 4.5 < anywhere, (result[1].explain, result[2].explain)
+    assert result[1].asset_ids[:1] == ["DC0"]
+    at_dc, in_office = _bits(result[1], "custodian"), _bits(result[2], "custodian")
+    assert 0.5 < at_dc < 2.5 and in_office > 5.0, (result[1].explain, result[2].explain)

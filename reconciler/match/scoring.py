@@ -239,7 +239,10 @@ def weigh(
         same = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
         _given(bits, pairs, same, weights.given_model)
     if weights.given_place:
-        _given(bits, pairs, pairs.level["location"] == _agree_level(rules), weights.given_place)
+        at_place = pairs.level["location"] == _agree_level(rules, "location")
+        _given(bits, pairs, at_place, weights.given_place)
+        if frequency is not None and "custodian" in weights.given_place_m:
+            _person_at_place(bits, pairs, at_place, rules, weights, frequency)
     total = np.full(n, weights.prior_bits, dtype=np.float64)
     identity = np.zeros(n, dtype=np.float64)
     for comparison, b in bits.items():
@@ -269,6 +272,8 @@ class TermFrequency:
 
     squashed: np.ndarray
     model: np.ndarray
+    # per asset: the share of its location's assets that its custodian holds (1.0 unknown)
+    person_at_place: np.ndarray
 
     @classmethod
     def of(cls, assets: Features, size: int) -> TermFrequency:
@@ -276,7 +281,22 @@ class TermFrequency:
         return cls(
             np.bincount(assets.squashed_id, minlength=size + 1) / n,
             np.bincount(assets.model_id, minlength=size + 1) / n,
+            _person_shares(assets.location, assets.custodian),
         )
+
+
+def _person_shares(location: np.ndarray, custodian: np.ndarray) -> np.ndarray:
+    """Per asset, how many of its location's assets its custodian holds, as a share."""
+    out = np.ones(len(location), dtype=np.float64)
+    known = (location > 0) & (custodian > 0)
+    if not known.any():
+        return out
+    _, at_place = np.unique(location[known], return_inverse=True)
+    _, of_person = np.unique(location[known] * (1 << 31) + custodian[known], return_inverse=True)
+    place_count = np.bincount(at_place)[at_place]
+    person_count = np.bincount(of_person)[of_person]
+    out[known] = person_count / place_count
+    return out
 
 
 def _term_frequency(
@@ -325,10 +345,29 @@ def _given(
         bits[comparison][same] = given
 
 
-def _agree_level(rules: MatchingRules) -> int:
-    """The index of the location's 'agree' level (-2 when it has none: nothing agrees)."""
-    outcomes = [lv.outcome for lv in rules.levels.get("location", [])]
+def _agree_level(rules: MatchingRules, comparison: str) -> int:
+    """The index of the comparison's 'agree' level (-2 when it has none: nothing agrees)."""
+    outcomes = [lv.outcome for lv in rules.levels.get(comparison, [])]
     return outcomes.index("agree") if "agree" in outcomes else -2
+
+
+def _person_at_place(
+    bits: dict[str, np.ndarray],
+    pairs: PairScores,
+    at_place: np.ndarray,
+    rules: MatchingRules,
+    weights: Weights,
+    frequency: TermFrequency,
+) -> None:
+    """Agreeing on a custodian who holds a third of a data centre's units says little, on one
+    of five hundred office workers much: term frequency of the person among the place's units."""
+    agree = _agree_level(rules, "custodian")
+    same = at_place & (pairs.level["custodian"] == agree)
+    if not same.any() or weights.pinned["custodian"][agree]:
+        return
+    share = frequency.person_at_place[pairs.assets[same]]
+    m_agree = float(weights.given_place_m["custodian"][agree])
+    bits["custodian"][same] = np.log2(m_agree / np.maximum(share, 1e-9))
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:

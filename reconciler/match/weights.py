@@ -44,8 +44,10 @@ class Weights:
     # Bits per level of name, vendor and category for pairs whose models agree exactly
     # (empty: not learned this run).
     given_model: dict[str, np.ndarray] = field(default_factory=dict)
-    # Bits per level of the custodian for pairs whose locations agree (empty: not learned).
+    # Bits per level of the custodian for pairs whose locations agree (empty: not learned),
+    # and its m per level: term frequency weighs agreeing on one person at one place.
     given_place: dict[str, np.ndarray] = field(default_factory=dict)
+    given_place_m: dict[str, np.ndarray] = field(default_factory=dict)
 
     def level_bits(self, comparison: str, level: np.ndarray) -> np.ndarray:
         table = self.bits[comparison]
@@ -106,7 +108,8 @@ def learn(
     `given_place`: the same for the custodian among pairs that share a location. A person
     works at one site: two records at a data centre three people look after share a custodian
     one time in three, not one in a thousand, and summing both agreements as independent
-    counted the place twice.
+    counted the place twice. Its m serves term frequency too (scoring weighs agreeing on a
+    person by the share of the place's units that person holds).
     """
     start = prior_bits(rules)
     pinned = {
@@ -142,6 +145,10 @@ def learn(
     for c in rules.levels:
         learned = np.log2(m[c] / u[c])
         bits[c] = np.where(pinned[c], start[c], learned)
+    place = _given(rules, pinned, given_place, GIVEN_PLACE) if labelled >= MIN_LABELLED else {}
+    place_m = {}
+    if place and given_place is not None:
+        place_m = {c: _share(_counts(given_place[1][c], len(rules.levels[c]))) for c in place}
     return Weights(
         bits,
         m,
@@ -149,7 +156,8 @@ def learn(
         how,
         pinned,
         _given(rules, pinned, given_model, GIVEN_MODEL),
-        _given(rules, pinned, given_place, GIVEN_PLACE) if labelled >= MIN_LABELLED else {},
+        place,
+        place_m,
     )
 
 
