@@ -287,6 +287,12 @@ def fold_text(text: str, keys: KeyTables) -> str:
     return remembered(keys.folded, text, keys, _fold_text)
 
 
+def fold_text_once(text: str, keys: KeyTables) -> str:
+    """`fold_text` without remembering the result: for texts read once per run (every asset's
+    name, 120k hostnames at 150k assets), whose memo entries would only take room (30 MB)."""
+    return keys.folded.get(text) or _fold_text(text, keys)
+
+
 def _fold_text(text: str, keys: KeyTables) -> str:
     if not text:
         return ""

@@ -13,7 +13,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconciler.match.fold import KeyTables, fold_text, key_tables, nfkc, nfkc_lower, per_rules
+from reconciler.match.fold import (
+    KeyTables,
+    fold_text,
+    fold_text_once,
+    key_tables,
+    nfkc,
+    nfkc_lower,
+    per_rules,
+)
 from reconciler.rules import NormalizeRules
 
 _LEGAL_FORMS = frozenset(
@@ -100,7 +108,7 @@ def first_word_vendors(
         # Each distinct name once, by its count (100k book rows hold a few thousand names);
         # in the order names first appear, as a walk over every name would meet them.
         for name, count in Counter(names).items():
-            words = fold_text(name or "", keys).split()
+            words = fold_text_once(name or "", keys).split()
             if not words:
                 continue
             starts.setdefault(words[0], [0, 0])[side] += count

@@ -83,6 +83,9 @@ IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
 PER_PAIR = ("name", "model", "vendor", "category", "custodian")
 
 
+_PAIRWISE_SLICE = 100_000
+
+
 def _pairwise(
     left_ids: np.ndarray,
     right_ids: np.ndarray,
@@ -102,10 +105,18 @@ def _pairwise(
     if not both.any():
         return sim
     lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
-    values = process.cpdist(
-        left_text[lefts].tolist(), right_text[rights].tolist(), scorer=scorer, workers=-1
-    )
-    sim[both] = np.asarray(values, dtype=np.float64)[inverse]
+    # In slices: rapidfuzz copies every string it is given, 80 MB for the 840k serial pairs
+    # at 100k x 150k, the stage's peak.
+    values = np.empty(len(lefts), dtype=np.float64)
+    for start in range(0, len(lefts), _PAIRWISE_SLICE):
+        part = slice(start, start + _PAIRWISE_SLICE)
+        values[part] = process.cpdist(
+            left_text[lefts[part]].tolist(),
+            right_text[rights[part]].tolist(),
+            scorer=scorer,
+            workers=-1,
+        )
+    sim[both] = values[inverse]
     return sim
 
 
@@ -140,6 +151,25 @@ def score_pairs(
 
     Without weights (learning needs only the levels) the priors of matching.yaml are used.
     """
+    # The comparisons' working columns are gone before the weights are summed: both at once
+    # were the matching stage's peak (300 MB at 100k x 150k).
+    level, value, unit_known = _compare(books, assets, rows, asset_idx, vocab_ids, rules)
+    n = len(rows)
+    pairs = PairScores(
+        rows, asset_idx, np.zeros(n), np.zeros(n), level, value, unit_known, {}, unit_known
+    )
+    return weigh(pairs, books, assets, rules, weights, frequency)
+
+
+def _compare(
+    books: Features,
+    assets: Features,
+    rows: np.ndarray,
+    asset_idx: np.ndarray,
+    vocab_ids: dict[str, int],
+    rules: MatchingRules,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Each pair's level and value per comparison, and whether it holds any unit evidence."""
     outcome: dict[str, np.ndarray] = {}
     value: dict[str, np.ndarray] = {}
     n = len(rows)
@@ -210,10 +240,7 @@ def score_pairs(
     unit_known = np.zeros(n, dtype=bool)
     for comparison in UNIT_COMPARISONS:
         unit_known |= outcome[comparison] != MISSING
-    pairs = PairScores(
-        rows, asset_idx, np.zeros(n), np.zeros(n), level, value, unit_known, {}, unit_known
-    )
-    return weigh(pairs, books, assets, rules, weights, frequency)
+    return level, value, unit_known
 
 
 def weigh(
