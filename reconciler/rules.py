@@ -187,6 +187,7 @@ COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "cost": ("within", "missing"),
     "date": ("within", "missing"),
     "status": ("agree", "differ", "missing"),
+    "words": ("similar", "missing"),
 }
 
 

@@ -713,6 +713,41 @@ def test_where_models_agree_the_name_is_weighed_as_among_units_of_one_model(rule
     assert abs(bits) < 1.5, m.explain
 
 
+def _catalogue(n: int) -> tuple[list[BookRow], list[Asset]]:
+    """A product catalogue: names and prices only, every title a register line and an asset."""
+    words = ["alpha", "bravo", "delta", "gamma", "omega", "sigma", "tango", "vector", "zulu"]
+    books, assets = [], []
+    for i in range(n):
+        title = f"{words[i % 9]} {words[(i // 9) % 9]} {words[(i // 5) % 9]} studio x{i}00"
+        price = Decimal(1_000 + 37 * i)
+        books.append(row(10 + i, title.title(), cost=price))
+        assets.append(asset(f"G{i}", {}, name=f"{title} deluxe", purchase_cost=price))
+    return books, assets
+
+
+def test_a_title_sharing_all_its_words_is_told_from_an_edition_holding_them_among_more(
+    rules,
+) -> None:
+    """Both assets hold every word of the line's title (token_set_ratio 100 for both) at its
+    price within 1%; the edition has three words more. The share of words both titles hold
+    (splink's token Jaccard) tells the product from its edition."""
+    books, assets = _catalogue(300)
+    books.append(row(1, "Kappa Lambda Suite Pro", cost=Decimal("500")))
+    assets += [
+        asset("PRODUCT", {}, name="kappa lambda suite pro", purchase_cost=Decimal("502")),
+        asset(
+            "EDITION",
+            {},
+            name="kappa lambda suite pro upgrade family pack",
+            purchase_cost=Decimal("500"),
+        ),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    assert (m.asset_ids or [c.asset_id for c in m.candidates])[:1] == ["PRODUCT"], m.explain
+    said = next(line for line in m.explain if line.startswith("words:"))
+    assert said.startswith("words: similar (100)")
+
+
 def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(
     rules,
 ) -> None:

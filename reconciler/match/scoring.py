@@ -1,10 +1,12 @@
 """Score candidate pairs by the comparison levels of rules/matching.yaml, all pairs at once.
 
-Each comparison (name, model, vendor, category, serial, inventory number, location, custodian,
-cost) gives every pair an outcome and, where it has one, a similarity 0-100; the first level of
-that comparison whose outcome and bound fit gives the pair its points. The pair's score is the
-sum, clamped to 0-99 (100 belongs to exact keys). Only the chosen level's index is kept per
-pair; `evidence` turns it into words for the few pairs a person will see.
+Each comparison (name, words, model, vendor, category, serial, inventory number, location,
+custodian, cost, date, status) gives every pair an outcome and, where it has one, a similarity
+0-100 (a relative difference for cost, days for dates); the first level of that comparison
+whose outcome and bound fit gives the pair its level. weigh() turns the levels into the pair's
+match weight (bits) and probability (%, clamped to 99: 100 belongs to exact keys). Only the
+chosen level's index is kept per pair; `evidence` turns it into words for the few pairs a
+person will see.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class PairScores:
 UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
 IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
 # Comparisons whose weight varies within a level (term frequency, given the model or place).
-PER_PAIR = ("name", "model", "vendor", "category", "custodian")
+PER_PAIR = ("name", "words", "model", "vendor", "category", "custodian")
 
 
 _PAIRWISE_SLICE = 100_000
@@ -116,6 +118,24 @@ def _pairwise(
             scorer=scorer,
             workers=-1,
         )
+    sim[both] = values[inverse]
+    return sim
+
+
+def _word_overlap(left_ids: np.ndarray, right_ids: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """Jaccard of the two names' words per pair, 0-100, once per distinct pair of names."""
+    sim = np.zeros(len(left_ids), dtype=np.float64)
+    both = (left_ids > 0) & (right_ids > 0)
+    if not both.any():
+        return sim
+    lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
+    words: dict[int, frozenset[str]] = {}
+    for i in np.unique(np.concatenate([lefts, rights])).tolist():
+        words[i] = frozenset(texts[i].split())
+    values = np.empty(len(lefts), dtype=np.float64)
+    for k, (a, b) in enumerate(zip(lefts.tolist(), rights.tolist(), strict=True)):
+        x, y = words[a], words[b]
+        values[k] = 100.0 * len(x & y) / len(x | y) if x and y else 0.0
     sim[both] = values[inverse]
     return sim
 
@@ -185,6 +205,10 @@ def _compare(
         _pairwise(b_sq, a_sq, squashed, squashed, fuzz.ratio),
     )
     outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
+    # The share of words both names hold (Jaccard, as splink compares titles): to
+    # token_set_ratio 'photoshop cs3' is all of 'photoshop cs3 upgrade', here two thirds.
+    value["words"] = _word_overlap(b_text, a_text, texts)
+    outcome["words"] = outcome["name"]
 
     models = _texts(vocab_ids, "m:")
     b_model, a_model = books.model_id[rows], assets.model_id[asset_idx]

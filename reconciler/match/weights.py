@@ -27,7 +27,12 @@ U_SAMPLE = 40_000  # random pairs for u
 MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, priors serve
 EM_ROUNDS = 12
 MIN_SAME_MODEL = 200  # fewer random pairs sharing a model: no weights given the model
-GIVEN_MODEL = ("name", "vendor", "category")  # weighed apart where the models agree exactly
+GIVEN_MODEL = (
+    "name",
+    "words",
+    "vendor",
+    "category",
+)  # weighed apart where the models agree exactly
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
 
