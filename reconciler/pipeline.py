@@ -30,6 +30,7 @@ from reconciler.match import engine as match
 from reconciler.models import RunResult
 from reconciler.outputs import annotate, report, run_folder
 from reconciler.outputs.figures import run_figures
+from reconciler.outputs.table_writer import SharedTables
 from reconciler.read import register as layout
 from reconciler.rules import Rules, load_rules
 from reconciler.text import error_catalogue as error_text
@@ -51,10 +52,11 @@ def _quiet(stage: str, counts: Mapping[str, object]) -> None:
 def timed(timings: dict[str, float], stage: str, *, collector: bool = True) -> Iterator[None]:
     """Seconds per stage, for results.json and the benchmarks.
 
-    `collector=False` pauses Python's cycle collector for the stage: reading, the inventory and
-    the checks make hundreds of thousands of long-lived objects and no cycles, and the
-    collector walking them again at every threshold was a fifth of the inventory's time at
-    150k assets (BENCHMARKS.md, issue 16)."""
+    `collector=False` pauses Python's cycle collector for the stage: the stages make hundreds
+    of thousands of long-lived objects and few cycles, and the collector walking every object
+    of the run again at each threshold was a fifth of the inventory's time at 150k assets and
+    about 5 CPU seconds of the outputs at 100k rows (BENCHMARKS.md, issue 16). What cycles a
+    stage leaves (openpyxl's sheets) are collected once it ends."""
     collecting = gc.isenabled()
     if not collector:
         gc.disable()
@@ -151,13 +153,18 @@ def run_file(
     on_stage("annotate", counts)
     # Computed once: both summary sheets, report.html and results.json show these.
     figures = run_figures(result, config.report.language)
-    with timed(timings, "annotate"):
-        annotated, lost_features = annotate.write_annotated_workbook(result, rules, config, figures)
+    tables = SharedTables()  # the long tables both workbooks show, laid out once
+    with timed(timings, "annotate", collector=False):
+        annotated, lost_features = annotate.write_annotated_workbook(
+            result, rules, config, figures, tables
+        )
     result.outputs["annotated"] = annotated
     result.warnings += lost_features
     on_stage("reports", counts)
-    with timed(timings, "reports"):
-        result.outputs |= report.write_reports(result, config, folder=folder, figures=figures)
+    with timed(timings, "reports", collector=False):
+        result.outputs |= report.write_reports(
+            result, config, folder=folder, figures=figures, shared=tables
+        )
     if publish:
         final_dir = run_folder.publish(config.outbox, run_id)
         result.run_dir = final_dir

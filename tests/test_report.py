@@ -524,3 +524,30 @@ def test_results_json_with_empty_lists_streams_as_the_model_writes_them(
     assert path.read_bytes() == results_of(empty).to_json_bytes()
     read = read_results(tmp_path)
     assert read.findings == [] and read.assets_not_on_books == [] and read.rows
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_it_workbook_made_from_the_annotated_copys_tables_equals_one_made_alone(
+    tmp_path: Path, rules: Rules, language: str
+) -> None:
+    """The run lays the findings and not-on-books tables out once: the IT workbook takes them
+    from the annotated copy (its findings column D as codes, not words) and comes out the same,
+    byte for byte in every part, as when it lays them out itself."""
+    import io
+    import zipfile
+
+    from reconciler.outputs.annotate import build_annotated_workbook
+    from reconciler.outputs.discrepancy_workbook import build_discrepancy_workbook
+    from reconciler.outputs.table_writer import SharedTables
+
+    result = planted_run(tmp_path, rules)
+    alone = build_discrepancy_workbook(result, language)
+    shared = SharedTables()
+    build_annotated_workbook(result, rules, language, io.BytesIO(), shared=shared)
+    assert set(shared.tables) == {f"not_on_books {language}", f"findings {language} False"}
+    taken = build_discrepancy_workbook(result, language, shared=shared)
+    with zipfile.ZipFile(io.BytesIO(alone)) as a, zipfile.ZipFile(io.BytesIO(taken)) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+        codes = b.read("xl/worksheets/sheet1.xml").decode()
+    assert "MISSING_IN_INVENTORY" in codes  # the IT workbook's column D, not the copy's words

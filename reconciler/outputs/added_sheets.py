@@ -20,7 +20,7 @@ from reconciler.models import Asset, AssetStatus, FindingCode, RowStatus, RunRes
 from reconciler.outputs import table_writer
 from reconciler.outputs.charts import add_bar_chart
 from reconciler.outputs.figures import Figures, run_figures
-from reconciler.outputs.table_writer import FILL_COLOURS, TableBook
+from reconciler.outputs.table_writer import FILL_COLOURS, SharedTables, TableBook
 from reconciler.outputs.xlsx_package import sheet_title
 from reconciler.outputs.xlsx_writer import (
     FILLS,
@@ -343,9 +343,15 @@ ASSET_COLUMNS = (
 )
 
 
-def write_not_on_books_sheet(book: TableBook, result: RunResult, language: str) -> None:
+def write_not_on_books_sheet(
+    book: TableBook, result: RunResult, language: str, shared: SharedTables | None = None
+) -> None:
+    """`shared`: the run's tables (both workbooks show this one); laid out here when new."""
     t = labels(language)
     ws = book.sheet(t["sheet_not_on_books"])
+    key = f"not_on_books {language}"
+    if shared is not None and shared.take(key, ws):
+        return
     headers = [t["asset_columns"][k] for k in ASSET_COLUMNS]
     kinds_rows = not_on_books_rows(result, language)
     rows = [line for _kind, line in kinds_rows]
@@ -360,3 +366,5 @@ def write_not_on_books_sheet(book: TableBook, result: RunResult, language: str) 
         widths=[14, 16, 40, 32, 24, 20, 32, 32, 16, 14, 18, 56],
         fills=fills,
     )
+    if shared is not None:
+        shared.keep(key, ws)

@@ -54,6 +54,7 @@ from reconciler.outputs.register_columns import (
 from reconciler.outputs.sheet_stream import column_letter, extend_sheet, styled_cells
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import FontInfo, StyleBook
+from reconciler.outputs.table_writer import SharedTables
 from reconciler.outputs.xlsx_package import Package
 from reconciler.outputs.xml_parts import find_start, get_attr, root_prefix
 from reconciler.rules import Rules
@@ -82,17 +83,22 @@ def annotated_name(file_name: str, fmt: str) -> str:
 
 
 def write_annotated_workbook(
-    result: RunResult, rules: Rules, config: Config, figures: Figures | None = None
+    result: RunResult,
+    rules: Rules,
+    config: Config,
+    figures: Figures | None = None,
+    shared: SharedTables | None = None,
 ) -> tuple[Path, list[str]]:
     """Write <stem>.reconciled.xlsx (.xlsm) into result.run_dir; return it and what the copy
     could not keep of the original (only for formats that get a values copy). `figures`: the
-    run's (figures.run_figures), computed here when not given."""
+    run's (figures.run_figures), computed here when not given; `shared`: the run's long tables,
+    which the IT workbook shows too (table_writer.SharedTables)."""
     register = result.register
     out = result.run_dir / annotated_name(register.file_name, register.format)
     language = config.report.language
     figures = figures or run_figures(result, language)
     with open_atomically(out) as f:
-        lost = build_annotated_workbook(result, rules, language, f, figures)
+        lost = build_annotated_workbook(result, rules, language, f, figures, shared)
     log.info("annotated workbook %s", out.name)
     return out, lost
 
@@ -103,6 +109,7 @@ def build_annotated_workbook(
     language: str,
     out: IO[bytes],
     figures: Figures | None = None,
+    shared: SharedTables | None = None,
 ) -> list[str]:
     """Write the annotated workbook to `out`; return what it could not keep."""
     register = result.register
@@ -118,7 +125,14 @@ def build_annotated_workbook(
     package = Package.open(source)
     try:
         _annotate_package(
-            package, result, rules, language, lost, names, figures or run_figures(result, language)
+            package,
+            result,
+            rules,
+            language,
+            lost,
+            names,
+            figures or run_figures(result, language),
+            shared,
         )
         package.write(out)
     finally:
@@ -134,6 +148,7 @@ def _annotate_package(
     lost: list[str],
     names: dict[str, str],
     figures: Figures,
+    shared: SharedTables | None,
 ) -> None:
     register = result.register
     entries = package.sheets()
@@ -204,8 +219,8 @@ def _annotate_package(
         lambda wb: add_review_sheet(wb, result, language),
     )
     assembly.tables(
-        lambda book: write_not_on_books_sheet(book, result, language),
-        lambda book: write_findings_sheet(book, result, language),
+        lambda book: write_not_on_books_sheet(book, result, language, shared),
+        lambda book: write_findings_sheet(book, result, language, shared=shared),
     )
     assembly.finish()
     mark_run(package, result.run_id)

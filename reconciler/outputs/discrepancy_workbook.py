@@ -19,7 +19,7 @@ from reconciler.outputs.figures import Figures
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import EMPTY_STYLES
-from reconciler.outputs.table_writer import TableBook, write_cell
+from reconciler.outputs.table_writer import SharedTables, TableBook, write_cell
 from reconciler.outputs.xlsx_package import Package, empty_workbook
 
 
@@ -29,7 +29,10 @@ def discrepancies_name(file_name: str) -> str:
 
 
 def build_discrepancy_workbook(
-    result: RunResult, language: str, figures: Figures | None = None
+    result: RunResult,
+    language: str,
+    figures: Figures | None = None,
+    shared: SharedTables | None = None,
 ) -> bytes:
     """The IT reviewers' workbook. It carries the run id like the annotated copy and the same
     Accepted / Comment and Decision columns, so a reviewer decides in the workbook they read
@@ -42,7 +45,7 @@ def build_discrepancy_workbook(
     source = f"{result.register.file_name} · SHA-256 {result.register.sha256} · run {result.run_id}"
 
     def findings(book: TableBook) -> None:
-        ws = write_findings_sheet(book, result, language, codes=True)
+        ws = write_findings_sheet(book, result, language, codes=True, shared=shared)
         write_cell(book, ws, len(result.findings) + 2, 0, source, italic=True)
 
     package = Package.open(io.BytesIO(empty_workbook(EMPTY_STYLES)))
@@ -50,7 +53,7 @@ def build_discrepancy_workbook(
         assembly = SheetAssembly(package)
         assembly.tables(findings)
         assembly.openpyxl(lambda wb: add_review_sheet(wb, result, language))
-        assembly.tables(lambda book: write_not_on_books_sheet(book, result, language))
+        assembly.tables(lambda book: write_not_on_books_sheet(book, result, language, shared))
         read = set(reading_warnings(result, language))  # listed under their own heading
         lost = [w for w in result.warnings if w not in read]
         assembly.openpyxl(

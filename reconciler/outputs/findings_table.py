@@ -19,6 +19,7 @@ from reconciler.outputs.figures import findings_with_sources
 from reconciler.outputs.table_writer import (
     FILL_COLOURS,
     ListValidation,
+    SharedTables,
     TableBook,
     TableSheet,
     write_table,
@@ -94,6 +95,14 @@ def headers(language: str, *, codes: bool) -> list[str]:
     return [str(names[k]) for k in (*FINDINGS_COLUMNS, *CONTEXT_COLUMNS)]
 
 
+KIND_COLUMN = FINDINGS_COLUMNS.index("code")
+
+
+def kind_cell(f: Finding, language: str, *, codes: bool) -> str:
+    """Column D: the code itself (the IT workbook) or its name in words."""
+    return f.code if codes else code_label(f.code, language)
+
+
 def finding_line(
     f: Finding, row: BookRow | None, asset: Asset | None, language: str, *, codes: bool
 ) -> list[Any]:
@@ -107,7 +116,7 @@ def finding_line(
         f.sheet,
         f.row,
         f.asset_id,
-        f.code if codes else code_label(f.code, language),
+        kind_cell(f, language, codes=codes),
         yes if f.accepted else None,
         f.accepted_comment,
         t["severity"].get(str(f.severity), str(f.severity)),
@@ -171,29 +180,58 @@ def comment_text(findings: list[Finding], language: str) -> str:
 
 
 def write_findings_sheet(
-    book: TableBook, result: RunResult, language: str, *, codes: bool = False
+    book: TableBook,
+    result: RunResult,
+    language: str,
+    *,
+    codes: bool = False,
+    shared: SharedTables | None = None,
 ) -> TableSheet:
     """One line per finding; Accepted (a yes/no list) marks a known exception for later runs.
 
     `codes`: the code itself in column D (the IT workbook) rather than its name in words.
     Written as sheet XML straight into the package (table_writer): one line per finding can
-    be tens of thousands of lines.
+    be tens of thousands of lines. `shared`: the run's tables; the other workbook's lines are
+    taken with only column D told again.
     """
     t = labels(language)
     yes, no = ACCEPTED_TEXT[language]["yes_no"]
     ws = book.sheet(t["sheet_findings"])
-    lines = by_severity_then_amount(list(findings_with_sources(result)))
-    rows = [finding_line(f, row, asset, language, codes=codes) for f, row, asset in lines]
-    fills = [FILL_COLOURS["accepted"] if f.accepted else None for f, _row, _asset in lines]
-    # The reviewer types in E and F: room for them even before any value.
-    write_table(
-        book,
-        ws,
-        headers(language, codes=codes),
-        rows,
-        widths=_WIDTHS,
-        fills=fills,
-        least={4: 14, 5: 30},
-    )
-    ws.data_validation(ListValidation(4, 1, max(len(rows), 1), [yes, no], show_error=True))
+    key = f"findings {language} {codes}"
+    if shared is None or not shared.take(key, ws):
+        lines, rows = _finding_rows(result, language, codes, shared)
+        fills = [FILL_COLOURS["accepted"] if f.accepted else None for f, _row, _asset in lines]
+        # The reviewer types in E and F: room for them even before any value.
+        write_table(
+            book,
+            ws,
+            headers(language, codes=codes),
+            rows,
+            widths=_WIDTHS,
+            fills=fills,
+            least={4: 14, 5: 30},
+        )
+        if shared is not None:
+            shared.keep(key, ws)
+    ws.data_validation(ListValidation(4, 1, max(len(ws.rows), 1), [yes, no], show_error=True))
     return ws
+
+
+def _finding_rows(
+    result: RunResult, language: str, codes: bool, shared: SharedTables | None
+) -> tuple[list[tuple[Finding, BookRow | None, Asset | None]], list[list[Any]]]:
+    made = None if shared is None else shared.findings.get(language)
+    if made is None:
+        lines = by_severity_then_amount(list(findings_with_sources(result)))
+        rows = [finding_line(f, row, asset, language, codes=codes) for f, row, asset in lines]
+        if shared is not None:
+            shared.findings[language] = (lines, rows, codes)
+        return lines, rows
+    lines, rows, made_with_codes = made
+    if made_with_codes != codes:
+        d = KIND_COLUMN
+        rows = [
+            [*row[:d], kind_cell(f, language, codes=codes), *row[d + 1 :]]
+            for row, (f, _row, _asset) in zip(rows, lines, strict=True)
+        ]
+    return lines, rows

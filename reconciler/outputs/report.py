@@ -15,6 +15,7 @@ from reconciler.config import Config
 from reconciler.models import RunResult
 from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.results import RESULTS_NAME, results_of, write_results
+from reconciler.outputs.table_writer import SharedTables
 from reconciler.text import scope as scope_text
 from reconciler.text.templates import render_html, render_text
 
@@ -35,9 +36,11 @@ def write_reports(
     *,
     folder: str | None = None,
     figures: Figures | None = None,
+    shared: SharedTables | None = None,
 ) -> dict[str, Path]:
     """Write every report file into result.run_dir; return them by kind. `figures`: the
-    run's (figures.run_figures), computed here when not given."""
+    run's (figures.run_figures), computed here when not given; `shared`: the long tables the
+    annotated copy laid out (table_writer.SharedTables)."""
     from reconciler.outputs.discrepancy_workbook import (
         build_discrepancy_workbook,
         discrepancies_name,
@@ -53,7 +56,7 @@ def write_reports(
     }
     workbook = result.run_dir / discrepancies_name(result.register.file_name)
     with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
-        data = build_discrepancy_workbook(result, language, figures)
+        data = build_discrepancy_workbook(result, language, figures, shared)
     write_atomically(workbook, data)
     outputs["discrepancies"] = workbook
     html = result.run_dir / "report.html"

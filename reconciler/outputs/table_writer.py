@@ -79,6 +79,33 @@ class TableSheet:
         self.validations.append(validation)
 
 
+class SharedTables:
+    """The long tables of one run, laid out once: the annotated copy and the IT workbook show
+    the same IT assets on no book row and the same findings in the same order. The second
+    workbook takes the rows, fills and widths the first made (at 100k rows making them took
+    seconds each, BENCHMARKS.md issue 16); each writes its own XML in its own styles.
+
+    pipeline makes one per run and hands it to both; without one, each makes its own."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, TableSheet] = {}
+        # language -> the findings in the sheets' order, their lines, and whether the lines
+        # show codes (the IT workbook) or kinds in words (the annotated copy)
+        self.findings: dict[str, tuple[list[Any], list[list[Any]], bool]] = {}
+
+    def take(self, key: str, ws: TableSheet) -> bool:
+        """Fill `ws` with table `key` as laid out before; False when it was not yet."""
+        made = self.tables.get(key)
+        if made is None:
+            return False
+        ws.headers, ws.rows, ws.widths, ws.fills = made.headers, made.rows, made.widths, made.fills
+        ws.longest, ws.multiline = made.longest, made.multiline
+        return True
+
+    def keep(self, key: str, ws: TableSheet) -> None:
+        self.tables[key] = ws
+
+
 class TableBook:
     """Table sheets added to `package` (after its sheets) when closed."""
 
