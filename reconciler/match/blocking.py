@@ -51,20 +51,30 @@ class KeyIds(dict[str, int]):
         self.columns: dict[str, tuple[int, np.ndarray]] = {}  # prefix -> (size then, column)
 
 
+# The kinds score_pairs reads as text: names, squashed names, models, serials. One scan of the
+# vocabulary makes all four.
+_TEXT_KINDS = ("t:", "q:", "m:", "s:")
+
+
 def texts_of(ids: dict[str, int], prefix: str) -> np.ndarray:
-    """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
+    """id -> text (without its prefix) for the keys of one kind; '' for the other ids.
+
+    Prefixes are two characters ('t:'), as `_features` writes them.
+    """
     columns = ids.columns if isinstance(ids, KeyIds) else {}
     found = columns.get(prefix)
     if found is not None and found[0] == len(ids):  # keys are only ever added, never changed
         return found[1]
-    n = len(prefix)
-    out = np.full(len(ids) + 1, "", dtype=object)
+    kinds = dict.fromkeys((prefix, *_TEXT_KINDS))
+    made = {kind: np.full(len(ids) + 1, "", dtype=object) for kind in kinds}
     for k, i in ids.items():
-        if k.startswith(prefix):
-            out[i] = k[n:]
-    out.flags.writeable = False  # shared by every later caller
-    columns[prefix] = (len(ids), out)
-    return out
+        out = made.get(k[:2])
+        if out is not None:
+            out[i] = k[2:]
+    for kind, out in made.items():
+        out.flags.writeable = False  # shared by every later caller
+        columns[kind] = (len(ids), out)
+    return made[prefix]
 
 
 class Vocabulary:

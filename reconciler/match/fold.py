@@ -131,6 +131,9 @@ class KeyTables:
     # No look-alike is ASCII (the usual case): ASCII text needs no translation, so most IT-side
     # keys skip it.
     ascii_untouched: bool = False
+    # Nor does the look-alike pattern match any ASCII character (case folded, 'K' would match
+    # a Kelvin sign): folding ASCII text is lowering it.
+    ascii_unfolded: bool = False
     # What the key functions made of each text with these tables. Plain dicts of strings, not
     # lru_caches: an lru_cache keeps a (text, tables) tuple per entry, which the garbage
     # collector walks on every full pass (~0.9M of them at 100k x 150k); a dict holding only
@@ -160,14 +163,16 @@ def _make_key_tables(
     prefixes = {nfkc_lower(p).strip() for p in serial_prefixes if p.strip()}
     translate = str.maketrans(pairs)
     joined = "|".join(f"(?:{p})" for p in patterns)
+    lookalike_re = re.compile(f"[{body}]" if lower else body, re.IGNORECASE)
     return KeyTables(
         translate=translate,
         lookalikes=frozenset(lower),
-        lookalike_re=re.compile(f"[{body}]" if lower else body, re.IGNORECASE),
+        lookalike_re=lookalike_re,
         serial_prefixes=tuple(sorted(prefixes, key=lambda p: (-len(p), p))),
         placeholders=frozenset(k for p in placeholders if (k := _placeholder_key(p, translate))),
         placeholder_re=re.compile(joined) if joined else None,
         ascii_untouched=all(code >= 128 for code in translate),
+        ascii_unfolded=not any(lookalike_re.search(chr(code)) for code in range(128)),
     )
 
 
@@ -296,6 +301,8 @@ def fold_text_once(text: str, keys: KeyTables) -> str:
 def _fold_text(text: str, keys: KeyTables) -> str:
     if not text:
         return ""
+    if keys.ascii_unfolded and text.isascii():  # no look-alike, no Cyrillic 'О': only case
+        return text.lower()
     norm = _CYRILLIC_O_AFTER_DIGIT.sub("0", nfkc(text))
     if not keys.lookalike_re.search(norm):  # nothing to fold: the token walk would only lower
         return norm.lower()

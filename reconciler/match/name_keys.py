@@ -66,7 +66,7 @@ def with_vendors(rules: NormalizeRules, values: Iterable[str | None]) -> Normali
     }
     categories = {nfkc_lower(w) for c, words in rules.categories.items() for w in [c, *words]}
     learned: dict[str, list[str]] = {}
-    for value in values:
+    for value in dict.fromkeys(values):  # 150k assets name a few dozen makers
         if not value:
             continue
         words = _NAME_NOISE.sub(" ", fold_text(str(value), keys)).split()
