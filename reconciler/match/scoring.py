@@ -56,9 +56,9 @@ class PairScores:
     value: dict[str, np.ndarray]  # comparison -> similarity 0-100 or relative difference
     # False: the pair says "same model" but the evidence about the unit speaks against it.
     credible: np.ndarray
-    # the weights that vary per pair within a level: name, model, vendor and category after
-    # term frequency and, where the models agree, as weighed given the model; the custodian
-    # where the places agree (the rest come from their level)
+    # the weights that vary per pair within a level (PER_PAIR): name and model after term
+    # frequency; name, words, vendor and category where the models agree, as weighed given
+    # the model; the custodian where the places agree (the rest come from their level)
     tf: dict[str, np.ndarray] = field(default_factory=dict)
     # whether both sides hold any unit evidence (serial, number, place, person)
     unit_known: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))

@@ -27,12 +27,8 @@ U_SAMPLE = 40_000  # random pairs for u
 MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, priors serve
 EM_ROUNDS = 12
 MIN_SAME_MODEL = 200  # fewer random pairs sharing a model: no weights given the model
-GIVEN_MODEL = (
-    "name",
-    "words",
-    "vendor",
-    "category",
-)  # weighed apart where the models agree exactly
+# Weighed apart where the models agree exactly (name, words, vendor and category say it again)
+GIVEN_MODEL = ("name", "words", "vendor", "category")
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
 
@@ -46,7 +42,7 @@ class Weights:
     prior_bits: float
     how: str  # "exact keys (N pairs)", "EM", "priors"
     pinned: dict[str, np.ndarray] = field(default_factory=dict)  # bool per level
-    # Bits per level of name, vendor and category for pairs whose models agree exactly
+    # Bits per level of GIVEN_MODEL's comparisons for pairs whose models agree exactly
     # (empty: not learned this run).
     given_model: dict[str, np.ndarray] = field(default_factory=dict)
     # Bits per level of the custodian for pairs whose locations agree (empty: not learned),
@@ -101,11 +97,11 @@ def learn(
 
     `given_model`: the levels of random pairs that share a model (u) and of the exact-key
     pairs whose models agree (m), per comparison of GIVEN_MODEL. Where models agree exactly,
-    name, vendor and category mostly say it again: eighty switches of one model carry one name
+    name, words, vendor and category mostly say it again: eighty switches of one model carry one name
     and one vendor, so between two of them agreeing on those says almost nothing, while among
     products that share a version code ('cs3', '2007') the name and vendor still tell them
     apart. Weighing them against pairs that already share a model counts each fact once.
-    Only these three: what tells one unit from another (place, person, price, serial) is not
+    Only these: what tells one unit from another (place, person, price, serial) is not
     implied by the model, and weighing it among units of one model too took the evidence
     from true pairs without a key (synthetic 10k: MISSING_IN_INVENTORY precision 1.00 ->
     0.90, measured).
