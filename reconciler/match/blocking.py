@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -206,6 +206,27 @@ def asset_text(asset: Asset) -> str:
     return " ".join(p for p in (asset.category, asset.vendor, asset.name) if p)
 
 
+def _asset_labels_and_texts(assets: Sequence[Asset]) -> tuple[list[str], list[str]]:
+    """Each asset's label (vendor and model, or its name) and `asset_text`, made once per
+    distinct product: 150k assets hold a few dozen models."""
+    made: dict[tuple[str | None, str | None, str], tuple[str, str]] = {}
+    labels: list[str] = []
+    texts: list[str] = []
+    for a in assets:
+        if a.model:
+            product = (a.category, a.vendor, a.model)
+            found = made.get(product)
+            if found is None:
+                label = " ".join(p for p in (a.vendor, a.model) if p)
+                found = made[product] = (label, asset_text(a))
+            labels.append(found[0])
+            texts.append(found[1])
+        else:
+            labels.append(a.name or "")
+            texts.append(asset_text(a))
+    return labels, texts
+
+
 def asset_features(
     assets: Sequence[Asset],
     vocab: Vocabulary,
@@ -213,12 +234,10 @@ def asset_features(
     keys: unit_keys.UnitKeys | None = None,
 ) -> Features:
     """`keys`: the run's unit keys when already folded (for these assets, in this order)."""
+    labels, texts = _asset_labels_and_texts(assets)
     return _features(
-        labels=[
-            " ".join(p for p in (a.vendor, a.model) if p) if a.model else a.name or ""
-            for a in assets
-        ],
-        names=name_keys.name_keys((asset_text(a) for a in assets), rules),
+        labels=labels,
+        names=name_keys.name_keys(texts, rules),
         vocab=vocab,
         rules=rules,
         locations=[a.location for a in assets],
@@ -298,38 +317,62 @@ class BlockIndex:
     model_tokens: set[str] = field(default_factory=set)
 
 
-def _keys(f: Features, i: int, min_len: int) -> list[str]:
-    """The row's or asset's blocking keys: kind, then its parts, joined by spaces (tokens hold
-    none). Strings, not tuples: the garbage collector never walks them, and at 150k assets
-    with ten keys each the tuples' walks cost more than building the index."""
-    name = f.names[i]
-    loc, cust = int(f.location[i]), int(f.custodian[i])
-    keys: list[str] = []
-    for token in name.tokens:
-        if token in name.model_tokens or len(token) >= min_len:
-            keys.append("t " + token)
-    if name.model:
-        keys.append("m " + name.model)
-    if name.squashed:  # 'latitude5420' blocks with 'Latitude 5420'
-        keys.append("q " + name.squashed)
-    for token in [*name.model_tokens, name.model]:
-        if loc:
-            keys.append(f"tl {token} {loc}")
-        if cust:
-            keys.append(f"tc {token} {cust}")
-        if loc and cust:
-            keys.append(f"tlc {token} {loc} {cust}")
-    if f.inventory[i]:
-        keys.append(f"i {int(f.inventory[i])}")
-    return keys
+def _key_maker(f: Features, min_len: int) -> Callable[[int], list[str]]:
+    """The blocking keys of the i-th row or asset: kind, then its parts, joined by spaces
+    (tokens hold none). Strings, not tuples: the garbage collector never walks them, and at
+    150k assets with ten keys each the tuples' walks cost more than building the index.
+
+    The keys of a name are made once per distinct name (150k assets hold a few dozen), then
+    joined with each one's place, person and number.
+    """
+    names = f.names
+    locations, custodians = f.location.tolist(), f.custodian.tolist()
+    inventory = f.inventory.tolist()
+    by_name: dict[int, tuple[list[str], list[str]]] = {}  # id(name) -> (keys, model tokens)
+
+    def keys_of(i: int) -> list[str]:
+        name = names[i]
+        made = by_name.get(id(name))
+        if made is None:
+            own = [
+                "t " + token
+                for token in name.tokens
+                if token in name.model_tokens or len(token) >= min_len
+            ]
+            if name.model:
+                own.append("m " + name.model)
+            if name.squashed:  # 'latitude5420' blocks with 'Latitude 5420'
+                own.append("q " + name.squashed)
+            made = by_name[id(name)] = (own, [*name.model_tokens, name.model])
+        own, tokens = made
+        keys = own.copy()
+        loc, cust = locations[i], custodians[i]
+        for token in tokens:
+            if loc:
+                keys.append(f"tl {token} {loc}")
+            if cust:
+                keys.append(f"tc {token} {cust}")
+            if loc and cust:
+                keys.append(f"tlc {token} {loc} {cust}")
+        if inventory[i]:
+            keys.append(f"i {inventory[i]}")
+        return keys
+
+    return keys_of
 
 
 def build_index(assets: Features, free: Iterable[int], rules: BlockingRules) -> BlockIndex:
     index = BlockIndex()
+    keys_of = _key_maker(assets, rules.min_token_length)
+    blocks = index.blocks
+    seen: set[int] = set()  # names whose model tokens are in already
     for a in free:
-        for key in _keys(assets, a, rules.min_token_length):
-            index.blocks[key].append(a)
-        index.model_tokens.update(assets.names[a].model_tokens)
+        for key in keys_of(a):
+            blocks[key].append(a)
+        name = assets.names[a]
+        if id(name) not in seen:
+            seen.add(id(name))
+            index.model_tokens.update(name.model_tokens)
     return index
 
 
@@ -490,8 +533,9 @@ def candidate_pairs(
     out_r: list[np.ndarray] = []
     out_a: list[np.ndarray] = []
     limit = rules.max_block_size
+    keys_of = _key_maker(books, rules.min_token_length)
     for r in rows:
-        keys = _keys(books, r, rules.min_token_length)
+        keys = keys_of(r)
         for token in books.names[r].model_tokens:
             if token in index.model_tokens or not vocab:
                 continue

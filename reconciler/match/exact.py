@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reconciler.match.blocking import kit_quantity
-from reconciler.match.place_keys import place_key
+from reconciler.match.place_keys import place_key, place_keys
 from reconciler.match.unit_keys import UnitKeys, split_serials, split_serials_each
 from reconciler.models import Asset, BookRow
 from reconciler.rules import NormalizeRules
@@ -164,8 +164,10 @@ def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
     for a, asset in enumerate(assets):
         if asset.kit in kits:
             by_kit[asset.kit].append(a)
-        if asset.model in models:
-            by_model_site[(asset.model, place_key(asset.location, norm))].append(a)
+    same_model = [a for a, asset in enumerate(assets) if asset.model in models]
+    places = place_keys([assets[a].location for a in same_model], norm)
+    for a, place in zip(same_model, places, strict=True):
+        by_model_site[(str(assets[a].model), place)].append(a)
     for r in short:
         first = assets[taken[r][0][0]]
         siblings = by_kit.get(first.kit, []) if first.kit else []
