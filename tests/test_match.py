@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from reconciler.errors import ConfigError
 from reconciler.match.assign import assign
 from reconciler.match.engine import match_rows
-from reconciler.models import Asset, BookRow, Inventory, MatchResult, RowMatch, RowStatus
+from reconciler.match.weights import learn
+from reconciler.models import (
+    Asset,
+    AssetStatus,
+    BookRow,
+    Inventory,
+    MatchResult,
+    RowMatch,
+    RowStatus,
+)
 from reconciler.rules import Rules, default_rules_dir, load_rules
 
 DL380 = {"vendor": "HPE", "model": "ProLiant DL380 Gen10", "category": "Server"}
@@ -812,3 +821,39 @@ def test_a_custodian_weighs_by_how_many_of_the_places_units_they_hold(rules) -> 
     assert result[1].asset_ids[:1] == ["DC0"]
     at_dc, in_office = _bits(result[1], "custodian"), _bits(result[2], "custodian")
     assert 0.5 < at_dc < 2.5 and in_office > 5.0, (result[1].explain, result[2].explain)
+
+
+def test_a_unit_it_wrote_off_weighs_against_a_line_the_books_still_carry(rules) -> None:
+    """In the learning register one unit in ten is written off in IT and none of the labelled
+    pairs is: a written-off candidate loses bits by the run's own figures, one in service
+    loses none."""
+    books, assets = _register(300)
+    for i in range(30):
+        assets.append(asset(f"OFF{i}", T14, location="Омск", status=AssetStatus.DISPOSED))
+    for k, status in ((1, AssetStatus.DISPOSED), (2, AssetStatus.IN_SERVICE)):
+        where = {"location": "Пермь", "custodian": f"Стажер{k} И.И."}
+        assets.append(asset(f"NEW{k}", R750, status=status, **where))
+        books.append(row(k, "Сервер Dell PowerEdge R750", **where))
+    result = by_row(run(books, assets, rules))
+    assert _bits(result[1], "status") < -3.0 < -0.5 < _bits(result[2], "status"), (
+        result[1].explain,
+        result[2].explain,
+    )
+
+
+@pytest.mark.parametrize(
+    ("labels", "weakest", "strongest"), [(60, -6.0, -3.0), (5000, -14.0, -8.0)]
+)
+def test_a_level_no_labelled_pair_reaches_weighs_by_how_many_labels_never_did(
+    labels: int, weakest: float, strongest: float, rules
+) -> None:
+    """Dates a year or more apart: no true pair among the labels, nine random pairs in ten.
+    Sixty labels that never did it say it is under 5%; five thousand say it is rare."""
+    m_rules = rules.matching
+    years_apart = [lv.max for lv in m_rules.levels["date"]].index(None)
+    rng = np.random.default_rng(1)
+    u = {c: rng.integers(0, len(lv), 40_000) for c, lv in m_rules.levels.items()}
+    u["date"] = np.where(rng.random(40_000) < 0.9, years_apart, 0)
+    m = {c: np.zeros(labels, dtype=np.int64) for c in m_rules.levels}
+    weights = learn(m_rules, u, m, {}, {c: np.zeros(0, np.int64) for c in m_rules.levels}, 1e-4)
+    assert weakest < weights.bits["date"][years_apart] < strongest
