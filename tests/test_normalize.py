@@ -146,6 +146,20 @@ def test_normalising_twice_equals_normalising_once(text: str) -> None:
     assert place_keys.place_key(place) == place
 
 
+@settings(max_examples=300, deadline=None)
+@given(REGISTER_TEXT, st.sampled_from([{}, {"і": "i"}, {"0": "o"}]))
+def test_a_keys_alphabet_is_its_texts_characters_latin_upper_case_and_alphanumeric(
+    text: str, extra: dict[str, str]
+) -> None:
+    """key_chars folds a number's head once and appends its digits: the same as folding the
+    whole text character by character, whatever the look-alike table."""
+    keys = fold._make_key_tables({**fold.DEFAULT_LOOKALIKES, **extra}, [])
+    whole = "".join(ch for ch in text.translate(keys.translate) if ch.isalnum()).upper()
+    assert fold.key_chars(text, keys) == whole
+    digits = "0042".translate(keys.translate).upper()  # '0' may be a look-alike too
+    assert fold.key_chars(text + "0042", keys) == whole + digits
+
+
 @settings(max_examples=200, deadline=None)
 @given(REGISTER_TEXT)
 def test_name_keys_are_stable_under_renormalisation(text: str) -> None:
