@@ -430,28 +430,42 @@ def ngram_pairs(
         by_unit[(g, loc, cust)].append(pos)
         by_unit[(g, -1, cust)].append(pos)
         by_unit[(g, loc, -1)].append(pos)
-    out_r: list[np.ndarray] = []
     out_a: list[np.ndarray] = []
-    for i, r in enumerate(rows_arr.tolist()):
-        names = top.indices[top.indptr[row_group[i]] : top.indptr[row_group[i] + 1]]
-        hits: list[np.ndarray] = []
-        for g in names.tolist():
-            if g in big:  # the narrowest unit evidence that names some: place and person first
-                loc, cust = int(books.location[r]), int(books.custodian[r])
-                for key in ((g, loc, cust), (g, -1, cust), (g, loc, -1)):
-                    near = by_unit.get(key) if min(key[1:]) != 0 else None
-                    if near:
-                        hits.append(np.asarray(near[: max_group * 5], dtype=np.int64))
-                        break
-            else:
-                hits.append(order[bounds[g] : bounds[g + 1]])
-        if hits:
-            found = sorted_distinct(np.concatenate(hits))
-            out_r.append(np.full(len(found), r, dtype=np.int64))
-            out_a.append(free_arr[found])
-    if not out_r:
+    # A row's candidates depend on its name alone, or, when one of its nearest names is held
+    # by many, on its name, place and person: made once per such combination (100k rows hold
+    # ~5k names), not once per row.
+    neighbours: dict[int, tuple[list[int], bool]] = {}  # row name -> (its names, any big)
+    locations, custodians = books.location.tolist(), books.custodian.tolist()
+    made: dict[object, np.ndarray | None] = {}
+    hit_rows: list[int] = []
+    for r, group in zip(rows_arr.tolist(), row_group.tolist(), strict=True):
+        if group not in neighbours:
+            names = top.indices[top.indptr[group] : top.indptr[group + 1]].tolist()
+            neighbours[group] = (names, any(g in big for g in names))
+        names, uses_unit = neighbours[group]
+        loc, cust = locations[r], custodians[r]
+        key: object = (group, loc, cust) if uses_unit else group
+        if key in made:
+            found = made[key]
+        else:
+            hits: list[np.ndarray] = []
+            for g in names:
+                if g in big:  # the narrowest unit evidence that names some: place and person
+                    for unit in ((g, loc, cust), (g, -1, cust), (g, loc, -1)):
+                        near = by_unit.get(unit) if min(unit[1:]) != 0 else None
+                        if near:
+                            hits.append(np.asarray(near[: max_group * 5], dtype=np.int64))
+                            break
+                else:
+                    hits.append(order[bounds[g] : bounds[g + 1]])
+            found = made[key] = free_arr[sorted_distinct(np.concatenate(hits))] if hits else None
+        if found is not None:
+            hit_rows.append(r)
+            out_a.append(found)
+    if not out_a:
         return empty, empty
-    return np.concatenate(out_r), np.concatenate(out_a)
+    counts = np.fromiter((len(a) for a in out_a), dtype=np.int64, count=len(out_a))
+    return np.repeat(np.asarray(hit_rows, dtype=np.int64), counts), np.concatenate(out_a)
 
 
 def _trigrams(texts: list[str], grams: dict[str, int], *, grow: bool) -> Any:
