@@ -357,3 +357,15 @@ def test_mail_test_against_a_closed_port_says_the_server_and_what_to_check(
     line = result.output.strip().splitlines()[-1]
     assert line.startswith(f"Ошибка: Почтовый сервер 127.0.0.1:{port}"), line
     assert "не принял письмо" in line and "Проверьте mail.smtp: сервер, порт" in line, line
+
+
+def test_a_run_tells_glibc_to_give_large_freed_blocks_back_on_linux() -> None:
+    """The run's large transient buffers (sheet XML, table chunks) are returned to the system
+    when freed instead of staying in the heap: glibc accepts the fixed mmap threshold."""
+    import platform
+
+    from reconciler.pipeline import give_back_large_blocks
+
+    if platform.system() != "Linux" or "glibc" not in " ".join(platform.libc_ver()):
+        pytest.skip("the setting is glibc's; other C libraries keep their own defaults")
+    assert give_back_large_blocks() is True
