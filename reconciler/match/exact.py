@@ -155,25 +155,35 @@ def complete_kits(claims: Claims, norm: NormalizeRules) -> None:
     short = [r for r, hits in taken.items() if len(hits) < needs[r]]
     if not short:
         return
-    # Only the kit ids and models of the short kits are indexed (a few, of 150k assets).
+    # Only the kit ids, and the models at the sites, of the short kits are indexed (a few
+    # hundred kits; their models are common ones, 100k of 150k assets).
     firsts = [assets[taken[r][0][0]] for r in short]
     kits = {f.kit for f in firsts if f.kit}
-    models = {f.model for f in firsts if f.model}
+    sites = {(f.model, place_key(f.location, norm)) for f in firsts if not f.kit and f.model}
     by_kit: dict[str, list[int]] = defaultdict(list)
     by_model_site: dict[tuple[str, str], list[int]] = defaultdict(list)
     for a, asset in enumerate(assets):
         if asset.kit in kits:
             by_kit[asset.kit].append(a)
-    same_model = [a for a, asset in enumerate(assets) if asset.model in models]
-    places = place_keys([assets[a].location for a in same_model], norm)
-    for a, place in zip(same_model, places, strict=True):
-        by_model_site[(str(assets[a].model), place)].append(a)
+    if sites:
+        models = {model for model, _ in sites}
+        same_model = [a for a, asset in enumerate(assets) if asset.model in models]
+        places = place_keys([assets[a].location for a in same_model], norm)
+        for a, place in zip(same_model, places, strict=True):
+            site = (str(assets[a].model), place)
+            if site in sites:
+                by_model_site[site].append(a)
+    owner = claims.owner
     for r in short:
         first = assets[taken[r][0][0]]
-        siblings = by_kit.get(first.kit, []) if first.kit else []
-        if not siblings and first.model:
+        # `first` holds its own kit id: a kit id always names a list, even once emptied below
+        siblings = by_kit[first.kit] if first.kit else []
+        if not first.kit and first.model:
             place = place_key(first.location, norm)
             siblings = by_model_site.get((first.model, place), [])
+        # A taken asset is never free again: dropped from its list for the kits after this
+        # one, which would otherwise walk every taken unit of a common model at each site.
+        siblings[:] = [a for a in siblings if a not in owner]
         for a in siblings:
             if len(taken[r]) >= needs[r]:
                 break
