@@ -104,16 +104,26 @@ def first_word_vendors(
     keys = key_tables(rules)
     starts: dict[str, list[int]] = {}  # word -> [names it begins on the books, in IT]
     seen: dict[str, int] = {}  # word -> names holding it anywhere
-    for side, names in enumerate((book_names, asset_names)):
-        # Each distinct name once, by its count (100k book rows hold a few thousand names);
-        # in the order names first appear, as a walk over every name would meet them.
-        for name, count in Counter(names).items():
-            words = fold_text_once(name or "", keys).split()
-            if not words:
-                continue
-            starts.setdefault(words[0], [0, 0])[side] += count
-            for word in set(words):
-                seen[word] = seen.get(word, 0) + count
+    # Each distinct name once, by its count (100k book rows hold a few thousand names); in
+    # the order names first appear, as a walk over every name would meet them.
+    for name, count in Counter(book_names).items():
+        words = fold_text_once(name or "", keys).split()
+        if not words:
+            continue
+        starts.setdefault(words[0], [0, 0])[0] += count
+        for word in set(words):
+            seen[word] = seen.get(word, 0) + count
+    # In IT, only the words that may still qualify are counted: 150k assets' names are
+    # mostly hostnames, which begin no book's name.
+    candidates = {word for word in starts if len(word) >= 3 and word.isalpha()}
+    for name, count in Counter(asset_names).items():
+        words = fold_text_once(name or "", keys).split()
+        if not words:
+            continue
+        if words[0] in candidates:
+            starts[words[0]][1] += count
+        for word in candidates.intersection(words):
+            seen[word] = seen.get(word, 0) + count
     return [
         word
         for word, (books, assets) in starts.items()
