@@ -75,6 +75,7 @@ class Company:
             camel=noise.camel,
             split_model=noise.split_model,
             letter_case=noise.letter_case,
+            specs=noise.specs,
             translit_vendor=noise.translit_vendor,
         )
         makers = catalog.PeopleMaker(rng)

@@ -146,6 +146,7 @@ class NameNoise:
         split_model: float = 0.0,
         letter_case: float = 0.0,
         translit_vendor: float = 0.0,
+        specs: float = 0.0,
     ) -> None:
         self.vendor_spelling = vendor_spelling
         self.dropped_family = dropped_family
@@ -157,11 +158,22 @@ class NameNoise:
         self.split_model = split_model
         self.letter_case = letter_case
         self.translit_vendor = translit_vendor
+        self.specs = specs
+
+
+# What a purchase order puts after a computer's name, as 1C keeps it: numbers that are no model.
+_SPECS = {
+    "laptop": ("(i5-1245U/16GB/512GB SSD)", "i7-1265U 16Gb 512Gb", "/Core i5/8GB/256SSD/"),
+    "desktop": ("(i5-12500/16GB/512GB SSD)", "i5 8Gb 256Gb SSD", "/Core i7/32GB/1TB/"),
+    "server": ("(2xXeon Gold 6330, 512GB, 4x1.92TB SSD)", "2*Xeon Silver 4314/256GB", "2 CPU 384 ГБ"),
+}
 
 
 def book_name(rng: random.Random, product: Product, noise: NameNoise) -> str:
     word = BOOK_WORD[product.category][0 if rng.random() < 0.8 else 1]
     text = f"{word} {book_product_text(rng, product, noise)}"
+    if product.category in _SPECS and rng.random() < noise.specs:
+        text = f"{text} {rng.choice(_SPECS[product.category])}"
     if rng.random() < noise.letter_case:
         text = text.upper() if rng.random() < 0.5 else text.lower()
     return text
