@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from reconciler.errors import ConfigError
 from reconciler.match.assign import assign
 from reconciler.match.engine import match_rows
-from reconciler.match.weights import learn
+from reconciler.match.weights import UNIT_FACTS, learn
 from reconciler.models import (
     Asset,
     AssetStatus,
@@ -857,3 +857,22 @@ def test_a_level_no_labelled_pair_reaches_weighs_by_how_many_labels_never_did(
     m = {c: np.zeros(labels, dtype=np.int64) for c in m_rules.levels}
     weights = learn(m_rules, u, m, {}, {c: np.zeros(0, np.int64) for c in m_rules.levels}, 1e-4)
     assert weakest < weights.bits["date"][years_apart] < strongest
+
+
+def test_without_labels_em_learns_names_but_never_that_a_units_facts_may_differ(rules) -> None:
+    """No exact-key pair (another company's register, say): EM over the candidates learns how
+    names and models agree, but its likeliest pairs are only alike, so what one unit has and
+    another has not (serial, place, person, date, state) keeps the weights of matching.yaml."""
+    m_rules = rules.matching
+    rng = np.random.default_rng(2)
+    n = 5_000
+    u = {c: rng.integers(0, len(lv), 40_000) for c, lv in m_rules.levels.items()}
+    # Candidates: alike names whose unit facts look like any two records'.
+    candidates = {c: rng.integers(0, len(lv), n) for c, lv in m_rules.levels.items()}
+    candidates["name"] = np.zeros(n, dtype=np.int64)
+    none = {c: np.zeros(0, dtype=np.int64) for c in m_rules.levels}
+    weights = learn(m_rules, u, none, {}, candidates, 1e-3)
+    assert weights.how.startswith("EM")
+    for fact in UNIT_FACTS:
+        priors = [lv.points / 5 for lv in m_rules.levels[fact]]
+        assert weights.bits[fact].tolist() == priors, fact

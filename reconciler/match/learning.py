@@ -15,6 +15,7 @@ from reconciler.match.weights import (
     MIN_LABELLED,
     MIN_PAIRS_TO_LEARN,
     U_SAMPLE,
+    UNIT_FACTS,
     Weights,
     learn,
     prior_bits,
@@ -57,6 +58,11 @@ def learn_weights(
         "inventory_number": kinds == "inventory_number",
         "model": kinds == "model",
     }
+    # Pairs taken for a unique model say nothing of how often true pairs share a unit's
+    # place, person, serial, date or state: against another company's inventory they are all
+    # false, and would teach that every one of those may differ.
+    for comparison in UNIT_FACTS:
+        m_skip[comparison] = m_skip.get(comparison, np.zeros(len(kinds), bool)) | (kinds == "model")
     sr, sa = _pairs_sharing(books_f.model_id, assets_f.model_id, rng)
     same_u = score_pairs(books_f, assets_f, sr, sa, vocab.ids, rules).level
     exact = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]

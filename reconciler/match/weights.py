@@ -31,6 +31,9 @@ MIN_SAME_MODEL = 200  # fewer random pairs sharing a model: no weights given the
 GIVEN_MODEL = ("name", "words", "vendor", "category")
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
+# What one unit has and another of its model has not. Only pairs known to be true (exact keys)
+# say how often true pairs disagree on these; pairs guessed from names never do.
+UNIT_FACTS = ("serial", "inventory_number", "location", "custodian", "date", "status")
 
 
 @dataclass
@@ -141,11 +144,15 @@ def learn(
             m |= _one_e_step(rules, u, m, blind, candidate_levels, prior)
     else:
         how = "EM over the candidates"
-        m = _em(rules, u, start, candidate_levels)
+        learned_m = _em(rules, u, start, candidate_levels)
+        if learned_m is None:
+            return Weights(start, {}, float(np.log2(prior / (1 - prior))), "priors", pinned)
+        m = learned_m
     bits = {}
     for c in rules.levels:
         learned = np.log2(m[c] / u[c])
-        bits[c] = np.where(pinned[c], start[c], learned)
+        by_em = how.startswith("EM") and c in UNIT_FACTS  # their priors stay (UNIT_FACTS)
+        bits[c] = np.where(pinned[c] | by_em, start[c], learned)
     place = _given(rules, pinned, given_place, GIVEN_PLACE) if labelled >= MIN_LABELLED else {}
     place_m = {}
     if place and given_place is not None:
@@ -194,27 +201,34 @@ def _em(
     u: dict[str, np.ndarray],
     start: dict[str, np.ndarray],
     levels: dict[str, np.ndarray],
-) -> dict[str, np.ndarray]:
-    """m by expectation-maximisation over the candidate pairs, u held at its random-pair value."""
+) -> dict[str, np.ndarray] | None:
+    """m by expectation-maximisation over the candidate pairs, u held at its random-pair value;
+    None when the candidates hold too few likely matches (MIN_LABELLED) to learn from. A
+    register checked against another company's inventory has none. The unit's facts are not
+    learned here: EM would take the most alike names for matches and teach that serials,
+    places, people and dates may all differ."""
     m = {}
     for c in rules.levels:
         guess = u[c] * 2.0 ** np.clip(start[c], -20, 20)
         m[c] = guess / guess.sum()
     n = len(next(iter(levels.values()), ()))
     if n == 0:
-        return m
+        return None
     share = 0.1  # of candidates that are matches; re-estimated each round
+    p = np.zeros(n)
     for _ in range(EM_ROUNDS):
         log_odds = np.full(n, np.log2(share / (1 - share)))
         for c in rules.levels:
             lv = levels[c]
             known = lv >= 0
-            log_odds[known] += np.log2(m[c][lv[known]] / u[c][lv[known]])
+            # The unit's facts weigh their priors (UNIT_FACTS says why).
+            table = start[c] if c in UNIT_FACTS else np.log2(m[c] / u[c])
+            log_odds[known] += table[lv[known]]
         p = 1.0 / (1.0 + np.exp2(-np.clip(log_odds, -60, 60)))
         share = float(np.clip(p.mean(), 1e-6, 0.5))
         for c, table in rules.levels.items():
             m[c] = _share(_counts(levels[c], len(table), p))
-    return m
+    return m if p.sum() >= MIN_LABELLED else None
 
 
 def _one_e_step(
