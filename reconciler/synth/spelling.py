@@ -165,7 +165,11 @@ class NameNoise:
 _SPECS = {
     "laptop": ("(i5-1245U/16GB/512GB SSD)", "i7-1265U 16Gb 512Gb", "/Core i5/8GB/256SSD/"),
     "desktop": ("(i5-12500/16GB/512GB SSD)", "i5 8Gb 256Gb SSD", "/Core i7/32GB/1TB/"),
-    "server": ("(2xXeon Gold 6330, 512GB, 4x1.92TB SSD)", "2*Xeon Silver 4314/256GB", "2 CPU 384 ГБ"),
+    "server": (
+        "(2xXeon Gold 6330, 512GB, 4x1.92TB SSD)",
+        "2*Xeon Silver 4314/256GB",
+        "2 CPU 384 ГБ",
+    ),
 }
 
 
