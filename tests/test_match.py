@@ -876,3 +876,29 @@ def test_without_labels_em_learns_names_but_never_that_a_units_facts_may_differ(
     for fact in UNIT_FACTS:
         priors = [lv.points / 5 for lv in m_rules.levels[fact]]
         assert weights.bits[fact].tolist() == priors, fact
+
+
+def test_another_companys_register_takes_none_of_its_models_units_here(rules) -> None:
+    """Both companies bought one each of 150 models; the other company's lines name other
+    serials, sites, people and dates. The pairs agreeing on a unique model (the labels a
+    catalogue learns from) are all false here: they may teach how names agree, never that a
+    unit's serial, place, person and date may all differ, so no line takes a unit here."""
+    assets, books = [], []
+    for i in range(150):
+        product = {"vendor": "Dell", "model": f"PowerEdge Z{i}0", "category": "Server"}
+        here = {"location": f"Склад {i % 5}", "custodian": f"Кладовщик{i % 7} И.И."}
+        assets.append(
+            asset(f"A{i}", product, serial=f"HERE{i:04d}", purchased_on=date(2021, 1, 1), **here)
+        )
+        books.append(
+            row(
+                10 + i,
+                f"Сервер Dell PowerEdge Z{i}0",
+                serial=f"THERE{i:04d}",
+                location=f"Офис {i % 3}",
+                custodian=f"Бухгалтер{i % 4} П.П.",
+                acquired_on=date(2025, 6, 1),
+            )
+        )
+    result = run(books, assets, rules)
+    assert [m.row.row for m in result.rows if m.status is RowStatus.MATCHED] == []

@@ -140,10 +140,15 @@ def learn(
             unseen[seen] = 0.0
             m_c = np.where(seen, counts / max(counts.sum(), 1.0), 0.0) * (1.0 - unseen.sum())
             m[c] = np.maximum(m_c + unseen, 1e-9)
-        if blind:
-            m |= _one_e_step(rules, u, m, blind, candidate_levels, prior)
+        # A unit's fact every label's own key decided (labels taken for a unique model, say)
+        # keeps its prior: candidates guessed from names cannot speak for it (UNIT_FACTS).
+        prior_kept = {c for c in blind if c in UNIT_FACTS}
+        if len(blind) > len(prior_kept):
+            stepped = _one_e_step(rules, u, m, blind, candidate_levels, prior)
+            m |= {c: v for c, v in stepped.items() if c not in prior_kept}
     else:
         how = "EM over the candidates"
+        prior_kept = set(UNIT_FACTS)
         learned_m = _em(rules, u, start, candidate_levels)
         if learned_m is None:
             return Weights(start, {}, float(np.log2(prior / (1 - prior))), "priors", pinned)
@@ -151,8 +156,7 @@ def learn(
     bits = {}
     for c in rules.levels:
         learned = np.log2(m[c] / u[c])
-        by_em = how.startswith("EM") and c in UNIT_FACTS  # their priors stay (UNIT_FACTS)
-        bits[c] = np.where(pinned[c] | by_em, start[c], learned)
+        bits[c] = np.where(pinned[c] | (c in prior_kept), start[c], learned)
     place = _given(rules, pinned, given_place, GIVEN_PLACE) if labelled >= MIN_LABELLED else {}
     place_m = {}
     if place and given_place is not None:
