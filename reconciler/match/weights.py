@@ -4,8 +4,9 @@ A level's weight is log2(m / u) in bits: m is how often true pairs reach that le
 often two unrelated records do. u comes from random pairs of the run's own two tables; m from
 the pairs exact keys (serial, inventory number) already matched in the same run -- free labels,
 plentiful in most registers -- or, where a run has too few of them (a product catalogue), from
-EM over the candidate pairs. A level neither sample shows keeps its prior (`points / 5` bits);
-a level with `weight:` in matching.yaml keeps that weight. Names and models that agree exactly
+EM over the candidate pairs. A unit's facts (UNIT_FACTS) are learned from exact-key pairs
+only. A level neither sample shows keeps its prior (`points / 5` bits), bounded by the rule of
+three where the labels are many; a level with `weight:` in matching.yaml keeps that weight. Names and models that agree exactly
 are adjusted for how common the value is (term frequency): two hundred identical laptops
 agreeing on their model says little, a model held once says much.
 
