@@ -6,9 +6,10 @@ the pairs exact keys (serial, inventory number) already matched in the same run 
 plentiful in most registers -- or, where a run has too few of them (a product catalogue), from
 EM over the candidate pairs. A unit's facts (UNIT_FACTS) are learned from exact-key pairs
 only. A level neither sample shows keeps its prior (`points / 5` bits), bounded by the rule of
-three where the labels are many; a level with `weight:` in matching.yaml keeps that weight. Names and models that agree exactly
-are adjusted for how common the value is (term frequency): two hundred identical laptops
-agreeing on their model says little, a model held once says much.
+three where the labels are many; a level with `weight:` in matching.yaml keeps that weight.
+Names and models that agree exactly are adjusted for how common the value is (term
+frequency): two hundred identical laptops agreeing on their model says little, a model held
+once says much.
 
 A pair's match weight is the prior odds of a match (in bits) plus its levels' weights; its
 probability is 1 / (1 + 2^-weight).
@@ -101,10 +102,11 @@ def learn(
 
     `given_model`: the levels of random pairs that share a model (u) and of the exact-key
     pairs whose models agree (m), per comparison of GIVEN_MODEL. Where models agree exactly,
-    name, words, vendor and category mostly say it again: eighty switches of one model carry one name
-    and one vendor, so between two of them agreeing on those says almost nothing, while among
-    products that share a version code ('cs3', '2007') the name and vendor still tell them
-    apart. Weighing them against pairs that already share a model counts each fact once.
+    name, words, vendor and category mostly say it again: eighty switches of one model carry
+    one name and one vendor, so between two of them agreeing on those says almost nothing,
+    while among products that share a version code ('cs3', '2007') the name and vendor still
+    tell them apart. Weighing them against pairs that already share a model counts each fact
+    once.
     Only these: what tells one unit from another (place, person, price, serial) is not
     implied by the model, and weighing it among units of one model too took the evidence
     from true pairs without a key (synthetic 10k: MISSING_IN_INVENTORY precision 1.00 ->
