@@ -73,10 +73,10 @@ def timed(timings: dict[str, float], stage: str, *, collector: bool = True) -> I
 
 # glibc raises its mmap threshold each time a large block is freed (up to 32 MB), after which
 # the stages' large transient buffers (a sheet's XML, a table's chunks, calamine's grids) come
-# from the heap and stay in the process once freed: at 100k rows the outputs began 200 MB above
-# what they held. A fixed threshold (which also stops that raising) keeps each block of 256 KB
-# or more in its own mapping, given back when freed: the run's peak 1,034 -> 1,010 MB
-# (BENCHMARKS.md, issue 16).
+# from the heap and stay in the process once freed: at 100k rows the reports stage began 110 MB
+# higher for what annotate had freed. A fixed threshold (which also stops that raising) keeps
+# each block of 256 KB or more in its own mapping, given back when freed: the run's peak
+# 1,034 -> 1,010 MB (BENCHMARKS.md, issue 16).
 M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 LARGE_BLOCK = 256 * 1024
 
