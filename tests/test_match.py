@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from reconciler.errors import ConfigError
 from reconciler.match.assign import assign
 from reconciler.match.engine import match_rows
+from reconciler.match.scoring import _word_overlap
 from reconciler.match.weights import UNIT_FACTS, learn
 from reconciler.models import (
     Asset,
@@ -902,3 +903,25 @@ def test_another_companys_register_takes_none_of_its_models_units_here(rules) ->
         )
     result = run(books, assets, rules)
     assert [m.row.row for m in result.rows if m.status is RowStatus.MATCHED] == []
+
+
+def test_the_share_of_words_two_names_hold_is_the_jaccard_of_their_word_sets() -> None:
+    """The sparse count of shared words equals the sets' Jaccard, repeated words and empty
+    names included."""
+    rng = random.Random(4)
+    vocabulary = ["dell", "latitude", "5420", "pro", "x", "cs3", "upgrade", "suite"]
+    texts = np.array(
+        ["", *(" ".join(rng.choices(vocabulary, k=rng.randint(0, 6))) for _ in range(300))],
+        dtype=object,
+    )
+    left = np.array([rng.randint(0, 300) for _ in range(3000)], dtype=np.int64)
+    right = np.array([rng.randint(0, 300) for _ in range(3000)], dtype=np.int64)
+
+    def jaccard(a: str, b: str) -> float:
+        x, y = set(a.split()), set(b.split())
+        return 100.0 * len(x & y) / len(x | y) if x and y else 0.0
+
+    expected = [
+        jaccard(texts[a], texts[b]) if a and b else 0.0 for a, b in zip(left, right, strict=True)
+    ]
+    assert np.allclose(_word_overlap(left, right, texts), expected)
