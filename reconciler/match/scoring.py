@@ -163,11 +163,6 @@ def _distinct_pairs(
     return unique >> 31, unique & ((1 << 31) - 1), inverse
 
 
-def _texts(vocab_ids: dict[str, int], prefix: str) -> np.ndarray:
-    """id -> text (without its prefix) for the keys of one kind; '' for the other ids."""
-    return texts_of(vocab_ids, prefix)  # remembered by the vocabulary between calls
-
-
 def score_pairs(
     books: Features,
     assets: Features,
@@ -205,11 +200,11 @@ def _compare(
     value: dict[str, np.ndarray] = {}
     n = len(rows)
 
-    texts = _texts(vocab_ids, "t:")
+    texts = texts_of(vocab_ids, "t:")
     b_text, a_text = books.text_id[rows], assets.text_id[asset_idx]
     # Words compared as words, and the squashed forms as one string: 'latitude 5420' and
     # 'latitude5420' are one name whatever the spacing; the better of the two counts.
-    squashed = _texts(vocab_ids, "q:")
+    squashed = texts_of(vocab_ids, "q:")
     b_sq, a_sq = books.squashed_id[rows], assets.squashed_id[asset_idx]
     value["name"] = np.maximum(
         _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio),
@@ -221,7 +216,7 @@ def _compare(
     value["words"] = _word_overlap(b_text, a_text, texts)
     outcome["words"] = outcome["name"]
 
-    models = _texts(vocab_ids, "m:")
+    models = texts_of(vocab_ids, "m:")
     b_model, a_model = books.model_id[rows], assets.model_id[asset_idx]
     model_sim = _pairwise(b_model, a_model, models, models, fuzz.ratio)
     model_out = np.where((b_model > 0) & (a_model > 0), SIMILAR, MISSING)
@@ -232,7 +227,7 @@ def _compare(
     model_out[prefix & (model_out == SIMILAR)] = PREFIX
     outcome["model"], value["model"] = model_out, model_sim
 
-    serials = _texts(vocab_ids, "s:")
+    serials = texts_of(vocab_ids, "s:")
     b_serial, a_serial = books.serial_id[rows], assets.serial_id[asset_idx]
     value["serial"] = _pairwise(b_serial, a_serial, serials, serials, fuzz.ratio)
     outcome["serial"] = np.where((b_serial > 0) & (a_serial > 0), SIMILAR, MISSING)
@@ -294,12 +289,12 @@ def weigh(
         weights = Weights(prior_bits(rules), {}, 0.0, "priors")
     level, n = pairs.level, len(pairs.rows)
     bits = {c: weights.level_bits(c, level[c]) for c in rules.levels}
+    a_model = assets.model_id[pairs.assets]
+    same_model = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
     if frequency is not None and weights.m:
-        _term_frequency(bits, pairs, books, assets, rules, weights, frequency)
+        _term_frequency(bits, pairs, same_model, books, assets, rules, weights, frequency)
     if weights.given_model:
-        a_model = assets.model_id[pairs.assets]
-        same = (a_model > 0) & (books.model_id[pairs.rows] == a_model)
-        _given(bits, pairs, same, weights.given_model)
+        _given(bits, pairs, same_model, weights.given_model)
     if weights.given_place:
         at_place = pairs.level["location"] == _agree_level(rules, "location")
         _given(bits, pairs, at_place, weights.given_place)
@@ -364,17 +359,19 @@ def _person_shares(location: np.ndarray, custodian: np.ndarray) -> np.ndarray:
 def _term_frequency(
     bits: dict[str, np.ndarray],
     pairs: PairScores,
+    same_model: np.ndarray,
     books: Features,
     assets: Features,
     rules: MatchingRules,
     weights: Weights,
     frequency: TermFrequency,
 ) -> None:
-    """Agreeing on a common model or name weighs little, on a rare one much (Splink's tf)."""
+    """Agreeing on a common model or name weighs little, on a rare one much (Splink's tf).
+    `same_model`: whether each pair's two model keys are one."""
     level, rows, asset_idx = pairs.level, pairs.rows, pairs.assets
     a_model = assets.model_id[asset_idx]
     exact_levels = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
-    exact = np.isin(level["model"], exact_levels) & (books.model_id[rows] == a_model)
+    exact = np.isin(level["model"], exact_levels) & same_model
     if exact.any() and "model" in weights.m:
         li = level["model"][exact]
         m_level = weights.m["model"][li]

@@ -160,17 +160,14 @@ def learn(
     for c in rules.levels:
         learned = np.log2(m[c] / u[c])
         bits[c] = np.where(pinned[c] | (c in prior_kept), start[c], learned)
-    place = _given(rules, pinned, given_place, GIVEN_PLACE) if labelled >= MIN_LABELLED else {}
-    place_m = {}
-    if place and given_place is not None:
-        place_m = {c: _share(_counts(given_place[1][c], len(rules.levels[c]))) for c in place}
+    place, place_m = _given(rules, pinned, given_place, GIVEN_PLACE)
     return Weights(
         bits,
         m,
         float(np.log2(prior / (1 - prior))),
         how,
         pinned,
-        _given(rules, pinned, given_model, GIVEN_MODEL),
+        _given(rules, pinned, given_model, GIVEN_MODEL)[0],
         place,
         place_m,
     )
@@ -181,12 +178,14 @@ def _given(
     pinned: dict[str, np.ndarray],
     levels: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None,
     comparisons: tuple[str, ...],
-) -> dict[str, np.ndarray]:
-    """Bits per level of `comparisons` among pairs that share a model (or a place); only where
-    both samples are big enough (too few true pairs sharing one: the plain weights serve)."""
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Bits and m per level of `comparisons` among pairs that share a model (or a place); only
+    where both samples are big enough (too few true pairs sharing one: the plain weights
+    serve)."""
     out: dict[str, np.ndarray] = {}
+    ms: dict[str, np.ndarray] = {}
     if levels is None:
-        return out
+        return out, ms
     u_levels, m_levels = levels
     for c in comparisons:
         if c not in rules.levels or pinned[c].any():
@@ -199,8 +198,8 @@ def _given(
         given = np.asarray(np.log2(m_c / u), dtype=float)
         # A value missing on one side says nothing, whatever the few such pairs showed.
         given[[i for i, lv in enumerate(rules.levels[c]) if lv.outcome == "missing"]] = 0.0
-        out[c] = given
-    return out
+        out[c], ms[c] = given, m_c
+    return out, ms
 
 
 def _em(
