@@ -925,3 +925,23 @@ def test_the_share_of_words_two_names_hold_is_the_jaccard_of_their_word_sets() -
         jaccard(texts[a], texts[b]) if a and b else 0.0 for a, b in zip(left, right, strict=True)
     ]
     assert np.allclose(_word_overlap(left, right, texts), expected)
+
+
+def test_another_companys_register_at_the_same_places_keeps_the_custodians_prior(rules) -> None:
+    """The other company's warehouses bear this one's names, its people do not. Pairs taken
+    for a unique model are all false here, so among them at one place custodians always
+    differ: learning the custodian given the place from them would say a differing person is
+    nothing. It keeps matching.yaml's weight, as a unit's other facts do."""
+    assets, books = [], []
+    for i in range(150):
+        product = {"vendor": "Dell", "model": f"PowerEdge Z{i}0", "category": "Server"}
+        where = {"location": f"Склад {i % 3}"}
+        assets.append(asset(f"A{i}", product, custodian=f"Кладовщик{i % 7} И.И.", **where))
+        books.append(
+            row(10 + i, f"Сервер Dell PowerEdge Z{i}0", custodian=f"Бухгалтер{i % 4} П.П.", **where)
+        )
+    result = by_row(run(books, assets, rules))
+    prior = next(
+        lv.points / 5 for lv in rules.matching.levels["custodian"] if lv.outcome == "differ"
+    )
+    assert _bits(result[10], "custodian") == prior, result[10].explain

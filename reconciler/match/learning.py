@@ -74,7 +74,9 @@ def learn_weights(
     pr, pa = _pairs_sharing(books_f.location, assets_f.location, rng)
     place_u = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules).level
     here = [i for i, lv in enumerate(rules.levels.get("location", [])) if lv.outcome == "agree"]
-    at_place = np.isin(m_pairs.level.get("location", np.zeros(0)), here)
+    # The custodian is one of a unit's facts: pairs taken for a unique model cannot speak
+    # for it here either (weights.UNIT_FACTS).
+    at_place = np.isin(m_pairs.level.get("location", np.zeros(0)), here) & (kinds != "model")
     place_m = {c: lv[at_place] for c, lv in m_pairs.level.items()}
     return learn(
         rules,
