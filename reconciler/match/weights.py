@@ -28,7 +28,7 @@ MIN_LABELLED = 50
 U_SAMPLE = 40_000  # random pairs for u
 MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, priors serve
 EM_ROUNDS = 12
-MIN_SAME_MODEL = 200  # fewer random pairs sharing a model: no weights given the model
+MIN_SHARING = 200  # fewer random pairs sharing a model (or a place): no weights given it
 # Weighed apart where the models agree exactly (name, words, vendor and category say it again)
 GIVEN_MODEL = ("name", "words", "vendor", "category")
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
@@ -190,7 +190,7 @@ def _given(
     for c in comparisons:
         if c not in rules.levels or pinned[c].any():
             continue
-        if len(u_levels.get(c, ())) < MIN_SAME_MODEL or len(m_levels[c]) < MIN_LABELLED:
+        if len(u_levels.get(c, ())) < MIN_SHARING or len(m_levels[c]) < MIN_LABELLED:
             continue
         n = len(rules.levels[c])
         u = _share(_counts(u_levels[c], n))
