@@ -124,7 +124,13 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
     from reconciler.service.run_progress import RunProgress
 
     with RunProgress(config.report.language) as progress:
-        result = pipeline.process_file(file, config, send_mail=not no_mail, on_stage=progress)
+        result = pipeline.process_file(
+            file,
+            config,
+            send_mail=not no_mail,
+            on_stage=progress,
+            startup=pipeline.process_age(),
+        )
     s = result.match.rows
     click.echo(
         terminal.said(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import logging
 import os
 import sys
@@ -52,7 +53,8 @@ def _quiet(stage: str, counts: Mapping[str, object]) -> None:
 
 @contextmanager
 def timed(timings: dict[str, float], stage: str, *, collector: bool = True) -> Iterator[None]:
-    """Seconds per stage, for results.json and the benchmarks.
+    """Seconds per stage, for results.json and the benchmarks. A stage timed twice (the
+    decisions, read before matching and written after the checks) adds up.
 
     `collector=False` pauses Python's cycle collector for the stage: the stages make hundreds
     of thousands of long-lived objects and few cycles, and the collector walking every object
@@ -66,7 +68,7 @@ def timed(timings: dict[str, float], stage: str, *, collector: bool = True) -> I
     try:
         yield
     finally:
-        timings[stage] = round(time.perf_counter() - started, 3)
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - started, 3)
         if collecting:
             gc.enable()
 
@@ -93,6 +95,20 @@ def give_back_large_blocks() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK))
 
 
+def process_age() -> float | None:
+    """Seconds since this process started (the interpreter, the imports, the config): the
+    `startup` of a `reconciler run`, which a timer started in Python would miss. None where
+    /proc is not there to tell (not Linux)."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+    except OSError:
+        return None
+    # Field 22, after the command's name in parentheses (which may hold spaces): clock ticks
+    # from boot to the process's start, on the clock CLOCK_BOOTTIME reads.
+    started = int(stat[stat.rindex(")") + 2 :].split()[19]) / os.sysconf("SC_CLK_TCK")
+    return round(time.clock_gettime(time.CLOCK_BOOTTIME) - started, 3)
+
+
 def choose_report_date(config: Config, register_date: date | None) -> date:
     return config.report.date or register_date or date.today()
 
@@ -108,6 +124,7 @@ def run_file(
     duplicate_of: dict[str, str] | None = None,
     publish: bool = True,
     on_stage: StageListener = _quiet,
+    timings: dict[str, float] | None = None,
 ) -> RunResult:
     """Reconcile one register file and write its run folder into the outbox.
 
@@ -116,12 +133,17 @@ def run_file(
 
     `file_name` is the name as the user dropped it (the service renames files when it claims
     them); `folder` is the inbox subfolder it came from; `duplicate_of` names the earlier run
-    of the same content (the service found it in the ledger) for results.json.
+    of the same content (the service found it in the ledger) for results.json. `timings`:
+    where the stages' seconds go, holding what the caller timed before (the CLI's startup).
+
+    Every step is timed: the five stages, and the steps between them (the reviewers'
+    decisions, the scope, the figures). results.json holds them all but the reports, written
+    while results.json is; process_file logs every one, the reports and the ledger too.
     """
     rules = rules or load_rules(config.rules)
     run_id = run_id or new_run_id()
     give_back_large_blocks()
-    timings: dict[str, float] = {}
+    timings = {} if timings is None else timings
     counts: dict[str, object] = {"file": file_name or path.name}
     on_stage("read", counts)
     with timed(timings, "read", collector=False):
@@ -133,13 +155,15 @@ def run_file(
     counts["assets"] = len(assets.assets)
     # Reviewers' decisions for this folder's series (decisions.py): confirmed and rejected
     # pairs shape the matching, accepted findings are reported as accepted.
-    decided = decisions.load_active(config, folder or "")
+    with timed(timings, "decisions"):
+        decided = decisions.load_active(config, folder or "")
     on_stage("match", counts)
     with timed(timings, "match"):
         matched = match.match_register(register, assets, rules, decisions=decided)
     # Which assets this register answers for: only those can be "not on the books".
-    scope = scoping.resolve_scope(register, assets, matched, rules, config.scope, folder)
-    matched = scoping.narrow(matched, scope)
+    with timed(timings, "scope", collector=False):
+        scope = scoping.resolve_scope(register, assets, matched, rules, config.scope, folder)
+        matched = scoping.narrow(matched, scope)
     report_date = choose_report_date(config, register.report_date)
     for status in ("matched", "review"):
         counts[status] = sum(m.status == status for m in matched.rows)
@@ -153,8 +177,9 @@ def run_file(
             report_date=report_date,
             language=config.report.language,
         )
-    decisions.mark_accepted(findings, register, decided)
-    decisions.remember_rows(config, run_id, register)  # a reply is checked against it
+    with timed(timings, "decisions", collector=False):
+        decisions.mark_accepted(findings, register, decided)
+        decisions.remember_rows(config, run_id, register)  # a reply is checked against it
     tmp_dir = run_folder.start(config.outbox, run_id)  # whatever an earlier attempt left
     result = RunResult(
         run_id=run_id,
@@ -177,7 +202,8 @@ def run_file(
     counts["findings"] = len(findings)
     on_stage("annotate", counts)
     # Computed once: both summary sheets, report.html and results.json show these.
-    figures = run_figures(result, config.report.language)
+    with timed(timings, "figures", collector=False):
+        figures = run_figures(result, config.report.language)
     tables = SharedTables()  # the long tables both workbooks show, laid out once
     with timed(timings, "annotate", collector=False):
         annotated, lost_features = annotate.write_annotated_workbook(
@@ -220,22 +246,34 @@ def process_file(
     folder: str | None = None,
     send_mail: bool = True,
     on_stage: StageListener = _quiet,
+    startup: float | None = None,
 ) -> RunResult:
-    """One file end to end as `reconciler run` does it: run, record, deliver."""
+    """One file end to end as `reconciler run` does it: run, record, deliver. `startup`: the
+    seconds the process took before this (process_age), a timing like the stages'."""
     run_id = new_run_id()
+    timings = {} if startup is None else {"startup": startup}
     try:
         result = run_file(
-            path, config, file_name=file_name, folder=folder, run_id=run_id, on_stage=on_stage
+            path,
+            config,
+            file_name=file_name,
+            folder=folder,
+            run_id=run_id,
+            on_stage=on_stage,
+            timings=timings,
         )
     except InputError as e:
         write_error_report(config, run_id, file_name or path.name, e)
         record_in_ledger(config, None, run_id, path, file_name, folder, error=e)
         raise
-    record_in_ledger(config, result, run_id, path, file_name, folder)
+    with timed(timings, "ledger"):
+        record_in_ledger(config, result, run_id, path, file_name, folder)
     if send_mail:  # `--no-mail` writes the run folder only
         on_stage("mail", {})
-        with open_ledger(config) as conn:
+        with timed(timings, "mail"), open_ledger(config) as conn:
             mail_send.deliver_run(conn, config, result.run_dir, folder or "")
+    # Every step's seconds, those after results.json too, on one line (bench/bench_run.py).
+    log.info("run %s timings: %s", run_id, json.dumps(timings))
     return result
 
 

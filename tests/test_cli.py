@@ -141,8 +141,25 @@ def test_results_json_records_seconds_per_stage(workspace: Path) -> None:
     )
     run_dir = Path(result.output.strip().splitlines()[-1])
     doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
-    assert set(doc["timings"]) == {"read", "inventory", "match", "checks", "annotate"}
+    assert set(doc["timings"]) == {
+        "startup",
+        "read",
+        "inventory",
+        "decisions",
+        "match",
+        "scope",
+        "checks",
+        "figures",
+        "annotate",
+    }
     assert all(seconds >= 0 for seconds in doc["timings"].values())
+    # The steps after results.json, and the whole, are on the run's last log line.
+    logged = re.search(rf"run {doc['run_id']} timings: (\{{.*\}})", result.stderr)
+    assert logged is not None, result.stderr
+    every = json.loads(logged.group(1))
+    assert set(every) == set(doc["timings"]) | {"reports", "ledger"}
+    assert every["reports"] > 0 and every["ledger"] > 0
+    assert doc["timings"].items() <= every.items()
 
 
 def test_a_bug_exits_3_with_its_traceback_never_1_which_means_discrepancies(
