@@ -9,6 +9,7 @@ Anything else is a bug and keeps its traceback (exit 3 with the traceback on std
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -27,6 +28,12 @@ from reconciler.text import progress as terminal
 from reconciler.text.errors_config import sentence_case
 
 log = logging.getLogger("reconciler")
+
+# Set by `run` once its run folder and ledger rows are written: main() then ends the process
+# at once. Python otherwise frees the run's millions of objects one by one on the way out,
+# about 2 s of a 100k-row run (BENCHMARKS.md, issue 16); the system takes the memory back whole.
+# Only main() reads it, so a run called in-process (tests, CliRunner) exits as usual.
+_leave_at_once: list[bool] = []
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -145,6 +152,7 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
         )
     )
     click.echo(str(result.run_dir))
+    _leave_at_once.append(True)
     sys.exit(result.exit_code)
 
 
@@ -399,6 +407,19 @@ def ledger_copy(source: Path | None, target: str | None, config_file: Path | Non
 def main() -> None:
     try:
         cli(prog_name="reconciler")
+    except SystemExit as done:
+        if _leave_at_once and isinstance(done.code, int):
+            leave_at_once(done.code)
+        raise
     except Exception:  # a bug: keep its traceback, and never exit 1, which means discrepancies
         traceback.print_exc()
         sys.exit(3)
+
+
+def leave_at_once(code: int) -> None:
+    """End the process now, every line said: what is buffered for stdout, stderr and the
+    log handlers is written first (os._exit skips Python's own flushing)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
