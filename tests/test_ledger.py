@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.cli import cli
 from reconciler.ledger import db as ledger_db
@@ -267,6 +270,16 @@ def test_a_number_sign_before_an_inventory_number_does_not_change_its_key() -> N
         == "00123"
     )
     assert ledger_findings.normalize_key("ВА-000123") == ledger_findings.normalize_key("BA000123")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x4FF) | st.sampled_from("№²ǅß١"), max_size=14))
+def test_a_key_is_its_text_folded_letters_and_digits_only_ascii_or_not(text: str) -> None:
+    """Keys link findings across months of runs: the shortcut for ASCII keys must give what
+    the fold as written gives (NFKC, upper case, look-alikes, letters and digits only)."""
+    lookalikes = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+    folded = unicodedata.normalize("NFKC", text.replace("№", " ")).upper().translate(lookalikes)
+    assert ledger_findings.normalize_key(text) == "".join(c for c in folded if c.isalnum())
 
 
 def test_ledger_copy_moves_a_sqlite_ledger_into_postgresql_with_every_count_checked(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -99,14 +100,21 @@ def findings_of_runs(db: Ledger, run_ids: list[str]) -> list[FindingRecord]:
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
 def normalize_key(text: str | None) -> str:
     """Upper case, look-alikes folded, only letters and digits: '№ 00-12 3' -> '00123'."""
     if not text:
         return ""
+    text = str(text)
+    # Most keys are ASCII, which NFKC leaves as it is and holds no look-alike: the same
+    # result by one regex, half the time (a run asks for 100k-250k of them).
+    if text.isascii():
+        return _NOT_ASCII_ALNUM.sub("", text).upper()
     # '№' is a label, not part of the number; NFKC would make it the letters 'No'.
-    folded = unicodedata.normalize("NFKC", str(text).replace("№", " "))
-    folded = folded.upper().translate(_LOOKALIKES)
-    return "".join(ch for ch in folded if ch.isalnum())
+    folded = unicodedata.normalize("NFKC", text.replace("№", " "))
+    return "".join(filter(str.isalnum, folded.upper().translate(_LOOKALIKES)))
 
 
 def _stable_key(book: BookRow) -> str | None:
