@@ -28,7 +28,6 @@ from reconciler.inventory import load as inventory
 from reconciler.ledger import runs as ledger_runs
 from reconciler.ledger.db import new_run_id
 from reconciler.ledger.schema import open_ledger
-from reconciler.mail import send as mail_send
 from reconciler.match import engine as match
 from reconciler.models import RunResult
 from reconciler.outputs import annotate, report, run_folder
@@ -269,6 +268,8 @@ def process_file(
     with timed(timings, "ledger"):
         record_in_ledger(config, result, run_id, path, file_name, folder)
     if send_mail:  # `--no-mail` writes the run folder only
+        from reconciler.mail import send as mail_send  # SMTP and templates: only to send
+
         on_stage("mail", {})
         with timed(timings, "mail"), open_ledger(config) as conn:
             mail_send.deliver_run(conn, config, result.run_dir, folder or "")
