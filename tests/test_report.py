@@ -509,6 +509,9 @@ def test_results_json_streamed_is_byte_for_byte_the_document_of_the_model(report
     assert outputs["results"].read_bytes() == whole
     doc = json.loads(whole)
     assert doc["rows"] and doc["assets_not_on_books"] and doc["findings"]
+    # A review row lists its candidates; any other row has no such key, not a null one.
+    assert all(("candidates" in r) == (r["status"] == "review") for r in doc["rows"])
+    assert any(r["status"] == "review" for r in doc["rows"])
 
 
 def test_results_json_with_empty_lists_streams_as_the_model_writes_them(

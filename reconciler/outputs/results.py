@@ -21,6 +21,7 @@ from typing import IO, Any, ClassVar, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     SerializerFunctionWrapHandler,
     TypeAdapter,
     model_serializer,
@@ -50,6 +51,13 @@ RESULTS_NAME = "results.json"
 
 class _Part(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class _Omitting(_Part):
+    """A part with keys left out rather than written as null. The parts a run has 100k of
+    (rows, assets, candidates) are plain _Parts: this serializer is a Python call per item,
+    a second of a 100k run's results.json; a row's candidates are left out by `exclude_if`."""
+
     _omit_if_none: ClassVar[tuple[str, ...]] = ()  # keys left out rather than written as null
 
     def _absent(self, data: dict[str, Any]) -> list[str]:
@@ -68,7 +76,7 @@ class SheetPart(_Part):
     header_row: int
 
 
-class SourcePart(_Part):
+class SourcePart(_Omitting):
     _omit_if_none = ("folder",)
     file: str
     sha256: str
@@ -77,7 +85,7 @@ class SourcePart(_Part):
     folder: str | None = None  # the inbox subfolder, when the service processed the file
 
 
-class InventoryPart(_Part):
+class InventoryPart(_Omitting):
     """Which inventory the run used: its source, size and snapshot (kind, when, hash, and
     whether the last good snapshot stood in for a failed fetch); no snapshot, no such keys."""
 
@@ -90,13 +98,16 @@ class InventoryPart(_Part):
     reused_snapshot: bool | None = None
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
 class CandidatePart(_Part):
     asset_id: str
     score: float
 
 
 class RowPart(_Part):
-    _omit_if_none = ("candidates",)
     sheet: str
     row: int
     status: RowStatus
@@ -105,7 +116,8 @@ class RowPart(_Part):
     matched_on: str | None
     findings: list[FindingCode]
     explain: list[str]
-    candidates: list[CandidatePart] | None = None  # review rows only
+    # Review rows only: left out of the others (not written as null).
+    candidates: list[CandidatePart] | None = Field(default=None, exclude_if=_is_none)
 
 
 class AssetPart(_Part):
@@ -113,7 +125,7 @@ class AssetPart(_Part):
     findings: list[FindingCode]
 
 
-class FindingPart(_Part):
+class FindingPart(_Omitting):
     code: FindingCode
     severity: Severity
     sheet: str | None
@@ -176,7 +188,7 @@ class SummaryPart(_Part):
     exit_code: int
 
 
-class Results(_Part):
+class Results(_Omitting):
     """The whole document (version 1)."""
 
     _omit_if_none = ("scope", "duplicate_of")
