@@ -1,9 +1,11 @@
-"""The public Amazon-Google products benchmark (/work/shared/data/amazon-google), name and price only.
+"""Public product-catalogue benchmarks, name and price only: Amazon-Google
+(/work/shared/data/amazon-google, the public set) and Abt-Buy (/work/shared/data/abt-buy, held
+out: run as it comes, never tuned on).
 
-    .venv/bin/python bench/bench_amazon_google.py [--out bench/results]
+    .venv/bin/python bench/bench_amazon_google.py [--data DIR] [--out bench/results]
 
-Amazon is the register (title -> name, price -> cost), Google Products the inventory (title ->
-name, price -> purchase_cost); a price of 0 is missing. Reports precision, recall and F1 of the
+Amazon (Abt) is the register (title -> name, price -> cost), Google Products (Buy) the inventory
+(title -> name, price -> purchase_cost); a price of 0 is missing. Reports precision, recall and F1 of the
 auto-matches with the DEFAULT rules, the best F1 over `auto` thresholds (margin as shipped and
 margin 0), and the baseline: rapidfuzz process.cdist token_set_ratio + linear_sum_assignment,
 with the threshold of best F1 chosen on the truth (an optimistic upper bound for it).
@@ -46,20 +48,26 @@ def _price(value: object) -> Decimal | None:
 
 
 def load(data: Path) -> tuple[list[BookRow], Inventory, set[tuple[tuple[str, int], str]]]:
-    amazon = pd.read_csv(data / "amazon.csv", sep="#", dtype=str, keep_default_na=False)
-    google = pd.read_csv(data / "gp.csv", sep="#", dtype=str, keep_default_na=False)
+    """The register, the inventory and the true pairs of an Amazon-Google or Abt-Buy folder."""
+    if (data / "abt.csv").exists():
+        left, right, sep, title = "abt.csv", "buy.csv", "|", "name"
+    else:
+        left, right, sep, title = "amazon.csv", "gp.csv", "#", "title"
+    books = pd.read_csv(data / left, sep=sep, dtype=str, keep_default_na=False)
+    stock = pd.read_csv(data / right, sep=sep, dtype=str, keep_default_na=False)
     first = (data / "gt.csv").read_text(encoding="utf-8").splitlines()[0]
     gt = pd.read_csv(data / "gt.csv", sep="|" if "|" in first else "#", dtype=str)
+    sheet = left.removesuffix(".csv")
     rows = [
-        BookRow(sheet="amazon", row=int(r.id), name=r.title, cost=_price(r.price))
-        for r in amazon.itertuples()
+        BookRow(sheet=sheet, row=int(r["id"]), name=r[title], cost=_price(r["price"]))
+        for r in books.to_dict("records")
     ]
     assets = [
-        Asset(asset_id=f"g{r.id}", name=r.title, purchase_cost=_price(r.price))
-        for r in google.itertuples()
+        Asset(asset_id=f"g{r['id']}", name=r[title], purchase_cost=_price(r["price"]))
+        for r in stock.to_dict("records")
     ]
-    truth = {(("amazon", int(d1)), f"g{d2}") for d1, d2 in zip(gt.D1, gt.D2, strict=True)}
-    return rows, Inventory("amazon-google", assets), truth
+    truth = {((sheet, int(d1)), f"g{d2}") for d1, d2 in zip(gt.D1, gt.D2, strict=True)}
+    return rows, Inventory(data.name, assets), truth
 
 
 def main() -> None:
@@ -122,7 +130,8 @@ def main() -> None:
     print(json.dumps(out, indent=1))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "amazon_google.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
+        name = "amazon_google" if args.data == DATA else args.data.name.replace("-", "_")
+        (args.out / f"{name}.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
 
 
 def forget_normalised_texts() -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
-from reconciler.match.assign import assign
+from reconciler.match.assign import assign, losses_without
 from reconciler.match.engine import match_rows
 from reconciler.match.scoring import _word_overlap
 from reconciler.match.weights import UNIT_FACTS, learn
@@ -339,6 +339,42 @@ def test_assignment_is_optimal_not_first_come() -> None:
     scores = np.array([95.0, 90.0, 93.0])
     got = assign(rows, assets, scores, {}, floor=40.0)
     assert {r: [int(assets[p]) for p in ps] for r, ps in got.items()} == {0: [11], 1: [10]}
+
+
+def test_a_pairs_loss_is_what_the_best_assignment_without_it_gives_up() -> None:
+    """Row 0 holds A0 (10) and could take the free A2 (8) or A1 (9), which row 1 holds (10);
+    row 1's only other asset is A0 (2). Without row 0's pair the best is row 0 on A2 and row 1
+    kept: 18 of 20. Without row 1's pair, row 1 on A0 and row 0 on A1: 11."""
+    rows = np.array([0, 0, 1, 1, 0])
+    assets = np.array([0, 1, 1, 0, 2])
+    gains = np.array([10.0, 9.0, 10.0, 2.0, 8.0])
+    got = assign(rows, assets, gains, {}, floor=0.0)
+    held = np.array(sorted(p for ps in got.values() for p in ps))
+    assert held.tolist() == [0, 2]
+    losses = losses_without(rows, assets, gains + 1.0, held, held)
+    assert losses == pytest.approx({0: 2.0, 2: 9.0})
+
+
+def test_editions_each_taken_by_their_own_title_are_matched_not_left_for_review(rules) -> None:
+    """Both titles hold every word of the plain line, so the line cannot tell them apart by a
+    margin; but the other edition is held by the line naming it, which would have to give it up."""
+    books = [row(1, "Gamma Suite 2007"), row(2, "Gamma Suite Deluxe 2007 Family")]
+    assets = [
+        asset("STD", {}, name="gamma suite 2007 standard"),
+        asset("DLX", {}, name="gamma suite deluxe 2007 family"),
+    ]
+    got = by_row(run(books, assets, rules))
+    assert [(got[n].status, got[n].asset_ids) for n in (1, 2)] == [
+        (RowStatus.MATCHED, ["STD"]),
+        (RowStatus.MATCHED, ["DLX"]),
+    ]
+
+
+def test_two_lines_of_one_laptop_and_two_such_units_are_left_for_review(rules) -> None:
+    """Either pairing is as good: no line holds its unit by a margin."""
+    books = [row(n, "Ноутбук Lenovo ThinkPad T14 G3") for n in (1, 2)]
+    assets = [asset("L1", T14), asset("L2", T14)]
+    assert {m.status for m in run(books, assets, rules).rows} == {RowStatus.REVIEW}
 
 
 def test_an_unknown_level_outcome_is_a_config_error_naming_the_key(tmp_path) -> None:

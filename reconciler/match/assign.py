@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import (
+    NegativeCycleError,
+    connected_components,
+    johnson,
+    min_weight_full_bipartite_matching,
+)
 
 # Components up to this many cells are solved densely (faster for small problems).
 _DENSE_CELLS = 40_000
@@ -106,3 +111,62 @@ def _solve(
         if pair is not None:
             out.append((pair, int(row_ids[comp_rows[slot_row[s]]])))
     return out
+
+
+def losses_without(
+    rows: np.ndarray,
+    assets: np.ndarray,
+    gains: np.ndarray,
+    chosen: np.ndarray,
+    asked: np.ndarray,
+) -> dict[int, float]:
+    """For each asked pair of an optimal assignment: how much less the best assignment that
+    does without it gains (its max-marginal). Zero when another pairing is as good: fifty
+    identical laptops, each row free to take another. Large when the runner-up asset is held by
+    a row that needs it: editions each taken by their own title.
+
+    `chosen` are the assignment's pair indices, `asked` a subset of them; `gains` > 0 are what
+    `assign` maximised (leaving a row empty gains 0). The loss is the gain of the pair plus the
+    shortest alternating path from its row, in the residual graph (rows -> assets they could
+    take, at minus the gain; assets -> the row holding them, at plus the gain), to anywhere the
+    path may stop: a free asset, the pair's own asset, or a row giving its asset up. Solved per
+    connected component (Johnson's shortest paths: the lengths are negative, the optimum leaves
+    no negative cycle). A pair whose component shows one (rounding) is left out.
+    """
+    out: dict[int, float] = {}
+    if len(asked) == 0:
+        return out
+    row_ids, row_pos = np.unique(rows, return_inverse=True)
+    asset_ids, asset_pos = np.unique(assets, return_inverse=True)
+    n_r = len(row_ids)
+    n = n_r + len(asset_ids)
+    in_m = np.zeros(len(rows), bool)
+    in_m[chosen] = True
+    src = np.where(in_m, n_r + asset_pos, row_pos)
+    dst = np.where(in_m, row_pos, n_r + asset_pos)
+    length = np.where(in_m, gains, -gains)
+    graph = csr_matrix((length, (src, dst)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    held = np.zeros(n, bool)
+    held[n_r + asset_pos[chosen]] = True
+    for comp in np.unique(label[row_pos[asked]]):
+        nodes = np.flatnonzero(label == comp)
+        local = np.full(n, -1)
+        local[nodes] = np.arange(len(nodes))
+        sub = graph[nodes][:, nodes]
+        stops = (nodes < n_r) | ~held[nodes]  # rows, and assets nobody holds
+        mine = [int(p) for p in asked if label[row_pos[p]] == comp]
+        for start in range(0, len(mine), _SOURCES_AT_ONCE):
+            batch = mine[start : start + _SOURCES_AT_ONCE]
+            try:
+                dist = johnson(sub, indices=local[row_pos[batch]])
+            except NegativeCycleError:
+                break
+            for k, p in enumerate(batch):
+                own = dist[k, local[n_r + asset_pos[p]]]
+                best = min(0.0, float(dist[k, stops].min()), float(own))
+                out[p] = float(gains[p]) + best
+    return out
+
+
+_SOURCES_AT_ONCE = 64  # rows whose paths are solved together: bounds the distance matrix

@@ -6,8 +6,9 @@
    by the levels of rules/matching.yaml (scoring.py) with weights learned from this run
    (learning.py, weights.py) and assigned one-to-one, optimally over all candidates (assign.py).
 3. Decisions. A pair at or above `auto` that beats the runner-up (for its row and for its asset)
-   by `margin` is matched; a pair at or above `review`, or one too close to its runner-up, is
-   review with its candidates; the rest is unmatched. Thresholds only classify: the assignment
+   by `margin`, or without which the best assignment would be worse by `margin`, is matched; a
+   pair at or above `review`, or one too close to its runner-up, is review with its
+   candidates; the rest is unmatched. Thresholds only classify: the assignment
    itself does not depend on them, so raising one never adds a match.
 """
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reconciler.match.assign import assign
+from reconciler.match.assign import assign, losses_without
 from reconciler.match.blocking import (
     Features,
     Vocabulary,
@@ -58,7 +59,7 @@ from reconciler.models import (
     RowMatch,
     RowStatus,
 )
-from reconciler.rules import Rules
+from reconciler.rules import MatchingRules, Rules
 
 if TYPE_CHECKING:
     from reconciler.match.decisions import DecisionSet
@@ -205,7 +206,9 @@ def _fuzzy(
     # The assignment maximises the summed match weight above the floor (min_score in bits).
     floor = float(np.log2(m.blocking.min_score / (100.0 - m.blocking.min_score)))
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
-    return _decide(work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f, weights)
+    return _decide(
+        work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f, floor, weights
+    )
 
 
 def _union_pairs(rows: np.ndarray, assets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,6 +230,70 @@ def _by_row(pairs: PairScores) -> dict[int, np.ndarray]:
     return out
 
 
+def _best_rows(pairs: PairScores, among: np.ndarray) -> dict[int, list[tuple[float, int]]]:
+    """asset -> its two best (score, row) among the pairs marked `among`."""
+    out: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    some = np.flatnonzero(among)
+    for p in some[np.argsort(-pairs.raw[some], kind="stable")]:
+        best = out[int(pairs.assets[p])]
+        if len(best) < 2:
+            best.append((float(pairs.raw[p]), int(pairs.rows[p])))
+    return out
+
+
+def _clear_rows(
+    pairs: PairScores,
+    rivals: PairScores,
+    rivals_of_row: dict[int, np.ndarray],
+    best_other_row: dict[int, list[tuple[float, int]]],
+    assigned: dict[int, list[int]],
+    m: MatchingRules,
+    floor: float,
+) -> set[int]:
+    """The rows whose assignment is clear by `margin` bits (margins on the unclamped sums: two
+    pairs both clamped to 99 may differ by 20).
+
+    Clear when the row's pairs beat every rival: another asset the row wants, another row
+    wanting its asset. Or, for a single pair that did not, when the best assignment without
+    it is worse by the margin (the rival asset is held by a row that would have to give it up:
+    editions each taken by their own title) and no pair the assignment never weighed (not
+    credible) comes that close either.
+    """
+
+    def runner_up(r: int, rival_rows: dict[int, list[tuple[float, int]]], doubts: bool) -> float:
+        mine_assets = {int(pairs.assets[p]) for p in assigned[r]}
+        runner = 0.0
+        for p in rivals_of_row[r]:
+            if int(rivals.assets[p]) not in mine_assets and not (doubts and rivals.credible[p]):
+                runner = float(rivals.raw[p])
+                break
+        for p in assigned[r]:
+            for s, other in rival_rows[int(pairs.assets[p])]:
+                if other != r:
+                    runner = max(runner, s)
+                    break
+        return runner
+
+    low_raw = {r: min(float(pairs.raw[p]) for p in ps) for r, ps in assigned.items()}
+    clear = {r for r in assigned if low_raw[r] - runner_up(r, best_other_row, False) >= m.margin}
+    asked = [
+        ps[0]
+        for r, ps in assigned.items()
+        if r not in clear and len(ps) == 1 and float(pairs.score[ps[0]]) >= m.auto
+    ]
+    if not asked:
+        return clear
+    gains = np.maximum(pairs.raw, floor) - floor + 1.0  # as assign() weighed them
+    held = np.array([p for ps in assigned.values() for p in ps], np.int64)
+    losses = losses_without(pairs.rows, pairs.assets, gains, held, np.array(asked))
+    doubts = _best_rows(rivals, ~rivals.credible)
+    for p, loss in losses.items():
+        r = int(pairs.rows[p])
+        if loss >= m.margin and low_raw[r] - runner_up(r, doubts, True) >= m.margin:
+            clear.add(r)
+    return clear
+
+
 def _decide(
     work: list[BookRow],
     needs: list[int],
@@ -237,18 +304,14 @@ def _decide(
     rules: Rules,
     books_f: Features,
     assets_f: Features,
+    floor: float,
     weights: Weights | None = None,
 ) -> dict[int, RowMatch]:
     m = rules.matching
     by_row = _by_row(pairs)
     rivals_of_row = _by_row(rivals)
-    # The two best rows for each asset (any rival pair), to see whether another row wants it
-    # as much.
-    best_other_row: dict[int, list[tuple[float, int]]] = defaultdict(list)  # asset -> (score,row)
-    for p in np.argsort(-rivals.raw, kind="stable"):
-        lst = best_other_row[int(rivals.assets[p])]
-        if len(lst) < 2:
-            lst.append((float(rivals.raw[p]), int(rivals.rows[p])))
+    best_other_row = _best_rows(rivals, np.ones(len(rivals.rows), bool))
+    clear_rows = _clear_rows(pairs, rivals, rivals_of_row, best_other_row, assigned, m, floor)
     # What each assigned asset scored with the row that took it.
     taken_at = {int(pairs.assets[p]): float(pairs.raw[p]) for ps in assigned.values() for p in ps}
     out: dict[int, RowMatch] = {}
@@ -266,25 +329,11 @@ def _decide(
     for r, group in by_row.items():
         mine = assigned.get(r, [])
         mine_set = set(mine)
-        mine_assets = {int(pairs.assets[p]) for p in mine}
         ranked = [int(p) for p in group]
         listed = [*mine, *(p for p in ranked if p not in mine_set)]
         if mine:
             low = min(float(pairs.score[p]) for p in mine)
-            # Margins on the unclamped sums: two pairs both clamped to 99 may differ by 20.
-            low_raw = min(float(pairs.raw[p]) for p in mine)
-            others = [
-                float(rivals.raw[p])
-                for p in rivals_of_row[r]
-                if int(rivals.assets[p]) not in mine_assets
-            ]
-            runner = others[0] if others else 0.0
-            for p in mine:
-                for s, other in best_other_row[int(pairs.assets[p])]:
-                    if other != r:
-                        runner = max(runner, s)
-                        break
-            clear = low_raw - runner >= m.margin
+            clear = r in clear_rows
             status = (
                 RowStatus.MATCHED
                 if low >= m.auto and clear
