@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from reconciler.models import RowStatus
 from reconciler.outputs.cell_templates import (
+    EMPTY,
     KIND_STYLE,
     CellTemplates,
     cell_starts,
     encode,
+    encode_column,
+    grid_rows,
     row_cells,
     shown_length,
 )
@@ -77,3 +80,77 @@ def test_text_that_looks_like_a_formula_is_an_inline_string_with_quote_prefix() 
     assert asked[0] == (None, False, None, True)
     assert KIND_STYLE[encoded[2][0]] == ("#,##0.00", False)
     assert xml.endswith('<c r="D2" s="4"/>')
+
+
+COLUMN_VALUES = st.one_of(
+    VALUES,
+    st.sampled_from(
+        [-0.0, 0.0, Decimal("-0"), Decimal("0"), Decimal("1.0"), 1, True, 1.0, "", "=1+1"]
+    ),
+    st.sampled_from(["a\x01b", "x\u00a0y", "line\nnext", "тире—", "&<>\"'", "y" * 32_800]),
+)
+
+
+@given(st.lists(COLUMN_VALUES, max_size=40), st.booleans())
+def test_a_column_encoded_at_once_is_each_value_encoded_alone(
+    values: list[Any], date1904: bool
+) -> None:
+    # Equal values of different types (1, 1.0, True, Decimal 1) and zeros of either sign
+    # share a dict key but not their encoding: none may take another's.
+    values = values + values[::-1]
+    assert encode_column(values, date1904) == [encode(v, date1904) for v in values]
+
+
+def test_equal_values_of_other_types_keep_their_own_encoding_in_a_column() -> None:
+    same = [1, 1.0, True, Decimal("1"), 0, -0.0, 0.0, False, Decimal("-0"), Decimal("0.00")]
+    days = [date(2026, 9, 30), datetime(2026, 9, 30), datetime(2026, 9, 30, 12, 30)]
+    for values in (same, same[::-1], days, [*days, *same], [-0.0, 0.0], [0.0, -0.0, None]):
+        assert encode_column(values) == [encode(v) for v in values]
+
+
+def _one_cell_at_a_time(
+    starts: list[str],
+    numbers: list[str],
+    columns: list[list[Any]],
+    fills: list[str | None],
+    templates: CellTemplates,
+    wraps: list[list[int]],
+    skip: bool,
+) -> list[str]:
+    """What the writers did before grid_rows: row by row, a cell at a time."""
+    rows = []
+    for j, number in enumerate(numbers):
+        parts = []
+        for c, column in enumerate(columns):
+            wrap = j in wraps[c]
+            if skip and column[j][0] == EMPTY and fills[j] is None and not wrap:
+                continue
+            parts.append(row_cells([starts[c]], number, [column[j]], templates, fills[j], [wrap]))
+        rows.append("".join(parts))
+    return rows
+
+
+@given(
+    st.integers(min_value=0, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(VALUES, min_size=n, max_size=n), max_size=5),
+            st.lists(st.sampled_from([None, "C6EFCE", "FFC7CE"]), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=3), min_size=5, max_size=5),
+        )
+    ),
+    st.booleans(),
+)
+def test_rows_made_a_column_at_a_time_are_the_rows_made_a_cell_at_a_time(
+    grid: tuple[list[list[Any]], list[str | None], list[list[int]]], skip: bool
+) -> None:
+    values, fills, wraps = grid
+    columns = [encode_column(column) for column in values]
+    wraps = [sorted(set(w)) if fills else [] for w in wraps[: len(columns)]]
+    numbers = [str(7 + j) for j in range(len(fills))]
+    starts = cell_starts(3, len(columns))
+    ours, asked = styles_seen()
+    theirs, asked_before = styles_seen()
+    made = grid_rows(starts, numbers, columns, fills, ours, wraps, skip_unfilled_empty=skip)
+    before = _one_cell_at_a_time(starts, numbers, columns, fills, theirs, wraps, skip)
+    assert made == before
+    assert asked == asked_before  # styles.xml gains the same formats in the same order

@@ -15,9 +15,12 @@ are dropped and text is cut at Excel's limit; a Decimal is money, a date a seria
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
+from operator import getitem, itemgetter, methodcaller
 from typing import Any
 
 from reconciler.outputs.sheet_stream import column_letter
@@ -125,6 +128,78 @@ def encode(value: Any, date1904: bool = False) -> Encoded:
     return _text(str(stored))
 
 
+# Types whose repr tells apart every value that encodes differently (0.0 and -0.0 are equal
+# keys of a dict, their reprs are not): a column's distinct values are found by it.
+_BY_REPR = frozenset({int, float, Decimal, date, datetime, bool})
+_PLAIN = frozenset({str, type(None)})
+_BY_VALUE = frozenset({str, type(None), int, date})  # no value of one equals one of another
+_KIND_OF_RISKY = (TEXT, QUOTED)  # indexed by "starts with a risky character"
+_RISKY = methodcaller("startswith", _RISKY_START)
+_RISKY_AFTER_NUL = re.compile("\0[=+\\-@]")  # a joined text (tab and CR are not printable)
+
+
+def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded]:
+    """`[encode(v, date1904) for v in values]`, each distinct value encoded once.
+
+    A register's columns repeat (places, people, models, statuses, dates), and the texts
+    that do not are encoded together (_encode_texts): no Python call per cell."""
+    types = set(map(type, values))
+    if types <= _PLAIN:
+        distinct = dict.fromkeys(values)
+        distinct.pop(None, None)
+        distinct.pop("", None)
+        texts = list(distinct)
+        memo: dict[Any, Encoded] = dict(zip(texts, _encode_texts(texts), strict=True))
+        memo[None] = memo[""] = _EMPTY_CELL
+        return list(map(memo.__getitem__, values))
+    keys: Sequence[Any]
+    if types <= _BY_VALUE:  # no two of these types hold equal values
+        keys = values
+    elif len(types - _PLAIN) == 1 and types <= _PLAIN | _BY_REPR and str not in types:
+        keys = list(map(repr, values))  # one type (and None, whose repr no other has)
+    elif types <= _PLAIN | _BY_REPR:
+        keys = [v if type(v) is str or v is None else (type(v), repr(v)) for v in values]
+    else:  # a type of its own (an enum): the general rule, one value at a time
+        return [encode(v, date1904) for v in values]
+    distinct = dict(zip(keys, values, strict=True))
+    texts = [k for k, v in distinct.items() if type(v) is str and v]
+    memo = dict(zip(texts, _encode_texts(texts), strict=True))
+    for key, value in distinct.items():
+        if type(value) is not str or not value:
+            memo[key] = encode(value, date1904)
+    return list(map(memo.__getitem__, keys))
+
+
+def _encode_texts(texts: list[str]) -> list[Encoded]:
+    """_text of each non-empty text: the printable ones escaped as one joined string."""
+    lengths = list(map(len, texts))
+    plain = "".join(texts).isprintable() and max(lengths, default=0) <= MAX_CELL_TEXT
+    if plain:
+        easy = texts
+    else:
+        printable = list(map(str.isprintable, texts))
+        easy = [
+            t for t, p, n in zip(texts, printable, lengths, strict=True) if p and n <= MAX_CELL_TEXT
+        ]
+    if not easy:
+        return [_new_text(t) for t in texts]
+    # NUL is not printable, so no easy text holds it; printable text has no CR to keep.
+    joined = "\0".join(easy)
+    bodies = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split("\0")
+    if joined.startswith(_RISKY_START) or _RISKY_AFTER_NUL.search(joined):
+        kinds: Iterable[int] = list(map(_KIND_OF_RISKY.__getitem__, map(_RISKY, easy)))
+    else:  # the usual: no text starts like a formula
+        kinds = repeat(TEXT)
+    encoded = list(zip(kinds, bodies, lengths if plain else map(len, easy), strict=False))
+    if plain:
+        return encoded
+    done = iter(encoded)
+    return [
+        next(done) if p and n <= MAX_CELL_TEXT else _new_text(t)
+        for t, p, n in zip(texts, printable, lengths, strict=True)
+    ]
+
+
 def shown_length(value: Any) -> int:
     """encode's shown length without the body: a column's width is fitted before its rows
     are written."""
@@ -200,3 +275,92 @@ def row_cells(
 def cell_starts(first: int, count: int) -> list[str]:
     """`<c r="` and the letters of each column from `first` on."""
     return ['<c r="' + column_letter(c) for c in range(first, first + count)]
+
+
+_KIND = itemgetter(0)
+_BODY = itemgetter(1)
+_ROW = "\x01"  # stands for the row number in a column's cells: no cell's XML holds it (cleaned)
+
+
+def grid_rows(
+    starts: list[str],
+    numbers: Sequence[str],
+    columns: list[list[Encoded]],
+    fills: Sequence[str | None],
+    templates: CellTemplates,
+    wraps: Sequence[Sequence[int]] | None = None,
+    skip_unfilled_empty: bool = False,
+) -> list[str]:
+    """Rows of cells, as row_cells writes them one row at a time, made a column at a time.
+
+    `columns[c][j]` is row j's encoded value in column c, `numbers[j]` its row number,
+    `fills[j]` its fill; `wraps[c]` the rows whose cell in column c wraps (few: kits, long
+    texts). `skip_unfilled_empty`: an empty cell of a row without fill is left out (the long
+    tables). Templates are made in the order row_cells would first ask for them, row by row
+    and left to right, so that styles.xml gains the same formats in the same order."""
+    if not columns:
+        return [""] * len(numbers)
+    palette = list(dict.fromkeys(fills))  # fill id -> fill
+    ids = {fill: i for i, fill in enumerate(palette)}
+    fid = list(map(ids.__getitem__, fills))
+    # Each cell's template: (fill id, or it plus len(palette) when wrapped; its kind).
+    indexes: list[list[int]] = []
+    for c in range(len(columns)):
+        if wraps and wraps[c]:
+            index = fid.copy()
+            for j in wraps[c]:
+                index[j] += len(palette)
+            indexes.append(index)
+        else:
+            indexes.append(fid)
+    kinds = [list(map(_KIND, column)) for column in columns]
+    tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
+    skip = ids.get(None, -1) if skip_unfilled_empty else -1
+    _make_in_order(templates, palette, tables, indexes, kinds, skip)
+    closes = [_AROUND[k][1] for k in range(KINDS)]
+    # Per cell three pieces, each taken from a list by C-level maps, never a new string: what
+    # precedes the body (the column's `<c r="X`, the row mark, its template's opening), the
+    # body, its template's closing. A row is one join of its cells' pieces.
+    pieces: list[Iterator[str]] = []
+    for c, column in enumerate(columns):
+        start = starts[c] + _ROW
+        opening = [["" if pair is None else start + pair[0] for pair in made] for made in tables]
+        if skip >= 0:
+            opening[skip][EMPTY] = ""  # and EMPTY's body and closing are empty too
+        pieces += (
+            map(getitem, map(opening.__getitem__, indexes[c]), kinds[c]),
+            map(_BODY, column),
+            map(closes.__getitem__, kinds[c]),
+        )
+    return [
+        "".join(row).replace(_ROW, n)
+        for n, row in zip(numbers, zip(*pieces, strict=True), strict=True)
+    ]
+
+
+def _make_in_order(
+    templates: CellTemplates,
+    palette: list[str | None],
+    tables: list[list[tuple[str, str] | None]],
+    indexes: list[list[int]],
+    kinds: list[list[int]],
+    skip: int,
+) -> None:
+    """The templates the cells use, made in the order of their first cells (row-major)."""
+
+    def wanted(i: int, k: int) -> bool:
+        return tables[i][k] is None and not (i == skip and k == EMPTY)
+
+    used = [
+        set(zip(index, column, strict=True)) for index, column in zip(indexes, kinds, strict=True)
+    ]
+    if not any(wanted(i, k) for keys in used for i, k in keys):
+        return  # the common case after a sheet's first rows
+    firsts: list[tuple[int, int, int, int]] = []
+    for c, (index, column) in enumerate(zip(indexes, kinds, strict=True)):
+        keys = list(zip(index, column, strict=True))
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        firsts += [(j, c, i, k) for (i, k), j in first.items() if wanted(i, k)]
+    for _j, _c, i, k in sorted(firsts):
+        if tables[i][k] is None:
+            templates.make(palette[i % len(palette)], i >= len(palette), k)

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
 from reconciler.outputs.added_sheets import vendor_model
-from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode, row_cells
+from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode_column, grid_rows
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.findings_table import comment_text
 from reconciler.outputs.print_setup import IT_ONLY_COLUMNS
@@ -111,15 +110,52 @@ def _rgb(fill: Any) -> str:
     return str(fill.fgColor.rgb)[-6:]
 
 
-def _getters(enrich: Sequence[str], language: str) -> list[Callable[[Asset], Any]]:
-    """Per enrichment column, the asset's value (_asset_value), chosen once per sheet."""
-    out: list[Callable[[Asset], Any]] = []
-    for name in enrich:
-        if name in ("vendor_model", "status", "serial"):
-            out.append(lambda a, name=name: _asset_value(a, name, language))  # type: ignore[misc]
-        else:
-            out.append(attrgetter(name))
+# What each enrichment column is made from: the three shown values are made once per
+# distinct input (a model, a status, a serial), the rest are read as they are.
+_MADE_FROM: dict[str, tuple[str, ...]] = {
+    "vendor_model": ("vendor", "model"),
+    "status": ("status", "status_raw"),
+    "serial": ("serial",),
+}
+_NO_ASSET = Asset(asset_id="")  # every enrichment value None: a row that took no asset
+CHUNK = 4096  # rows made at a time: a chunk's cells, not the sheet's, are held as strings
+
+
+def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[Any]]:
+    """Per column `name`, `_asset_value(a, name, language)` of each asset.
+
+    Every attribute of an asset is read in one pass (one attrgetter call per asset): the
+    assets are scattered in memory, and a pass per column read each one again."""
+    attrs = list(dict.fromkeys(a for name in names for a in _MADE_FROM.get(name, (name,))))
+    read = attrgetter(*attrs, "asset_id")  # two names at least: a tuple per asset
+    table = dict(zip([*attrs, "asset_id"], zip(*map(read, assets), strict=True), strict=True))
+    out = []
+    for name in names:
+        made_from = _MADE_FROM.get(name)
+        if made_from is None:
+            out.append(list(table[name]))
+            continue
+        keys = list(zip(*(table[a] for a in made_from), strict=True))
+        distinct = dict(zip(keys, assets, strict=True))
+        memo = {k: _asset_value(a, name, language) for k, a in distinct.items()}
+        out.append(list(map(memo.__getitem__, keys)))
     return out
+
+
+@dataclass
+class _Sheet:
+    """What plan_sheet keeps across its chunks of rows."""
+
+    enrich: list[str]
+    language: str
+    date1904: bool
+    starts: list[str]
+    templates: CellTemplates
+    last: int  # our last column: where the comments go
+    longest: list[int]
+    rows: dict[int, AddedRow]
+    comments: list[tuple[int, int, str, int]]
+    last_row: int
 
 
 def plan_sheet(
@@ -137,22 +173,14 @@ def plan_sheet(
     freeze: bool,
     date1904: bool,
 ) -> SheetPlan:
-    t = labels(language)
     heads = headings(rules, language)
-    enrich = list(rules.checks.annotate_columns)
-    getters = _getters(enrich, language)
-    no_assets: list[Any] = [None] * len(enrich)
-    status_words: dict[str, str] = t["status"]
-    matched_words: dict[str | None, str | None] = t["matched_on"]
+    enrich: list[str] = list(rules.checks.annotate_columns)
     n = len(heads)
-    longest = [0] * n  # the shown length of each column's widest value, for its width
-    starts = cell_starts(first, n)
 
     def style_of(fill: str | None, wrap: bool, number_format: str | None, quote: bool) -> int:
         xf = Xf(fill_rgb=fill, wrap=wrap, vertical="top", num_fmt=number_format, quote_prefix=quote)
         return styles.xf(xf)
 
-    templates = CellTemplates(style_of)
     header_style = styles.xf(
         Xf(
             fill_rgb=_rgb(HEADER_FILL),
@@ -163,76 +191,44 @@ def plan_sheet(
             boxed=True,
         )
     )
-    rows: dict[int, AddedRow] = {
-        info.header_row: cells_row(
-            info.header_row, [(h, header_style) for h in heads], first, False
-        )
-    }
-    comments: list[tuple[int, int, str, int]] = []
-    last = first + n - 1
-    last_row = info.header_end_row
-    fills = {key: _rgb(fill) for key, fill in FILLS.items()}
-    for m in matches:
-        assets = [by_id[a] for a in m.asset_ids if a in by_id]
-        found = by_row.get(m.row.key)
-        if found:
-            found = sorted(found, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
-        status = str(m.status)
-        values: list[Any] = [
-            status_words.get(status, status),
-            # A row with no asset has no score worth showing: the best it came to is noise.
-            None if m.score is None or not m.asset_ids else round(m.score, 1),
-            matched_words.get(m.matched_on, m.matched_on),
-            "\n".join(m.asset_ids) or None,
-        ]
-        if not assets:
-            values += no_assets
-        elif len(assets) == 1:  # most rows: the asset's own typed values
-            asset = assets[0]
-            values += [get(asset) for get in getters]
-        else:
-            values += [_joined([get(a) for a in assets], language) for get in getters]
-        # One line: the row keeps the accountant's height (the comment has every finding whole).
-        values.append("; ".join(f.message for f in found) if found else None)
-        encoded = [encode(v, date1904) for v in values]
-        for i, (_kind, _body, shown) in enumerate(encoded):
-            if shown > longest[i]:
-                longest[i] = shown
-        # The accountant's row heights are kept (87 rows were resized before): text wider
-        # than its column is not wrapped to grow the row; it shows in full when selected.
-        fill = fills[row_fill_key(m.status, found or [])]
-        r = m.row.row
-        if r not in rows and len(m.asset_ids) > 1:
-            # A kit: its assets one a line, wrapped, the row as tall as the kit is long. The
-            # one exception to keeping the accountant's heights: '; '-joined serials and ids
-            # on one line were clipped by the next cell and could not be read, on screen or
-            # on paper.
-            wrap = ["\n" in body for _kind, body, _shown in encoded]
-            xml = row_cells(starts, str(r), encoded, templates, fill, wrap).encode()
-            rows[r] = AddedRow(xml, lines=len(m.asset_ids))
-        elif r not in rows:  # a row listed twice (it should not be) keeps the first
-            rows[r] = AddedRow(row_cells(starts, str(r), encoded, templates, fill).encode())
-        if found:
-            body, height = finding_comment(found, language)
-            comments.append((r, last, body, height))
-        last_row = max(last_row, r)
+    sheet = _Sheet(
+        enrich=enrich,
+        language=language,
+        date1904=date1904,
+        starts=cell_starts(first, n),
+        templates=CellTemplates(style_of),
+        last=first + n - 1,
+        longest=[0] * n,  # the shown length of each column's widest value, for its width
+        rows={
+            info.header_row: cells_row(
+                info.header_row, [(h, header_style) for h in heads], first, False
+            )
+        },
+        comments=[],
+        last_row=info.header_end_row,
+    )
+    # This sheet's findings by row number (by_row holds every sheet's).
+    row_findings = {r: found for (name, r), found in by_row.items() if name == info.name}
+    for at in range(0, len(matches), CHUNK):
+        _plan_rows(sheet, matches[at : at + CHUNK], row_findings, by_id)
     widths = []
     for i, head in enumerate(heads):
         most = FINDINGS_WIDTH if i == n - 1 else ADDED_MAX_WIDTH
-        widest = longest[i] * 1.15 + 2 if longest[i] else 0.0
+        widest = sheet.longest[i] * 1.15 + 2 if sheet.longest[i] else 0.0
         widths.append(fitted_width(widest, head, least=10, most=most))
     # Our columns one group that folds away; IT-only details folded already (print_setup).
     folded = [False] * 4 + [k in IT_ONLY_COLUMNS for k in enrich] + [False]
     edit = SheetEdit(
         first=first,
         widths=widths,
-        rows=rows,
+        rows=sheet.rows,
         date1904=date1904,
         outline=[2 if f else 1 for f in folded],
         hidden=folded,
         print_layout=True,
     )
-    plan = SheetPlan(edit, comments)
+    plan = SheetPlan(edit, sheet.comments)
+    last = sheet.last
     if info.header_end_row > info.header_row:
         edit.merges = [
             f"{column_letter(c)}{info.header_row}:{column_letter(c)}{info.header_end_row}"
@@ -240,7 +236,7 @@ def plan_sheet(
         ]
     if not keep_autofilter:
         edit.autofilter = f"A{info.header_end_row}:{column_letter(last)}" + str(
-            max(last_row, info.header_end_row + 1)
+            max(sheet.last_row, info.header_end_row + 1)
         )
     if freeze:
         edit.freeze_below = info.header_end_row + 1
@@ -248,6 +244,99 @@ def plan_sheet(
         keys = [info.columns[k] for k in ("inventory_number", "name") if k in info.columns]
         edit.freeze_right_of = max(keys, default=0)
     return plan
+
+
+def _plan_rows(
+    sheet: _Sheet,
+    matches: list[RowMatch],
+    row_findings: dict[int, list[Finding]],
+    by_id: dict[str, Asset],
+) -> None:
+    """Our cells of some rows, a column at a time: each column's values gathered, encoded
+    (each distinct value once) and written (cell_templates.grid_rows)."""
+    language = sheet.language
+    t = labels(language)
+    status_words: dict[str, str] = t["status"]
+    matched_words: dict[str | None, str | None] = t["matched_on"]
+    fills = {key: _rgb(fill) for key, fill in FILLS.items()}
+    numbers = [m.row.row for m in matches]
+    status_of = list(map(_STATUS, matches))
+    words = {s: status_words.get(str(s), str(s)) for s in set(status_of)}
+    asset_ids = list(map(_ASSET_IDS, matches))
+    # A row with no asset has no score worth showing: the best it came to is noise.
+    scores = [
+        None if s is None or not a else round(s, 1)
+        for s, a in zip(map(_SCORE, matches), asset_ids, strict=True)
+    ]
+    matched_raw = list(map(_MATCHED_ON, matches))
+    matched = {k: matched_words.get(k, k) for k in set(matched_raw)}
+    plain_fill = {s: fills[row_fill_key(s, [])] for s in set(status_of)}
+    row_fills = list(map(plain_fill.__getitem__, status_of))
+    texts: list[str | None] = [None] * len(matches)
+    for j, found in enumerate(map(row_findings.get, numbers)):
+        if not found:
+            continue
+        found = sorted(found, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
+        # One line: the row keeps the accountant's height (the comment has every finding whole).
+        texts[j] = "; ".join(f.message for f in found)
+        row_fills[j] = fills[row_fill_key(status_of[j], found)]
+        body, height = finding_comment(found, language)
+        sheet.comments.append((numbers[j], sheet.last, body, height))
+    assets = [by_id.get(a[0], _NO_ASSET) if a else _NO_ASSET for a in asset_ids]
+    kits: list[tuple[int, list[Asset]]] = []  # rows of several assets: their values joined
+    for j, ids in enumerate(asset_ids):
+        if len(ids) > 1:
+            found_assets = [by_id[a] for a in ids if a in by_id]
+            assets[j] = found_assets[0] if len(found_assets) == 1 else _NO_ASSET
+            if len(found_assets) > 1:
+                kits.append((j, found_assets))
+    values: list[list[Any]] = [
+        list(map(words.__getitem__, status_of)),
+        scores,
+        list(map(matched.__getitem__, matched_raw)),
+        ["\n".join(a) or None for a in asset_ids],
+    ]
+    for name, column in zip(sheet.enrich, _columns(sheet.enrich, assets, language), strict=True):
+        for j, kit in kits:
+            column[j] = _joined([_asset_value(a, name, language) for a in kit], language)
+        values.append(column)
+    values.append(texts)
+    columns = [encode_column(v, sheet.date1904) for v in values]
+    for i, column in enumerate(columns):
+        sheet.longest[i] = max(sheet.longest[i], max(map(_SHOWN, column), default=0))
+    sheet.last_row = max(sheet.last_row, *numbers)
+    taken = sheet.rows
+    if len(set(numbers)) < len(numbers) or not taken.keys().isdisjoint(numbers):
+        # A row listed twice (it should not be) keeps the first.
+        kept = []
+        for j, r in enumerate(numbers):
+            if r not in taken:
+                taken[r] = _PENDING
+                kept.append(j)
+        columns = [[column[j] for j in kept] for column in columns]
+        row_fills = [row_fills[j] for j in kept]
+        numbers = [numbers[j] for j in kept]
+        asset_ids = [asset_ids[j] for j in kept]
+    lines = list(map(len, asset_ids))
+    # The accountant's row heights are kept (87 rows were resized before): text wider than its
+    # column is not wrapped to grow the row; it shows in full when selected. A kit is the
+    # exception: its assets one a line, wrapped, the row as tall as the kit is long ('; '-joined
+    # serials and ids on one line were clipped by the next cell and could not be read).
+    kit_rows = [k for k, n in enumerate(lines) if n > 1]
+    wraps = [[k for k in kit_rows if "\n" in column[k][1]] for column in columns]
+    xml = grid_rows(
+        sheet.starts, list(map(str, numbers)), columns, row_fills, sheet.templates, wraps
+    )
+    for r, cells, n in zip(numbers, xml, lines, strict=True):
+        taken[r] = AddedRow(cells.encode(), lines=n) if n > 1 else AddedRow(cells.encode())
+
+
+_STATUS = attrgetter("status")
+_ASSET_IDS = attrgetter("asset_ids")
+_SCORE = attrgetter("score")
+_MATCHED_ON = attrgetter("matched_on")
+_SHOWN = itemgetter(2)
+_PENDING = AddedRow(b"")  # a row taken by this chunk, its cells not made yet
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="[A-Z]+\d+:([A-Z]+)\d+"')
