@@ -132,7 +132,9 @@ def encode(value: Any, date1904: bool = False) -> Encoded:
 # keys of a dict, their reprs are not): a column's distinct values are found by it.
 _BY_REPR = frozenset({int, float, Decimal, date, datetime, bool})
 _PLAIN = frozenset({str, type(None)})
-_BY_VALUE = frozenset({str, type(None), int, date})  # no value of one equals one of another
+_BY_VALUE = frozenset({str, type(None), date, datetime})  # no value of one equals one of another
+_NUMBERS = frozenset({int, float, Decimal, bool})
+_SIGNED_ZERO = frozenset({float, Decimal})
 _KIND_OF_RISKY = (TEXT, QUOTED)  # indexed by "starts with a risky character"
 _RISKY = methodcaller("startswith", _RISKY_START)
 _RISKY_AFTER_NUL = re.compile("\0[=+\\-@]")  # a joined text (tab and CR are not printable)
@@ -153,7 +155,14 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         memo[None] = memo[""] = _EMPTY_CELL
         return list(map(memo.__getitem__, values))
     keys: Sequence[Any]
-    if types <= _BY_VALUE:  # no two of these types hold equal values
+    numbers = types & _NUMBERS
+    if (
+        len(numbers) <= 1
+        and types <= _BY_VALUE | numbers
+        and not (numbers & _SIGNED_ZERO and 0 in values)
+    ):
+        # Values of these types equal only when they encode alike: one numeric type at most
+        # (1, 1.0, True are equal keys) and no zero when it may be -0.0.
         keys = values
     elif len(types - _PLAIN) == 1 and types <= _PLAIN | _BY_REPR and str not in types:
         keys = list(map(repr, values))  # one type (and None, whose repr no other has)
@@ -198,14 +207,6 @@ def _encode_texts(texts: list[str]) -> list[Encoded]:
         next(done) if p and n <= MAX_CELL_TEXT else _new_text(t)
         for t, p, n in zip(texts, printable, lengths, strict=True)
     ]
-
-
-def shown_length(value: Any) -> int:
-    """encode's shown length without the body: a column's width is fitted before its rows
-    are written."""
-    if type(value) is str and value.isprintable() and len(value) <= MAX_CELL_TEXT:
-        return len(value) if "\n" not in value else max(len(x) for x in value.split("\n"))
-    return encode(value)[2]
 
 
 # What follows `<c r="A1"` and the style attribute, and what closes the cell, per kind.
@@ -290,14 +291,16 @@ def grid_rows(
     templates: CellTemplates,
     wraps: Sequence[Sequence[int]] | None = None,
     skip_unfilled_empty: bool = False,
+    absent: Sequence[Sequence[int]] | None = None,
 ) -> list[str]:
     """Rows of cells, as row_cells writes them one row at a time, made a column at a time.
 
     `columns[c][j]` is row j's encoded value in column c, `numbers[j]` its row number,
     `fills[j]` its fill; `wraps[c]` the rows whose cell in column c wraps (few: kits, long
     texts). `skip_unfilled_empty`: an empty cell of a row without fill is left out (the long
-    tables). Templates are made in the order row_cells would first ask for them, row by row
-    and left to right, so that styles.xml gains the same formats in the same order."""
+    tables); `absent[c]` the rows that have no cell in column c at all (their value None).
+    Templates are made in the order row_cells would first ask for them, row by row and left
+    to right, so that styles.xml gains the same formats in the same order."""
     if not columns:
         return [""] * len(numbers)
     palette = list(dict.fromkeys(fills))  # fill id -> fill
@@ -305,14 +308,18 @@ def grid_rows(
     fid = list(map(ids.__getitem__, fills))
     # Each cell's template: (fill id, or it plus len(palette) when wrapped; its kind).
     indexes: list[list[int]] = []
+    none = 2 * len(palette)  # no cell: what precedes its body, its body and closing are empty
     for c in range(len(columns)):
+        index = fid
         if wraps and wraps[c]:
             index = fid.copy()
             for j in wraps[c]:
                 index[j] += len(palette)
-            indexes.append(index)
-        else:
-            indexes.append(fid)
+        if absent and absent[c]:
+            index = index.copy() if index is fid else index
+            for j in absent[c]:
+                index[j] = none
+        indexes.append(index)
     kinds = [list(map(_KIND, column)) for column in columns]
     tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
     skip = ids.get(None, -1) if skip_unfilled_empty else -1
@@ -325,6 +332,7 @@ def grid_rows(
     for c, column in enumerate(columns):
         start = starts[c] + _ROW
         opening = [["" if pair is None else start + pair[0] for pair in made] for made in tables]
+        opening.append([""] * KINDS)  # no cell
         if skip >= 0:
             opening[skip][EMPTY] = ""  # and EMPTY's body and closing are empty too
         pieces += (
@@ -349,7 +357,7 @@ def _make_in_order(
     """The templates the cells use, made in the order of their first cells (row-major)."""
 
     def wanted(i: int, k: int) -> bool:
-        return tables[i][k] is None and not (i == skip and k == EMPTY)
+        return i < len(tables) and tables[i][k] is None and not (i == skip and k == EMPTY)
 
     used = [
         set(zip(index, column, strict=True)) for index, column in zip(indexes, kinds, strict=True)

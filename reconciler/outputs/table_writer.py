@@ -17,15 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import zip_longest
+from operator import itemgetter
 from typing import Any
 
 from reconciler.outputs.cell_templates import (
-    EMPTY,
     QUOTED,
+    TEXT,
     CellTemplates,
     cell_starts,
-    encode,
-    shown_length,
+    encode_column,
+    grid_rows,
 )
 from reconciler.outputs.sheet_stream import cell_xml, column_letter
 from reconciler.outputs.styles_append import StyleBook, Xf
@@ -43,6 +45,7 @@ from reconciler.outputs.xlsx_writer import (
 )
 from reconciler.outputs.xml_parts import text
 
+_SHOWN = itemgetter(2)
 FILL_COLOURS = {key: str(fill.fgColor.rgb)[-6:] for key, fill in FILLS.items()}
 _HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -207,14 +210,10 @@ def write_table(
     """
     longest = [0] * len(headers)
     multiline = [False] * len(headers)
-    for line in rows:
-        for c, value in enumerate(line):
-            if value is not None:
-                shown = shown_length(value)
-                if shown > longest[c]:
-                    longest[c] = shown
-                if type(value) is str and "\n" in value:
-                    multiline[c] = True
+    for at in range(0, len(rows), _CHUNK):
+        for c, column in enumerate(zip_longest(*rows[at : at + _CHUNK])):
+            longest[c] = max(longest[c], max(map(_SHOWN, encode_column(column)), default=0))
+            multiline[c] = multiline[c] or _has_lines(column)
     fitted = []
     for c, header in enumerate(headers):
         most = widths[c] if widths else MAX_WIDTH
@@ -224,6 +223,67 @@ def write_table(
     ws.headers, ws.rows, ws.widths, ws.fills = headers, rows, fitted, fills
     ws.longest, ws.multiline = longest, multiline
     return fitted
+
+
+_CHUNK = 1000  # rows written at a time
+
+
+def _table_rows(
+    ws: TableSheet,
+    rows: list[list[Any]],
+    fills: list[str | None],
+    first: int,
+    starts: list[str],
+    templates: CellTemplates,
+    room: list[float],
+    may_wrap: list[bool],
+) -> str:
+    """Some of the table's rows (the first is sheet row `first`), a column at a time
+    (cell_templates.grid_rows); a row with wrapped text made as tall as it needs."""
+    width = max(map(len, rows))
+    columns = [list(column) for column in zip_longest(*rows)]
+    # A row shorter than the table has no cell where it has no value.
+    absent = [[j for j, row in enumerate(rows) if len(row) <= c] for c in range(width)]
+    encoded = [encode_column(column) for column in columns]
+    wraps: list[list[int]] = []
+    row_lines = [1] * len(rows)
+    for c, column in enumerate(encoded):
+        if not may_wrap[c]:
+            wraps.append([])
+            continue
+        if ws.multiline[c]:
+            wider = [j for j, (_k, body, n) in enumerate(column) if n > room[c] or "\n" in body]
+        else:  # no text has several lines: the shown lengths say which are too wide
+            wider = [j for j, shown in enumerate(map(_SHOWN, column)) if shown > room[c]]
+        wrapped = [j for j in wider if column[j][0] in (TEXT, QUOTED)]
+        for j in wrapped:
+            lines = lines_needed(clean_text(str(columns[c][j])), ws.widths[c])
+            row_lines[j] = max(row_lines[j], lines)
+        wraps.append(wrapped)
+    numbers = [str(r) for r in range(first, first + len(rows))]
+    cells = grid_rows(
+        starts[:width],
+        numbers,
+        encoded,
+        fills,
+        templates,
+        wraps,
+        skip_unfilled_empty=True,
+        absent=absent if any(absent) else None,
+    )
+    return "".join(
+        f'<row r="{n}" ht="{lines * LINE_HEIGHT:g}" customHeight="1">{row}</row>'
+        if lines > 1
+        else f'<row r="{n}">{row}</row>'
+        for n, row, lines in zip(numbers, cells, row_lines, strict=True)
+    )
+
+
+def _has_lines(column: tuple[Any, ...]) -> bool:
+    """Whether a text of the column has several lines."""
+    if set(map(type, column)) <= {str, type(None)}:
+        return "\n" in "\0".join(filter(None, column))
+    return any(type(v) is str and "\n" in v for v in column)
 
 
 def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
@@ -261,33 +321,11 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
     may_wrap = [
         c < len(ws.longest) and (ws.longest[c] > room[c] or ws.multiline[c]) for c in range(n_cols)
     ]
+    for at in range(0, len(ws.rows), _CHUNK):
+        rows = ws.rows[at : at + _CHUNK]
+        fills: list[str | None] = ws.fills[at : at + _CHUNK] if ws.fills else [None] * len(rows)
+        yield _table_rows(ws, rows, fills, at + 2, starts, templates, room, may_wrap).encode()
     chunk: list[str] = []
-    for r, values in enumerate(ws.rows, start=2):
-        fill = ws.fills[r - 2] if ws.fills else None
-        made = templates.for_fill(fill)
-        number = str(r)
-        parts: list[str] = []
-        row_lines = 1
-        for c, value in enumerate(values):
-            kind, body, shown = encode(value)
-            if (
-                may_wrap[c]
-                and kind <= QUOTED
-                and kind != EMPTY
-                and (shown > room[c] or "\n" in body)
-            ):
-                row_lines = max(row_lines, lines_needed(clean_text(str(value)), ws.widths[c]))
-                pair = templates.for_fill(fill, True)[kind] or templates.make(fill, True, kind)
-            elif kind == EMPTY and fill is None:
-                continue  # nothing to show and no colour to carry
-            else:
-                pair = made[kind] or templates.make(fill, False, kind)
-            parts += (starts[c], number, pair[0], body, pair[1])
-        height = f' ht="{row_lines * LINE_HEIGHT:g}" customHeight="1"' if row_lines > 1 else ""
-        chunk.append(f'<row r="{r}"{height}>{"".join(parts)}</row>')
-        if len(chunk) >= 1000:
-            yield "".join(chunk).encode()
-            chunk = []
     for row in sorted(ws.below):
         r = row + 1
         cells = [
