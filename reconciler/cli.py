@@ -29,11 +29,13 @@ from reconciler.text.errors_config import sentence_case
 
 log = logging.getLogger("reconciler")
 
-# Set by `run` once its run folder and ledger rows are written: main() then ends the process
-# at once. Python otherwise frees the run's millions of objects one by one on the way out,
-# about 2 s of a 100k-row run (BENCHMARKS.md, issue 16); the system takes the memory back whole.
-# Only main() reads it, so a run called in-process (tests, CliRunner) exits as usual.
-_leave_at_once: list[bool] = []
+# The finished run, set by `run` once its run folder and ledger rows are written: main()
+# then ends the process at once. Python otherwise frees the run's millions of objects one by
+# one, as `run`'s frame unwinds and again at exit: about 2 s of a 100k-row run (BENCHMARKS.md,
+# issue 16); the system takes the memory back whole. Holding the result here keeps the
+# unwinding from freeing it. Only main() ends the process, so a run called in-process
+# (tests, CliRunner) exits as usual, and only the last run is held.
+_leave_at_once: list[object] = []
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,7 +154,7 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
         )
     )
     click.echo(str(result.run_dir))
-    _leave_at_once.append(True)
+    _leave_at_once[:] = [result]
     sys.exit(result.exit_code)
 
 
