@@ -135,14 +135,16 @@ def run_file(
     of the same content (the service found it in the ledger) for results.json. `timings`:
     where the stages' seconds go, holding what the caller timed before (the CLI's startup).
 
-    Every step is timed: the five stages, and the steps between them (the reviewers'
-    decisions, the scope, the figures). results.json holds them all but the reports, written
-    while results.json is; process_file logs every one, the reports and the ledger too.
+    Every step is timed: the five stages, and the steps around them (the rules, the
+    reviewers' decisions, the scope, the figures). results.json holds them all but the
+    reports, written while results.json is; process_file logs every one, the reports and the
+    ledger too.
     """
-    rules = rules or load_rules(config.rules)
+    timings = {} if timings is None else timings
+    with timed(timings, "rules"):
+        rules = rules or load_rules(config.rules)
     run_id = run_id or new_run_id()
     give_back_large_blocks()
-    timings = {} if timings is None else timings
     counts: dict[str, object] = {"file": file_name or path.name}
     on_stage("read", counts)
     with timed(timings, "read", collector=False):

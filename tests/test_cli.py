@@ -143,6 +143,7 @@ def test_results_json_records_seconds_per_stage(workspace: Path) -> None:
     doc = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     assert set(doc["timings"]) == {
         "startup",
+        "rules",
         "read",
         "inventory",
         "decisions",
