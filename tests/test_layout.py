@@ -335,6 +335,24 @@ def test_an_unreadable_cost_names_sheet_row_column_and_value(
     assert "correct or clear the cell" in str(error)
 
 
+def test_a_text_repeated_down_a_column_reads_alike_and_a_bad_one_fails_on_each_row(
+    tmp_path: Path, columns: ColumnRules
+) -> None:
+    """Each distinct text of a column is parsed once (read/register.parse_rows): every row
+    still gets its value, and an unreadable date is left empty with its own row said."""
+    spec = SheetSpec("TDSheet").row(1, ["Инв. №", "Наименование", "Стоимость", "Дата принятия"])
+    for n in range(2, 7):
+        spec.row(n, [str(n), "Стол", "1 234,50", "вчера" if n % 2 else "15.03.2019"])
+    register = read(tmp_path, "xlsx", spec, columns=columns)
+    assert [r.cost for r in register.rows] == [Decimal("1234.50")] * 5
+    assert [r.name for r in register.rows] == ["Стол"] * 5
+    assert [r.acquired_on for r in register.rows] == [date(2019, 3, 15), None] * 2 + [
+        date(2019, 3, 15)
+    ]
+    left_empty = [w.params["row"] for w in register.warnings if w.code == "DATE_LEFT_EMPTY"]
+    assert left_empty == [3, 5]
+
+
 # --- values ------------------------------------------------------------------------------
 
 

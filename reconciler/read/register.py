@@ -215,6 +215,9 @@ def find_tables(
     )
 
 
+_UNSEEN = object()  # a text not parsed yet (None is a parsed value: an empty cell)
+
+
 def parse_rows(
     grid: Grid,
     table: Table,
@@ -258,6 +261,10 @@ def parse_rows(
     mapped = set(table.columns.values())
     extras = extra_columns(table, mapped)
     key_cols = [table.columns[f] - 1 for f in BOOK_KEYS if f in table.columns]
+    # Each field's text cells parsed once per distinct text: a register repeats its places,
+    # people, accounts, dates and costs, and the parsers are pure. A text that fails is not
+    # kept, so it fails again, with its own row in the message. The rows share the values.
+    known: dict[str, dict[str, Any]] = {name: {} for name, _col, _header in fields}
     for data in data_rows(grid, table):
         if is_total_row(data, key_cols, total_markers):
             continue
@@ -268,7 +275,14 @@ def parse_rows(
         for name, col, header in fields:
             raw = line[col] if col < len(line) else ""
             try:
-                parsed[name] = parsers[name](raw, header)
+                if type(raw) is str:
+                    seen = known[name]
+                    value = seen.get(raw, _UNSEEN)
+                    if value is _UNSEEN:
+                        value = seen[raw] = parsers[name](raw, header)
+                    parsed[name] = value
+                else:
+                    parsed[name] = parsers[name](raw, header)
             except ValueError as e:
                 letter = get_column_letter(col + 1)
                 if name in LENIENT_FIELDS:
