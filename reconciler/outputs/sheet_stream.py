@@ -82,6 +82,7 @@ def column_number(letters: str) -> int:
 
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
+_LETTERS_THEN_DIGIT = re.compile(rb"([A-Z]+)\d")
 _EPOCH = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
 
@@ -155,6 +156,11 @@ class _Cells:
 def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
     """The column of the row's last cell, when its reference says it (None: look closer)."""
     opener = b"<" + prefix + b"c"
+    i = inner.rfind(opener)
+    if i >= 0 and inner.startswith(b' r="', i + len(opener)):  # as Excel writes it
+        letters = _LETTERS_THEN_DIGIT.match(inner, i + len(opener) + 4)
+        if letters is not None:
+            return column_number(letters.group(1).decode())
     i = len(inner)
     while True:
         i = inner.rfind(opener, 0, i)
@@ -170,11 +176,25 @@ def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
 
 def _row_tag(tag: bytes, added: AddedRow, last: int) -> bytes:
     """The row's start tag with its span reaching our last column and its height grown."""
+    if b"spans" not in tag:
+        return _grown(tag, added)
+    at = tag.find(b' spans="')
+    if at >= 0 and tag.count(b"spans") == 1:  # as Excel writes it: `spans="1:11"`
+        end = tag.index(b'"', at + 8)
+        low, colon, high = tag[at + 8 : end].partition(b":")
+        if colon and low.isdigit() and high.isdigit():
+            tag = tag[:at] + b' spans="%s:%d"' % (low, max(int(high), last)) + tag[end + 1 :]
+            return _grown(tag, added)
     spans = get_attr(tag, "spans")
     if spans is not None:
         m = re.fullmatch(r"(\d+):(\d+)", spans)
         new = f"{m.group(1)}:{max(int(m.group(2)), last)}" if m else None
         tag = re.sub(rb'\sspans="[^"]*"', b"" if new is None else f' spans="{new}"'.encode(), tag)
+    return _grown(tag, added)
+
+
+def _grown(tag: bytes, added: AddedRow) -> bytes:
+    """The row's start tag at least as tall as our wrapped lines need."""
     if added.lines > 1:
         current = float(get_attr(tag, "ht") or LINE_HEIGHT)
         height = max(current, added.lines * LINE_HEIGHT)
@@ -241,15 +261,20 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     implicit = 0
     close = f"</{p}row>".encode()
     row_pattern = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])[^>]*>")
+    row_r = b"<" + prefix + b'row r="'
     pos = body_start
     while pending < len(targets):
         m = row_pattern.search(xml, pos, body_end)
         if m is None:
             break
-        r_attr = get_attr(m.group(), "r")
-        r = int(r_attr) if r_attr else implicit + 1
+        tag = m.group()
+        if tag.startswith(row_r):  # as Excel writes it: `<row r="7" ...`
+            r = int(tag[len(row_r) : tag.index(b'"', len(row_r))])
+        else:
+            r_attr = get_attr(tag, "r")
+            r = int(r_attr) if r_attr else implicit + 1
         implicit = r
-        if m.group().endswith(b"/>"):
+        if tag.endswith(b"/>"):
             end_inner = end = m.end()
         else:
             end_inner = xml.index(close, m.end())

@@ -237,9 +237,11 @@ def _table_rows(
     templates: CellTemplates,
     room: list[float],
     may_wrap: list[bool],
+    lines_of: list[dict[str, int]],
 ) -> str:
     """Some of the table's rows (the first is sheet row `first`), a column at a time
-    (cell_templates.grid_rows); a row with wrapped text made as tall as it needs."""
+    (cell_templates.grid_rows); a row with wrapped text made as tall as it needs.
+    `lines_of[c]`: the lines each text of column c was found to need, kept across the rows."""
     width = max(map(len, rows))
     columns = [list(column) for column in zip_longest(*rows)]
     # A row shorter than the table has no cell where it has no value.
@@ -256,8 +258,12 @@ def _table_rows(
         else:  # no text has several lines: the shown lengths say which are too wide
             wider = [j for j, shown in enumerate(map(_SHOWN, column)) if shown > room[c]]
         wrapped = [j for j in wider if column[j][0] in (TEXT, QUOTED)]
+        known = lines_of[c]  # a quarter of the wrapped texts at 100k are distinct
         for j in wrapped:
-            lines = lines_needed(clean_text(str(columns[c][j])), ws.widths[c])
+            body = column[j][1]  # the text as stored: the same body, the same lines
+            lines = known.get(body)
+            if lines is None:
+                lines = known[body] = lines_needed(clean_text(str(columns[c][j])), ws.widths[c])
             row_lines[j] = max(row_lines[j], lines)
         wraps.append(wrapped)
     numbers = [str(r) for r in range(first, first + len(rows))]
@@ -321,10 +327,13 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
     may_wrap = [
         c < len(ws.longest) and (ws.longest[c] > room[c] or ws.multiline[c]) for c in range(n_cols)
     ]
+    lines_of: list[dict[str, int]] = [{} for _c in range(n_cols)]
     for at in range(0, len(ws.rows), _CHUNK):
         rows = ws.rows[at : at + _CHUNK]
         fills: list[str | None] = ws.fills[at : at + _CHUNK] if ws.fills else [None] * len(rows)
-        yield _table_rows(ws, rows, fills, at + 2, starts, templates, room, may_wrap).encode()
+        yield _table_rows(
+            ws, rows, fills, at + 2, starts, templates, room, may_wrap, lines_of
+        ).encode()
     chunk: list[str] = []
     for row in sorted(ws.below):
         r = row + 1

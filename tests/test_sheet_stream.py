@@ -1,0 +1,87 @@
+"""The row tags and last cells of a register sheet as sheet_stream reads them: the quick
+readings of what Excel writes (`<row r="7" spans="1:11">`, `<c r="K7" ...>`) give what the
+general ones (any attribute order, spacing, prefix) gave before them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reconciler.outputs import sheet_stream
+from reconciler.outputs.sheet_stream import AddedRow, SheetEdit, extend_sheet
+from reconciler.outputs.xml_parts import get_attr
+
+
+def _row_tag_before(tag: bytes, added: AddedRow, last: int) -> bytes:
+    """sheet_stream._row_tag as it was: every attribute read by get_attr."""
+    spans = get_attr(tag, "spans")
+    if spans is not None:
+        m = re.fullmatch(r"(\d+):(\d+)", spans)
+        new = f"{m.group(1)}:{max(int(m.group(2)), last)}" if m else None
+        tag = re.sub(rb'\sspans="[^"]*"', b"" if new is None else f' spans="{new}"'.encode(), tag)
+    if added.lines > 1:
+        current = float(get_attr(tag, "ht") or 15.0)
+        height = max(current, added.lines * 15.0)
+        if height != current or get_attr(tag, "customHeight") not in ("1", "true"):
+            tag = re.sub(rb'\s(ht|customHeight)="[^"]*"', b"", tag)
+            end = -2 if tag.endswith(b"/>") else -1
+            tag = tag[:end].rstrip() + f' ht="{height:g}" customHeight="1"'.encode() + tag[end:]
+    return tag
+
+
+TAGS = [
+    b'<row r="7">',
+    b'<row r="7" spans="1:11">',
+    b'<row r="7" spans="1:30" ht="20" customHeight="1">',
+    b'<row r="7" spans ="1:3">',
+    b'<row spans="2:3" r="7">',
+    b'<row r="7"\tspans="1:3">',
+    b'<row r="7" spans="x">',
+    b'<row r="7" spans="1:3 ">',
+    b'<row r="7" spans="01:3" x14ac:dyDescent="0.25"/>',
+    b'<x:row r="7" spans="1:3">',
+]
+
+
+@pytest.mark.parametrize("tag", TAGS)
+@pytest.mark.parametrize("lines", [1, 3])
+def test_a_row_tag_is_read_as_the_general_reading_read_it(tag: bytes, lines: int) -> None:
+    added = AddedRow(b"", lines=lines)
+    assert sheet_stream._row_tag(tag, added, 13) == _row_tag_before(tag, added, 13)
+
+
+@pytest.mark.parametrize(
+    ("inner", "column"),
+    [
+        (b'<c r="A7" s="1"><v>1</v></c><c r="K7" t="s"><v>2</v></c>', 11),
+        (b'<c r="A7"/><c s="3" r="AB7"/>', 28),
+        (b'<c r="A7"/><c r="K"/>', None),  # no row number: not a reference
+        (b'<c r="A7"/><c/>', None),
+        (b"", 0),
+        (b'<x:c r="C7"><x:v>1</x:v></x:c>', 3),
+    ],
+)
+def test_the_last_cells_column_is_read_from_its_reference(inner: bytes, column: int) -> None:
+    prefix = b"x:" if inner.startswith(b"<x:") else b""
+    assert sheet_stream._last_cell_column(inner, prefix) == column
+
+
+def test_rows_as_excel_writes_them_get_our_cells_and_their_spans_reach_them() -> None:
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1" spans="1:2"><c r="A1"><v>1</v></c></row>'
+        b'<row spans="1:2" r="2"><c r="B2"><v>2</v></c></row>'
+        b'<row r="3" spans="1:2"><c r="A3"><v>3</v></c><c s="1" r="C3"/></row>'
+        b"</sheetData></worksheet>"
+    )
+    edit = SheetEdit(
+        first=3,
+        widths=[10.0, 10.0],
+        rows={r: AddedRow(f'<c r="C{r}"/><c r="D{r}"/>'.encode()) for r in (1, 2, 3)},
+    )
+    out = b"".join(extend_sheet(xml, edit))
+    assert b'<row r="1" spans="1:4"><c r="A1"><v>1</v></c><c r="C1"/><c r="D1"/></row>' in out
+    assert b'<row spans="1:4" r="2"><c r="B2"><v>2</v></c><c r="C2"/><c r="D2"/></row>' in out
+    # their formatted empty C3 gives way to ours
+    assert b'<row r="3" spans="1:4"><c r="A3"><v>3</v></c><c r="C3"/><c r="D3"/></row>' in out
