@@ -8,6 +8,7 @@ Anything else is a bug and keeps its traceback (exit 3 with the traceback on std
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -36,6 +37,9 @@ log = logging.getLogger("reconciler")
 # unwinding from freeing it. Only main() ends the process, so a run called in-process
 # (tests, CliRunner) exits as usual, and only the last run is held.
 _leave_at_once: list[object] = []
+# Set while main() runs: the process is ours and ends with the command, so a `run` never
+# turns the collector back on (see run()).
+_as_main: list[bool] = []
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -132,14 +136,26 @@ def run(file: Path, config_file: Path | None, no_mail: bool) -> None:
         sys.exit(1 if reply.problems else 0)
     from reconciler.service.run_progress import RunProgress
 
-    with RunProgress(config.report.language) as progress:
-        result = pipeline.process_file(
-            file,
-            config,
-            send_mail=not no_mail,
-            on_stage=progress,
-            startup=pipeline.process_age(),
-        )
+    # The cycle collector is off for the whole run: a run makes millions of objects that live
+    # to its end and almost no cycles (20 objects collected at 100k rows), and each time the
+    # collector came back on between the stages it walked all of them again, up to the
+    # oldest generation: 3.8 s of a 100k run (BENCHMARKS.md, issue 16). A `run` under main()
+    # ends the process at once, so the collector stays off; called in-process (tests) it is
+    # turned back on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with RunProgress(config.report.language) as progress:
+            result = pipeline.process_file(
+                file,
+                config,
+                send_mail=not no_mail,
+                on_stage=progress,
+                startup=pipeline.process_age(),
+            )
+    finally:
+        if collecting and not _as_main:
+            gc.enable()
     s = result.match.rows
     click.echo(
         terminal.said(
@@ -407,6 +423,7 @@ def ledger_copy(source: Path | None, target: str | None, config_file: Path | Non
 
 
 def main() -> None:
+    _as_main.append(True)
     try:
         cli(prog_name="reconciler")
     except SystemExit as done:

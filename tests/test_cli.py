@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -52,6 +53,8 @@ def test_run_writes_the_run_folder_and_prints_it_last(workspace: Path, tmp_path:
     assert doc["source"]["file"] == register.name
     assert doc["summary"]["rows"] == len(doc["rows"]) > 0
     assert copy.read_bytes() == before  # the input is left untouched
+    # A run outside main() (here, in the test's process) turns the collector back on.
+    assert gc.isenabled()
 
 
 def test_a_file_that_is_no_spreadsheet_exits_2_with_the_file_named(
