@@ -3,6 +3,7 @@ IT statuses in the reader's words."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,13 @@ import pytest
 from reconciler.decisions.answer import TEXT as ANSWER_TEXT
 from reconciler.models import Asset, AssetStatus
 from reconciler.rules import default_rules
-from reconciler.text.glossary import AVOID, display_serial, status_word
+from reconciler.text.glossary import (
+    _SERIAL_LABEL,
+    AVOID,
+    LABEL_STARTS,
+    display_serial,
+    status_word,
+)
 from reconciler.text.labels import CODE_LABELS, NOTE_KINDS
 from reconciler.text.mail import STRINGS
 from reconciler.text.report import LABELS
@@ -53,6 +60,19 @@ def test_serial_labels_are_stripped_for_display_and_a_serial_that_starts_like_on
     assert display_serial("SN12345") == "SN12345"  # the serial itself, not a label
     assert display_serial("CZJ 1234 ABC") == "CZJ 1234 ABC"
     assert display_serial(None) is None
+
+
+def test_a_serial_whose_first_character_no_label_starts_with_is_shown_as_written() -> None:
+    # display_serial skips the label pattern for such serials: LABEL_STARTS must hold every
+    # character a label's first letter matches under IGNORECASE, and the pattern's labels
+    # must all start with one of them.
+    firsts = "".join(sorted({chr(i) for i in range(0x110000)} - {"\n"}))
+    starting = {ch for ch in firsts if re.fullmatch("(?i)[сsз№#]", ch)}
+    assert starting == LABEL_STARTS
+    for label in ("с/н", "s/n", "sn", "с.н.", "сер", "зав. №", "serial", "№", "#"):
+        assert _SERIAL_LABEL.match(label + " X1") and label[0] in LABEL_STARTS
+    assert display_serial(" ᲃ/н X1 ") == "X1" and display_serial("  ") is None
+    assert display_serial(" CZJ1 ") == "CZJ1"
 
 
 def test_it_statuses_are_shown_in_the_readers_words_through_statuses_yaml() -> None:

@@ -126,6 +126,8 @@ def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[
 
     Every attribute of an asset is read in one pass (one attrgetter call per asset): the
     assets are scattered in memory, and a pass per column read each one again."""
+    if not assets:
+        return [[] for _name in names]
     attrs = list(dict.fromkeys(a for name in names for a in _MADE_FROM.get(name, (name,))))
     read = attrgetter(*attrs, "asset_id")  # two names at least: a tuple per asset
     table = dict(zip([*attrs, "asset_id"], zip(*map(read, assets), strict=True), strict=True))
@@ -296,9 +298,13 @@ def _plan_rows(
         list(map(matched.__getitem__, matched_raw)),
         ["\n".join(a) or None for a in asset_ids],
     ]
-    for name, column in zip(sheet.enrich, _columns(sheet.enrich, assets, language), strict=True):
+    # A kit's assets' values read as the rows' are, then joined a kit at a time.
+    in_kits = _columns(sheet.enrich, [a for _j, kit in kits for a in kit], language)
+    for column, kit_values in zip(_columns(sheet.enrich, assets, language), in_kits, strict=True):
+        at = 0
         for j, kit in kits:
-            column[j] = _joined([_asset_value(a, name, language) for a in kit], language)
+            column[j] = _joined(list(kit_values[at : at + len(kit)]), language)
+            at += len(kit)
         values.append(column)
     values.append(texts)
     columns = [encode_column(v, sheet.date1904) for v in values]

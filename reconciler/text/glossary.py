@@ -91,12 +91,18 @@ _SERIAL_LABEL = re.compile(
     re.IGNORECASE,
 )
 
+# The characters a label can start with, case folded as the pattern's IGNORECASE folds them
+# (ſ is an s, ᲃ a Cyrillic с): a serial starting with any other has nothing to strip.
+LABEL_STARTS = frozenset("сСᲃsSſзЗ№#")
+
 
 def display_serial(text: str | None) -> str | None:
     """A serial as shown to people: its leading labels stripped, the rest as written."""
     if text is None:
         return None
     value = str(text).strip()
+    if value[:1] not in LABEL_STARTS:  # most serials: no label can start here
+        return value or None
     stripped = _SERIAL_LABEL.sub("", value)
     # A label must leave a serial behind: "SN12345" is a serial, not the label "sn".
     if not stripped or (stripped[:1].isalnum() and value[: len(value) - len(stripped)].isalpha()):
