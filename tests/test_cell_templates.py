@@ -19,6 +19,7 @@ from reconciler.outputs.cell_templates import (
     encode,
     encode_column,
     grid_rows,
+    longest_shown,
     row_cells,
 )
 from reconciler.outputs.sheet_stream import cell_xml
@@ -163,3 +164,10 @@ def test_rows_made_a_column_at_a_time_are_the_rows_made_a_cell_at_a_time(
     before = _one_cell_at_a_time(starts, numbers, columns, fills, theirs, wraps, skip, absent)
     assert made == before
     assert asked == asked_before  # styles.xml gains the same formats in the same order
+
+
+@given(st.lists(COLUMN_VALUES, max_size=30))
+def test_a_columns_longest_shown_length_is_its_widest_encoded_value(values: list[Any]) -> None:
+    assert longest_shown(values) == max((encode(v)[2] for v in values), default=0)
+    texts = [v for v in values if type(v) is str]
+    assert longest_shown(texts) == max((encode(v)[2] for v in texts), default=0)

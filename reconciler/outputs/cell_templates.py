@@ -179,6 +179,16 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
     return list(map(memo.__getitem__, keys))
 
 
+def longest_shown(values: Sequence[Any]) -> int:
+    """The longest shown length among `values` (encode's third item): the width a column is
+    fitted to, without encoding a column of printable texts."""
+    if set(map(type, values)) <= _PLAIN:
+        texts = list(filter(None, values))
+        if "".join(texts).isprintable():
+            return min(max(map(len, texts), default=0), MAX_CELL_TEXT)
+    return max(map(itemgetter(2), encode_column(values)), default=0)
+
+
 def _encode_texts(texts: list[str]) -> list[Encoded]:
     """_text of each non-empty text: the printable ones escaped as one joined string."""
     lengths = list(map(len, texts))
@@ -359,10 +369,13 @@ def _make_in_order(
     def wanted(i: int, k: int) -> bool:
         return i < len(tables) and tables[i][k] is None and not (i == skip and k == EMPTY)
 
-    used = [
-        set(zip(index, column, strict=True)) for index, column in zip(indexes, kinds, strict=True)
-    ]
-    if not any(wanted(i, k) for keys in used for i, k in keys):
+    for index, column in zip(indexes, kinds, strict=True):
+        # Every fill with every kind made already (cheap to see), else every pair a cell uses.
+        if any(wanted(i, k) for i in set(index) for k in set(column)) and any(
+            wanted(i, k) for i, k in set(zip(index, column, strict=True))
+        ):
+            break
+    else:
         return  # the common case after a sheet's first rows
     firsts: list[tuple[int, int, int, int]] = []
     for c, (index, column) in enumerate(zip(indexes, kinds, strict=True)):

@@ -28,6 +28,7 @@ from reconciler.outputs.cell_templates import (
     cell_starts,
     encode_column,
     grid_rows,
+    longest_shown,
 )
 from reconciler.outputs.sheet_stream import cell_xml, column_letter
 from reconciler.outputs.styles_append import StyleBook, Xf
@@ -212,7 +213,7 @@ def write_table(
     multiline = [False] * len(headers)
     for at in range(0, len(rows), _CHUNK):
         for c, column in enumerate(zip_longest(*rows[at : at + _CHUNK])):
-            longest[c] = max(longest[c], max(map(_SHOWN, encode_column(column)), default=0))
+            longest[c] = max(longest[c], longest_shown(column))
             multiline[c] = multiline[c] or _has_lines(column)
     fitted = []
     for c, header in enumerate(headers):
