@@ -171,3 +171,15 @@ def test_a_columns_longest_shown_length_is_its_widest_encoded_value(values: list
     assert longest_shown(values) == max((encode(v)[2] for v in values), default=0)
     texts = [v for v in values if type(v) is str]
     assert longest_shown(texts) == max((encode(v)[2] for v in texts), default=0)
+
+
+@given(
+    st.one_of(
+        st.lists(st.one_of(st.none(), st.integers(min_value=-(10**15), max_value=10**15))),
+        st.lists(st.one_of(st.none(), st.floats(allow_nan=False))),
+        st.lists(st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False))),
+        st.lists(st.floats(allow_nan=False)),
+    )
+)
+def test_a_column_of_numbers_is_encoded_as_each_number_alone(values: list[Any]) -> None:
+    assert encode_column(values) == [encode(v) for v in values]

@@ -154,6 +154,9 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         memo: dict[Any, Encoded] = dict(zip(texts, _encode_texts(texts), strict=True))
         memo[None] = memo[""] = _EMPTY_CELL
         return list(map(memo.__getitem__, values))
+    alone = types - _PLAIN
+    if len(alone) == 1 and str not in types and next(iter(alone)) in _AS_NUMBERS:
+        return _encode_numbers(values, next(iter(alone)), type(None) in types)
     keys: Sequence[Any]
     numbers = types & _NUMBERS
     if (
@@ -177,6 +180,27 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         if type(value) is not str or not value:
             memo[key] = encode(value, date1904)
     return list(map(memo.__getitem__, keys))
+
+
+_AS_NUMBERS: dict[type, tuple[int, str]] = {  # kind, the format of its shown text
+    int: (NUMBER, ""),
+    float: (NUMBER, ",.1f"),
+    Decimal: (MONEY, ",.2f"),
+}
+
+
+def _encode_numbers(values: Sequence[Any], kind_of: type, with_none: bool) -> list[Encoded]:
+    """encode of a column of one numeric type (and None): mostly distinct (amounts, row
+    numbers), so made by C-level maps rather than a value at a time."""
+    present = [v for v in values if v is not None] if with_none else values
+    kind, shown_as = _AS_NUMBERS[kind_of]
+    bodies = list(map(repr, map(float, present) if kind_of is Decimal else present))
+    shown = map(len, map(format, present, repeat(shown_as)) if shown_as else bodies)
+    encoded = list(zip(repeat(kind), bodies, shown))
+    if not with_none:
+        return encoded
+    made = iter(encoded)
+    return [_EMPTY_CELL if v is None else next(made) for v in values]
 
 
 def longest_shown(values: Sequence[Any]) -> int:
