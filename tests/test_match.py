@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
-from reconciler.match.assign import assign, losses_without
+from reconciler.match.assign import assign, clear_by
 from reconciler.match.engine import match_rows
 from reconciler.match.scoring import _word_overlap
 from reconciler.match.weights import UNIT_FACTS, learn
@@ -351,8 +351,47 @@ def test_a_pairs_loss_is_what_the_best_assignment_without_it_gives_up() -> None:
     got = assign(rows, assets, gains, {}, floor=0.0)
     held = np.array(sorted(p for ps in got.values() for p in ps))
     assert held.tolist() == [0, 2]
-    losses = losses_without(rows, assets, gains + 1.0, held, held)
-    assert losses == pytest.approx({0: 2.0, 2: 9.0})
+    # Clear by 2 but not by more; by 9 but not by more.
+    assert [clear_by(rows, assets, gains, held, held, m) for m in (2.0, 2.1, 9.0, 9.1)] == [
+        {0, 2},
+        {2},
+        {2},
+        set(),
+    ]
+
+
+def _best_total(rows: np.ndarray, assets: np.ndarray, gains: np.ndarray) -> float:
+    got = assign(rows, assets, gains - 1.0, {}, floor=0.0)
+    return float(sum(gains[p] for ps in got.values() for p in ps))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 6), st.integers(1, 40)),
+        min_size=1,
+        max_size=25,
+        unique_by=lambda e: (e[0], e[1]),
+    )
+)
+def test_a_pair_is_clear_exactly_when_the_best_assignment_without_it_loses_the_margin(
+    edges,
+) -> None:
+    """Against re-solving the assignment without each pair, on small random problems."""
+    rows = np.array([e[0] for e in edges])
+    assets = np.array([e[1] for e in edges])
+    gains = np.array([e[2] / 4.0 for e in edges])  # quarters: ties and near-ties abound
+    held = np.array(
+        sorted(p for ps in assign(rows, assets, gains - 1.0, {}, floor=0.0).values() for p in ps)
+    )
+    total = _best_total(rows, assets, gains)
+    margin = 3.1  # off the quarter grid: no loss sits on it
+    expected = set()
+    for p in held.tolist():
+        keep = np.arange(len(edges)) != p
+        if total - _best_total(rows[keep], assets[keep], gains[keep]) >= margin:
+            expected.add(p)
+    assert clear_by(rows, assets, gains, held, held, margin) == expected
 
 
 def test_editions_each_taken_by_their_own_title_are_matched_not_left_for_review(rules) -> None:

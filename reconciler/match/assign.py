@@ -113,60 +113,113 @@ def _solve(
     return out
 
 
-def losses_without(
+def clear_by(
     rows: np.ndarray,
     assets: np.ndarray,
     gains: np.ndarray,
     chosen: np.ndarray,
     asked: np.ndarray,
-) -> dict[int, float]:
-    """For each asked pair of an optimal assignment: how much less the best assignment that
-    does without it gains (its max-marginal). Zero when another pairing is as good: fifty
-    identical laptops, each row free to take another. Large when the runner-up asset is held by
-    a row that needs it: editions each taken by their own title.
+    margin: float,
+) -> set[int]:
+    """The asked pairs of an optimal assignment without which the best assignment gains at
+    least `margin` less (the pair's max-marginal). Another pairing as good: fifty identical
+    laptops, each row free to take another, are never clear. A runner-up asset held by a row
+    that needs it is no rival: editions each taken by their own title are.
 
     `chosen` are the assignment's pair indices, `asked` a subset of them; `gains` > 0 are what
     `assign` maximised (leaving a row empty gains 0). The loss is the gain of the pair plus the
-    shortest alternating path from its row, in the residual graph (rows -> assets they could
-    take, at minus the gain; assets -> the row holding them, at plus the gain), to anywhere the
-    path may stop: a free asset, the pair's own asset, or a row giving its asset up. Solved per
-    connected component (Johnson's shortest paths: the lengths are negative, the optimum leaves
-    no negative cycle). A pair whose component shows one (rounding) is left out.
+    shortest change in the residual graph (rows -> assets they could take, at minus the gain;
+    assets -> the row holding them, at plus the gain): either a chain of moves from its row
+    back to its asset, or a chain from its row to anywhere it may stop (a free asset, a row
+    giving its asset up) plus a chain handing its asset to another row (one holding nothing,
+    or one giving its own up) or to none.
+
+    First the one-step alternatives (the row takes a free asset, a row holding nothing takes
+    the pair's asset) rule most pairs out at no cost. The rest are solved per connected
+    component by Johnson's shortest paths (the lengths are negative; the optimum leaves no
+    negative cycle), within WORK_BUDGET: a pair left unsolved, or in a component showing a
+    negative cycle (rounding), is not clear, as the margin rule alone would have it.
     """
-    out: dict[int, float] = {}
     if len(asked) == 0:
-        return out
+        return set()
     row_ids, row_pos = np.unique(rows, return_inverse=True)
     asset_ids, asset_pos = np.unique(assets, return_inverse=True)
-    n_r = len(row_ids)
-    n = n_r + len(asset_ids)
+    n_r, n_a = len(row_ids), len(asset_ids)
     in_m = np.zeros(len(rows), bool)
     in_m[chosen] = True
+    asset_held = np.zeros(n_a, bool)
+    asset_held[asset_pos[chosen]] = True
+    row_holds = np.zeros(n_r, bool)
+    row_holds[row_pos[chosen]] = True
+    # One step: the best gain of each row on a free asset, and on each asset of a row holding
+    # nothing.
+    free_best = np.full(n_r, -np.inf)
+    to_free = ~asset_held[asset_pos]
+    np.maximum.at(free_best, row_pos[to_free], gains[to_free])
+    idle_best = np.full(n_a, -np.inf)
+    from_idle = ~row_holds[row_pos]
+    np.maximum.at(idle_best, asset_pos[from_idle], gains[from_idle])
+    bound = gains[asked] - np.maximum(free_best[row_pos[asked]], idle_best[asset_pos[asked]])
+    asked = asked[bound >= margin]
+    if len(asked) == 0:
+        return set()
+    n = n_r + n_a
     src = np.where(in_m, n_r + asset_pos, row_pos)
     dst = np.where(in_m, row_pos, n_r + asset_pos)
-    length = np.where(in_m, gains, -gains)
-    graph = csr_matrix((length, (src, dst)), shape=(n, n))
+    graph = csr_matrix((np.where(in_m, gains, -gains), (src, dst)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    held = np.zeros(n, bool)
-    held[n_r + asset_pos[chosen]] = True
-    for comp in np.unique(label[row_pos[asked]]):
-        nodes = np.flatnonzero(label == comp)
-        local = np.full(n, -1)
-        local[nodes] = np.arange(len(nodes))
-        sub = graph[nodes][:, nodes]
-        stops = (nodes < n_r) | ~held[nodes]  # rows, and assets nobody holds
-        mine = [int(p) for p in asked if label[row_pos[p]] == comp]
-        for start in range(0, len(mine), _SOURCES_AT_ONCE):
-            batch = mine[start : start + _SOURCES_AT_ONCE]
+    # Each node's place within its component, the components' nodes side by side.
+    by_component = np.argsort(label, kind="stable")
+    first = np.searchsorted(label[by_component], np.arange(label.max() + 2))
+    place = np.empty(n, np.int64)
+    place[by_component] = np.arange(n) - first[label[by_component]]
+    stops = np.concatenate([np.ones(n_r, bool), ~asset_held])  # rows, and assets nobody holds
+    # Where a path from the pair's asset's side may start: an asset (taken by nobody then) or a
+    # row holding nothing (which takes it).
+    starts = np.concatenate([~row_holds, np.ones(n_a, bool)])
+    clear: set[int] = set()
+    work = 0
+    comp_of = label[row_pos[asked]]
+    for comp in np.unique(comp_of):
+        nodes = by_component[first[comp] : first[comp + 1]]
+        size = len(nodes)
+        # The component, and one more node from which every start is reached at (almost) no
+        # length: the paths that give the pair's asset to another row.
+        begin = np.flatnonzero(starts[nodes])
+        sub = graph[nodes][:, nodes].tocoo()
+        with_start = csr_matrix(
+            (
+                np.concatenate([sub.data, np.full(len(begin), _NO_LENGTH)]),
+                (
+                    np.concatenate([sub.row, np.full(len(begin), size)]),
+                    np.concatenate([sub.col, begin]),
+                ),
+            ),
+            shape=(size + 1, size + 1),
+        )
+        mine = asked[comp_of == comp]
+        batch_size = max(1, _DISTANCES_AT_ONCE // size)
+        for first_source in range(0, len(mine), batch_size):
+            batch = mine[first_source : first_source + batch_size]
+            work += (len(batch) + 1) * (with_start.nnz + size)
+            if work > WORK_BUDGET:
+                return clear
             try:
-                dist = johnson(sub, indices=local[row_pos[batch]])
+                dist = johnson(with_start, indices=[*place[row_pos[batch]], size])
             except NegativeCycleError:
                 break
-            for k, p in enumerate(batch):
-                own = dist[k, local[n_r + asset_pos[p]]]
-                best = min(0.0, float(dist[k, stops].min()), float(own))
-                out[p] = float(gains[p]) + best
-    return out
+            own = place[n_r + asset_pos[batch]]
+            mine_rows = np.arange(len(batch))
+            # The row goes elsewhere (or nowhere) and another row takes its asset (or none
+            # does); or one chain of moves takes the row's asset back to it.
+            away = np.minimum(dist[mine_rows][:, :size][:, stops[nodes]].min(axis=1), 0.0)
+            best = np.minimum(dist[mine_rows, own], away + dist[-1, own])
+            clear.update(int(p) for p in batch[gains[batch] + best >= margin])
+    return clear
 
 
-_SOURCES_AT_ONCE = 64  # rows whose paths are solved together: bounds the distance matrix
+# Shortest-path work (sources x edges) one run may spend on max-marginals: 30M is about a
+# second; a register of thousands of look-alike lines beyond it keeps the plain margin rule.
+WORK_BUDGET = 30_000_000
+_DISTANCES_AT_ONCE = 2_000_000  # floats in one distance matrix (16 MB)
+_NO_LENGTH = 1e-9  # an edge of no length (a sparse graph drops zeros)

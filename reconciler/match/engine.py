@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reconciler.match.assign import assign, losses_without
+from reconciler.match.assign import assign, clear_by
 from reconciler.match.blocking import (
     Features,
     Vocabulary,
@@ -285,11 +285,10 @@ def _clear_rows(
         return clear
     gains = np.maximum(pairs.raw, floor) - floor + 1.0  # as assign() weighed them
     held = np.array([p for ps in assigned.values() for p in ps], np.int64)
-    losses = losses_without(pairs.rows, pairs.assets, gains, held, np.array(asked))
     doubts = _best_rows(rivals, ~rivals.credible)
-    for p, loss in losses.items():
+    for p in clear_by(pairs.rows, pairs.assets, gains, held, np.array(asked), m.margin):
         r = int(pairs.rows[p])
-        if loss >= m.margin and low_raw[r] - runner_up(r, doubts, True) >= m.margin:
+        if low_raw[r] - runner_up(r, doubts, True) >= m.margin:
             clear.add(r)
     return clear
 
