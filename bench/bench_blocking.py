@@ -1,6 +1,7 @@
 """Blocking recall alone: is each row's true asset among its candidates (keys + 3-gram top-k)?
 
     .venv/bin/python bench/bench_blocking.py 1000 10000 100000 --seed 5 [--amazon-google]
+    .venv/bin/python bench/bench_blocking.py --catalogue /work/shared/data/abt-buy
 
 Every row against every asset (no exact-key pass first, so the figure covers rows the keys
 would have taken too): recall = true (row, asset) pairs among the candidates / all true pairs,
@@ -82,14 +83,15 @@ def synthetic(n: int, seed: int) -> dict[str, object]:
     return {"set": f"synthetic seed {seed}", **recall(rows, data.inventory, truth)}
 
 
-def amazon_google() -> dict[str, object]:
-    from bench_amazon_google import DATA, load
+def catalogue(data: Path) -> dict[str, object]:
+    """A product catalogue (Amazon-Google, Abt-Buy), loaded as bench_amazon_google does."""
+    from bench_amazon_google import load
 
-    rows, inventory, pairs = load(DATA)
+    rows, inventory, pairs = load(data)
     position = {r.key: i for i, r in enumerate(rows)}
     asset_at = {a.asset_id: i for i, a in enumerate(inventory.assets)}
     truth = {(position[k], asset_at[a]) for k, a in pairs if k in position and a in asset_at}
-    return {"set": "amazon-google", **recall(rows, inventory, truth)}
+    return {"set": data.name, **recall(rows, inventory, truth)}
 
 
 def main() -> None:
@@ -97,11 +99,16 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--amazon-google", action="store_true")
+    parser.add_argument("--catalogue", type=Path, help="an Amazon-Google or Abt-Buy folder")
     args = parser.parse_args()
-    for n in args.sizes:
+    for n in args.sizes if not args.catalogue else []:
         print(json.dumps(synthetic(n, args.seed), ensure_ascii=False), flush=True)
     if args.amazon_google:
-        print(json.dumps(amazon_google(), ensure_ascii=False), flush=True)
+        from bench_amazon_google import DATA
+
+        print(json.dumps(catalogue(DATA), ensure_ascii=False), flush=True)
+    if args.catalogue:
+        print(json.dumps(catalogue(args.catalogue), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

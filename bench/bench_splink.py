@@ -2,12 +2,14 @@
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/bench_splink.py [--rows 10000] [--seed 43] [--out bench/results]
+    .venv/bin/python bench/bench_splink.py --skip-synthetic --catalogue /work/shared/data/abt-buy
 
 Set up as a competent Splink user would in about an hour, from the data's look and Splink's
 documentation, WITHOUT tuning to the answers: the truth is read only to score the output.
 
 (a) Amazon-Google (/work/shared/data/amazon-google), loaded by bench_amazon_google.load: Amazon
     is the register (title, price), Google Products the inventory (title, price; 0 = missing).
+    Or Abt-Buy (`--catalogue`), the same way.
 (b) A synthetic register (reconciler.synth.generate(rows, seed), make_register): name, serial,
     inventory number, location, custodian, cost against the inventory's fields.
 
@@ -307,8 +309,10 @@ def ag_settings(tf: bool) -> tuple[list[Any], list[Any], list[Any], Any]:
     return comparisons, blocking, em_rules, block_on("rare_key")
 
 
-def amazon_google(variants: list[str]) -> dict[str, Any]:
-    rows, inventory, truth = load(DATA)
+def amazon_google(variants: list[str], data: Path = DATA) -> dict[str, Any]:
+    """A product catalogue: Amazon-Google, or Abt-Buy with `data` (bench_amazon_google.load)."""
+    rows, inventory, truth = load(data)
+    sheet = rows[0].sheet
     left = ag_frame([r.row for r in rows], [r.name for r in rows], [r.cost for r in rows])
     right = ag_frame(
         [int(a.asset_id[1:]) for a in inventory.assets],
@@ -334,7 +338,7 @@ def amazon_google(variants: list[str]) -> dict[str, Any]:
     labels = rare_key_labels(left, right, "rare_key")
 
     def to_pair(r: Any, a: Any) -> Pair:
-        return (("amazon", int(r)), f"g{a}")
+        return ((sheet, int(r)), f"g{a}")
 
     out: dict[str, Any] = {
         "rows": len(left),
@@ -533,6 +537,9 @@ def main() -> None:
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-amazon-google", action="store_true")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--catalogue", type=Path, default=DATA, help="an Amazon-Google or Abt-Buy folder"
+    )
     args = parser.parse_args()
     import splink
 
@@ -544,7 +551,7 @@ def main() -> None:
     }
     start = time.perf_counter()
     if not args.skip_amazon_google:
-        out["amazon_google"] = amazon_google(["em", "labels", "em_no_tf"])
+        out[args.catalogue.name] = amazon_google(["em", "labels", "em_no_tf"], args.catalogue)
     if not args.skip_synthetic:
         out["synthetic"] = synthetic(args.rows, args.seed, ["em", "labels"])
     out["seconds"] = round(time.perf_counter() - start, 1)
