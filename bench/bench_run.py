@@ -62,8 +62,8 @@ def auto_quality(doc: dict, data: synth.SynthData) -> dict[str, float]:
 def every_timing(stderr: str, doc: dict, wall: float) -> dict[str, float]:
     """Each step's seconds: the run logs them all on its last line (pipeline.process_file),
     the reports and the ledger too, which results.json is written too early to hold. `rest`
-    is what no step holds: the interpreter's start before the process is counted
-    and its exit after the ledger (freeing the run's objects)."""
+    is what no step holds: making the child process, the lines printed after the ledger, and
+    the process's end."""
     logged = [line for line in stderr.splitlines() if " timings: {" in line]
     timings: dict[str, float] = (
         json.loads(logged[-1].split(" timings: ", 1)[1]) if logged else doc.get("timings", {})
