@@ -8,8 +8,8 @@
 3. Decisions. A pair at or above `auto` that beats the runner-up (for its row and for its asset)
    by `margin`, or without which the best assignment would be worse by `margin`, is matched; a
    pair at or above `review`, or one too close to its runner-up, is review with its
-   candidates; the rest is unmatched. Thresholds only classify: the assignment
-   itself does not depend on them, so raising one never adds a match.
+   candidates; the rest is unmatched. Thresholds only classify: the assignment itself does not
+   depend on them, so raising one never adds a match.
 """
 
 from __future__ import annotations
@@ -245,7 +245,6 @@ def _clear_rows(
     pairs: PairScores,
     rivals: PairScores,
     rivals_of_row: dict[int, np.ndarray],
-    best_other_row: dict[int, list[tuple[float, int]]],
     assigned: dict[int, list[int]],
     m: MatchingRules,
     floor: float,
@@ -275,6 +274,7 @@ def _clear_rows(
         return runner
 
     low_raw = {r: min(float(pairs.raw[p]) for p in ps) for r, ps in assigned.items()}
+    best_other_row = _best_rows(rivals, np.ones(len(rivals.rows), bool))
     clear = {r for r in assigned if low_raw[r] - runner_up(r, best_other_row, False) >= m.margin}
     asked = [
         ps[0]
@@ -309,8 +309,7 @@ def _decide(
     m = rules.matching
     by_row = _by_row(pairs)
     rivals_of_row = _by_row(rivals)
-    best_other_row = _best_rows(rivals, np.ones(len(rivals.rows), bool))
-    clear_rows = _clear_rows(pairs, rivals, rivals_of_row, best_other_row, assigned, m, floor)
+    clear_rows = _clear_rows(pairs, rivals, rivals_of_row, assigned, m, floor)
     # What each assigned asset scored with the row that took it.
     taken_at = {int(pairs.assets[p]): float(pairs.raw[p]) for ps in assigned.values() for p in ps}
     out: dict[int, RowMatch] = {}
