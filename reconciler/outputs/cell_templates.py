@@ -326,6 +326,7 @@ def grid_rows(
     wraps: Sequence[Sequence[int]] | None = None,
     skip_unfilled_empty: bool = False,
     absent: Sequence[Sequence[int]] | None = None,
+    kinds: list[list[int]] | None = None,
 ) -> list[str]:
     """Rows of cells, as row_cells writes them one row at a time, made a column at a time.
 
@@ -334,30 +335,16 @@ def grid_rows(
     texts). `skip_unfilled_empty`: an empty cell of a row without fill is left out (the long
     tables); `absent[c]` the rows that have no cell in column c at all (their value None).
     Templates are made in the order row_cells would first ask for them, row by row and left
-    to right, so that styles.xml gains the same formats in the same order."""
+    to right, so that styles.xml gains the same formats in the same order (make_templates
+    makes them ahead, when the rows are written later; `kinds`: what it returned)."""
     if not columns:
         return [""] * len(numbers)
-    palette = list(dict.fromkeys(fills))  # fill id -> fill
-    ids = {fill: i for i, fill in enumerate(palette)}
-    fid = list(map(ids.__getitem__, fills))
-    # Each cell's template: (fill id, or it plus len(palette) when wrapped; its kind).
-    indexes: list[list[int]] = []
-    none = 2 * len(palette)  # no cell: what precedes its body, its body and closing are empty
-    for c in range(len(columns)):
-        index = fid
-        if wraps and wraps[c]:
-            index = fid.copy()
-            for j in wraps[c]:
-                index[j] += len(palette)
-        if absent and absent[c]:
-            index = index.copy() if index is fid else index
-            for j in absent[c]:
-                index[j] = none
-        indexes.append(index)
-    kinds = [list(map(_KIND, column)) for column in columns]
+    palette, ids, indexes = _indexes(len(columns), fills, wraps, absent)
     tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
     skip = ids.get(None, -1) if skip_unfilled_empty else -1
-    _make_in_order(templates, palette, tables, indexes, kinds, skip)
+    if kinds is None:
+        kinds = [list(map(_KIND, column)) for column in columns]
+        _make_in_order(templates, palette, tables, indexes, kinds, skip)
     closes = [_AROUND[k][1] for k in range(KINDS)]
     # Per cell three pieces, each taken from a list by C-level maps, never a new string: what
     # precedes the body (the column's `<c r="X`, the row mark, its template's opening), the
@@ -378,6 +365,53 @@ def grid_rows(
         "".join(row).replace(_ROW, n)
         for n, row in zip(numbers, zip(*pieces, strict=True), strict=True)
     ]
+
+
+def _indexes(
+    count: int,
+    fills: Sequence[str | None],
+    wraps: Sequence[Sequence[int]] | None,
+    absent: Sequence[Sequence[int]] | None,
+) -> tuple[list[str | None], dict[str | None, int], list[list[int]]]:
+    """The fills' palette, their ids, and per column each cell's template: its fill id, or
+    that plus len(palette) when wrapped, or 2 * len(palette) for no cell."""
+    palette = list(dict.fromkeys(fills))  # fill id -> fill
+    ids = {fill: i for i, fill in enumerate(palette)}
+    fid = list(map(ids.__getitem__, fills))
+    indexes: list[list[int]] = []
+    none = 2 * len(palette)  # no cell: what precedes its body, its body and closing are empty
+    for c in range(count):
+        index = fid
+        if wraps and wraps[c]:
+            index = fid.copy()
+            for j in wraps[c]:
+                index[j] += len(palette)
+        if absent and absent[c]:
+            index = index.copy() if index is fid else index
+            for j in absent[c]:
+                index[j] = none
+        indexes.append(index)
+    return palette, ids, indexes
+
+
+def make_templates(
+    columns: list[list[Encoded]],
+    fills: Sequence[str | None],
+    templates: CellTemplates,
+    wraps: Sequence[Sequence[int]] | None = None,
+    skip_unfilled_empty: bool = False,
+    absent: Sequence[Sequence[int]] | None = None,
+) -> list[list[int]]:
+    """The templates grid_rows' cells use, made now in its order; each column's kinds, for
+    grid_rows (`kinds`) when it writes these rows later."""
+    kinds = [list(map(_KIND, column)) for column in columns]
+    if not columns:
+        return kinds
+    palette, ids, indexes = _indexes(len(columns), fills, wraps, absent)
+    tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
+    skip = ids.get(None, -1) if skip_unfilled_empty else -1
+    _make_in_order(templates, palette, tables, indexes, kinds, skip)
+    return kinds
 
 
 def _make_in_order(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,14 @@ from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
 from reconciler.outputs.added_sheets import vendor_model
-from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode_column, grid_rows
+from reconciler.outputs.cell_templates import (
+    CellTemplates,
+    Encoded,
+    cell_starts,
+    encode_column,
+    grid_rows,
+    make_templates,
+)
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.findings_table import comment_text
 from reconciler.outputs.print_setup import IT_ONLY_COLUMNS
@@ -155,7 +163,7 @@ class _Sheet:
     templates: CellTemplates
     last: int  # our last column: where the comments go
     longest: list[int]
-    rows: dict[int, AddedRow]
+    rows: PlannedRows
     comments: list[tuple[int, int, str, int]]
     last_row: int
 
@@ -201,11 +209,13 @@ def plan_sheet(
         templates=CellTemplates(style_of),
         last=first + n - 1,
         longest=[0] * n,  # the shown length of each column's widest value, for its width
-        rows={
-            info.header_row: cells_row(
-                info.header_row, [(h, header_style) for h in heads], first, False
-            )
-        },
+        rows=PlannedRows(
+            {
+                info.header_row: cells_row(
+                    info.header_row, [(h, header_style) for h in heads], first, False
+                )
+            }
+        ),
         comments=[],
         last_row=info.header_end_row,
     )
@@ -312,12 +322,12 @@ def _plan_rows(
         sheet.longest[i] = max(sheet.longest[i], max(map(_SHOWN, column), default=0))
     sheet.last_row = max(sheet.last_row, *numbers)
     taken = sheet.rows
-    if len(set(numbers)) < len(numbers) or not taken.keys().isdisjoint(numbers):
+    if len(set(numbers)) < len(numbers) or any(map(taken.__contains__, numbers)):
         # A row listed twice (it should not be) keeps the first.
         kept = []
         for j, r in enumerate(numbers):
             if r not in taken:
-                taken[r] = _PENDING
+                taken.reserve(r)
                 kept.append(j)
         columns = [[column[j] for j in kept] for column in columns]
         row_fills = [row_fills[j] for j in kept]
@@ -330,11 +340,95 @@ def _plan_rows(
     # serials and ids on one line were clipped by the next cell and could not be read).
     kit_rows = [k for k, n in enumerate(lines) if n > 1]
     wraps = [[k for k in kit_rows if "\n" in column[k][1]] for column in columns]
-    xml = grid_rows(
-        sheet.starts, list(map(str, numbers)), columns, row_fills, sheet.templates, wraps
-    )
-    for r, cells, n in zip(numbers, xml, lines, strict=True):
-        taken[r] = AddedRow(cells.encode(), lines=n) if n > 1 else AddedRow(cells.encode())
+    # The styles made now, in the order of the rows; the rows' XML when the sheet is streamed.
+    kinds = make_templates(columns, row_fills, sheet.templates, wraps)
+    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, kinds, lines))
+
+
+class _Chunk:
+    """Some rows' encoded cells, their XML made when the stream reaches them (PlannedRows)."""
+
+    def __init__(
+        self,
+        sheet: _Sheet,
+        numbers: list[int],
+        columns: list[list[Encoded]],
+        fills: Sequence[str | None],
+        wraps: list[list[int]],
+        kinds: list[list[int]],
+        lines: list[int],
+    ) -> None:
+        self.sheet = sheet
+        self.numbers = numbers
+        self.columns = columns
+        self.fills = fills
+        self.wraps = wraps
+        self.kinds = kinds
+        self.lines = lines
+
+    def rows(self) -> dict[int, AddedRow]:
+        sheet = self.sheet
+        xml = grid_rows(
+            sheet.starts,
+            list(map(str, self.numbers)),
+            self.columns,
+            self.fills,
+            sheet.templates,
+            self.wraps,
+            kinds=self.kinds,
+        )
+        return {
+            r: AddedRow(cells.encode(), lines=n) if n > 1 else AddedRow(cells.encode())
+            for r, cells, n in zip(self.numbers, xml, self.lines, strict=True)
+        }
+
+
+class PlannedRows(Mapping[int, AddedRow]):
+    """A sheet's added rows by row number, each chunk's XML made when one of its rows is
+    first asked for: the stream (sheet_stream.extend_sheet) takes them in order, so only a
+    chunk's rows are held as XML at a time, not the sheet's (130 MB at 100k rows)."""
+
+    def __init__(self, fixed: dict[int, AddedRow]) -> None:
+        self._fixed = fixed  # made already: the header
+        self._chunk_of: dict[int, _Chunk] = {}
+        self._made: dict[_Chunk, dict[int, AddedRow]] = {}
+        self._left: dict[_Chunk, int] = {}  # rows not taken yet
+
+    def add(self, chunk: _Chunk) -> None:
+        self._chunk_of.update(dict.fromkeys(chunk.numbers, chunk))
+        self._left[chunk] = len(chunk.numbers)
+
+    def reserve(self, r: int) -> None:
+        """Row r is taken by the chunk being planned (its first listing wins)."""
+        self._fixed[r] = _PENDING
+
+    def __contains__(self, r: object) -> bool:
+        return r in self._fixed or r in self._chunk_of
+
+    def __getitem__(self, r: int) -> AddedRow:
+        chunk = self._chunk_of.get(r)
+        if chunk is None:
+            return self._fixed[r]
+        made = self._made.get(chunk)
+        if made is None:
+            made = self._made[chunk] = chunk.rows()
+        return made[r]
+
+    def take(self, r: int) -> AddedRow:
+        """Row r's cells, for the last time: its chunk's XML is let go once all are taken."""
+        row = self[r]
+        chunk = self._chunk_of.get(r)
+        if chunk is not None:
+            self._left[chunk] -= 1
+            if not self._left[chunk]:
+                self._made.pop(chunk, None)
+        return row
+
+    def __iter__(self) -> Iterator[int]:
+        return iter({**dict.fromkeys(self._fixed), **dict.fromkeys(self._chunk_of)})
+
+    def __len__(self) -> int:
+        return len(self._fixed.keys() | self._chunk_of.keys())
 
 
 _STATUS = attrgetter("status")

@@ -11,7 +11,7 @@ of our comments. Nothing here ever writes a formula: text is an inline string, a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -50,7 +50,9 @@ _CELL_START = b'<c r="'
 class SheetEdit:
     first: int  # first added column, 1-based
     widths: list[float]
-    rows: dict[int, AddedRow]  # Excel row -> what we add to it
+    # Excel row -> what we add to it; a mapping with `take(r)` (register_columns.PlannedRows)
+    # is asked through it, once a row, so it can let go of what was taken
+    rows: Mapping[int, AddedRow]
     merges: list[str] = field(default_factory=list)
     autofilter: str | None = None  # None: keep the sheet's own (or none)
     freeze_below: int | None = None  # freeze the rows above this one
@@ -246,6 +248,7 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
         return
     targets = sorted(edit.rows)
     last_row = targets[-1] if targets else 1
+    take = getattr(edit.rows, "take", edit.rows.__getitem__)
     yield _edit_head(xml[: data.start()], prefix, edit, last_row)
     if data.group().endswith(b"/>"):
         body_start = body_end = data.end()
@@ -286,22 +289,21 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
         yield xml[copied : m.start()]
         while pending < len(targets) and targets[pending] < r:
             t = targets[pending]
-            yield _new_row(t, edit, p)
+            yield _new_row(take(t), t, edit, p)
             pending += 1
         if pending < len(targets) and targets[pending] == r:
-            yield _extend_row(m.group(), inner, r, edit.rows[r], edit, prefix)
+            yield _extend_row(m.group(), inner, r, take(r), edit, prefix)
             pending += 1
         else:
             yield xml[m.start() : end]
         copied = end
     yield xml[copied:body_end]
     for t in targets[pending:]:
-        yield _new_row(t, edit, p)
+        yield _new_row(take(t), t, edit, p)
     yield _edit_tail(tail, prefix, edit)
 
 
-def _new_row(r: int, edit: SheetEdit, p: str) -> bytes:
-    added = edit.rows[r]
+def _new_row(added: AddedRow, r: int, edit: SheetEdit, p: str) -> bytes:
     tag = _row_tag(f'<{p}row r="{r}">'.encode(), added, edit.last)
     return tag + added.xml + f"</{p}row>".encode()
 
