@@ -64,7 +64,11 @@ def test_a_row_tag_is_read_as_the_general_reading_read_it(tag: bytes, lines: int
 )
 def test_the_last_cells_column_is_read_from_its_reference(inner: bytes, column: int) -> None:
     prefix = b"x:" if inner.startswith(b"<x:") else b""
-    assert sheet_stream._last_cell_column(inner, prefix) == column
+    assert sheet_stream._last_cell_column(inner, 0, len(inner), prefix) == column
+    # read within its row's bounds in the whole sheet's bytes
+    around = b'<row r="6"><c r="ZZ6"/></row><row r="7">' + inner + b'</row><row r="8"><c r="Z8"/>'
+    start = around.index(b'<row r="7">') + len(b'<row r="7">')
+    assert sheet_stream._last_cell_column(around, start, start + len(inner), prefix) == column
 
 
 def test_rows_as_excel_writes_them_get_our_cells_and_their_spans_reach_them() -> None:

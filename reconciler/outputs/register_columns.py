@@ -377,10 +377,17 @@ class _Chunk:
             self.wraps,
             kinds=self.kinds,
         )
-        return {
-            r: AddedRow(cells.encode(), lines=n) if n > 1 else AddedRow(cells.encode())
-            for r, cells, n in zip(self.numbers, xml, self.lines, strict=True)
-        }
+        # Encoded in one call, not one a row: no cell holds the separator (control
+        # characters are cleaned out of every text, cell_templates).
+        encoded = _SEPARATOR.join(xml).encode().split(_SEPARATOR.encode())
+        rows = dict(zip(self.numbers, map(AddedRow, encoded), strict=True))
+        for r, cells, n in zip(self.numbers, encoded, self.lines, strict=True):
+            if n > 1:
+                rows[r] = AddedRow(cells, lines=n)
+        return rows
+
+
+_SEPARATOR = "\x02"
 
 
 class PlannedRows(Mapping[int, AddedRow]):

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from reconciler.outputs import print_setup
+from reconciler.outputs.xlsx_package import WRITE_BYTES
 from reconciler.outputs.xml_parts import (
     append_children,
     element_span,
@@ -155,14 +156,20 @@ class _Cells:
             pos = end
 
 
-def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
-    """The column of the row's last cell, when its reference says it (None: look closer)."""
+def _last_cell_column(xml: bytes, start: int, end: int, prefix: bytes) -> int | None:
+    """The column of the last cell of the row whose cells are xml[start:end], when its
+    reference says it (None: look closer)."""
     opener = b"<" + prefix + b"c"
-    i = inner.rfind(opener)
-    if i >= 0 and inner.startswith(b' r="', i + len(opener)):  # as Excel writes it
-        letters = _LETTERS_THEN_DIGIT.match(inner, i + len(opener) + 4)
+    i = xml.rfind(opener, start, end)
+    if i >= 0 and xml.startswith(b' r="', i + len(opener)):  # as Excel writes it
+        letters = _LETTERS_THEN_DIGIT.match(xml, i + len(opener) + 4, end)
         if letters is not None:
-            return column_number(letters.group(1).decode())
+            found = letters.group(1)
+            number = _COLUMNS.get(found)
+            if number is None:
+                number = _COLUMNS[found] = column_number(found.decode())
+            return number
+    inner = xml[start:end]
     i = len(inner)
     while True:
         i = inner.rfind(opener, 0, i)
@@ -174,6 +181,9 @@ def _last_cell_column(inner: bytes, prefix: bytes) -> int | None:
     ref = get_attr(inner[i : inner.index(b">", i) + 1], "r")
     m = _REF.match(ref or "")
     return column_number(m.group(1)) if m else None
+
+
+_COLUMNS: dict[bytes, int] = {}  # a cell reference's letters -> its column
 
 
 def _row_tag(tag: bytes, added: AddedRow, last: int) -> bytes:
@@ -208,18 +218,29 @@ def _grown(tag: bytes, added: AddedRow) -> bytes:
 
 
 def _extend_row(
-    tag: bytes, inner: bytes, r: int, added: AddedRow, edit: SheetEdit, prefix: bytes
-) -> bytes:
-    p = prefix.decode()
+    out: list[bytes | memoryview],
+    xml: bytes,
+    view: memoryview,
+    tag: bytes,
+    start: int,
+    end: int,
+    added: AddedRow,
+    edit: SheetEdit,
+    prefix: bytes,
+) -> int:
+    """Row `tag` (its cells at xml[start:end], `view` of xml) with our cells, appended to
+    `out` as pieces; their length."""
     tag = _row_tag(tag, added, edit.last)
     open_tag = tag[:-2].rstrip() + b">" if tag.endswith(b"/>") else tag
-    close = f"</{p}row>".encode()
-    last = _last_cell_column(inner, prefix)
+    close = b"</" + prefix + b"row>"
+    inner = view[start:end]
+    last = _last_cell_column(xml, start, end, prefix)
     if last is not None and last < edit.first:
-        return open_tag + inner + added.xml + close
+        out += (open_tag, inner, added.xml, close)
+        return len(open_tag) + end - start + len(added.xml) + len(close)
     # A cell at or right of our first column: a formatted empty one gives way to ours, one
     # with a value is kept and ours is left out there (never overwrite the accountant's).
-    cells = _Cells(inner, prefix)
+    cells = _Cells(bytes(inner), prefix)
     kept: list[tuple[int, bytes]] = []
     skip: set[int] = set()
     for col, s, e, valued in cells.items:
@@ -227,12 +248,14 @@ def _extend_row(
             if not valued:
                 continue
             skip.add(col)
-        kept.append((col, inner[s:e]))
+        kept.append((col, bytes(inner[s:e])))
     ours_by_col = {
         edit.first + i: cell for i, cell in enumerate(added.cells()) if edit.first + i not in skip
     }
     merged = sorted([*kept, *ours_by_col.items()], key=lambda item: item[0])
-    return open_tag + b"".join(piece for _c, piece in merged) + close
+    joined = b"".join(piece for _c, piece in merged)
+    out += (open_tag, joined, close)
+    return len(open_tag) + len(joined) + len(close)
 
 
 _ROW_START = re.compile(rb"<(\w+:)?row(?=[\s/>])[^>]*>")
@@ -249,22 +272,33 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     targets = sorted(edit.rows)
     last_row = targets[-1] if targets else 1
     take = getattr(edit.rows, "take", edit.rows.__getitem__)
-    yield _edit_head(xml[: data.start()], prefix, edit, last_row)
+    head = _edit_head(xml[: data.start()], prefix, edit, last_row)
+    yield head
     if data.group().endswith(b"/>"):
         body_start = body_end = data.end()
-        yield data.group()[:-2].rstrip() + b">"
+        opening = data.group()[:-2].rstrip() + b">"
         tail = f"</{p}sheetData>".encode() + xml[data.end() :]
     else:
         body_start = data.end()
         body_end = xml.index(f"</{p}sheetData>".encode(), body_start)
-        yield data.group()
+        opening = data.group()
         tail = xml[body_end:]
+    yield opening
     pending = 0  # index into targets of the next row we add to
     copied = body_start
     implicit = 0
     close = f"</{p}row>".encode()
     row_pattern = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])[^>]*>")
     row_r = b"<" + prefix + b'row r="'
+    # The sheet's bytes are viewed, not copied, and given out joined as the package writer
+    # would write them (a little over WRITE_BYTES at a time, at the end of a row): each byte
+    # of a row is copied once, and the deflater sees the same writes as row by row.
+    view = memoryview(xml)
+    out: list[bytes | memoryview] = []
+    size = 0
+    for piece in (head, opening):  # given out already: counted as the writer counts them
+        size += len(piece)
+        size = 0 if size > WRITE_BYTES else size
     pos = body_start
     while pending < len(targets):
         m = row_pattern.search(xml, pos, body_end)
@@ -285,21 +319,41 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
         pos = end
         if targets[pending] > r:
             continue
-        inner = xml[m.end() : end_inner]
-        yield xml[copied : m.start()]
+        if copied < m.start():
+            out.append(view[copied : m.start()])
+            size += m.start() - copied
+            if size > WRITE_BYTES:
+                yield b"".join(out)
+                out, size = [], 0
         while pending < len(targets) and targets[pending] < r:
             t = targets[pending]
-            yield _new_row(take(t), t, edit, p)
+            row = _new_row(take(t), t, edit, p)
+            out.append(row)
+            size += len(row)
+            if size > WRITE_BYTES:
+                yield b"".join(out)
+                out, size = [], 0
             pending += 1
         if pending < len(targets) and targets[pending] == r:
-            yield _extend_row(m.group(), inner, r, take(r), edit, prefix)
+            size += _extend_row(out, xml, view, tag, m.end(), end_inner, take(r), edit, prefix)
             pending += 1
         else:
-            yield xml[m.start() : end]
+            out.append(view[m.start() : end])
+            size += end - m.start()
         copied = end
-    yield xml[copied:body_end]
+        if size > WRITE_BYTES:
+            yield b"".join(out)
+            out, size = [], 0
+    out.append(view[copied:body_end])
+    size += body_end - copied
     for t in targets[pending:]:
-        yield _new_row(take(t), t, edit, p)
+        if size > WRITE_BYTES:
+            yield b"".join(out)
+            out, size = [], 0
+        row = _new_row(take(t), t, edit, p)
+        out.append(row)
+        size += len(row)
+    yield b"".join(out)
     yield _edit_tail(tail, prefix, edit)
 
 

@@ -356,6 +356,12 @@ def _open_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     return sink
 
 
+# A member given as pieces is deflated in writes of a little more than this: the pieces that
+# passed it, joined (sheet_stream batches its pieces at the same mark, so the deflater is fed
+# the same writes however the pieces come).
+WRITE_BYTES = 1 << 20
+
+
 def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED
     with _open_member(dst, info) as sink:
@@ -367,7 +373,7 @@ def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content)
             for piece in content:
                 buffered.append(piece)
                 size += len(piece)
-                if size > 1 << 20:
+                if size > WRITE_BYTES:
                     sink.write(b"".join(buffered))
                     buffered, size = [], 0
             sink.write(b"".join(buffered))
