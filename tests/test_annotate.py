@@ -5,6 +5,7 @@ the original is lost. Fixtures: tests/run_fixtures.py and the helpers below.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from run_fixtures import (
 )
 
 from reconciler.config import Config, InventoryConfig, ReportConfig
-from reconciler.models import RunResult
+from reconciler.models import RowStatus, RunResult
 from reconciler.outputs.annotate import write_annotated_workbook
 from reconciler.outputs.side_sheets import RUN_ID_PROPERTY
 from reconciler.rules import Rules
@@ -521,6 +522,34 @@ def test_the_review_sheet_has_room_to_answer_and_its_help_wraps_across_the_table
     assert f"A{help_row}:M{help_row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(help_row, 1).alignment.wrap_text
     assert (ws.row_dimensions[help_row].height or 15) >= 30
+
+
+@pytest.mark.parametrize(
+    ("language", "sheet", "said"),
+    [("ru", "На проверку", "Проверять нечего"), ("en", "To review", "Nothing to review")],
+)
+def test_a_run_with_nothing_to_review_says_so_on_its_review_sheet(
+    tmp_path: Path, rules: Rules, language: str, sheet: str, said: str
+) -> None:
+    """An empty table under the headers looked like a run that failed half way."""
+    result = planted_run(tmp_path, rules)
+    result.match.rows = [
+        dataclasses.replace(m, status=RowStatus.UNMATCHED, asset_ids=[], candidates=[])
+        if m.status is RowStatus.REVIEW
+        else m
+        for m in result.match.rows
+    ]
+    out, _ = _annotate(result, rules, language)
+    ws = openpyxl.load_workbook(out)[sheet]
+    assert str(ws["A2"].value).startswith(said)
+    assert ws["D2"].value is None  # no decision: a reply reading it back skips the line
+
+
+def test_a_run_with_rows_to_review_lists_them_without_that_line(annotated) -> None:
+    _, out, _ = annotated
+    ws = openpyxl.load_workbook(out)["На проверку"]
+    assert ws["B2"].value is not None
+    assert not any("Проверять нечего" in str(c.value) for row in ws.iter_rows() for c in row)
 
 
 def test_the_review_sheet_shows_each_candidates_match_probability_as_a_percentage(

@@ -236,6 +236,8 @@ def add_review_sheet(wb: Workbook, result: RunResult, language: str) -> Workshee
     # The probability's column as wide as its header's longest word ("Вероятность"), which
     # broke mid-word at 10.
     write_table(ws, headers, rows, widths=[16, 8, 30, 14, 30, 16, 40, 24, 28, 24, 16, 15, 70])
+    if not rows:  # said, so that an empty table is not taken for a failed run
+        write_value(ws, 2, 1, t["review_none"]).font = Font(name=bold_font(ws).name, italic=True)
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(DECISIONS[language]) + '"',

@@ -87,6 +87,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "score": "Вероятность совпадения, %",
             "details": "Кандидаты подробно",
         },
+        "review_none": "Проверять нечего: каждая строка сопоставлена или не найдена в ИТ.",
         "review_help": (
             "Решение: «подтвердить» — верен первый кандидат в столбце C (оставьте в нем "
             "только нужный ID), «отклонить» — ни один ID в столбце C не этот актив, или впишите "
@@ -214,6 +215,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "score": "Match probability, %",
             "details": "Candidates in detail",
         },
+        "review_none": "Nothing to review: every line is matched or not found in IT.",
         "review_help": (
             "Decision: confirm = the first candidate in column C is right (leave only that ID "
             "there), reject = no ID in column C is this asset, or type another asset ID. Change "
