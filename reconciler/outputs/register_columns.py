@@ -427,8 +427,9 @@ class PlannedRows(Mapping[int, AddedRow]):
         chunk = self._chunk_of.get(r)
         if chunk is not None:
             self._left[chunk] -= 1
-            if not self._left[chunk]:
+            if not self._left[chunk]:  # every row taken: its XML and encoded cells let go
                 self._made.pop(chunk, None)
+                chunk.columns, chunk.kinds = [], []
         return row
 
     def __iter__(self) -> Iterator[int]:

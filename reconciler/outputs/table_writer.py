@@ -25,10 +25,12 @@ from reconciler.outputs.cell_templates import (
     QUOTED,
     TEXT,
     CellTemplates,
+    Encoded,
     cell_starts,
     encode_column,
     grid_rows,
     longest_shown,
+    make_templates,
 )
 from reconciler.outputs.sheet_stream import cell_xml, column_letter
 from reconciler.outputs.styles_append import StyleBook, Xf
@@ -166,9 +168,9 @@ class TableBook:
         first = len(self.package.sheets())
         names: list[bytes] = []
         for i, ws in enumerate(self.sheets):
-            # Written now, not when the package is: the formats it asks for must be in
-            # styles.xml, which is rendered before the zip is written.
-            self.package.add_sheet(ws.name, list(_sheet_xml(self, ws)))
+            # Its formats made now (styles.xml is rendered before the zip is written), its
+            # rows' XML when the package is written: not held for the whole table.
+            self.package.add_sheet(ws.name, _sheet_xml(self, ws))
             quoted = "'" + ws.name.replace("'", "''") + "'"
             last = column_letter(max(len(ws.headers), 1))
             names.append(
@@ -229,20 +231,20 @@ def write_table(
 _CHUNK = 1000  # rows written at a time
 
 
-def _table_rows(
+def _prepare_rows(
     ws: TableSheet,
     rows: list[list[Any]],
     fills: list[str | None],
     first: int,
-    starts: list[str],
     templates: CellTemplates,
     room: list[float],
     may_wrap: list[bool],
     lines_of: list[dict[str, int]],
-) -> str:
-    """Some of the table's rows (the first is sheet row `first`), a column at a time
-    (cell_templates.grid_rows); a row with wrapped text made as tall as it needs.
-    `lines_of[c]`: the lines each text of column c was found to need, kept across the rows."""
+) -> _Rows:
+    """Some of the table's rows (the first is sheet row `first`) encoded a column at a time,
+    the formats their cells use made (cell_templates.make_templates); their XML is made by
+    _rows_xml when the package is written. A row with wrapped text is made as tall as it
+    needs. `lines_of[c]`: the lines each text of column c was found to need, across the rows."""
     width = max(map(len, rows))
     columns = [list(column) for column in zip_longest(*rows)]
     # A row shorter than the table has no cell where it has no value.
@@ -267,22 +269,43 @@ def _table_rows(
                 lines = known[body] = lines_needed(clean_text(str(columns[c][j])), ws.widths[c])
             row_lines[j] = max(row_lines[j], lines)
         wraps.append(wrapped)
-    numbers = [str(r) for r in range(first, first + len(rows))]
+    absent_or_none = absent if any(absent) else None
+    kinds = make_templates(encoded, fills, templates, wraps, True, absent_or_none)
+    return _Rows(first, width, encoded, fills, wraps, absent_or_none, kinds, row_lines)
+
+
+@dataclass
+class _Rows:
+    """Some rows of a table, encoded, waiting to be written (_rows_xml)."""
+
+    first: int
+    width: int
+    encoded: list[list[Encoded]]
+    fills: list[str | None]
+    wraps: list[list[int]]
+    absent: list[list[int]] | None
+    kinds: list[list[int]]
+    row_lines: list[int]
+
+
+def _rows_xml(rows: _Rows, starts: list[str], templates: CellTemplates) -> str:
+    numbers = [str(r) for r in range(rows.first, rows.first + len(rows.row_lines))]
     cells = grid_rows(
-        starts[:width],
+        starts[: rows.width],
         numbers,
-        encoded,
-        fills,
+        rows.encoded,
+        rows.fills,
         templates,
-        wraps,
+        rows.wraps,
         skip_unfilled_empty=True,
-        absent=absent if any(absent) else None,
+        absent=rows.absent,
+        kinds=rows.kinds,
     )
     return "".join(
         f'<row r="{n}" ht="{lines * LINE_HEIGHT:g}" customHeight="1">{row}</row>'
         if lines > 1
         else f'<row r="{n}">{row}</row>'
-        for n, row, lines in zip(numbers, cells, row_lines, strict=True)
+        for n, row, lines in zip(numbers, cells, rows.row_lines, strict=True)
     )
 
 
@@ -294,6 +317,8 @@ def _has_lines(column: tuple[Any, ...]) -> bool:
 
 
 def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
+    """The sheet's XML. The formats its cells use are made now, in the order of its cells
+    (styles.xml is rendered before the package is written); its rows' XML when written."""
     n_cols = max(len(ws.headers), 1)
     last_row = max(len(ws.rows), 1) + 1
     bottom = max([last_row, *(r + 1 for r in ws.below)])
@@ -307,11 +332,11 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
     for c, width in enumerate(ws.widths, start=1):
         head.append(f'<col min="{c}" max="{c}" width="{width:g}" customWidth="1"/>')
     head.append("</cols><sheetData>")
-    yield "".join(head).encode()
+    opening = "".join(head).encode()
     header_style = book.xf(header=True)
     lines = max([wrapped_lines(h, w) for h, w in zip(ws.headers, ws.widths, strict=True)] or [1])
     height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"' if lines > 1 else ""
-    yield (
+    header = (
         f'<row r="1"{height}>'
         + "".join(
             cell_xml(f"{column_letter(c)}1", h, header_style, False)
@@ -329,12 +354,11 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         c < len(ws.longest) and (ws.longest[c] > room[c] or ws.multiline[c]) for c in range(n_cols)
     ]
     lines_of: list[dict[str, int]] = [{} for _c in range(n_cols)]
+    prepared: list[_Rows] = []
     for at in range(0, len(ws.rows), _CHUNK):
         rows = ws.rows[at : at + _CHUNK]
         fills: list[str | None] = ws.fills[at : at + _CHUNK] if ws.fills else [None] * len(rows)
-        yield _table_rows(
-            ws, rows, fills, at + 2, starts, templates, room, may_wrap, lines_of
-        ).encode()
+        prepared.append(_prepare_rows(ws, rows, fills, at + 2, templates, room, may_wrap, lines_of))
     chunk: list[str] = []
     for row in sorted(ws.below):
         r = row + 1
@@ -342,7 +366,7 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
             cell_xml(f"{column_letter(c + 1)}{r}", v, s, False) for c, v, s in sorted(ws.below[row])
         ]
         chunk.append(f'<row r="{r}">{"".join(cells)}</row>')
-    yield "".join(chunk).encode()
+    footer = "".join(chunk).encode()
     tail = [f'</sheetData><autoFilter ref="A1:{letters[-1]}{last_row}"/>']
     if ws.validations:
         tail.append(f'<dataValidations count="{len(ws.validations)}">')
@@ -361,4 +385,25 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToHeight="0"/>'
         "</worksheet>"
     )
-    yield "".join(tail).encode()
+    return _written(
+        [opening, header], prepared, starts, templates, [footer, "".join(tail).encode()]
+    )
+
+
+def _written(
+    before: list[bytes],
+    prepared: list[_Rows],
+    starts: list[str],
+    templates: CellTemplates,
+    after: list[bytes],
+) -> Iterator[bytes]:
+    """The sheet's XML, its rows made a chunk at a time as the package writer asks for them
+    (and each chunk let go once written)."""
+    yield from before
+    for i in range(len(prepared)):
+        rows, prepared[i] = prepared[i], _DONE
+        yield _rows_xml(rows, starts, templates).encode()
+    yield from after
+
+
+_DONE = _Rows(0, 0, [], [], [], None, [], [])
