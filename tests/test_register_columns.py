@@ -6,6 +6,8 @@ text, a row listed twice, in both languages."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,8 @@ from run_fixtures import planted_run
 
 from reconciler.models import AssetStatus, RowMatch, RowStatus, RunResult
 from reconciler.outputs import register_columns as rc
+from reconciler.outputs import table_writer
+from reconciler.outputs.annotate import build_annotated_workbook
 from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode, row_cells
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.sheet_stream import AddedRow
@@ -169,3 +173,27 @@ def test_columns_planned_at_once_are_the_cells_planned_a_row_at_a_time(
     kit = planned[18][0].decode()
     assert "A-12\nA-13\nA-14\nZZ-404" in kit and planned[18][1] == 4
     assert ">=1+1<" in planned[10][0].decode() and "\x01" not in planned[9][0].decode()
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_annotated_copy_is_the_same_whether_its_rows_are_made_in_one_chunk_or_many(
+    tmp_path: Path, rules: Rules, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The register's rows and the long tables' rows are made as the package is written, a
+    # chunk at a time: chunk boundaries, a row listed twice and kits must not show in the copy.
+    result = _awkward_run(tmp_path, rules, language)
+
+    def members(name: str) -> dict[str, bytes]:
+        out = io.BytesIO()
+        build_annotated_workbook(result, rules, language, out)
+        (tmp_path / name).write_bytes(out.getvalue())
+        with zipfile.ZipFile(out) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+    whole = members("whole.xlsx")
+    monkeypatch.setattr(rc, "CHUNK", 3)
+    monkeypatch.setattr(table_writer, "_CHUNK", 2)
+    chunked = members("chunked.xlsx")
+    assert chunked == whole
+    sheet = next(v for n, v in whole.items() if n.startswith("xl/worksheets/sheet1"))
+    assert b"A-12\nA-13\nA-14\nZZ-404" in sheet and sheet.count(b'<row r="18"') == 1
