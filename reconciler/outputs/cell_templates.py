@@ -339,12 +339,11 @@ def grid_rows(
     makes them ahead, when the rows are written later; `kinds`: what it returned)."""
     if not columns:
         return [""] * len(numbers)
-    palette, ids, indexes = _indexes(len(columns), fills, wraps, absent)
-    tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
-    skip = ids.get(None, -1) if skip_unfilled_empty else -1
     if kinds is None:
-        kinds = [list(map(_KIND, column)) for column in columns]
-        _make_in_order(templates, palette, tables, indexes, kinds, skip)
+        kinds = make_templates(columns, fills, templates, wraps, skip_unfilled_empty, absent)
+    _palette, indexes, tables, skip = _layout(
+        len(columns), fills, templates, wraps, skip_unfilled_empty, absent
+    )
     closes = [_AROUND[k][1] for k in range(KINDS)]
     # Per cell three pieces, each taken from a list by C-level maps, never a new string: what
     # precedes the body (the column's `<c r="X`, the row mark, its template's opening), the
@@ -367,14 +366,17 @@ def grid_rows(
     ]
 
 
-def _indexes(
+def _layout(
     count: int,
     fills: Sequence[str | None],
+    templates: CellTemplates,
     wraps: Sequence[Sequence[int]] | None,
+    skip_unfilled_empty: bool,
     absent: Sequence[Sequence[int]] | None,
-) -> tuple[list[str | None], dict[str | None, int], list[list[int]]]:
-    """The fills' palette, their ids, and per column each cell's template: its fill id, or
-    that plus len(palette) when wrapped, or 2 * len(palette) for no cell."""
+) -> tuple[list[str | None], list[list[int]], list[list[tuple[str, str] | None]], int]:
+    """The fills' palette; per column each cell's template: its fill id, or that plus
+    len(palette) when wrapped, or 2 * len(palette) for no cell; the templates by those ids;
+    the id whose empty cells are left out (-1: none)."""
     palette = list(dict.fromkeys(fills))  # fill id -> fill
     ids = {fill: i for i, fill in enumerate(palette)}
     fid = list(map(ids.__getitem__, fills))
@@ -391,7 +393,8 @@ def _indexes(
             for j in absent[c]:
                 index[j] = none
         indexes.append(index)
-    return palette, ids, indexes
+    tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
+    return palette, indexes, tables, ids.get(None, -1) if skip_unfilled_empty else -1
 
 
 def make_templates(
@@ -407,9 +410,9 @@ def make_templates(
     kinds = [list(map(_KIND, column)) for column in columns]
     if not columns:
         return kinds
-    palette, ids, indexes = _indexes(len(columns), fills, wraps, absent)
-    tables = [templates.for_fill(fill, wrap) for wrap in (False, True) for fill in palette]
-    skip = ids.get(None, -1) if skip_unfilled_empty else -1
+    palette, indexes, tables, skip = _layout(
+        len(columns), fills, templates, wraps, skip_unfilled_empty, absent
+    )
     _make_in_order(templates, palette, tables, indexes, kinds, skip)
     return kinds
 
