@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Any
 
 from reconciler.outputs import print_setup
-from reconciler.outputs.xlsx_package import WRITE_BYTES
 from reconciler.outputs.xml_parts import (
     append_children,
     element_span,
@@ -28,6 +27,7 @@ from reconciler.outputs.xml_parts import (
     root_prefix,
     text,
 )
+from reconciler.outputs.zip_members import WRITE_BYTES
 
 LINE_HEIGHT = 15.0
 

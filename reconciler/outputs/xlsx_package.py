@@ -11,20 +11,25 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from defusedxml import ElementTree
 
-try:
-    from isal import isal_zlib as fast_deflate
-except ImportError:  # an install that predates the dependency: zlib's level 6, as before
-    fast_deflate = None  # type: ignore[assignment]
-
 from reconciler.outputs.xml_parts import append_children, attr, get_attr, root_prefix
+from reconciler.outputs.zip_members import (
+    RAW_COPIED,
+    Content,
+    Spool,
+    Spooled,
+    copy_raw,
+    write_content,
+    write_member,
+)
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -39,7 +44,7 @@ _EMPTY_RELS = (
     b"</Relationships>"
 )
 
-Content = bytes | Iterable[bytes]
+Member = Content | Spooled  # bytes, pieces, or deflated ahead (zip_members)
 
 
 def rels_path(part: str) -> str:
@@ -71,8 +76,8 @@ class Package:
     path: Path | IO[bytes]
     zip: zipfile.ZipFile
     names: list[str]
-    replaced: dict[str, Content] = field(default_factory=dict)
-    added: dict[str, Content] = field(default_factory=dict)
+    replaced: dict[str, Member] = field(default_factory=dict)
+    added: dict[str, Member] = field(default_factory=dict)
     _overrides: list[tuple[str, str]] = field(default_factory=list)
     _defaults: list[tuple[str, str]] = field(default_factory=list)
     _rels: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
@@ -244,30 +249,65 @@ class Package:
             self._set("[Content_Types].xml", types.replace(b"</Types>", pieces + b"</Types>", 1))
             self._overrides, self._defaults = [], []
 
-    def _set(self, name: str, content: Content) -> None:
+    def _set(self, name: str, content: Member) -> None:
         if name in self.names:
             self.replaced[name] = content
         else:
             self.added[name] = content
 
-    def replace(self, name: str, content: Content) -> None:
+    def replace(self, name: str, content: Member) -> None:
         self._set(name, content)
 
-    def write(self, out: IO[bytes], *, compresslevel: int = 6) -> None:
+    def write(
+        self, out: IO[bytes], *, compresslevel: int = 6, spool_dir: str | None = None
+    ) -> None:
         """The whole package: originals in their order (ours in place of the replaced ones),
-        then the added parts."""
+        then the added parts. An original we did not change is copied raw (its deflate stream
+        as the accountant's program wrote it: never inflated and deflated again).
+
+        When some member is still being deflated elsewhere (a Spooled one whose spool is not
+        ready: annotate_worker), the members we make here are deflated ahead first, into a
+        spool in `spool_dir`, so that they are not left waiting behind it."""
         self._finish()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as dst:
-            for info in self.zip.infolist():
-                content = self.replaced.get(info.filename)
-                if content is None:
-                    with self.zip.open(info) as src, _open_member(dst, _fresh(info)) as sink:
-                        while chunk := src.read(1 << 20):
-                            sink.write(chunk)
-                else:
-                    _write_member(dst, _fresh(info), content)
-            for name, content in self.added.items():
-                _write_member(dst, zipfile.ZipInfo(name, date_time=_DOS_EPOCH), content)
+        spool = self._spool_made_here(spool_dir)
+        try:
+            with zipfile.ZipFile(
+                out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+            ) as dst:
+                for info in self.zip.infolist():
+                    content = self.replaced.get(info.filename)
+                    if content is None:
+                        _copy_original(dst, self.zip, info)
+                    else:
+                        write_content(dst, _fresh(info), content)
+                for name, content in self.added.items():
+                    write_content(dst, zipfile.ZipInfo(name, date_time=_DOS_EPOCH), content)
+        finally:
+            if spool is not None:
+                spool.close()
+
+    def _spool_made_here(self, spool_dir: str | None) -> Spool | None:
+        """The members given as pieces deflated ahead, when another member is not ready."""
+        members = [*self.replaced.items(), *self.added.items()]
+        waiting = any(isinstance(c, Spooled) and c.spool.ready is not None for _n, c in members)
+        made = {n: c for n, c in members if not isinstance(c, bytes | Spooled)}
+        if not waiting or not made:
+            return None
+        spool = Spool(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115 (closed by write)
+        spool.write(made)
+        for name in made:
+            self._set(name, Spooled(spool, name))
+        return spool
+
+
+def _copy_original(dst: zipfile.ZipFile, src: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """An original member we did not change: copied raw when deflated as every reader reads
+    it (deflate, or stored); otherwise inflated and deflated anew."""
+    if info.compress_type in RAW_COPIED and not info.flag_bits & 0x1:  # 0x1: encrypted
+        copy_raw(dst, _fresh(info), src, info)
+        return
+    with src.open(info) as source:
+        write_member(dst, _fresh(info), iter(lambda: source.read(1 << 20), b""))
 
 
 _DOS_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -334,49 +374,6 @@ def _fresh(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     new.external_attr = info.external_attr
     new.compress_type = zipfile.ZIP_DEFLATED
     return new
-
-
-# ISA-L's deflate at its level 2: on the 100k register sheet's XML an order of magnitude
-# faster than zlib's level 6 (which was the largest single cost of annotate), for files
-# about 30% larger (BENCHMARKS.md, issue 16).
-DEFLATE_LEVEL = 2
-
-
-def _open_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
-    """A member opened for writing, deflated by ISA-L when it is installed.
-
-    zipfile has no hook for its compressor: the writer's own is swapped before the first
-    byte. The CRC, the sizes and the headers are still zipfile's, and any deflate stream is
-    read back by every zip reader (a test reads the copy back with zipfile's CRC check)."""
-    sink = dst.open(info, "w")
-    deflated = info.compress_type == zipfile.ZIP_DEFLATED
-    if fast_deflate is not None and deflated and getattr(sink, "_compressor", None) is not None:
-        compressor = fast_deflate.compressobj(DEFLATE_LEVEL, fast_deflate.DEFLATED, -15)
-        setattr(sink, "_compressor", compressor)  # noqa: B010 (a private attribute)
-    return sink
-
-
-# A member given as pieces is deflated in writes of a little more than this: the pieces that
-# passed it, joined (sheet_stream batches its pieces at the same mark, so the deflater is fed
-# the same writes however the pieces come).
-WRITE_BYTES = 1 << 20
-
-
-def _write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content) -> None:
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with _open_member(dst, info) as sink:
-        if isinstance(content, bytes):
-            sink.write(content)
-        else:
-            buffered: list[bytes] = []
-            size = 0
-            for piece in content:
-                buffered.append(piece)
-                size += len(piece)
-                if size > WRITE_BYTES:
-                    sink.write(b"".join(buffered))
-                    buffered, size = [], 0
-            sink.write(b"".join(buffered))
 
 
 def iter_chunks(content: Content) -> Iterator[bytes]:

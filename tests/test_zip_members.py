@@ -1,0 +1,95 @@
+"""Members copied raw and members deflated ahead (outputs/zip_members): the copy reads the
+same, and a member deflated ahead is the same bytes as one deflated in place."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+
+from reconciler.outputs.xlsx_package import Package
+from reconciler.outputs.zip_members import Spool, Spooled
+
+
+def _workbook(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Реестр"
+    for r in range(1, 400):
+        ws.append([r, f"строка {r}", r * 1.5])
+    wb.create_sheet("Other")["A1"] = "kept"
+    wb.save(path)
+    return path
+
+
+def _raw(data: bytes, name: str) -> bytes:
+    """A member's compressed bytes as they sit in the zip."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo(name)
+        start = info.header_offset + 30
+        header = data[info.header_offset : start]
+        start += int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+        return data[start : start + info.compress_size]
+
+
+def _pieces(seed: int) -> Iterator[bytes]:
+    """Three and a half MiB in uneven pieces: the writer joins them at its 1 MiB mark."""
+    for i in range(7000):
+        yield (f'<row r="{i}" s="{seed}">' + "x" * (i % 977) + "</row>").encode()
+
+
+def test_a_member_we_do_not_change_is_copied_as_it_was_deflated(tmp_path: Path) -> None:
+    source = _workbook(tmp_path / "book.xlsx")
+    package = Package.open(source)
+    package.replace("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    out = io.BytesIO()
+    package.write(out)
+    package.close()
+    original = source.read_bytes()
+    copy = out.getvalue()
+    with zipfile.ZipFile(source) as z:
+        names = z.namelist()
+        kept = [n for n in names if n != "xl/worksheets/sheet1.xml"]
+    with zipfile.ZipFile(io.BytesIO(copy)) as z:
+        assert z.namelist() == names
+        assert z.testzip() is None  # every CRC checks
+        with zipfile.ZipFile(source) as before:
+            for name in kept:
+                assert z.read(name) == before.read(name)
+                assert _raw(copy, name) == _raw(original, name), name
+        assert z.read("xl/worksheets/sheet1.xml") == b"<worksheet/>"
+
+
+def test_members_deflated_ahead_are_the_same_bytes_as_members_deflated_in_place(
+    tmp_path: Path,
+) -> None:
+    source = _workbook(tmp_path / "book.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+
+    in_place = Package.open(source)
+    in_place.replace(sheet, _pieces(1))
+    in_place.add_part("xl/worksheets/sheet9.xml", _pieces(2), None)
+    in_place.add_part("xl/small.xml", b"<small/>", None)
+    expected = io.BytesIO()
+    in_place.write(expected)
+    in_place.close()
+
+    waited: list[str] = []
+    with tempfile.TemporaryFile(dir=tmp_path) as file:
+        spool = Spool(file, ready=lambda: waited.append("ready"))
+        spool.write({sheet: _pieces(1)})
+        ahead = Package.open(source)
+        ahead.replace(sheet, Spooled(spool, sheet))
+        ahead.add_part("xl/worksheets/sheet9.xml", _pieces(2), None)
+        ahead.add_part("xl/small.xml", b"<small/>", None)
+        got = io.BytesIO()
+        # sheet9 is made here while sheet1 is "not ready": it is deflated ahead too
+        ahead.write(got, spool_dir=str(tmp_path))
+        ahead.close()
+    assert waited == ["ready"]
+    assert got.getvalue() == expected.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no spool left behind
