@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
+from python_calamine import CalamineWorkbook
 from workbooks import (
     FORMATS,
     XMLSS_HEAD,
@@ -20,7 +21,7 @@ from workbooks import (
 )
 
 from reconciler.errors import InputError
-from reconciler.read.sheets import detect_format, open_workbook
+from reconciler.read.sheets import detect_format, open_workbook, sheet_cells
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -39,6 +40,29 @@ def test_grid_keeps_excel_row_and_column_numbers_when_the_table_starts_at_c5(
     assert grid.value(5, 3) == "Switch Cisco C9300"  # D6
     assert grid.max_row == 8
     assert grid.max_column == 9  # I: the Comment column
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsm", "xls", "ods"])
+def test_a_sheet_read_a_row_at_a_time_is_the_grid_calamine_gives_from_a1_with_each_text_once(
+    tmp_path: Path, fmt: str
+) -> None:
+    spec = plain_register(row=5, col=3)
+    spec.row(9, ["INV-4", "Switch Cisco C9300", None, 150000, "Moscow", "Smith"], col=3)
+    spec.row(12, ["past the table"], col=2)  # a row below a gap, left of the table
+    far = SheetSpec("Far").row(7, ["alone"], col=4)  # a sheet whose only cell is D7
+    path = write(tmp_path / f"plain.{fmt}", fmt, spec, far)
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        whole = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        cells = sheet_cells(book.get_sheet_by_name(name))
+        assert cells == whole
+        assert [[type(v) for v in line] for line in cells] == [
+            [type(v) for v in line] for line in whole
+        ]
+    grid = open_workbook(path).sheet("Assets")
+    assert grid.value(5, 3) == grid.value(8, 3) == "Switch Cisco C9300"  # D6 and D9
+    assert grid.value(5, 3) is grid.value(8, 3)  # one object for the repeated text
+    assert grid.value(11, 1) == "past the table"  # B12
 
 
 def test_csv_grid_starts_at_its_first_line_and_column(tmp_path: Path) -> None:

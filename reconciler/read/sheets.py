@@ -297,7 +297,7 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
     def read_sheet(sheet_name: str) -> Grid:
         try:
             sheet = book.get_sheet_by_name(sheet_name)
-            cells = sheet.to_python(skip_empty_area=False)
+            cells = sheet_cells(sheet)
             merged = sheet.merged_cell_ranges
         except Exception as e:
             raise InputError(
@@ -312,6 +312,30 @@ def open_workbook(path: Path, *, file_name: str | None = None) -> Workbook:
         return Grid(sheet_name, cells, ranges)
 
     return Workbook(path, name, fmt, names, read_sheet)
+
+
+def sheet_cells(sheet: Any) -> list[list[Cell]]:
+    """A calamine sheet's cells from A1, as `to_python(skip_empty_area=False)` gives them, read
+    a row at a time with each distinct text kept as one object.
+
+    Why: `to_python` makes one string per text cell, all at once: 2.6M at 150k assets, 0.54M
+    of them distinct. The repeats, let go once the rows were parsed, had been made among the
+    texts that stay, and left a hole beside each of those: the inventory's cold load left
+    ~160 MB of such holes in Python's small-object arenas, resident under the match stage,
+    the run's peak (BENCHMARKS.md, issue 16, sixth pass). Read a row at a time, a row's
+    repeats are let go before the next row is made, which takes their places.
+
+    `iter_rows` gives the rows from the sheet's first but the columns from its first used
+    one (calamine 0.9): the columns before it are put back as empty cells."""
+    seen: dict[str, str] = {}
+    keep = seen.setdefault
+    lead = [""] * (sheet.start[1] if sheet.start else 0)
+    return [
+        [*lead, *(keep(v, v) if type(v) is str else v for v in row)]
+        if lead
+        else [keep(v, v) if type(v) is str else v for v in row]
+        for row in sheet.iter_rows()
+    ]
 
 
 # --- CSV ---------------------------------------------------------------------------------
