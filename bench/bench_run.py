@@ -11,8 +11,9 @@ member), the least an annotated copy can cost; and the load average before and a
 
     .venv/bin/python bench/bench_run.py 1000 10000 100000 [--json bench/results/run.json]
 
-Prints one line per size (summary_line: the figures and the issue-16 targets met or not),
-the JSON record of each on stderr, and all of them into --json.
+Prints one line per size (summary_line: the figures and the issue-16 targets met or not; the
+peak in MiB and in decimal GB, the target's unit), the JSON record of each on stderr, and all
+of them into --json.
 """
 
 from __future__ import annotations
@@ -121,18 +122,20 @@ def measure(rows: int, seed: int) -> dict[str, object]:
             "floor_seconds": round(floor, 2),
             "times_floor": round(seconds / floor, 1),
             "load_average": [round(load_before, 1), round(load_after, 1)],
-            # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: valid because sizes
-            # run in increasing order and the generator runs in this process, not a child.
-            "peak_rss_mb": round(max(peak_kb, before) / 1024),
+            # ru_maxrss of RUSAGE_CHILDREN is the largest child so far, in KiB (Linux): valid
+            # because sizes run in increasing order and the generator runs in this process,
+            # not a child. Given in MiB (2^20 bytes) and in bytes, which the 1 GB target is in.
+            "peak_rss_mib": round(max(peak_kb, before) / 1024),
+            "peak_rss_bytes": max(peak_kb, before) * 1024,
             "timings": every_timing(proc.stderr, doc, seconds),
             "summary": {k: doc["summary"][k] for k in ("matched", "review", "unmatched")},
             **auto_quality(doc, data),
         }
 
 
-# Issue 16's targets on 2 cores at 100k: the whole run within 5x its floor, 1 GB peak RSS,
-# annotate within 5 s.
-TIMES_FLOOR, PEAK_MB, ANNOTATE_S = 5.0, 1024, 5.0
+# Issue 16's targets on 2 cores at 100k: the whole run within 5x its floor, 1 GB (10^9 bytes,
+# 953.7 MiB) peak RSS, annotate within 5 s.
+TIMES_FLOOR, PEAK_BYTES, ANNOTATE_S = 5.0, 1_000_000_000, 5.0
 
 
 def summary_line(r: dict[str, Any]) -> str:
@@ -141,7 +144,8 @@ def summary_line(r: dict[str, Any]) -> str:
     stages = " ".join(f"{k} {t[k]:.1f}" for k in t)
     met = [
         f"{r['times_floor']}x floor {'ok' if r['times_floor'] <= TIMES_FLOOR else 'NOT MET'}",
-        f"peak {r['peak_rss_mb']} MB {'ok' if r['peak_rss_mb'] <= PEAK_MB else 'NOT MET'}",
+        f"peak {r['peak_rss_mib']} MiB ({r['peak_rss_bytes'] / 1e9:.3f} GB) "
+        f"{'ok' if r['peak_rss_bytes'] <= PEAK_BYTES else 'NOT MET'}",
         f"annotate {'ok' if t.get('annotate', 0) <= ANNOTATE_S else 'NOT MET'}",
     ]
     load = r["load_average"]
