@@ -13,9 +13,12 @@ an .xlsx copy of their values first (grid_copy), then the same treatment.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import IO
 
@@ -41,6 +44,7 @@ from reconciler.outputs.comments_part import (
 )
 from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.findings_table import write_findings_sheet
+from reconciler.outputs.forked import Forked, Send, can_fork
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
@@ -54,9 +58,10 @@ from reconciler.outputs.register_columns import (
 from reconciler.outputs.sheet_stream import column_letter, extend_sheet, styled_cells
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import FontInfo, StyleBook
-from reconciler.outputs.table_writer import SharedTables
+from reconciler.outputs.table_writer import SharedTables, TableBook
 from reconciler.outputs.xlsx_package import Package
 from reconciler.outputs.xml_parts import find_start, get_attr, root_prefix
+from reconciler.outputs.zip_members import Spool, Spooled
 from reconciler.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -110,8 +115,13 @@ def build_annotated_workbook(
     out: IO[bytes],
     figures: Figures | None = None,
     shared: SharedTables | None = None,
+    *,
+    parallel: bool | None = None,
 ) -> list[str]:
-    """Write the annotated workbook to `out`; return what it could not keep."""
+    """Write the annotated workbook to `out`; return what it could not keep.
+
+    `parallel`: the register sheets made by a forked worker while this process makes our
+    sheets (None: when there is a second core and the register is large enough to gain)."""
     register = result.register
     names: dict[str, str]
     if register.format in STREAMED_FORMATS:
@@ -122,39 +132,104 @@ def build_annotated_workbook(
         data, names = copy_grid_workbook(register.path, register.file_name)
         source = io.BytesIO(data)
         lost = [VALUES_ONLY[language == "en"].format(fmt=register.format)]
+    if parallel is None:
+        parallel = len(result.match.rows) >= PARALLEL_FROM_ROWS and can_fork()
+    figures = figures or run_figures(result, language)
+    name = getattr(out, "name", None)
+    spool_dir = os.path.dirname(name) if isinstance(name, str) and os.path.isabs(name) else None
     package = Package.open(source)
     try:
-        _annotate_package(
-            package,
-            result,
-            rules,
-            language,
-            lost,
-            names,
-            figures or run_figures(result, language),
-            shared,
-        )
-        package.write(out)
+        with contextlib.ExitStack() as stack:
+            step = _RegisterStep(package, result, rules, language, names)
+            tables = shared if shared is not None else SharedTables()
+            notes = _register_in_worker(step, stack, tables, spool_dir) if parallel else step()
+            _add_our_sheets(package, step.styles, result, language, lost, notes, figures, tables)
+            package.write(out, spool_dir=spool_dir)
     finally:
         package.close()
     return lost
 
 
-def _annotate_package(
+# Below this many register rows the sheets are made here: a fork and its messages cost more
+# than the few tenths of a second they would save (BENCHMARKS.md, issue 16).
+PARALLEL_FROM_ROWS = 20_000
+
+
+class _RegisterStep:
+    """The register sheets extended (our columns planned, their comments attached, the print
+    titles set): in this process, or in a worker (_register_in_worker)."""
+
+    def __init__(
+        self,
+        package: Package,
+        result: RunResult,
+        rules: Rules,
+        language: str,
+        names: dict[str, str],
+    ) -> None:
+        self.package, self.result, self.rules = package, result, rules
+        self.language, self.names = language, names
+        styles_part = package.styles_part()
+        self.styles = StyleBook(package.read(styles_part) if styles_part else None)
+
+    def __call__(self) -> list[str]:
+        """Notes for the summary sheet (an autofilter kept, comments not added)."""
+        return _extend_register_sheets(
+            self.package, self.result, self.rules, self.language, self.names, self.styles
+        )
+
+
+def _register_in_worker(
+    step: _RegisterStep, stack: contextlib.ExitStack, shared: SharedTables, spool_dir: str | None
+) -> list[str]:
+    """The register sheets made by a forked worker: their plan (the styles it added, the
+    package's changed parts, the notes) comes back as soon as it is made, their XML is
+    deflated by the worker into a spool, copied raw when the package is written. Meanwhile
+    this process lays out the long tables (`shared`), which need nothing from the register.
+
+    The styles our sheets add come after the register's, as when made in one process: the
+    worker's StyleBook is taken whole before any is added here."""
+    package = step.package
+    spool = Spool(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115 (closed by the stack)
+    stack.callback(spool.close)
+
+    def work(send: Send) -> None:
+        package.reopen()  # its own file offset: this process reads the same zip meanwhile
+        notes = step()
+        send((step.styles, package.changes(), notes))
+        made = {**package.replaced, **package.added}
+        spool.write({n: c for n, c in made.items() if not isinstance(c, bytes | Spooled)})
+
+    worker = stack.enter_context(Forked(work, "annotate: the register sheets"))
+    spool.ready = worker.finish
+    _lay_out_tables(package, step.styles, step.result, step.language, shared)
+    styles, changes, notes = worker.receive()
+    step.styles = styles
+    package.adopt(changes, {n: Spooled(spool, n) for n in changes.given_as_pieces()})
+    return list(notes)
+
+
+def _lay_out_tables(
+    package: Package, styles: StyleBook, result: RunResult, language: str, shared: SharedTables
+) -> None:
+    """The long tables' rows, fills and widths into `shared`, where our sheets take them
+    (no format is made: those come in the package's order, after the register's)."""
+    scratch = TableBook(package, styles, [])
+    write_not_on_books_sheet(scratch, result, language, shared)
+    write_findings_sheet(scratch, result, language, shared=shared)
+
+
+def _extend_register_sheets(
     package: Package,
     result: RunResult,
     rules: Rules,
     language: str,
-    lost: list[str],
     names: dict[str, str],
-    figures: Figures,
-    shared: SharedTables | None,
-) -> None:
+    styles: StyleBook,
+) -> list[str]:
     register = result.register
     entries = package.sheets()
     parts = {e.name: e.part for e in entries}
-    styles_part = package.styles_part()
-    styles = StyleBook(package.read(styles_part) if styles_part else None)
     book_xml = package.read(package.workbook_part())
     book_pr = find_start(book_xml, root_prefix(book_xml), "workbookPr")
     date1904 = book_pr is not None and get_attr(book_pr.group(), "date1904") in ("1", "true")
@@ -211,6 +286,19 @@ def _annotate_package(
             name = entries[index].name
             workbook = print_titles(workbook, index, name, info.header_row, info.header_end_row)
         package.replace(book_part, workbook)
+    return notes
+
+
+def _add_our_sheets(
+    package: Package,
+    styles: StyleBook,
+    result: RunResult,
+    language: str,
+    lost: list[str],
+    notes: list[str],
+    figures: Figures,
+    shared: SharedTables | None,
+) -> None:
     # The short sheets (summary with its chart, review) by openpyxl; the long ones as sheet
     # XML written straight into the package (table_writer); in this order (side_sheets).
     assembly = SheetAssembly(package, styles)

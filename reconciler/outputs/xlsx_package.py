@@ -13,7 +13,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -64,6 +64,22 @@ def relative(source_part: str, target_part: str) -> str:
 
 
 @dataclass
+class Changes:
+    """A package's changed and added parts (None: given as pieces, sent otherwise), its new
+    content types and relationships (Package.changes)."""
+
+    replaced: dict[str, bytes | None]
+    added: dict[str, bytes | None]
+    overrides: list[tuple[str, str]]
+    defaults: list[tuple[str, str]]
+    rels: dict[str, list[tuple[str, str, str]]]
+
+    def given_as_pieces(self) -> list[str]:
+        """The parts named with no content."""
+        return [n for part in (self.replaced, self.added) for n, c in part.items() if c is None]
+
+
+@dataclass
 class SheetEntry:
     name: str
     part: str | None  # None: a sheet whose part is missing (or a chart sheet we never edit)
@@ -89,6 +105,34 @@ class Package:
 
     def close(self) -> None:
         self.zip.close()
+
+    def reopen(self) -> None:
+        """A handle of its own on the zip (in a forked worker: the parent's shares its file
+        offset with ours, and reads the same zip meanwhile)."""
+        if not isinstance(self.path, io.IOBase):  # a copy in memory is the worker's own
+            self.zip = zipfile.ZipFile(self.path)
+
+    def changes(self) -> Changes:
+        """What was changed and added so far, to be adopted by a copy of this package opened
+        before (a forked worker's, sent to its parent). Parts given as pieces are named with
+        no content: their content is sent otherwise (deflated ahead, zip_members.Spool)."""
+        return Changes(
+            {n: c if isinstance(c, bytes) else None for n, c in self.replaced.items()},
+            {n: c if isinstance(c, bytes) else None for n, c in self.added.items()},
+            list(self._overrides),
+            list(self._defaults),
+            {part: list(rels) for part, rels in self._rels.items()},
+        )
+
+    def adopt(self, changes: Changes, given: Mapping[str, Member]) -> None:
+        """The changes of a copy of this package (changes()), in a package unchanged since;
+        `given`: the content of each part they name with none."""
+        if self.replaced or self.added or self._overrides or self._defaults or self._rels:
+            raise RuntimeError("changes adopted by a package already changed")
+        self.replaced = {n: given[n] if c is None else c for n, c in changes.replaced.items()}
+        self.added = {n: given[n] if c is None else c for n, c in changes.added.items()}
+        self._overrides, self._defaults = list(changes.overrides), list(changes.defaults)
+        self._rels = {part: list(rels) for part, rels in changes.rels.items()}
 
     def read(self, name: str) -> bytes:
         content = self.replaced.get(name, self.added.get(name))

@@ -1,0 +1,88 @@
+"""The register sheets made by a forked worker while our sheets are made here: the copy is the
+same, byte for byte, as the one made in one process (annotate, forked, zip_members)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import resource
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from run_fixtures import book_rows, planted_run
+from test_annotate_lossless import corpus_register
+
+from reconciler.models import RunResult
+from reconciler.outputs.annotate import build_annotated_workbook
+from reconciler.outputs.table_writer import SharedTables
+from reconciler.read.sheets import open_workbook
+from reconciler.rules import Rules
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _both(result: RunResult, rules: Rules, language: str) -> tuple[bytes, bytes]:
+    """The copy made in one process, and with a worker (which did work: its CPU time)."""
+    made = []
+    for parallel in (False, True):
+        before = _children_cpu()
+        out = io.BytesIO()
+        build_annotated_workbook(
+            result, rules, language, out, None, SharedTables(), parallel=parallel
+        )
+        made.append(out.getvalue())
+        assert (_children_cpu() > before) == parallel
+    return made[0], made[1]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_planted_copy_made_with_a_worker_is_the_one_made_in_one_process(
+    tmp_path: Path, rules: Rules, language: str
+) -> None:
+    result = planted_run(tmp_path, rules, language=language)
+    alone, forked = _both(result, rules, language)
+    with zipfile.ZipFile(io.BytesIO(forked)) as z:
+        assert z.testzip() is None
+        assert "xl/comments1.xml" in z.namelist()  # our finding comments, made by the worker
+    assert forked == alone
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsm"])
+def test_a_corpus_workbook_with_comments_and_vba_comes_out_the_same_from_the_worker(
+    tmp_path: Path, rules: Rules, fmt: str
+) -> None:
+    path = corpus_register(tmp_path / f"Книга ОС.{fmt}", tmp_path)
+    result = planted_run(tmp_path, rules, fmt=fmt, path=path)
+    alone, forked = _both(result, rules, "ru")
+    assert forked == alone
+
+
+def test_a_csv_register_copied_in_memory_comes_out_the_same_from_the_worker(
+    tmp_path: Path, rules: Rules
+) -> None:
+    path = tmp_path / "Книга.csv"
+    lines = ["", "", "", "№;Наименование;Инв. №"] + ["" for _ in range(2)]
+    lines += [f"{r.row - 6};{r.name};{r.inventory_number}" for r in book_rows()]
+    path.write_bytes("\r\n".join(lines).encode("cp1251", "replace"))
+    result = planted_run(tmp_path, rules, fmt="csv", path=path)
+    name = open_workbook(path).sheet_names[0]
+    result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
+    for m in result.match.rows:
+        m.row.sheet = name
+    alone, forked = _both(result, rules, "ru")
+    assert forked == alone
+
+
+def test_what_the_worker_logs_is_logged_here(
+    tmp_path: Path, rules: Rules, caplog: pytest.LogCaptureFixture
+) -> None:
+    result = planted_run(tmp_path, rules)
+    result.register.sheets.append(replace(result.register.sheets[0], name="Нет такого"))
+    caplog.set_level(logging.INFO, logger="reconciler")
+    build_annotated_workbook(result, rules, "ru", io.BytesIO(), parallel=True)
+    assert "sheet 'Нет такого' of the register is not in the workbook" in caplog.text
