@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from reconciler.outputs.xlsx_package import Package
 from reconciler.outputs.zip_members import Spool, Spooled
@@ -93,3 +94,25 @@ def test_members_deflated_ahead_are_the_same_bytes_as_members_deflated_in_place(
     assert waited == ["ready"]
     assert got.getvalue() == expected.getvalue()
     assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no spool left behind
+
+
+def test_a_member_whose_bytes_do_not_match_its_crc_is_refused_as_zipfile_would(
+    tmp_path: Path,
+) -> None:
+    source = _workbook(tmp_path / "book.xlsx")
+    data = bytearray(source.read_bytes())
+    name = b"xl/worksheets/sheet2.xml"
+    with zipfile.ZipFile(source) as z:
+        local = z.getinfo(name.decode()).header_offset
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.index(b"PK\x01\x02", central + 1)
+    data[local + 14] ^= 0xFF  # the CRC, in the local header and in the central directory
+    data[central + 16] ^= 0xFF
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(bytes(data))
+    package = Package.open(broken)
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        package.read("xl/worksheets/sheet2.xml")
+    assert package.read("xl/worksheets/sheet1.xml").startswith(b"<worksheet")
+    package.close()

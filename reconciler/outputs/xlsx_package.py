@@ -27,6 +27,7 @@ from reconciler.outputs.zip_members import (
     Spool,
     Spooled,
     copy_raw,
+    read_member,
     write_content,
     write_member,
 )
@@ -138,7 +139,7 @@ class Package:
         content = self.replaced.get(name, self.added.get(name))
         if isinstance(content, bytes):
             return content
-        return self.zip.read(name)
+        return read_member(self.zip, name)
 
     def has(self, name: str) -> bool:
         return name in self.names or name in self.added

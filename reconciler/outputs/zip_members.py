@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO
 
 try:
@@ -36,6 +36,8 @@ DEFLATE_LEVEL = 2
 # the same writes however the pieces come).
 WRITE_BYTES = 1 << 20
 _COPY_BYTES = 1 << 20
+# What ISA-L raises on a broken deflate stream (its stubs call it an instance, not a class).
+_BAD_DEFLATE: type[Exception] = getattr(fast_deflate, "IsalError", zipfile.BadZipFile)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and extra's lengths
 # What a member may be deflated with to be copied raw: what every xlsx reader reads.
 RAW_COPIED = (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)
@@ -57,19 +59,74 @@ def open_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
 
 def write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED
-    with open_member(dst, info) as sink:
-        if isinstance(content, bytes):
-            sink.write(content)
-        else:
-            buffered: list[bytes] = []
-            size = 0
-            for piece in content:
-                buffered.append(piece)
-                size += len(piece)
-                if size > WRITE_BYTES:
-                    sink.write(b"".join(buffered))
-                    buffered, size = [], 0
-            sink.write(b"".join(buffered))
+    if fast_deflate is None:
+        with open_member(dst, info) as sink:
+            for data in _writes(content):
+                sink.write(data)
+        return
+    # Deflated and summed by ISA-L here, zipfile given the deflated bytes: its own CRC (zlib's)
+    # ran over all 235 MB of the 100k register sheet, 6x slower than ISA-L's. The compressor
+    # is fed the same writes as open_member's, so the bytes are the same.
+    compressor = fast_deflate.compressobj(DEFLATE_LEVEL, fast_deflate.DEFLATED, -15)
+    crc, size = 0, 0
+    with dst.open(info, "w") as sink:
+        setattr(sink, "_compressor", _AsGiven())  # noqa: B010 (a private attribute)
+        for data in _writes(content):
+            crc = fast_deflate.crc32(data, crc)
+            size += len(data)
+            sink.write(compressor.compress(data))
+        sink.write(compressor.flush())
+        setattr(sink, "_crc", crc)  # noqa: B010
+        setattr(sink, "_file_size", size)  # noqa: B010
+
+
+def _writes(content: Content) -> Iterator[bytes]:
+    """`content` as the writes the deflater is fed: pieces joined past WRITE_BYTES."""
+    if isinstance(content, bytes):
+        yield content
+        return
+    buffered: list[bytes] = []
+    size = 0
+    for piece in content:
+        buffered.append(piece)
+        size += len(piece)
+        if size > WRITE_BYTES:
+            yield b"".join(buffered)
+            buffered, size = [], 0
+    yield b"".join(buffered)
+
+
+def read_member(src: zipfile.ZipFile, name: str) -> bytes:
+    """Member `name` of `src`, inflated by ISA-L when deflated (2-3x zlib's speed on the
+    register sheet; its CRC checked by ISA-L, 6x zlib's), else read by zipfile."""
+    member = src.getinfo(name)
+    if fast_deflate is None or member.compress_type != zipfile.ZIP_DEFLATED or member.flag_bits & 1:
+        return src.read(name)
+    try:
+        data = fast_deflate.decompress(_raw(src, member), wbits=-15)
+    except _BAD_DEFLATE as e:
+        raise zipfile.BadZipFile(f"{name!r} cannot be inflated: {e}") from e
+    if len(data) != member.file_size or fast_deflate.crc32(data) != member.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
+    return data
+
+
+def _raw(src: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    fp = _at_data(src, member)
+    return fp.read(member.compress_size)
+
+
+def _at_data(src: zipfile.ZipFile, member: zipfile.ZipInfo) -> IO[bytes]:
+    """The zip's file, at the start of the member's compressed bytes."""
+    fp = src.fp
+    if fp is None:
+        raise ValueError("the source zip is closed")
+    fp.seek(member.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(fp.read(_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"no local header for {member.filename!r}")
+    fp.seek(member.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    return fp
 
 
 class _AsGiven:
@@ -87,14 +144,7 @@ def copy_raw(
 ) -> None:
     """Member `member` of `src` written into `dst` as `info` (its name, date, attributes),
     its compressed bytes copied as they are: no inflate, no deflate, its CRC and sizes kept."""
-    fp = src.fp
-    if fp is None:
-        raise ValueError("the source zip is closed")
-    fp.seek(member.header_offset)
-    signature, name_length, extra_length = _LOCAL_HEADER.unpack(fp.read(_LOCAL_HEADER.size))
-    if signature != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"no local header for {member.filename!r}")
-    fp.seek(member.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    fp = _at_data(src, member)
     info.compress_type = member.compress_type
     info.file_size = member.file_size  # so zipfile chooses zip64 headers as for the original
     with dst.open(info, "w") as sink:
