@@ -394,6 +394,27 @@ def test_a_pair_is_clear_exactly_when_the_best_assignment_without_it_loses_the_m
     assert clear_by(rows, assets, gains, held, held, margin) == expected
 
 
+def test_a_long_chain_of_look_alikes_is_judged_as_re_solving_would() -> None:
+    """Row i fits asset i (10) and asset i+1 (9.5): one component 400 moves long, whose
+    heights take hundreds of rounds to settle. Only a pair whose row could leave for the free
+    last asset cheaply is unclear; the rest lose more than the margin without their pair."""
+    n = 200
+    rows = np.repeat(np.arange(n), 2)
+    assets = np.stack([np.arange(n), np.arange(n) + 1], axis=1).ravel()
+    gains = np.tile([10.0, 9.5], n)
+    held = np.array(
+        sorted(p for ps in assign(rows, assets, gains - 1.0, {}, floor=0.0).values() for p in ps)
+    )
+    total = _best_total(rows, assets, gains)
+    expected = set()
+    for p in held.tolist():
+        keep = np.arange(len(rows)) != p
+        if total - _best_total(rows[keep], assets[keep], gains[keep]) >= 3.1:
+            expected.add(p)
+    assert 0 < len(expected) < n
+    assert clear_by(rows, assets, gains, held, held, 3.1) == expected
+
+
 def test_editions_each_taken_by_their_own_title_are_matched_not_left_for_review(rules) -> None:
     """Both titles hold every word of the plain line, so the line cannot tell them apart by a
     margin; but the other edition is held by the line naming it, which would have to give it up."""

@@ -13,9 +13,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import (
-    NegativeCycleError,
     connected_components,
-    johnson,
+    dijkstra,
     min_weight_full_bipartite_matching,
 )
 
@@ -187,27 +186,27 @@ def clear_by(
         # length: the paths that give the pair's asset to another row.
         begin = np.flatnonzero(starts[nodes])
         sub = graph[nodes][:, nodes].tocoo()
-        with_start = csr_matrix(
-            (
-                np.concatenate([sub.data, np.full(len(begin), _NO_LENGTH)]),
-                (
-                    np.concatenate([sub.row, np.full(len(begin), size)]),
-                    np.concatenate([sub.col, begin]),
-                ),
-            ),
-            shape=(size + 1, size + 1),
-        )
+        src_c = np.concatenate([sub.row, np.full(len(begin), size)])
+        dst_c = np.concatenate([sub.col, begin])
+        length = np.concatenate([sub.data, np.full(len(begin), _NO_LENGTH)])
+        found = _potentials(src_c, dst_c, length, size + 1, WORK_BUDGET - work)
+        if found is None:  # over the budget, or a negative cycle (rounding): not clear
+            return clear
+        height, spent = found
+        work += spent
+        # Johnson's reweighting: every length >= 0, so Dijkstra finds the same paths.
+        reduced = np.maximum(length + height[src_c] - height[dst_c], 0.0) + _NO_LENGTH
+        with_start = csr_matrix((reduced, (src_c, dst_c)), shape=(size + 1, size + 1))
         mine = asked[comp_of == comp]
         batch_size = max(1, _DISTANCES_AT_ONCE // size)
         for first_source in range(0, len(mine), batch_size):
             batch = mine[first_source : first_source + batch_size]
-            work += (len(batch) + 1) * (with_start.nnz + size)
+            work += (len(batch) + 1) * (len(reduced) + size)
             if work > WORK_BUDGET:
                 return clear
-            try:
-                dist = johnson(with_start, indices=[*place[row_pos[batch]], size])
-            except NegativeCycleError:
-                break
+            sources = np.array([*place[row_pos[batch]], size])
+            dist = dijkstra(with_start, indices=sources)
+            dist += height[None, :] - height[sources][:, None]
             own = place[n_r + asset_pos[batch]]
             mine_rows = np.arange(len(batch))
             # The row goes elsewhere (or nowhere) and another row takes its asset (or none
@@ -218,8 +217,36 @@ def clear_by(
     return clear
 
 
+def _potentials(
+    src: np.ndarray, dst: np.ndarray, length: np.ndarray, n: int, budget: int
+) -> tuple[np.ndarray, int] | None:
+    """Bellman-Ford from a virtual node joined to every node at no length: a height per node
+    with length + height[src] - height[dst] >= 0 on every edge (Johnson's reweighting), and
+    the work it took. It stops as soon as a round changes nothing, which an optimal
+    assignment's residual graph reaches in as many rounds as its longest chain of moves (the
+    library's Johnson always runs n rounds: a component of 5,000 look-alikes took minutes).
+    None past `budget` edge visits, or on a negative cycle (rounding).
+    """
+    height = np.zeros(n)
+    order = np.argsort(dst, kind="stable")
+    src, dst, length = src[order], dst[order], length[order]
+    targets, first = np.unique(dst, return_index=True)
+    work = 0
+    for _ in range(n + 1):
+        work += len(length) + n
+        if work > budget:
+            return None
+        best_in = np.minimum.reduceat(height[src] + length, first) if len(first) else first
+        lower = best_in < height[targets] - _ROUNDING
+        if not lower.any():
+            return height, work
+        height[targets[lower]] = best_in[lower]
+    return None
+
+
 # Shortest-path work (sources x edges) one run may spend on max-marginals: 30M is about a
 # second; a register of thousands of look-alike lines beyond it keeps the plain margin rule.
 WORK_BUDGET = 30_000_000
 _DISTANCES_AT_ONCE = 2_000_000  # floats in one distance matrix (16 MB)
 _NO_LENGTH = 1e-9  # an edge of no length (a sparse graph drops zeros)
+_ROUNDING = 1e-9  # a height lower by less than this is the same height
