@@ -3,6 +3,8 @@ same, and a member deflated ahead is the same bytes as one deflated in place."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import tempfile
 import zipfile
@@ -13,7 +15,13 @@ import openpyxl
 import pytest
 
 from reconciler.outputs.xlsx_package import Package
-from reconciler.outputs.zip_members import Spool, Spooled
+from reconciler.outputs.zip_members import (
+    DEFLATE_LEVEL,
+    WRITE_BYTES,
+    Spool,
+    Spooled,
+    write_member,
+)
 
 
 def _workbook(path: Path) -> Path:
@@ -116,3 +124,49 @@ def test_a_member_whose_bytes_do_not_match_its_crc_is_refused_as_zipfile_would(
         package.read("xl/worksheets/sheet2.xml")
     assert package.read("xl/worksheets/sheet1.xml").startswith(b"<worksheet")
     package.close()
+
+
+def test_pieces_deflated_in_a_thread_are_the_bytes_one_thread_makes_of_the_same_writes(
+    tmp_path: Path,
+) -> None:
+    from isal import isal_zlib
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        write_member(z, zipfile.ZipInfo("xl/worksheets/sheet1.xml"), _pieces(3))
+    data = b"".join(_pieces(3))
+    # The same writes (the pieces joined past 1 MiB), deflated here in order.
+    compressor = isal_zlib.compressobj(DEFLATE_LEVEL, isal_zlib.DEFLATED, -15)
+    expected, batch = [], b""
+    for piece in _pieces(3):
+        batch += piece
+        if len(batch) > WRITE_BYTES:
+            expected.append(compressor.compress(batch))
+            batch = b""
+    expected += [compressor.compress(batch), compressor.flush()]
+    assert _raw(out.getvalue(), "xl/worksheets/sheet1.xml") == b"".join(expected)
+    with zipfile.ZipFile(out) as z:
+        assert z.read("xl/worksheets/sheet1.xml") == data  # its CRC and size check too
+
+
+def test_a_full_disk_met_by_the_deflating_thread_is_raised_to_the_writer() -> None:
+    made: list[int] = []
+
+    def rows() -> Iterator[bytes]:  # 35 MB of rows, if all were made
+        for i in range(70_000):
+            made.append(i)
+            yield (f'<row r="{i}">' + "x" * (i % 977) + "</row>").encode()
+
+    full = open("/dev/full", "wb")  # noqa: SIM115 - closed below, whatever happens
+    z = zipfile.ZipFile(full, "w")
+    try:
+        with pytest.raises(OSError) as caught:
+            # the header waits in the file's buffer: the deflating thread's first write meets
+            # the full disk
+            write_member(z, zipfile.ZipInfo("xl/worksheets/sheet1.xml"), rows())
+    finally:
+        z.fp = None  # its end cannot be written either
+        with contextlib.suppress(OSError):
+            full.close()
+    assert caught.value.errno == errno.ENOSPC
+    assert len(made) < 70_000  # the rows stopped being made soon after

@@ -14,6 +14,7 @@ an .xlsx copy of their values first (grid_copy), then the same treatment.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import logging
 import os
@@ -142,8 +143,14 @@ def build_annotated_workbook(
         with contextlib.ExitStack() as stack:
             step = _RegisterStep(package, result, rules, language, names)
             tables = shared if shared is not None else SharedTables()
-            notes = _register_in_worker(step, stack, tables, spool_dir) if parallel else step()
-            _add_our_sheets(package, step.styles, result, language, lost, notes, figures, tables)
+            ahead: TableBook | None = None
+            if parallel:
+                notes, ahead = _register_in_worker(step, stack, tables, spool_dir)
+            else:
+                notes = step()
+            _add_our_sheets(
+                package, step.styles, result, language, lost, notes, figures, tables, ahead
+            )
             package.write(out, spool_dir=spool_dir)
     finally:
         package.close()
@@ -181,14 +188,15 @@ class _RegisterStep:
 
 def _register_in_worker(
     step: _RegisterStep, stack: contextlib.ExitStack, shared: SharedTables, spool_dir: str | None
-) -> list[str]:
+) -> tuple[list[str], TableBook]:
     """The register sheets made by a forked worker: their plan (the styles it added, the
     package's changed parts, the notes) comes back as soon as it is made, their XML is
     deflated by the worker into a spool, copied raw when the package is written. Meanwhile
-    this process lays out the long tables (`shared`), which need nothing from the register.
+    this process lays out the long tables (`shared`) and makes their formats in a copy of the
+    styles (_tables_ahead): they need nothing else from the register.
 
     The styles our sheets add come after the register's, as when made in one process: the
-    worker's StyleBook is taken whole before any is added here."""
+    worker's StyleBook is taken whole, then ours are added to it (the tables' made again)."""
     package = step.package
     spool = Spool(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115 (closed by the stack)
     stack.callback(spool.close)
@@ -202,21 +210,28 @@ def _register_in_worker(
 
     worker = stack.enter_context(Forked(work, "annotate: the register sheets"))
     spool.ready = worker.finish
-    _lay_out_tables(package, step.styles, step.result, step.language, shared)
+    tables = _tables_ahead(package, step.styles, step.result, step.language, shared)
     styles, changes, notes = worker.receive()
     step.styles = styles
     package.adopt(changes, {n: Spooled(spool, n) for n in changes.given_as_pieces()})
-    return list(notes)
+    return list(notes), tables
 
 
-def _lay_out_tables(
+def _tables_ahead(
     package: Package, styles: StyleBook, result: RunResult, language: str, shared: SharedTables
-) -> None:
-    """The long tables' rows, fills and widths into `shared`, where our sheets take them
-    (no format is made: those come in the package's order, after the register's)."""
-    scratch = TableBook(package, styles, [])
-    write_not_on_books_sheet(scratch, result, language, shared)
-    write_findings_sheet(scratch, result, language, shared=shared)
+) -> TableBook:
+    """The long tables laid out (into `shared` too) and their formats made, in a copy of the
+    styles: the register's formats, made meanwhile by the worker, come first in the package's
+    (SheetAssembly.prepared_tables makes ours again after them)."""
+    book = TableBook(package, copy.deepcopy(styles), [])
+    _write_tables(book, result, language, shared)
+    book.prepare()
+    return book
+
+
+def _write_tables(book: TableBook, result: RunResult, language: str, shared: SharedTables) -> None:
+    write_not_on_books_sheet(book, result, language, shared)
+    write_findings_sheet(book, result, language, shared=shared)
 
 
 def _extend_register_sheets(
@@ -297,7 +312,8 @@ def _add_our_sheets(
     lost: list[str],
     notes: list[str],
     figures: Figures,
-    shared: SharedTables | None,
+    shared: SharedTables,
+    ahead: TableBook | None,
 ) -> None:
     # The short sheets (summary with its chart, review) by openpyxl; the long ones as sheet
     # XML written straight into the package (table_writer); in this order (side_sheets).
@@ -306,10 +322,10 @@ def _add_our_sheets(
         lambda wb: add_summary_sheet(wb, result, language, lost=lost, notes=notes, figures=figures),
         lambda wb: add_review_sheet(wb, result, language),
     )
-    assembly.tables(
-        lambda book: write_not_on_books_sheet(book, result, language, shared),
-        lambda book: write_findings_sheet(book, result, language, shared=shared),
-    )
+    if ahead is None:
+        assembly.tables(lambda book: _write_tables(book, result, language, shared))
+    else:
+        assembly.prepared_tables(ahead)
     assembly.finish()
     mark_run(package, result.run_id)
 

@@ -277,6 +277,13 @@ class CellTemplates:
             found = self._made[(fill, wrap)] = [None] * KINDS
         return found
 
+    def remake(self) -> None:
+        """Every template made again, through `style_of` (its indexes moved)."""
+        for (fill, wrap), made in self._made.items():
+            for kind, pair in enumerate(made):
+                if pair is not None:
+                    self.make(fill, wrap, kind)
+
     def make(self, fill: str | None, wrap: bool, kind: int) -> tuple[str, str]:
         number_format, quote = KIND_STYLE[kind]
         style = self.style_of(fill, wrap, number_format, quote)

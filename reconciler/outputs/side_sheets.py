@@ -66,6 +66,12 @@ class SheetAssembly:
             write(book)
         self.names += book.close()
 
+    def prepared_tables(self, book: TableBook) -> None:
+        """Tables laid out and their formats made ahead, in a copy of the styles (annotate's
+        worker): made again in ours, in their order, and written as `tables` writes them."""
+        book.rebase(self.styles, self.names)
+        self.names += book.close()
+
     def finish(self) -> None:
         """The styles of every grafted sheet written into the package's styles.xml."""
         if self.styles_part is not None:

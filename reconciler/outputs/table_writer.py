@@ -70,6 +70,7 @@ class ListValidation:
 @dataclass
 class TableSheet:
     name: str
+    title: str = ""  # what it was asked to be called (its name may take a suffix)
     headers: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
@@ -113,7 +114,12 @@ class SharedTables:
 
 
 class TableBook:
-    """Table sheets added to `package` (after its sheets) when closed."""
+    """Table sheets added to `package` (after its sheets) when closed.
+
+    Their formats are made when the book closes, or before (`prepare`), in a copy of the
+    styles when the package's own are not final yet: `rebase` then makes them again, in the
+    same order, in the final styles (annotate makes the register's formats in a worker
+    meanwhile; ours come after them, as when made in one process)."""
 
     def __init__(self, package: Package, styles: StyleBook, taken: list[str]) -> None:
         self.package = package
@@ -121,11 +127,12 @@ class TableBook:
         self.taken = list(taken)
         self.sheets: list[TableSheet] = []
         self._xf: dict[tuple[Any, ...], int] = {}
+        self._prepared: list[_Prepared] | None = None
 
     def sheet(self, title: str) -> TableSheet:
         name = sheet_title(title, self.taken)
         self.taken.append(name)
-        ws = TableSheet(name)
+        ws = TableSheet(name, title)
         self.sheets.append(ws)
         return ws
 
@@ -142,35 +149,61 @@ class TableBook:
         key = (fill, wrap, number_format, quote, header, italic)
         found = self._xf.get(key)
         if found is None:
-            if header:
-                style = Xf(
-                    fill_rgb=FILL_COLOURS.get("header", str(HEADER_FILL.fgColor.rgb)[-6:]),
-                    wrap=True,
-                    vertical="center",
-                    horizontal="center",
-                    bold_font=self.styles.default_font(),
-                    boxed=True,
-                )
-            else:
-                style = Xf(
-                    fill_rgb=fill,
-                    wrap=wrap,
-                    vertical="top",
-                    num_fmt=number_format,
-                    quote_prefix=quote,
-                    italic=italic,
-                )
-            found = self._xf[key] = self.styles.xf(style)
+            found = self._xf[key] = self.styles.xf(self._style(key))
         return found
+
+    def _style(self, key: tuple[Any, ...]) -> Xf:
+        fill, wrap, number_format, quote, header, italic = key
+        if header:
+            return Xf(
+                fill_rgb=FILL_COLOURS.get("header", str(HEADER_FILL.fgColor.rgb)[-6:]),
+                wrap=True,
+                vertical="center",
+                horizontal="center",
+                bold_font=self.styles.default_font(),
+                boxed=True,
+            )
+        return Xf(
+            fill_rgb=fill,
+            wrap=wrap,
+            vertical="top",
+            num_fmt=number_format,
+            quote_prefix=quote,
+            italic=italic,
+        )
+
+    def prepare(self) -> None:
+        """Every sheet's formats made now, in the order close() would make them."""
+        if self._prepared is None:
+            self._prepared = [_prepare_sheet(self, ws) for ws in self.sheets]
+
+    def rebase(self, styles: StyleBook, taken: list[str]) -> None:
+        """The formats made so far made again in `styles`, in the order they were first made
+        (what `styles` has already is found, the rest appended): as if made there from the
+        start; the sheets named anew after `taken`."""
+        old = dict(self._xf)
+        self.styles = styles
+        self._xf = {key: styles.xf(self._style(key)) for key in old}
+        moved = {old[key]: self._xf[key] for key in old}
+        for ws in self.sheets:
+            ws.below = {r: [(c, v, moved[s]) for c, v, s in cells] for r, cells in ws.below.items()}
+        for prepared in self._prepared or []:
+            prepared.templates.remake()
+        self.taken = list(taken)
+        for ws in self.sheets:
+            ws.name = sheet_title(ws.title, self.taken)
+            self.taken.append(ws.name)
 
     def close(self) -> list[str]:
         """Every sheet written into the package, in order; their names."""
+        self.prepare()
         first = len(self.package.sheets())
         names: list[bytes] = []
-        for i, ws in enumerate(self.sheets):
-            # Its formats made now (styles.xml is rendered before the zip is written), its
+        for i, prepared in enumerate(self._prepared or []):
+            ws = prepared.ws
+            # Its formats made already (styles.xml is rendered before the zip is written), its
             # rows' XML when the package is written: not held for the whole table.
-            self.package.add_sheet(ws.name, _sheet_xml(self, ws))
+            self.package.add_sheet(ws.name, _written(self, prepared))
             quoted = "'" + ws.name.replace("'", "''") + "'"
             last = column_letter(max(len(ws.headers), 1))
             names.append(
@@ -316,9 +349,21 @@ def _has_lines(column: tuple[Any, ...]) -> bool:
     return any(type(v) is str and "\n" in v for v in column)
 
 
-def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
-    """The sheet's XML. The formats its cells use are made now, in the order of its cells
-    (styles.xml is rendered before the package is written); its rows' XML when written."""
+@dataclass
+class _Prepared:
+    """A sheet whose formats are made: its XML but for the rows', header's and footer's."""
+
+    ws: TableSheet
+    opening: bytes
+    starts: list[str]
+    templates: CellTemplates
+    rows: list[_Rows]
+    tail: bytes
+
+
+def _prepare_sheet(book: TableBook, ws: TableSheet) -> _Prepared:
+    """The sheet prepared: the formats its cells use made now, in the order of its cells (the
+    header's first), its rows encoded; their XML is made when written (_written)."""
     n_cols = max(len(ws.headers), 1)
     last_row = max(len(ws.rows), 1) + 1
     bottom = max([last_row, *(r + 1 for r in ws.below)])
@@ -332,18 +377,7 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
     for c, width in enumerate(ws.widths, start=1):
         head.append(f'<col min="{c}" max="{c}" width="{width:g}" customWidth="1"/>')
     head.append("</cols><sheetData>")
-    opening = "".join(head).encode()
-    header_style = book.xf(header=True)
-    lines = max([wrapped_lines(h, w) for h, w in zip(ws.headers, ws.widths, strict=True)] or [1])
-    height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"' if lines > 1 else ""
-    header = (
-        f'<row r="1"{height}>'
-        + "".join(
-            cell_xml(f"{column_letter(c)}1", h, header_style, False)
-            for c, h in enumerate(ws.headers, start=1)
-        )
-        + "</row>"
-    ).encode()
+    book.xf(header=True)  # the header's format first, as the sheet shows it
     letters = [column_letter(c) for c in range(1, n_cols + 1)]
     starts = cell_starts(1, n_cols)
     templates = CellTemplates(book.xf)
@@ -359,14 +393,6 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         rows = ws.rows[at : at + _CHUNK]
         fills: list[str | None] = ws.fills[at : at + _CHUNK] if ws.fills else [None] * len(rows)
         prepared.append(_prepare_rows(ws, rows, fills, at + 2, templates, room, may_wrap, lines_of))
-    chunk: list[str] = []
-    for row in sorted(ws.below):
-        r = row + 1
-        cells = [
-            cell_xml(f"{column_letter(c + 1)}{r}", v, s, False) for c, v, s in sorted(ws.below[row])
-        ]
-        chunk.append(f'<row r="{r}">{"".join(cells)}</row>')
-    footer = "".join(chunk).encode()
     tail = [f'</sheetData><autoFilter ref="A1:{letters[-1]}{last_row}"/>']
     if ws.validations:
         tail.append(f'<dataValidations count="{len(ws.validations)}">')
@@ -385,25 +411,41 @@ def _sheet_xml(book: TableBook, ws: TableSheet) -> Iterator[bytes]:
         'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToHeight="0"/>'
         "</worksheet>"
     )
-    return _written(
-        [opening, header], prepared, starts, templates, [footer, "".join(tail).encode()]
+    return _Prepared(
+        ws, "".join(head).encode(), starts, templates, prepared, "".join(tail).encode()
     )
 
 
-def _written(
-    before: list[bytes],
-    prepared: list[_Rows],
-    starts: list[str],
-    templates: CellTemplates,
-    after: list[bytes],
-) -> Iterator[bytes]:
+def _written(book: TableBook, sheet: _Prepared) -> Iterator[bytes]:
     """The sheet's XML, its rows made a chunk at a time as the package writer asks for them
-    (and each chunk let go once written)."""
-    yield from before
+    (and each chunk let go once written); the header and footer in their formats' indexes
+    as they are then (TableBook.rebase may have moved them)."""
+    ws = sheet.ws
+    yield sheet.opening
+    header_style = book.xf(header=True)
+    lines = max([wrapped_lines(h, w) for h, w in zip(ws.headers, ws.widths, strict=True)] or [1])
+    height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"' if lines > 1 else ""
+    yield (
+        f'<row r="1"{height}>'
+        + "".join(
+            cell_xml(f"{column_letter(c)}1", h, header_style, False)
+            for c, h in enumerate(ws.headers, start=1)
+        )
+        + "</row>"
+    ).encode()
+    prepared = sheet.rows
     for i in range(len(prepared)):
         rows, prepared[i] = prepared[i], _DONE
-        yield _rows_xml(rows, starts, templates).encode()
-    yield from after
+        yield _rows_xml(rows, sheet.starts, sheet.templates).encode()
+    chunk: list[str] = []
+    for row in sorted(ws.below):
+        r = row + 1
+        cells = [
+            cell_xml(f"{column_letter(c + 1)}{r}", v, s, False) for c, v, s in sorted(ws.below[row])
+        ]
+        chunk.append(f'<row r="{r}">{"".join(cells)}</row>')
+    yield "".join(chunk).encode()
+    yield sheet.tail
 
 
 _DONE = _Rows(0, 0, [], [], [], None, [], [])

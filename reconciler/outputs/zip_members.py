@@ -15,7 +15,9 @@ A member deflated ahead is deflated exactly as `write_member` would have deflate
 
 from __future__ import annotations
 
+import queue
 import struct
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO
@@ -67,17 +69,75 @@ def write_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, content: Content) 
     # Deflated and summed by ISA-L here, zipfile given the deflated bytes: its own CRC (zlib's)
     # ran over all 235 MB of the 100k register sheet, 6x slower than ISA-L's. The compressor
     # is fed the same writes as open_member's, so the bytes are the same.
-    compressor = fast_deflate.compressobj(DEFLATE_LEVEL, fast_deflate.DEFLATED, -15)
-    crc, size = 0, 0
     with dst.open(info, "w") as sink:
         setattr(sink, "_compressor", _AsGiven())  # noqa: B010 (a private attribute)
-        for data in _writes(content):
-            crc = fast_deflate.crc32(data, crc)
-            size += len(data)
-            sink.write(compressor.compress(data))
-        sink.write(compressor.flush())
-        setattr(sink, "_crc", crc)  # noqa: B010
-        setattr(sink, "_file_size", size)  # noqa: B010
+        deflater = _Deflater(sink)
+        if isinstance(content, bytes):  # one write: nothing to make meanwhile
+            deflater.run([content])
+        else:
+            deflater.run_beside(_writes(content))
+        setattr(sink, "_crc", deflater.crc)  # noqa: B010
+        setattr(sink, "_file_size", deflater.size)  # noqa: B010
+
+
+class _Deflater:
+    """A member's writes deflated by ISA-L, summed and written to `sink`, in order.
+
+    Given pieces, it does that in a thread of its own while the caller's thread makes the next
+    writes (the register sheet's rows, in annotate's worker): ISA-L lets go of the interpreter
+    lock while it works, so the two share the machine's cores. One thread, fed in order: the
+    same bytes as deflated in the caller's thread."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        assert fast_deflate is not None
+        self.sink = sink
+        self.compressor = fast_deflate.compressobj(DEFLATE_LEVEL, fast_deflate.DEFLATED, -15)
+        self.crc = 0
+        self.size = 0
+
+    def run(self, writes: Iterable[bytes]) -> None:
+        assert fast_deflate is not None
+        for data in writes:
+            self.crc = fast_deflate.crc32(data, self.crc)
+            self.size += len(data)
+            self.sink.write(self.compressor.compress(data))
+        self.sink.write(self.compressor.flush())
+
+    def run_beside(self, writes: Iterable[bytes]) -> None:
+        """`run` in a thread, fed `writes` as they are made (a few held at most)."""
+        waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=_WRITES_AHEAD)
+        failed: list[BaseException] = []
+        ended: list[bool] = []
+
+        def taken() -> Iterator[bytes]:
+            while (data := waiting.get()) is not None:
+                yield data
+            ended.append(True)
+
+        def deflate() -> None:
+            try:
+                self.run(taken())
+            except BaseException as e:  # raised in the caller's thread
+                failed.append(e)
+                if not ended:  # the caller may still be putting: let it finish
+                    for _data in taken():
+                        pass
+
+        thread = threading.Thread(target=deflate, name="deflate", daemon=True)
+        thread.start()
+        try:
+            for data in writes:
+                if failed:
+                    break
+                waiting.put(data)
+        finally:
+            waiting.put(None)
+            thread.join()
+        if failed:
+            raise failed[0]
+
+
+_WRITES_AHEAD = 4  # writes of ~1 MiB made ahead of the deflater at most
 
 
 def _writes(content: Content) -> Iterator[bytes]:
