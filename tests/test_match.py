@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
 from reconciler.match.assign import assign, clear_by
+from reconciler.match.blocking import KeyIds
 from reconciler.match.engine import match_rows
-from reconciler.match.scoring import _word_overlap
 from reconciler.match.weights import UNIT_FACTS, learn
+from reconciler.match.word_weights import word_cosine, word_vectors
 from reconciler.models import (
     Asset,
     AssetStatus,
@@ -1001,26 +1003,49 @@ def test_another_companys_register_takes_none_of_its_models_units_here(rules) ->
     assert [m.row.row for m in result.rows if m.status is RowStatus.MATCHED] == []
 
 
-def test_the_share_of_words_two_names_hold_is_the_jaccard_of_their_word_sets() -> None:
-    """The sparse count of shared words equals the sets' Jaccard, repeated words and empty
-    names included."""
+def _vocabulary(texts: list[str]) -> KeyIds:
+    ids = KeyIds()
+    for i, text in enumerate(texts, 1):
+        ids[f"t:{text}"] = i
+    return ids
+
+
+def test_the_share_of_words_is_the_cosine_of_their_words_weighted_by_rarity() -> None:
+    """Against the formula written out: IDF log((n + 1) / (df + 0.5)) over the distinct names,
+    cosine of the weight vectors, repeated words counted once."""
     rng = random.Random(4)
-    vocabulary = ["dell", "latitude", "5420", "pro", "x", "cs3", "upgrade", "suite"]
-    texts = np.array(
-        ["", *(" ".join(rng.choices(vocabulary, k=rng.randint(0, 6))) for _ in range(300))],
-        dtype=object,
-    )
-    left = np.array([rng.randint(0, 300) for _ in range(3000)], dtype=np.int64)
-    right = np.array([rng.randint(0, 300) for _ in range(3000)], dtype=np.int64)
+    words = ["dell", "latitude", "5420", "pro", "x", "cs3", "upgrade", "suite", "software"]
+    texts = sorted({" ".join(rng.choices(words, k=rng.randint(1, 6))) for _ in range(300)})
+    vocab = _vocabulary(texts)
+    df = {w: sum(w in t.split() for t in texts) for w in words}
+    idf = {w: math.log((len(texts) + 1) / (c + 0.5)) for w, c in df.items() if c}
 
-    def jaccard(a: str, b: str) -> float:
+    def cosine(a: str, b: str) -> float:
         x, y = set(a.split()), set(b.split())
-        return 100.0 * len(x & y) / len(x | y) if x and y else 0.0
+        dot = sum(idf[w] ** 2 for w in x & y)
+        return 100.0 * dot / math.sqrt(sum(idf[w] ** 2 for w in x) * sum(idf[w] ** 2 for w in y))
 
-    expected = [
-        jaccard(texts[a], texts[b]) if a and b else 0.0 for a, b in zip(left, right, strict=True)
+    left = np.array([rng.randint(1, len(texts)) for _ in range(3000)], dtype=np.int64)
+    right = np.array([rng.randint(1, len(texts)) for _ in range(3000)], dtype=np.int64)
+    expected = [cosine(texts[a - 1], texts[b - 1]) for a, b in zip(left, right, strict=True)]
+    assert np.allclose(word_cosine(left, right, word_vectors(vocab)), expected)
+
+
+def test_a_rare_word_both_names_hold_outweighs_common_words_they_share() -> None:
+    """In a catalogue where every title says 'software for windows', the line 'photoshop
+    software for windows' shares one word with 'adobe photoshop' and three with 'office
+    software for windows'. Counted alike (Jaccard 20 against 60) the office title is nearer;
+    weighted by rarity, the one sharing 'photoshop' is."""
+    titles = [f"product{i} software for windows" for i in range(50)]
+    texts = [
+        "photoshop software for windows",
+        "adobe photoshop",
+        "office software for windows",
+        "adobe reader",
+        *titles,
     ]
-    assert np.allclose(_word_overlap(left, right, texts), expected)
+    got = word_cosine(np.array([1, 1]), np.array([2, 3]), word_vectors(_vocabulary(texts)))
+    assert got[0] > 2 * got[1] > 0
 
 
 def test_another_companys_register_at_the_same_places_keeps_the_custodians_prior(rules) -> None:

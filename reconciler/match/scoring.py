@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from reconciler.match.blocking import Features, texts_of
 from reconciler.match.weights import Weights, prior_bits, probability
+from reconciler.match.word_weights import word_cosine, word_vectors
 from reconciler.models import Evidence
 from reconciler.rules import MatchingRules
 
@@ -122,32 +123,17 @@ def _pairwise(
     return sim
 
 
-def _word_overlap(left_ids: np.ndarray, right_ids: np.ndarray, texts: np.ndarray) -> np.ndarray:
-    """Jaccard of the two names' words per pair, 0-100, once per distinct pair of names: each
-    name a row of word ids, the shared words counted by one sparse product per pair."""
-    from scipy.sparse import csr_matrix  # imported late, like blocking's: import time counts
-
+def _word_share(
+    left_ids: np.ndarray, right_ids: np.ndarray, vocab_ids: dict[str, int]
+) -> np.ndarray:
+    """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
+    per distinct pair of names."""
     sim = np.zeros(len(left_ids), dtype=np.float64)
     both = (left_ids > 0) & (right_ids > 0)
     if not both.any():
         return sim
     lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
-    names = np.unique(np.concatenate([lefts, rights]))
-    word_ids: dict[str, int] = {}
-    indices: list[int] = []
-    indptr = [0]
-    for i in names.tolist():
-        indices.extend(word_ids.setdefault(w, len(word_ids)) for w in set(texts[i].split()))
-        indptr.append(len(indices))
-    words = csr_matrix(
-        (np.ones(len(indices)), indices, indptr), shape=(len(names), max(len(word_ids), 1))
-    )
-    size = np.diff(indptr)
-    a, b = np.searchsorted(names, lefts), np.searchsorted(names, rights)
-    shared = np.asarray(words[a].multiply(words[b]).sum(axis=1)).ravel()
-    union = size[a] + size[b] - shared
-    values = np.divide(100.0 * shared, union, out=np.zeros(len(a)), where=union > 0)
-    sim[both] = values[inverse]
+    sim[both] = word_cosine(lefts, rights, word_vectors(vocab_ids))[inverse]
     return sim
 
 
@@ -211,9 +197,9 @@ def _compare(
         _pairwise(b_sq, a_sq, squashed, squashed, fuzz.ratio),
     )
     outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
-    # The share of words both names hold (Jaccard, as splink compares titles): to
-    # token_set_ratio 'photoshop cs3' is all of 'photoshop cs3 upgrade', here two thirds.
-    value["words"] = _word_overlap(b_text, a_text, texts)
+    # The share of the names' words both hold, rare words weighing most: to token_set_ratio
+    # 'photoshop cs3' is all of 'photoshop cs3 upgrade', here less, as 'upgrade' is rarer.
+    value["words"] = _word_share(b_text, a_text, vocab_ids)
     outcome["words"] = outcome["name"]
 
     models = texts_of(vocab_ids, "m:")
