@@ -48,7 +48,7 @@ class SheetInfo:
     max_row: int
 
 
-@dataclass
+@dataclass(slots=True)  # 100k rows are held through the whole run: ~90 bytes less each
 class BookRow:
     """One data row of the register, values parsed; `extra` keeps every other column."""
 
@@ -117,7 +117,7 @@ class AssetStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass
+@dataclass(slots=True)  # as BookRow: 150k assets held through the whole run
 class Asset:
     """One IT inventory record in canonical form."""
 
