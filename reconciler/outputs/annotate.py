@@ -135,6 +135,8 @@ def build_annotated_workbook(
         lost = [VALUES_ONLY[language == "en"].format(fmt=register.format)]
     if parallel is None:
         parallel = len(result.match.rows) >= PARALLEL_FROM_ROWS and can_fork()
+        if parallel:
+            log.info("annotate: the register sheets made by a worker beside this process")
     figures = figures or run_figures(result, language)
     name = getattr(out, "name", None)
     spool_dir = os.path.dirname(name) if isinstance(name, str) and os.path.isabs(name) else None

@@ -38,12 +38,21 @@ class WorkerFailed(RuntimeError):
 
 
 def can_fork() -> bool:
-    """Whether a worker can run beside this process: fork exists and there is a second core."""
+    """Whether a worker can run beside this process: fork exists and a second core is free.
+
+    Free: the last minute's load average (this process counts one) is under the number of
+    cores, so some of another core is idle. On a machine busy with other work a worker gains nothing and costs: its pages
+    copied as either process writes them, and both processes' time when they share a core
+    (BENCHMARKS.md, issue 16, sixth pass)."""
     if not hasattr(os, "fork"):
         return False
     affinity = getattr(os, "sched_getaffinity", None)
     cores = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
-    return cores > 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not known here: as if nothing else ran
+        load = 1.0
+    return cores > 1 and load < cores
 
 
 class Forked:
