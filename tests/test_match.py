@@ -1028,7 +1028,9 @@ def test_the_share_of_words_is_the_cosine_of_their_words_weighted_by_rarity() ->
     left = np.array([rng.randint(1, len(texts)) for _ in range(3000)], dtype=np.int64)
     right = np.array([rng.randint(1, len(texts)) for _ in range(3000)], dtype=np.int64)
     expected = [cosine(texts[a - 1], texts[b - 1]) for a, b in zip(left, right, strict=True)]
-    assert np.allclose(word_cosine(left, right, word_vectors(vocab)), expected)
+    everyone = np.arange(1, len(texts) + 1)
+    vectors = word_vectors(vocab, everyone, everyone)
+    assert np.allclose(word_cosine(left, right, vectors), expected)
 
 
 def test_a_rare_word_both_names_hold_outweighs_common_words_they_share() -> None:
@@ -1044,8 +1046,31 @@ def test_a_rare_word_both_names_hold_outweighs_common_words_they_share() -> None
         "adobe reader",
         *titles,
     ]
-    got = word_cosine(np.array([1, 1]), np.array([2, 3]), word_vectors(_vocabulary(texts)))
+    everyone = np.arange(1, len(texts) + 1)
+    vectors = word_vectors(_vocabulary(texts), everyone, everyone)
+    got = word_cosine(np.array([1, 1]), np.array([2, 3]), vectors)
     assert got[0] > 2 * got[1] > 0
+
+
+def test_words_one_side_writes_by_habit_do_not_lower_the_share() -> None:
+    """The shop's list says '(jewel case)' on many lines, the other side never does: the line
+    'scrabble complete jewel case' holds all of 'scrabble complete' that can be shared. A word
+    the other side writes once ('deluxe') still counts: it may name an edition."""
+    games = [f"game{i}" for i in range(12)]
+    texts = [
+        "scrabble complete jewel case deluxe",
+        *(f"{g} jewel case" for g in games),
+        "scrabble complete deluxe",
+        *games,
+    ]
+    books = np.arange(1, len(games) + 2)
+    assets = np.arange(len(games) + 2, len(texts) + 1)
+    vectors = word_vectors(_vocabulary(texts), books, assets)
+    line, listing = np.array([1]), np.array([len(games) + 2])
+    assert word_cosine(line, listing, vectors)[0] == pytest.approx(100.0)
+    texts[len(games) + 1] = "scrabble complete"  # the listing without 'deluxe'
+    vectors = word_vectors(_vocabulary(texts), books, assets)
+    assert word_cosine(line, listing, vectors)[0] < 90.0
 
 
 def test_another_companys_register_at_the_same_places_keeps_the_custodians_prior(rules) -> None:

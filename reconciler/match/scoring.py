@@ -124,7 +124,11 @@ def _pairwise(
 
 
 def _word_share(
-    left_ids: np.ndarray, right_ids: np.ndarray, vocab_ids: dict[str, int]
+    left_ids: np.ndarray,
+    right_ids: np.ndarray,
+    vocab_ids: dict[str, int],
+    books: Features,
+    assets: Features,
 ) -> np.ndarray:
     """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
     per distinct pair of names."""
@@ -133,7 +137,8 @@ def _word_share(
     if not both.any():
         return sim
     lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
-    sim[both] = word_cosine(lefts, rights, word_vectors(vocab_ids))[inverse]
+    vectors = word_vectors(vocab_ids, books.text_id, assets.text_id)
+    sim[both] = word_cosine(lefts, rights, vectors)[inverse]
     return sim
 
 
@@ -199,7 +204,7 @@ def _compare(
     outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
     # The share of the names' words both hold, rare words weighing most: to token_set_ratio
     # 'photoshop cs3' is all of 'photoshop cs3 upgrade', here less, as 'upgrade' is rarer.
-    value["words"] = _word_share(b_text, a_text, vocab_ids)
+    value["words"] = _word_share(b_text, a_text, vocab_ids, books, assets)
     outcome["words"] = outcome["name"]
 
     models = texts_of(vocab_ids, "m:")

@@ -19,18 +19,28 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 _COLUMN = "w:"  # where the vectors are kept among the vocabulary's columns (KeyIds)
+_HABIT = 3.0  # -ln(5%): the expected count elsewhere of a word one side writes by habit
 
 
-def word_vectors(vocab_ids: dict[str, int]) -> csr_matrix:
+def word_vectors(
+    vocab_ids: dict[str, int], book_names: np.ndarray, asset_names: np.ndarray
+) -> csr_matrix:
     """Per name id ('t:' keys), its words as a row of IDF weights scaled to length one (a
     scipy CSR matrix; other ids are empty rows). A word's IDF is log((n + 1) / (df + 0.5)) over
-    the n distinct names of both sides: a word in every name weighs almost nothing. Made once
-    per vocabulary size and kept with the vocabulary: score_pairs asks on each of its calls.
+    the n distinct names of both sides: a word in every name weighs almost nothing.
+
+    A word one side writes by habit and the other never does weighs nothing: '(jewel case)'
+    on many lines of a shop's list, 'ноутбук' in the books against IT's 'laptop'. Its absence
+    on the other side says nothing about which record is meant. `book_names` and
+    `asset_names` are the name ids of each side. Made once per vocabulary size and sides,
+    kept with the vocabulary: score_pairs asks on each of its calls.
     """
     from scipy.sparse import csr_matrix  # imported late, like blocking's: import time counts
 
     columns = vocab_ids.columns if isinstance(vocab_ids, KeyIds) else {}
-    found = columns.get(_COLUMN)
+    book_names, asset_names = np.unique(book_names), np.unique(asset_names)
+    key = f"{_COLUMN}{hash(book_names.tobytes())}:{hash(asset_names.tobytes())}"
+    found = columns.get(key)
     if found is not None and found[0] == len(vocab_ids):
         return found[1]
     texts = texts_of(vocab_ids, "t:")
@@ -46,14 +56,27 @@ def word_vectors(vocab_ids: dict[str, int]) -> csr_matrix:
     columns_of = np.asarray(indices, dtype=np.int64)
     df = np.bincount(columns_of, minlength=len(word_ids))
     idf = np.log((len(named) + 1.0) / (df + 0.5))
+    row_of = np.repeat(np.arange(len(texts)), sizes)  # the name each word entry belongs to
+    held = [
+        np.bincount(columns_of[np.isin(row_of, side)], minlength=len(word_ids))
+        for side in (book_names, asset_names)
+    ]
+    names_of = [max(int(np.isin(side, named).sum()), 1) for side in (book_names, asset_names)]
+    for this, other in ((0, 1), (1, 0)):
+        # Written by so many of this side's names that the other side, were it as likely to
+        # write it, would hold it at least once 95 times in 100 (Poisson, e^-3 = 5%): a habit
+        # of this side. Written by a few (an edition's 'upgrade'), it may still tell records
+        # apart, so it keeps its weight.
+        expected_there = held[this] * names_of[other] / names_of[this]
+        idf[(held[other] == 0) & (expected_there >= _HABIT)] = 0.0
     # Each name's weights scaled to length one: the dot product of two rows is their cosine.
     weight = idf[columns_of]
-    row_of = np.repeat(np.arange(len(texts)), sizes)
-    weight /= np.sqrt(np.bincount(row_of, weight * weight, minlength=len(texts)))[row_of]
+    norm = np.sqrt(np.bincount(row_of, weight * weight, minlength=len(texts)))[row_of]
+    weight = np.divide(weight, norm, out=np.zeros_like(weight), where=norm > 0)
     indptr = np.concatenate([[0], np.cumsum(sizes)])
     matrix = csr_matrix((weight, columns_of, indptr), shape=(len(texts), max(len(word_ids), 1)))
     if isinstance(vocab_ids, KeyIds):
-        columns[_COLUMN] = (len(vocab_ids), matrix)
+        columns[key] = (len(vocab_ids), matrix)
     return matrix
 
 
