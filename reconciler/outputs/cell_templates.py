@@ -352,6 +352,8 @@ def grid_rows(
         len(columns), fills, templates, wraps, skip_unfilled_empty, absent
     )
     closes = [_AROUND[k][1] for k in range(KINDS)]
+    if skip < 0 and not (absent and any(absent)):
+        return _every_cell_rows(starts, numbers, columns, indexes, tables, kinds, closes)
     # Per cell three pieces, each taken from a list by C-level maps, never a new string: what
     # precedes the body (the column's `<c r="X`, the row mark, its template's opening), the
     # body, its template's closing. A row is one join of its cells' pieces.
@@ -371,6 +373,31 @@ def grid_rows(
         "".join(row).replace(_ROW, n)
         for n, row in zip(numbers, zip(*pieces, strict=True), strict=True)
     ]
+
+
+def _every_cell_rows(
+    starts: list[str],
+    numbers: Sequence[str],
+    columns: list[list[Encoded]],
+    indexes: list[list[int]],
+    tables: list[list[tuple[str, str] | None]],
+    kinds: list[list[int]],
+    closes: list[str],
+) -> list[str]:
+    """grid_rows when every row has every cell (the register's rows): the row number a piece
+    of its own beside each cell's start, rather than written in by a replace a row (a third
+    faster on the 100k register)."""
+    pieces: list[Iterable[str]] = []
+    for c, column in enumerate(columns):
+        rest = [["" if pair is None else pair[0] for pair in made] for made in tables]
+        pieces += (
+            repeat(starts[c], len(numbers)),
+            numbers,
+            map(getitem, map(rest.__getitem__, indexes[c]), kinds[c]),
+            map(_BODY, column),
+            map(closes.__getitem__, kinds[c]),
+        )
+    return list(map("".join, zip(*pieces, strict=True)))
 
 
 def _layout(
