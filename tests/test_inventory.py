@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -504,3 +504,26 @@ def test_the_map_by_id_is_made_once_and_follows_a_changed_list_of_assets() -> No
     assert list(inventory.by_id()) == ["B-1"]
     again = pickle.loads(pickle.dumps(inventory))  # the inventory cache keeps no map
     assert again._by_id is None and list(again.by_id()) == ["B-1"]
+
+
+def test_equal_dates_and_costs_read_as_numbers_and_dates_become_one_value_each(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """A number or date cell is parsed once per value, its assets sharing it; an integer, its
+    float and a zero keep their own reading."""
+    spec = SheetSpec("Assets").row(1, ["Asset Tag", "Serial", "Purchase Date", "Purchase Cost"])
+    spec.row(2, ["A-1", "S1", datetime(2021, 6, 1), 89990.5])
+    spec.row(3, ["A-2", "S2", datetime(2021, 6, 1), 89990.5])
+    spec.row(4, ["A-3", "S3", datetime(2021, 6, 2), 89990])
+    spec.row(5, ["A-4", "S4", datetime(2021, 6, 1), 0])
+    spec.row(6, ["A-5", "S5", datetime(2021, 6, 1), 0])
+    one, two, three, four, five = load_inventory(
+        InventoryConfig(path=write(tmp_path / "it.xlsx", "xlsx", spec)), rules
+    ).assets
+    assert [a.purchased_on for a in (one, two, three)] == [date(2021, 6, 1)] * 2 + [
+        date(2021, 6, 2)
+    ]
+    assert one.purchased_on is two.purchased_on is four.purchased_on
+    assert (one.purchase_cost, three.purchase_cost) == (Decimal("89990.5"), Decimal("89990"))
+    assert one.purchase_cost is two.purchase_cost
+    assert four.purchase_cost == five.purchase_cost == 0
