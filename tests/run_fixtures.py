@@ -315,3 +315,22 @@ def planted_run(
         findings=findings,
         report_date=REPORT_DATE,
     )
+
+
+def planted_csv_run(tmp_path: Path, rules: Rules) -> RunResult:
+    """The planted run on a cp1251 csv export of the register (its name, number and
+    inventory-number columns): the annotated copy is an .xlsx made from it."""
+    from dataclasses import replace
+
+    from reconciler.read.sheets import open_workbook
+
+    path = tmp_path / "Книга.csv"
+    lines = ["", "", "", "№;Наименование;Инв. №"] + ["" for _ in range(2)]
+    lines += [f"{r.row - 6};{r.name};{r.inventory_number}" for r in book_rows()]
+    path.write_bytes("\r\n".join(lines).encode("cp1251", "replace"))
+    result = planted_run(tmp_path, rules, fmt="csv", path=path)
+    name = open_workbook(path).sheet_names[0]
+    result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
+    for m in result.match.rows:
+        m.row.sheet = name
+    return result

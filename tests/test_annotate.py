@@ -19,6 +19,7 @@ from run_fixtures import (
     PLANTED,
     SHEET,
     book_rows,
+    planted_csv_run,
     planted_run,
     write_1c_register,
 )
@@ -453,19 +454,8 @@ def test_an_xls_register_gets_an_xlsx_copy_with_values_in_place(
 def test_a_csv_register_gets_an_xlsx_copy_with_values_in_place(
     tmp_path: Path, rules: Rules
 ) -> None:
-    path = tmp_path / "Книга.csv"
-    lines = ["", "", "", "№;Наименование;Инв. №"] + ["" for _ in range(2)]
-    lines += [f"{r.row - 6};{r.name};{r.inventory_number}" for r in book_rows()]
-    path.write_bytes("\r\n".join(lines).encode("cp1251", "replace"))
-    result = planted_run(tmp_path, rules, fmt="csv", path=path)
-    from dataclasses import replace
-
-    from reconciler.read.sheets import open_workbook
-
-    name = open_workbook(path).sheet_names[0]
-    result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
-    for m in result.match.rows:
-        m.row.sheet = name
+    result = planted_csv_run(tmp_path, rules)
+    name = result.register.sheets[0].name
     out, _ = _annotate(result, rules)
     ws = openpyxl.load_workbook(out)[name]
     assert ws["B4"].value == "Наименование"

@@ -11,13 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from run_fixtures import book_rows, planted_run
+from run_fixtures import planted_csv_run, planted_run
 from test_annotate_lossless import corpus_register
 
 from reconciler.models import RunResult
 from reconciler.outputs.annotate import build_annotated_workbook
 from reconciler.outputs.table_writer import SharedTables
-from reconciler.read.sheets import open_workbook
 from reconciler.rules import Rules
 
 
@@ -65,15 +64,7 @@ def test_a_corpus_workbook_with_comments_and_vba_comes_out_the_same_from_the_wor
 def test_a_csv_register_copied_in_memory_comes_out_the_same_from_the_worker(
     tmp_path: Path, rules: Rules
 ) -> None:
-    path = tmp_path / "Книга.csv"
-    lines = ["", "", "", "№;Наименование;Инв. №"] + ["" for _ in range(2)]
-    lines += [f"{r.row - 6};{r.name};{r.inventory_number}" for r in book_rows()]
-    path.write_bytes("\r\n".join(lines).encode("cp1251", "replace"))
-    result = planted_run(tmp_path, rules, fmt="csv", path=path)
-    name = open_workbook(path).sheet_names[0]
-    result.register.sheets = [replace(result.register.sheets[0], name=name, max_column=3)]
-    for m in result.match.rows:
-        m.row.sheet = name
+    result = planted_csv_run(tmp_path, rules)
     alone, forked = _both(result, rules, "ru")
     # Each build makes its own .xlsx copy of the csv, stamped with the time it was made (its
     # members' dates, docProps/core.xml): the rest is compared.
