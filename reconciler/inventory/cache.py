@@ -6,7 +6,7 @@ at 100k assets the parse is seconds of every run (BENCHMARKS.md). A changed file
 rule is a new key, so a stale parse is never used; a cache entry that cannot be read is
 parsed again. Only file sources are cached: an API answer is fetched fresh every run (and its
 last good fetch kept by snapshot.py). The entries are pickles of the inventory as columns
-(columns.py: a third of the time of pickling the assets as they are, to write or to read),
+(columns.py: half the time of pickling the assets as they are, to write and to read),
 because state/ is the service's own folder, written only by it; nothing from a share is ever
 unpickled.
 """

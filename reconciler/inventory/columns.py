@@ -69,7 +69,7 @@ def from_columns(kept: InventoryColumns) -> Inventory | None:
 
 def _kept(column: tuple[Any, ...]) -> tuple[str, Any]:
     first = next((v for v in column if v is not None), None)
-    if type(first) not in (date, Decimal):  # the types of every value, only where it counts
+    if type(first) not in (date, Decimal):  # only such a column has each value's type looked at
         return VALUES, column
     kinds = set(map(type, column))
     kinds.discard(type(None))
