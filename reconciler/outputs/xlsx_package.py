@@ -9,6 +9,7 @@ properties) are replaced in place, and new members follow at the end.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 import tempfile
@@ -110,8 +111,11 @@ class Package:
     def reopen(self) -> None:
         """A handle of its own on the zip (in a forked worker: the parent's shares its file
         offset with ours, and reads the same zip meanwhile)."""
-        if not isinstance(self.path, io.IOBase):  # a copy in memory is the worker's own
-            self.zip = zipfile.ZipFile(self.path)
+        if isinstance(self.path, io.BytesIO):  # in memory: the worker's own copy already
+            return
+        if not isinstance(self.path, str | os.PathLike):
+            raise ValueError("a package read from an open file cannot be opened again")
+        self.zip = zipfile.ZipFile(self.path)
 
     def changes(self) -> Changes:
         """What was changed and added so far, to be adopted by a copy of this package opened
@@ -311,7 +315,7 @@ class Package:
         as the accountant's program wrote it: never inflated and deflated again).
 
         When some member is still being deflated elsewhere (a Spooled one whose spool is not
-        ready: annotate_worker), the members we make here are deflated ahead first, into a
+        ready: annotate's worker), the members we make here are deflated ahead first, into a
         spool in `spool_dir`, so that they are not left waiting behind it."""
         self._finish()
         spool = self._spool_made_here(spool_dir)

@@ -6,8 +6,8 @@ Three ways a member reaches the copy:
   sizes, never inflated or deflated again (`copy_raw`): the accountant's members we do not
   change, and the members deflated ahead;
 - deflated ahead (`Spool`): members written into a zip of their own, a temporary file, while
-  something else runs (the register sheets, by a forked worker: annotate_worker), and copied raw
-  into the package when it is written, in their place in its order.
+  something else runs (the register sheets, by annotate's forked worker), and copied raw into
+  the package when it is written, in their place in its order.
 
 A member deflated ahead is deflated exactly as `write_member` would have deflated it in place
 (the same compressor fed the same writes), so its bytes in the copy are the same either way.
@@ -225,7 +225,7 @@ def copy_raw(
 class Spool:
     """Members deflated ahead into a zip of their own in `file` (a temporary file), copied
     raw into a package later (`Spooled`). `ready`, when given, is waited for before the spool
-    is first read: the members are written by another process (annotate_worker)."""
+    is first read: the members are written by another process (annotate's worker)."""
 
     def __init__(self, file: IO[bytes], ready: Callable[[], None] | None = None) -> None:
         self.file = file
