@@ -17,7 +17,7 @@ from reconciler.match.assign import assign, clear_by
 from reconciler.match.blocking import KeyIds
 from reconciler.match.engine import match_rows
 from reconciler.match.weights import UNIT_FACTS, learn
-from reconciler.match.word_weights import word_cosine, word_vectors
+from reconciler.match.word_weights import name_words, word_cosine
 from reconciler.models import (
     Asset,
     AssetStatus,
@@ -1029,7 +1029,7 @@ def test_the_share_of_words_is_the_cosine_of_their_words_weighted_by_rarity() ->
     right = np.array([rng.randint(1, len(texts)) for _ in range(3000)], dtype=np.int64)
     expected = [cosine(texts[a - 1], texts[b - 1]) for a, b in zip(left, right, strict=True)]
     everyone = np.arange(1, len(texts) + 1)
-    vectors = word_vectors(vocab, everyone, everyone)
+    vectors = name_words(vocab, everyone, everyone).vectors
     assert np.allclose(word_cosine(left, right, vectors), expected)
 
 
@@ -1047,15 +1047,16 @@ def test_a_rare_word_both_names_hold_outweighs_common_words_they_share() -> None
         *titles,
     ]
     everyone = np.arange(1, len(texts) + 1)
-    vectors = word_vectors(_vocabulary(texts), everyone, everyone)
+    vectors = name_words(_vocabulary(texts), everyone, everyone).vectors
     got = word_cosine(np.array([1, 1]), np.array([2, 3]), vectors)
     assert got[0] > 2 * got[1] > 0
 
 
 def test_words_one_side_writes_by_habit_do_not_lower_the_share() -> None:
     """The shop's list says '(jewel case)' on many lines, the other side never does: the line
-    'scrabble complete jewel case' holds all of 'scrabble complete' that can be shared. A word
-    the other side writes once ('deluxe') still counts: it may name an edition."""
+    'scrabble complete jewel case' holds all of 'scrabble complete' that can be shared, and
+    the name is compared without them. A word the other side writes once ('deluxe') still
+    counts: it may name an edition."""
     games = [f"game{i}" for i in range(12)]
     texts = [
         "scrabble complete jewel case deluxe",
@@ -1065,11 +1066,12 @@ def test_words_one_side_writes_by_habit_do_not_lower_the_share() -> None:
     ]
     books = np.arange(1, len(games) + 2)
     assets = np.arange(len(games) + 2, len(texts) + 1)
-    vectors = word_vectors(_vocabulary(texts), books, assets)
+    words = name_words(_vocabulary(texts), books, assets)
     line, listing = np.array([1]), np.array([len(games) + 2])
-    assert word_cosine(line, listing, vectors)[0] == pytest.approx(100.0)
+    assert word_cosine(line, listing, words.vectors)[0] == pytest.approx(100.0)
+    assert (words.plain[1], words.plain[2]) == ("scrabble complete deluxe", "game0")
     texts[len(games) + 1] = "scrabble complete"  # the listing without 'deluxe'
-    vectors = word_vectors(_vocabulary(texts), books, assets)
+    vectors = name_words(_vocabulary(texts), books, assets).vectors
     assert word_cosine(line, listing, vectors)[0] < 90.0
 
 

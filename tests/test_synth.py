@@ -489,6 +489,7 @@ _NO_NAME_NOISE = {
     "split_model": 0.0,
     "letter_case": 0.0,
     "specs": 0.0,
+    "habit": 0.0,
 }
 
 
@@ -500,6 +501,7 @@ _NO_NAME_NOISE = {
         ("split_model", r"[A-Za-z] \d|\d [A-Za-z]"),  # 'R 750', 'M3145 dn'
         ("letter_case", r"^[^a-zа-я]+$|^[^A-ZА-Я]+$"),  # all capitals or all small
         ("specs", r"GB|Gb|ГБ|Core"),  # '(i5-1245U/16GB/512GB SSD)' after the name
+        ("habit", r"\(ОС\)|б/у|в сборе|основное средство|инв\.$"),  # the accountant's own words
     ],
 )
 def test_each_name_noise_kind_is_written_and_folds_back_to_its_product(

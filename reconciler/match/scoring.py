@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from reconciler.match.blocking import Features, texts_of
 from reconciler.match.weights import Weights, prior_bits, probability
-from reconciler.match.word_weights import word_cosine, word_vectors
+from reconciler.match.word_weights import NameWords, name_words, word_cosine
 from reconciler.models import Evidence
 from reconciler.rules import MatchingRules
 
@@ -123,13 +123,7 @@ def _pairwise(
     return sim
 
 
-def _word_share(
-    left_ids: np.ndarray,
-    right_ids: np.ndarray,
-    vocab_ids: dict[str, int],
-    books: Features,
-    assets: Features,
-) -> np.ndarray:
+def _word_share(left_ids: np.ndarray, right_ids: np.ndarray, words: NameWords) -> np.ndarray:
     """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
     per distinct pair of names."""
     sim = np.zeros(len(left_ids), dtype=np.float64)
@@ -137,8 +131,7 @@ def _word_share(
     if not both.any():
         return sim
     lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
-    vectors = word_vectors(vocab_ids, books.text_id, assets.text_id)
-    sim[both] = word_cosine(lefts, rights, vectors)[inverse]
+    sim[both] = word_cosine(lefts, rights, words.vectors)[inverse]
     return sim
 
 
@@ -191,20 +184,21 @@ def _compare(
     value: dict[str, np.ndarray] = {}
     n = len(rows)
 
-    texts = texts_of(vocab_ids, "t:")
     b_text, a_text = books.text_id[rows], assets.text_id[asset_idx]
-    # Words compared as words, and the squashed forms as one string: 'latitude 5420' and
-    # 'latitude5420' are one name whatever the spacing; the better of the two counts.
+    # Words compared as words (less those one side writes by habit), and the squashed forms as
+    # one string: 'latitude 5420' and 'latitude5420' are one name whatever the spacing; the
+    # better of the two counts.
+    words = name_words(vocab_ids, books.text_id, assets.text_id)
     squashed = texts_of(vocab_ids, "q:")
     b_sq, a_sq = books.squashed_id[rows], assets.squashed_id[asset_idx]
     value["name"] = np.maximum(
-        _pairwise(b_text, a_text, texts, texts, fuzz.token_set_ratio),
+        _pairwise(b_text, a_text, words.plain, words.plain, fuzz.token_set_ratio),
         _pairwise(b_sq, a_sq, squashed, squashed, fuzz.ratio),
     )
     outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
     # The share of the names' words both hold, rare words weighing most: to token_set_ratio
     # 'photoshop cs3' is all of 'photoshop cs3 upgrade', here less, as 'upgrade' is rarer.
-    value["words"] = _word_share(b_text, a_text, vocab_ids, books, assets)
+    value["words"] = _word_share(b_text, a_text, words)
     outcome["words"] = outcome["name"]
 
     models = texts_of(vocab_ids, "m:")

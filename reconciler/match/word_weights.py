@@ -9,6 +9,7 @@ comparison, and the weights come from the run's own names: nothing is fitted by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,11 +23,20 @@ _COLUMN = "w:"  # where the vectors are kept among the vocabulary's columns (Key
 _HABIT = 3.0  # -ln(5%): the expected count elsewhere of a word one side writes by habit
 
 
-def word_vectors(
+@dataclass(frozen=True)
+class NameWords:
+    """Per name id ('t:' keys): its words as a row of IDF weights scaled to length one (a scipy
+    CSR matrix; other ids are empty rows), and its text without the words one side writes by
+    habit (the text itself where none, or where nothing else is left)."""
+
+    vectors: csr_matrix
+    plain: np.ndarray
+
+
+def name_words(
     vocab_ids: dict[str, int], book_names: np.ndarray, asset_names: np.ndarray
-) -> csr_matrix:
-    """Per name id ('t:' keys), its words as a row of IDF weights scaled to length one (a
-    scipy CSR matrix; other ids are empty rows). A word's IDF is log((n + 1) / (df + 0.5)) over
+) -> NameWords:
+    """The names' words weighed for this run (NameWords). A word's IDF is log((n + 1) / (df + 0.5)) over
     the n distinct names of both sides: a word in every name weighs almost nothing.
 
     A word one side writes by habit and the other never does weighs nothing: '(jewel case)'
@@ -42,7 +52,7 @@ def word_vectors(
     key = f"{_COLUMN}{hash(book_names.tobytes())}:{hash(asset_names.tobytes())}"
     found = columns.get(key)
     if found is not None and found[0] == len(vocab_ids):
-        return found[1]
+        return found[1]  # type: ignore[return-value]
     texts = texts_of(vocab_ids, "t:")
     # Only the names: the column holds '' for every other kind of key (most of them).
     named = np.flatnonzero(texts != "")
@@ -56,6 +66,7 @@ def word_vectors(
     columns_of = np.asarray(indices, dtype=np.int64)
     df = np.bincount(columns_of, minlength=len(word_ids))
     idf = np.log((len(named) + 1.0) / (df + 0.5))
+    habit = np.zeros(len(word_ids), dtype=bool)
     row_of = np.repeat(np.arange(len(texts)), sizes)  # the name each word entry belongs to
     held = [
         np.bincount(columns_of[np.isin(row_of, side)], minlength=len(word_ids))
@@ -68,16 +79,23 @@ def word_vectors(
         # of this side. Written by a few (an edition's 'upgrade'), it may still tell records
         # apart, so it keeps its weight.
         expected_there = held[this] * names_of[other] / names_of[this]
-        idf[(held[other] == 0) & (expected_there >= _HABIT)] = 0.0
+        habit |= (held[other] == 0) & (expected_there >= _HABIT)
+    idf[habit] = 0.0
+    plain = texts.copy()
+    with_habit = np.bincount(row_of[habit[columns_of]], minlength=len(texts)) > 0
+    for i in np.flatnonzero(with_habit).tolist():
+        kept = " ".join(w for w in texts[i].split() if not habit[word_ids[w]])
+        plain[i] = kept or texts[i]
     # Each name's weights scaled to length one: the dot product of two rows is their cosine.
     weight = idf[columns_of]
     norm = np.sqrt(np.bincount(row_of, weight * weight, minlength=len(texts)))[row_of]
     weight = np.divide(weight, norm, out=np.zeros_like(weight), where=norm > 0)
     indptr = np.concatenate([[0], np.cumsum(sizes)])
     matrix = csr_matrix((weight, columns_of, indptr), shape=(len(texts), max(len(word_ids), 1)))
+    found_now = NameWords(matrix, plain)
     if isinstance(vocab_ids, KeyIds):
-        columns[key] = (len(vocab_ids), matrix)
-    return matrix
+        columns[key] = (len(vocab_ids), found_now)  # type: ignore[assignment]
+    return found_now
 
 
 def word_cosine(left: np.ndarray, right: np.ndarray, vectors: csr_matrix) -> np.ndarray:

@@ -77,6 +77,7 @@ class Company:
             letter_case=noise.letter_case,
             specs=noise.specs,
             translit_vendor=noise.translit_vendor,
+            habit=noise.habit,
         )
         makers = catalog.PeopleMaker(rng)
         per_site = 4 + n_rows // 60

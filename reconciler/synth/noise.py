@@ -21,6 +21,7 @@ class NoiseConfig:
     camel: float = 0.03  # "ThinkPadT14Gen3": every word glued, each capitalised
     letter_case: float = 0.03  # "НОУТБУК DELL LATITUDE 5430" or all in small letters
     specs: float = 0.05  # the configuration after the name: "(i5-1245U/16GB/512GB SSD)"
+    habit: float = 0.2  # what this accountant adds to names, IT never: "(ОС)", "б/у", "в сборе"
     translit_vendor: float = 0.05  # "Леново", "Делл", "Хьюлетт-Паккард"
     placeholder_serial: float = 0.02  # IT records "To Be Filled By O.E.M." as the serial
     placeholder_tag: float = 0.02  # IT records "0000000000" / "No Asset Information" as the tag

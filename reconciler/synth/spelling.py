@@ -147,6 +147,7 @@ class NameNoise:
         letter_case: float = 0.0,
         translit_vendor: float = 0.0,
         specs: float = 0.0,
+        habit: float = 0.0,
     ) -> None:
         self.vendor_spelling = vendor_spelling
         self.dropped_family = dropped_family
@@ -159,6 +160,7 @@ class NameNoise:
         self.letter_case = letter_case
         self.translit_vendor = translit_vendor
         self.specs = specs
+        self.habit = habit
 
 
 # What a purchase order puts after a computer's name, as 1C keeps it: numbers that are no model.
@@ -173,11 +175,18 @@ _SPECS = {
 }
 
 
+# What an accountant adds to many names by habit and IT never writes: the asset's class,
+# its state, how it was taken into service.
+_HABITS = ("(ОС)", "б/у", "в сборе", "(основное средство)", "инв.")
+
+
 def book_name(rng: random.Random, product: Product, noise: NameNoise) -> str:
     word = BOOK_WORD[product.category][0 if rng.random() < 0.8 else 1]
     text = f"{word} {book_product_text(rng, product, noise)}"
     if product.category in _SPECS and rng.random() < noise.specs:
         text = f"{text} {rng.choice(_SPECS[product.category])}"
+    if rng.random() < noise.habit:
+        text = f"{text} {rng.choice(_HABITS)}"
     if rng.random() < noise.letter_case:
         text = text.upper() if rng.random() < 0.5 else text.lower()
     return text
