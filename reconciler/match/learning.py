@@ -59,7 +59,7 @@ def learn_weights(
         "model": kinds == "model",
     }
     # Pairs taken for a unique model say nothing of how often true pairs share a unit's
-    # place, person, serial, date or state: against another company's inventory they are all
+    # place, person, serial, date, state or price: against another company's inventory they are all
     # false, and would teach that every one of those may differ.
     for comparison in UNIT_FACTS:
         m_skip[comparison] = m_skip.get(comparison, np.zeros(len(kinds), bool)) | (kinds == "model")

@@ -33,9 +33,12 @@ MIN_SHARING = 200  # fewer random pairs sharing a model (or a place): no weights
 GIVEN_MODEL = ("name", "words", "vendor", "category")
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
-# What one unit has and another of its model has not. Only pairs known to be true (exact keys)
-# say how often true pairs disagree on these; pairs guessed from names never do.
-UNIT_FACTS = ("serial", "inventory_number", "location", "custodian", "date", "status")
+# What one unit has and another of its model has not, and its price, which follows the model
+# (units of one model bought in one year cost alike). Only pairs known to be true (exact keys)
+# say how often true pairs disagree on these; pairs guessed from names or taken for a unique
+# model never do: against another company's inventory those are all false, and taught that a
+# like price makes a kit of five desktops at another site with another person theirs.
+UNIT_FACTS = ("serial", "inventory_number", "location", "custodian", "date", "status", "cost")
 
 
 @dataclass
