@@ -59,8 +59,8 @@ def learn_weights(
         "model": kinds == "model",
     }
     # Pairs taken for a unique model say nothing of how often true pairs share a unit's
-    # place, person, serial, date, state or price: against another company's inventory they are all
-    # false, and would teach that every one of those may differ.
+    # place, person, serial, date, state or price: against another company's inventory they
+    # are all false, and would teach that every one of those may differ.
     for comparison in UNIT_FACTS:
         m_skip[comparison] = m_skip.get(comparison, np.zeros(len(kinds), bool)) | (kinds == "model")
     sr, sa = _pairs_sharing(books_f.model_id, assets_f.model_id, rng)

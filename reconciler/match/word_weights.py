@@ -1,5 +1,6 @@
 """How much of two names' information they share: cosine of their words weighted by how rare
-each word is among this run's names (IDF), 0-100.
+each word is among this run's names (IDF), 0-100; and the names without the words only one
+side writes by habit.
 
 Counting shared words alike (Jaccard) lets 'software', 'for', 'edition' or 'ноутбук' agree as
 much as 'photoshop' or 'latitude'; a twenty-word catalogue title then shares few of its words
@@ -19,7 +20,7 @@ from reconciler.match.blocking import KeyIds, texts_of
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-_COLUMN = "w:"  # where the vectors are kept among the vocabulary's columns (KeyIds)
+_COLUMN = "w:"  # where NameWords are kept among the vocabulary's columns (KeyIds)
 _HABIT = 3.0  # -ln(5%): the expected count elsewhere of a word one side writes by habit
 
 
@@ -36,8 +37,9 @@ class NameWords:
 def name_words(
     vocab_ids: dict[str, int], book_names: np.ndarray, asset_names: np.ndarray
 ) -> NameWords:
-    """The names' words weighed for this run (NameWords). A word's IDF is log((n + 1) / (df + 0.5)) over
-    the n distinct names of both sides: a word in every name weighs almost nothing.
+    """The names' words weighed for this run (NameWords). A word's IDF is
+    log((n + 1) / (df + 0.5)) over the n distinct names of both sides: a word in every name
+    weighs almost nothing.
 
     A word one side writes by habit and the other never does weighs nothing: '(jewel case)'
     on many lines of a shop's list, 'ноутбук' in the books against IT's 'laptop'. Its absence
