@@ -3,8 +3,10 @@ same, byte for byte, as the one made in one process (annotate, forked, zip_membe
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
+import os
 import resource
 import zipfile
 from dataclasses import replace
@@ -84,3 +86,25 @@ def test_what_the_worker_logs_is_logged_here(
     caplog.set_level(logging.INFO, logger="reconciler")
     build_annotated_workbook(result, rules, "ru", io.BytesIO(), parallel=True)
     assert "sheet 'Нет такого' of the register is not in the workbook" in caplog.text
+
+
+def test_a_fork_the_system_refuses_leaves_the_copy_made_here_and_says_so(
+    tmp_path: Path, rules: Rules, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many processes (EAGAIN): no worker starts, the run goes on in one process and the
+    copy is the same; no pipe is left open."""
+    result = planted_run(tmp_path, rules)
+    alone = io.BytesIO()
+    build_annotated_workbook(result, rules, "ru", alone, None, SharedTables(), parallel=False)
+
+    def refuse() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    open_before = len(os.listdir("/proc/self/fd"))
+    caplog.set_level(logging.INFO, logger="reconciler")
+    refused = io.BytesIO()
+    build_annotated_workbook(result, rules, "ru", refused, None, SharedTables(), parallel=True)
+    assert refused.getvalue() == alone.getvalue()
+    assert "fork refused" in caplog.text and "made in this process" in caplog.text
+    assert len(os.listdir("/proc/self/fd")) == open_before

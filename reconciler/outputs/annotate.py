@@ -45,7 +45,7 @@ from reconciler.outputs.comments_part import (
 )
 from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.findings_table import write_findings_sheet
-from reconciler.outputs.forked import Forked, Send, can_fork
+from reconciler.outputs.forked import Forked, ForkRefused, Send, can_fork
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
@@ -146,9 +146,14 @@ def build_annotated_workbook(
             step = _RegisterStep(package, result, rules, language, names)
             tables = shared if shared is not None else SharedTables()
             ahead: TableBook | None = None
+            notes: list[str] | None = None
             if parallel:
-                notes, ahead = _register_in_worker(step, stack, tables, spool_dir)
-            else:
+                try:
+                    notes, ahead = _register_in_worker(step, stack, tables, spool_dir)
+                except ForkRefused as refused:
+                    # Nothing was started: the same sheets, made here, a little later.
+                    log.warning("annotate: %s; the register sheets made in this process", refused)
+            if notes is None:
                 notes = step()
             _add_our_sheets(
                 package, step.styles, result, language, lost, notes, figures, tables, ahead

@@ -37,6 +37,11 @@ class WorkerFailed(RuntimeError):
     worker's traceback; its __cause__ is the worker's exception when it could be sent."""
 
 
+class ForkRefused(OSError):
+    """The system would not fork (too many processes, no memory for the page tables): nothing
+    was started, and the work can be done here instead."""
+
+
 def can_fork() -> bool:
     """Whether a worker can run beside this process: fork exists and a second core is free.
 
@@ -62,7 +67,12 @@ class Forked:
         self.name = name
         read, write = os.pipe()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as refused:
+            os.close(read)
+            os.close(write)
+            raise ForkRefused(refused.errno, f"{name}: fork refused: {refused}") from refused
         if pid == 0:  # the worker: never returns
             os.close(read)
             _worker_main(work, write, parent)
