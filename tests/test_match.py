@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import random
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -1093,3 +1096,32 @@ def test_another_companys_register_at_the_same_places_keeps_the_custodians_prior
         lv.points / 5 for lv in rules.matching.levels["custodian"] if lv.outcome == "differ"
     )
     assert _bits(result[10], "custodian") == prior, result[10].explain
+
+
+def test_the_share_of_words_is_the_same_whatever_the_process_string_hash() -> None:
+    """Runs must repeat: a name against itself is exactly 100 (or the same float) in every
+    process, whatever order a set would put its words in."""
+    script = (
+        "import random, numpy as np\n"
+        "from reconciler.match.blocking import KeyIds\n"
+        "from reconciler.match.word_weights import name_words, word_cosine\n"
+        "rng = random.Random(1)\n"
+        "words = [f'w{i}' for i in range(40)]\n"
+        "texts = sorted({' '.join(rng.sample(words, 7)) for _ in range(200)})\n"
+        "ids = KeyIds()\n"
+        "for i, t in enumerate(texts, 1): ids['t:' + t] = i\n"
+        "every = np.arange(1, len(texts) + 1)\n"
+        "got = word_cosine(every, every, name_words(ids, every, every).vectors)\n"
+        "print(got.tobytes().hex())\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(runs) == 1

@@ -62,7 +62,10 @@ def name_words(
     indices: list[int] = []
     sizes = np.zeros(len(texts), dtype=np.int64)
     for i, text in zip(named.tolist(), texts[named].tolist(), strict=True):
-        words = set(text.split())
+        # In the order written, not a set's: a set's order follows the process's string hash,
+        # and with it the order the cosine's terms are summed in (100.0 one run, 99.99...
+        # the next).
+        words = dict.fromkeys(text.split())
         indices.extend(word_ids.setdefault(w, len(word_ids)) for w in words)
         sizes[i] = len(words)
     columns_of = np.asarray(indices, dtype=np.int64)
