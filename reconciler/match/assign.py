@@ -135,9 +135,10 @@ def clear_by(
 
     First the one-step alternatives (the row takes a free asset, a row holding nothing takes
     the pair's asset) rule most pairs out at no cost. The rest are solved per connected
-    component by Johnson's shortest paths (the lengths are negative; the optimum leaves no
-    negative cycle), within WORK_BUDGET: a pair left unsolved, or in a component showing a
-    negative cycle (rounding), is not clear, as the margin rule alone would have it.
+    component by Johnson's method (heights by Bellman-Ford, then Dijkstra: the lengths are
+    negative; the optimum leaves no negative cycle), within WORK_BUDGET: a pair left unsolved,
+    or in a component showing a negative cycle (rounding), is not clear, as the margin rule
+    alone would have it.
     """
     if len(asked) == 0:
         return set()
@@ -189,11 +190,12 @@ def clear_by(
         src_c = np.concatenate([sub.row, np.full(len(begin), size)])
         dst_c = np.concatenate([sub.col, begin])
         length = np.concatenate([sub.data, np.full(len(begin), _NO_LENGTH)])
-        found = _potentials(src_c, dst_c, length, size + 1, WORK_BUDGET - work)
-        if found is None:  # over the budget, or a negative cycle (rounding): not clear
-            return clear
-        height, spent = found
+        height, spent = _potentials(src_c, dst_c, length, size + 1, WORK_BUDGET - work)
         work += spent
+        if work > WORK_BUDGET:  # the rest keep the plain margin rule
+            return clear
+        if height is None:  # a negative cycle (rounding): this component's pairs are not clear
+            continue
         # Johnson's reweighting: every length >= 0, so Dijkstra finds the same paths.
         reduced = np.maximum(length + height[src_c] - height[dst_c], 0.0) + _NO_LENGTH
         with_start = csr_matrix((reduced, (src_c, dst_c)), shape=(size + 1, size + 1))
@@ -219,13 +221,14 @@ def clear_by(
 
 def _potentials(
     src: np.ndarray, dst: np.ndarray, length: np.ndarray, n: int, budget: int
-) -> tuple[np.ndarray, int] | None:
+) -> tuple[np.ndarray | None, int]:
     """Bellman-Ford from a virtual node joined to every node at no length: a height per node
     with length + height[src] - height[dst] >= 0 on every edge (Johnson's reweighting), and
     the work it took. It stops as soon as a round changes nothing, which an optimal
     assignment's residual graph reaches in as many rounds as its longest chain of moves (the
     library's Johnson always runs n rounds: a component of 5,000 look-alikes took minutes).
-    None past `budget` edge visits, or on a negative cycle (rounding).
+    No heights on a negative cycle (rounding), or once the work passes `budget` (the work
+    returned then says so).
     """
     height = np.zeros(n)
     order = np.argsort(dst, kind="stable")
@@ -235,13 +238,13 @@ def _potentials(
     for _ in range(n + 1):
         work += len(length) + n
         if work > budget:
-            return None
+            return None, work
         best_in = np.minimum.reduceat(height[src] + length, first) if len(first) else first
         lower = best_in < height[targets] - _ROUNDING
         if not lower.any():
             return height, work
         height[targets[lower]] = best_in[lower]
-    return None
+    return None, work
 
 
 # Shortest-path work (sources x edges) one run may spend on max-marginals: 30M is about a
