@@ -1078,6 +1078,22 @@ def test_words_one_side_writes_by_habit_do_not_lower_the_share() -> None:
     assert word_cosine(line, listing, vectors)[0] < 90.0
 
 
+def test_two_words_the_run_also_writes_glued_are_one_word() -> None:
+    """'laser jet' on the line, 'laserjet' in IT's names: the line holds IT's rare word, and the
+    name compared is written the same. Without the join neither half agrees with anything and
+    the glued word, rare, weighs as a difference. Where nobody writes the glued word the two
+    stay two ('jet ski' is no 'jetski')."""
+    others = [f"printer{i} laserjet m{i}" for i in range(2)]
+    texts = ["hp laser jet pro m404", "hp laserjet pro m404", "jet ski", *others]
+    books = np.array([1, 3])
+    assets = np.arange(2, len(texts) + 1)
+    assets = assets[assets != 3]
+    words = name_words(_vocabulary(texts), books, assets)
+    assert word_cosine(np.array([1]), np.array([2]), words.vectors)[0] == pytest.approx(100.0)
+    assert words.plain[1] == "hp laserjet pro m404"
+    assert words.plain[3] == "jet ski"
+
+
 def test_another_companys_register_at_the_same_places_keeps_the_custodians_prior(rules) -> None:
     """The other company's warehouses bear this one's names, its people do not. Pairs taken
     for a unique model are all false here, so among them at one place custodians always

@@ -487,6 +487,7 @@ _NO_NAME_NOISE = {
     "glued": 0.0,
     "camel": 0.0,
     "split_model": 0.0,
+    "split_family": 0.0,
     "letter_case": 0.0,
     "specs": 0.0,
     "habit": 0.0,
@@ -499,6 +500,7 @@ _NO_NAME_NOISE = {
         ("glued", r"[a-z][A-Z]|[a-z]\d|\w\d{3}"),  # 'PowerEdgeR750', 'Latitude5430'
         ("camel", r"[a-z][A-Z]"),  # 'ThinkPadT14Gen3'
         ("split_model", r"[A-Za-z] \d|\d [A-Za-z]"),  # 'R 750', 'M3145 dn'
+        ("split_family", r"(Think|Power|Pro|Elite|Laser|Opti) [A-Z]"),  # 'Think Pad', 'Laser Jet'
         ("letter_case", r"^[^a-zа-я]+$|^[^A-ZА-Я]+$"),  # all capitals or all small
         ("specs", r"GB|Gb|ГБ|Core"),  # '(i5-1245U/16GB/512GB SSD)' after the name
         ("habit", r"\(ОС\)|б/у|в сборе|основное средство|инв\.$"),  # the accountant's own words

@@ -58,14 +58,18 @@ def name_words(
     texts = texts_of(vocab_ids, "t:")
     # Only the names: the column holds '' for every other kind of key (most of them).
     named = np.flatnonzero(texts != "")
+    # In the order written, not a set's: a set's order follows the process's string hash,
+    # and with it the order the cosine's terms are summed in (100.0 one run, 99.99... the next).
+    written = [text.split() for text in texts[named].tolist()]
+    vocabulary = {w for words in written for w in words}
     word_ids: dict[str, int] = {}
     indices: list[int] = []
     sizes = np.zeros(len(texts), dtype=np.int64)
-    for i, text in zip(named.tolist(), texts[named].tolist(), strict=True):
-        # In the order written, not a set's: a set's order follows the process's string hash,
-        # and with it the order the cosine's terms are summed in (100.0 one run, 99.99...
-        # the next).
-        words = dict.fromkeys(text.split())
+    joined_names: list[int] = []
+    for i, words_written in zip(named.tolist(), written, strict=True):
+        words = dict.fromkeys(_joined(words_written, vocabulary))
+        if len(words) != len(words_written):
+            joined_names.append(i)
         indices.extend(word_ids.setdefault(w, len(word_ids)) for w in words)
         sizes[i] = len(words)
     columns_of = np.asarray(indices, dtype=np.int64)
@@ -73,6 +77,7 @@ def name_words(
     idf = np.log((len(named) + 1.0) / (df + 0.5))
     habit = np.zeros(len(word_ids), dtype=bool)
     row_of = np.repeat(np.arange(len(texts)), sizes)  # the name each word entry belongs to
+    indptr = np.concatenate([[0], np.cumsum(sizes)])
     held = [
         np.bincount(columns_of[np.isin(row_of, side)], minlength=len(word_ids))
         for side in (book_names, asset_names)
@@ -88,19 +93,39 @@ def name_words(
     idf[habit] = 0.0
     plain = texts.copy()
     with_habit = np.bincount(row_of[habit[columns_of]], minlength=len(texts)) > 0
+    with_habit[joined_names] = True
+    words_of = np.asarray(list(word_ids), dtype=object)
     for i in np.flatnonzero(with_habit).tolist():
-        kept = " ".join(w for w in texts[i].split() if not habit[word_ids[w]])
+        own = columns_of[indptr[i] : indptr[i + 1]]
+        kept = " ".join(words_of[own[~habit[own]]].tolist())
         plain[i] = kept or texts[i]
     # Each name's weights scaled to length one: the dot product of two rows is their cosine.
     weight = idf[columns_of]
     norm = np.sqrt(np.bincount(row_of, weight * weight, minlength=len(texts)))[row_of]
     weight = np.divide(weight, norm, out=np.zeros_like(weight), where=norm > 0)
-    indptr = np.concatenate([[0], np.cumsum(sizes)])
     matrix = csr_matrix((weight, columns_of, indptr), shape=(len(texts), max(len(word_ids), 1)))
     found_now = NameWords(matrix, plain)
     if isinstance(vocab_ids, KeyIds):
         columns[key] = (len(vocab_ids), found_now)  # type: ignore[assignment]
     return found_now
+
+
+def _joined(words: list[str], vocabulary: set[str]) -> list[str]:
+    """Two neighbours written together elsewhere in the run are one word: 'laser jet' where
+    others write 'laserjet', 'zone alarm' and 'zonealarm'. Split, each half would agree with
+    nothing, and the glued word, rare, would weigh as a difference. Only a join the run itself
+    writes is made: no dictionary, nothing fitted."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = words[i] + words[i + 1] if i + 1 < len(words) else ""
+        if pair in vocabulary:
+            out.append(pair)
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def word_cosine(left: np.ndarray, right: np.ndarray, vectors: csr_matrix) -> np.ndarray:

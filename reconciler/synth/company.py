@@ -74,6 +74,7 @@ class Company:
             glued=noise.glued,
             camel=noise.camel,
             split_model=noise.split_model,
+            split_family=noise.split_family,
             letter_case=noise.letter_case,
             specs=noise.specs,
             translit_vendor=noise.translit_vendor,

@@ -19,6 +19,7 @@ class NoiseConfig:
     glued: float = 0.05  # "Latitude5420", "PowerEdgeR750": the family glued to the model
     split_model: float = 0.03  # "R750 xs", "T 14": a space inside the model
     camel: float = 0.03  # "ThinkPadT14Gen3": every word glued, each capitalised
+    split_family: float = 0.03  # "Think Pad", "Power Edge", "Laser Jet": the family in two words
     letter_case: float = 0.03  # "НОУТБУК DELL LATITUDE 5430" or all in small letters
     specs: float = 0.05  # the configuration after the name: "(i5-1245U/16GB/512GB SSD)"
     habit: float = 0.2  # what this accountant adds to names, IT never: "(ОС)", "б/у", "в сборе"

@@ -8,6 +8,7 @@ that only fuzzy matching recovers (dropped family, typos, other model spellings)
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -91,6 +92,15 @@ def _split_model(rng: random.Random, model: str) -> str:
     return f"{model[:i]} {model[i:]}"
 
 
+_INNER_CAPITAL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+
+
+def _split_family(family: str) -> str:
+    """'Think Pad', 'Power Edge', 'Laser Jet Enterprise': a glued family word written as the
+    two words it is made of (the same family to IT, which writes it glued)."""
+    return _INNER_CAPITAL.sub(" ", family)
+
+
 def book_product_text(rng: random.Random, product: Product, noise: NameNoise) -> str:
     """'НР ProLiant DL380 G10', 'Latitude 7430', 'Dell EMC PowerEdge R750': vendor, family, model."""
     if rng.random() < noise.vendor_spelling:
@@ -123,6 +133,9 @@ def book_product_text(rng: random.Random, product: Product, noise: NameNoise) ->
         parts = [vendor, _camel(family, model)]
     elif roll < noise.glued + noise.camel + noise.split_model:
         parts = [vendor, family, _split_model(rng, model)]
+    elif roll < noise.glued + noise.camel + noise.split_model + noise.split_family:
+        # the same roll as the other spellings: rows outside this band draw as before
+        parts = [vendor, _split_family(family), model]
     else:
         parts = [vendor, family, model]
     text = " ".join(p for p in parts if p)
@@ -144,6 +157,7 @@ class NameNoise:
         glued: float = 0.0,
         camel: float = 0.0,
         split_model: float = 0.0,
+        split_family: float = 0.0,
         letter_case: float = 0.0,
         translit_vendor: float = 0.0,
         specs: float = 0.0,
@@ -157,6 +171,7 @@ class NameNoise:
         self.glued = glued
         self.camel = camel
         self.split_model = split_model
+        self.split_family = split_family
         self.letter_case = letter_case
         self.translit_vendor = translit_vendor
         self.specs = specs
