@@ -859,6 +859,23 @@ def test_a_title_sharing_all_its_words_is_told_from_an_edition_holding_them_amon
     assert said.startswith("words: similar (100)")
 
 
+def test_in_a_catalogue_the_price_tells_two_listings_of_one_title_apart(rules) -> None:
+    """Names and prices only: the records are products, and a price is the product's own.
+    Learned from the run (every true pair there agrees on its price), it takes the line to
+    the listing at its price, where matching.yaml's prior (a price follows the model, as
+    among units) would leave the two listings to a person."""
+    books, assets = _catalogue(300)
+    books.append(row(1, "Kappa Lambda Suite Pro", cost=Decimal("500")))
+    assets += [
+        asset("CHEAP", {}, name="kappa lambda suite pro", purchase_cost=Decimal("150")),
+        asset("LISTED", {}, name="kappa lambda suite pro", purchase_cost=Decimal("500")),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    assert (m.status, m.asset_ids) == (RowStatus.MATCHED, ["LISTED"]), m.explain
+    prior = rules.matching.levels["cost"][0].points / 5
+    assert _bits(m, "cost") > prior + 1.0, m.explain
+
+
 def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(
     rules,
 ) -> None:

@@ -148,13 +148,13 @@ def learn(
             m[c] = np.maximum(m_c + unseen, 1e-9)
         # A unit's fact every label's own key decided (labels taken for a unique model, say)
         # keeps its prior: candidates guessed from names cannot speak for it (UNIT_FACTS).
-        prior_kept = {c for c in blind if c in UNIT_FACTS}
+        prior_kept = {c for c in blind if c in UNIT_FACTS} - _product_facts(rules, u_levels)
         if len(blind) > len(prior_kept):
             stepped = _one_e_step(rules, u, m, blind, candidate_levels, prior)
             m |= {c: v for c, v in stepped.items() if c not in prior_kept}
     else:
         how = "EM over the candidates"
-        prior_kept = set(UNIT_FACTS)
+        prior_kept = set(UNIT_FACTS) - _product_facts(rules, u_levels)
         learned_m = _em(rules, u, start, candidate_levels)
         if learned_m is None:
             return Weights(start, {}, float(np.log2(prior / (1 - prior))), "priors", pinned)
@@ -174,6 +174,21 @@ def learn(
         place,
         place_m,
     )
+
+
+def _product_facts(rules: MatchingRules, u_levels: dict[str, np.ndarray]) -> set[str]:
+    """The unit's facts that are a product's here: where no record of the run has a serial,
+    an inventory number, a place, a person or a date to compare, the records are products
+    (a catalogue), not units, and a price is the product's own: what says 'this one' among
+    listings of one title. Its weight is then learned like a name's. Where units are
+    compared, a price follows the model and keeps its prior (UNIT_FACTS)."""
+    for c in UNIT_FACTS:
+        if c == "cost" or c not in u_levels or c not in rules.levels:
+            continue
+        missing = [i for i, lv in enumerate(rules.levels[c]) if lv.outcome == "missing"]
+        if not np.isin(u_levels[c], missing).all():
+            return set()
+    return {"cost"}
 
 
 def _given(
