@@ -876,6 +876,25 @@ def test_in_a_catalogue_the_price_tells_two_listings_of_one_title_apart(rules) -
     assert _bits(m, "cost") > prior + 1.0, m.explain
 
 
+def test_makers_differ_only_where_neither_name_holds_the_others(rules) -> None:
+    """'Marine' makes other products in IT's list, so the line 'Marine Aquarium 2.0' reads
+    as Marine's; IT's record of it is Encore's and its name says 'Marine Aquarium' too. The
+    vendors do not differ: one name holds both makers. Another maker's name holding neither
+    still differs."""
+    books = [row(1, "Marine Aquarium 2.0", cost=Decimal("19.99"))]
+    assets = [
+        asset("ENCORE", {"vendor": "Encore"}, name="Marine Aquarium 2.0"),
+        asset("MARINE", {"vendor": "Marine"}, name="Reef Explorer"),
+        asset("OTHER", {"vendor": "Riverdeep"}, name="Aquarium Deluxe 2.0"),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    vendor = {c.asset_id: str(e) for c in m.candidates for e in c.evidence if e.level == "vendor"}
+    assert vendor["ENCORE"].startswith("vendor: agree (100) +"), vendor
+    assert vendor["ENCORE"].endswith("'marine' ~ 'marine'"), vendor
+    assert vendor["OTHER"].startswith("vendor: differ (0) -"), vendor
+    assert m.asset_ids == ["ENCORE"]
+
+
 def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(
     rules,
 ) -> None:

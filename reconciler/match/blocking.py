@@ -141,6 +141,7 @@ class Features:
     squashed_text: dict[int, str]  # squashed id -> the squashed name
     model_id: np.ndarray
     vendor: np.ndarray
+    more_vendors: np.ndarray  # bool: the name holds more than one maker (NameKey.also_vendors)
     category: np.ndarray
     location: np.ndarray
     custodian: np.ndarray
@@ -295,6 +296,7 @@ def _features(
         },
         model_id=name_ids("m:", [n.model for n in distinct]),
         vendor=name_ids("v:", [n.vendor for n in distinct]),
+        more_vendors=np.array([bool(n.also_vendors) for n in distinct], dtype=bool)[spread],
         category=name_ids("c:", [n.category for n in distinct]),
         location=ids("l:", place_keys.place_keys(locations, rules)),
         custodian=ids("p:", place_keys.person_keys(custodians)),

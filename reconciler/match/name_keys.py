@@ -147,6 +147,10 @@ class NameKey:
     # every token joined: 'latitude5420' whether it was written 'Latitude 5420', 'Latitude5420'
     # or 'Latitude-5420'; what survives any spacing.
     squashed: str = ""
+    # the other makers the name holds: 'encore marine aquarium' names 'encore' and, where
+    # 'marine' begins names as a maker's would, 'marine'; vendors differ only where neither
+    # name holds the other's
+    also_vendors: frozenset[str] = frozenset()
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -299,14 +303,16 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
             category = category or tables.category_of[found.group().lower()]
             folded = tables.category_re.sub(" ", folded)
     vendor = None
+    also: frozenset[str] = frozenset()
     if tables.vendor_re is not None:
-        found = tables.vendor_re.search(folded)
-        if found:
-            vendor = tables.vendor_of[found.group()]
+        named = [tables.vendor_of[m.group()] for m in tables.vendor_re.finditer(folded)]
+        if named:
+            vendor = named[0]
             for other, families, categories in tables.splits.get(vendor, ()):
                 if category in categories or (families is not None and families.search(folded)):
                     vendor = other
                     break
+            also = frozenset(named[1:]) - {vendor, named[0]}
             folded = tables.vendor_re.sub(" ", folded)
     # Punctuation the rewrites do not read becomes spaces first, so that a second pass over
     # the result sees the same text as the first did.
@@ -347,4 +353,5 @@ def _name_key(text: str, tables: _NameTables) -> NameKey:
         frozenset(model_parts),
         "".join(model_parts),
         "".join(tokens),
+        also,
     )

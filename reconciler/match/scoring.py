@@ -19,6 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from reconciler.match.blocking import Features, texts_of
+from reconciler.match.name_keys import NameKey
 from reconciler.match.weights import Weights, prior_bits, probability
 from reconciler.match.word_weights import NameWords, name_words, word_cosine
 from reconciler.models import Evidence
@@ -123,6 +124,28 @@ def _pairwise(
     return sim
 
 
+def _vendors_held_by_both(
+    out: np.ndarray, rows: np.ndarray, asset_idx: np.ndarray, books: Features, assets: Features
+) -> None:
+    """Vendors that differ agree where one name holds the other's maker too: 'marine
+    aquarium 2.0' (its first word taken for a maker) against 'encore marine aquarium 2.0'.
+    Only pairs where a name holds more than one maker are looked at: few."""
+    maybe = (out == DIFFER) & (books.more_vendors[rows] | assets.more_vendors[asset_idx])
+    for i in np.flatnonzero(maybe).tolist():
+        book, asset = books.names[rows[i]], assets.names[asset_idx[i]]
+        if ({book.vendor} | book.also_vendors) & ({asset.vendor} | asset.also_vendors):
+            out[i] = AGREE
+
+
+def _vendors_shown(book: NameKey, asset: NameKey) -> tuple[str | None, str | None]:
+    """Each name's maker, or the one both hold where their first makers differ."""
+    shared = ({book.vendor} | book.also_vendors) & ({asset.vendor} | asset.also_vendors)
+    if book.vendor != asset.vendor and shared:
+        both = min(v for v in shared if v)
+        return both, both
+    return book.vendor, asset.vendor
+
+
 def _word_share(left_ids: np.ndarray, right_ids: np.ndarray, words: NameWords) -> np.ndarray:
     """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
     per distinct pair of names."""
@@ -224,6 +247,8 @@ def _compare(
         present = (left > 0) & (right > 0)
         out[present] = DIFFER
         out[present & (left == right)] = AGREE
+        if comparison == "vendor":
+            _vendors_held_by_both(out, rows, asset_idx, books, assets)
         outcome[comparison] = out
         value[comparison] = np.where(out == AGREE, 100.0, 0.0)
 
@@ -443,7 +468,7 @@ def evidence(
     shown = {
         "name": (books.labels[r], assets.labels[a]),
         "model": (books.names[r].model, assets.names[a].model),
-        "vendor": (books.names[r].vendor, assets.names[a].vendor),
+        "vendor": _vendors_shown(books.names[r], assets.names[a]),
         "category": (books.names[r].category, assets.names[a].category),
         "serial": (books.raw_serial[r], assets.raw_serial[a]),
         "location": (books.raw_location[r], assets.raw_location[a]),
