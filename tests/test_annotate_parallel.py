@@ -18,7 +18,9 @@ from test_annotate_lossless import corpus_register
 
 from reconciler.models import RunResult
 from reconciler.outputs.annotate import build_annotated_workbook
+from reconciler.outputs.comments_part import COMMENTS_TYPE
 from reconciler.outputs.table_writer import SharedTables
+from reconciler.outputs.xlsx_package import PENDING, Package
 from reconciler.rules import Rules
 
 
@@ -108,3 +110,27 @@ def test_a_fork_the_system_refuses_leaves_the_copy_made_here_and_says_so(
     assert refused.getvalue() == alone.getvalue()
     assert "fork refused" in caplog.text and "made in this process" in caplog.text
     assert len(os.listdir("/proc/self/fd")) == open_before
+
+
+def test_a_part_named_for_later_and_never_given_is_refused_not_written_empty(
+    tmp_path: Path, rules: Rules
+) -> None:
+    # Our finding comments' parts are named while the sheet is planned and given their text
+    # later (register_comments): one left without it would be an empty, broken part.
+    result = planted_run(tmp_path, rules)
+    package = Package.open(result.register.path)
+    try:
+        package.add_part("xl/comments9.xml", PENDING, COMMENTS_TYPE)
+        copy = package.changes()
+        assert copy.pending == {"xl/comments9.xml"} and copy.given_as_pieces() == []
+        with pytest.raises(RuntimeError, match="never given"):
+            package.write(io.BytesIO())
+        package.give("xl/comments9.xml", b"<comments/>")
+        with pytest.raises(RuntimeError, match="not pending"):
+            package.give("xl/comments9.xml", b"<comments/>")
+        out = io.BytesIO()
+        package.write(out)
+        with zipfile.ZipFile(out) as z:
+            assert z.read("xl/comments9.xml") == b"<comments/>"
+    finally:
+        package.close()

@@ -19,8 +19,9 @@ from reconciler.outputs import register_columns as rc
 from reconciler.outputs import table_writer
 from reconciler.outputs.annotate import build_annotated_workbook
 from reconciler.outputs.cell_templates import CellTemplates, cell_starts, encode, row_cells
+from reconciler.outputs.comments_part import comments_xml, vml_xml
 from reconciler.outputs.figures import row_fill_key
-from reconciler.outputs.sheet_stream import AddedRow
+from reconciler.outputs.sheet_stream import AddedRow, column_letter
 from reconciler.outputs.styles_append import StyleBook, Xf
 from reconciler.outputs.xlsx_writer import FILLS, HEADER_FILL, fitted_width
 from reconciler.rules import Rules
@@ -168,7 +169,8 @@ def test_columns_planned_at_once_are_the_cells_planned_a_row_at_a_time(
     del planned[info.header_row]
     assert planned == {r: (row.xml, row.lines) for r, row in rows.items()}
     assert plan.edit.widths == widths
-    assert plan.comments == comments
+    assert plan.comment_rows == [r for r, _col, _body, _height in comments]
+    assert {col for _r, col, _body, _height in comments} <= {plan.edit.last}
     assert now.render() == before.render()  # the same formats, in the same order
     kit = planned[18][0].decode()
     assert "A-12\nA-13\nA-14\nZZ-404" in kit and planned[18][1] == 4
@@ -197,3 +199,24 @@ def test_the_annotated_copy_is_the_same_whether_its_rows_are_made_in_one_chunk_o
     assert chunked == whole
     sheet = next(v for n, v in whole.items() if n.startswith("xl/worksheets/sheet1"))
     assert b"A-12\nA-13\nA-14\nZZ-404" in sheet and sheet.count(b'<row r="18"') == 1
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_copys_finding_comments_say_each_rows_findings_as_the_row_at_a_time_plan_does(
+    tmp_path: Path, rules: Rules, language: str
+) -> None:
+    # The comments' parts are named while the sheet is planned and their text made after
+    # (register_comments): the text, the order and the shapes' heights are still each row's.
+    result = _awkward_run(tmp_path, rules, language)
+    info = result.register.sheets[0]
+    _rows, _widths, comments = _planned_a_row_at_a_time(
+        result, rules, language, StyleBook(None), info.max_column + 1
+    )
+    assert comments  # the planted run has findings to comment on
+    out = io.BytesIO()
+    build_annotated_workbook(result, rules, language, out)
+    notes = [(f"{column_letter(col)}{r}", body) for r, col, body, _height in comments]
+    shapes = [(r, col, rc.COMMENT_WIDTH, height) for r, col, _body, height in comments]
+    with zipfile.ZipFile(out) as z:
+        assert z.read("xl/comments1.xml") == b"".join(comments_xml(notes))
+        assert z.read("xl/drawings/vmlDrawing1.vml") == b"".join(vml_xml(shapes))

@@ -18,7 +18,6 @@ import copy
 import io
 import logging
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -32,35 +31,23 @@ from reconciler.outputs.added_sheets import (
     add_summary_sheet,
     write_not_on_books_sheet,
 )
-from reconciler.outputs.comments_part import (
-    COMMENTS_REL,
-    COMMENTS_TYPE,
-    VML_REL,
-    VML_TYPE,
-    commented_cells,
-    comments_xml,
-    merged_comments,
-    merged_vml,
-    vml_xml,
-)
 from reconciler.outputs.figures import Figures, run_figures
 from reconciler.outputs.findings_table import write_findings_sheet
 from reconciler.outputs.forked import Forked, ForkRefused, Send, can_fork
 from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
-    COMMENT_WIDTH,
-    SheetPlan,
     findings_by_row,
     plan_sheet,
     right_edge,
     rows_by_sheet,
 )
-from reconciler.outputs.sheet_stream import column_letter, extend_sheet, styled_cells
+from reconciler.outputs.register_comments import CommentParts, make_comments, name_comment_parts
+from reconciler.outputs.sheet_stream import extend_sheet, styled_cells
 from reconciler.outputs.side_sheets import SheetAssembly, mark_run
 from reconciler.outputs.styles_append import FontInfo, StyleBook
 from reconciler.outputs.table_writer import SharedTables, TableBook
-from reconciler.outputs.xlsx_package import Package
+from reconciler.outputs.xlsx_package import Package, Pending
 from reconciler.outputs.xml_parts import find_start, get_attr, root_prefix
 from reconciler.outputs.zip_members import Spool, Spooled
 from reconciler.rules import Rules
@@ -154,7 +141,8 @@ def build_annotated_workbook(
                     # Nothing was started: the same sheets, made here, a little later.
                     log.warning("annotate: %s; the register sheets made in this process", refused)
             if notes is None:
-                notes = step()
+                notes, comments = step()
+                _make_comments(package, comments, result, language)
             _add_our_sheets(
                 package, step.styles, result, language, lost, notes, figures, tables, ahead
             )
@@ -186,8 +174,9 @@ class _RegisterStep:
         styles_part = package.styles_part()
         self.styles = StyleBook(package.read(styles_part) if styles_part else None)
 
-    def __call__(self) -> list[str]:
-        """Notes for the summary sheet (an autofilter kept, comments not added)."""
+    def __call__(self) -> tuple[list[str], list[CommentParts]]:
+        """Notes for the summary sheet (an autofilter kept, comments not added); the parts our
+        finding comments go in, named, their content still to make (_make_comments)."""
         return _extend_register_sheets(
             self.package, self.result, self.rules, self.language, self.names, self.styles
         )
@@ -197,10 +186,12 @@ def _register_in_worker(
     step: _RegisterStep, stack: contextlib.ExitStack, shared: SharedTables, spool_dir: str | None
 ) -> tuple[list[str], TableBook]:
     """The register sheets made by a forked worker: their plan (the styles it added, the
-    package's changed parts, the notes) comes back as soon as it is made, their XML is
-    deflated by the worker into a spool, copied raw when the package is written. Meanwhile
-    this process lays out the long tables (`shared`) and makes their formats in a copy of the
-    styles (_tables_ahead): they need nothing else from the register.
+    package's changed parts, the notes, the parts of the finding comments) comes back as soon
+    as it is made, their XML is deflated by the worker into a spool, copied raw when the
+    package is written. Meanwhile this process lays out the long tables (`shared`) and makes
+    their formats in a copy of the styles (_tables_ahead): they need nothing else from the
+    register. Then it makes the comments' text (register_comments), which the worker's XML
+    does not wait for.
 
     The styles our sheets add come after the register's, as when made in one process: the
     worker's StyleBook is taken whole, then ours are added to it (the tables' made again)."""
@@ -210,18 +201,28 @@ def _register_in_worker(
 
     def work(send: Send) -> None:
         package.reopen()  # its own file offset: this process reads the same zip meanwhile
-        notes = step()
-        send((step.styles, package.changes(), notes))
+        notes, comments = step()
+        send((step.styles, package.changes(), notes, comments))
         made = {**package.replaced, **package.added}
-        spool.write({n: c for n, c in made.items() if not isinstance(c, bytes | Spooled)})
+        spool.write({n: c for n, c in made.items() if not isinstance(c, bytes | Spooled | Pending)})
 
     worker = stack.enter_context(Forked(work, "annotate: the register sheets"))
     spool.ready = worker.finish
     tables = _tables_ahead(package, step.styles, step.result, step.language, shared)
-    styles, changes, notes = worker.receive()
+    styles, changes, notes, comments = worker.receive()
     step.styles = styles
     package.adopt(changes, {n: Spooled(spool, n) for n in changes.given_as_pieces()})
+    _make_comments(package, comments, step.result, step.language)
     return list(notes), tables
+
+
+def _make_comments(
+    package: Package, comments: list[CommentParts], result: RunResult, language: str
+) -> None:
+    if comments:
+        by_row = findings_by_row(result)
+        for parts in comments:
+            make_comments(package, parts, by_row, language)
 
 
 def _tables_ahead(
@@ -248,7 +249,7 @@ def _extend_register_sheets(
     language: str,
     names: dict[str, str],
     styles: StyleBook,
-) -> list[str]:
+) -> tuple[list[str], list[CommentParts]]:
     register = result.register
     entries = package.sheets()
     parts = {e.name: e.part for e in entries}
@@ -259,6 +260,7 @@ def _extend_register_sheets(
     by_id = result.inventory.by_id()
     matches = rows_by_sheet(result)
     notes: list[str] = []
+    comments: list[CommentParts] = []
     titled: list[tuple[SheetInfo, int]] = []  # annotated sheets and their positions
     for info in register.sheets:
         part = parts.get(names.get(info.name, info.name))
@@ -297,8 +299,12 @@ def _extend_register_sheets(
             )
             notes.append(note)
             log.info(note)
-        if plan.comments and not _attach_comments(package, part, xml, tail_start, plan):
-            notes.append(OWN_COMMENTS[language == "en"].format(sheet=info.name))
+        if plan.comment_rows:
+            named = name_comment_parts(package, part, xml, tail_start, info.name, plan)
+            if named is None:
+                notes.append(OWN_COMMENTS[language == "en"].format(sheet=info.name))
+            else:
+                comments.append(named)
         package.replace(part, extend_sheet(xml, plan.edit))
         titled.append((info, next(i for i, e in enumerate(entries) if e.part == part)))
     if titled:  # the header rows on every printed page
@@ -308,7 +314,7 @@ def _extend_register_sheets(
             name = entries[index].name
             workbook = print_titles(workbook, index, name, info.header_row, info.header_end_row)
         package.replace(book_part, workbook)
-    return notes
+    return notes, comments
 
 
 def _add_our_sheets(
@@ -335,47 +341,6 @@ def _add_our_sheets(
         assembly.prepared_tables(ahead)
     assembly.finish()
     mark_run(package, result.run_id)
-
-
-def _attach_comments(
-    package: Package, part: str, xml: bytes, tail_start: int, plan: SheetPlan
-) -> bool:
-    """Our finding comments on sheet `part`: into its own comments part and VML drawing when
-    it has them (theirs kept, comments_part), else in new ones; False when theirs are not in
-    a shape we can add to (theirs are then left alone and ours not written)."""
-    prefix = root_prefix(xml)
-    kinds = {kind: target for _rid, kind, target, mode in package.relationships(part) if not mode}
-    theirs = kinds.get(COMMENTS_REL)
-    vml = None
-    drawing = find_start(xml, prefix, "legacyDrawing", tail_start)
-    if drawing is not None:  # the VML the sheet shows: the one its legacyDrawing names
-        rid = re.search(rb'\s[\w]+:id="([^"]*)"', drawing.group())
-        by_id = {r: target for r, _kind, target, _m in package.relationships(part)}
-        vml = by_id.get(rid.group(1).decode()) if rid else None
-        if vml is None or not package.has(vml):
-            return False
-    taken = commented_cells(package.read(theirs)) if theirs else set()
-    comments = [c for c in plan.comments if f"{column_letter(c[1])}{c[0]}" not in taken]
-    notes = [(f"{column_letter(c)}{r}", body) for r, c, body, _h in comments]
-    shapes = [(r, c, COMMENT_WIDTH, h) for r, c, _body, h in comments]
-    merged_notes = merged_comments(package.read(theirs), notes) if theirs else None
-    merged_shapes = merged_vml(package.read(vml), shapes) if vml else None
-    if (theirs and merged_notes is None) or (vml and merged_shapes is None):
-        return False
-    if theirs and merged_notes is not None:
-        package.replace(theirs, merged_notes)
-    else:
-        name = package.unused_name("xl/comments{n}.xml")
-        package.add_part(name, comments_xml(notes), COMMENTS_TYPE)
-        package.add_relationship(part, COMMENTS_REL, name)
-    if vml and merged_shapes is not None:
-        package.replace(vml, merged_shapes)
-    else:
-        name = package.unused_name("xl/drawings/vmlDrawing{n}.vml")
-        package.add_part(name, vml_xml(shapes), None)
-        package.add_default("vml", VML_TYPE)
-        plan.edit.legacy_drawing_rid = package.add_relationship(part, VML_REL, name)
-    return True
 
 
 def _header_font(xml: bytes, info: object, first: int, styles: StyleBook) -> FontInfo:

@@ -1,6 +1,6 @@
 """What we add to each register sheet: the match, inventory and finding columns of every data
-row, their widths, fills and header, and the comments on finding cells; as a SheetEdit for
-the streamed writer (sheet_stream) and the comments' text.
+row, their widths, fills and header, and which rows' finding cells get a comment; as a
+SheetEdit for the streamed writer (sheet_stream). The comments' text: register_comments.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ COMMENT_WIDTH = 420  # px
 @dataclass
 class SheetPlan:
     edit: SheetEdit
-    comments: list[tuple[int, int, str, int]] = field(default_factory=list)  # row, col, text, px
+    # The rows whose findings get a comment on our last column, in order (register_comments
+    # makes their text)
+    comment_rows: list[int] = field(default_factory=list)
 
 
 def _asset_value(asset: Asset, name: str, language: str) -> Any:
@@ -81,6 +83,11 @@ def _joined(values: list[Any], language: str) -> Any:
         else:
             shown.append(str(v))
     return "\n".join(shown)
+
+
+def by_severity(findings: list[Finding]) -> list[Finding]:
+    """A row's findings, the most severe first (as its cells and its comment list them)."""
+    return sorted(findings, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
 
 
 def finding_comment(findings: list[Finding], language: str) -> tuple[str, int]:
@@ -164,7 +171,7 @@ class _Sheet:
     last: int  # our last column: where the comments go
     longest: list[int]
     rows: PlannedRows
-    comments: list[tuple[int, int, str, int]]
+    comment_rows: list[int]
     last_row: int
 
 
@@ -216,7 +223,7 @@ def plan_sheet(
                 )
             }
         ),
-        comments=[],
+        comment_rows=[],
         last_row=info.header_end_row,
     )
     # This sheet's findings by row number (by_row holds every sheet's).
@@ -239,7 +246,7 @@ def plan_sheet(
         hidden=folded,
         print_layout=True,
     )
-    plan = SheetPlan(edit, sheet.comments)
+    plan = SheetPlan(edit, sheet.comment_rows)
     last = sheet.last
     if info.header_end_row > info.header_row:
         edit.merges = [
@@ -288,12 +295,11 @@ def _plan_rows(
     for j, found in enumerate(map(row_findings.get, numbers)):
         if not found:
             continue
-        found = sorted(found, key=lambda f: SEVERITY_ORDER.get(str(f.severity), 9))
+        found = by_severity(found)
         # One line: the row keeps the accountant's height (the comment has every finding whole).
         texts[j] = "; ".join(f.message for f in found)
         row_fills[j] = fills[row_fill_key(status_of[j], found)]
-        body, height = finding_comment(found, language)
-        sheet.comments.append((numbers[j], sheet.last, body, height))
+        sheet.comment_rows.append(numbers[j])
     assets = [by_id.get(a[0], _NO_ASSET) if a else _NO_ASSET for a in asset_ids]
     kits: list[tuple[int, list[Asset]]] = []  # rows of several assets: their values joined
     for j, ids in enumerate(asset_ids):

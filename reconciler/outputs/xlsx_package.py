@@ -46,7 +46,18 @@ _EMPTY_RELS = (
     b"</Relationships>"
 )
 
-Member = Content | Spooled  # bytes, pieces, or deflated ahead (zip_members)
+
+class Pending:
+    """A part named before its content is made (register_comments: our finding comments,
+    made by this process while annotate's worker streams the sheet): the package's order, its
+    content types and relationships are settled; `Package.give` gives the content later."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise RuntimeError("a part's content was written before it was given (Package.give)")
+
+
+PENDING = Pending()
+Member = Content | Spooled | Pending  # bytes, pieces, deflated ahead (zip_members), or later
 
 
 def rels_path(part: str) -> str:
@@ -68,17 +79,23 @@ def relative(source_part: str, target_part: str) -> str:
 @dataclass
 class Changes:
     """A package's changed and added parts (None: given as pieces, sent otherwise), its new
-    content types and relationships (Package.changes)."""
+    content types and relationships (Package.changes), the parts still PENDING."""
 
     replaced: dict[str, bytes | None]
     added: dict[str, bytes | None]
     overrides: list[tuple[str, str]]
     defaults: list[tuple[str, str]]
     rels: dict[str, list[tuple[str, str, str]]]
+    pending: frozenset[str] = frozenset()
 
     def given_as_pieces(self) -> list[str]:
-        """The parts named with no content."""
-        return [n for part in (self.replaced, self.added) for n, c in part.items() if c is None]
+        """The parts named with no content, and not pending."""
+        return [
+            n
+            for part in (self.replaced, self.added)
+            for n, c in part.items()
+            if c is None and n not in self.pending
+        ]
 
 
 @dataclass
@@ -127,15 +144,22 @@ class Package:
             list(self._overrides),
             list(self._defaults),
             {part: list(rels) for part, rels in self._rels.items()},
+            frozenset(n for n, c in (*self.replaced.items(), *self.added.items()) if c is PENDING),
         )
 
     def adopt(self, changes: Changes, given: Mapping[str, Member]) -> None:
         """The changes of a copy of this package (changes()), in a package unchanged since;
-        `given`: the content of each part they name with none."""
+        `given`: the content of each part they name with none (a pending one stays PENDING)."""
         if self.replaced or self.added or self._overrides or self._defaults or self._rels:
             raise RuntimeError("changes adopted by a package already changed")
-        self.replaced = {n: given[n] if c is None else c for n, c in changes.replaced.items()}
-        self.added = {n: given[n] if c is None else c for n, c in changes.added.items()}
+
+        def content(name: str, made: bytes | None) -> Member:
+            if made is not None:
+                return made
+            return PENDING if name in changes.pending else given[name]
+
+        self.replaced = {n: content(n, c) for n, c in changes.replaced.items()}
+        self.added = {n: content(n, c) for n, c in changes.added.items()}
         self._overrides, self._defaults = list(changes.overrides), list(changes.defaults)
         self._rels = {part: list(rels) for part, rels in changes.rels.items()}
 
@@ -307,6 +331,12 @@ class Package:
     def replace(self, name: str, content: Member) -> None:
         self._set(name, content)
 
+    def give(self, name: str, content: Content) -> None:
+        """The content of part `name`, named PENDING before: in its place in the order."""
+        if self.replaced.get(name, self.added.get(name)) is not PENDING:
+            raise RuntimeError(f"{name} was not pending")
+        self._set(name, content)
+
     def write(
         self, out: IO[bytes], *, compresslevel: int = 6, spool_dir: str | None = None
     ) -> None:
@@ -318,6 +348,8 @@ class Package:
         ready: annotate's worker), the members we make here are deflated ahead first, into a
         spool in `spool_dir`, so that they are not left waiting behind it."""
         self._finish()
+        if any(c is PENDING for c in (*self.replaced.values(), *self.added.values())):
+            raise RuntimeError("a pending part was never given its content (Package.give)")
         spool = self._spool_made_here(spool_dir)
         try:
             with zipfile.ZipFile(
