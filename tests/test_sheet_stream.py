@@ -89,3 +89,32 @@ def test_rows_as_excel_writes_them_get_our_cells_and_their_spans_reach_them() ->
     assert b'<row spans="1:4" r="2"><c r="B2"><v>2</v></c><c r="C2"/><c r="D2"/></row>' in out
     # their formatted empty C3 gives way to ours
     assert b'<row r="3" spans="1:4"><c r="A3"><v>3</v></c><c r="C3"/><c r="D3"/></row>' in out
+
+
+def test_rows_sharing_their_attributes_each_keep_their_own_number_and_get_their_own_height() -> (
+    None
+):
+    # extend_sheet makes a row tag's attributes after its number once for every row that has
+    # them (a one-line row): each row, in any of the forms above, at any number, must still
+    # read as its own tag read whole, and a kit's taller row as its own.
+    forms = [t for t in TAGS if not t.startswith(b"<x:")]
+    rows, expected = [], []
+    edit_rows: dict[int, AddedRow] = {}
+    for r, form in enumerate(forms * 3, start=2):
+        tag = form.replace(b'r="7"', f'r="{r}"'.encode())
+        lines = 2 if r % 5 == 0 else 1
+        ours = f'<c r="C{r}"/><c r="D{r}"/>'.encode()
+        edit_rows[r] = AddedRow(ours, lines=lines)
+        cells = b"" if tag.endswith(b"/>") else f'<c r="A{r}"><v>{r}</v></c>'.encode()
+        rows.append(tag + (cells + b"</row>" if cells else b""))
+        made = _row_tag_before(tag, edit_rows[r], 4)
+        opened = made[:-2].rstrip() + b">" if made.endswith(b"/>") else made
+        expected.append(opened + cells + ours + b"</row>")
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+    )
+    edit = SheetEdit(first=3, widths=[10.0, 10.0], rows=edit_rows)
+    out = b"".join(extend_sheet(xml, edit))
+    body = out[out.index(b"<sheetData>") + len(b"<sheetData>") : out.index(b"</sheetData>")]
+    assert body == b"".join(expected)

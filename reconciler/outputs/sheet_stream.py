@@ -259,6 +259,7 @@ def _extend_row(
 
 
 _ROW_START = re.compile(rb"<(\w+:)?row(?=[\s/>])[^>]*>")
+_SLASH = ord("/")
 
 
 def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
@@ -288,8 +289,8 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     copied = body_start
     implicit = 0
     close = f"</{p}row>".encode()
-    row_pattern = re.compile(rb"<" + re.escape(prefix) + rb"row(?=[\s/>])[^>]*>")
-    row_r = b"<" + prefix + b'row r="'
+    # A row's start tag; its number when it comes first, as Excel writes it (`<row r="7" ...`).
+    row_pattern = re.compile(rb"<" + re.escape(prefix) + rb'row(?=[\s/>])(?: r="(\d+)")?[^>]*>')
     # The sheet's bytes are viewed, not copied, and given out joined as the package writer
     # would write them (a little over WRITE_BYTES at a time, at the end of a row): each byte
     # of a row is copied once, and the deflater sees the same writes as row by row.
@@ -299,33 +300,38 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     for piece in (head, opening):  # given out already: counted as the writer counts them
         size += len(piece)
         size = 0 if size > WRITE_BYTES else size
+    # A row's tag after its number (its spans, height, style), as ours: the same for most rows,
+    # made once (_row_tag); the rows of one line of our text only (a kit's grows taller).
+    rests: dict[bytes, bytes] = {}
+    first, last_ours, count = edit.first, edit.last, len(targets)
     pos = body_start
-    while pending < len(targets):
+    while pending < count:
         m = row_pattern.search(xml, pos, body_end)
         if m is None:
             break
-        tag = m.group()
-        if tag.startswith(row_r):  # as Excel writes it: `<row r="7" ...`
-            r = int(tag[len(row_r) : tag.index(b'"', len(row_r))])
+        number = m.group(1)
+        if number is not None:
+            r = int(number)
         else:
-            r_attr = get_attr(tag, "r")
+            r_attr = get_attr(m.group(), "r")
             r = int(r_attr) if r_attr else implicit + 1
         implicit = r
-        if tag.endswith(b"/>"):
-            end_inner = end = m.end()
+        start, tag_end = m.span()
+        if xml[tag_end - 2] == _SLASH:  # `<row .../>`: no cells
+            end_inner = end = tag_end
         else:
-            end_inner = xml.index(close, m.end())
+            end_inner = xml.index(close, tag_end)
             end = end_inner + len(close)
         pos = end
         if targets[pending] > r:
             continue
-        if copied < m.start():
-            out.append(view[copied : m.start()])
-            size += m.start() - copied
+        if copied < start:
+            out.append(view[copied:start])
+            size += start - copied
             if size > WRITE_BYTES:
                 yield b"".join(out)
                 out, size = [], 0
-        while pending < len(targets) and targets[pending] < r:
+        while pending < count and targets[pending] < r:
             t = targets[pending]
             row = _new_row(take(t), t, edit, p)
             out.append(row)
@@ -334,12 +340,30 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
                 yield b"".join(out)
                 out, size = [], 0
             pending += 1
-        if pending < len(targets) and targets[pending] == r:
-            size += _extend_row(out, xml, view, tag, m.end(), end_inner, take(r), edit, prefix)
+        if pending < count and targets[pending] == r:
+            added = take(r)
             pending += 1
+            last = None
+            if number is not None and added.lines == 1 and end_inner > tag_end:
+                last = _last_cell_column(xml, tag_end, end_inner, prefix)
+            if last is not None and last < first:  # the usual row: our cells after theirs
+                at = m.end(1) + 1  # after the number's closing quote
+                rest = xml[at:tag_end]
+                ours = rests.get(rest)
+                if ours is None:
+                    ours = rests[rest] = _row_tag(xml[start:tag_end], added, last_ours)[
+                        at - start :
+                    ]
+                cells = added.xml
+                out += (view[start:at], ours, view[tag_end:end_inner], cells, close)
+                size += at - start + len(ours) + end_inner - tag_end + len(cells) + len(close)
+            else:
+                size += _extend_row(
+                    out, xml, view, m.group(), tag_end, end_inner, added, edit, prefix
+                )
         else:
-            out.append(view[m.start() : end])
-            size += end - m.start()
+            out.append(view[start:end])
+            size += end - start
         copied = end
         if size > WRITE_BYTES:
             yield b"".join(out)
