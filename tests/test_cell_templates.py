@@ -18,8 +18,10 @@ from reconciler.outputs.cell_templates import (
     cell_starts,
     encode,
     encode_column,
+    every_cell_row_bytes,
     grid_rows,
     longest_shown,
+    make_templates,
     row_cells,
 )
 from reconciler.outputs.sheet_stream import cell_xml
@@ -164,6 +166,31 @@ def test_rows_made_a_column_at_a_time_are_the_rows_made_a_cell_at_a_time(
     before = _one_cell_at_a_time(starts, numbers, columns, fills, theirs, wraps, skip, absent)
     assert made == before
     assert asked == asked_before  # styles.xml gains the same formats in the same order
+
+
+@given(
+    st.integers(min_value=0, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(VALUES, min_size=n, max_size=n), max_size=5),
+            st.lists(st.sampled_from([None, "C6EFCE", "FFC7CE"]), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=3), min_size=5, max_size=5),
+        )
+    )
+)
+def test_register_rows_made_as_bytes_are_the_rows_text_encoded(
+    grid: tuple[list[list[Any]], list[str | None], list[list[int]]],
+) -> None:
+    values, fills, wraps = grid
+    columns = [encode_column([*column, "Ноутбук «Север» №7"]) for column in values]
+    fills = [*fills, "C6EFCE"]
+    wraps = [sorted(set(w)) for w in wraps[: len(columns)]]
+    numbers = [str(7 + j) for j in range(len(fills))]
+    starts = cell_starts(3, len(columns))
+    ours, _asked = styles_seen()
+    kinds = make_templates(columns, fills, ours, wraps)
+    made = every_cell_row_bytes(starts, numbers, columns, fills, ours, wraps, kinds)
+    text = grid_rows(starts, numbers, columns, fills, ours, wraps, kinds=kinds)
+    assert made == [row.encode() for row in text]
 
 
 @given(st.lists(COLUMN_VALUES, max_size=30))

@@ -21,7 +21,7 @@ from reconciler.outputs.cell_templates import (
     Encoded,
     cell_starts,
     encode_column,
-    grid_rows,
+    every_cell_row_bytes,
     make_templates,
 )
 from reconciler.outputs.figures import row_fill_key
@@ -374,26 +374,20 @@ class _Chunk:
 
     def rows(self) -> dict[int, AddedRow]:
         sheet = self.sheet
-        xml = grid_rows(
+        encoded = every_cell_row_bytes(
             sheet.starts,
             list(map(str, self.numbers)),
             self.columns,
             self.fills,
             sheet.templates,
             self.wraps,
-            kinds=self.kinds,
+            self.kinds,
         )
-        # Encoded in one call, not one a row: no cell holds the separator (control
-        # characters are cleaned out of every text, cell_templates).
-        encoded = _SEPARATOR.join(xml).encode().split(_SEPARATOR.encode())
         rows = dict(zip(self.numbers, map(AddedRow, encoded), strict=True))
         for r, cells, n in zip(self.numbers, encoded, self.lines, strict=True):
             if n > 1:
                 rows[r] = AddedRow(cells, lines=n)
         return rows
-
-
-_SEPARATOR = "\x02"
 
 
 class PlannedRows(Mapping[int, AddedRow]):
