@@ -422,15 +422,17 @@ def every_cell_row_bytes(
     _palette, indexes, tables, _skip = _layout(len(columns), fills, templates, wraps, False, None)
     closes = [_AROUND[k][1].encode() for k in range(KINDS)]
     rows = list(map(str.encode, numbers))
-    pieces: list[Iterable[bytes]] = []
+    # A cell's closing and the next cell's start are one piece (a fifth fewer pieces a row).
+    pieces: list[Iterable[bytes]] = [repeat(starts[0].encode(), len(numbers))]
     for c, column in enumerate(columns):
         rest = [[b"" if pair is None else pair[0].encode() for pair in made] for made in tables]
+        after = b"" if c + 1 == len(columns) else starts[c + 1].encode()
+        closing = [close + after for close in closes]
         pieces += (
-            repeat(starts[c].encode(), len(numbers)),
             rows,
             map(getitem, map(rest.__getitem__, indexes[c]), kinds[c]),
             map(str.encode, map(_BODY, column)),
-            map(closes.__getitem__, kinds[c]),
+            map(closing.__getitem__, kinds[c]),
         )
     return list(map(b"".join, zip(*pieces, strict=True)))
 
