@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import zip_longest
-from operator import itemgetter
+from itertools import compress, zip_longest
+from operator import itemgetter, methodcaller, or_
 from typing import Any
 
 from reconciler.outputs.cell_templates import (
@@ -49,6 +49,8 @@ from reconciler.outputs.xlsx_writer import (
 from reconciler.outputs.xml_parts import text
 
 _SHOWN = itemgetter(2)
+_BODY = itemgetter(1)
+_HAS_LINE = methodcaller("__contains__", "\n")
 FILL_COLOURS = {key: str(fill.fgColor.rgb)[-6:] for key, fill in FILLS.items()}
 _HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -289,10 +291,11 @@ def _prepare_rows(
         if not may_wrap[c]:
             wraps.append([])
             continue
+        # The rows whose text is wider than the column (or has lines), found by C-level maps.
+        too_wide = map(room[c].__lt__, map(_SHOWN, column))
         if ws.multiline[c]:
-            wider = [j for j, (_k, body, n) in enumerate(column) if n > room[c] or "\n" in body]
-        else:  # no text has several lines: the shown lengths say which are too wide
-            wider = [j for j, shown in enumerate(map(_SHOWN, column)) if shown > room[c]]
+            too_wide = map(or_, too_wide, map(_HAS_LINE, map(_BODY, column)))
+        wider = list(compress(range(len(column)), too_wide))
         wrapped = [j for j in wider if column[j][0] in (TEXT, QUOTED)]
         known = lines_of[c]  # a quarter of the wrapped texts at 100k are distinct
         for j in wrapped:
