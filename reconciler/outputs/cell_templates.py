@@ -151,6 +151,8 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         distinct.pop(None, None)
         distinct.pop("", None)
         texts = list(distinct)
+        if len(texts) == len(values):  # every value a text of its own (serials, ids): in order
+            return _encode_texts(texts)
         memo: dict[Any, Encoded] = dict(zip(texts, _encode_texts(texts), strict=True))
         memo[None] = memo[""] = _EMPTY_CELL
         return list(map(memo.__getitem__, values))
