@@ -152,6 +152,9 @@ def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[
         if made_from is None:
             out.append(list(table[name]))
             continue
+        if name == "serial":  # one asset's own: nothing repeats to share, each shown once
+            out.append(list(map(display_serial, table["serial"])))
+            continue
         keys = list(zip(*(table[a] for a in made_from), strict=True))
         distinct = dict(zip(keys, assets, strict=True))
         memo = {k: _asset_value(a, name, language) for k, a in distinct.items()}
