@@ -158,7 +158,7 @@ PARALLEL_FROM_ROWS = 20_000
 
 
 class _RegisterStep:
-    """The register sheets extended (our columns planned, their comments attached, the print
+    """The register sheets extended (our columns planned, their comments' parts named, the print
     titles set): in this process, or in a worker (_register_in_worker)."""
 
     def __init__(
