@@ -137,17 +137,18 @@ def _one_cell_at_a_time(
     return rows
 
 
-@given(
-    st.integers(min_value=0, max_value=12).flatmap(
-        lambda n: st.tuples(
-            st.lists(st.lists(VALUES, min_size=n, max_size=n), max_size=5),
-            st.lists(st.sampled_from([None, "C6EFCE", "FFC7CE"]), min_size=n, max_size=n),
-            st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=3), min_size=5, max_size=5),
-            st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=2), min_size=5, max_size=5),
-        )
-    ),
-    st.booleans(),
+# Columns of values, each row's fill, the rows wrapped and the rows absent in each column.
+GRIDS = st.integers(min_value=0, max_value=12).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.lists(VALUES, min_size=n, max_size=n), max_size=5),
+        st.lists(st.sampled_from([None, "C6EFCE", "FFC7CE"]), min_size=n, max_size=n),
+        st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=3), min_size=5, max_size=5),
+        st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=2), min_size=5, max_size=5),
+    )
 )
+
+
+@given(GRIDS, st.booleans())
 def test_rows_made_a_column_at_a_time_are_the_rows_made_a_cell_at_a_time(
     grid: tuple[list[list[Any]], list[str | None], list[list[int]], list[list[int]]], skip: bool
 ) -> None:
@@ -170,19 +171,11 @@ def test_rows_made_a_column_at_a_time_are_the_rows_made_a_cell_at_a_time(
     assert asked == asked_before  # styles.xml gains the same formats in the same order
 
 
-@given(
-    st.integers(min_value=0, max_value=12).flatmap(
-        lambda n: st.tuples(
-            st.lists(st.lists(VALUES, min_size=n, max_size=n), max_size=5),
-            st.lists(st.sampled_from([None, "C6EFCE", "FFC7CE"]), min_size=n, max_size=n),
-            st.lists(st.lists(st.integers(0, max(n - 1, 0)), max_size=3), min_size=5, max_size=5),
-        )
-    )
-)
+@given(GRIDS)
 def test_register_rows_made_as_bytes_are_the_rows_text_encoded(
-    grid: tuple[list[list[Any]], list[str | None], list[list[int]]],
+    grid: tuple[list[list[Any]], list[str | None], list[list[int]], list[list[int]]],
 ) -> None:
-    values, fills, wraps = grid
+    values, fills, wraps, _absent = grid  # the register's rows have every cell
     columns = [encode_column([*column, "Ноутбук «Север» №7"]) for column in values]
     fills = [*fills, "C6EFCE"]
     wraps = [sorted(set(w)) for w in wraps[: len(columns)]]
