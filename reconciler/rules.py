@@ -129,10 +129,21 @@ class NormalizeRules(_Rules):
     def _patterns_compile(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _all_compile(value)
 
+    # VAT rates that may stand between the books' cost (without VAT) and a total IT took from
+    # the invoice (with it): such costs are the same money, in matching and in the checks.
+    vat_rates: list[float] = Field(default_factory=list)
     # Canonical place -> aliases.
     places: dict[str, list[str]]
     # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).
     stopwords: list[str]
+
+    @field_validator("vat_rates")
+    @classmethod
+    def _rates_are_shares(cls, value: list[float]) -> list[float]:
+        wrong = [r for r in value if not 0 < r < 1]
+        if wrong:
+            raise ValueError(f"vat_rates: {wrong[0]} is no rate; write 20% as 0.20")
+        return value
 
     @model_validator(mode="after")
     def _splits_name_known_vendors(self) -> NormalizeRules:

@@ -131,6 +131,41 @@ def test_cost_within_tolerance_is_not_a_mismatch_and_a_kit_is_summed(rules: Rule
     assert found[0].it_value == "310\u00a0000,00"
 
 
+def test_where_it_writes_costs_with_vat_they_are_the_books_cost_and_low_value_stays_off(
+    rules: Rules,
+) -> None:
+    """At the branch IT copies invoices' totals: three laptops the books hold at 100 000 each,
+    IT at 120 000 (VAT 20%). That is the same money, learned from the run's own pairs: no
+    COST_MISMATCH, while 150 000 there still is one. A monitor IT holds at 43 440 at the
+    branch cost 36 200, below the threshold: not reported off the books; at the head office,
+    where IT writes net prices, 43 440 is capitalisable and reported."""
+    base_row, base_asset = book_rows()[0], assets()[0]
+    where, who = "Филиал", base_row.custodian
+    rows, its, pairs = [], [], []
+    for i, it_cost in enumerate(["120000", "120000", "120000", "150000"]):
+        row = replace(base_row, row=20 + i, cost=Decimal("100000"), location=where, custodian=who)
+        asset = replace(
+            base_asset,
+            asset_id=f"L{i}",
+            purchase_cost=Decimal(it_cost),
+            serial=row.serial,
+            location=where,
+            custodian=who,
+        )
+        rows.append(row)
+        its.append(asset)
+        pairs.append(RowMatch(row, RowStatus.MATCHED, [asset.asset_id], 100.0))
+    monitors = [
+        replace(base_asset, asset_id="M-BRANCH", purchase_cost=Decimal("43440"), location=where),
+        replace(base_asset, asset_id="M-HEAD", purchase_cost=Decimal("43440"), location="Центр"),
+    ]
+    match = MatchResult(pairs, ["M-BRANCH", "M-HEAD"])
+    found = _run(rows, its + monitors, match, rules)
+    costs = [f.row for f in found if f.code == "COST_MISMATCH"]
+    off_books = [f.asset_id for f in found if f.code == "MISSING_IN_BOOKS"]
+    assert (costs, off_books) == ([23], ["M-HEAD"])
+
+
 def test_useful_life_over_before_report_date_is_fully_depreciated(rules: Rules) -> None:
     row = replace(
         book_rows()[0],

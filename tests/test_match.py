@@ -895,6 +895,59 @@ def test_makers_differ_only_where_neither_name_holds_the_others(rules) -> None:
     assert m.asset_ids == ["ENCORE"]
 
 
+def test_where_it_writes_costs_with_vat_a_line_is_compared_with_vat_added(rules) -> None:
+    """The branch's IT copies invoices' totals: its thirty units found by serial all cost
+    1.2 times the books' price. Learned from those pairs, the line without a serial agrees
+    on price with its unit at 120 000 (shown as compared: 'x 1.2'), while a price merely
+    within a VAT rate of another elsewhere is compared as written."""
+    books, assets = [], []
+    for i in range(30):
+        product = {"vendor": "Dell", "model": f"PowerEdge Z{i}0", "category": "Server"}
+        books.append(
+            row(
+                10 + i,
+                f"Сервер Dell PowerEdge Z{i}0",
+                serial=f"SN{i:04d}",
+                location="Филиал",
+                cost=Decimal(100_000 + 1000 * i),
+            )
+        )
+        assets.append(
+            asset(
+                f"A{i}",
+                product,
+                serial=f"SN{i:04d}",
+                location="Филиал",
+                purchase_cost=Decimal(120_000 + 1200 * i),
+            )
+        )
+    books.append(row(1, "Ноутбук Dell Latitude 5420", location="Филиал", cost=Decimal("90000")))
+    assets.append(
+        asset(
+            "LAPTOP",
+            T14 | {"model": "Latitude 5420", "vendor": "Dell"},
+            location="Филиал",
+            purchase_cost=Decimal("108000"),
+        )
+    )
+    books.append(row(2, "Ноутбук HP ProBook 450 G9", location="Центр", cost=Decimal("90000")))
+    assets.append(
+        asset(
+            "ELSEWHERE",
+            {"vendor": "HP", "model": "ProBook 450 G9", "category": "Laptop"},
+            location="Центр",
+            purchase_cost=Decimal("108000"),
+        )
+    )
+    result = by_row(run(books, assets, rules))
+    said = next(line for line in result[1].explain if line.startswith("cost:"))
+    assert said.startswith("cost: within (100) +"), said
+    assert said.endswith("'90 000.00 x 1.2' ~ '108 000.00'"), said
+    said = next(line for line in result[2].explain if line.startswith("cost:"))
+    assert said.startswith("cost: within (83)"), said
+    assert said.endswith("'90 000.00' ~ '108 000.00'"), said
+
+
 def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(
     rules,
 ) -> None:

@@ -212,6 +212,11 @@ def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
         users_rules(tmp_path, lookalikes={"ш": "sh"})
 
 
+def test_a_vat_rate_written_as_percent_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"vat_rates: 20(\.0)? is no rate; write 20% as 0\.20"):
+        users_rules(tmp_path, vat_rates=[20])
+
+
 # A serial as IT records it: Latin capitals and digits, at least one digit (a serial is never
 # only a label such as 'SN'), and not a placeholder ('0', '0000', '12345': no serial at all).
 LATIN_SERIAL = st.text(alphabet="ABCEHKMOPTXYZDFGJ0123456789", min_size=1, max_size=14).filter(

@@ -95,6 +95,7 @@ def _months_later(day: date, months: int) -> date:
 def oracle(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
     """Findings the README rules give for the true pairs: (code, row, asset_id or None)."""
     assets = data.inventory.by_id()
+    habits = _vat_habits(data)
     found: set[tuple[str, int | None, str | None]] = set()
     by_inventory: defaultdict[str, list[int]] = defaultdict(list)
     by_serial: defaultdict[str, list[int]] = defaultdict(list)
@@ -117,8 +118,12 @@ def oracle(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
             found.add(("KIT_INCOMPLETE", r.row, one))
         costs = [u.purchase_cost for u in units]
         if None not in costs:
-            it_cost = sum(c for c in costs if c is not None)
-            if abs(it_cost - r.cost) > r.cost * Decimal("0.01"):
+            it_cost = sum((c for c in costs if c is not None), Decimal(0))
+            vat = habits.get(_place(r.location))  # IT there writes costs with VAT
+            with_vat = vat is not None and _same_money(r.cost * vat, it_cost)
+            # as written too, unless a kit misses units (its sum may meet by chance)
+            as_written = (len(units) >= r.quantity or vat is None) and _same_money(r.cost, it_cost)
+            if not (with_vat or as_written):
                 found.add(("COST_MISMATCH", r.row, one))
         if any(_place(u.location) != _place(r.location) for u in units):
             found.add(("LOCATION_MISMATCH", r.row, one))
@@ -140,9 +145,36 @@ def oracle(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
     for a in data.inventory.assets:
         if a.asset_id in on_books or a.status is AssetStatus.DISPOSED:
             continue
-        if a.purchase_cost is None or a.purchase_cost >= 40_000:
+        vat = habits.get(_place(a.location), Decimal(1))
+        if a.purchase_cost is None or a.purchase_cost / vat >= 40_000:
             found.add(("MISSING_IN_BOOKS", None, a.asset_id))
     return found
+
+
+def _same_money(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= max(a, b) * Decimal("0.01")
+
+
+def _vat_habits(data: synth.SynthData) -> dict[str, Decimal]:
+    """Book place -> 1.2 or 1.18 where more true one-unit pairs there agree with VAT added to
+    the books' cost than as written: where that site's IT writes invoices' totals."""
+    assets = data.inventory.by_id()
+    votes: defaultdict[str, Counter[Decimal]] = defaultdict(Counter)
+    for r in data.register_rows:
+        ids = data.truth[r.key]
+        if len(ids) != 1 or r.quantity != 1 or r.cost is None:
+            continue
+        it = assets[ids[0]].purchase_cost
+        for rate in (Decimal(1), Decimal("1.2"), Decimal("1.18")):
+            if it is not None and _same_money(r.cost * rate, it):
+                votes[_place(r.location)][rate] += 1
+                break
+    return {
+        place: rate
+        for place, count in votes.items()
+        for rate, n in count.most_common(1)
+        if rate != 1 and n > count[Decimal(1)]
+    }
 
 
 def _planted(data: synth.SynthData) -> set[tuple[str, int | None, str | None]]:
@@ -548,6 +580,27 @@ def test_some_products_come_from_vendors_the_rules_do_not_list(rules: Rules) -> 
     vendors = {a.vendor for a in synth.generate(1000, seed=5).inventory.assets if a.vendor}
     listed = {v for v in vendors if name_keys.name_key(v, rules.normalize).vendor}
     assert len(vendors - listed) >= 2  # Kraftway, Depo, Qtech, Powercom: learned from IT's column
+
+
+def test_some_sites_it_writes_costs_with_vat_and_every_unit_there_alike() -> None:
+    """A habit of an office: at a site whose IT copies invoices' totals every unit of a
+    one-unit line costs 1.2 times the books' price; elsewhere the same as the books'."""
+    data = _noisy(it_cost_vat=0.5, cost_mismatch=0.0)
+    ids = data.inventory.by_id()
+    rows = {r.key: r for r in data.register_rows}
+    ratios: dict[str, set[Decimal]] = {}
+    for key, found in data.truth.items():
+        line = rows[key]
+        if len(found) != 1 or line.quantity != 1 or not line.cost:
+            continue
+        unit = ids[found[0]]
+        if not unit.purchase_cost:
+            continue
+        if unit.location and line.location and "Комплект" not in str(line.name):
+            ratio = (unit.purchase_cost / line.cost).quantize(Decimal("0.01"))
+            ratios.setdefault(str(line.location), set()).add(ratio)
+    habits = {next(iter(r)) for r in ratios.values() if len(r) == 1}
+    assert habits == {Decimal("1.00"), Decimal("1.20")}, ratios
 
 
 def test_placeholder_serials_and_tags_on_the_it_side_are_no_keys() -> None:

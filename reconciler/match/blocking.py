@@ -153,6 +153,9 @@ class Features:
     raw_location: list[str | None]
     raw_custodian: list[str | None]
     raw_serial: list[str]
+    # Books only: how many times this line's cost IT writes for its place (1.2: with VAT;
+    # match/cost_habits); None: costs compared as written
+    cost_factor: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)

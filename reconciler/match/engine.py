@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reconciler.match import cost_habits
 from reconciler.match.assign import assign, clear_by
 from reconciler.match.blocking import (
     Features,
@@ -174,6 +175,7 @@ def _fuzzy(
     norm = with_vendors(rules.normalize, [*(a.vendor for a in assets), *makers])
     books_f = book_features(work, needs, vocab, norm, keys)
     assets_f = asset_features(assets, vocab, norm, keys)
+    books_f.cost_factor = _cost_factor(labels, books_f, assets_f, norm.vat_rates)
     index = build_index(assets_f, free, rules.matching.blocking)
     pr, pa = candidate_pairs(books_f, rest, index, rules.matching.blocking)
     # The n-gram neighbours guarantee every row candidates, whatever its spacing and case.
@@ -375,3 +377,19 @@ def _decide(
             evidence=list(candidates[0].evidence),
         )
     return out
+
+
+def _cost_factor(
+    labels: list[tuple[int, int, str]], books: Features, assets: Features, vat_rates: list[float]
+) -> np.ndarray | None:
+    """Per book row, how many times its cost IT writes for the row's place, learned from the
+    exact-key pairs (match/cost_habits); None where IT writes every place's costs as the books
+    do. Keyed by the books' place, where the unit was bought: a unit IT has since moved
+    keeps the cost its first office wrote."""
+    habits = cost_habits.learn(
+        ((books.cost[r], assets.cost[a], int(books.location[r])) for r, a, _ in labels),
+        vat_rates,
+    )
+    if not habits:
+        return None
+    return np.array([habits.get(int(place), 1.0) for place in books.location], dtype=np.float64)

@@ -146,6 +146,14 @@ def _vendors_shown(book: NameKey, asset: NameKey) -> tuple[str | None, str | Non
     return book.vendor, asset.vendor
 
 
+def _books_cost(books: Features, r: int) -> str:
+    """The books' cost as compared: '100 000.00 x 1.2' where IT writes that place's costs
+    with VAT."""
+    factor = 1.0 if books.cost_factor is None else float(books.cost_factor[r])
+    shown = _money(books.cost[r])
+    return f"{shown} x {factor:g}" if shown and factor != 1.0 else shown
+
+
 def _word_share(left_ids: np.ndarray, right_ids: np.ndarray, words: NameWords) -> np.ndarray:
     """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
     per distinct pair of names."""
@@ -253,6 +261,8 @@ def _compare(
         value[comparison] = np.where(out == AGREE, 100.0, 0.0)
 
     b_cost, a_cost = books.cost[rows], assets.cost[asset_idx]
+    if books.cost_factor is not None:  # where IT writes costs with VAT: compared with it
+        b_cost = b_cost * books.cost_factor[rows]
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.abs(b_cost - a_cost) / np.maximum(b_cost, a_cost)
     outcome["cost"] = np.where(np.isnan(rel), MISSING, WITHIN)
@@ -473,7 +483,7 @@ def evidence(
         "serial": (books.raw_serial[r], assets.raw_serial[a]),
         "location": (books.raw_location[r], assets.raw_location[a]),
         "custodian": (books.raw_custodian[r], assets.raw_custodian[a]),
-        "cost": (_money(books.cost[r]), _money(assets.cost[a])),
+        "cost": (_books_cost(books, r), _money(assets.cost[a])),
         "date": (_day(books.day[r]), _day(assets.day[a])),
         "inventory_number": ("", ""),
     }

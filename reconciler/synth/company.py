@@ -192,6 +192,7 @@ def planted_lines(co: Company, counts: dict[str, int]) -> list[Line]:
                 line.book_serial = co.serials.new(product.serial)
             elif kind == "cost":
                 factor = Decimal(r.choice((r.uniform(0.70, 0.95), r.uniform(1.05, 1.35))))
+                factor = _not_vat(factor)
                 unit.purchase_cost = (line.unit_cost * factor).quantize(Decimal("1"))
             lines.append(line)
     for _ in range(counts["dup"]):  # two real units posted under one inventory number
@@ -293,3 +294,14 @@ def off_book_assets(co: Company, n_extra: int, missing: int, next_number: int) -
             next_number += 1
         assets.append(unit)
     return assets
+
+
+def _not_vat(factor: Decimal) -> Decimal:
+    """A planted cost difference is never what VAT makes (x1.18-1.20 either way round): such a
+    cost is the same money (normalize.yaml vat_rates). Moved out of the band, not drawn again,
+    so that no other draw of the seed moves."""
+    if Decimal("1.16") <= factor <= Decimal("1.23"):
+        return factor + Decimal("0.1")
+    if Decimal("0.80") <= factor <= Decimal("0.87"):
+        return factor - Decimal("0.08")
+    return factor

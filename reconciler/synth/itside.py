@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -56,6 +57,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, 28))
 
 
+IT_VAT = Decimal("1.20")
+
+
 class ItSide:
     """Per-site counters, so hostnames, addresses and rack places are unique and plausible."""
 
@@ -63,6 +67,8 @@ class ItSide:
         self.rng, self.noise = rng, noise
         # Dates drawn apart, so that their noise leaves every other draw of a seed as it was.
         self.date_rng = random.Random(rng.random())
+        # Which sites write costs with VAT: fixed per seed from that state, read, not drawn.
+        self.vat_salt = self.date_rng.getstate()[1][7]
         self.hosts: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.addresses: defaultdict[str, int] = defaultdict(int)
 
@@ -78,6 +84,12 @@ class ItSide:
         ):
             return IT_SYSTEM_START
         return bought
+
+    def _writes_vat(self, site: Site) -> bool:
+        """Whether this site's IT copies invoices' totals, VAT included: a habit of the office,
+        fixed per seed and site (vat_salt), so no draw of the seed moves."""
+        share = zlib.crc32(f"{self.vat_salt}:{site.code}".encode()) / 2**32
+        return share < self.noise.it_cost_vat
 
     def _hostname(self, site: Site, category: str) -> str | None:
         kind = _HOST_KIND.get(category)
@@ -119,6 +131,8 @@ class ItSide:
         cost = unit_cost
         if cost is not None and cost >= 40_000 and r.random() < 0.3:
             cost = cost.quantize(Decimal("1"))  # IT rounds to roubles: well inside 1%
+        if cost is not None and self._writes_vat(site):
+            cost = (cost * IT_VAT).quantize(Decimal("0.01"))  # the invoice's total, with VAT
         asset = Asset(
             asset_id="",
             serial=serial,
