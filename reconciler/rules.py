@@ -131,7 +131,7 @@ class NormalizeRules(_Rules):
 
     # VAT rates that may stand between the books' cost (without VAT) and a total IT took from
     # the invoice (with it): such costs are the same money, in matching and in the checks.
-    vat_rates: list[float] = Field(default_factory=list)
+    vat_rates: list[float]
     # Canonical place -> aliases.
     places: dict[str, list[str]]
     # Words that carry no meaning for matching ("инв", "шт", "комплект" is kept for kits).
