@@ -15,10 +15,12 @@ import logging
 import re
 import string
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+import numpy as np
 
 from reconciler.match import cost_habits, place_keys, unit_keys
 from reconciler.match.blocking import kit_quantity
@@ -367,11 +369,7 @@ def run_checks(
     by_id = inventory.by_id()
     decided = {m.row.key: m for m in match.rows}
     rows = register.rows or [m.row for m in match.rows]
-    checker.cost_habits = cost_habits.learn(
-        ((book, it, checker.place(where)) for book, it, where in _unit_costs(match, by_id)),
-        rules.normalize.vat_rates,
-        float(checker.tolerance),
-    )
+    checker.cost_habits = _cost_habits(match, by_id, checker)
     for row in rows:
         m = decided.get(row.key)
         if m is not None and m.status is not RowStatus.REVIEW:
@@ -406,17 +404,31 @@ def run_checks(
     return sorted_findings(checker.findings, register, inventory)
 
 
-def _unit_costs(
-    match: MatchResult, by_id: dict[str, Asset]
-) -> Iterator[tuple[float, float, str | None]]:
-    """(books' cost, IT's cost, the books' place) of each matched line of one unit: keyed by
-    where the books hold it, where it was bought (a unit IT has since moved keeps the cost its
-    first office wrote)."""
+def _cost_habits(
+    match: MatchResult, by_id: dict[str, Asset], checker: _Checker
+) -> dict[str, float]:
+    """Books' place -> the factor IT's costs carry there (match/cost_habits), from each matched
+    line of one unit. Keyed by where the books hold it, where it was bought: a unit IT has
+    since moved keeps the cost its first office wrote."""
+    book: list[float] = []
+    it: list[float] = []
+    where: list[str] = []
     for m in match.rows:
         if m.status is RowStatus.MATCHED and len(m.asset_ids) == 1 and m.row.quantity == 1:
             asset = by_id.get(m.asset_ids[0])
             if asset is not None and m.row.cost is not None and asset.purchase_cost is not None:
-                yield float(m.row.cost), float(asset.purchase_cost), m.row.location
+                book.append(float(m.row.cost))
+                it.append(float(asset.purchase_cost))
+                where.append(checker.place(m.row.location))
+    names, codes = np.unique(np.array(where, dtype=object), return_inverse=True)
+    habits = cost_habits.learn(
+        np.array(book),
+        np.array(it),
+        codes.astype(np.int64),
+        checker.rules.normalize.vat_rates,
+        float(checker.tolerance),
+    )
+    return {str(names[code]): factor for code, factor in habits.items()}
 
 
 def sorted_findings(

@@ -11,11 +11,7 @@ which two prices may meet would make unrelated units at one site agree on price 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Hashable, Iterable
-from typing import TypeVar
-
-Place = TypeVar("Place", bound=Hashable)
+import numpy as np
 
 SAME_MONEY = 0.01  # relative difference within which two costs are one price
 
@@ -25,28 +21,31 @@ def close(a: float, b: float, tolerance: float = SAME_MONEY) -> bool:
 
 
 def learn(
-    pairs: Iterable[tuple[float, float, Place]],
+    book: np.ndarray,
+    it: np.ndarray,
+    place: np.ndarray,
     vat_rates: list[float],
     tolerance: float = SAME_MONEY,
-) -> dict[Place, float]:
-    """IT location -> how many times the books' cost IT writes there (1.2: with VAT; 1/1.2:
-    the books hold VAT, as on the simplified system). `pairs`: (books' cost per unit, IT's
-    cost, IT's location) of pairs known to be one unit. A place is listed where more of its
-    pairs agree with that factor than as written."""
-    factors = [1 + r for r in vat_rates] + [1 / (1 + r) for r in vat_rates]
-    as_written: Counter[Place] = Counter()
-    scaled: Counter[tuple[Place, float]] = Counter()
-    for book, it, place in pairs:
-        if not (book > 0 and it > 0):  # NaN and missing costs say nothing
-            continue
-        if close(book, it, tolerance):
-            as_written[place] += 1
-            continue
-        for factor in factors:
-            if close(book * factor, it, tolerance):
-                scaled[(place, factor)] += 1
-                break
-    best: dict[Place, tuple[int, float]] = {}
-    for (place, factor), n in scaled.items():
-        best[place] = max(best.get(place, (0, factor)), (n, factor))
-    return {place: factor for place, (n, factor) in best.items() if n > as_written[place]}
+) -> dict[int, float]:
+    """Place code -> how many times the books' cost IT writes there (1.2: with VAT; 1/1.2:
+    the books hold VAT, as on the simplified system). Per pair known to be one unit: the
+    books' cost per unit, IT's cost (NaN where missing), and a code for the books' place. A
+    place is listed where more of its pairs agree with that factor than as written."""
+    factors = [1.0] + [1 + r for r in vat_rates] + [1 / (1 + r) for r in vat_rates]
+    which = np.full(len(book), -1, dtype=np.int64)  # the first factor each pair agrees with
+    with np.errstate(invalid="ignore"):
+        known = (book > 0) & (it > 0)  # NaN and missing costs say nothing
+        for j, factor in enumerate(factors):
+            scaled = book * factor
+            agree = np.abs(scaled - it) <= tolerance * np.maximum(scaled, it)
+            which[known & agree & (which < 0)] = j
+    seen = which >= 0
+    pairs, counts = np.unique(np.stack([place[seen], which[seen]]), axis=1, return_counts=True)
+    as_written: dict[int, int] = {}
+    best: dict[int, tuple[int, int]] = {}  # place -> (pairs, factor index)
+    for (p, j), n in zip(pairs.T.tolist(), counts.tolist(), strict=True):
+        if j == 0:
+            as_written[p] = n
+        else:
+            best[p] = max(best.get(p, (0, j)), (n, j))
+    return {p: factors[j] for p, (n, j) in best.items() if n > as_written.get(p, 0)}

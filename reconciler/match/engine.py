@@ -386,10 +386,12 @@ def _cost_factor(
     exact-key pairs (match/cost_habits); None where IT writes every place's costs as the books
     do. Keyed by the books' place, where the unit was bought: a unit IT has since moved
     keeps the cost its first office wrote."""
+    rows = np.array([r for r, _, _ in labels], dtype=np.int64)
+    found = np.array([a for _, a, _ in labels], dtype=np.int64)
     habits = cost_habits.learn(
-        ((books.cost[r], assets.cost[a], int(books.location[r])) for r, a, _ in labels),
-        vat_rates,
+        books.cost[rows], assets.cost[found], books.location[rows], vat_rates
     )
     if not habits:
         return None
-    return np.array([habits.get(int(place), 1.0) for place in books.location], dtype=np.float64)
+    places, inverse = np.unique(books.location, return_inverse=True)
+    return np.array([habits.get(int(p), 1.0) for p in places.tolist()])[inverse]
