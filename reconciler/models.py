@@ -22,6 +22,8 @@ from typing import Any
 BOOK_FIELDS = (
     "inventory_number",
     "name",
+    "vendor",
+    "model",
     "serial",
     "barcode",
     "quantity",
@@ -56,6 +58,10 @@ class BookRow:
     row: int
     inventory_number: str | None = None
     name: str | None = None
+    # a column of their own in some registers (SAP's manufacturer and type name): matching
+    # reads them with the name
+    vendor: str | None = None
+    model: str | None = None
     serial: str | None = None  # the cell as written; may list several serials
     barcode: str | None = None
     quantity: int = 1

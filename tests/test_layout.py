@@ -172,6 +172,24 @@ def test_sap_asset_list_maps_inventory_number_not_the_asset_number(
     assert "Asset Class" in row.extra
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_catalogue_with_title_manufacturer_model_and_price_is_a_register(
+    tmp_path: Path, columns: ColumnRules, fmt: str
+) -> None:
+    """A shop's list or a hand-made register in English: what it is, who made it, its model
+    and its price each in a column."""
+    spec = SheetSpec("Sheet1")
+    spec.row(1, ["Title", "Manufacturer", "Model number", "Price"])
+    spec.row(2, ["Turntable", "Sony", "PS-LX350H", 129.99])
+    row = read(tmp_path, fmt, spec, columns=columns).rows[0]
+    assert (row.name, row.vendor, row.model, row.cost) == (
+        "Turntable",
+        "Sony",
+        "PS-LX350H",
+        Decimal("129.99"),
+    )
+
+
 def test_inv1_inventory_list_takes_the_books_columns_not_the_counted_ones(
     tmp_path: Path, columns: ColumnRules
 ) -> None:

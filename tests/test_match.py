@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import random
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler import synth
 from reconciler.errors import ConfigError
 from reconciler.match.assign import assign, clear_by
 from reconciler.match.blocking import KeyIds
@@ -30,6 +32,7 @@ from reconciler.models import (
     RowMatch,
     RowStatus,
 )
+from reconciler.read import register as layout
 from reconciler.rules import Rules, default_rules_dir, load_rules
 
 DL380 = {"vendor": "HPE", "model": "ProLiant DL380 Gen10", "category": "Server"}
@@ -946,6 +949,38 @@ def test_where_it_writes_costs_with_vat_a_line_is_compared_with_vat_added(rules)
     said = next(line for line in result[2].explain if line.startswith("cost:"))
     assert said.startswith("cost: within (83)"), said
     assert said.endswith("'90 000.00' ~ '108 000.00'"), said
+
+
+def test_a_registers_own_manufacturer_and_type_columns_are_read_with_its_name(
+    tmp_path, rules
+) -> None:
+    """As SAP lists assets: the description says 'Ноутбук', the manufacturer and the type name
+    stand in columns of their own. Serials and numbers set aside, the lines still find their
+    units as often as the same register with whole names does; read without those columns,
+    almost none would."""
+    data = synth.generate(400, seed=5)
+    path = synth.write_register_plain(data, tmp_path / "sap.xlsx", maker_columns=True)
+    read = layout.read_register(path, rules.columns).rows
+    assert sum(r.vendor is not None and r.model is not None for r in read) > 350
+    truth = [data.truth[r.key] for r in data.register_rows]
+
+    def found(rows: list[BookRow]) -> float:
+        bare = [dataclasses.replace(r, serial=None, inventory_number=None) for r in rows]
+        result = by_row(run(bare, data.inventory.assets, rules))
+        right = [
+            result[r.row].status is RowStatus.MATCHED and result[r.row].asset_ids == t
+            for r, t in zip(bare, truth, strict=True)
+            if len(t) == 1
+        ]
+        return sum(right) / len(right)
+
+    whole = layout.read_register(
+        synth.write_register_plain(data, tmp_path / "p.xlsx"), rules.columns
+    )
+    with_columns = found(read)
+    assert with_columns >= found(whole.rows) - 0.02
+    assert found([dataclasses.replace(r, vendor=None, model=None) for r in read]) < 0.1
+    assert with_columns > 0.7
 
 
 def test_a_catalogue_learns_how_often_true_pairs_agree_on_models_from_its_candidates(

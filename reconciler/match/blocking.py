@@ -171,6 +171,21 @@ def _cost(value: Decimal | None, units: int) -> float:
     return float(value) / max(units, 1)
 
 
+def book_label(row: BookRow) -> str:
+    """The row's name as matched: with the maker and model its own columns give (SAP's
+    manufacturer and type name beside a description like 'Ноутбук') where the name does not
+    already say them. str(): a name cell may arrive as a number ('7430' typed alone)."""
+    name = str(row.name or "")
+    if row.vendor is None and row.model is None:
+        return name
+    said = name.casefold()
+    vendor, model = (
+        str(v) if v is not None and str(v).casefold() not in said else ""
+        for v in (row.vendor, row.model)
+    )
+    return " ".join(p for p in (name, vendor, model) if p)
+
+
 def book_features(
     rows: Sequence[BookRow],
     needs: Sequence[int],
@@ -179,8 +194,7 @@ def book_features(
     keys: unit_keys.UnitKeys | None = None,
 ) -> Features:
     """`keys`: the run's unit keys when already folded (for these rows, in this order)."""
-    # str(): a name cell may arrive as a number ('7430' typed alone).
-    labels = [str(r.name or "") for r in rows]
+    labels = [book_label(r) for r in rows]
     kit_free = {text: strip_kit_words(text) for text in dict.fromkeys(labels)}
     names = name_keys.name_keys(map(kit_free.__getitem__, labels), rules)
     serials = (

@@ -169,10 +169,11 @@ def _fuzzy(
     if not rest or not free:
         return {}
     vocab = Vocabulary()
-    # The inventory's manufacturer column and the words names begin with are the vendor
-    # vocabulary of this run.
+    # The manufacturer columns (IT's, and a register's where it has one) and the words names
+    # begin with are the vendor vocabulary of this run.
     makers = first_word_vendors((r.name for r in work), (a.name for a in assets), rules.normalize)
-    norm = with_vendors(rules.normalize, [*(a.vendor for a in assets), *makers])
+    written = dict.fromkeys([*(a.vendor for a in assets), *(r.vendor for r in work)])
+    norm = with_vendors(rules.normalize, [*written, *makers])
     books_f = book_features(work, needs, vocab, norm, keys)
     assets_f = asset_features(assets, vocab, norm, keys)
     books_f.cost_factor = _cost_factor(labels, books_f, assets_f, norm.vat_rates)

@@ -65,6 +65,8 @@ FIELD_EXPECTS = {
 BOOK_PARSERS: dict[str, Parser] = {
     "inventory_number": lambda v, _h: values.parse_text(v),
     "name": lambda v, _h: values.parse_text(v),
+    "vendor": lambda v, _h: values.parse_text(v),
+    "model": lambda v, _h: values.parse_text(v),
     "serial": lambda v, _h: values.parse_text(v),
     "barcode": lambda v, _h: values.parse_text(v),
     "quantity": lambda v, _h: values.parse_quantity(v),

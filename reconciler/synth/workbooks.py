@@ -211,21 +211,27 @@ PLAIN_HEADERS = (
 )
 
 
-def write_register_plain(data: SynthData, path: Path) -> Path:
+def write_register_plain(data: SynthData, path: Path, *, maker_columns: bool = False) -> Path:
     """One English header row, real numbers and dates; data row i (0-based) is Excel row i+2.
 
     The truth's row numbers are the 1C layout's: map with `data.register_rows[i].row`.
+    `maker_columns`: as SAP lists assets, the description only says what it is ('Ноутбук'),
+    the manufacturer and the type name stand in columns of their own.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Assets")
-    ws.append(list(PLAIN_HEADERS))
+    headers = list(PLAIN_HEADERS)
+    if maker_columns:
+        headers[2:2] = ["Manufacturer", "Type name"]
+    ws.append(headers)
     for r in data.register_rows:
+        described = _maker_columns(str(r.name)) if maker_columns else [r.name]
         ws.append(
             [
                 r.inventory_number,
-                r.name,
+                *described,
                 r.serial,
                 r.quantity,
                 r.cost,
@@ -239,6 +245,15 @@ def write_register_plain(data: SynthData, path: Path) -> Path:
         )
     wb.save(path)
     return path
+
+
+def _maker_columns(name: str) -> list[str | None]:
+    """'Ноутбук Dell Latitude 5430 б/у' -> 'Ноутбук', 'Dell', 'Latitude 5430 б/у'. A kit's
+    line keeps its whole name: its count ('(6 шт.)') is read from the description."""
+    words = name.split()
+    if len(words) < 3 or "комплект" in name.casefold() or " шт" in name:
+        return [name, None, None]
+    return [words[0], words[1], " ".join(words[2:])]
 
 
 # Snipe-IT's export headers, with the custom fields this company added.
