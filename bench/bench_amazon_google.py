@@ -47,8 +47,13 @@ def _price(value: object) -> Decimal | None:
     return price if price > 0 else None
 
 
-def load(data: Path) -> tuple[list[BookRow], Inventory, set[tuple[tuple[str, int], str]]]:
-    """The register, the inventory and the true pairs of an Amazon-Google or Abt-Buy folder."""
+def load(
+    data: Path, *, manufacturer: bool = False
+) -> tuple[list[BookRow], Inventory, set[tuple[tuple[str, int], str]]]:
+    """The register, the inventory and the true pairs of an Amazon-Google or Abt-Buy folder.
+
+    Title and price only, as the figures have always been taken; `manufacturer`: each side's
+    manufacturer column too (Amazon-Google has one; a register now reads it, as SAP's)."""
     if (data / "abt.csv").exists():
         left, right, sep, title = "abt.csv", "buy.csv", "|", "name"
     else:
@@ -58,12 +63,20 @@ def load(data: Path) -> tuple[list[BookRow], Inventory, set[tuple[tuple[str, int
     first = (data / "gt.csv").read_text(encoding="utf-8").splitlines()[0]
     gt = pd.read_csv(data / "gt.csv", sep="|" if "|" in first else "#", dtype=str)
     sheet = left.removesuffix(".csv")
+
+    def maker(r: dict[str, str]) -> str | None:
+        return (r.get("manufacturer") or None) if manufacturer else None
+
     rows = [
-        BookRow(sheet=sheet, row=int(r["id"]), name=r[title], cost=_price(r["price"]))
+        BookRow(
+            sheet=sheet, row=int(r["id"]), name=r[title], vendor=maker(r), cost=_price(r["price"])
+        )
         for r in books.to_dict("records")
     ]
     assets = [
-        Asset(asset_id=f"g{r['id']}", name=r[title], purchase_cost=_price(r["price"]))
+        Asset(
+            asset_id=f"g{r['id']}", name=r[title], vendor=maker(r), purchase_cost=_price(r["price"])
+        )
         for r in stock.to_dict("records")
     ]
     truth = {((sheet, int(d1)), f"g{d2}") for d1, d2 in zip(gt.D1, gt.D2, strict=True)}
@@ -75,10 +88,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path)
     parser.add_argument(
+        "--manufacturer", action="store_true", help="read each side's manufacturer column too"
+    )
+    parser.add_argument(
         "--repeat", type=int, default=5, help="timed rounds of reconciler vs baseline, cold"
     )
     args = parser.parse_args()
-    rows, inventory, truth = load(args.data)
+    rows, inventory, truth = load(args.data, manufacturer=args.manufacturer)
     rules = default_rules()
     with Timer() as t:
         result = match_rows(rows, inventory, rules)
