@@ -64,8 +64,8 @@ class _Checker:
         self.language = language
         self.threshold = Decimal(str(self.checks.capitalization_threshold))
         self.tolerance = Decimal(str(self.checks.cost_tolerance))
-        # IT location -> the factor its costs carry over the books' (with VAT): run_checks
-        # learns it from the matched pairs before any check.
+        # books' place -> the factor IT's costs carry there over the books' (with VAT):
+        # run_checks learns it from the matched pairs before any check.
         self.cost_habits: dict[str, float] = {}
         self.findings: list[Finding] = []
 

@@ -1,10 +1,12 @@
-"""Where IT writes costs with VAT: learned per IT location from pairs the run already knows.
+"""Where IT writes costs with VAT: learned per place from pairs the run already knows.
 
 The books carry a fixed asset's cost without the VAT a company reclaims (ФСБУ 6/2020); one IT
 office copies the invoice's total, VAT included, another the net price. Such a cost is the same
 money: not a worse match, no COST_MISMATCH, and a monitor IT recorded at 43,440 with VAT cost
 36,200, below the capitalisation threshold. Which offices write totals is not a setting: the
-pairs the run is sure of (exact keys in matching, every matched pair in the checks) show it.
+pairs the run is sure of (exact keys in matching, every matched pair in the checks) show it,
+per place the books hold the unit at (where it was bought: IT's location moves with the unit,
+the cost its first office wrote does not).
 Only the habit a place shows is allowed for, never every rate at once: five windows of 1% in
 which two prices may meet would make unrelated units at one site agree on price by chance.
 """
