@@ -212,6 +212,18 @@ def test_a_lookalike_that_is_not_one_letter_is_a_config_error(tmp_path) -> None:
         users_rules(tmp_path, lookalikes={"ш": "sh"})
 
 
+def test_trade_marks_name_no_product(rules) -> None:
+    """NFKC turns '™' into the letters 'TM' glued to the word ('officetm')."""
+    for marked, plain in [
+        ("Office™ 2007", "Office 2007"),
+        ("Ноутбук Lenovo ThinkPad® T14", "Ноутбук Lenovo ThinkPad T14"),
+        ("Сервер Dell PowerEdge™ R750", "Сервер Dell PowerEdge R750"),
+    ]:
+        assert name_keys.name_key(marked, rules.normalize) == name_keys.name_key(
+            plain, rules.normalize
+        ), marked
+
+
 def test_a_vat_rate_written_as_percent_is_a_config_error(tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"vat_rates: 20(\.0)? is no rate; write 20% as 0\.20"):
         users_rules(tmp_path, vat_rates=[20])

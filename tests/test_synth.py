@@ -520,6 +520,7 @@ _NO_NAME_NOISE = {
     "camel": 0.0,
     "split_model": 0.0,
     "split_family": 0.0,
+    "trademark": 0.0,
     "letter_case": 0.0,
     "specs": 0.0,
     "habit": 0.0,
@@ -533,6 +534,7 @@ _NO_NAME_NOISE = {
         ("camel", r"[a-z][A-Z]"),  # 'ThinkPadT14Gen3'
         ("split_model", r"[A-Za-z] \d|\d [A-Za-z]"),  # 'R 750', 'M3145 dn'
         ("split_family", r"(Think|Power|Pro|Elite|Laser|Opti) [A-Z]"),  # 'Think Pad', 'Laser Jet'
+        ("trademark", r"®|™"),  # 'ThinkPad®', 'PowerEdge™'
         ("letter_case", r"^[^a-zа-я]+$|^[^A-ZА-Я]+$"),  # all capitals or all small
         ("specs", r"GB|Gb|ГБ|Core"),  # '(i5-1245U/16GB/512GB SSD)' after the name
         ("habit", r"\(ОС\)|б/у|в сборе|основное средство|инв\.$"),  # the accountant's own words

@@ -284,11 +284,14 @@ def name_keys(texts: Iterable[str | None], rules: NormalizeRules) -> list[NameKe
 # 'DL380' (two letters) stays. The squashed form covers what this misses ('AFFA250').
 _CAMEL_MODEL = re.compile(r"(?<=[a-zа-я])(?=[A-ZА-Я]+\d|[A-ZА-Я][a-zа-я]{1,2}\d)")  # 'M70qGen3'
 _WORD_DIGITS = re.compile(r"(?<=[^\W\d_]{4})(?=\d)")
+# Trade mark signs name no product: 'ThinkPad®', 'Office™ 2007' (NFKC makes '™' the letters
+# 'TM', glued to the word: 'officetm'). Spelled out, '(R)' stays a word, as any other.
+_TRADE_MARK = re.compile(r"[™®©℠]")
 
 
 def _name_key(text: str, tables: _NameTables) -> NameKey:
     # Case is kept until folding: 'НР' in capitals is the abbreviation 'hp'.
-    original = _CAMEL_MODEL.sub(" ", nfkc(text))
+    original = _CAMEL_MODEL.sub(" ", nfkc(_TRADE_MARK.sub(" ", text)))
     category = None
     if tables.category_re is not None:
         found = tables.category_re.search(original)

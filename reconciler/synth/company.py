@@ -75,6 +75,7 @@ class Company:
             camel=noise.camel,
             split_model=noise.split_model,
             split_family=noise.split_family,
+            trademark=noise.trademark,
             letter_case=noise.letter_case,
             specs=noise.specs,
             translit_vendor=noise.translit_vendor,

@@ -20,6 +20,7 @@ class NoiseConfig:
     split_model: float = 0.03  # "R750 xs", "T 14": a space inside the model
     camel: float = 0.03  # "ThinkPadT14Gen3": every word glued, each capitalised
     split_family: float = 0.03  # "Think Pad", "Power Edge", "Laser Jet": the family in two words
+    trademark: float = 0.02  # "ThinkPad®", "PowerEdge™": the marks the supplier's invoice carries
     letter_case: float = 0.03  # "НОУТБУК DELL LATITUDE 5430" or all in small letters
     specs: float = 0.05  # the configuration after the name: "(i5-1245U/16GB/512GB SSD)"
     habit: float = 0.2  # what this accountant adds to names, IT never: "(ОС)", "б/у", "в сборе"

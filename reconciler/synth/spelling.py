@@ -101,6 +101,10 @@ def _split_family(family: str) -> str:
     return _INNER_CAPITAL.sub(" ", family)
 
 
+# The marks a supplier's invoice carries into the books: 'ThinkPad®', 'PowerEdge™'.
+_MARKS = ("®", "™")
+
+
 def book_product_text(rng: random.Random, product: Product, noise: NameNoise) -> str:
     """'НР ProLiant DL380 G10', 'Latitude 7430', 'Dell EMC PowerEdge R750': vendor, family, model."""
     if rng.random() < noise.vendor_spelling:
@@ -136,6 +140,11 @@ def book_product_text(rng: random.Random, product: Product, noise: NameNoise) ->
     elif roll < noise.glued + noise.camel + noise.split_model + noise.split_family:
         # the same roll as the other spellings: rows outside this band draw as before
         parts = [vendor, _split_family(family), model]
+    elif roll < (
+        noise.glued + noise.camel + noise.split_model + noise.split_family + noise.trademark
+    ):
+        mark = _MARKS[int(roll * 1000) % len(_MARKS)]  # from the same roll: no draw added
+        parts = [vendor, f"{family}{mark}", model] if family else [f"{vendor}{mark}", model]
     else:
         parts = [vendor, family, model]
     text = " ".join(p for p in parts if p)
@@ -158,6 +167,7 @@ class NameNoise:
         camel: float = 0.0,
         split_model: float = 0.0,
         split_family: float = 0.0,
+        trademark: float = 0.0,
         letter_case: float = 0.0,
         translit_vendor: float = 0.0,
         specs: float = 0.0,
@@ -172,6 +182,7 @@ class NameNoise:
         self.camel = camel
         self.split_model = split_model
         self.split_family = split_family
+        self.trademark = trademark
         self.letter_case = letter_case
         self.translit_vendor = translit_vendor
         self.specs = specs
