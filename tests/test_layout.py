@@ -177,10 +177,11 @@ def test_a_catalogue_with_title_manufacturer_model_and_price_is_a_register(
     tmp_path: Path, columns: ColumnRules, fmt: str
 ) -> None:
     """A shop's list or a hand-made register in English: what it is, who made it, its model
-    and its price each in a column."""
+    and its price each in a column. Beside a title, a description is marketing text: the
+    title names the item."""
     spec = SheetSpec("Sheet1")
-    spec.row(1, ["Title", "Manufacturer", "Model number", "Price"])
-    spec.row(2, ["Turntable", "Sony", "PS-LX350H", 129.99])
+    spec.row(1, ["Description", "Title", "Manufacturer", "Model number", "Price"])
+    spec.row(2, ["Belt-drive, 33 1/3 and 45 rpm", "Turntable", "Sony", "PS-LX350H", 129.99])
     row = read(tmp_path, fmt, spec, columns=columns).rows[0]
     assert (row.name, row.vendor, row.model, row.cost) == (
         "Turntable",
