@@ -22,7 +22,7 @@ import click
 
 from reconciler import __version__
 from reconciler.config import Config, config_path, load_config, read_raw
-from reconciler.errors import ConfigError, Problem, ReconcilerError
+from reconciler.errors import ConfigError, InventoryError, Problem, ReconcilerError
 from reconciler.logs import setup_logging
 from reconciler.text import error_catalogue, errors_config
 from reconciler.text import progress as terminal
@@ -77,6 +77,11 @@ def error_message(error: ReconcilerError, language: str) -> str:
         text = errors_config.describe(error, language)
     else:
         text = sentence_case(error_catalogue.describe(error, language))
+    # The sender is told IT's source is not theirs to fix; at the terminal sits the person
+    # who can fix it, who needs what went wrong (the loader's own words).
+    detail = error.params.get("detail") if isinstance(error, InventoryError) else None
+    if detail:
+        text += f" {'Подробности' if language == 'ru' else 'Detail'}: {detail}"
     return f"{'Ошибка' if language == 'ru' else 'Error'}: {text}"
 
 

@@ -73,6 +73,22 @@ def test_a_file_that_is_no_spreadsheet_exits_2_with_the_file_named(
     assert "ведомость.xlsx" in errors[0].read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_an_inventory_that_cannot_be_loaded_tells_the_terminal_why(
+    workspace: Path, command: str
+) -> None:
+    """The sender's mail says IT's source is not theirs to fix; the person at the terminal
+    is the one who can, and is told what the loader found."""
+    (workspace / "inventory.xlsx").write_bytes(b"PK\x03\x04 a broken zip")
+    args = [command, "--config", str(workspace / "config.yaml")]
+    if command == "run":
+        args += [str(demo_register(workspace)), "--no-mail"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Ваш файл здесь ни при чём" in result.output
+    assert "Подробности: " in result.output and "inventory.xlsx" in result.output
+
+
 def test_check_reports_a_good_setup(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--config", str(workspace / "config.yaml")])
     assert result.exit_code == 0, result.output

@@ -75,7 +75,15 @@ def test_csv_grid_starts_at_its_first_line_and_column(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "delimiter"),
-    [("utf-8", ","), ("utf-8-sig", ";"), ("cp1251", ";"), ("cp1251", "\t"), ("utf-8", "\t")],
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ";"),
+        ("cp1251", ";"),
+        ("cp1251", "\t"),
+        ("utf-8", "\t"),
+        ("utf-8", "|"),
+        ("utf-8", "#"),
+    ],
 )
 def test_csv_encodings_and_delimiters_are_recognised(
     tmp_path: Path, encoding: str, delimiter: str

@@ -388,10 +388,11 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
 
 
 def _delimiter(text: str) -> str:
-    """The one of ; , tab that splits the first lines most consistently (quotes respected)."""
+    """The one of ; tab , | # that splits the first lines most consistently (quotes respected):
+    a pipe is what many exports write, and product catalogues use '#'."""
     sample = text[:65536].splitlines()[:50]
     best, best_score = ",", -1.0
-    for candidate in (";", "\t", ","):
+    for candidate in (";", "\t", ",", "|", "#"):
         counts = [len(row) for row in csv.reader(sample, delimiter=candidate) if row]
         if not counts:
             continue

@@ -301,6 +301,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_values": "в ИТ-учете нет значений «{column}»",
         "in_file": "{file}: ",
         "head": "{source} — проблем: {n}",
+        "detail": "Подробности: {detail}",
     },
     "en": {
         "found": ", found {found}",
@@ -311,6 +312,7 @@ WORDS: dict[str, dict[str, str]] = {
         "no_values": "the inventory has no '{column}' values",
         "in_file": "{file}: ",
         "head": "{source}: {n} problems",
+        "detail": "Detail: {detail}",
     },
 }
 
@@ -364,10 +366,14 @@ def say(problem: Problem, language: str) -> str:
         )
     error = values.get("error")
     if isinstance(error, dict):  # INVENTORY_FAILED: the inventory's own error, as it is told
-        said = error_catalogue.explain_record(
-            error_catalogue.ErrorRecord.from_dict(error), language
-        )
+        record = error_catalogue.ErrorRecord.from_dict(error)
+        said = error_catalogue.explain_record(record, language)
         values["reason"], values["fix"] = said.reason, said.fix
+        # What the loader found, for the person who configures it (the sender's words only
+        # say it is not their file).
+        detail = record.params.get("detail")
+        if detail:
+            values["fix"] = f"{said.fix} {w['detail'].format(detail=detail)}".strip()
     text = entry[language].format_map(_Unknown(values))
     if values.get("file") and "{file}" not in entry[language]:
         text = w["in_file"].format(file=values["file"]) + text
