@@ -67,6 +67,7 @@ class _Checker:
         # books' place -> the factor IT's costs carry there over the books' (with VAT):
         # run_checks learns it from the matched pairs before any check.
         self.cost_habits: dict[str, float] = {}
+        self._places: dict[str | None, str] = {}
         self.findings: list[Finding] = []
 
     def rule(self, code: FindingCode) -> CheckRule:
@@ -197,10 +198,10 @@ class _Checker:
             self.location(row, asset)
             self.custodian(row, asset)
             self.serial(row, asset)
-        self.cost(row, assets)
         # A "(3 шт.)" line booked as quantity 1 is a kit of three, as matching reads it. A cell
         # listing two serials is not: it may name a unit and its part, or an old and new serial.
         expected = max(row.quantity, kit_quantity(row.name) or 1)
+        self.cost(row, assets, whole=len(assets) >= expected)
         if 1 <= len(assets) < expected:
             self.add(
                 FindingCode.KIT_INCOMPLETE,
@@ -280,14 +281,14 @@ class _Checker:
                 amount=row.book_value,
             )
 
-    def cost(self, row: BookRow, assets: list[Asset]) -> None:
+    def cost(self, row: BookRow, assets: list[Asset], *, whole: bool) -> None:
+        """`whole`: every unit the line names is there."""
         costs = [a.purchase_cost for a in assets]
         if row.cost is None or not costs or any(c is None for c in costs):
             return
         it_cost = sum((c for c in costs if c is not None), Decimal(0))
-        complete = len(assets) >= max(row.quantity, kit_quantity(row.name) or 1)
-        factor = self.cost_habits.get(self.place(row.location))
-        if not self.same_money(row.cost, it_cost, factor, complete):
+        factor = self.cost_habits.get(self.place(row.location)) if self.cost_habits else None
+        if not self.same_money(row.cost, it_cost, factor, whole):
             self.add(
                 FindingCode.COST_MISMATCH,
                 row=row,
@@ -298,18 +299,22 @@ class _Checker:
             )
 
     def place(self, text: str | None) -> str:
-        return place_keys.place_key(text, self.rules.normalize)
+        """The place's key, once per distinct text (100k lines name a few hundred places)."""
+        key = self._places.get(text)
+        if key is None:
+            key = self._places[text] = place_keys.place_key(text, self.rules.normalize)
+        return key
 
     def same_money(self, book: Decimal, it: Decimal, factor: float | None, whole: bool) -> bool:
         """Within the tolerance once IT's habit at that place (with VAT) is allowed for, or,
         for a line whose every unit is there, as written too (one purchase written net where
         the office writes totals). A kit missing units is compared in the books' terms only:
         its sum may meet the books' by chance (five units with VAT make six without)."""
-        close = cost_habits.close
-        tolerance = float(self.tolerance)
-        if factor is not None and close(float(book) * factor, float(it), tolerance):
+        if (whole or factor is None) and abs(book - it) <= self.tolerance * max(abs(book), abs(it)):
             return True
-        return (whole or factor is None) and close(float(book), float(it), tolerance)
+        return factor is not None and cost_habits.close(
+            float(book) * factor, float(it), float(self.tolerance)
+        )
 
     # --- rows and assets without a decided pair ---------------------------------------
 
@@ -413,13 +418,15 @@ def _cost_habits(
     book: list[float] = []
     it: list[float] = []
     where: list[str] = []
+    matched = RowStatus.MATCHED
     for m in match.rows:
-        if m.status is RowStatus.MATCHED and len(m.asset_ids) == 1 and m.row.quantity == 1:
+        row = m.row
+        if m.status is matched and len(m.asset_ids) == 1 and row.quantity == 1 and row.cost:
             asset = by_id.get(m.asset_ids[0])
-            if asset is not None and m.row.cost is not None and asset.purchase_cost is not None:
-                book.append(float(m.row.cost))
+            if asset is not None and asset.purchase_cost is not None:
+                book.append(float(row.cost))
                 it.append(float(asset.purchase_cost))
-                where.append(checker.place(m.row.location))
+                where.append(checker.place(row.location))
     names, codes = np.unique(np.array(where, dtype=object), return_inverse=True)
     habits = cost_habits.learn(
         np.array(book),
