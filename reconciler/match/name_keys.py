@@ -156,6 +156,11 @@ class NameKey:
     def tokens(self) -> frozenset[str]:
         return frozenset(self.text.split())
 
+    @property
+    def makers(self) -> frozenset[str]:
+        """Every maker the name holds: its vendor and the others."""
+        return self.also_vendors | {self.vendor} if self.vendor else self.also_vendors
+
 
 @dataclass(frozen=True)
 class _NameTables:

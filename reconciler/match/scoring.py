@@ -132,16 +132,15 @@ def _vendors_held_by_both(
     Only pairs where a name holds more than one maker are looked at: few."""
     maybe = (out == DIFFER) & (books.more_vendors[rows] | assets.more_vendors[asset_idx])
     for i in np.flatnonzero(maybe).tolist():
-        book, asset = books.names[rows[i]], assets.names[asset_idx[i]]
-        if ({book.vendor} | book.also_vendors) & ({asset.vendor} | asset.also_vendors):
+        if books.names[rows[i]].makers & assets.names[asset_idx[i]].makers:
             out[i] = AGREE
 
 
 def _vendors_shown(book: NameKey, asset: NameKey) -> tuple[str | None, str | None]:
     """Each name's maker, or the one both hold where their first makers differ."""
-    shared = ({book.vendor} | book.also_vendors) & ({asset.vendor} | asset.also_vendors)
+    shared = book.makers & asset.makers
     if book.vendor != asset.vendor and shared:
-        both = min(v for v in shared if v)
+        both = min(shared)
         return both, both
     return book.vendor, asset.vendor
 
