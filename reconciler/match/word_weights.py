@@ -65,11 +65,11 @@ def name_words(
     word_ids: dict[str, int] = {}
     indices: list[int] = []
     sizes = np.zeros(len(texts), dtype=np.int64)
-    joined_names: list[int] = []
+    joined: list[int] = []  # names whose words two joins or a repeat made fewer
     for i, words_written in zip(named.tolist(), written, strict=True):
         words = dict.fromkeys(_joined(words_written, vocabulary))
         if len(words) != len(words_written):
-            joined_names.append(i)
+            joined.append(i)
         indices.extend(word_ids.setdefault(w, len(word_ids)) for w in words)
         sizes[i] = len(words)
     columns_of = np.asarray(indices, dtype=np.int64)
@@ -92,10 +92,11 @@ def name_words(
         habit |= (held[other] == 0) & (expected_there >= _HABIT)
     idf[habit] = 0.0
     plain = texts.copy()
-    with_habit = np.bincount(row_of[habit[columns_of]], minlength=len(texts)) > 0
-    with_habit[joined_names] = True
+    # Names compared as rewritten: a habit word left out, or two words joined.
+    rewritten = np.bincount(row_of[habit[columns_of]], minlength=len(texts)) > 0
+    rewritten[joined] = True
     words_of = np.asarray(list(word_ids), dtype=object)
-    for i in np.flatnonzero(with_habit).tolist():
+    for i in np.flatnonzero(rewritten).tolist():
         own = columns_of[indptr[i] : indptr[i + 1]]
         kept = " ".join(words_of[own[~habit[own]]].tolist())
         plain[i] = kept or texts[i]
