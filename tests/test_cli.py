@@ -73,6 +73,14 @@ def test_a_file_that_is_no_spreadsheet_exits_2_with_the_file_named(
     assert "ведомость.xlsx" in errors[0].read_text(encoding="utf-8")
 
 
+def _check_or_run(workspace: Path, command: str) -> list[str]:
+    """`check`, or `run` of the demo's register without mail, on the workspace's config."""
+    args = [command, "--config", str(workspace / "config.yaml")]
+    if command == "run":
+        args += [str(demo_register(workspace)), "--no-mail"]
+    return args
+
+
 @pytest.mark.parametrize("command", ["check", "run"])
 def test_an_inventory_that_cannot_be_loaded_tells_the_terminal_why(
     workspace: Path, command: str
@@ -80,10 +88,7 @@ def test_an_inventory_that_cannot_be_loaded_tells_the_terminal_why(
     """The sender's mail says IT's source is not theirs to fix; the person at the terminal
     is the one who can, and is told what the loader found."""
     (workspace / "inventory.xlsx").write_bytes(b"PK\x03\x04 a broken zip")
-    args = [command, "--config", str(workspace / "config.yaml")]
-    if command == "run":
-        args += [str(demo_register(workspace)), "--no-mail"]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, _check_or_run(workspace, command))
     assert result.exit_code == 2, result.output
     assert "Ваш файл здесь ни при чём" in result.output
     assert "Подробности: " in result.output and "inventory.xlsx" in result.output
@@ -105,10 +110,7 @@ def test_a_misspelt_finding_code_in_checks_yaml_fails_check_and_run(
     (workspace / "rules" / "checks.yaml").write_text(
         "codes:\n  BELOW_CAPITALISATION_THRESHOLD:\n    enabled: false\n", encoding="utf-8"
     )
-    args = [command, "--config", str(workspace / "config.yaml")]
-    if command == "run":
-        args += [str(demo_register(workspace)), "--no-mail"]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, _check_or_run(workspace, command))
     assert result.exit_code == 2, result.output
     assert "BELOW_CAPITALISATION_THRESHOLD" in result.output
     assert "возможно, имелся в виду «BELOW_CAPITALIZATION_THRESHOLD»" in result.output
