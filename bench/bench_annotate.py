@@ -1,7 +1,8 @@
 """Annotate alone: the register sheets made by a forked worker, against all in one process.
 
 A synthetic register (N rows) and inventory (1.5 N assets) are run once through the pipeline
-(or the RunResult is loaded from --pickle, and saved there when made), then the annotated copy
+(or the RunResult is loaded from --pickle, and saved there when made, its register beside it
+in <pickle>.files/, which the copy is made from), then the annotated copy
 is written alternately in one process and with the worker (`annotate.build_annotated_workbook`,
 parallel=False/True), `--repeat` times each, the collector off as in a run. Per write: wall
 seconds, this process's CPU seconds and the worker's, the load average, and the copy's content
@@ -35,9 +36,14 @@ from reconciler.rules import load_rules
 
 
 def made_run(rows: int, seed: int, root: Path, saved: Path | None) -> tuple[Any, Any, Any]:
-    if saved is not None and saved.exists():
-        with saved.open("rb") as f:
-            return pickle.load(f)  # type: ignore[no-any-return]
+    if saved is not None:
+        # The RunResult names its register's path: kept beside the pickle, not in a temporary
+        # folder gone by the next run.
+        root = Path(f"{saved}.files")
+        if saved.exists() and (root / "register.xlsx").exists():
+            with saved.open("rb") as f:
+                return pickle.load(f)  # type: ignore[no-any-return]
+        root.mkdir(parents=True, exist_ok=True)
     config_path, register, _data = workspace(root, rows, seed)
     config = load_config(config_path)
     rules = load_rules(config.rules)
