@@ -236,18 +236,34 @@ _CHAR_WIDTHS = _CharWidths()
 _SPACE_WIDTH = _char_width(" ")
 
 
+class _WordWidths(dict[str, float]):
+    """Each word's width, kept: the tables' texts repeat their words (kinds, places, people,
+    the findings' own wording), and a word summed once is then one dict look-up. The same
+    sum as lines_needed made per word, so the same lines."""
+
+    def __missing__(self, word: str) -> float:
+        if len(self) >= _WORDS_AT_MOST:
+            self.clear()
+        width = self[word] = sum(map(_CHAR_WIDTHS.__getitem__, word))
+        return width
+
+
+_WORDS_AT_MOST = 200_000
+_WORD_WIDTHS = _WordWidths()
+
+
 def lines_needed(text: str, width: float) -> int:
     """How many lines `text` wraps to in a column `width` characters wide: broken at spaces
     as Excel and LibreOffice do, a word longer than the line broken where it must be. One unit
     of the width is the cell's padding."""
     room = max(1.0, width - 1)
-    width_of = _CHAR_WIDTHS.__getitem__
+    width_of = _WORD_WIDTHS.__getitem__
     lines = 0
     for paragraph in text.split("\n"):
         lines += 1
         used = 0.0
         for i, word in enumerate(paragraph.split(" ")):
-            size = sum(map(width_of, word))
+            size = width_of(word)
             gap = _SPACE_WIDTH if i else 0.0
             if used and used + gap + size > room:
                 lines += 1
