@@ -20,7 +20,6 @@ from reconciler.outputs.cell_templates import (
     encode_column,
     every_cell_row_bytes,
     grid_rows,
-    longest_shown,
     make_templates,
     row_cells,
 )
@@ -186,13 +185,6 @@ def test_register_rows_made_as_bytes_are_the_rows_text_encoded(
     made = every_cell_row_bytes(starts, numbers, columns, fills, ours, wraps, kinds)
     text = grid_rows(starts, numbers, columns, fills, ours, wraps, kinds=kinds)
     assert made == [row.encode() for row in text]
-
-
-@given(st.lists(COLUMN_VALUES, max_size=30))
-def test_a_columns_longest_shown_length_is_its_widest_encoded_value(values: list[Any]) -> None:
-    assert longest_shown(values) == max((encode(v)[2] for v in values), default=0)
-    texts = [v for v in values if type(v) is str]
-    assert longest_shown(texts) == max((encode(v)[2] for v in texts), default=0)
 
 
 @given(

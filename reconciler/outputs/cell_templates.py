@@ -205,21 +205,6 @@ def _encode_numbers(values: Sequence[Any], kind_of: type, with_none: bool) -> li
     return [_EMPTY_CELL if v is None else next(made) for v in values]
 
 
-def longest_shown(values: Sequence[Any]) -> int:
-    """The longest shown length among `values` (encode's third item): the width a column is
-    fitted to, without encoding a column of texts (only its few unprintable ones: lines,
-    control characters)."""
-    if set(map(type, values)) <= _PLAIN:
-        texts = list(filter(None, values))
-        printable = list(map(str.isprintable, texts))
-        longest = min(max(map(len, compress(texts, printable)), default=0), MAX_CELL_TEXT)
-        if all(printable):
-            return longest
-        others = compress(texts, map(not_, printable))
-        return max(longest, *(_text(t)[2] for t in others))
-    return max(map(itemgetter(2), encode_column(values)), default=0)
-
-
 def _encode_texts(texts: list[str]) -> list[Encoded]:
     """_text of each non-empty text: the printable ones escaped as one joined string, the
     few others (lines, control characters, over Excel's limit) each on its own."""

@@ -29,7 +29,6 @@ from reconciler.outputs.cell_templates import (
     cell_starts,
     encode_column,
     grid_rows,
-    longest_shown,
     make_templates,
 )
 from reconciler.outputs.sheet_stream import cell_xml, column_letter
@@ -83,6 +82,10 @@ class TableSheet:
     # whether any value has several lines (only such columns are checked for wrapping).
     longest: list[int] = field(default_factory=list)
     multiline: list[bool] = field(default_factory=list)
+    # Each chunk's columns as write_table encoded them to find `longest`, for _prepare_rows
+    # (which lets each go): not encoded twice. This book's own: SharedTables does not pass
+    # them on (another workbook encodes its copy when it writes it, as before).
+    encoded: list[list[list[Encoded]] | None] = field(default_factory=list)
 
     def data_validation(self, validation: ListValidation) -> None:
         self.validations.append(validation)
@@ -248,10 +251,16 @@ def write_table(
     """
     longest = [0] * len(headers)
     multiline = [False] * len(headers)
+    # Encoded here to find each column's widest value, then written as encoded (ws.encoded).
+    encoded: list[list[list[Encoded]] | None] = []
     for at in range(0, len(rows), _CHUNK):
+        columns = []
         for c, column in enumerate(zip_longest(*rows[at : at + _CHUNK])):
-            longest[c] = max(longest[c], longest_shown(column))
+            made = encode_column(column)
+            longest[c] = max(longest[c], max(map(_SHOWN, made), default=0))
             multiline[c] = multiline[c] or _has_lines(column)
+            columns.append(made)
+        encoded.append(columns)
     fitted = []
     for c, header in enumerate(headers):
         most = widths[c] if widths else MAX_WIDTH
@@ -259,7 +268,7 @@ def write_table(
         width = fitted_width(widest, header, most=most)
         fitted.append(max(width, (least or {}).get(c, 0)))
     ws.headers, ws.rows, ws.widths, ws.fills = headers, rows, fitted, fills
-    ws.longest, ws.multiline = longest, multiline
+    ws.longest, ws.multiline, ws.encoded = longest, multiline, encoded
     return fitted
 
 
@@ -275,16 +284,23 @@ def _prepare_rows(
     room: list[float],
     may_wrap: list[bool],
     lines_of: list[dict[str, int]],
+    encoded: list[list[Encoded]] | None = None,
 ) -> _Rows:
-    """Some of the table's rows (the first is sheet row `first`) encoded a column at a time,
-    the formats their cells use made (cell_templates.make_templates); their XML is made by
-    _rows_xml when the package is written. A row with wrapped text is made as tall as it
-    needs. `lines_of[c]`: the lines each text of column c was found to need, across the rows."""
-    width = max(map(len, rows))
-    columns = [list(column) for column in zip_longest(*rows)]
-    # A row shorter than the table has no cell where it has no value.
-    absent = [[j for j, row in enumerate(rows) if len(row) <= c] for c in range(width)]
-    encoded = [encode_column(column) for column in columns]
+    """Some of the table's rows (the first is sheet row `first`) encoded a column at a time
+    (`encoded`: as write_table did), the formats their cells use made
+    (cell_templates.make_templates); their XML is made by _rows_xml when the package is
+    written. A row with wrapped text is made as tall as it needs. `lines_of[c]`: the lines
+    each text of column c was found to need, across the rows."""
+    lengths = list(map(len, rows))
+    width = max(lengths)
+    if encoded is None:
+        encoded = [encode_column(column) for column in zip_longest(*rows)]
+    # A row shorter than the table has no cell where it has no value (looked for only when
+    # some row is shorter: a pass per cell otherwise, a tenth of the tables' time at 100k).
+    shortest = min(lengths)
+    absent = [
+        [] if c < shortest else [j for j, n in enumerate(lengths) if n <= c] for c in range(width)
+    ]
     wraps: list[list[int]] = []
     row_lines = [1] * len(rows)
     for c, column in enumerate(encoded):
@@ -302,7 +318,7 @@ def _prepare_rows(
             body = column[j][1]  # the text as stored: the same body, the same lines
             lines = known.get(body)
             if lines is None:
-                lines = known[body] = lines_needed(clean_text(str(columns[c][j])), ws.widths[c])
+                lines = known[body] = lines_needed(clean_text(str(rows[j][c])), ws.widths[c])
             row_lines[j] = max(row_lines[j], lines)
         wraps.append(wrapped)
     absent_or_none = absent if any(absent) else None
@@ -392,10 +408,16 @@ def _prepare_sheet(book: TableBook, ws: TableSheet) -> _Prepared:
     ]
     lines_of: list[dict[str, int]] = [{} for _c in range(n_cols)]
     prepared: list[_Rows] = []
-    for at in range(0, len(ws.rows), _CHUNK):
+    made = ws.encoded  # each chunk's columns, when write_table encoded them in this book
+    for i, at in enumerate(range(0, len(ws.rows), _CHUNK)):
         rows = ws.rows[at : at + _CHUNK]
         fills: list[str | None] = ws.fills[at : at + _CHUNK] if ws.fills else [None] * len(rows)
-        prepared.append(_prepare_rows(ws, rows, fills, at + 2, templates, room, may_wrap, lines_of))
+        encoded = made[i] if i < len(made) else None
+        if encoded is not None:
+            made[i] = None  # held by its _Rows until written, then let go
+        prepared.append(
+            _prepare_rows(ws, rows, fills, at + 2, templates, room, may_wrap, lines_of, encoded)
+        )
     tail = [f'</sheetData><autoFilter ref="A1:{letters[-1]}{last_row}"/>']
     if ws.validations:
         tail.append(f'<dataValidations count="{len(ws.validations)}">')
