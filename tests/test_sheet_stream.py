@@ -118,3 +118,23 @@ def test_rows_sharing_their_attributes_each_keep_their_own_number_and_get_their_
     out = b"".join(extend_sheet(xml, edit))
     body = out[out.index(b"<sheetData>") + len(b"<sheetData>") : out.index(b"</sheetData>")]
     assert body == b"".join(expected)
+
+
+@pytest.mark.parametrize("first", [2, 14, 26, 27, 30, 53, 702])
+def test_a_cell_left_of_our_first_column_is_told_from_one_at_or_right_of_it(first: int) -> None:
+    left_of = sheet_stream._left_of(first, b"<c")
+    assert left_of is not None
+    for column in [*range(1, 60), *range(first - 3, first + 30), 702, 703, 16384]:
+        if column < 1:
+            continue
+        ref = sheet_stream.column_letter(column).encode()
+        cell = b'<c r="' + ref + b'12" s="3"><v>1</v></c>'
+        assert (left_of.match(cell) is not None) == (column < first), (first, column)
+    # Only a cell as Excel writes it, its reference first: any other is read closer.
+    assert left_of.match(b'<c s="3" r="A12"/>') is None
+    assert left_of.match(b'<c r="A"/>') is None
+
+
+def test_no_pattern_is_made_when_no_column_is_left_of_ours_or_too_many_are() -> None:
+    assert sheet_stream._left_of(1, b"<c") is None
+    assert sheet_stream._left_of(703, b"<c") is None

@@ -351,7 +351,7 @@ def _plan_rows(
     wraps = [[k for k in kit_rows if "\n" in column[k][1]] for column in columns]
     # The styles made now, in the order of the rows; the rows' XML when the sheet is streamed.
     kinds = make_templates(columns, row_fills, sheet.templates, wraps)
-    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, kinds, lines))
+    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, kinds, lines, kit_rows))
 
 
 class _Chunk:
@@ -366,6 +366,7 @@ class _Chunk:
         wraps: list[list[int]],
         kinds: list[list[int]],
         lines: list[int],
+        kit_rows: list[int],
     ) -> None:
         self.sheet = sheet
         self.numbers = numbers
@@ -374,8 +375,11 @@ class _Chunk:
         self.wraps = wraps
         self.kinds = kinds
         self.lines = lines
+        self.kit_rows = kit_rows  # the rows of several lines (indexes into numbers)
 
-    def rows(self) -> dict[int, AddedRow]:
+    def rows(self) -> dict[int, bytes | AddedRow]:
+        """Each row's cells: bytes for a row of one line (no object a row: 100k at 100k
+        rows), an AddedRow for a kit's taller row."""
         sheet = self.sheet
         encoded = every_cell_row_bytes(
             sheet.starts,
@@ -386,10 +390,9 @@ class _Chunk:
             self.wraps,
             self.kinds,
         )
-        rows = dict(zip(self.numbers, map(AddedRow, encoded), strict=True))
-        for r, cells, n in zip(self.numbers, encoded, self.lines, strict=True):
-            if n > 1:
-                rows[r] = AddedRow(cells, lines=n)
+        rows: dict[int, bytes | AddedRow] = dict(zip(self.numbers, encoded, strict=True))
+        for k in self.kit_rows:
+            rows[self.numbers[k]] = AddedRow(encoded[k], lines=self.lines[k])
         return rows
 
 
@@ -401,7 +404,7 @@ class PlannedRows(Mapping[int, AddedRow]):
     def __init__(self, fixed: dict[int, AddedRow]) -> None:
         self._fixed = fixed  # made already: the header
         self._chunk_of: dict[int, _Chunk] = {}
-        self._made: dict[_Chunk, dict[int, AddedRow]] = {}
+        self._made: dict[_Chunk, dict[int, bytes | AddedRow]] = {}
         self._left: dict[_Chunk, int] = {}  # rows not taken yet
 
     def add(self, chunk: _Chunk) -> None:
@@ -426,11 +429,13 @@ class PlannedRows(Mapping[int, AddedRow]):
         made = self._made.get(chunk)
         if made is None:
             made = self._made[chunk] = chunk.rows()
-        return made[r]
+        row = made[r]
+        return AddedRow(row) if isinstance(row, bytes) else row
 
-    def take(self, r: int) -> AddedRow:
+    def take(self, r: int) -> bytes | AddedRow:
         """Row r's cells, for the last time: its chunk's XML is let go once all are taken.
-        (__getitem__ written out: it is asked once a row, 100k times at 100k rows.)"""
+        (__getitem__ written out: it is asked once a row, 100k times at 100k rows.) A row of
+        one line as bytes (sheet_stream.extend_sheet takes either)."""
         chunk = self._chunk_of.get(r)
         if chunk is None:
             return self._fixed[r]

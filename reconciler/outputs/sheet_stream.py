@@ -52,7 +52,8 @@ class SheetEdit:
     first: int  # first added column, 1-based
     widths: list[float]
     # Excel row -> what we add to it; a mapping with `take(r)` (register_columns.PlannedRows)
-    # is asked through it, once a row, so it can let go of what was taken
+    # is asked through it, once a row, so it can let go of what was taken, and may give a
+    # row of one line as its cells' bytes alone
     rows: Mapping[int, AddedRow]
     merges: list[str] = field(default_factory=list)
     autofilter: str | None = None  # None: keep the sheet's own (or none)
@@ -184,6 +185,19 @@ def _last_cell_column(xml: bytes, start: int, end: int, prefix: bytes) -> int | 
 
 
 _COLUMNS: dict[bytes, int] = {}  # a cell reference's letters -> its column
+_ONE_LINE = AddedRow(b"")
+
+
+def _left_of(first: int, opener: bytes) -> re.Pattern[bytes] | None:
+    """A pattern matching, where a row's last cell starts, a cell whose reference (its first
+    attribute) is in a column left of `first`; None when there are too many to list."""
+    if not 1 < first <= _LISTED_COLUMNS:
+        return None
+    letters = sorted((column_letter(c).encode() for c in range(1, first)), key=len, reverse=True)
+    return re.compile(re.escape(opener) + rb' r="(?:' + b"|".join(letters) + rb")\d")
+
+
+_LISTED_COLUMNS = 702  # ZZ
 
 
 def _row_tag(tag: bytes, added: AddedRow, last: int) -> bytes:
@@ -305,6 +319,10 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     rests: dict[bytes, bytes] = {}
     first, last_ours, count = edit.first, edit.last, len(targets)
     pos = body_start
+    # A row's last cell in a column left of ours, as Excel writes it (`<c r="K7"`): the usual
+    # row, its cells kept as they are; any other is read closer (_last_cell_column).
+    opener = b"<" + prefix + b"c"
+    left_of_ours = _left_of(first, opener)
     while pending < count:
         m = row_pattern.search(xml, pos, body_end)
         if m is None:
@@ -343,23 +361,39 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
         if pending < count and targets[pending] == r:
             added = take(r)
             pending += 1
-            last = None
-            if number is not None and added.lines == 1 and end_inner > tag_end:
-                last = _last_cell_column(xml, tag_end, end_inner, prefix)
-            if last is not None and last < first:  # the usual row: our cells after theirs
+            if type(added) is bytes:  # a row of one line (PlannedRows.take)
+                cells, added = added, None
+            elif added.lines == 1:
+                cells, added = added.xml, None
+            usual = False
+            if number is not None and added is None and end_inner > tag_end:
+                at = xml.rfind(opener, tag_end, end_inner)
+                if left_of_ours is not None and at >= 0:
+                    usual = left_of_ours.match(xml, at) is not None
+                if not usual:
+                    last = _last_cell_column(xml, tag_end, end_inner, prefix)
+                    usual = last is not None and last < first
+            if usual:  # the usual row: our cells after theirs
                 at = m.end(1) + 1  # after the number's closing quote
                 rest = xml[at:tag_end]
                 ours = rests.get(rest)
                 if ours is None:
-                    ours = rests[rest] = _row_tag(xml[start:tag_end], added, last_ours)[
+                    ours = rests[rest] = _row_tag(xml[start:tag_end], _ONE_LINE, last_ours)[
                         at - start :
                     ]
-                cells = added.xml
                 out += (view[start:at], ours, view[tag_end:end_inner], cells, close)
                 size += at - start + len(ours) + end_inner - tag_end + len(cells) + len(close)
             else:
                 size += _extend_row(
-                    out, xml, view, m.group(), tag_end, end_inner, added, edit, prefix
+                    out,
+                    xml,
+                    view,
+                    m.group(),
+                    tag_end,
+                    end_inner,
+                    AddedRow(cells) if added is None else added,
+                    edit,
+                    prefix,
                 )
         else:
             out.append(view[start:end])
@@ -381,7 +415,9 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     yield _edit_tail(tail, prefix, edit)
 
 
-def _new_row(added: AddedRow, r: int, edit: SheetEdit, p: str) -> bytes:
+def _new_row(added: AddedRow | bytes, r: int, edit: SheetEdit, p: str) -> bytes:
+    if isinstance(added, bytes):
+        added = AddedRow(added)
     tag = _row_tag(f'<{p}row r="{r}">'.encode(), added, edit.last)
     return tag + added.xml + f"</{p}row>".encode()
 
