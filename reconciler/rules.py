@@ -185,10 +185,12 @@ class MatchLevel(_Rules):
     max: float | None = Field(default=None, ge=0)
 
 
-# comparison -> outcomes match.py can produce for it; every one must have a level.
+# comparison -> outcomes match.py can produce for it; every one must have a level, except
+# those of OPTIONAL_OUTCOMES, read as the comparison's `similar` where none has one (a
+# matching.yaml written before the outcome existed keeps working).
 COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "name": ("similar", "missing"),
-    "model": ("exact", "prefix", "similar", "missing"),
+    "model": ("exact", "prefix", "part", "similar", "missing"),
     "vendor": ("agree", "differ", "missing"),
     "category": ("agree", "differ", "missing"),
     "serial": ("similar", "missing"),
@@ -200,6 +202,7 @@ COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "status": ("agree", "differ", "missing"),
     "words": ("similar", "missing"),
 }
+OPTIONAL_OUTCOMES: dict[str, tuple[str, ...]] = {"model": ("part",)}
 
 
 class BlockingRules(_Rules):
@@ -252,7 +255,8 @@ class MatchingRules(_Rules):
                     f"levels.{comparison}: unknown outcome '{unknown}'; use one of "
                     + ", ".join(known)
                 )
-            for missing in [o for o in known if o not in outcomes]:
+            optional = OPTIONAL_OUTCOMES.get(comparison, ())
+            for missing in [o for o in known if o not in outcomes and o not in optional]:
                 problems.append(f"levels.{comparison}: no level for outcome '{missing}'; add one")
             for outcome in set(outcomes):
                 bounded = [lv for lv in levels if lv.outcome == outcome]

@@ -879,6 +879,46 @@ def test_in_a_catalogue_the_price_tells_two_listings_of_one_title_apart(rules) -
     assert _bits(m, "cost") > prior + 1.0, m.explain
 
 
+def test_a_listing_writing_the_lines_model_among_its_code_agrees_on_the_model(rules) -> None:
+    """Half of IT's listings put a catalogue code before the title ('7311 alpha ... x300'),
+    so the model tokens are {'7311', 'x300'} against the line's {'x300'}: every one of the
+    line's is there. Learned from the run, that weighs for the pair; a listing whose number
+    differs ('x301') does not get it."""
+    books, assets = _catalogue(300)
+    for i in range(0, 300, 2):
+        assets[i] = dataclasses.replace(assets[i], name=f"{7000 + i} {assets[i].name}")
+    books.append(row(1, "Kappa Lambda Suite x900", cost=Decimal("500")))
+    assets += [
+        asset("CODED", {}, name="8123 kappa lambda suite x900", purchase_cost=Decimal("505")),
+        asset("OTHER", {}, name="kappa lambda suite x901", purchase_cost=Decimal("500")),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    assert m.asset_ids[:1] == ["CODED"], m.explain
+    said = next(line for line in m.explain if line.startswith("model:"))
+    assert said.startswith("model: part"), m.explain
+    assert _bits(m, "model") > 1.0, m.explain
+
+
+def test_a_matching_yaml_without_the_part_level_reads_such_models_as_similar(tmp_path) -> None:
+    """A users' matching.yaml written before the 'part' outcome existed still loads: its
+    model levels apply, and a model among another name's tokens is 'similar', as it was."""
+    shipped = load_rules(default_rules_dir()).matching.levels["model"]
+    levels = "".join(
+        f"    - {{outcome: {lv.outcome}, points: {lv.points}"
+        + (f", min: {lv.min}" if lv.min is not None else "")
+        + "}\n"
+        for lv in shipped
+        if lv.outcome != "part"
+    )
+    (tmp_path / "matching.yaml").write_text(f"levels:\n  model:\n{levels}", encoding="utf-8")
+    rules = load_rules(tmp_path)
+    books = [row(1, "Studio Suite x900", cost=Decimal("500"))]
+    assets = [asset("CODED", {}, name="8123 studio suite x900", purchase_cost=Decimal("500"))]
+    m = by_row(run(books, assets, rules))[1]
+    said = next(line for line in m.explain if line.startswith("model:"))
+    assert said.startswith("model: similar"), m.explain
+
+
 def test_makers_differ_only_where_neither_name_holds_the_others(rules) -> None:
     """'Marine' makes other products in IT's list, so the line 'Marine Aquarium 2.0' reads
     as Marine's; IT's record of it is Encore's and its name says 'Marine Aquarium' too. The

@@ -28,7 +28,7 @@ from reconciler.rules import MatchingRules
 FUZZY_MAX = 99.0
 
 # Outcome codes per pair; the names are the outcomes of rules.COMPARISON_OUTCOMES.
-MISSING, AGREE, DIFFER, SIMILAR, EXACT, PREFIX, WITHIN = range(7)
+MISSING, AGREE, DIFFER, SIMILAR, EXACT, PREFIX, WITHIN, PART = range(8)
 _OUTCOME_CODE = {
     "missing": MISSING,
     "agree": AGREE,
@@ -37,6 +37,7 @@ _OUTCOME_CODE = {
     "exact": EXACT,
     "prefix": PREFIX,
     "within": WITHIN,
+    "part": PART,
 }
 _CATEGORICAL = {
     "vendor": "vendor",
@@ -240,6 +241,11 @@ def _compare(
     model_out[(b_model > 0) & (a_model > 0) & (b_sq == a_sq)] = EXACT
     prefix = _prefix_pairs(b_model, a_model, models)
     model_out[prefix & (model_out == SIMILAR)] = PREFIX
+    # 'photoshop cs3' ~ 'adobe 13102 photoshop cs3', 'Latitude 5420' ~ 'Latitude 5420 i5 16GB':
+    # the model is there, among a code or a configuration the other name does not write.
+    if any(lv.outcome == "part" for lv in rules.levels.get("model", ())):
+        part = _part_pairs(b_model, a_model, books, assets) & (model_out == SIMILAR)
+        model_out[part] = PART
     outcome["model"], value["model"] = model_out, model_sim
 
     serials = texts_of(vocab_ids, "s:")
@@ -446,6 +452,37 @@ def _person_at_place(
     share = frequency.person_at_place[pairs.assets[same]]
     m_agree = float(weights.given_place_m["custodian"][agree])
     bits["custodian"][same] = np.log2(m_agree / np.maximum(share, 1e-9))
+
+
+def _part_pairs(
+    left: np.ndarray, right: np.ndarray, books: Features, assets: Features
+) -> np.ndarray:
+    """Every model token of one side is among the other's: '2007' ~ '1 2007', 'cs3' ~ '3 cs3'."""
+    out = np.zeros(len(left), dtype=bool)
+    both = (left > 0) & (right > 0) & (left != right)
+    if not both.any():
+        return out
+    lefts, rights, inverse = _distinct_pairs(left[both], right[both])
+    mine, theirs = _tokens_of_models(books), _tokens_of_models(assets)
+    hits = np.array(
+        [
+            mine[a] <= theirs[b] or theirs[b] <= mine[a]
+            for a, b in zip(lefts.tolist(), rights.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    out[both] = hits[inverse]
+    return out
+
+
+def _tokens_of_models(side: Features) -> dict[int, frozenset[str]]:
+    """model id -> its tokens, from the first name holding it (one id, one set of tokens)."""
+    ids, first = np.unique(side.model_id, return_index=True)
+    return {
+        i: side.names[f].model_tokens
+        for i, f in zip(ids.tolist(), first.tolist(), strict=True)
+        if i > 0
+    }
 
 
 def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
