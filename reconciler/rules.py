@@ -201,6 +201,7 @@ COMPARISON_OUTCOMES: dict[str, tuple[str, ...]] = {
     "date": ("within", "missing"),
     "status": ("agree", "differ", "missing"),
     "words": ("similar", "missing"),
+    "edition": ("agree", "part", "differ", "missing"),
 }
 OPTIONAL_OUTCOMES: dict[str, tuple[str, ...]] = {"model": ("part",)}
 

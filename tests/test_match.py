@@ -22,7 +22,7 @@ from reconciler.match.assign import assign, clear_by
 from reconciler.match.blocking import KeyIds
 from reconciler.match.engine import match_rows
 from reconciler.match.weights import UNIT_FACTS, learn
-from reconciler.match.word_weights import name_words, word_cosine
+from reconciler.match.word_weights import editions_apart, name_words, word_cosine
 from reconciler.models import (
     Asset,
     AssetStatus,
@@ -919,6 +919,58 @@ def test_a_matching_yaml_without_the_part_level_reads_such_models_as_similar(tmp
     assert said.startswith("model: similar"), m.explain
 
 
+def test_words_that_alone_tell_two_names_of_one_side_apart_are_edition_words() -> None:
+    """IT lists 'indesign cs3 upgrade' and 'indesign cs3 academic', 'illustrator cs4
+    upgrade' and 'illustrator cs4 academic': 'upgrade' and 'academic' are all that tells
+    each two apart, twice. 'indesign' and 'illustrator' never alone (their versions differ
+    too), nor 'audition', held once."""
+    texts = [
+        "indesign cs3 upgrade",
+        "indesign cs3 academic",
+        "illustrator cs4 upgrade",
+        "illustrator cs4 academic",
+        "audition cs3",
+        "indesign cs3 upgrade pack",  # the line
+    ]
+    assets, books = np.arange(1, 6), np.array([6])
+    words = name_words(_vocabulary(texts), books, assets)
+    editions = {str(words.words[w]) for w in words.editions.indices.tolist()}
+    assert editions == {"upgrade", "academic"}
+    assert editions_apart(6, 2, words) == ("upgrade", "academic")
+    assert editions_apart(6, 1, words) == ("", "")
+
+
+def test_a_listing_of_another_edition_is_told_from_the_lines_own_holding_more_words(
+    rules,
+) -> None:
+    """Editions come as siblings in IT's list ('... x7 upgrade', '... x7 academic'). The line
+    'Kappa Lambda Suite x900 Upgrade' holds one of those words: the listing of its edition
+    holding three words more ('family pack bundle') is taken, not the other edition's, nearer in its
+    words but holding 'academic' where the line holds 'upgrade'."""
+    books, assets = _catalogue(300)
+    for i in range(0, 40, 2):  # twenty titles listed in two editions each, both on the books
+        base = str(assets[i].name).removesuffix(" deluxe")
+        assets[i] = dataclasses.replace(assets[i], name=f"{base} upgrade")
+        assets.append(asset(f"E{i}", {}, name=f"{base} academic", purchase_cost=Decimal(9)))
+        books.append(row(1000 + i, f"{base} academic", cost=Decimal(9)))
+    books.append(row(1, "Kappa Lambda Suite x900 Upgrade", cost=Decimal("500")))
+    assets += [
+        asset(
+            "OWN",
+            {},
+            name="kappa lambda suite x900 upgrade family pack bundle",
+            purchase_cost=Decimal(500),
+        ),
+        asset("OTHER", {}, name="kappa lambda suite x900 academic", purchase_cost=Decimal(500)),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    assert (m.asset_ids or [c.asset_id for c in m.candidates])[:1] == ["OWN"], m.explain
+    other = next(c for c in m.candidates if c.asset_id == "OTHER")
+    said = next(str(e) for e in other.evidence if e.level == "edition")
+    assert said.startswith("edition: differ (0) -"), said
+    assert said.endswith("'upgrade' ~ 'academic'"), said
+
+
 def test_makers_differ_only_where_neither_name_holds_the_others(rules) -> None:
     """'Marine' makes other products in IT's list, so the line 'Marine Aquarium 2.0' reads
     as Marine's; IT's record of it is Encore's and its name says 'Marine Aquarium' too. The
@@ -1284,7 +1336,7 @@ def test_the_share_of_words_is_the_same_whatever_the_process_string_hash() -> No
     script = (
         "import random, numpy as np\n"
         "from reconciler.match.blocking import KeyIds\n"
-        "from reconciler.match.word_weights import name_words, word_cosine\n"
+        "from reconciler.match.word_weights import editions_apart, name_words, word_cosine\n"
         "rng = random.Random(1)\n"
         "words = [f'w{i}' for i in range(40)]\n"
         "texts = sorted({' '.join(rng.sample(words, 7)) for _ in range(200)})\n"

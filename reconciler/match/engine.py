@@ -49,6 +49,7 @@ from reconciler.match.name_keys import first_word_vendors, with_vendors
 from reconciler.match.scoring import PairScores, TermFrequency, evidence, score_pairs, weigh
 from reconciler.match.unit_keys import UnitKeys
 from reconciler.match.weights import Weights
+from reconciler.match.word_weights import NameWords, name_words
 from reconciler.models import (
     Asset,
     BookRow,
@@ -209,8 +210,21 @@ def _fuzzy(
     # The assignment maximises the summed match weight above the floor (min_score in bits).
     floor = float(np.log2(m.blocking.min_score / (100.0 - m.blocking.min_score)))
     assigned = assign(pairs.rows, pairs.assets, np.maximum(pairs.raw, floor), slots, floor)
+    # The run's words (made once, kept with the vocabulary) name the edition words in evidence.
+    words = name_words(vocab.ids, books_f.text_id, assets_f.text_id)
     return _decide(
-        work, needs, assets, pairs, rivals, assigned, rules, books_f, assets_f, floor, weights
+        work,
+        needs,
+        assets,
+        pairs,
+        rivals,
+        assigned,
+        rules,
+        books_f,
+        assets_f,
+        floor,
+        weights,
+        words,
     )
 
 
@@ -308,6 +322,7 @@ def _decide(
     assets_f: Features,
     floor: float,
     weights: Weights | None = None,
+    words: NameWords | None = None,
 ) -> dict[int, RowMatch]:
     m = rules.matching
     by_row = _by_row(pairs)
@@ -325,7 +340,7 @@ def _decide(
                 row=work[r],
                 status=RowStatus.UNMATCHED,
                 score=float(rivals.score[best]),
-                evidence=list(evidence(rivals, best, books_f, assets_f, m, weights)),
+                evidence=list(evidence(rivals, best, books_f, assets_f, m, weights, words)),
             )
     for r, group in by_row.items():
         mine = assigned.get(r, [])
@@ -353,7 +368,7 @@ def _decide(
             status = RowStatus.REVIEW if low >= m.review and open_ else RowStatus.UNMATCHED
         if status is RowStatus.UNMATCHED:
             # No candidates listed (nothing to confirm); the evidence says why the best failed.
-            why = evidence(pairs, listed[0], books_f, assets_f, m, weights)
+            why = evidence(pairs, listed[0], books_f, assets_f, m, weights, words)
             out[r] = RowMatch(row=work[r], status=status, score=low, evidence=list(why))
             continue
         # Evidence in words only for the pairs a person will see: building it for every pair
@@ -362,7 +377,7 @@ def _decide(
             Candidate(
                 assets[int(pairs.assets[p])].asset_id,
                 float(pairs.score[p]),
-                evidence(pairs, p, books_f, assets_f, m, weights),
+                evidence(pairs, p, books_f, assets_f, m, weights, words),
             )
             for p in listed[: max(MAX_CANDIDATES, len(mine))]
         ]

@@ -21,7 +21,13 @@ from rapidfuzz import fuzz, process
 from reconciler.match.blocking import Features, texts_of
 from reconciler.match.name_keys import NameKey
 from reconciler.match.weights import Weights, prior_bits, probability
-from reconciler.match.word_weights import NameWords, name_words, word_cosine
+from reconciler.match.word_weights import (
+    NameWords,
+    edition_differences,
+    editions_apart,
+    name_words,
+    word_cosine,
+)
 from reconciler.models import Evidence
 from reconciler.rules import MatchingRules
 
@@ -85,7 +91,7 @@ class PairScores:
 UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
 IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
 # Comparisons whose weight varies within a level (term frequency, given the model or place).
-PER_PAIR = ("name", "words", "model", "vendor", "category", "custodian")
+PER_PAIR = ("name", "words", "edition", "model", "vendor", "category", "custodian")
 
 
 _PAIRWISE_SLICE = 100_000
@@ -97,8 +103,10 @@ def _pairwise(
     left_text: np.ndarray,
     right_text: np.ndarray,
     scorer: Any,
+    distinct: _Distinct | None = None,
 ) -> np.ndarray:
     """Similarity per pair, computed once per distinct pair of texts (many rows share a name).
+    `distinct`: the ids' distinct pairs, where the caller has them already.
 
     No rapidfuzz processor (3.x has none by default): the texts are normalize.py's keys, already
     lower case with look-alikes folded and punctuation gone.
@@ -106,10 +114,10 @@ def _pairwise(
     sim = np.zeros(len(left_ids), dtype=np.float64)
     if len(left_ids) == 0:
         return sim
-    both = (left_ids > 0) & (right_ids > 0)
+    found = distinct or _Distinct.of(left_ids, right_ids)
+    both, lefts, rights, inverse = found.both, found.lefts, found.rights, found.inverse
     if not both.any():
         return sim
-    lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
     # In slices: rapidfuzz copies every string it is given, 80 MB for the 840k serial pairs
     # at 100k x 150k, the stage's peak.
     values = np.empty(len(lefts), dtype=np.float64)
@@ -154,16 +162,21 @@ def _books_cost(books: Features, r: int) -> str:
     return f"{shown} x {factor:g}" if shown and factor != 1.0 else shown
 
 
-def _word_share(left_ids: np.ndarray, right_ids: np.ndarray, words: NameWords) -> np.ndarray:
+def _word_share(names: _Distinct, words: NameWords) -> np.ndarray:
     """The IDF-weighted cosine of the two names' words per pair, 0-100 (word_weights.py), once
     per distinct pair of names."""
-    sim = np.zeros(len(left_ids), dtype=np.float64)
-    both = (left_ids > 0) & (right_ids > 0)
-    if not both.any():
-        return sim
-    lefts, rights, inverse = _distinct_pairs(left_ids[both], right_ids[both])
-    sim[both] = word_cosine(lefts, rights, words.vectors)[inverse]
-    return sim
+    return names.spread(word_cosine(names.lefts, names.rights, words.vectors))
+
+
+def _editions(names: _Distinct, words: NameWords) -> tuple[np.ndarray, np.ndarray]:
+    """Whether the names hold the same edition words (word_weights.edition_words): agree
+    where neither holds one the other lacks, part where one does, differ where both do; and
+    how many such words there are."""
+    mine, theirs = edition_differences(names.lefts, names.rights, words)
+    code = np.where(
+        (mine > 0) & (theirs > 0), DIFFER, np.where((mine > 0) | (theirs > 0), PART, AGREE)
+    )
+    return names.spread(code.astype(np.int8), MISSING), names.spread(mine + theirs)
 
 
 def _distinct_pairs(
@@ -176,6 +189,28 @@ def _distinct_pairs(
     """
     unique, inverse = np.unique(left * (1 << 31) + right, return_inverse=True)
     return unique >> 31, unique & ((1 << 31) - 1), inverse
+
+
+@dataclass(frozen=True)
+class _Distinct:
+    """The pairs where both ids are present, as distinct pairs of ids: what each comparison of
+    the two names computes once per distinct pair (several comparisons share one)."""
+
+    both: np.ndarray  # bool per pair
+    lefts: np.ndarray
+    rights: np.ndarray
+    inverse: np.ndarray  # per pair in `both`, its distinct pair
+
+    @classmethod
+    def of(cls, left: np.ndarray, right: np.ndarray) -> _Distinct:
+        both = (left > 0) & (right > 0)
+        return cls(both, *_distinct_pairs(left[both], right[both]))
+
+    def spread(self, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """Per pair: its distinct pair's value, `fill` where an id is missing."""
+        out = np.full(len(self.both), fill, dtype=values.dtype)
+        out[self.both] = values[self.inverse]
+        return out
 
 
 def score_pairs(
@@ -222,15 +257,20 @@ def _compare(
     words = name_words(vocab_ids, books.text_id, assets.text_id)
     squashed = texts_of(vocab_ids, "q:")
     b_sq, a_sq = books.squashed_id[rows], assets.squashed_id[asset_idx]
+    names = _Distinct.of(b_text, a_text)
     value["name"] = np.maximum(
-        _pairwise(b_text, a_text, words.plain, words.plain, fuzz.token_set_ratio),
+        _pairwise(b_text, a_text, words.plain, words.plain, fuzz.token_set_ratio, names),
         _pairwise(b_sq, a_sq, squashed, squashed, fuzz.ratio),
     )
-    outcome["name"] = np.where((b_text > 0) & (a_text > 0), SIMILAR, MISSING)
+    outcome["name"] = np.where(names.both, SIMILAR, MISSING)
     # The share of the names' words both hold, rare words weighing most: to token_set_ratio
     # 'photoshop cs3' is all of 'photoshop cs3 upgrade', here less, as 'upgrade' is rarer.
-    value["words"] = _word_share(b_text, a_text, words)
+    value["words"] = _word_share(names, words)
     outcome["words"] = outcome["name"]
+    if "edition" in rules.levels:
+        # 'indesign cs3 upgrade' against 'indesign cs3 academic': the words that name an
+        # edition, each held by one name only.
+        outcome["edition"], value["edition"] = _editions(names, words)
 
     models = texts_of(vocab_ids, "m:")
     b_model, a_model = books.model_id[rows], assets.model_id[asset_idx]
@@ -507,11 +547,17 @@ def evidence(
     assets: Features,
     rules: MatchingRules,
     weights: Weights | None = None,
+    words: NameWords | None = None,
 ) -> tuple[Evidence, ...]:
-    """The levels pair i reached with their weights, in words: 'location: agree +3.2 bits'."""
+    """The levels pair i reached with their weights, in words: 'location: agree +3.2 bits'.
+    `words`: the run's NameWords, to name the edition words that differ."""
     table = (weights or Weights(prior_bits(rules), {}, 0.0, "priors")).bits
     r, a = int(pairs.rows[i]), int(pairs.assets[i])
+    b_text, a_text = int(books.text_id[r]), int(assets.text_id[a])
     shown = {
+        "edition": (
+            editions_apart(b_text, a_text, words) if words and b_text and a_text else ("", "")
+        ),
         "name": (books.labels[r], assets.labels[a]),
         "model": (books.names[r].model, assets.names[a].model),
         "vendor": _vendors_shown(books.names[r], assets.names[a]),
@@ -535,12 +581,17 @@ def evidence(
             if comparison == "cost"
             else max(0.0, 100.0 - val / 3.66)  # a year apart scores 0
             if comparison == "date"
+            else max(0.0, 100.0 - 50.0 * val)  # each edition word held by one name only
+            if comparison == "edition"
             else val
         )
         book, it = shown.get(comparison, ("", ""))
-        words = f"'{book or ''}' ~ '{it or ''}'" if (book and it) else ""
+        either = comparison == "edition"  # one name's edition word against none is news
+        said = (
+            f"'{book or ''}' ~ '{it or ''}'" if (book and it) or (either and (book or it)) else ""
+        )
         bits = float(pairs.tf[comparison][i]) if comparison in pairs.tf else table[comparison][li]
-        detail = f"{bits:+.1f} bits {words}".strip()
+        detail = f"{bits:+.1f} bits {said}".strip()
         if lv.outcome == "missing":
             score = 0.0
         out.append(Evidence(comparison, lv.outcome, score, detail))

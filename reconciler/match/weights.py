@@ -30,7 +30,7 @@ MIN_PAIRS_TO_LEARN = 20_000  # rows x assets below this: too few to learn from, 
 EM_ROUNDS = 12
 MIN_SHARING = 200  # fewer random pairs sharing a model (or a place): no weights given it
 # Weighed apart where the models agree exactly (name, words, vendor and category say it again)
-GIVEN_MODEL = ("name", "words", "vendor", "category")
+GIVEN_MODEL = ("name", "words", "edition", "vendor", "category")
 GIVEN_PLACE = ("custodian",)  # weighed apart where the locations agree
 _SMOOTH = 0.5  # added to every level's count: no level is ever impossible
 # What one unit has and another of its model has not, and its price, which follows the model

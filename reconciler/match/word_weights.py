@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 _COLUMN = "w:"  # where NameWords are kept among the vocabulary's columns (KeyIds)
 _HABIT = 3.0  # -ln(5%): the expected count elsewhere of a word one side writes by habit
+# An edition word is seen telling two names of one side apart at least this often: once may
+# be a slip of spelling ('colour' and 'color'), twice is a way of naming things.
+_SEEN_APART = 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class NameWords:
 
     vectors: csr_matrix
     plain: np.ndarray
+    held: csr_matrix  # 1 per word a name holds
+    editions: csr_matrix  # 1 per word a name holds that tells siblings apart (edition_words)
+    words: np.ndarray  # the text of each column
 
 
 def name_words(
@@ -105,7 +111,16 @@ def name_words(
     norm = np.sqrt(np.bincount(row_of, weight * weight, minlength=len(texts)))[row_of]
     weight = np.divide(weight, norm, out=np.zeros_like(weight), where=norm > 0)
     matrix = csr_matrix((weight, columns_of, indptr), shape=(len(texts), max(len(word_ids), 1)))
-    found_now = NameWords(matrix, plain)
+    held_matrix = csr_matrix(
+        (np.ones(len(columns_of)), columns_of, indptr), shape=(len(texts), max(len(word_ids), 1))
+    )
+    marks = edition_words(columns_of, row_of, (book_names, asset_names), len(word_ids)) & ~habit
+    editions = csr_matrix(
+        (marks[columns_of].astype(np.float64), columns_of, indptr),
+        shape=(len(texts), max(len(word_ids), 1)),
+    )
+    editions.eliminate_zeros()
+    found_now = NameWords(matrix, plain, held_matrix, editions, words_of)
     if isinstance(vocab_ids, KeyIds):
         columns[key] = (len(vocab_ids), found_now)  # type: ignore[assignment]
     return found_now
@@ -133,3 +148,60 @@ def word_cosine(left: np.ndarray, right: np.ndarray, vectors: csr_matrix) -> np.
     """0-100 per pair of name ids (both present)."""
     shared = np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1)).ravel()
     return np.asarray(np.minimum(100.0 * shared, 100.0), dtype=np.float64)
+
+
+def edition_words(
+    columns_of: np.ndarray, row_of: np.ndarray, sides: tuple[np.ndarray, ...], n_words: int
+) -> np.ndarray:
+    """Per word: whether it is all that tells two names of one side apart, at least twice
+    ('adobe indesign cs3 upgrade' and '... academic', 'jumpstart 1st grade' and '3rd grade',
+    'photoshop cs3' and 'photoshop cs3 upgrade'). A side lists each thing once, so such a
+    word names an edition: two names holding different ones are two things."""
+    rng = np.random.default_rng(7)
+    code = rng.integers(1, 1 << 62, size=max(n_words, 1), dtype=np.int64)
+    count = np.zeros(max(n_words, 1), dtype=np.int64)
+    for side in sides:
+        mine = np.isin(row_of, side)
+        rows, words = row_of[mine], columns_of[mine]
+        if not len(rows):
+            continue
+        names, at = np.unique(rows, return_inverse=True)
+        whole = np.zeros(len(names), dtype=np.int64)
+        np.add.at(whole, at, code[words])  # wraps around: a hash of the word set
+        # Each name less one of its words, and each name whole: equal keys are siblings.
+        keys = np.concatenate([whole[at] - code[words], whole])
+        owner = np.concatenate([at, np.arange(len(names))])
+        marker = np.concatenate([words, np.full(len(names), -1)])
+        order = np.lexsort((owner, keys))
+        keys, owner, marker = keys[order], owner[order], marker[order]
+        start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        first_owner = owner[start]
+        last_owner = owner[np.r_[start[1:], len(keys)] - 1]
+        siblings = np.repeat(first_owner != last_owner, np.diff(np.r_[start, len(keys)]))
+        found = marker[siblings & (marker >= 0)]
+        count += np.bincount(found, minlength=len(count))[: len(count)]
+    return np.asarray(count >= _SEEN_APART)[:n_words] if n_words else np.zeros(0, bool)
+
+
+def edition_differences(
+    left: np.ndarray, right: np.ndarray, words: NameWords
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of name ids: how many edition words each holds that the other does not."""
+    eds, held = words.editions, words.held
+    mine = np.asarray(eds[left].sum(axis=1)).ravel()
+    theirs = np.asarray(eds[right].sum(axis=1)).ravel()
+    mine_there = np.asarray(eds[left].multiply(held[right]).sum(axis=1)).ravel()
+    theirs_here = np.asarray(eds[right].multiply(held[left]).sum(axis=1)).ravel()
+    return mine - mine_there, theirs - theirs_here
+
+
+def editions_apart(left: int, right: int, words: NameWords) -> tuple[str, str]:
+    """The edition words each of two names (ids) holds and the other does not, for people:
+    ('upgrade', 'academic')."""
+
+    def only(here: int, there: int) -> str:
+        mine = words.editions[here].indices
+        held = set(words.held[there].indices.tolist())
+        return " ".join(str(words.words[w]) for w in mine.tolist() if w not in held)
+
+    return only(left, right), only(right, left)
