@@ -114,7 +114,11 @@ def name_words(
     held_matrix = csr_matrix(
         (np.ones(len(columns_of)), columns_of, indptr), shape=(len(texts), max(len(word_ids), 1))
     )
-    marks = edition_words(columns_of, row_of, (book_names, asset_names), len(word_ids)) & ~habit
+    # Only words both sides write: one the other side never does ('16gb' after a laptop's
+    # name in the books) cannot say which of its records is meant, as a habit cannot.
+    written_by_both = (held[0] > 0) & (held[1] > 0)
+    marks = edition_words(columns_of, row_of, (book_names, asset_names), len(word_ids))
+    marks &= written_by_both
     editions = csr_matrix(
         (marks[columns_of].astype(np.float64), columns_of, indptr),
         shape=(len(texts), max(len(word_ids), 1)),
