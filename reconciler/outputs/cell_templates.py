@@ -488,19 +488,21 @@ def _make_in_order(
     def wanted(i: int, k: int) -> bool:
         return i < len(tables) and tables[i][k] is None and not (i == skip and k == EMPTY)
 
-    for index, column in zip(indexes, kinds, strict=True):
-        # Every fill with every kind made already (cheap to see), else every pair a cell uses.
-        if any(wanted(i, k) for i in set(index) for k in set(column)) and any(
-            wanted(i, k) for i, k in set(zip(index, column, strict=True))
-        ):
-            break
-    else:
-        return  # the common case after a sheet's first rows
+    # Per column, the pairs (template id, kind) its cells use that are not made yet: none, when
+    # every fill with every kind is made already (cheap to see: the common case after a
+    # sheet's first rows). The columns without a wrapped cell share one list of ids.
+    fills_of: dict[int, set[int]] = {}
     firsts: list[tuple[int, int, int, int]] = []
     for c, (index, column) in enumerate(zip(indexes, kinds, strict=True)):
-        keys = list(zip(index, column, strict=True))
-        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-        firsts += [(j, c, i, k) for (i, k), j in first.items() if wanted(i, k)]
+        ids = fills_of.get(id(index))
+        if ids is None:
+            ids = fills_of[id(index)] = set(index)
+        if not any(wanted(i, k) for i in ids for k in set(column)):
+            continue
+        missing = [pair for pair in set(zip(index, column, strict=True)) if wanted(*pair)]
+        if missing:
+            keys = list(zip(index, column, strict=True))
+            firsts += [(keys.index(pair), c, *pair) for pair in missing]
     for _j, _c, i, k in sorted(firsts):
         if tables[i][k] is None:
             templates.make(palette[i % len(palette)], i >= len(palette), k)
