@@ -432,6 +432,27 @@ def test_an_unreadable_date_keeps_the_asset_and_the_raw_text(tmp_path: Path, rul
     assert asset.extra == {"Purchase Date (unreadable)": "sometime in 2019"}
 
 
+def test_a_column_of_dates_with_blanks_and_one_unreadable_text_keeps_each_reading(
+    tmp_path: Path, rules: Rules
+) -> None:
+    """Dates, empty cells and a text no date can be read from, in one column (read a distinct
+    value at a time): each date shared, the blanks empty, the text set aside on its own row."""
+    spec = SheetSpec("Assets").row(1, ["Asset Tag", "Serial", "Purchase Date", "Location"])
+    spec.row(2, ["A-1", "S1", datetime(2021, 6, 1), "Склад"])
+    spec.row(3, ["A-2", "S2", None, None])
+    spec.row(4, ["A-3", "S3", "sometime in 2019", "Склад"])
+    spec.row(5, ["A-4", "S4", datetime(2021, 6, 1), "Офис 2"])
+    assets = load_inventory(
+        InventoryConfig(path=write(tmp_path / "it.xlsx", "xlsx", spec)), rules
+    ).assets
+    assert [a.purchased_on for a in assets] == [date(2021, 6, 1), None, None, date(2021, 6, 1)]
+    assert assets[0].purchased_on is assets[3].purchased_on
+    assert [a.location for a in assets] == ["Склад", None, "Склад", "Офис 2"]
+    assert assets[0].location is assets[2].location
+    assert assets[2].extra == {"Purchase Date (unreadable)": "sometime in 2019"}
+    assert [a.extra for a in (assets[0], assets[1], assets[3])] == [{}, {}, {}]
+
+
 def test_source_kind_is_told_by_content_not_extension(tmp_path: Path, snipe_export: Path) -> None:
     db = make_db(tmp_path / "inventory.xlsx")
     assert source_kind(InventoryConfig(path=db)) == "sqlite"

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
 from datetime import date, datetime, time
 from functools import partial
+from itertools import repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +277,7 @@ def build_assets(
     warnings = [] if warnings is None else warnings
     count = len(records)
     names = _field_names(records)
-    raw = {name: [r.fields.get(name) for r in records] for name in names}
+    raw = _raw_columns(records, names)
     parsers = _column_parsers(records, raw, source, warnings)
     columns: dict[str, list[Any]] = {}
     failed: list[tuple[int, str]] = []  # (record index, field) of cells that could not be read
@@ -343,6 +345,21 @@ assert _ASSET_ORDER[0] == "asset_id" and _ASSET_ORDER[-1] == "extra", "map(Asset
 _UNREADABLE = object()  # a cell its parser refused, in a parsed column
 
 
+def _raw_columns(records: list[Record], names: list[str]) -> dict[str, list[Any]]:
+    """Each field's cells, record by record (None where a record has no such field). Records
+    that all list the same fields in `names`' order (a sheet's lines as wide as its table: all
+    of them, nearly always) are turned into columns by one C-level zip."""
+    order = tuple(names)
+    if (
+        records
+        and all(len(r.fields) == len(order) for r in records)
+        and all(tuple(r.fields) == order for r in records)
+    ):
+        by_field = zip(*(r.fields.values() for r in records), strict=True)
+        return {name: list(cells) for name, cells in zip(names, by_field, strict=True)}
+    return {name: [r.fields.get(name) for r in records] for name in names}
+
+
 def _field_names(records: list[Record]) -> list[str]:
     """Every field some record has, in the order records list them (nearly always one order)."""
     orders = dict.fromkeys(tuple(r.fields) for r in records)
@@ -355,15 +372,32 @@ def _parse_column(
     """Each cell parsed; each distinct text once, and each distinct number or date once, the
     assets sharing what it gave. A cell the parser refuses is _UNREADABLE in the column (the
     asset's field stays empty) and (index, name) in `failed`."""
-    known: dict[str, Any] = {}
-    for text in {v for v in column if type(v) is str}:
+    # Most columns hold only texts and empty cells, or those and numbers or dates of one type
+    # (no zero: 0.0 and -0.0 are equal): each distinct value parsed once, each cell looked up
+    # at C speed, no test a cell.
+    types = set(map(type, column))
+    others = types - _TEXT_OR_EMPTY
+    by_value = not others or (
+        len(others) == 1 and next(iter(others)) in SHARED_CELLS and 0 not in column
+    )
+    distinct = set(column) if by_value else {v for v in column if type(v) is str}
+    distinct.discard(None)
+    known: dict[Any, Any] = {}
+    for text in distinct:
         try:
             known[text] = parse(text)
         except ValueError:
             known[text] = _UNREADABLE
-    cells: dict[tuple[type, Any], Any] = {}
-    parsed = [known[v] if type(v) is str else _parse_cell(v, parse, cells) for v in column]
-    if any(v is _UNREADABLE for v in parsed):
+    known[None] = None  # an empty cell (a key no text equals): no call for it
+    if by_value:
+        parsed = list(map(known.__getitem__, column))
+    else:
+        cells: dict[tuple[type, Any], Any] = {}
+        parsed = [
+            known[v] if type(v) is str or v is None else _parse_cell(v, parse, cells)
+            for v in column
+        ]
+    if any(map(is_, parsed, repeat(_UNREADABLE))):
         for i, value in enumerate(parsed):
             if value is _UNREADABLE:
                 failed.append((i, name))
@@ -391,6 +425,7 @@ def _parse_cell(value: Any, parse: Callable[[Any], Any], cells: dict[tuple[type,
     return found
 
 
+_TEXT_OR_EMPTY = frozenset((str, type(None)))
 # Cells whose equal values of one type are the same value: parsed once per value.
 SHARED_CELLS = frozenset((int, float, datetime, date, time))
 
