@@ -197,3 +197,15 @@ def test_register_rows_made_as_bytes_are_the_rows_text_encoded(
 )
 def test_a_column_of_numbers_is_encoded_as_each_number_alone(values: list[Any]) -> None:
     assert encode_column(values) == [encode(v) for v in values]
+    # The same values many times over (as the register's scores repeat): each encoded once.
+    repeated = values * 9
+    assert encode_column(repeated) == [encode(v) for v in repeated]
+
+
+def test_a_column_of_few_scores_keeps_a_negative_zero_and_an_integer_their_own_text() -> None:
+    scores = [95.0, None, 100.0, 95.0, None, -0.0, 87.5] * 20
+    encoded = encode_column(scores)
+    assert encoded == [encode(v) for v in scores]
+    assert encoded[5] == (encode(-0.0)) and encoded[5][1] == "-0.0"
+    whole = [100, 95, None, 100] * 20
+    assert [body for _kind, body, _shown in encode_column(whole)][:3] == ["100", "95", ""]

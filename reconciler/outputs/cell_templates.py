@@ -158,6 +158,12 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         return list(map(memo.__getitem__, values))
     alone = types - _PLAIN
     if len(alone) == 1 and str not in types and next(iter(alone)) in _AS_NUMBERS:
+        few = set(values)
+        if len(few) * _FEW < len(values) and 0 not in few:
+            # A few values over many rows (the register's scores): each encoded once. (One
+            # numeric type, and no zero: 0.0 and -0.0 are one key but encode apart.)
+            encoded = {v: encode(v, date1904) for v in few}
+            return list(map(encoded.__getitem__, values))
         return _encode_numbers(values, next(iter(alone)), type(None) in types)
     keys: Sequence[Any]
     numbers = types & _NUMBERS
@@ -184,6 +190,7 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
     return list(map(memo.__getitem__, keys))
 
 
+_FEW = 8  # a numeric column with 1/_FEW as many distinct values as rows: encoded per value
 _AS_NUMBERS: dict[type, tuple[int, str]] = {  # kind, the format of its shown text
     int: (NUMBER, ""),
     float: (NUMBER, ",.1f"),
