@@ -90,6 +90,8 @@ class PairScores:
 # model it is: fifty identical laptops share them.
 UNIT_COMPARISONS = ("serial", "inventory_number", "location", "custodian")
 IDENTITY_COMPARISONS = (*UNIT_COMPARISONS, "cost", "date")
+# The model levels where one model is, or holds, the other.
+_MODEL_ALIKE = ("exact", "prefix", "part")
 # Comparisons whose weight varies within a level (term frequency, given the model or place).
 PER_PAIR = ("name", "words", "edition", "model", "vendor", "category", "custodian")
 
@@ -359,7 +361,10 @@ def weigh(
     if frequency is not None and weights.m:
         _term_frequency(bits, pairs, same_model, books, assets, rules, weights, frequency)
     if weights.given_model:
-        _given(bits, pairs, same_model, weights.given_model)
+        # One model is the other with more written to it (IT's part number, a suffix): the
+        # names then say the model again as much as where the models are one.
+        alike = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome in _MODEL_ALIKE]
+        _given(bits, pairs, same_model | np.isin(level["model"], alike), weights.given_model)
     if weights.given_place:
         at_place = pairs.level["location"] == _agree_level(rules, "location")
         _given(bits, pairs, at_place, weights.given_place)

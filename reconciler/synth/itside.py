@@ -91,6 +91,18 @@ class ItSide:
         share = zlib.crc32(f"{self.vat_salt}:{site.code}".encode()) / 2**32
         return share < self.noise.it_cost_vat
 
+    def _model(self, product: Product, site: Site) -> str:
+        """The model as IT wrote it: at some sites with the maker's part number the units
+        were ordered by ('ProLiant DL380 Gen10 (P20174-B21)'), which the books never carry.
+        One number per product, written for every unit of it at such a site, as an import
+        of the order writes them. Read from the seed (vat_salt), not drawn: no other draw
+        moves."""
+        writes = zlib.crc32(f"{self.vat_salt}:part:{site.code}:{product.it_model}".encode())
+        if writes / 2**32 >= self.noise.it_part_number:
+            return product.it_model
+        sku = zlib.crc32(f"{self.vat_salt}:sku:{product.it_model}".encode())
+        return f"{product.it_model} ({'PNQ'[sku % 3]}{sku % 90000 + 10000}-B{sku % 89 + 10})"
+
     def _hostname(self, site: Site, category: str) -> str | None:
         kind = _HOST_KIND.get(category)
         if kind is None:
@@ -137,7 +149,7 @@ class ItSide:
             asset_id="",
             serial=serial,
             vendor=product.vendor,
-            model=product.it_model,
+            model=self._model(product, site),
             category=IT_CATEGORY[product.category],
             custodian=custodian.full if custodian else None,
             status=status,

@@ -29,6 +29,7 @@ class NoiseConfig:
     placeholder_tag: float = 0.02  # IT records "0000000000" / "No Asset Information" as the tag
     tag_typo: float = 0.02  # IT typed the inventory number with one digit wrong
     it_cost_vat: float = 0.2  # share of sites whose IT writes invoices' totals, VAT included
+    it_part_number: float = 0.05  # IT's model carries the part number: "DL380 Gen10 (P20174-B21)"
     it_date_missing: float = 0.15  # IT recorded no purchase date
     it_date_loaded: float = 0.10  # a unit bought before IT's system carries the day it was loaded
     person_format: float = 0.5  # "Иванов И.И." / "И.И. Иванов" instead of the full name
