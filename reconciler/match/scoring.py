@@ -559,10 +559,9 @@ def evidence(
     table = (weights or Weights(prior_bits(rules), {}, 0.0, "priors")).bits
     r, a = int(pairs.rows[i]), int(pairs.assets[i])
     b_text, a_text = int(books.text_id[r]), int(assets.text_id[a])
+    apart = "edition" in pairs.value and pairs.value["edition"][i] > 0  # some word to name
     shown = {
-        "edition": (
-            editions_apart(b_text, a_text, words) if words and b_text and a_text else ("", "")
-        ),
+        "edition": editions_apart(b_text, a_text, words) if words and apart else ("", ""),
         "name": (books.labels[r], assets.labels[a]),
         "model": (books.names[r].model, assets.names[a].model),
         "vendor": _vendors_shown(books.names[r], assets.names[a]),

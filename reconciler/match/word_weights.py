@@ -201,11 +201,16 @@ def edition_differences(
 
 def editions_apart(left: int, right: int, words: NameWords) -> tuple[str, str]:
     """The edition words each of two names (ids) holds and the other does not, for people:
-    ('upgrade', 'academic')."""
+    ('upgrade', 'academic'). Read from the matrices' arrays: a scipy row per call cost
+    0.1 ms, two seconds for the evidence of a 100k register."""
+
+    def row(matrix: csr_matrix, i: int) -> np.ndarray:
+        return np.asarray(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]])
 
     def only(here: int, there: int) -> str:
-        mine = words.editions[here].indices
-        held = set(words.held[there].indices.tolist())
-        return " ".join(str(words.words[w]) for w in mine.tolist() if w not in held)
+        held = set(row(words.held, there).tolist())
+        return " ".join(
+            str(words.words[w]) for w in row(words.editions, here).tolist() if w not in held
+        )
 
     return only(left, right), only(right, left)
