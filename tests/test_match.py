@@ -968,6 +968,23 @@ def test_words_that_alone_tell_two_names_of_one_side_apart_are_edition_words() -
     assert editions_apart(n + 3, 6, words) == ("", "")
 
 
+def test_names_holding_the_same_words_in_another_order_tell_nothing_apart() -> None:
+    """'suite studio cs3' and 'studio suite cs3', and twice more so: each lacks the same word
+    as the other, and no word tells them apart."""
+    assets = [
+        "suite studio cs3",
+        "studio suite cs3",
+        "alpha beta x7",
+        "beta alpha x7",
+        "gamma delta x9",
+        "delta gamma x9",
+    ]
+    books = ["suite studio cs3 box", "alpha beta x7 box", "gamma delta x9 box"]
+    n = len(assets)
+    words = name_words(_vocabulary([*assets, *books]), np.arange(n + 1, n + 4), np.arange(1, n + 1))
+    assert words.editions.nnz == 0
+
+
 def test_what_the_books_add_after_a_name_and_it_never_writes_is_no_edition() -> None:
     """The books write a laptop's configuration after its name, and their lines differ by it
     alone ('... 16gb' against '... 8gb'); IT never writes it. It cannot tell which of IT's

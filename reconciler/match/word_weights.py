@@ -1,6 +1,6 @@
 """How much of two names' information they share: cosine of their words weighted by how rare
-each word is among this run's names (IDF), 0-100; and the names without the words only one
-side writes by habit.
+each word is among this run's names (IDF), 0-100; the names without the words only one
+side writes by habit; and the edition words that tell two names of one side apart.
 
 Counting shared words alike (Jaccard) lets 'software', 'for', 'edition' or 'ноутбук' agree as
 much as 'photoshop' or 'latitude'; a twenty-word catalogue title then shares few of its words
@@ -160,8 +160,11 @@ def edition_words(
     """Per word: whether it is all that tells two names of one side apart, at least twice
     ('adobe indesign cs3 upgrade' and '... academic', 'jumpstart 1st grade' and '3rd grade',
     'photoshop cs3' and 'photoshop cs3 upgrade'). A side lists each thing once, so such a
-    word names an edition: two names holding different ones are two things."""
-    rng = np.random.default_rng(7)
+    word names an edition: two names holding different ones are two things.
+
+    A name's key is the sum of its words' random 62-bit codes (order-free; two different sets
+    of words share a sum about once in 2**62), so a name less one word is one subtraction."""
+    rng = np.random.default_rng(7)  # fixed: the same names give the same edition words
     code = rng.integers(1, 1 << 62, size=max(n_words, 1), dtype=np.int64)
     count = np.zeros(max(n_words, 1), dtype=np.int64)
     for side in sides:
@@ -174,15 +177,18 @@ def edition_words(
         np.add.at(whole, at, code[words])  # wraps around: a hash of the word set
         # Each name less one of its words, and each name whole: equal keys are siblings.
         keys = np.concatenate([whole[at] - code[words], whole])
-        owner = np.concatenate([at, np.arange(len(names))])
         marker = np.concatenate([words, np.full(len(names), -1)])
-        order = np.lexsort((owner, keys))
-        keys, owner, marker = keys[order], owner[order], marker[order]
+        order = np.lexsort((marker, keys))
+        keys, marker = keys[order], marker[order]
         start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        first_owner = owner[start]
-        last_owner = owner[np.r_[start[1:], len(keys)] - 1]
-        siblings = np.repeat(first_owner != last_owner, np.diff(np.r_[start, len(keys)]))
-        found = marker[siblings & (marker >= 0)]
+        group = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(keys)]))
+        # Siblings differ in the word each lacks (or one lacks none): two names holding the
+        # same words in another order lack the same word and tell nothing apart.
+        lowest, highest = marker[start], marker[np.r_[start[1:], len(keys)] - 1]
+        apart = (lowest != highest)[group] & (marker >= 0)
+        # Each word once per group of siblings, however many names it tells apart there.
+        kept = np.r_[True, (group[1:] != group[:-1]) | (marker[1:] != marker[:-1])]
+        found = marker[apart & kept]
         count += np.bincount(found, minlength=len(count))[: len(count)]
     return np.asarray(count >= _SEEN_APART)[:n_words] if n_words else np.zeros(0, bool)
 
