@@ -1035,6 +1035,23 @@ def test_a_listing_of_another_edition_is_told_from_the_lines_own_holding_more_wo
     assert said.endswith("'upgrade' ~ 'academic'"), said
 
 
+def test_in_a_catalogue_a_price_a_quarter_off_is_nearer_than_one_three_times_over(rules) -> None:
+    """Neither listing is at the line's price; one is a quarter below it (a discount), the
+    other three times over (a pack of five). Prices within half of each other are a level of
+    their own, learned like the rest: the discounted listing is the line's."""
+    books, assets = _catalogue(300)
+    for i in range(0, 300, 3):  # a third of the listings at a shop's discount
+        price = assets[i].purchase_cost or Decimal(0)
+        assets[i] = dataclasses.replace(assets[i], purchase_cost=price * Decimal("0.75"))
+    books.append(row(1, "Kappa Lambda Suite Pro", cost=Decimal("500")))
+    assets += [
+        asset("PACK", {}, name="kappa lambda suite pro", purchase_cost=Decimal("1500")),
+        asset("SALE", {}, name="kappa lambda suite pro", purchase_cost=Decimal("380")),
+    ]
+    m = by_row(run(books, assets, rules))[1]
+    assert [c.asset_id for c in m.candidates][:1] == ["SALE"], m.explain
+
+
 def test_makers_differ_only_where_neither_name_holds_the_others(rules) -> None:
     """'Marine' makes other products in IT's list, so the line 'Marine Aquarium 2.0' reads
     as Marine's; IT's record of it is Encore's and its name says 'Marine Aquarium' too. The
