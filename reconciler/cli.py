@@ -81,7 +81,8 @@ def error_message(error: ReconcilerError, language: str) -> str:
     # who can fix it, who needs what went wrong (the loader's own words).
     detail = error.params.get("detail") if isinstance(error, InventoryError) else None
     if detail:
-        text += f" {'Подробности' if language == 'ru' else 'Detail'}: {detail}"
+        words = errors_config.WORDS["ru" if language == "ru" else "en"]
+        text += " " + words["detail"].format(detail=detail)
     return f"{'Ошибка' if language == 'ru' else 'Error'}: {text}"
 
 
