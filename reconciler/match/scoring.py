@@ -281,12 +281,14 @@ def _compare(
     model_out[(b_model > 0) & (b_model == a_model)] = EXACT
     # 'AFFA250' ~ 'AFF A250': the digit tokens differ, the squashed names do not.
     model_out[(b_model > 0) & (a_model > 0) & (b_sq == a_sq)] = EXACT
-    prefix = _prefix_pairs(b_model, a_model, models)
+    # Two different models, once per distinct pair: one may still hold the other.
+    apart = _Distinct.of(np.where(b_model != a_model, b_model, 0), a_model)
+    prefix = apart.spread(_prefixes(apart, models))
     model_out[prefix & (model_out == SIMILAR)] = PREFIX
     # 'photoshop cs3' ~ 'adobe 13102 photoshop cs3', 'Latitude 5420' ~ 'Latitude 5420 i5 16GB':
     # the model is there, among a code or a configuration the other name does not write.
     if any(lv.outcome == "part" for lv in rules.levels.get("model", ())):
-        part = _part_pairs(b_model, a_model, books, assets) & (model_out == SIMILAR)
+        part = apart.spread(_parts(apart, books, assets)) & (model_out == SIMILAR)
         model_out[part] = PART
     outcome["model"], value["model"] = model_out, model_sim
 
@@ -499,25 +501,17 @@ def _person_at_place(
     bits["custodian"][same] = np.log2(m_agree / np.maximum(share, 1e-9))
 
 
-def _part_pairs(
-    left: np.ndarray, right: np.ndarray, books: Features, assets: Features
-) -> np.ndarray:
-    """Every model token of one side is among the other's: '2007' ~ '1 2007', 'cs3' ~ '3 cs3'."""
-    out = np.zeros(len(left), dtype=bool)
-    both = (left > 0) & (right > 0) & (left != right)
-    if not both.any():
-        return out
-    lefts, rights, inverse = _distinct_pairs(left[both], right[both])
+def _parts(apart: _Distinct, books: Features, assets: Features) -> np.ndarray:
+    """Per distinct pair of models: every model token of one side is among the other's:
+    '2007' ~ '1 2007', 'cs3' ~ '3 cs3'."""
     mine, theirs = _tokens_of_models(books), _tokens_of_models(assets)
-    hits = np.array(
+    return np.array(
         [
             mine[a] <= theirs[b] or theirs[b] <= mine[a]
-            for a, b in zip(lefts.tolist(), rights.tolist(), strict=True)
+            for a, b in zip(apart.lefts.tolist(), apart.rights.tolist(), strict=True)
         ],
         dtype=bool,
     )
-    out[both] = hits[inverse]
-    return out
 
 
 def _tokens_of_models(side: Features) -> dict[int, frozenset[str]]:
@@ -530,19 +524,14 @@ def _tokens_of_models(side: Features) -> dict[int, frozenset[str]]:
     }
 
 
-def _prefix_pairs(left: np.ndarray, right: np.ndarray, texts: np.ndarray) -> np.ndarray:
-    """One model is the other plus a letter suffix: 'smt1500' ~ 'smt1500rmi2u', not 'g10' ~ 'g10+'."""
-    out = np.zeros(len(left), dtype=bool)
-    both = (left > 0) & (right > 0) & (left != right)
-    if not both.any():
-        return out
-    lefts, rights, inverse = _distinct_pairs(left[both], right[both])
-    hits = np.zeros(len(lefts), dtype=bool)
-    for k, (a, b) in enumerate(zip(texts[lefts], texts[rights], strict=True)):
+def _prefixes(apart: _Distinct, texts: np.ndarray) -> np.ndarray:
+    """Per distinct pair of models: one is the other plus a letter suffix: 'smt1500' ~
+    'smt1500rmi2u', not 'g10' ~ 'g10+'."""
+    hits = np.zeros(len(apart.lefts), dtype=bool)
+    for k, (a, b) in enumerate(zip(texts[apart.lefts], texts[apart.rights], strict=True)):
         short, long = (a, b) if len(a) <= len(b) else (b, a)
         hits[k] = long.startswith(short) and long[len(short)].isalpha()
-    out[both] = hits[inverse]
-    return out
+    return hits
 
 
 def evidence(
