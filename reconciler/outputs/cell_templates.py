@@ -213,32 +213,46 @@ def _encode_numbers(values: Sequence[Any], kind_of: type, with_none: bool) -> li
 
 
 def _encode_texts(texts: list[str]) -> list[Encoded]:
-    """_text of each non-empty text: the printable ones escaped as one joined string, the
-    few others (lines, control characters, over Excel's limit) each on its own."""
+    """_text of each non-empty text: the printable ones (and those whose lines are: a kit's
+    values, one asset a line) escaped as one joined string, the few others (control
+    characters, over Excel's limit) each on its own."""
     lengths = list(map(len, texts))
-    plain = "".join(texts).isprintable() and max(lengths, default=0) <= MAX_CELL_TEXT
+    flat = "".join(texts)
+    lined = "\n" in flat  # a line break is not printable, but needs no cleaning either
+    if lined:
+        flat = flat.replace("\n", "")
+    plain = flat.isprintable() and max(lengths, default=0) <= MAX_CELL_TEXT
     if plain:
         easy = texts
     else:
         fits = list(map(MAX_CELL_TEXT.__ge__, lengths))
-        is_easy = list(map(and_, map(str.isprintable, texts), fits))
+        unlined = map(_NO_LINES, texts) if lined else texts
+        is_easy = list(map(and_, map(str.isprintable, unlined), fits))
         easy = list(compress(texts, is_easy))
     if not easy:
         return [_new_text(t) for t in texts]
-    # NUL is not printable, so no easy text holds it; printable text has no CR to keep.
+    # NUL is not printable, so no easy text holds it; nor a CR to keep.
     joined = "\0".join(easy)
     bodies = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split("\0")
     if joined.startswith(_RISKY_START) or _RISKY_AFTER_NUL.search(joined):
         kinds: Iterable[int] = list(map(_KIND_OF_RISKY.__getitem__, map(_RISKY, easy)))
     else:  # the usual: no text starts like a formula
         kinds = repeat(TEXT)
-    encoded = list(zip(kinds, bodies, lengths if plain else map(len, easy), strict=False))
+    shown = lengths if plain else list(map(len, easy))
+    if lined:  # a text of several lines shows as wide as its longest
+        for j in compress(range(len(easy)), map(_HAS_LINE, easy)):
+            shown[j] = max(map(len, easy[j].split("\n")))
+    encoded = list(zip(kinds, bodies, shown, strict=False))
     if plain:
         return encoded
     # The others put in their places (the list grows in order: each index is final).
     for j in compress(range(len(texts)), map(not_, is_easy)):
         encoded.insert(j, _new_text(texts[j]))
     return encoded
+
+
+_NO_LINES = methodcaller("replace", "\n", "")
+_HAS_LINE = methodcaller("__contains__", "\n")
 
 
 # What follows `<c r="A1"` and the style attribute, and what closes the cell, per kind.

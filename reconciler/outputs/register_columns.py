@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, itemgetter, not_
 from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
@@ -83,6 +84,18 @@ def _joined(values: list[Any], language: str) -> Any:
         else:
             shown.append(str(v))
     return "\n".join(shown)
+
+
+def _kits_joined(values: list[Any], sizes: list[int], language: str) -> list[Any]:
+    """_joined of each kit's values: `values` holds every kit's, `sizes[k]` of them kit k's."""
+    ends = list(accumulate(sizes))
+    bounds = zip([0, *ends], ends, strict=False)  # a start more than ends: the last unused
+    if set(map(type, values)) <= _TEXTS:  # the present texts a line each, at C speed
+        return ["\n".join(filter(None, values[s:e])) or None for s, e in bounds]
+    return [_joined(values[s:e], language) for s, e in bounds]
+
+
+_TEXTS = frozenset({str, type(None)})
 
 
 def by_severity(findings: list[Finding]) -> list[Finding]:
@@ -286,10 +299,14 @@ def _plan_rows(
     words = {s: status_words.get(str(s), str(s)) for s in set(status_of)}
     asset_ids = list(map(_ASSET_IDS, matches))
     # A row with no asset has no score worth showing: the best it came to is noise.
-    scores = [
-        None if s is None or not a else round(s, 1)
-        for s, a in zip(map(_SCORE, matches), asset_ids, strict=True)
-    ]
+    raw_scores = list(map(_SCORE, matches))
+    scores: list[float | None]
+    if None in raw_scores:
+        scores = [None if s is None else round(s, 1) for s in raw_scores]
+    else:
+        scores = list(map(round, raw_scores, repeat(1)))
+    for j in compress(range(len(matches)), map(not_, asset_ids)):
+        scores[j] = None
     matched_raw = list(map(_MATCHED_ON, matches))
     matched = {k: matched_words.get(k, k) for k in set(matched_raw)}
     plain_fill = {s: fills[row_fill_key(s, [])] for s in set(status_of)}
@@ -319,11 +336,10 @@ def _plan_rows(
     ]
     # A kit's assets' values read as the rows' are, then joined a kit at a time.
     in_kits = _columns(sheet.enrich, [a for _j, kit in kits for a in kit], language)
+    sizes = [len(kit) for _j, kit in kits]
     for column, kit_values in zip(_columns(sheet.enrich, assets, language), in_kits, strict=True):
-        at = 0
-        for j, kit in kits:
-            column[j] = _joined(list(kit_values[at : at + len(kit)]), language)
-            at += len(kit)
+        for (j, _kit), joined in zip(kits, _kits_joined(kit_values, sizes, language), strict=True):
+            column[j] = joined
         values.append(column)
     values.append(texts)
     columns = [encode_column(v, sheet.date1904) for v in values]
