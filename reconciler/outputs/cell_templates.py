@@ -16,11 +16,12 @@ are dropped and text is cut at Excel's limit; a Decimal is money, a date a seria
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import and_, getitem, itemgetter, methodcaller, not_
+from itertools import accumulate, compress, repeat
+from operator import add, and_, getitem, itemgetter, methodcaller, mul, not_
 from typing import Any
 
 from reconciler.outputs.sheet_stream import column_letter
@@ -239,9 +240,13 @@ def _encode_texts(texts: list[str]) -> list[Encoded]:
     else:  # the usual: no text starts like a formula
         kinds = repeat(TEXT)
     shown = lengths if plain else list(map(len, easy))
-    if lined:  # a text of several lines shows as wide as its longest
-        for j in compress(range(len(easy)), map(_HAS_LINE, easy)):
+    if lined:  # a text of several lines shows as wide as its longest: found from the breaks
+        ends = list(accumulate(map(add, map(len, easy), repeat(1))))  # each text's NUL + 1
+        at = joined.find("\n")
+        while at >= 0:
+            j = bisect_right(ends, at)
             shown[j] = max(map(len, easy[j].split("\n")))
+            at = joined.find("\n", ends[j])
     encoded = list(zip(kinds, bodies, shown, strict=False))
     if plain:
         return encoded
@@ -252,7 +257,6 @@ def _encode_texts(texts: list[str]) -> list[Encoded]:
 
 
 _NO_LINES = methodcaller("replace", "\n", "")
-_HAS_LINE = methodcaller("__contains__", "\n")
 
 
 # What follows `<c r="A1"` and the style attribute, and what closes the cell, per kind.
@@ -509,18 +513,21 @@ def _make_in_order(
     def wanted(i: int, k: int) -> bool:
         return i < len(tables) and tables[i][k] is None and not (i == skip and k == EMPTY)
 
-    # Per column, the pairs (template id, kind) its cells use that are not made yet: none, when
-    # every fill with every kind is made already (cheap to see: the common case after a
-    # sheet's first rows). The columns without a wrapped cell share one list of ids.
-    fills_of: dict[int, set[int]] = {}
+    # Per column, the pairs (template id, kind) its cells use that are not made yet: none, the
+    # common case after a sheet's first rows. Each pair is an int (id * KINDS + kind), so the
+    # column's pairs are one set of ints made by C-level maps; where one is missing, the row
+    # of its first cell is looked for. The columns without a wrapped cell share one list of ids.
+    scaled: dict[int, list[int]] = {}
     firsts: list[tuple[int, int, int, int]] = []
     for c, (index, column) in enumerate(zip(indexes, kinds, strict=True)):
-        ids = fills_of.get(id(index))
-        if ids is None:
-            ids = fills_of[id(index)] = set(index)
-        if not any(wanted(i, k) for i in ids for k in set(column)):
-            continue
-        missing = [pair for pair in set(zip(index, column, strict=True)) if wanted(*pair)]
+        times = scaled.get(id(index))
+        if times is None:
+            times = scaled[id(index)] = list(map(mul, index, repeat(KINDS)))
+        missing = [
+            pair
+            for pair in map(divmod, set(map(add, times, column)), repeat(KINDS))
+            if wanted(*pair)
+        ]
         if missing:
             keys = list(zip(index, column, strict=True))
             firsts += [(keys.index(pair), c, *pair) for pair in missing]
