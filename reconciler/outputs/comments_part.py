@@ -38,36 +38,50 @@ def comments_xml(comments: list[tuple[str, str]]) -> Iterator[bytes]:
         b'<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         b"<authors><author>" + AUTHOR.encode() + b"</author></authors><commentList>"
     )
-    for ref, body in comments:
-        yield (
-            f'<comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{text(body)}</t>'
-            "</text></comment>"
+    # A few hundred comments a piece, each piece encoded once (23k comments at 100k rows).
+    for at in range(0, len(comments), _AT_A_TIME):
+        yield "".join(
+            [
+                f'<comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{text(body)}'
+                "</t></text></comment>"
+                for ref, body in comments[at : at + _AT_A_TIME]
+            ]
         ).encode()
     yield b"</commentList></comments>"
+
+
+_AT_A_TIME = 500
 
 
 def vml_xml(comments: list[tuple[int, int, int, int]]) -> Iterator[bytes]:
     """(row, column, width px, height px) of each comment (1-based) as the VML drawing."""
     yield _VML_HEAD.encode()
-    for idx, shape in enumerate(comments, 1026):
-        yield _shape(idx, *shape)
+    for at in range(0, len(comments), _AT_A_TIME):
+        yield _shapes(comments[at : at + _AT_A_TIME], 1026 + at)
     yield b"</xml>"
 
 
-def _shape(idx: int, row: int, column: int, width: int, height: int) -> bytes:
-    style = (
-        "position:absolute; margin-left:59.25pt;margin-top:1.5pt;"
-        f"width:{width}px;height:{height}px;z-index:1;visibility:hidden"
-    )
-    return (
-        f'<v:shape id="_x0000_s{idx:04d}" type="#_x0000_t202" style={attr(style)} '
-        'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-        '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
-        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
-        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-        f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row>"
-        f"<x:Column>{column - 1}</x:Column></x:ClientData></v:shape>"
-    ).encode()
+def _shapes(shapes: list[tuple[int, int, int, int]], first: int) -> bytes:
+    """The shapes of `shapes` (row, column, width px, height px), numbered from `first`."""
+    styles: dict[tuple[int, int], str] = {}  # a few sizes over many shapes
+    made = []
+    for idx, (row, column, width, height) in enumerate(shapes, first):
+        style = styles.get((width, height))
+        if style is None:
+            style = styles[(width, height)] = attr(
+                "position:absolute; margin-left:59.25pt;margin-top:1.5pt;"
+                f"width:{width}px;height:{height}px;z-index:1;visibility:hidden"
+            )
+        made.append(
+            f'<v:shape id="_x0000_s{idx:04d}" type="#_x0000_t202" style={style} '
+            'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+            '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row>"
+            f"<x:Column>{column - 1}</x:Column></x:ClientData></v:shape>"
+        )
+    return "".join(made).encode()
 
 
 _COMMENT_REF = re.compile(rb'<(?:\w+:)?comment\s[^>]*?\bref="([A-Z]+[0-9]+)"')
@@ -138,5 +152,5 @@ def merged_vml(vml: bytes, shapes: list[tuple[int, int, int, int]]) -> bytes | N
     first = max((int(n) for n in _SHAPE_ID.findall(vml)), default=1025) + 1
     # The note shape type our shapes name, unless theirs defines it already.
     kind = b"" if b'id="_x0000_t202"' in vml else _VML_HEAD.encode().split(b"</o:shapelayout>")[1]
-    ours = b"".join(_shape(idx, *shape) for idx, shape in enumerate(shapes, first))
+    ours = _shapes(shapes, first)
     return vml[:end] + kind + ours + vml[end:]

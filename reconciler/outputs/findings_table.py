@@ -189,25 +189,30 @@ def accepted_on_row(f: Finding, language: str) -> str | None:
     return str(labels(language)["summary"]["accepted_on_row"].format(row=f.accepted_on_row))
 
 
-def said(value: str | None, message: str) -> bool:
-    """Whether the message already says `value` (each of its words): not repeated beside it."""
-    said = message.casefold()
-    return not value or all(word in said for word in value.casefold().split())
+def said(value: str | None, folded: str) -> bool:
+    """Whether a message (`folded`: casefolded) already says `value` (each of its words): not
+    repeated beside it. A value the message holds whole holds each of its words: most
+    values, told by one search."""
+    if not value:
+        return True
+    words = value.casefold()
+    return words in folded or all(word in folded for word in words.split())
 
 
 def comment_text(findings: list[Finding], language: str) -> str:
     """A register row's findings as its cell comment says them: the kind in words, the
     severity, the message; each side's value only when the message does not say it already;
     an accepted finding with who accepted it, when and why."""
-    t = labels(language)
+    severities = labels(language)["severity"]
     book_word, it_word = ("Учет", "ИТ") if language == "ru" else ("Books", "IT")
     parts = []
     for f in findings:
-        severity = t["severity"].get(str(f.severity), str(f.severity))
-        lines = [f"[{severity}] {f.message}"]  # the message names the kind already
-        if not said(f.book_value, f.message):
+        name = str(f.severity)
+        lines = [f"[{severities.get(name, name)}] {f.message}"]  # the message names the kind
+        message = f.message.casefold()
+        if not said(f.book_value, message):
             lines.append(f"{book_word}: {f.book_value}")
-        if not said(f.it_value, f.message):
+        if not said(f.it_value, message):
             lines.append(f"{it_word}: {f.it_value}")
         if f.accepted:
             lines.append(accepted_line(f, language))

@@ -122,7 +122,8 @@ def make_comments(
         ref = f"{letters}{r}"
         if ref in parts.taken:
             continue
-        body, height = finding_comment(by_severity(by_row[(parts.sheet, r)]), language)
+        found = by_row[(parts.sheet, r)]  # most rows have one finding: nothing to sort
+        body, height = finding_comment(found if len(found) == 1 else by_severity(found), language)
         notes.append((ref, body))
         shapes.append((r, parts.column, COMMENT_WIDTH, height))
     if parts.merge_comments:

@@ -9,7 +9,7 @@ namespace prefix) and inserts or replaces a span of bytes; everything else is ke
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 # The root's namespace prefix: "" for <worksheet xmlns=...>, "x:" for <x:worksheet xmlns:x=...>.
 _ROOT = re.compile(rb"<(?!\?|!)(\w+:)?(\w+)[\s/>]")
@@ -93,8 +93,10 @@ def append_children(
 
 def text(value: str) -> str:
     """Element text: &, < and > escaped; a carriage return kept as a character reference
-    (a bare one would be read back as a line feed)."""
-    return escape(value).replace("\r", "&#13;")
+    (a bare one would be read back as a line feed). saxutils.escape's replaces, without its
+    Python calls around them: a comment's text is escaped 23k times at 100k rows."""
+    escaped = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    return escaped.replace("\r", "&#13;")
 
 
 def attr(value: str) -> str:
