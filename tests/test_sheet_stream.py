@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reconciler.outputs import sheet_stream
 from reconciler.outputs.sheet_stream import AddedRow, SheetEdit, extend_sheet
@@ -138,3 +140,67 @@ def test_a_cell_left_of_our_first_column_is_told_from_one_at_or_right_of_it(firs
 def test_no_pattern_is_made_when_no_column_is_left_of_ours_or_too_many_are() -> None:
     assert sheet_stream._left_of(1, b"<c") is None
     assert sheet_stream._left_of(703, b"<c") is None
+
+
+# Rows as a register sheet may hold them: the usual (as Excel writes them), and every other
+# form the row-at-a-time reading handles (whitespace between rows, no cells, its number not
+# first or absent, a cell at or right of our first column, a row we add nothing to).
+ROW_FORMS = [
+    b'<row r="{r}" spans="1:2"><c r="A{r}"><v>{r}</v></c><c r="B{r}" s="1"/></row>',
+    b'<row r="{r}" spans="1:2" ht="20" customHeight="1"><c r="B{r}" t="s"><v>0</v></c></row>',
+    b'\n<row r="{r}"><c r="A{r}"><v>1</v></c></row>',
+    b'<row r="{r}"/>',
+    b'<row r="{r}"></row>',
+    b'<row spans="1:3" r="{r}"><c r="A{r}"><v>2</v></c></row>',
+    b'<row r="{r}"><c r="A{r}"><v>3</v></c><c r="C{r}" s="2"/></row>',
+    b'<row r="{r}"><c r="A{r}"><v>4</v></c><c r="D{r}"><v>5</v></c></row>',
+    b'<row r="{r}"><c><v>6</v></c></row>',
+]
+
+
+class _TakenOnce(dict[int, AddedRow]):
+    """Rows as register_columns.PlannedRows gives them: once each, one line as bytes."""
+
+    def take(self, r: int) -> bytes | AddedRow:
+        added = self.pop(r)
+        return added.xml if added.lines == 1 else added
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(ROW_FORMS) - 1), st.integers(0, 9), st.integers(1, 3)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([1, 40, 200, 1 << 19]),
+    st.sampled_from([0, 1, 3]),
+    st.booleans(),
+)
+def test_rows_read_a_run_at_a_time_are_the_rows_read_one_at_a_time(
+    rows: list[tuple[int, int, int]], run_bytes: int, wait: int, taken_once: bool
+) -> None:
+    # Each row: its form, whether we add to it (not when 0), its lines; a few rows we add
+    # that the sheet does not have. The runs must give the same sheet, byte for byte, as
+    # the rows read one at a time, wherever a run starts and stops.
+    xml_rows, ours = [], {}
+    for r, (form, added, lines) in enumerate(rows, start=1):
+        xml_rows.append(ROW_FORMS[form].replace(b"{r}", str(r).encode()))
+        if added:
+            ours[r] = AddedRow(f'<c r="C{r}"/><c r="D{r}"><v>{r}</v></c>'.encode(), lines)
+    ours[len(rows) + 2] = AddedRow(b'<c r="C99"/>')
+    xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + b"".join(xml_rows) + b"</sheetData></worksheet>"
+    )
+
+    def extended(run: int) -> bytes:
+        rows_given = _TakenOnce(ours) if taken_once else dict(ours)
+        edit = SheetEdit(first=3, widths=[10.0, 10.0], rows=rows_given)
+        old = sheet_stream.RUN_BYTES, sheet_stream._RUN_WAIT
+        sheet_stream.RUN_BYTES, sheet_stream._RUN_WAIT = run, wait
+        try:
+            return b"".join(extend_sheet(xml, edit))
+        finally:
+            sheet_stream.RUN_BYTES, sheet_stream._RUN_WAIT = old
+
+    assert extended(run_bytes) == extended(0)

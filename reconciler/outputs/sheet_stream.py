@@ -11,10 +11,12 @@ of our comments. Nothing here ever writes a formula: text is an inline string, a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from itertools import chain, compress, repeat
+from operator import add, getitem, not_, sub
+from typing import Any, cast
 
 from reconciler.outputs import print_setup
 from reconciler.outputs.xml_parts import (
@@ -323,7 +325,29 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     # row, its cells kept as they are; any other is read closer (_last_cell_column).
     opener = b"<" + prefix + b"c"
     left_of_ours = _left_of(first, opener)
+    marks = (b"<" + prefix + b'row r="', close, opener)
+    wait = 0  # rows to read one at a time before trying a run again
     while pending < count:
+        if wait <= 0 and left_of_ours is not None:
+            if copied < pos:  # rows we do not add to, as they were
+                out.append(view[copied:pos])
+                size += pos - copied
+                copied = pos
+            joined, done, read = _usual_run(
+                xml, pos, body_end, targets, pending, take, marks, left_of_ours, rests, last_ours
+            )
+            if done:
+                out.append(joined)
+                size += len(joined)
+                pending += done
+                pos = copied = pos + read
+                implicit = targets[pending - 1]
+                if size > WRITE_BYTES:  # the run alone, as it is: not copied again
+                    yield joined if len(out) == 1 else b"".join(out)
+                    out, size = [], 0
+                continue
+            wait = _RUN_WAIT
+        wait -= 1
         m = row_pattern.search(xml, pos, body_end)
         if m is None:
             break
@@ -413,6 +437,72 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
         size += len(row)
     yield b"".join(out)
     yield _edit_tail(tail, prefix, edit)
+
+
+# A run of usual rows is read this much of the sheet at a time; where none starts, the next
+# _RUN_WAIT rows are read one at a time (a row of its own kind costs a run's read, no more).
+RUN_BYTES = 1 << 19
+_RUN_WAIT = 64
+
+
+def _usual_run(
+    xml: bytes,
+    pos: int,
+    end: int,
+    targets: list[int],
+    pending: int,
+    take: Any,
+    marks: tuple[bytes, bytes, bytes],
+    left_of_ours: re.Pattern[bytes],
+    rests: dict[bytes, bytes],
+    last: int,
+) -> tuple[bytes, int, int]:
+    """The next rows of xml[pos:end] while they are the usual ones, made a run at a time by
+    C-level maps rather than a row at a time (at 100k rows the row loop's time in half): each
+    the next of `targets` from `pending`, written as Excel writes it (`<row r="N" ...>`, its
+    cells, `</row>`), its last cell left of our first column (`left_of_ours`). `marks`: what
+    starts a row up to its number, what ends a row, what starts a cell; `rests`: our row tags
+    after their numbers, by theirs (made here when new). Returns their XML with our cells, how
+    many rows, how many bytes of `xml` they were."""
+    head, close, opener = marks
+    pieces = xml[pos : min(pos + RUN_BYTES, end)].split(close)
+    pieces.pop()  # what follows the last whole row
+    numbers = targets[pending : pending + len(pieces)]
+    del pieces[len(numbers) :]
+    heads = list(map(head.__add__, map(b'%d"'.__mod__, numbers)))
+    # The run ends before the first row that is not one of the usual.
+    n = _first_false(list(map(bytes.startswith, pieces, heads)))
+    tag_ends = list(map(bytes.find, pieces[:n], repeat(b">")))
+    slashes = map(getitem, pieces, map(sub, tag_ends, repeat(1)))  # `<row .../>`: no cells
+    n = _first_false(list(map(_SLASH.__ne__, slashes)))
+    lasts = map(bytes.rfind, pieces[:n], repeat(opener))  # -1 (no cell) matches nothing
+    n = _first_false([m is not None for m in map(left_of_ours.match, pieces[:n], lasts)])
+    if not n:
+        return b"", 0, 0
+    del pieces[n:], heads[n:], tag_ends[n:]
+    after_tags = list(map(add, tag_ends, repeat(1)))
+    tag_rests: list[bytes] = list(map(_CUT, pieces, map(slice, map(len, heads), after_tags)))
+    for rest in set(tag_rests).difference(rests):
+        at = tag_rests.index(rest)
+        rests[rest] = _row_tag(heads[at] + rest, _ONE_LINE, last)[len(heads[at]) :]
+    ours = list(map(rests.__getitem__, tag_rests))
+    cells = list(map(take, numbers[:n]))  # a row of one line as bytes (PlannedRows.take)
+    for j in compress(range(n), map(not_, map(isinstance, cells, repeat(bytes)))):
+        added = cells[j]
+        cells[j] = added.xml
+        if added.lines > 1:  # a kit's row: as tall as its lines
+            ours[j] = _row_tag(heads[j] + tag_rests[j], added, last)[len(heads[j]) :]
+    inners: Iterator[bytes] = map(_CUT, pieces, map(slice, after_tags, repeat(None)))
+    rows = zip(heads, ours, inners, cells, repeat(close), strict=False)
+    read = sum(map(len, pieces)) + n * len(close)
+    return b"".join(chain.from_iterable(rows)), n, read
+
+
+_CUT = cast("Callable[[bytes, slice], bytes]", getitem)  # a piece of bytes, by a slice
+
+
+def _first_false(flags: list[bool]) -> int:
+    return flags.index(False) if False in flags else len(flags)
 
 
 def _new_row(added: AddedRow | bytes, r: int, edit: SheetEdit, p: str) -> bytes:
