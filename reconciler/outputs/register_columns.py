@@ -294,7 +294,7 @@ def _plan_rows(
     status_words: dict[str, str] = t["status"]
     matched_words: dict[str | None, str | None] = t["matched_on"]
     fills = {key: _rgb(fill) for key, fill in FILLS.items()}
-    numbers = [m.row.row for m in matches]
+    numbers = list(map(_ROW_NUMBER, matches))
     status_of = list(map(_STATUS, matches))
     words = {s: status_words.get(str(s), str(s)) for s in set(status_of)}
     asset_ids = list(map(_ASSET_IDS, matches))
@@ -312,27 +312,24 @@ def _plan_rows(
     plain_fill = {s: fills[row_fill_key(s, [])] for s in set(status_of)}
     row_fills = list(map(plain_fill.__getitem__, status_of))
     texts: list[str | None] = [None] * len(matches)
-    for j, found in enumerate(map(row_findings.get, numbers)):
-        if not found:
-            continue
-        found = by_severity(found)
+    for j in compress(range(len(matches)), map(row_findings.__contains__, numbers)):
+        found = by_severity(row_findings[numbers[j]])
         # One line: the row keeps the accountant's height (the comment has every finding whole).
         texts[j] = "; ".join(f.message for f in found)
         row_fills[j] = fills[row_fill_key(status_of[j], found)]
         sheet.comment_rows.append(numbers[j])
     assets = [by_id.get(a[0], _NO_ASSET) if a else _NO_ASSET for a in asset_ids]
     kits: list[tuple[int, list[Asset]]] = []  # rows of several assets: their values joined
-    for j, ids in enumerate(asset_ids):
-        if len(ids) > 1:
-            found_assets = [by_id[a] for a in ids if a in by_id]
-            assets[j] = found_assets[0] if len(found_assets) == 1 else _NO_ASSET
-            if len(found_assets) > 1:
-                kits.append((j, found_assets))
+    for j in compress(range(len(matches)), map((1).__lt__, map(len, asset_ids))):
+        found_assets = [by_id[a] for a in asset_ids[j] if a in by_id]
+        assets[j] = found_assets[0] if len(found_assets) == 1 else _NO_ASSET
+        if len(found_assets) > 1:
+            kits.append((j, found_assets))
     values: list[list[Any]] = [
         list(map(words.__getitem__, status_of)),
         scores,
         list(map(matched.__getitem__, matched_raw)),
-        ["\n".join(a) or None for a in asset_ids],
+        list(map("\n".join, asset_ids)),  # no asset: "", an empty cell as None would be
     ]
     # A kit's assets' values read as the rows' are, then joined a kit at a time.
     in_kits = _columns(sheet.enrich, [a for _j, kit in kits for a in kit], language)
@@ -473,6 +470,7 @@ class PlannedRows(Mapping[int, AddedRow]):
         return len(self._fixed.keys() | self._chunk_of.keys())
 
 
+_ROW_NUMBER = attrgetter("row.row")
 _STATUS = attrgetter("status")
 _ASSET_IDS = attrgetter("asset_ids")
 _SCORE = attrgetter("score")
