@@ -96,3 +96,14 @@ def test_a_table_is_the_same_whether_its_columns_are_encoded_once_or_again_when_
     tags = dict(re.findall(r'<row r="(\d+)"([^>]*)>', _sheet_xml(once)))
     assert 'customHeight="1"' in tags["8"]  # the longest name (i = 6) wraps: its row grows
     assert tags["3"] == ""  # a short one does not
+
+
+def test_a_text_of_two_lines_among_numbers_grows_its_row_and_only_that_row() -> None:
+    rows: list[list[Any]] = [["Сервер", "Склад", Decimal(i)] for i in range(1, 1500)]
+    rows[1100][2] = "1 200\nс НДС"  # short: it wraps only at its line break
+    rows[1300][2] = "-" * 500  # no break, but wider than its column: it wraps too
+    made = _written(rows, [None] * len(rows))
+    tags = dict(re.findall(r'<row r="(\d+)"([^>]*)>', _sheet_xml(made)))
+    grown = {r for r, tag in tags.items() if "customHeight" in tag}
+    assert grown == {"1102", "1302"}
+    assert 'ht="30"' in tags["1102"]
