@@ -90,3 +90,15 @@ def test_a_worker_still_running_when_we_fail_is_stopped_and_reaped() -> None:
         raise RuntimeError("ours")
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped already: no zombie left
+
+
+def test_a_worker_that_finished_is_reaped_when_we_are_done_too() -> None:
+    def work(send: Send) -> None:
+        send(os.getpid())
+
+    with Forked(work, "test worker") as worker:
+        pid = worker.receive()
+        worker.finish()
+        assert worker.pid == pid  # its exit not waited for yet
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left

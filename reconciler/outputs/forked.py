@@ -89,20 +89,23 @@ class Forked:
         return payload
 
     def finish(self) -> None:
-        """Wait for the worker to end its work (raises its failure here, as ours)."""
+        """Wait for the worker to end its work (raises its failure here, as ours). Not for
+        its exit, the kernel freeing its copy of our pages (0.07 s at 100k rows): what it
+        made is ours already, and `stop` reaps it when we are done too."""
         if self._done:
             return
         kind, _payload = self._next()
         if kind != "done":
             raise WorkerFailed(f"{self.name}: sent more than was expected")
         self._done = True
-        self._reap()
 
     def stop(self) -> None:
-        """End the worker, whatever it was doing (this process failed, or is done)."""
+        """End the worker, whatever it was doing (this process failed, or is done), and reap
+        it (a worker that finished is only waited for)."""
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            if not self._done:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
             self._reap()
         self._pipe.close()
 
