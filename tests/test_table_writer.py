@@ -107,3 +107,19 @@ def test_a_text_of_two_lines_among_numbers_grows_its_row_and_only_that_row() -> 
     grown = {r for r, tag in tags.items() if "customHeight" in tag}
     assert grown == {"1102", "1302"}
     assert 'ht="30"' in tags["1102"]
+
+
+def test_a_column_empty_in_rows_without_fill_has_no_cells_there_and_filled_rows_keep_theirs() -> (
+    None
+):
+    rows: list[list[Any]] = [[f"Сервер {i}", None, i] for i in range(2500)]  # three chunks
+    rows[2100][1] = "Склад"  # the third chunk's column B has one value
+    fills = [RED if i == 1500 else None for i in range(len(rows))]  # one row of the second
+    cells = _cells_by_row(_written(rows, fills))
+    assert cells[2] == cells[1001] == ["A", "C"]  # the first chunk: column B writes nothing
+    assert cells[1502] == ["A", "B", "C"]  # filled: its empty cell is there, in its fill
+    assert cells[1503] == cells[2101] == ["A", "C"]
+    assert cells[2102] == ["A", "B", "C"]
+    ws = openpyxl.load_workbook(io.BytesIO(_written(rows, fills)))["Table"]
+    assert ws["B1502"].fill.fgColor.rgb.endswith(RED) and ws["C1502"].value == 1500
+    assert ws["B2102"].value == "Склад" and ws["C2102"].value == 2100

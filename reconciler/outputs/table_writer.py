@@ -27,6 +27,7 @@ from reconciler.outputs.cell_templates import (
     CellTemplates,
     Encoded,
     cell_starts,
+    encode,
     encode_column,
     grid_rows,
     make_templates,
@@ -322,8 +323,21 @@ def _prepare_rows(
             row_lines[j] = max(row_lines[j], lines)
         wraps.append(wrapped)
     absent_or_none = absent if any(absent) else None
+    written = list(range(width))
+    if not any(fills):
+        # No row filled: a column with no value in these rows writes no cell at all, so it is
+        # left out of their XML (the findings' Accepted, Comment and who and when: 4 of 18).
+        written = [c for c in written if encoded[c].count(_NO_VALUE) < len(encoded[c])]
+        if len(written) < width:
+            encoded = [encoded[c] for c in written]
+            wraps = [wraps[c] for c in written]
+            if absent_or_none is not None:
+                absent_or_none = [absent_or_none[c] for c in written]
     kinds = make_templates(encoded, fills, templates, wraps, True, absent_or_none)
-    return _Rows(first, width, encoded, fills, wraps, absent_or_none, kinds, row_lines)
+    return _Rows(first, written, encoded, fills, wraps, absent_or_none, kinds, row_lines)
+
+
+_NO_VALUE = encode(None)  # an empty cell of a row with no fill: not written (grid_rows)
 
 
 @dataclass
@@ -331,7 +345,7 @@ class _Rows:
     """Some rows of a table, encoded, waiting to be written (_rows_xml)."""
 
     first: int
-    width: int
+    columns: list[int]  # the table's columns these rows have cells in (0-based)
     encoded: list[list[Encoded]]
     fills: list[str | None]
     wraps: list[list[int]]
@@ -343,7 +357,7 @@ class _Rows:
 def _rows_xml(rows: _Rows, starts: list[str], templates: CellTemplates) -> str:
     numbers = [str(r) for r in range(rows.first, rows.first + len(rows.row_lines))]
     cells = grid_rows(
-        starts[: rows.width],
+        [starts[c] for c in rows.columns],
         numbers,
         rows.encoded,
         rows.fills,
@@ -473,4 +487,4 @@ def _written(book: TableBook, sheet: _Prepared) -> Iterator[bytes]:
     yield sheet.tail
 
 
-_DONE = _Rows(0, 0, [], [], [], None, [], [])
+_DONE = _Rows(0, [], [], [], [], None, [], [])
