@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
 from operator import attrgetter, itemgetter, not_
 from typing import Any
 
@@ -301,10 +301,12 @@ def _plan_rows(
     # A row with no asset has no score worth showing: the best it came to is noise.
     raw_scores = list(map(_SCORE, matches))
     scores: list[float | None]
-    if None in raw_scores:
-        scores = [None if s is None else round(s, 1) for s in raw_scores]
+    few = set(raw_scores)
+    if 0 not in few:  # a few scores over many rows: each rounded once (0.0 and -0.0 differ)
+        rounded = {s: None if s is None else round(s, 1) for s in few}
+        scores = list(map(rounded.__getitem__, raw_scores))
     else:
-        scores = list(map(round, raw_scores, repeat(1)))
+        scores = [None if s is None else round(s, 1) for s in raw_scores]
     for j in compress(range(len(matches)), map(not_, asset_ids)):
         scores[j] = None
     matched_raw = list(map(_MATCHED_ON, matches))
