@@ -18,8 +18,10 @@ from reconciler.outputs.cell_templates import (
     cell_starts,
     encode,
     encode_column,
+    encode_parts,
     every_cell_row_bytes,
     grid_rows,
+    make_kind_templates,
     make_templates,
     row_cells,
 )
@@ -101,7 +103,12 @@ def test_a_column_encoded_at_once_is_each_value_encoded_alone(
     distinct = list(dict.fromkeys(v for v in values if type(v) is str and v))  # ids, serials
     assert encode_column(distinct, date1904) == [encode(v, date1904) for v in distinct]
     values = values + values[::-1]
-    assert encode_column(values, date1904) == [encode(v, date1904) for v in values]
+    one_by_one = [encode(v, date1904) for v in values]
+    assert encode_column(values, date1904) == one_by_one
+    parts = encode_parts(values, date1904)  # the same cells taken apart, bodies as UTF-8
+    assert parts.kinds == [kind for kind, _body, _shown in one_by_one]
+    assert parts.bodies == [body.encode() for _kind, body, _shown in one_by_one]
+    assert parts.longest == max((shown for _kind, _body, shown in one_by_one), default=0)
 
 
 def test_equal_values_of_other_types_keep_their_own_encoding_in_a_column() -> None:
@@ -175,16 +182,23 @@ def test_register_rows_made_as_bytes_are_the_rows_text_encoded(
     grid: tuple[list[list[Any]], list[str | None], list[list[int]], list[list[int]]],
 ) -> None:
     values, fills, wraps, _absent = grid  # the register's rows have every cell
-    columns = [encode_column([*column, "Ноутбук «Север» №7"]) for column in values]
+    values = [[*column, "Ноутбук «Север» №7"] for column in values]
+    columns = [encode_column(column) for column in values]
     fills = [*fills, "C6EFCE"]
     wraps = [sorted(set(w)) for w in wraps[: len(columns)]]
     numbers = [str(7 + j) for j in range(len(fills))]
     starts = cell_starts(3, len(columns))
-    ours, _asked = styles_seen()
+    ours, asked = styles_seen()
     kinds = make_templates(columns, fills, ours, wraps)
-    made = every_cell_row_bytes(starts, numbers, columns, fills, ours, wraps, kinds)
     text = grid_rows(starts, numbers, columns, fills, ours, wraps, kinds=kinds)
+    # The same cells taken apart (encode_parts), their templates made from their kinds.
+    theirs, asked_by_parts = styles_seen()
+    parts = [encode_parts(column) for column in values]
+    make_kind_templates([p.kinds for p in parts], fills, theirs, wraps)
+    made = every_cell_row_bytes(starts, numbers, parts, fills, theirs, wraps)
     assert made == [row.encode() for row in text]
+    assert asked_by_parts == asked
+    assert [p.longest for p in parts] == [max((e[2] for e in c), default=0) for c in columns]
 
 
 @given(

@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import accumulate, compress, repeat
 from operator import add, and_, getitem, itemgetter, methodcaller, mul, not_
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.outputs.sheet_stream import column_letter
 from reconciler.outputs.xlsx_writer import (
@@ -146,6 +147,63 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
 
     A register's columns repeat (places, people, models, statuses, dates), and the texts
     that do not are encoded together (_encode_texts): no Python call per cell."""
+    made = _encoded(values, date1904)
+    if isinstance(made, _Distinct):
+        return _encode_texts(made.texts)
+    if isinstance(made, list):
+        return made
+    return list(map(made.memo.__getitem__, made.keys))
+
+
+@dataclass
+class ColumnParts:
+    """A column encoded as the register's rows take it (every_cell_row_bytes): each cell's
+    kind and body (UTF-8), and the longest line any cell shows."""
+
+    kinds: list[int]
+    bodies: list[bytes]
+    longest: int
+
+
+def encode_parts(values: Sequence[Any], date1904: bool = False) -> ColumnParts:
+    """encode_column's cells taken apart. A column of few values (most of the register's:
+    statuses, models, places) maps each cell to its value's kind and UTF-8 body, made once
+    a value: two passes over the cells, not a tuple a cell taken apart and encoded later."""
+    made = _encoded(values, date1904)
+    cells = _text_parts(made.texts) if isinstance(made, _Distinct) else made
+    if isinstance(cells, ColumnParts):
+        return cells
+    if isinstance(cells, list):
+        bodies = list(map(str.encode, map(_BODY, cells)))
+        return ColumnParts(list(map(_KIND, cells)), bodies, max(map(_SHOWN, cells), default=0))
+    memo = cells.memo
+    kind_of = {key: encoded[0] for key, encoded in memo.items()}
+    body_of = {key: encoded[1].encode() for key, encoded in memo.items()}
+    longest = max(map(_SHOWN, memo.values()), default=0)
+    return ColumnParts(
+        list(map(kind_of.__getitem__, cells.keys)),
+        list(map(body_of.__getitem__, cells.keys)),
+        longest,
+    )
+
+
+class _Memo(NamedTuple):
+    """A column's cells as keys of their encoded values (`memo` may hold a key no cell has:
+    an empty text's, shown 0 long)."""
+
+    keys: Sequence[Any]
+    memo: dict[Any, Encoded]
+
+
+class _Distinct(NamedTuple):
+    """A column of texts, none empty, none twice (hostnames, serials), still to encode."""
+
+    texts: list[str]
+
+
+def _encoded(values: Sequence[Any], date1904: bool) -> list[Encoded] | _Memo | _Distinct:
+    """The column encoded: each cell's value in order, or its cells' keys and the value each
+    key encodes to (a column of repeated values), or its texts when each is its own."""
     types = set(map(type, values))
     if types <= _PLAIN:
         distinct = dict.fromkeys(values)
@@ -153,18 +211,17 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
         distinct.pop("", None)
         texts = list(distinct)
         if len(texts) == len(values):  # every value a text of its own (serials, ids): in order
-            return _encode_texts(texts)
+            return _Distinct(texts)
         memo: dict[Any, Encoded] = dict(zip(texts, _encode_texts(texts), strict=True))
         memo[None] = memo[""] = _EMPTY_CELL
-        return list(map(memo.__getitem__, values))
+        return _Memo(values, memo)
     alone = types - _PLAIN
     if len(alone) == 1 and str not in types and next(iter(alone)) in _AS_NUMBERS:
         few = set(values)
         if len(few) * _FEW < len(values) and 0 not in few:
             # A few values over many rows (the register's scores): each encoded once. (One
             # numeric type, and no zero: 0.0 and -0.0 are one key but encode apart.)
-            encoded = {v: encode(v, date1904) for v in few}
-            return list(map(encoded.__getitem__, values))
+            return _Memo(values, {v: encode(v, date1904) for v in few})
         return _encode_numbers(values, next(iter(alone)), type(None) in types)
     keys: Sequence[Any]
     numbers = types & _NUMBERS
@@ -188,7 +245,7 @@ def encode_column(values: Sequence[Any], date1904: bool = False) -> list[Encoded
     for key, value in distinct.items():
         if type(value) is not str or not value:
             memo[key] = encode(value, date1904)
-    return list(map(memo.__getitem__, keys))
+    return _Memo(keys, memo)
 
 
 _FEW = 8  # a numeric column with 1/_FEW as many distinct values as rows: encoded per value
@@ -211,6 +268,25 @@ def _encode_numbers(values: Sequence[Any], kind_of: type, with_none: bool) -> li
         return encoded
     made = iter(encoded)
     return [_EMPTY_CELL if v is None else next(made) for v in values]
+
+
+def _text_parts(texts: list[str]) -> ColumnParts | list[Encoded]:
+    """_encode_texts taken apart at once when every text is plain (printable, one line, not
+    starting like a formula, within Excel's limit: hostnames, serials): escaped, encoded and
+    split as one string; else _encode_texts' cells."""
+    if not texts:
+        return ColumnParts([], [], 0)
+    lengths = list(map(len, texts))
+    joined = "\0".join(texts)
+    if (
+        not "".join(texts).isprintable()
+        or max(lengths, default=0) > MAX_CELL_TEXT
+        or joined.startswith(_RISKY_START)
+        or _RISKY_AFTER_NUL.search(joined)
+    ):
+        return _encode_texts(texts)
+    escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ColumnParts([TEXT] * len(texts), escaped.encode().split(b"\0"), max(lengths, default=0))
 
 
 def _encode_texts(texts: list[str]) -> list[Encoded]:
@@ -337,6 +413,7 @@ def cell_starts(first: int, count: int) -> list[str]:
 
 _KIND = itemgetter(0)
 _BODY = itemgetter(1)
+_SHOWN = itemgetter(2)
 _ROW = "\x01"  # stands for the row number in a column's cells: no cell's XML holds it (cleaned)
 
 
@@ -419,16 +496,15 @@ def _every_cell_rows(
 def every_cell_row_bytes(
     starts: list[str],
     numbers: Sequence[str],
-    columns: list[list[Encoded]],
+    columns: list[ColumnParts],
     fills: Sequence[str | None],
     templates: CellTemplates,
     wraps: Sequence[Sequence[int]],
-    kinds: list[list[int]],
 ) -> list[bytes]:
-    """grid_rows' rows of every cell (the register's, whose templates make_templates made:
-    `kinds`), each as UTF-8 bytes made of bytes pieces. The same bytes as grid_rows' text
-    encoded, without the chunk's text joined, encoded and split again: each cell's body is
-    encoded alone (with the closing pieces below, a 100k register's rows in 0.8 of the time)."""
+    """grid_rows' rows of every cell (the register's, whose templates make_kind_templates
+    made), each as UTF-8 bytes made of bytes pieces: the same bytes as grid_rows' text
+    encoded, without the chunk's text joined, encoded and split again (with the closing
+    pieces below, a 100k register's rows in 0.8 of the time)."""
     if not columns:
         return [b""] * len(numbers)
     _palette, indexes, tables, _skip = _layout(len(columns), fills, templates, wraps, False, None)
@@ -442,9 +518,9 @@ def every_cell_row_bytes(
         closing = [close + after for close in closes]
         pieces += (
             rows,
-            map(getitem, map(rest.__getitem__, indexes[c]), kinds[c]),
-            map(str.encode, map(_BODY, column)),
-            map(closing.__getitem__, kinds[c]),
+            map(getitem, map(rest.__getitem__, indexes[c]), column.kinds),
+            column.bodies,
+            map(closing.__getitem__, column.kinds),
         )
     return list(map(b"".join, zip(*pieces, strict=True)))
 
@@ -491,13 +567,25 @@ def make_templates(
     """The templates grid_rows' cells use, made now in its order; each column's kinds, for
     grid_rows (`kinds`) when it writes these rows later."""
     kinds = [list(map(_KIND, column)) for column in columns]
-    if not columns:
-        return kinds
+    make_kind_templates(kinds, fills, templates, wraps, skip_unfilled_empty, absent)
+    return kinds
+
+
+def make_kind_templates(
+    kinds: list[list[int]],
+    fills: Sequence[str | None],
+    templates: CellTemplates,
+    wraps: Sequence[Sequence[int]] | None = None,
+    skip_unfilled_empty: bool = False,
+    absent: Sequence[Sequence[int]] | None = None,
+) -> None:
+    """make_templates of cells given by their kinds (`kinds[c][j]`: row j's in column c)."""
+    if not kinds:
+        return
     palette, indexes, tables, skip = _layout(
-        len(columns), fills, templates, wraps, skip_unfilled_empty, absent
+        len(kinds), fills, templates, wraps, skip_unfilled_empty, absent
     )
     _make_in_order(templates, palette, tables, indexes, kinds, skip)
-    return kinds
 
 
 def _make_in_order(

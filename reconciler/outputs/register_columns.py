@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate, compress
-from operator import attrgetter, itemgetter, not_
+from operator import attrgetter, not_
 from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
 from reconciler.outputs.added_sheets import vendor_model
 from reconciler.outputs.cell_templates import (
     CellTemplates,
-    Encoded,
+    ColumnParts,
     cell_starts,
-    encode_column,
+    encode_parts,
     every_cell_row_bytes,
-    make_templates,
+    make_kind_templates,
 )
 from reconciler.outputs.figures import row_fill_key
 from reconciler.outputs.findings_table import comment_text
@@ -336,14 +336,14 @@ def _plan_rows(
     # A kit's assets' values read as the rows' are, then joined a kit at a time.
     in_kits = _columns(sheet.enrich, [a for _j, kit in kits for a in kit], language)
     sizes = [len(kit) for _j, kit in kits]
-    for column, kit_values in zip(_columns(sheet.enrich, assets, language), in_kits, strict=True):
+    for enriched, kit_values in zip(_columns(sheet.enrich, assets, language), in_kits, strict=True):
         for (j, _kit), joined in zip(kits, _kits_joined(kit_values, sizes, language), strict=True):
-            column[j] = joined
-        values.append(column)
+            enriched[j] = joined
+        values.append(enriched)
     values.append(texts)
-    columns = [encode_column(v, sheet.date1904) for v in values]
+    columns = [encode_parts(v, sheet.date1904) for v in values]
     for i, column in enumerate(columns):
-        sheet.longest[i] = max(sheet.longest[i], max(map(_SHOWN, column), default=0))
+        sheet.longest[i] = max(sheet.longest[i], column.longest)
     sheet.last_row = max(sheet.last_row, *numbers)
     taken = sheet.rows
     if len(set(numbers)) < len(numbers) or not taken.none_of(numbers):
@@ -353,7 +353,10 @@ def _plan_rows(
             if r not in taken:
                 taken.reserve(r)
                 kept.append(j)
-        columns = [[column[j] for j in kept] for column in columns]
+        columns = [
+            ColumnParts([c.kinds[j] for j in kept], [c.bodies[j] for j in kept], c.longest)
+            for c in columns
+        ]
         row_fills = [row_fills[j] for j in kept]
         numbers = [numbers[j] for j in kept]
         asset_ids = [asset_ids[j] for j in kept]
@@ -363,10 +366,10 @@ def _plan_rows(
     # exception: its assets one a line, wrapped, the row as tall as the kit is long ('; '-joined
     # serials and ids on one line were clipped by the next cell and could not be read).
     kit_rows = [k for k, n in enumerate(lines) if n > 1]
-    wraps = [[k for k in kit_rows if "\n" in column[k][1]] for column in columns]
+    wraps = [[k for k in kit_rows if b"\n" in column.bodies[k]] for column in columns]
     # The styles made now, in the order of the rows; the rows' XML when the sheet is streamed.
-    kinds = make_templates(columns, row_fills, sheet.templates, wraps)
-    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, kinds, lines, kit_rows))
+    make_kind_templates([c.kinds for c in columns], row_fills, sheet.templates, wraps)
+    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, lines, kit_rows))
 
 
 class _Chunk:
@@ -376,10 +379,9 @@ class _Chunk:
         self,
         sheet: _Sheet,
         numbers: list[int],
-        columns: list[list[Encoded]],
+        columns: list[ColumnParts],
         fills: Sequence[str | None],
         wraps: list[list[int]],
-        kinds: list[list[int]],
         lines: list[int],
         kit_rows: list[int],
     ) -> None:
@@ -388,7 +390,6 @@ class _Chunk:
         self.columns = columns
         self.fills = fills
         self.wraps = wraps
-        self.kinds = kinds
         self.lines = lines
         self.kit_rows = kit_rows  # the rows of several lines (indexes into numbers)
 
@@ -403,7 +404,6 @@ class _Chunk:
             self.fills,
             sheet.templates,
             self.wraps,
-            self.kinds,
         )
         rows: dict[int, bytes | AddedRow] = dict(zip(self.numbers, encoded, strict=True))
         for k in self.kit_rows:
@@ -462,7 +462,7 @@ class PlannedRows(Mapping[int, AddedRow]):
         self._left[chunk] = left
         if not left:  # every row taken: its XML and encoded cells let go
             del self._made[chunk]
-            chunk.columns, chunk.kinds = [], []
+            chunk.columns = []
         return row
 
     def __iter__(self) -> Iterator[int]:
@@ -477,7 +477,6 @@ _STATUS = attrgetter("status")
 _ASSET_IDS = attrgetter("asset_ids")
 _SCORE = attrgetter("score")
 _MATCHED_ON = attrgetter("matched_on")
-_SHOWN = itemgetter(2)
 _PENDING = AddedRow(b"")  # a row taken by this chunk, its cells not made yet
 
 
