@@ -173,6 +173,8 @@ def encode_parts(values: Sequence[Any], date1904: bool = False) -> ColumnParts:
     cells = _text_parts(made.texts) if isinstance(made, _Distinct) else made
     if isinstance(cells, ColumnParts):
         return cells
+    if isinstance(cells, _Memo) and len(cells.memo) * _FEW > len(cells.keys):
+        cells = list(map(cells.memo.__getitem__, cells.keys))  # too many values to map twice
     if isinstance(cells, list):
         bodies = list(map(str.encode, map(_BODY, cells)))
         return ColumnParts(list(map(_KIND, cells)), bodies, max(map(_SHOWN, cells), default=0))
