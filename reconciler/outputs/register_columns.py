@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import accumulate, compress
-from operator import attrgetter, not_
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Any
 
 from reconciler.models import Asset, AssetStatus, Finding, RowMatch, RunResult, SheetInfo
@@ -464,6 +464,31 @@ class PlannedRows(Mapping[int, AddedRow]):
             del self._made[chunk]
             chunk.columns = []
         return row
+
+    def take_many(self, rows: list[int]) -> list[bytes | AddedRow]:
+        """`take` of each of `rows`, a chunk's run of them at a time (sheet_stream's runs)."""
+        out: list[bytes | AddedRow] = []
+        chunks = list(map(self._chunk_of.get, rows))
+        at = 0
+        while at < len(rows):
+            chunk = chunks[at]
+            same = list(map(is_, chunks[at:], repeat(chunk)))
+            end = at + (same.index(False) if False in same else len(same))
+            if chunk is None or end - at < 2:
+                out += map(self.take, rows[at:end])
+                at = end
+                continue
+            made = self._made.get(chunk)
+            if made is None:
+                made = self._made[chunk] = chunk.rows()
+            out += map(made.__getitem__, rows[at:end])
+            left = self._left[chunk] - (end - at)
+            self._left[chunk] = left
+            if not left:
+                del self._made[chunk]
+                chunk.columns = []
+            at = end
+        return out
 
     def __iter__(self) -> Iterator[int]:
         return iter({**dict.fromkeys(self._fixed), **dict.fromkeys(self._chunk_of)})

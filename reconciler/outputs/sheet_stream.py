@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain, compress, repeat
-from operator import add, getitem, not_, sub
+from operator import add, getitem, is_not, not_, sub
 from typing import Any, cast
 
 from reconciler.outputs import print_setup
@@ -53,9 +53,9 @@ _CELL_START = b'<c r="'
 class SheetEdit:
     first: int  # first added column, 1-based
     widths: list[float]
-    # Excel row -> what we add to it; a mapping with `take(r)` (register_columns.PlannedRows)
-    # is asked through it, once a row, so it can let go of what was taken, and may give a
-    # row of one line as its cells' bytes alone
+    # Excel row -> what we add to it; a mapping with `take(r)` and `take_many(rows)`
+    # (register_columns.PlannedRows) is asked through them, once a row, so it can let go of
+    # what was taken, and may give a row of one line as its cells' bytes alone
     rows: Mapping[int, AddedRow]
     merges: list[str] = field(default_factory=list)
     autofilter: str | None = None  # None: keep the sheet's own (or none)
@@ -289,6 +289,7 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
     targets = sorted(edit.rows)
     last_row = targets[-1] if targets else 1
     take = getattr(edit.rows, "take", edit.rows.__getitem__)
+    take_many = getattr(edit.rows, "take_many", None) or (lambda rows: list(map(take, rows)))
     head = _edit_head(xml[: data.start()], prefix, edit, last_row)
     yield head
     if data.group().endswith(b"/>"):
@@ -334,7 +335,16 @@ def extend_sheet(xml: bytes, edit: SheetEdit) -> Iterator[bytes]:
                 size += pos - copied
                 copied = pos
             joined, done, read = _usual_run(
-                xml, pos, body_end, targets, pending, take, marks, left_of_ours, rests, last_ours
+                xml,
+                pos,
+                body_end,
+                targets,
+                pending,
+                take_many,
+                marks,
+                left_of_ours,
+                rests,
+                last_ours,
             )
             if done:
                 out.append(joined)
@@ -451,7 +461,7 @@ def _usual_run(
     end: int,
     targets: list[int],
     pending: int,
-    take: Any,
+    take_many: Callable[[list[int]], list[Any]],
     marks: tuple[bytes, bytes, bytes],
     left_of_ours: re.Pattern[bytes],
     rests: dict[bytes, bytes],
@@ -476,7 +486,7 @@ def _usual_run(
     slashes = map(getitem, pieces, map(sub, tag_ends, repeat(1)))  # `<row .../>`: no cells
     n = _first_false(list(map(_SLASH.__ne__, slashes)))
     lasts = map(bytes.rfind, pieces[:n], repeat(opener))  # -1 (no cell) matches nothing
-    n = _first_false([m is not None for m in map(left_of_ours.match, pieces[:n], lasts)])
+    n = _first_false(list(map(is_not, map(left_of_ours.match, pieces[:n], lasts), repeat(None))))
     if not n:
         return b"", 0, 0
     del pieces[n:], heads[n:], tag_ends[n:]
@@ -486,7 +496,7 @@ def _usual_run(
         at = tag_rests.index(rest)
         rests[rest] = _row_tag(heads[at] + rest, _ONE_LINE, last)[len(heads[at]) :]
     ours = list(map(rests.__getitem__, tag_rests))
-    cells = list(map(take, numbers[:n]))  # a row of one line as bytes (PlannedRows.take)
+    cells = take_many(numbers[:n])  # a row of one line as bytes (PlannedRows.take_many)
     for j in compress(range(n), map(not_, map(isinstance, cells, repeat(bytes)))):
         added = cells[j]
         cells[j] = added.xml
