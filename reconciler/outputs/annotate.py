@@ -38,7 +38,8 @@ from reconciler.outputs.grid_copy import copy_grid_workbook
 from reconciler.outputs.print_setup import print_titles
 from reconciler.outputs.register_columns import (
     findings_by_row,
-    plan_sheet,
+    finish_plan,
+    plan_cells,
     right_edge,
     rows_by_sheet,
 )
@@ -267,14 +268,10 @@ def _extend_register_sheets(
         if part is None:
             log.warning("sheet %r of the register is not in the workbook; not annotated", info.name)
             continue
-        xml = package.read(part)
-        first = right_edge(xml, info) + 1
-        prefix = root_prefix(xml)
-        data = find_start(xml, prefix, "sheetData")
-        head_end = len(xml) if data is None else data.start()
-        tail_start = max(xml.rfind(b"sheetData>"), 0)
-        own_filter = find_start(xml, prefix, "autoFilter", tail_start)
-        plan = plan_sheet(
+        # The sheet's XML inflated by a thread (ISA-L lets go of the interpreter lock) while
+        # our cells are planned: they need it only to be placed (0.15-0.3 s at 100k rows).
+        reading = package.read_beside(part)
+        cells = plan_cells(
             info,
             matches.get(info.name, []),
             by_row,
@@ -282,11 +279,22 @@ def _extend_register_sheets(
             rules,
             language,
             styles,
+            date1904=date1904,
+        )
+        xml = reading()
+        first = right_edge(xml, info) + 1
+        prefix = root_prefix(xml)
+        data = find_start(xml, prefix, "sheetData")
+        head_end = len(xml) if data is None else data.start()
+        tail_start = max(xml.rfind(b"sheetData>"), 0)
+        own_filter = find_start(xml, prefix, "autoFilter", tail_start)
+        plan = finish_plan(
+            cells,
+            styles,
             first=first,
             header_font=_header_font(xml, info, first, styles),
             keep_autofilter=own_filter is not None,
             freeze=find_start(xml, prefix, "pane", 0, head_end) is None,
-            date1904=date1904,
         )
         if own_filter is not None:
             ref = get_attr(own_filter.group(), "ref") or ""

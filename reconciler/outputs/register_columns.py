@@ -176,19 +176,24 @@ def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[
 
 
 @dataclass
-class _Sheet:
-    """What plan_sheet keeps across its chunks of rows."""
+class SheetCells:
+    """A register sheet's added cells planned (plan_cells), the formats they use, their
+    column letters and our header not yet (finish_plan): the register's XML is not needed
+    to plan them, only to place them."""
 
+    info: SheetInfo
+    heads: list[str]
     enrich: list[str]
     language: str
     date1904: bool
-    starts: list[str]
     templates: CellTemplates
-    last: int  # our last column: where the comments go
     longest: list[int]
     rows: PlannedRows
     comment_rows: list[int]
     last_row: int
+    chunks: list[_Chunk] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)  # `<c r="` and each column's letters
+    last: int = 0  # our last column: where the comments go
 
 
 def plan_sheet(
@@ -206,14 +211,70 @@ def plan_sheet(
     freeze: bool,
     date1904: bool,
 ) -> SheetPlan:
+    """plan_cells, then finish_plan: the sheet's added columns planned whole."""
+    cells = plan_cells(info, matches, by_row, by_id, rules, language, styles, date1904=date1904)
+    return finish_plan(
+        cells,
+        styles,
+        first=first,
+        header_font=header_font,
+        keep_autofilter=keep_autofilter,
+        freeze=freeze,
+    )
+
+
+def plan_cells(
+    info: SheetInfo,
+    matches: list[RowMatch],
+    by_row: dict[tuple[str, int], list[Finding]],
+    by_id: dict[str, Asset],
+    rules: Rules,
+    language: str,
+    styles: StyleBook,
+    *,
+    date1904: bool,
+) -> SheetCells:
+    """Our cells of the sheet's rows, a chunk of rows at a time: their values gathered and
+    encoded, their fills and which of them get a comment (most of the plan's time)."""
     heads = headings(rules, language)
-    enrich: list[str] = list(rules.checks.annotate_columns)
-    n = len(heads)
 
     def style_of(fill: str | None, wrap: bool, number_format: str | None, quote: bool) -> int:
         xf = Xf(fill_rgb=fill, wrap=wrap, vertical="top", num_fmt=number_format, quote_prefix=quote)
         return styles.xf(xf)
 
+    sheet = SheetCells(
+        info=info,
+        heads=heads,
+        enrich=list(rules.checks.annotate_columns),
+        language=language,
+        date1904=date1904,
+        templates=CellTemplates(style_of),
+        longest=[0] * len(heads),  # the shown length of each column's widest value
+        rows=PlannedRows({}),
+        comment_rows=[],
+        last_row=info.header_end_row,
+    )
+    sheet.rows.reserve(info.header_row)  # our header's (finish_plan)
+    # This sheet's findings by row number (by_row holds every sheet's).
+    row_findings = {r: found for (name, r), found in by_row.items() if name == info.name}
+    for at in range(0, len(matches), CHUNK):
+        _plan_rows(sheet, matches[at : at + CHUNK], row_findings, by_id)
+    return sheet
+
+
+def finish_plan(
+    sheet: SheetCells,
+    styles: StyleBook,
+    *,
+    first: int,
+    header_font: FontInfo,
+    keep_autofilter: bool,
+    freeze: bool,
+) -> SheetPlan:
+    """The planned cells placed from column `first` on: our header's format first, then the
+    cells' formats in the order of the rows (styles.xml gains them in the order a cell at a
+    time would), our header, widths, merges, autofilter and frozen panes."""
+    info, heads, n = sheet.info, sheet.heads, len(sheet.heads)
     header_style = styles.xf(
         Xf(
             fill_rgb=_rgb(HEADER_FILL),
@@ -224,40 +285,27 @@ def plan_sheet(
             boxed=True,
         )
     )
-    sheet = _Sheet(
-        enrich=enrich,
-        language=language,
-        date1904=date1904,
-        starts=cell_starts(first, n),
-        templates=CellTemplates(style_of),
-        last=first + n - 1,
-        longest=[0] * n,  # the shown length of each column's widest value, for its width
-        rows=PlannedRows(
-            {
-                info.header_row: cells_row(
-                    info.header_row, [(h, header_style) for h in heads], first, False
-                )
-            }
-        ),
-        comment_rows=[],
-        last_row=info.header_end_row,
+    for chunk in sheet.chunks:
+        make_kind_templates(
+            [c.kinds for c in chunk.columns], chunk.fills, sheet.templates, chunk.wraps
+        )
+    sheet.starts, sheet.last = cell_starts(first, n), first + n - 1
+    sheet.rows.fix(
+        info.header_row,
+        cells_row(info.header_row, [(h, header_style) for h in heads], first, False),
     )
-    # This sheet's findings by row number (by_row holds every sheet's).
-    row_findings = {r: found for (name, r), found in by_row.items() if name == info.name}
-    for at in range(0, len(matches), CHUNK):
-        _plan_rows(sheet, matches[at : at + CHUNK], row_findings, by_id)
     widths = []
     for i, head in enumerate(heads):
         most = FINDINGS_WIDTH if i == n - 1 else ADDED_MAX_WIDTH
         widest = sheet.longest[i] * 1.15 + 2 if sheet.longest[i] else 0.0
         widths.append(fitted_width(widest, head, least=10, most=most))
     # Our columns one group that folds away; IT-only details folded already (print_setup).
-    folded = [False] * 4 + [k in IT_ONLY_COLUMNS for k in enrich] + [False]
+    folded = [False] * 4 + [k in IT_ONLY_COLUMNS for k in sheet.enrich] + [False]
     edit = SheetEdit(
         first=first,
         widths=widths,
         rows=sheet.rows,
-        date1904=date1904,
+        date1904=sheet.date1904,
         outline=[2 if f else 1 for f in folded],
         hidden=folded,
         print_layout=True,
@@ -282,7 +330,7 @@ def plan_sheet(
 
 
 def _plan_rows(
-    sheet: _Sheet,
+    sheet: SheetCells,
     matches: list[RowMatch],
     row_findings: dict[int, list[Finding]],
     by_id: dict[str, Asset],
@@ -367,9 +415,11 @@ def _plan_rows(
     # serials and ids on one line were clipped by the next cell and could not be read).
     kit_rows = [k for k, n in enumerate(lines) if n > 1]
     wraps = [[k for k in kit_rows if b"\n" in column.bodies[k]] for column in columns]
-    # The styles made now, in the order of the rows; the rows' XML when the sheet is streamed.
-    make_kind_templates([c.kinds for c in columns], row_fills, sheet.templates, wraps)
-    taken.add(_Chunk(sheet, numbers, columns, row_fills, wraps, lines, kit_rows))
+    # The formats made in finish_plan, in the order of the rows; the rows' XML when the sheet
+    # is streamed.
+    chunk = _Chunk(sheet, numbers, columns, row_fills, wraps, lines, kit_rows)
+    sheet.chunks.append(chunk)
+    taken.add(chunk)
 
 
 class _Chunk:
@@ -377,7 +427,7 @@ class _Chunk:
 
     def __init__(
         self,
-        sheet: _Sheet,
+        sheet: SheetCells,
         numbers: list[int],
         columns: list[ColumnParts],
         fills: Sequence[str | None],
@@ -427,8 +477,13 @@ class PlannedRows(Mapping[int, AddedRow]):
         self._left[chunk] = len(chunk.numbers)
 
     def reserve(self, r: int) -> None:
-        """Row r is taken by the chunk being planned (its first listing wins)."""
+        """Row r is taken by the chunk being planned (its first listing wins), or by our
+        header, made later (`fix`)."""
         self._fixed[r] = _PENDING
+
+    def fix(self, r: int, row: AddedRow) -> None:
+        """Row r's cells, made apart from the chunks' (our header)."""
+        self._fixed[r] = row
 
     def __contains__(self, r: object) -> bool:
         return r in self._fixed or r in self._chunk_of

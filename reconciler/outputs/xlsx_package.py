@@ -13,8 +13,9 @@ import os
 import posixpath
 import re
 import tempfile
+import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -168,6 +169,29 @@ class Package:
         if isinstance(content, bytes):
             return content
         return read_member(self.zip, name)
+
+    def read_beside(self, name: str) -> Callable[[], bytes]:
+        """`read(name)` in a thread of its own, meanwhile this one goes on (not reading this
+        package): what waits for it and gives its bytes, or raises what it raised."""
+        done: list[bytes] = []
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                done.append(self.read(name))
+            except BaseException as e:  # raised in the caller's thread
+                failed.append(e)
+
+        thread = threading.Thread(target=read, name=f"read {name}", daemon=True)
+        thread.start()
+
+        def result() -> bytes:
+            thread.join()
+            if failed:
+                raise failed[0]
+            return done[0]
+
+        return result
 
     def has(self, name: str) -> bool:
         return name in self.names or name in self.added
