@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from reconciler.decisions.answer import TEXT as ANSWER_TEXT
 from reconciler.models import Asset, AssetStatus
@@ -19,7 +17,6 @@ from reconciler.text.glossary import (
     AVOID,
     LABEL_STARTS,
     display_serial,
-    display_serials,
     status_word,
 )
 from reconciler.text.labels import CODE_LABELS, NOTE_KINDS
@@ -84,17 +81,3 @@ def test_it_statuses_are_shown_in_the_readers_words_through_statuses_yaml() -> N
     assert status_word(in_use, "en") == "in service"
     odd = Asset("A-2", status=AssetStatus.UNKNOWN, status_raw="Квантовый")
     assert status_word(odd, "ru") == "Квантовый"  # unknown: shown as IT wrote it, not guessed
-
-
-SERIALS = st.one_of(
-    st.none(),
-    st.text(max_size=12),
-    st.sampled_from(
-        ["с/н сер. № C8TFXQ163725", "S/N: CZJ1234ABC", " SN12345 ", "зав. № ", "#", "s", ""]
-    ),
-)
-
-
-@given(st.lists(SERIALS, max_size=30))
-def test_a_column_of_serials_is_shown_as_each_serial_alone(serials: list[str | None]) -> None:
-    assert display_serials(serials) == [display_serial(s) for s in serials]

@@ -38,7 +38,7 @@ from reconciler.outputs.sheet_stream import (
 from reconciler.outputs.styles_append import FontInfo, StyleBook, Xf
 from reconciler.outputs.xlsx_writer import FILLS, HEADER_FILL, clean_text, fitted_width
 from reconciler.rules import Rules
-from reconciler.text.glossary import display_serial, display_serials, status_word
+from reconciler.text.glossary import display_serial, status_word
 from reconciler.text.labels import format_date, format_money
 from reconciler.text.report import labels
 
@@ -166,7 +166,7 @@ def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[
             out.append(list(table[name]))
             continue
         if name == "serial":  # one asset's own: nothing repeats to share, each shown once
-            out.append(display_serials(table["serial"]))
+            out.append(list(map(display_serial, table["serial"])))
             continue
         keys = list(zip(*(table[a] for a in made_from), strict=True))
         distinct = dict(zip(keys, assets, strict=True))

@@ -10,9 +10,6 @@ IT statuses are shown in the reader's words: statuses.yaml folds each inventory'
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from itertools import compress
-from operator import methodcaller
 
 from reconciler.models import Asset, AssetStatus
 
@@ -111,24 +108,3 @@ def display_serial(text: str | None) -> str | None:
     if not stripped or (stripped[:1].isalnum() and value[: len(value) - len(stripped)].isalpha()):
         return value or None
     return stripped
-
-
-def display_serials(texts: Sequence[str | None]) -> list[str | None]:
-    """display_serial of each of a column's serials: the usual serial (a text starting with
-    no label's character) stripped at C speed, the others one at a time."""
-    types = set(map(type, texts))
-    if not types <= {str, type(None)}:
-        return list(map(display_serial, texts))
-    present = [t for t in texts if t is not None]
-    shown: list[str | None] = list(map(str.strip, present))
-    for k in compress(range(len(present)), map(_LABELLED, shown)):
-        shown[k] = display_serial(present[k])
-    if "" in shown:
-        shown = [s or None for s in shown]
-    if len(present) == len(texts):
-        return shown
-    made = iter(shown)
-    return [None if t is None else next(made) for t in texts]
-
-
-_LABELLED = methodcaller("startswith", tuple(LABEL_STARTS))
