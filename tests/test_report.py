@@ -23,6 +23,7 @@ from reconciler.match.place_keys import person_key, place_key
 from reconciler.models import NOTE_CODES, Finding, FindingCode, RunResult, Severity
 from reconciler.outputs.charts import svg_bar_chart, text_px
 from reconciler.outputs.figures import _grouped
+from reconciler.outputs.forked import WorkerFailed
 from reconciler.outputs.report import (
     render_report_html,
     render_summary_html,
@@ -554,3 +555,29 @@ def test_the_it_workbook_made_from_the_annotated_copys_tables_equals_one_made_al
         assert all(a.read(name) == b.read(name) for name in a.namelist())
         codes = b.read("xl/worksheets/sheet1.xml").decode()
     assert "MISSING_IN_INVENTORY" in codes  # the IT workbook's column D, not the copy's words
+
+
+def test_results_json_written_by_a_worker_is_the_one_written_here(
+    tmp_path: Path, rules: Rules
+) -> None:
+    # At 100k rows a forked worker writes results.json while this process writes the
+    # workbook and the html: the same files, byte for byte, either way.
+    result = planted_run(tmp_path, rules)
+    made = {}
+    for parallel in (False, True):
+        outputs = write_reports(result, _config(), parallel=parallel)
+        made[parallel] = {kind: path.read_bytes() for kind, path in outputs.items()}
+        assert not [p for p in result.run_dir.iterdir() if p.name.startswith(".")]
+    assert made[True]["results"] == made[False]["results"]
+    assert json.loads(made[True]["results"])["run_id"] == result.run_id
+    assert made[True]["report_html"] == made[False]["report_html"]
+
+
+def test_a_worker_that_cannot_write_results_json_fails_the_reports_as_our_fault(
+    tmp_path: Path, rules: Rules
+) -> None:
+    result = planted_run(tmp_path, rules)
+    (result.run_dir / "results.json").mkdir()  # the name taken by a folder: the rename fails
+    with pytest.raises(WorkerFailed) as caught:
+        write_reports(result, _config(), parallel=True)
+    assert isinstance(caught.value.__cause__, OSError)

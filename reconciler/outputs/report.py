@@ -6,6 +6,8 @@ Every file is written to a temporary name and renamed, so none is ever seen half
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,13 @@ from reconciler.atomic import write_atomically
 from reconciler.config import Config
 from reconciler.models import RunResult
 from reconciler.outputs.figures import Figures, run_figures
+from reconciler.outputs.forked import Forked, ForkRefused, Send, can_fork
 from reconciler.outputs.results import RESULTS_NAME, results_of, write_results
 from reconciler.outputs.table_writer import SharedTables
 from reconciler.text import scope as scope_text
 from reconciler.text.templates import render_html, render_text
+
+log = logging.getLogger(__name__)
 
 
 def results_to_dict(
@@ -37,10 +42,13 @@ def write_reports(
     folder: str | None = None,
     figures: Figures | None = None,
     shared: SharedTables | None = None,
+    parallel: bool | None = None,
 ) -> dict[str, Path]:
     """Write every report file into result.run_dir; return them by kind. `figures`: the
     run's (figures.run_figures), computed here when not given; `shared`: the long tables the
-    annotated copy laid out (table_writer.SharedTables)."""
+    annotated copy laid out (table_writer.SharedTables). `parallel`: results.json written by
+    a forked worker while this process writes the workbook and the html (None: when there is
+    a second core and the register is large enough to gain)."""
     from reconciler.outputs.discrepancy_workbook import (
         build_discrepancy_workbook,
         discrepancies_name,
@@ -49,20 +57,36 @@ def write_reports(
 
     language = config.report.language
     figures = figures or run_figures(result, language)
-    outputs = {
-        "results": write_results(
-            result, result.run_dir / RESULTS_NAME, folder=folder, language=language, figures=figures
-        )
-    }
-    workbook = result.run_dir / discrepancies_name(result.register.file_name)
-    with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
-        data = build_discrepancy_workbook(result, language, figures, shared)
-    write_atomically(workbook, data)
-    outputs["discrepancies"] = workbook
-    html = result.run_dir / "report.html"
-    write_atomically(html, render_report_html(result, language, figures).encode("utf-8"))
-    outputs["report_html"] = html
-    return outputs
+    results = result.run_dir / RESULTS_NAME
+
+    def write_json(_send: Send | None = None) -> None:
+        write_results(result, results, folder=folder, language=language, figures=figures)
+
+    if parallel is None:
+        parallel = len(result.match.rows) >= PARALLEL_FROM_ROWS and can_fork()
+    with contextlib.ExitStack() as stack:
+        worker: Forked | None = None
+        if parallel:
+            try:
+                worker = stack.enter_context(Forked(write_json, "reports: results.json"))
+            except ForkRefused as refused:
+                log.warning("reports: %s; results.json written in this process", refused)
+        if worker is None:
+            write_json()
+        workbook = result.run_dir / discrepancies_name(result.register.file_name)
+        with gc_paused():  # openpyxl's many objects per cell (xlsx_writer.gc_paused)
+            data = build_discrepancy_workbook(result, language, figures, shared)
+        write_atomically(workbook, data)
+        html = result.run_dir / "report.html"
+        write_atomically(html, render_report_html(result, language, figures).encode("utf-8"))
+        if worker is not None:
+            worker.finish()
+    return {"results": results, "discrepancies": workbook, "report_html": html}
+
+
+# Below this many register rows results.json is written here: a fork costs more than the
+# second or two it saves at 100k rows (BENCHMARKS.md, issue 16).
+PARALLEL_FROM_ROWS = 20_000
 
 
 # --- html and text -----------------------------------------------------------------------
