@@ -128,6 +128,13 @@ def measure(rows: int, seed: int) -> dict[str, object]:
             "peak_rss_mib": round(max(peak_kb, before) / 1024),
             "peak_rss_bytes": max(peak_kb, before) * 1024,
             "timings": every_timing(proc.stderr, doc, seconds),
+            # The stages that had a worker beside them (annotate, reports): without a free core
+            # (forked.can_fork) each runs in one process, seconds slower at 100k.
+            "workers": [
+                line.split(": ")[1]  # `... reconciler.outputs.annotate: annotate: the ...`
+                for line in proc.stderr.splitlines()
+                if "by a worker beside this process" in line
+            ],
             "summary": {k: doc["summary"][k] for k in ("matched", "review", "unmatched")},
             **auto_quality(doc, data),
         }
@@ -152,7 +159,8 @@ def summary_line(r: dict[str, Any]) -> str:
     return (
         f"{r['rows']:,} rows x {r['assets']:,} assets: wall {r['seconds']} s, floor "
         f"{r['floor_seconds']} s; stages (s) {stages}; {'; '.join(met)} (targets at 100k); "
-        f"auto P {r['precision']} R {r['recall']}; load {load[0]} -> {load[1]}"
+        f"auto P {r['precision']} R {r['recall']}; load {load[0]} -> {load[1]}; workers: "
+        f"{', '.join(r['workers']) or 'none'}"
     )
 
 

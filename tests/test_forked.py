@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.outputs.forked import Forked, Send, WorkerFailed
+from reconciler.outputs.forked import Forked, Send, WorkerFailed, core_free, runnable_now
 from reconciler.service import faults
 
 
@@ -102,3 +102,20 @@ def test_a_worker_that_finished_is_reaped_when_we_are_done_too() -> None:
         assert worker.pid == pid  # its exit not waited for yet
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left
+
+
+def test_a_core_freed_a_moment_ago_is_free_though_the_load_average_still_counts_it() -> None:
+    # Two cores, the last minute's average at 2.3 (the run's own stages just before), and
+    # only this process runnable now: the worker runs.
+    assert core_free(2, 2.3, 1)
+    # Another job holds the second core now, and has for a minute: no worker.
+    assert not core_free(2, 2.3, 2)
+    # Not known how many run now: the average alone decides, as before.
+    assert not core_free(2, 2.0, None) and core_free(2, 1.4, None)
+    assert not core_free(1, 0.0, 1)  # one core: never
+
+
+@pytest.mark.skipif(not Path("/proc/loadavg").exists(), reason="Linux's /proc/loadavg")
+def test_this_process_is_among_the_tasks_runnable_now() -> None:
+    runnable = runnable_now()
+    assert runnable is not None and runnable >= 1

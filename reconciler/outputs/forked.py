@@ -45,8 +45,11 @@ class ForkRefused(OSError):
 def can_fork() -> bool:
     """Whether a worker can run beside this process: fork exists and a second core is free.
 
-    Free: the last minute's load average (this process counts one) is under the number of
-    cores, so some of another core is idle. On a machine busy with other work a worker gains nothing and costs: its pages
+    Free: fewer tasks than cores want a core (this process counts one), by the last minute's
+    load average or by the tasks runnable now. The average lags: a core freed a few seconds
+    ago (the run's own earlier stages, another job just ended) still counts as busy for up to
+    a minute, and refused the worker on a quiet machine (BENCHMARKS.md, issue 16, ninth
+    pass). On a machine busy with other work a worker gains nothing and costs: its pages
     copied as either process writes them, and both processes' time when they share a core
     (BENCHMARKS.md, issue 16, sixth pass)."""
     if not hasattr(os, "fork"):
@@ -57,7 +60,22 @@ def can_fork() -> bool:
         load = os.getloadavg()[0]
     except OSError:  # not known here: as if nothing else ran
         load = 1.0
-    return cores > 1 and load < cores
+    return core_free(cores, load, runnable_now())
+
+
+def core_free(cores: int, load: float, runnable: int | None) -> bool:
+    """Whether a core is free beside this process: by the load average, or by the count of
+    tasks runnable now (this one included; None: not known)."""
+    return cores > 1 and (load < cores or (runnable is not None and runnable < cores))
+
+
+def runnable_now() -> int | None:
+    """The tasks runnable at this moment, this process included (Linux's /proc/loadavg)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            return int(f.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Forked:

@@ -64,6 +64,8 @@ def write_reports(
 
     if parallel is None:
         parallel = len(result.match.rows) >= PARALLEL_FROM_ROWS and can_fork()
+        if parallel:
+            log.info("reports: results.json written by a worker beside this process")
     with contextlib.ExitStack() as stack:
         worker: Forked | None = None
         if parallel:
