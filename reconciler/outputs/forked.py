@@ -47,9 +47,10 @@ def can_fork() -> bool:
 
     Free: fewer tasks than cores want a core (this process counts one), by the last minute's
     load average or by the tasks runnable now. The average lags: a core freed a few seconds
-    ago (the run's own earlier stages, another job just ended) still counts as busy for up to
-    a minute, and refused the worker on a quiet machine (BENCHMARKS.md, issue 16, ninth
-    pass). On a machine busy with other work a worker gains nothing and costs: its pages
+    ago (another job just ended, a stage of the run that used two) still counts as busy for
+    up to a minute, which would refuse the worker on a machine now quiet (BENCHMARKS.md,
+    issue 16, end of the eighth session). On a machine busy with other work a worker gains
+    nothing and costs: its pages
     copied as either process writes them, and both processes' time when they share a core
     (BENCHMARKS.md, issue 16, sixth pass)."""
     if not hasattr(os, "fork"):
