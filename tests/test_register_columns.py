@@ -1,6 +1,6 @@
-"""The register's added columns, planned a column at a time (register_columns.plan_sheet),
-against the same columns planned the way they were before: row by row, a value encoded and a
-cell written at a time. Same cells, same styles in the same order, same widths and comments,
+"""The register's added columns, planned a column at a time (register_columns.plan_cells, then
+finish_plan), against the same columns planned the way they were before: row by row, a value
+encoded and a cell written at a time. Same cells, same styles in the same order, same widths and comments,
 on a register with kits, dates, money, empty values, formula-looking and control-character
 text, a row listed twice, in both languages."""
 
@@ -59,7 +59,7 @@ def _awkward_run(tmp_path: Path, rules: Rules, language: str) -> RunResult:
 def _planned_a_row_at_a_time(
     result: RunResult, rules: Rules, language: str, styles: StyleBook, first: int
 ) -> tuple[dict[int, AddedRow], list[float], list[tuple[int, int, str, int]]]:
-    """plan_sheet's rows, widths and comments as it made them before, one row at a time."""
+    """The plan's rows, widths and comments as it was made before, one row at a time."""
     info = result.register.sheets[0]
     t = labels(language)
     heads = rc.headings(rules, language)
@@ -151,7 +151,7 @@ def test_columns_planned_at_once_are_the_cells_planned_a_row_at_a_time(
     rows, widths, comments = _planned_a_row_at_a_time(result, rules, language, before, first)
     monkeypatch.setattr(rc, "CHUNK", chunk)
     now = StyleBook(None)
-    plan = rc.plan_sheet(
+    cells = rc.plan_cells(
         info,
         rc.rows_by_sheet(result)[info.name],
         rc.findings_by_row(result),
@@ -159,11 +159,10 @@ def test_columns_planned_at_once_are_the_cells_planned_a_row_at_a_time(
         rules,
         language,
         now,
-        first=first,
-        header_font=now.default_font(),
-        keep_autofilter=False,
-        freeze=True,
         date1904=False,
+    )
+    plan = rc.finish_plan(
+        cells, now, first=first, header_font=now.default_font(), keep_autofilter=False, freeze=True
     )
     planned = {r: (row.xml, row.lines) for r, row in plan.edit.rows.items()}
     del planned[info.header_row]

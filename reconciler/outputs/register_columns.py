@@ -179,7 +179,7 @@ def _columns(names: list[str], assets: list[Asset], language: str) -> list[list[
 class SheetCells:
     """A register sheet's added cells planned (plan_cells), the formats they use, their
     column letters and our header not yet (finish_plan): the register's XML is not needed
-    to plan them, only to place them."""
+    to plan them, only to place them (annotate reads it meanwhile)."""
 
     info: SheetInfo
     heads: list[str]
@@ -194,33 +194,6 @@ class SheetCells:
     chunks: list[_Chunk] = field(default_factory=list)
     starts: list[str] = field(default_factory=list)  # `<c r="` and each column's letters
     last: int = 0  # our last column: where the comments go
-
-
-def plan_sheet(
-    info: SheetInfo,
-    matches: list[RowMatch],
-    by_row: dict[tuple[str, int], list[Finding]],
-    by_id: dict[str, Asset],
-    rules: Rules,
-    language: str,
-    styles: StyleBook,
-    *,
-    first: int,
-    header_font: FontInfo,
-    keep_autofilter: bool,
-    freeze: bool,
-    date1904: bool,
-) -> SheetPlan:
-    """plan_cells, then finish_plan: the sheet's added columns planned whole."""
-    cells = plan_cells(info, matches, by_row, by_id, rules, language, styles, date1904=date1904)
-    return finish_plan(
-        cells,
-        styles,
-        first=first,
-        header_font=header_font,
-        keep_autofilter=keep_autofilter,
-        freeze=freeze,
-    )
 
 
 def plan_cells(
