@@ -1,8 +1,8 @@
 """The register's added columns, planned a column at a time (register_columns.plan_cells, then
 finish_plan), against the same columns planned the way they were before: row by row, a value
-encoded and a cell written at a time. Same cells, same styles in the same order, same widths and comments,
-on a register with kits, dates, money, empty values, formula-looking and control-character
-text, a row listed twice, in both languages."""
+encoded and a cell written at a time. Same cells, same styles in the same order, same widths
+and comments, on a register with kits, dates, money, empty values, formula-looking and
+control-character text, a row listed twice, in both languages."""
 
 from __future__ import annotations
 
