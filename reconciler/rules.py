@@ -237,6 +237,12 @@ class MatchingRules(_Rules):
     levels: dict[str, list[MatchLevel]]
     blocking: BlockingRules
 
+    def level_indexes(self, comparison: str, *outcomes: str) -> list[int]:
+        """The indexes of the comparison's levels that have one of `outcomes` (none when the
+        file has no such comparison)."""
+        levels = self.levels.get(comparison, ())
+        return [i for i, lv in enumerate(levels) if lv.outcome in outcomes]
+
     @model_validator(mode="after")
     def _levels_are_complete(self) -> MatchingRules:
         problems: list[str] = []

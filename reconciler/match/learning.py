@@ -65,7 +65,7 @@ def learn_weights(
         m_skip[comparison] = m_skip.get(comparison, np.zeros(len(kinds), bool)) | (kinds == "model")
     sr, sa = _pairs_sharing(books_f.model_id, assets_f.model_id, rng)
     same_u = score_pairs(books_f, assets_f, sr, sa, vocab.ids, rules).level
-    exact = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
+    exact = rules.level_indexes("model", "exact")
     # Pairs found by a serial or number whose models agree. Not the pairs chosen BECAUSE a
     # unique model agreed (a catalogue's labels): what those show given the model is how
     # they were chosen.
@@ -73,7 +73,7 @@ def learn_weights(
     same_m = {c: lv[agree] for c, lv in m_pairs.level.items()}
     pr, pa = _pairs_sharing(books_f.location, assets_f.location, rng)
     place_u = score_pairs(books_f, assets_f, pr, pa, vocab.ids, rules).level
-    here = [i for i, lv in enumerate(rules.levels.get("location", [])) if lv.outcome == "agree"]
+    here = rules.level_indexes("location", "agree")
     # The custodian is one of a unit's facts: pairs taken for a unique model cannot speak
     # for it here either (weights.UNIT_FACTS).
     at_place = np.isin(m_pairs.level.get("location", np.zeros(0)), here) & (kinds != "model")

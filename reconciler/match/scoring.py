@@ -287,7 +287,7 @@ def _compare(
     model_out[prefix & (model_out == SIMILAR)] = PREFIX
     # 'photoshop cs3' ~ 'adobe 13102 photoshop cs3', 'Latitude 5420' ~ 'Latitude 5420 i5 16GB':
     # the model is there, among a code or a configuration the other name does not write.
-    if any(lv.outcome == "part" for lv in rules.levels.get("model", ())):
+    if rules.level_indexes("model", "part"):
         part = apart.spread(_parts(apart, books, assets)) & (model_out == SIMILAR)
         model_out[part] = PART
     outcome["model"], value["model"] = model_out, model_sim
@@ -365,7 +365,7 @@ def weigh(
     if weights.given_model:
         # One model is the other with more written to it (IT's part number, a suffix): the
         # names then say the model again as much as where the models are one.
-        alike = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome in _MODEL_ALIKE]
+        alike = rules.level_indexes("model", *_MODEL_ALIKE)
         _given(bits, pairs, same_model | np.isin(level["model"], alike), weights.given_model)
     if weights.given_place:
         at_place = pairs.level["location"] == _agree_level(rules, "location")
@@ -442,8 +442,7 @@ def _term_frequency(
     `same_model`: whether each pair's two model keys are one."""
     level, rows, asset_idx = pairs.level, pairs.rows, pairs.assets
     a_model = assets.model_id[asset_idx]
-    exact_levels = [i for i, lv in enumerate(rules.levels["model"]) if lv.outcome == "exact"]
-    exact = np.isin(level["model"], exact_levels) & same_model
+    exact = np.isin(level["model"], rules.level_indexes("model", "exact")) & same_model
     if exact.any() and "model" in weights.m:
         li = level["model"][exact]
         m_level = weights.m["model"][li]

@@ -185,7 +185,7 @@ def _product_facts(rules: MatchingRules, u_levels: dict[str, np.ndarray]) -> set
     for c in UNIT_FACTS:
         if c == "cost" or c not in u_levels or c not in rules.levels:
             continue
-        missing = [i for i, lv in enumerate(rules.levels[c]) if lv.outcome == "missing"]
+        missing = rules.level_indexes(c, "missing")
         if not np.isin(u_levels[c], missing).all():
             return set()
     return {"cost"}
@@ -215,7 +215,7 @@ def _given(
         m_c = _share(_counts(m_levels[c], n))
         given = np.asarray(np.log2(m_c / u), dtype=float)
         # A value missing on one side says nothing, whatever the few such pairs showed.
-        given[[i for i, lv in enumerate(rules.levels[c]) if lv.outcome == "missing"]] = 0.0
+        given[rules.level_indexes(c, "missing")] = 0.0
         out[c], ms[c] = given, m_c
     return out, ms
 
