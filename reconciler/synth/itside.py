@@ -88,8 +88,7 @@ class ItSide:
     def _writes_vat(self, site: Site) -> bool:
         """Whether this site's IT copies invoices' totals, VAT included: a habit of the office,
         fixed per seed and site (vat_salt), so no draw of the seed moves."""
-        share = zlib.crc32(f"{self.vat_salt}:{site.code}".encode()) / 2**32
-        return share < self.noise.it_cost_vat
+        return self._fixed(site.code) / 2**32 < self.noise.it_cost_vat
 
     def _model(self, product: Product, site: Site) -> str:
         """The model as IT wrote it: at some sites with the maker's part number the units
@@ -97,11 +96,15 @@ class ItSide:
         One number per product, written for every unit of it at such a site, as an import
         of the order writes them. Read from the seed (vat_salt), not drawn: no other draw
         moves."""
-        writes = zlib.crc32(f"{self.vat_salt}:part:{site.code}:{product.it_model}".encode())
-        if writes / 2**32 >= self.noise.it_part_number:
+        if self._fixed("part", site.code, product.it_model) / 2**32 >= self.noise.it_part_number:
             return product.it_model
-        sku = zlib.crc32(f"{self.vat_salt}:sku:{product.it_model}".encode())
+        sku = self._fixed("sku", product.it_model)
         return f"{product.it_model} ({'PNQ'[sku % 3]}{sku % 90000 + 10000}-B{sku % 89 + 10})"
+
+    def _fixed(self, *key: str) -> int:
+        """A 32-bit number fixed by the seed (vat_salt) and `key`, not drawn: a habit of a
+        site or a product's code, which moves no other draw of the seed."""
+        return zlib.crc32(":".join([str(self.vat_salt), *key]).encode())
 
     def _hostname(self, site: Site, category: str) -> str | None:
         kind = _HOST_KIND.get(category)
